@@ -1,0 +1,70 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+// Liaison: inputs → plan → render → outbox → channels → acknowledgements.
+// Each library target depends only on the stages before it.
+let package = Package(
+    name: "liaison",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "liaison", targets: ["liaison"]),
+        .library(name: "LiaisonModel", targets: ["LiaisonModel"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+    ],
+    targets: [
+        // C shims
+        .target(
+            name: "CICU",
+            linkerSettings: [.linkedLibrary("icui18n"), .linkedLibrary("icuuc"), .linkedLibrary("icudata")]
+        ),
+        .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
+        .target(name: "CXMLShim", dependencies: ["CLibXML2"]),
+
+        // Pipeline stages
+        .target(name: "LiaisonModel"),
+        .target(
+            name: "LiaisonInputs",
+            dependencies: ["LiaisonModel", .product(name: "Yams", package: "Yams")]
+        ),
+        .target(
+            name: "LiaisonLocalization",
+            dependencies: ["LiaisonModel", "CICU", "CLibXML2", "CXMLShim"]
+        ),
+        .target(
+            name: "LiaisonRender",
+            dependencies: [
+                "LiaisonModel", "LiaisonLocalization", "CLibXML2", "CXMLShim",
+                .product(name: "Mustache", package: "swift-mustache"),
+            ]
+        ),
+        .target(
+            name: "LiaisonCheck",
+            dependencies: ["LiaisonModel", "LiaisonInputs", "LiaisonLocalization", "LiaisonRender"]
+        ),
+        .executableTarget(
+            name: "liaison",
+            dependencies: [
+                "LiaisonModel", "LiaisonInputs", "LiaisonLocalization", "LiaisonRender", "LiaisonCheck",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        // Tests
+        .testTarget(name: "LiaisonModelTests", dependencies: ["LiaisonModel"]),
+        .testTarget(name: "LiaisonInputsTests", dependencies: ["LiaisonInputs"]),
+        .testTarget(name: "LiaisonLocalizationTests", dependencies: ["LiaisonLocalization"]),
+        .testTarget(name: "LiaisonRenderTests", dependencies: ["LiaisonRender"]),
+        .testTarget(name: "LiaisonCheckTests", dependencies: ["LiaisonCheck", "LiaisonRender", "LiaisonInputs"]),
+    ],
+    cxxLanguageStandard: .cxx17
+)
+
+for target in package.targets where target.type != .system {
+    var settings = target.swiftSettings ?? []
+    settings.append(.enableUpcomingFeature("ExistentialAny"))
+    target.swiftSettings = settings
+}

@@ -1,0 +1,3 @@
+#ifndef LIAISON_CICU_H
+#define LIAISON_CICU_H
+#endif

@@ -1,0 +1,194 @@
+import Foundation
+
+/// A household: the unit the office thinks in when it phones home.
+public struct Family: Hashable, Sendable, Identifiable {
+    public var id: String
+    /// How the office names the household ("Haddad family").
+    public var name: String
+    public var origin: SourceLocation?
+
+    public init(id: String, name: String, origin: SourceLocation? = nil) {
+        self.id = id
+        self.name = name
+        self.origin = origin
+    }
+}
+
+/// A way of reaching a guardian; the names match the channels configured for the school.
+public struct ChannelKind: RawRepresentable, Hashable, Sendable, Codable, Comparable, CustomStringConvertible {
+    public var rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+
+    public static let email = ChannelKind(rawValue: "email")
+    public static let sms = ChannelKind(rawValue: "sms")
+    public static let voice = ChannelKind(rawValue: "voice")
+    public static let chat = ChannelKind(rawValue: "chat")
+
+    /// The channels Liaison knows about.
+    public static let known: [ChannelKind] = [.email, .sms, .voice, .chat]
+
+    /// Whether the channel delivers to the guardian's email address (otherwise to the webhook address).
+    public var usesEmail: Bool { self == .email }
+
+    public var description: String { rawValue }
+    public static func < (lhs: ChannelKind, rhs: ChannelKind) -> Bool { lhs.rawValue < rhs.rawValue }
+}
+
+/// A parent or carer who receives messages, in their own language.
+public struct Guardian: Hashable, Sendable, Identifiable {
+    public var id: String
+    public var familyID: String
+    public var givenName: String
+    public var familyName: String
+    /// Email address, if the guardian has one.
+    public var email: String?
+    /// Address for webhook channels: a phone number in E.164 (`+447700900123`) or a chat id.
+    public var webhookAddress: String?
+    /// Preferred language as a BCP 47 tag.
+    public var language: LanguageTag
+    /// Preferred channels, most preferred first.
+    public var channels: [ChannelKind]
+    /// The guardian's own time zone when it differs from the school's.
+    public var timeZone: TimeZone?
+    public var quietHours: QuietHours?
+    public var origin: SourceLocation?
+
+    public init(
+        id: String, familyID: String, givenName: String, familyName: String, email: String? = nil,
+        webhookAddress: String? = nil, language: LanguageTag, channels: [ChannelKind] = [.email],
+        timeZone: TimeZone? = nil, quietHours: QuietHours? = nil, origin: SourceLocation? = nil
+    ) {
+        self.id = id
+        self.familyID = familyID
+        self.givenName = givenName
+        self.familyName = familyName
+        self.email = email
+        self.webhookAddress = webhookAddress
+        self.language = language
+        self.channels = channels
+        self.timeZone = timeZone
+        self.quietHours = quietHours
+        self.origin = origin
+    }
+
+    /// Given and family name joined with a space.
+    public var displayName: String {
+        [givenName, familyName].filter { !$0.isEmpty }.joined(separator: " ")
+    }
+}
+
+/// A pupil of the school.
+public struct Student: Hashable, Sendable, Identifiable {
+    public var id: String
+    public var givenName: String
+    public var familyName: String
+    /// Year or grade as the school writes it ("5", "Year 5", "K").
+    public var grade: String
+    /// Class or form name ("5B").
+    public var className: String
+    public var origin: SourceLocation?
+
+    public init(id: String, givenName: String, familyName: String, grade: String, className: String, origin: SourceLocation? = nil) {
+        self.id = id
+        self.givenName = givenName
+        self.familyName = familyName
+        self.grade = grade
+        self.className = className
+        self.origin = origin
+    }
+
+    public var displayName: String {
+        [givenName, familyName].filter { !$0.isEmpty }.joined(separator: " ")
+    }
+}
+
+/// That a guardian is responsible for a student.
+public struct Guardianship: Hashable, Sendable {
+    public var guardianID: String
+    public var studentID: String
+    /// "mother", "father", "grandmother", "carer", … as the school records it.
+    public var relationship: String?
+    /// The guardian contacted first for this student (escalation step 1).
+    public var isPrimary: Bool
+    public var origin: SourceLocation?
+
+    public init(guardianID: String, studentID: String, relationship: String? = nil, isPrimary: Bool = false, origin: SourceLocation? = nil) {
+        self.guardianID = guardianID
+        self.studentID = studentID
+        self.relationship = relationship
+        self.isPrimary = isPrimary
+        self.origin = origin
+    }
+}
+
+/// Everyone the school talks to, with fast look-ups both ways between guardians and students.
+public struct Roster: Sendable {
+    public private(set) var families: [Family]
+    public private(set) var guardians: [Guardian]
+    public private(set) var students: [Student]
+    public private(set) var guardianships: [Guardianship]
+
+    private var familyIndex: [String: Int]
+    private var guardianIndex: [String: Int]
+    private var studentIndex: [String: Int]
+    private var studentsByGuardian: [String: [String]]
+    private var guardiansByStudent: [String: [Guardianship]]
+
+    /// Builds the indexes. Later duplicates of an id are ignored here; input readers report them.
+    public init(families: [Family], guardians: [Guardian], students: [Student], guardianships: [Guardianship]) {
+        self.families = families
+        self.guardians = guardians
+        self.students = students
+        self.guardianships = guardianships
+        func index<T>(_ items: [T], _ id: (T) -> String) -> [String: Int] {
+            var result: [String: Int] = [:]
+            for (offset, item) in items.enumerated() where result[id(item)] == nil {
+                result[id(item)] = offset
+            }
+            return result
+        }
+        familyIndex = index(families, \.id)
+        guardianIndex = index(guardians, \.id)
+        studentIndex = index(students, \.id)
+        var byGuardian: [String: [String]] = [:]
+        var byStudent: [String: [Guardianship]] = [:]
+        for link in guardianships {
+            if byGuardian[link.guardianID, default: []].contains(link.studentID) { continue }
+            byGuardian[link.guardianID, default: []].append(link.studentID)
+            byStudent[link.studentID, default: []].append(link)
+        }
+        studentsByGuardian = byGuardian
+        guardiansByStudent = byStudent
+    }
+
+    public static let empty = Roster(families: [], guardians: [], students: [], guardianships: [])
+
+    public func family(_ id: String) -> Family? { familyIndex[id].map { families[$0] } }
+    public func guardian(_ id: String) -> Guardian? { guardianIndex[id].map { guardians[$0] } }
+    public func student(_ id: String) -> Student? { studentIndex[id].map { students[$0] } }
+
+    /// The students a guardian is responsible for, in roster order of the links.
+    public func students(of guardianID: String) -> [Student] {
+        (studentsByGuardian[guardianID] ?? []).compactMap(student)
+    }
+
+    /// The links from a student to their guardians, primary guardians first.
+    public func guardianships(of studentID: String) -> [Guardianship] {
+        let links = guardiansByStudent[studentID] ?? []
+        return links.filter(\.isPrimary) + links.filter { !$0.isPrimary }
+    }
+
+    /// The guardians of a student, primary guardians first.
+    public func guardians(of studentID: String) -> [Guardian] {
+        guardianships(of: studentID).compactMap { guardian($0.guardianID) }
+    }
+
+    /// The guardians of a household.
+    public func guardians(inFamily familyID: String) -> [Guardian] {
+        guardians.filter { $0.familyID == familyID }
+    }
+
+    /// All grade names and class names that occur in the roster.
+    public var grades: Set<String> { Set(students.map(\.grade)) }
+    public var classNames: Set<String> { Set(students.map(\.className)) }
+}
