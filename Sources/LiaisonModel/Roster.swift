@@ -27,9 +27,6 @@ public struct ChannelKind: RawRepresentable, Hashable, Sendable, Codable, Compar
     /// The channels Liaison knows about.
     public static let known: [ChannelKind] = [.email, .sms, .voice, .chat]
 
-    /// Whether the channel delivers to the guardian's email address (otherwise to the webhook address).
-    public var usesEmail: Bool { self == .email }
-
     public var description: String { rawValue }
     public static func < (lhs: ChannelKind, rhs: ChannelKind) -> Bool { lhs.rawValue < rhs.rawValue }
 }
@@ -42,8 +39,10 @@ public struct Guardian: Hashable, Sendable, Identifiable {
     public var familyName: String
     /// Email address, if the guardian has one.
     public var email: String?
-    /// Address for webhook channels: a phone number in E.164 (`+447700900123`) or a chat id.
-    public var webhookAddress: String?
+    /// Phone number in E.164 form (`+447700900123`), for the SMS and voice channels.
+    public var phone: String?
+    /// Chat id or handle for the chat channel.
+    public var chatID: String?
     /// Preferred language as a BCP 47 tag.
     public var language: LanguageTag
     /// Preferred channels, most preferred first.
@@ -55,7 +54,7 @@ public struct Guardian: Hashable, Sendable, Identifiable {
 
     public init(
         id: String, familyID: String, givenName: String, familyName: String, email: String? = nil,
-        webhookAddress: String? = nil, language: LanguageTag, channels: [ChannelKind] = [.email],
+        phone: String? = nil, chatID: String? = nil, language: LanguageTag, channels: [ChannelKind] = [.email],
         timeZone: TimeZone? = nil, quietHours: QuietHours? = nil, origin: SourceLocation? = nil
     ) {
         self.id = id
@@ -63,12 +62,23 @@ public struct Guardian: Hashable, Sendable, Identifiable {
         self.givenName = givenName
         self.familyName = familyName
         self.email = email
-        self.webhookAddress = webhookAddress
+        self.phone = phone
+        self.chatID = chatID
         self.language = language
         self.channels = channels
         self.timeZone = timeZone
         self.quietHours = quietHours
         self.origin = origin
+    }
+
+    /// Where the guardian is reached on a channel, or `nil` when the roster has no address for it.
+    public func address(for channel: ChannelKind) -> String? {
+        switch channel {
+        case .email: email
+        case .sms, .voice: phone
+        case .chat: chatID
+        default: nil
+        }
     }
 
     /// Given and family name joined with a space.
