@@ -1,1 +1,1 @@
-import LiaisonModel
+import Foundation

@@ -1,0 +1,269 @@
+import CLibXML2
+import CXMLShim
+
+/// Turns an HTML body into readable plain text for the `text/plain` part of a message.
+///
+/// Headings are underlined, paragraphs separated by blank lines, list items bulleted or numbered (nested lists
+/// indented), table rows kept on one line with cells separated by `|`, links written as `text <url>`, images by
+/// their alt text; `head`, `script` and `style` are dropped.
+public enum HTMLText {
+    /// The plain-text rendering of `html`, ending in a newline (empty when there is no text).
+    public static func plainText(fromHTML html: String) -> String {
+        cxml_initialize()
+        let options = Int32(HTML_PARSE_RECOVER.rawValue | HTML_PARSE_NOERROR.rawValue | HTML_PARSE_NOWARNING.rawValue
+            | HTML_PARSE_NONET.rawValue)
+        let bytes = Array(html.utf8)
+        guard !bytes.isEmpty else { return "" }
+        let parsed = bytes.withUnsafeBufferPointer { buffer in
+            buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buffer.count) {
+                htmlReadMemory($0, Int32(buffer.count), nil, "UTF-8", options)
+            }
+        }
+        guard let document = parsed else { return "" }
+        defer { xmlFreeDoc(document) }
+        var writer = PlainTextWriter()
+        var child = document.pointee.children
+        while let node = child {
+            writer.visit(node)
+            child = node.pointee.next
+        }
+        return writer.finish()
+    }
+}
+
+/// Accumulates text with the block structure of the HTML it walks.
+private struct PlainTextWriter {
+    private var output = ""
+    private var pendingNewlines = 0
+    private var atLineStart = true
+    private var pendingSpace = false
+    private var indent: [String] = []
+    private var pendingMarker: String?
+    private var lists: [(ordered: Bool, next: Int)] = []
+    private var preformatted = 0
+    private var cellIndex = 0
+
+    private static let skipped: Set<String> = ["head", "script", "style", "title", "template", "noscript", "meta", "link"]
+    private static let blocks: Set<String> = [
+        "p", "div", "section", "article", "header", "footer", "main", "nav", "aside", "address", "figure",
+        "figcaption", "form", "fieldset", "table", "thead", "tbody", "tfoot", "dl", "center", "body", "html",
+    ]
+
+    mutating func visit(_ node: xmlNodePtr) {
+        switch node.pointee.type {
+        case XML_TEXT_NODE, XML_CDATA_SECTION_NODE:
+            if let content = node.pointee.content {
+                text(String(cString: content))
+            }
+        case XML_ELEMENT_NODE:
+            element(node)
+        default:
+            break
+        }
+    }
+
+    private mutating func children(of node: xmlNodePtr) {
+        var child = node.pointee.children
+        while let current = child {
+            visit(current)
+            child = current.pointee.next
+        }
+    }
+
+    private mutating func element(_ node: xmlNodePtr) {
+        let name = node.pointee.name.map { String(cString: $0).lowercased() } ?? ""
+        if Self.skipped.contains(name) { return }
+        switch name {
+        case "br":
+            breakLine(1, force: true)
+        case "hr":
+            breakLine(2)
+            text("----------")
+            breakLine(2)
+        case "h1", "h2":
+            breakLine(2)
+            let start = output.endIndex
+            children(of: node)
+            let heading = output[start...].trimmingCharacters(in: .whitespacesAndNewlines)
+            if !heading.isEmpty {
+                output += "\n" + String(repeating: name == "h1" ? "=" : "-", count: max(3, heading.count))
+            }
+            breakLine(2)
+        case "h3", "h4", "h5", "h6":
+            breakLine(2)
+            children(of: node)
+            breakLine(2)
+        case "ul", "ol":
+            breakLine(lists.isEmpty ? 2 : 1)
+            let start = Int(attribute(node, "start") ?? "") ?? 1
+            lists.append((name == "ol", start))
+            children(of: node)
+            lists.removeLast()
+            breakLine(lists.isEmpty ? 2 : 1)
+        case "li":
+            breakLine(1)
+            if var list = lists.popLast() {
+                pendingMarker = list.ordered ? "\(list.next). " : "- "
+                list.next += 1
+                lists.append(list)
+            } else {
+                pendingMarker = "- "
+            }
+            indent.append("  ")
+            children(of: node)
+            indent.removeLast()
+            breakLine(1)
+        case "dt":
+            breakLine(1)
+            children(of: node)
+            breakLine(1)
+        case "dd":
+            breakLine(1)
+            indent.append("  ")
+            children(of: node)
+            indent.removeLast()
+            breakLine(1)
+        case "blockquote":
+            breakLine(2)
+            indent.append("> ")
+            children(of: node)
+            indent.removeLast()
+            breakLine(2)
+        case "pre":
+            breakLine(2)
+            preformatted += 1
+            children(of: node)
+            preformatted -= 1
+            breakLine(2)
+        case "tr":
+            breakLine(1)
+            cellIndex = 0
+            children(of: node)
+            breakLine(1)
+        case "td", "th":
+            if cellIndex > 0 { text(" | ", literal: true) }
+            cellIndex += 1
+            children(of: node)
+        case "a":
+            let start = output.endIndex
+            children(of: node)
+            let label = output[start...].trimmingCharacters(in: .whitespacesAndNewlines)
+            if let href = attribute(node, "href")?.trimmingCharacters(in: .whitespaces), !href.isEmpty,
+               !href.hasPrefix("#"), !href.lowercased().hasPrefix("javascript:") {
+                let bare = href.lowercased().hasPrefix("mailto:") ? String(href.dropFirst(7)) : href
+                let telephone = href.lowercased().hasPrefix("tel:") ? String(href.dropFirst(4)) : nil
+                if label.isEmpty {
+                    text(telephone ?? bare)
+                } else if label != bare && label != href && label != telephone {
+                    text(" <\(telephone ?? bare)>", literal: true)
+                }
+            }
+        case "img":
+            if let alt = attribute(node, "alt"), !alt.isEmpty { text("[\(alt)]") }
+        default:
+            if Self.blocks.contains(name) {
+                breakLine(2)
+                children(of: node)
+                breakLine(2)
+            } else {
+                children(of: node)
+            }
+        }
+    }
+
+    private func attribute(_ node: xmlNodePtr, _ name: String) -> String? {
+        guard let value = xmlGetProp(node, name) else { return nil }
+        defer { cxml_free(value) }
+        return String(cString: value)
+    }
+
+    /// Asks for `count` line breaks before the next text (2 = a blank line); `force` adds one even when a line is empty.
+    private mutating func breakLine(_ count: Int, force: Bool = false) {
+        if force {
+            if atLineStart && pendingNewlines > 0 {
+                pendingNewlines += 1
+            } else {
+                pendingNewlines = max(pendingNewlines, 1)
+                atLineStart = true
+            }
+            pendingSpace = false
+            return
+        }
+        if output.isEmpty { return }
+        pendingNewlines = max(pendingNewlines, count)
+        pendingSpace = false
+    }
+
+    private mutating func startLineIfNeeded() {
+        if pendingNewlines > 0 {
+            if !output.isEmpty {
+                output += String(repeating: "\n", count: pendingNewlines)
+            }
+            pendingNewlines = 0
+            atLineStart = true
+        }
+        if atLineStart {
+            var prefix = indent.joined()
+            if let marker = pendingMarker {
+                prefix = String(prefix.dropLast(min(2, prefix.count))) + marker
+                pendingMarker = nil
+            }
+            output += prefix
+            atLineStart = false
+            pendingSpace = false
+        }
+    }
+
+    private mutating func text(_ string: String, literal: Bool = false) {
+        if preformatted > 0 || literal {
+            for line in string.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+                if line.offset > 0 { breakLine(1, force: true) }
+                if line.element.isEmpty { continue }
+                startLineIfNeeded()
+                if pendingSpace { output += " "; pendingSpace = false }
+                output += line.element
+            }
+            return
+        }
+        for character in string {
+            if character.isWhitespace {
+                pendingSpace = !atLineStart || pendingNewlines == 0 && !output.isEmpty && !output.hasSuffix("\n")
+                continue
+            }
+            let wantsSpace = pendingSpace
+            startLineIfNeeded()
+            if wantsSpace && !output.hasSuffix(" ") && !output.hasSuffix("\n") && !indentOnlyLine { output += " " }
+            pendingSpace = false
+            output.append(character)
+        }
+    }
+
+    /// True when the current line holds only the indentation or list marker.
+    private var indentOnlyLine: Bool {
+        let line = output[(output.lastIndex(of: "\n").map { output.index(after: $0) } ?? output.startIndex)...]
+        return line.allSatisfy { $0 == " " || $0 == ">" || $0 == "-" || $0.isNumber || $0 == "." } && !line.isEmpty
+            && (line.hasSuffix(" "))
+    }
+
+    mutating func finish() -> String {
+        let lines = output.split(separator: "\n", omittingEmptySubsequences: false).map { line -> Substring in
+            var line = line
+            while line.last == " " || line.last == "\t" { line.removeLast() }
+            return line
+        }
+        var result: [Substring] = []
+        var blank = 0
+        for line in lines {
+            if line.isEmpty {
+                blank += 1
+                if blank > 1 { continue }
+            } else {
+                blank = 0
+            }
+            result.append(line)
+        }
+        while result.first?.isEmpty == true { result.removeFirst() }
+        while result.last?.isEmpty == true { result.removeLast() }
+        return result.isEmpty ? "" : result.joined(separator: "\n") + "\n"
+    }
+}
