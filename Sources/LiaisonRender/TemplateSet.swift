@@ -1,0 +1,327 @@
+import Foundation
+import LiaisonModel
+import Mustache
+
+/// The three parts of a message a template folder provides.
+public enum TemplatePart: String, Sendable, CaseIterable, Hashable {
+    case subject
+    case html
+    case text
+
+    /// Subjects and text bodies are plain text: Mustache must not HTML-escape them.
+    var isPlainText: Bool { self != .html }
+}
+
+/// One `.mustache` file, parsed.
+public struct TemplateFile: Sendable {
+    /// Path as found under the configured folder.
+    public var path: String
+    public var source: String
+    var template: MustacheTemplate
+    /// Catalog keys used as `{{t.<key>}}`, outside and inside a `{{#students}}` section.
+    var keys: Set<String>
+    var studentKeys: Set<String>
+    /// Partials used through `{{>name}}` or `{{<name}}`, with where they are used.
+    var partials: [(name: String, location: SourceLocation)]
+}
+
+/// A template folder: the base parts and the letters translators wrote for one language.
+public struct MessageTemplate: Sendable {
+    public var name: String
+    public var folder: String
+    var parts: [TemplatePart: TemplateFile]
+    var overrides: [LanguageTag: [TemplatePart: TemplateFile]]
+
+    /// The languages that have a letter of their own.
+    public var overrideLocales: [LanguageTag] { overrides.keys.sorted() }
+}
+
+/// Every template and partial from the configured folders, parsed once.
+public struct TemplateSet: Sendable {
+    public private(set) var templates: [String: MessageTemplate] = [:]
+    var partials: [String: TemplateFile] = [:]
+    var library = MustacheLibrary()
+
+    static let textPragma = "{{%CONTENT_TYPE:TEXT}}"
+
+    public init() {}
+
+    /// The template names (folder names), sorted.
+    public var names: [String] { templates.keys.sorted() }
+
+    public func template(named name: String) -> MessageTemplate? { templates[name] }
+
+    /// Loads `templates/<name>/{subject,html,text}.mustache`, `templates/<name>/<locale>/…` and
+    /// `templates/_partials/*.mustache` from each folder; later folders replace earlier ones file by file.
+    /// Problems become diagnostics (`template.*`); the files that parse are kept.
+    public static func load(directories: [String]) -> (TemplateSet, [Diagnostic]) {
+        var set = TemplateSet()
+        var diagnostics: [Diagnostic] = []
+        let fileManager = FileManager.default
+        for directory in directories {
+            guard let entries = try? fileManager.contentsOfDirectory(atPath: directory) else {
+                diagnostics.append(.error("config.missing-file", "The templates folder \(directory) cannot be read.", at: SourceLocation(file: directory)))
+                continue
+            }
+            for entry in entries.sorted() where !entry.hasPrefix(".") {
+                let folder = (directory as NSString).appendingPathComponent(entry)
+                guard isDirectory(folder) else { continue }
+                if entry == "_partials" {
+                    for file in (try? fileManager.contentsOfDirectory(atPath: folder))?.sorted() ?? [] where file.hasSuffix(".mustache") {
+                        let name = String(file.dropLast(".mustache".count))
+                        let path = (folder as NSString).appendingPathComponent(file)
+                        if let parsed = parse(path: path, plainText: name.hasSuffix("-text"), diagnostics: &diagnostics) {
+                            set.partials[name] = parsed
+                        }
+                    }
+                    continue
+                }
+                var template = set.templates[entry] ?? MessageTemplate(name: entry, folder: folder, parts: [:], overrides: [:])
+                template.folder = folder
+                for part in TemplatePart.allCases {
+                    let path = (folder as NSString).appendingPathComponent("\(part.rawValue).mustache")
+                    guard fileManager.fileExists(atPath: path) else { continue }
+                    if let parsed = parse(path: path, plainText: part.isPlainText, diagnostics: &diagnostics) {
+                        template.parts[part] = parsed
+                    } else {
+                        template.parts[part] = nil
+                    }
+                }
+                for sub in (try? fileManager.contentsOfDirectory(atPath: folder))?.sorted() ?? [] where !sub.hasPrefix(".") {
+                    let subfolder = (folder as NSString).appendingPathComponent(sub)
+                    guard isDirectory(subfolder) else { continue }
+                    guard let locale = LanguageTag(sub) else {
+                        diagnostics.append(.warning(
+                            "template.unknown-locale",
+                            "The folder \(sub) in template \(entry) is not a language tag, so it is ignored; name it after a language such as fa or zh-Hant.",
+                            at: SourceLocation(file: subfolder)))
+                        continue
+                    }
+                    for part in TemplatePart.allCases {
+                        let path = (subfolder as NSString).appendingPathComponent("\(part.rawValue).mustache")
+                        guard fileManager.fileExists(atPath: path) else { continue }
+                        if let parsed = parse(path: path, plainText: part.isPlainText, diagnostics: &diagnostics) {
+                            template.overrides[locale, default: [:]][part] = parsed
+                        }
+                    }
+                }
+                set.templates[entry] = template
+            }
+        }
+        for template in set.templates.values.sorted(by: { $0.name < $1.name }) {
+            for part in [TemplatePart.subject, .html] where template.parts[part] == nil {
+                let path = (template.folder as NSString).appendingPathComponent("\(part.rawValue).mustache")
+                if !FileManager.default.fileExists(atPath: path) {
+                    diagnostics.append(.error(
+                        "template.missing-file",
+                        "Template \(template.name) has no \(part.rawValue).mustache; every template needs a subject and an HTML body.",
+                        at: SourceLocation(file: path)))
+                }
+            }
+        }
+        set.registerAll()
+        diagnostics += set.unknownPartials()
+        return (set, diagnostics)
+    }
+
+    private static func isDirectory(_ path: String) -> Bool {
+        var flag: ObjCBool = false
+        return FileManager.default.fileExists(atPath: path, isDirectory: &flag) && flag.boolValue
+    }
+
+    private static func parse(path: String, plainText: Bool, diagnostics: inout [Diagnostic]) -> TemplateFile? {
+        guard let data = FileManager.default.contents(atPath: path), let source = String(data: data, encoding: .utf8) else {
+            diagnostics.append(.error("template.syntax", "The template cannot be read as UTF-8 text.", at: SourceLocation(file: path)))
+            return nil
+        }
+        do {
+            return try TemplateFile(path: path, source: source, plainText: plainText)
+        } catch let error as MustacheTemplate.ParserError {
+            var column = error.context.columnNumber
+            if plainText, error.context.lineNumber == 1 { column = max(1, column - textPragma.count) }
+            diagnostics.append(.error(
+                "template.syntax",
+                "Mustache syntax error: \(describe(error.error)).",
+                at: SourceLocation(file: path, line: error.context.lineNumber, column: column)))
+        } catch {
+            diagnostics.append(.error("template.syntax", "Mustache syntax error: \(error).", at: SourceLocation(file: path)))
+        }
+        return nil
+    }
+
+    private static func describe(_ error: any Error) -> String {
+        guard let error = error as? MustacheTemplate.Error else { return "\(error)" }
+        switch error {
+        case .sectionCloseNameIncorrect: return "a closing tag {{/…}} does not match the section it closes"
+        case .unfinishedName: return "a tag is not finished (missing }})"
+        case .expectedSectionEnd: return "a section {{#…}} or {{^…}} is never closed with {{/…}}"
+        case .invalidSetDelimiter: return "a set-delimiter tag is malformed"
+        case .transformAppliedToInheritanceSection: return "a transform is applied to an inheritance section"
+        case .illegalTokenInsideInheritSection: return "an inheritance section contains a tag it may not hold"
+        case .textInsideInheritSection: return "an inheritance section contains text outside its blocks"
+        case .invalidConfigVariableSyntax: return "a pragma {{%…}} is malformed"
+        case .unrecognisedConfigVariable: return "a pragma {{%…}} is not known"
+        }
+    }
+
+    private mutating func registerAll() {
+        var library = MustacheLibrary()
+        for (name, partial) in partials {
+            library.register(partial.template, named: name)
+        }
+        for template in templates.values {
+            for (part, file) in template.parts {
+                library.register(file.template, named: "\(template.name)/\(part.rawValue)")
+            }
+            for (locale, parts) in template.overrides {
+                for (part, file) in parts {
+                    library.register(file.template, named: "\(template.name)/\(locale.rawValue)/\(part.rawValue)")
+                }
+            }
+        }
+        self.library = library
+    }
+
+    private func allFiles(of template: MessageTemplate) -> [TemplateFile] {
+        Array(template.parts.values) + template.overrides.values.flatMap(\.values)
+    }
+
+    private func unknownPartials() -> [Diagnostic] {
+        var diagnostics: [Diagnostic] = []
+        let files = templates.values.flatMap(allFiles(of:)) + Array(partials.values)
+        for file in files.sorted(by: { $0.path < $1.path }) {
+            for use in file.partials where partials[use.name] == nil {
+                diagnostics.append(.error(
+                    "template.unknown-partial",
+                    "The partial \"\(use.name)\" does not exist; add templates/_partials/\(use.name).mustache or fix the name.",
+                    at: use.location))
+            }
+        }
+        return diagnostics
+    }
+
+    /// The files of `template` and every partial they reach.
+    func reachableFiles(of template: MessageTemplate) -> [TemplateFile] {
+        var result = allFiles(of: template)
+        var seen = Set<String>()
+        var queue = result.flatMap { $0.partials.map(\.name) }
+        while let name = queue.popLast() {
+            guard seen.insert(name).inserted, let partial = partials[name] else { continue }
+            result.append(partial)
+            queue += partial.partials.map(\.name)
+        }
+        return result
+    }
+
+    /// Catalog keys the template uses (`{{t.<key>}}`), with where each is used; partials included.
+    public func messageUses(in name: String) -> [(key: String, location: SourceLocation)] {
+        guard let template = templates[name] else { return [] }
+        return reachableFiles(of: template).flatMap { file in
+            TemplateScanner.tags(in: file.source).compactMap { tag -> (String, SourceLocation)? in
+                guard let key = tag.messageKey else { return nil }
+                return (key, SourceLocation(file: file.path, line: tag.line, column: tag.column, field: "t.\(key)"))
+            }
+        }
+    }
+
+    /// Every catalog key any template or partial uses.
+    public var allMessageKeys: Set<String> {
+        Set(templates.values.flatMap(allFiles(of:)).flatMap { $0.keys.union($0.studentKeys) }
+            + partials.values.flatMap { $0.keys.union($0.studentKeys) })
+    }
+
+    /// Keys used by `template` outside and inside `{{#students}}`.
+    func keys(for template: MessageTemplate) -> (global: Set<String>, perStudent: Set<String>) {
+        var global = Set<String>()
+        var perStudent = Set<String>()
+        for file in reachableFiles(of: template) {
+            global.formUnion(file.keys)
+            perStudent.formUnion(file.studentKeys)
+        }
+        return (global, perStudent)
+    }
+}
+
+extension TemplateFile {
+    init(path: String, source: String, plainText: Bool) throws {
+        self.path = path
+        self.source = source
+        self.template = try MustacheTemplate(string: plainText ? TemplateSet.textPragma + source : source)
+        var keys = Set<String>()
+        var studentKeys = Set<String>()
+        var partials: [(String, SourceLocation)] = []
+        var sections: [String] = []
+        for tag in TemplateScanner.tags(in: source) {
+            switch tag.sigil {
+            case "#", "^", "$":
+                sections.append(tag.name)
+            case "/":
+                if let index = sections.lastIndex(of: tag.name) { sections.removeSubrange(index...) }
+            case ">", "<":
+                partials.append((tag.name, SourceLocation(file: path, line: tag.line, column: tag.column, field: "{{\(tag.sigil)\(tag.name)}}")))
+                if tag.sigil == "<" { sections.append(tag.name) }
+            default:
+                break
+            }
+            if let key = tag.messageKey {
+                if sections.contains("students") {
+                    studentKeys.insert(key)
+                } else {
+                    keys.insert(key)
+                }
+            }
+        }
+        self.keys = keys
+        self.studentKeys = studentKeys
+        self.partials = partials
+    }
+}
+
+/// Finds the `{{…}}` tags of a template with their positions (default delimiters only).
+enum TemplateScanner {
+    struct Tag {
+        var sigil: String
+        var name: String
+        var line: Int
+        var column: Int
+
+        /// The catalog key when the tag is `{{t.<key>}}` (also triple or `&` form).
+        var messageKey: String? {
+            guard sigil.isEmpty || sigil == "&" || sigil == "{", name.hasPrefix("t."), name.count > 2 else { return nil }
+            return String(name.dropFirst(2))
+        }
+    }
+
+    static func tags(in source: String) -> [Tag] {
+        var tags: [Tag] = []
+        var line = 1
+        var column = 1
+        var index = source.startIndex
+        while index < source.endIndex {
+            if source[index...].hasPrefix("{{") {
+                let tagLine = line, tagColumn = column
+                var cursor = source.index(index, offsetBy: 2)
+                guard let close = source[cursor...].range(of: "}}") else { break }
+                var body = source[cursor..<close.lowerBound].trimmingCharacters(in: .whitespaces)
+                var sigil = ""
+                if let first = body.first, "#^/>&<$!%{=".contains(first) {
+                    sigil = String(first)
+                    body = String(body.dropFirst()).trimmingCharacters(in: .whitespaces)
+                }
+                cursor = close.upperBound
+                if sigil == "{", cursor < source.endIndex, source[cursor] == "}" { cursor = source.index(after: cursor) }
+                if sigil != "!" {
+                    tags.append(Tag(sigil: sigil, name: body, line: tagLine, column: tagColumn))
+                }
+                for character in source[index..<cursor] {
+                    if character.isNewline { line += 1; column = 1 } else { column += 1 }
+                }
+                index = cursor
+                continue
+            }
+            if source[index].isNewline { line += 1; column = 1 } else { column += 1 }
+            index = source.index(after: index)
+        }
+        return tags
+    }
+}
