@@ -41,6 +41,7 @@ let package = Package(
                 .product(name: "Mustache", package: "swift-mustache"),
             ]
         ),
+        .target(name: "LiaisonDelivery", dependencies: ["LiaisonModel"]),
         .target(
             name: "LiaisonCheck",
             dependencies: ["LiaisonModel", "LiaisonInputs", "LiaisonLocalization", "LiaisonRender"]
@@ -48,7 +49,7 @@ let package = Package(
         .executableTarget(
             name: "liaison",
             dependencies: [
-                "LiaisonModel", "LiaisonInputs", "LiaisonLocalization", "LiaisonRender", "LiaisonCheck",
+                "LiaisonModel", "LiaisonInputs", "LiaisonLocalization", "LiaisonRender", "LiaisonCheck", "LiaisonDelivery",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -58,6 +59,7 @@ let package = Package(
         .testTarget(name: "LiaisonInputsTests", dependencies: ["LiaisonInputs"]),
         .testTarget(name: "LiaisonLocalizationTests", dependencies: ["LiaisonLocalization"]),
         .testTarget(name: "LiaisonRenderTests", dependencies: ["LiaisonRender"]),
+        .testTarget(name: "LiaisonDeliveryTests", dependencies: ["LiaisonDelivery"]),
         .testTarget(name: "LiaisonCheckTests", dependencies: ["LiaisonCheck", "LiaisonRender", "LiaisonInputs"]),
     ],
     cxxLanguageStandard: .cxx17
