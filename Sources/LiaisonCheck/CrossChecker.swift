@@ -1,0 +1,159 @@
+import Foundation
+import LiaisonLocalization
+import LiaisonModel
+import LiaisonRender
+
+/// The checks that need more than one input at a time: schedule against roster and templates, templates
+/// against catalogs, guardians' languages against the catalogs, and a trial render of every event.
+struct CrossChecker {
+    let snapshot: SchoolSnapshot
+    let now: Date
+    var diagnostics: [Diagnostic] = []
+    var recipientCounts: [String: Int] = [:]
+
+    init(snapshot: SchoolSnapshot, now: Date) {
+        self.snapshot = snapshot
+        self.now = now
+    }
+
+    mutating func run() {
+        checkEvents()
+        checkProgress()
+        checkCatalogs()
+        checkTemplates()
+        checkLanguages()
+        trialRenders()
+    }
+
+    private var scheduleFile: String { snapshot.configuration.schedule }
+
+    private func location(of event: Event, field: String) -> SourceLocation {
+        (event.origin ?? SourceLocation(file: scheduleFile)).field("events.\(event.id).\(field)")
+    }
+
+    private mutating func checkEvents() {
+        for event in snapshot.events {
+            if snapshot.templates.template(named: event.template) == nil {
+                let known = snapshot.templates.names.joined(separator: ", ")
+                diagnostics.append(.error(
+                    "schedule.unknown-template",
+                    "Event \(event.id) uses template \"\(event.template)\", which is not a folder under the templates (known: \(known)).",
+                    at: location(of: event, field: "template")))
+            }
+            let unknown = event.audience.unknownMembers(in: snapshot.roster)
+            for (kind, names) in [("grade", unknown.grades), ("class", unknown.classes), ("student", unknown.students), ("family", unknown.families)] {
+                for name in names {
+                    diagnostics.append(.error(
+                        "schedule.unknown-audience",
+                        "Event \(event.id) names the \(kind) \"\(name)\", which is not in the roster.",
+                        at: location(of: event, field: "audience")))
+                }
+            }
+            let recipients = event.audience.recipients(in: snapshot.roster)
+            recipientCounts[event.id] = recipients.count
+            if recipients.isEmpty {
+                diagnostics.append(.warning(
+                    "schedule.empty-audience",
+                    "Event \(event.id) reaches no guardian (audience: \(event.audience)).",
+                    at: location(of: event, field: "audience")))
+            }
+            if event.start < now {
+                diagnostics.append(.note(
+                    "schedule.past-event", "Event \(event.id) has already started; nothing will be sent for it.",
+                    at: location(of: event, field: "start")))
+            }
+            for option in event.rsvp where option.label == nil {
+                if snapshot.catalogs.sourceCatalog?.messages[option.catalogKey] == nil {
+                    diagnostics.append(.error(
+                        "schedule.unknown-message",
+                        "Event \(event.id) offers the answer \"\(option.id)\" without a label, and the catalog has no message \(option.catalogKey); add a label or the message.",
+                        at: location(of: event, field: "rsvp")))
+                }
+            }
+        }
+    }
+
+    private mutating func checkProgress() {
+        for record in snapshot.progress where snapshot.roster.student(record.studentID) == nil {
+            diagnostics.append(.error(
+                "progress.unknown-student",
+                "Progress for student \(record.studentID), who is not in the roster.",
+                at: (record.origin ?? SourceLocation(file: snapshot.configuration.progress ?? "progress")).field("student_id")))
+        }
+    }
+
+    /// Argument names messages may use: the standard ones and every top-level key of the events' data.
+    private var knownArguments: Set<String> {
+        MessageRenderer.standardArguments.union(snapshot.events.flatMap { $0.data.keys })
+    }
+
+    private mutating func checkCatalogs() {
+        let catalogs = snapshot.catalogs
+        diagnostics += catalogs.validate(knownArguments: knownArguments)
+        if catalogs.catalogs[snapshot.school.defaultLocale] == nil,
+           !catalogs.catalogs.keys.contains(where: { $0.language == snapshot.school.defaultLocale.language }) {
+            diagnostics.append(.error(
+                "catalog.no-source",
+                "The school's default language \(snapshot.school.defaultLocale) has no catalog; every guardian's last fallback must exist.",
+                at: snapshot.configuration.location(of: "school.default_locale")))
+        }
+        guard let source = catalogs.sourceCatalog else { return }
+        let used = snapshot.templates.allMessageKeys
+        for key in source.messages.keys.sorted() where !used.contains(key) && !key.hasPrefix("rsvp.") {
+            diagnostics.append(.warning(
+                "catalog.unused-key", "The message \(key) is used by no template.", at: source.messages[key]?.location))
+        }
+    }
+
+    private mutating func checkTemplates() {
+        guard let source = snapshot.catalogs.sourceCatalog else { return }
+        for name in snapshot.templates.names {
+            var reported = Set<String>()
+            for use in snapshot.templates.messageUses(in: name) where source.messages[use.key] == nil {
+                guard reported.insert("\(use.location)").inserted else { continue }
+                diagnostics.append(.error(
+                    "template.unknown-message",
+                    "The template uses t.\(use.key), but the source catalog has no message \(use.key).",
+                    at: use.location))
+            }
+        }
+    }
+
+    private mutating func checkLanguages() {
+        let renderer = snapshot.renderer
+        var byLanguage: [LanguageTag: [Guardian]] = [:]
+        for guardian in snapshot.roster.guardians {
+            byLanguage[guardian.language, default: []].append(guardian)
+        }
+        for (language, guardians) in byLanguage.sorted(by: { $0.key < $1.key }) {
+            let chain = renderer.chain(for: language)
+            guard chain.fallbackKind == .otherLanguage else { continue }
+            let names = guardians.prefix(5).map(\.id).joined(separator: ", ") + (guardians.count > 5 ? ", …" : "")
+            diagnostics.append(.warning(
+                "locale.fallback",
+                "\(guardians.count) guardian(s) read \(language), which has no catalog; they will get \(chain.resolved) (\(chain)): \(names).",
+                at: guardians.first?.origin?.field("language")))
+        }
+    }
+
+    /// Renders every event once for each language among its recipients, so a message that cannot be formatted
+    /// is found now and not when it is due.
+    private mutating func trialRenders() {
+        let renderer = snapshot.renderer
+        let progress = snapshot.progressByStudent
+        for event in snapshot.events where snapshot.templates.template(named: event.template) != nil {
+            var seen = Set<LanguageTag>()
+            for recipient in event.audience.recipients(in: snapshot.roster) where seen.insert(recipient.guardian.language).inserted {
+                let request = RenderRequest(event: event, recipient: recipient, progress: progress, ackURL: "https://example.invalid/a/check", now: now)
+                do {
+                    _ = try renderer.render(request)
+                } catch {
+                    diagnostics.append(.error(
+                        "render.failed",
+                        "Event \(event.id) cannot be rendered for guardian \(recipient.guardian.id) (\(recipient.guardian.language)): \(error.message)",
+                        at: location(of: event, field: "template")))
+                }
+            }
+        }
+    }
+}

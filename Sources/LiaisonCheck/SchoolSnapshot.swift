@@ -1,0 +1,61 @@
+import Foundation
+import LiaisonInputs
+import LiaisonLocalization
+import LiaisonModel
+import LiaisonRender
+
+/// Everything `liaison.yaml` names, loaded and cross-checked: the state a command or the daemon works from.
+public struct SchoolSnapshot: Sendable {
+    public var configuration: LiaisonConfiguration
+    public var roster: Roster
+    public var events: [Event]
+    public var progress: [ProgressRecord]
+    public var catalogs: CatalogSet
+    public var templates: TemplateSet
+    public var renderer: MessageRenderer
+
+    public var school: School { configuration.school }
+
+    /// Progress lines grouped by student id.
+    public var progressByStudent: [String: [ProgressRecord]] {
+        Dictionary(grouping: progress, by: \.studentID)
+    }
+
+    public func event(_ id: String) -> Event? { events.first { $0.id == id } }
+}
+
+/// Loads a school's whole configuration and checks it.
+public enum SchoolLoader {
+    /// Loads everything named by the configuration at `path`. The snapshot is `nil` only when the configuration
+    /// itself is unusable; otherwise the report lists every problem and the snapshot holds what could be used.
+    public static func load(configPath path: String, now: Date = Date()) -> (SchoolSnapshot?, CheckReport) {
+        var report = CheckReport(configFile: path)
+        let (loadedConfiguration, configDiagnostics) = ConfigurationLoader.load(path: path)
+        report.diagnostics += configDiagnostics
+        guard let configuration = loadedConfiguration else {
+            report.finish()
+            return (nil, report)
+        }
+        let (roster, rosterDiagnostics) = RosterLoader.load(configuration.roster)
+        let (events, scheduleDiagnostics) = ScheduleLoader.load(path: configuration.schedule, school: configuration.school)
+        var progress: [ProgressRecord] = []
+        var progressDiagnostics: [Diagnostic] = []
+        if let path = configuration.progress {
+            (progress, progressDiagnostics) = ProgressLoader.load(path: path)
+        }
+        let (catalogs, catalogDiagnostics) = CatalogSet.load(directories: configuration.localeDirectories)
+        let (templates, templateDiagnostics) = TemplateSet.load(directories: configuration.templateDirectories)
+        report.diagnostics += rosterDiagnostics + scheduleDiagnostics + progressDiagnostics + catalogDiagnostics + templateDiagnostics
+
+        let renderer = MessageRenderer(school: configuration.school, templates: templates, catalogs: catalogs)
+        let snapshot = SchoolSnapshot(
+            configuration: configuration, roster: roster, events: events, progress: progress,
+            catalogs: catalogs, templates: templates, renderer: renderer)
+        var checker = CrossChecker(snapshot: snapshot, now: now)
+        checker.run()
+        report.diagnostics += checker.diagnostics
+        report.summarize(snapshot, recipients: checker.recipientCounts, now: now)
+        report.finish()
+        return (snapshot, report)
+    }
+}
