@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Liaison builds and tests against, if they are missing.
+set -euo pipefail
+
+packages=(libicu-dev libxml2-dev libcurl4-openssl-dev libsqlite3-dev pkg-config python3)
+missing=()
+for package in "${packages[@]}"; do
+    dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
+done
+if ((${#missing[@]})); then
+    sudo=""
+    [ "$(id -u)" -ne 0 ] && sudo="sudo"
+    echo "Installing ${missing[*]}" >&2
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+if ! command -v swift >/dev/null 2>&1; then
+    [ -x /opt/swift/usr/bin/swift ] && export PATH="/opt/swift/usr/bin:$PATH"
+fi
+command -v swift >/dev/null 2>&1 || { echo "Swift 6.3 is needed (https://www.swift.org/install/linux/)" >&2; exit 1; }
