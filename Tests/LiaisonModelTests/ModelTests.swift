@@ -1,0 +1,141 @@
+import Foundation
+import Testing
+@testable import LiaisonModel
+
+@Suite struct LanguageTagTests {
+    @Test(arguments: [
+        ("zh-hant-hk", "zh-Hant-HK"), ("ZH_tw", "zh-TW"), ("es-419", "es-419"), ("en", "en"), ("sr-latn-rs", "sr-Latn-RS"),
+        ("de-CH-1996", "de-CH-1996"), ("en-US-x-twain", "en-US-x-twain"), (" ar ", "ar"), ("so", "so"), ("yue-Hant", "yue-Hant"),
+    ])
+    func canonicalCase(input: String, expected: String) {
+        #expect(LanguageTag(input)?.rawValue == expected)
+    }
+
+    @Test(arguments: ["", "e", "english!", "zh--Hant", "zh-Hant-", "123", "en-US-US", "ar-toolongsubtag"])
+    func rejectsMalformed(input: String) {
+        #expect(LanguageTag(input) == nil)
+    }
+
+    @Test func subtags() {
+        let tag: LanguageTag = "zh-Hant-HK"
+        #expect(tag.language == "zh")
+        #expect(tag.script == "Hant")
+        #expect(tag.region == "HK")
+        #expect(tag.truncated == "zh-Hant")
+        #expect((LanguageTag("en") as LanguageTag).truncated == nil)
+    }
+}
+
+@Suite struct ReminderTests {
+    @Test func parses() {
+        #expect(Reminder("-7d") == Reminder(days: -7))
+        #expect(Reminder("-1d at 18:00") == Reminder(days: -1, at: TimeOfDay(hour: 18, minute: 0)))
+        #expect(Reminder("-2h") == Reminder(hours: -2))
+        #expect(Reminder("-1d12h") == Reminder(days: -1, hours: -12))
+        #expect(Reminder("-2w") == Reminder(days: -14))
+        #expect(Reminder("0d at 08:00") == Reminder(at: TimeOfDay(hour: 8, minute: 0)))
+        for bad in ["", "-", "7", "-7x", "-1d at 25:00", "-1h at 18:00", "-1d1d", "soon"] {
+            #expect(Reminder(bad) == nil, "\(bad) should not parse")
+        }
+    }
+
+    @Test func dayOffsetsKeepWallClockAcrossDaylightSaving() throws {
+        let london = try #require(TimeZone(identifier: "Europe/London"))
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = london
+        // Clocks go forward on Sunday 28 March 2027: an event on Tuesday 30 March at 09:00 BST.
+        let start = try #require(calendar.date(from: DateComponents(year: 2027, month: 3, day: 30, hour: 9)))
+        let weekBefore = try #require(Reminder("-7d")?.fireDate(forEventStart: start, in: london))
+        #expect(calendar.dateComponents([.month, .day, .hour], from: weekBefore) == DateComponents(month: 3, day: 23, hour: 9))
+        #expect(start.timeIntervalSince(weekBefore) == 7 * 86_400 - 3_600)
+        let evening = try #require(Reminder("-1d at 18:00")?.fireDate(forEventStart: start, in: london))
+        #expect(calendar.dateComponents([.month, .day, .hour, .minute], from: evening) == DateComponents(month: 3, day: 29, hour: 18, minute: 0))
+        let twoHours = try #require(Reminder("-2h")?.fireDate(forEventStart: start, in: london))
+        #expect(start.timeIntervalSince(twoHours) == 7_200)
+    }
+}
+
+@Suite struct QuietHoursTests {
+    @Test func wrapsMidnight() throws {
+        let quiet = try #require(QuietHours("21:00-07:00"))
+        #expect(quiet.contains(TimeOfDay(hour: 22, minute: 0)!))
+        #expect(quiet.contains(TimeOfDay(hour: 6, minute: 59)!))
+        #expect(!quiet.contains(TimeOfDay(hour: 7, minute: 0)!))
+        #expect(!quiet.contains(TimeOfDay(hour: 12, minute: 0)!))
+        #expect(QuietHours("07:00-07:00") == nil)
+        #expect(QuietHours("9pm-7am") == nil)
+    }
+
+    @Test func nextAllowedIsTheEndOfTheWindowInTheGuardiansZone() throws {
+        let berlin = try #require(TimeZone(identifier: "Europe/Berlin"))
+        let quiet = try #require(QuietHours("21:00-07:00"))
+        let lateEvening = try #require(ISO8601DateFormatter().date(from: "2026-12-01T21:30:00Z"))  // 22:30 in Berlin
+        let next = quiet.nextAllowed(after: lateEvening, in: berlin)
+        #expect(next == ISO8601DateFormatter().date(from: "2026-12-02T06:00:00Z"))  // 07:00 in Berlin
+        let noon = try #require(ISO8601DateFormatter().date(from: "2026-12-01T11:00:00Z"))
+        #expect(quiet.nextAllowed(after: noon, in: berlin) == noon)
+    }
+}
+
+@Suite struct AudienceTests {
+    let roster = Roster(
+        families: [Family(id: "F1", name: "Haddad"), Family(id: "F2", name: "Nguyen"), Family(id: "F3", name: "Kowalski")],
+        guardians: [
+            Guardian(id: "G1", familyID: "F1", givenName: "Layla", familyName: "Haddad", email: "l@example.net", language: "ar"),
+            Guardian(id: "G2", familyID: "F1", givenName: "Omar", familyName: "Haddad", email: "o@example.net", language: "en"),
+            Guardian(id: "G3", familyID: "F2", givenName: "Lan", familyName: "Nguyen", email: "n@example.net", language: "vi"),
+            Guardian(id: "G4", familyID: "F3", givenName: "Anna", familyName: "Kowalska", email: "a@example.net", language: "pl"),
+        ],
+        students: [
+            Student(id: "S1", givenName: "Yusuf", familyName: "Haddad", grade: "3", className: "3A"),
+            Student(id: "S2", givenName: "Mariam", familyName: "Haddad", grade: "5", className: "5B"),
+            Student(id: "S3", givenName: "Minh", familyName: "Nguyen", grade: "5", className: "5A"),
+            Student(id: "S4", givenName: "Zofia", familyName: "Kowalska", grade: "1", className: "1A"),
+        ],
+        guardianships: [
+            Guardianship(guardianID: "G1", studentID: "S1", isPrimary: true),
+            Guardianship(guardianID: "G1", studentID: "S2", isPrimary: true),
+            Guardianship(guardianID: "G2", studentID: "S1"),
+            Guardianship(guardianID: "G2", studentID: "S2"),
+            Guardianship(guardianID: "G3", studentID: "S3", isPrimary: true),
+            Guardianship(guardianID: "G4", studentID: "S4", isPrimary: true),
+        ])
+
+    @Test func wholeSchoolReachesEachGuardianOnceWithAllChildren() {
+        let recipients = Audience.everyone.recipients(in: roster)
+        #expect(recipients.map(\.guardian.id) == ["G1", "G2", "G3", "G4"])
+        #expect(recipients[0].students.map(\.id) == ["S1", "S2"])
+    }
+
+    @Test func gradeNamesOnlyTheChildrenConcerned() {
+        let recipients = Audience(grades: ["5"]).recipients(in: roster)
+        #expect(recipients.map(\.guardian.id) == ["G1", "G2", "G3"])
+        #expect(recipients[0].students.map(\.id) == ["S2"])
+    }
+
+    @Test func unionOfClassesStudentsAndFamilies() {
+        let recipients = Audience(classes: ["3A"], families: ["F3"]).recipients(in: roster)
+        #expect(recipients.map(\.guardian.id) == ["G1", "G2", "G4"])
+        #expect(recipients[0].students.map(\.id) == ["S1"])
+        #expect(roster.guardians(of: "S1").map(\.id) == ["G1", "G2"])
+    }
+
+    @Test func unknownNamesAreListed() {
+        let unknown = Audience(grades: ["9"], classes: ["3A", "7Z"], students: ["S9"]).unknownMembers(in: roster)
+        #expect(unknown.grades == ["9"])
+        #expect(unknown.classes == ["7Z"])
+        #expect(unknown.students == ["S9"])
+    }
+}
+
+@Suite struct EmailAddressTests {
+    @Test(arguments: ["layla.haddad@example.net", "o'brien+school@mail.example.org", "王芳@例子.中国"])
+    func accepts(address: String) {
+        #expect(EmailAddress.problem(with: address) == nil)
+    }
+
+    @Test(arguments: ["layla.haddad", "a@@example.net", "a b@example.net", "@example.net", "a@", "a@localhost", "a..b@example.net", "a@example..net", "a@-x.example", "a@example.123"])
+    func rejects(address: String) {
+        #expect(EmailAddress.problem(with: address) != nil)
+    }
+}
