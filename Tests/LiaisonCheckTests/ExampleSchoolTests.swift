@@ -1,0 +1,89 @@
+import Foundation
+import Testing
+@testable import LiaisonCheck
+import LiaisonModel
+
+/// The repository root, found from this file's path.
+let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+func path(_ relative: String) -> String {
+    repositoryRoot.appendingPathComponent(relative).path
+}
+
+/// A fixed "now" before every example event, so reports do not change with the calendar.
+let referenceNow = ISO8601DateFormatter().date(from: "2026-11-23T09:00:00Z")!
+
+@Suite struct DemoSchoolTests {
+    @Test func demoSchoolChecksWithoutErrors() throws {
+        let (snapshot, report) = SchoolLoader.load(configPath: path("examples/demo-school/liaison.yaml"), now: referenceNow)
+        let errors = report.diagnostics.filter { $0.severity == .error }
+        #expect(errors.isEmpty, "\(errors.map(\.description).joined(separator: "\n"))")
+        let school = try #require(snapshot)
+        #expect(school.roster.families.count >= 40)
+        #expect(Set(school.roster.guardians.map(\.language.language)).count >= 10)
+        // Somali is deliberately incomplete, and a pt-BR guardian has no catalog at all.
+        #expect(report.diagnostics.contains { $0.code == "catalog.missing-key" })
+        #expect(report.diagnostics.contains { $0.code == "locale.fallback" && $0.message.contains("pt-BR") })
+        #expect(report.passed)
+    }
+
+    @Test func everyEventRendersForEveryGuardian() throws {
+        let (loaded, _) = SchoolLoader.load(configPath: path("examples/demo-school/liaison.yaml"), now: referenceNow)
+        let school = try #require(loaded)
+        var rendered = 0
+        for event in school.events {
+            for recipient in event.audience.recipients(in: school.roster) {
+                let message = try school.renderer.render(.init(
+                    event: event, recipient: recipient, progress: school.progressByStudent, ackURL: "https://liaison.example/a/x", now: referenceNow))
+                #expect(!message.subject.isEmpty)
+                #expect(!message.subject.contains("{") && !message.html.contains("{{") && !message.text.contains("{{"))
+                #expect(message.html.contains("lang=\"\(message.language)\""))
+                rendered += 1
+            }
+        }
+        #expect(rendered > 100)
+    }
+}
+
+@Suite struct BrokenSchoolTests {
+    struct Expected: CustomStringConvertible {
+        var code: String
+        var file: String
+        var line: Int?
+        var description: String { "\(code) \(file):\(line.map(String.init) ?? "-")" }
+    }
+
+    func expectations() throws -> [Expected] {
+        let text = try String(contentsOfFile: path("examples/broken-school/EXPECTED.tsv"), encoding: .utf8)
+        return text.split(whereSeparator: \.isNewline).compactMap { line in
+            let fields = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+            guard fields.count >= 3, !line.hasPrefix("#") else { return nil }
+            return Expected(code: fields[0], file: fields[1], line: Int(fields[2]))
+        }
+    }
+
+    @Test func everyMistakeIsReportedWithItsFileAndLine() throws {
+        let base = "examples/broken-school/"
+        let (_, report) = SchoolLoader.load(configPath: path(base + "liaison.yaml"), now: referenceNow)
+        #expect(!report.passed)
+        let expected = try expectations()
+        #expect(expected.count >= 30)
+        for item in expected {
+            let found = report.diagnostics.contains { diagnostic in
+                guard diagnostic.code == item.code else { return false }
+                guard let location = diagnostic.location else { return item.file == "-" }
+                let file = location.file.hasSuffix(item.file) || item.file == "-"
+                return file && (item.line == nil || location.line == item.line)
+            }
+            #expect(found, "not reported: \(item)\nsame code: \(report.diagnostics.filter { $0.code == item.code }.map(\.description))")
+        }
+    }
+
+    @Test func reportSurvivesAsJSON() throws {
+        let (_, report) = SchoolLoader.load(configPath: path("examples/broken-school/liaison.yaml"), now: referenceNow)
+        let json = try report.json()
+        let decoded = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any]
+        #expect((decoded?["errors"] as? Int) == report.errors)
+        #expect(((decoded?["diagnostics"] as? [Any])?.count ?? 0) == report.diagnostics.count)
+    }
+}
