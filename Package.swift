@@ -23,6 +23,7 @@ let package = Package(
         ),
         .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
         .target(name: "CXMLShim", dependencies: ["CLibXML2"]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
 
         // Pipeline stages
         .target(name: "LiaisonModel"),
@@ -41,7 +42,9 @@ let package = Package(
                 .product(name: "Mustache", package: "swift-mustache"),
             ]
         ),
-        .target(name: "LiaisonDelivery", dependencies: ["LiaisonModel"]),
+        // libcurl behind small Swift types: one engine thread per relay or gateway.
+        .target(name: "LiaisonCurl", dependencies: ["CCurl"]),
+        .target(name: "LiaisonDelivery", dependencies: ["LiaisonModel", "LiaisonCurl"]),
         .target(
             name: "LiaisonCheck",
             dependencies: ["LiaisonModel", "LiaisonInputs", "LiaisonLocalization", "LiaisonRender"]
@@ -59,6 +62,7 @@ let package = Package(
         .testTarget(name: "LiaisonInputsTests", dependencies: ["LiaisonInputs"]),
         .testTarget(name: "LiaisonLocalizationTests", dependencies: ["LiaisonLocalization"]),
         .testTarget(name: "LiaisonRenderTests", dependencies: ["LiaisonRender"]),
+        .testTarget(name: "LiaisonCurlTests", dependencies: ["LiaisonCurl"]),
         .testTarget(name: "LiaisonDeliveryTests", dependencies: ["LiaisonDelivery"]),
         .testTarget(name: "LiaisonCheckTests", dependencies: ["LiaisonCheck", "LiaisonRender", "LiaisonInputs"]),
     ],

@@ -1,0 +1,184 @@
+import CCurl
+import Foundation
+
+/// One transfer's buffers and callbacks; only the engine's thread touches it while libcurl owns the handle.
+final class Transfer: @unchecked Sendable {
+    let request: CurlRequest
+    var continuation: CheckedContinuation<CurlResponse, any Error>?
+    private var uploadOffset = 0
+    private var body: [UInt8] = []
+    private var headers: [String] = []
+    private var replies: [String] = []
+    private var partialReply = ""
+    private var lists: [UnsafeMutablePointer<curl_slist>] = []
+    private let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
+
+    init(request: CurlRequest) {
+        self.request = request
+        errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
+    }
+
+    deinit {
+        releaseLists()
+        errorBuffer.deallocate()
+    }
+
+    func releaseLists() {
+        for list in lists { curl_slist_free_all(list) }
+        lists = []
+    }
+
+    private func list(_ items: [String]) -> UnsafeMutablePointer<curl_slist>? {
+        var list: UnsafeMutablePointer<curl_slist>?
+        for item in items {
+            guard let appended = curl_slist_append(list, item) else { continue }
+            list = appended
+        }
+        if let list { lists.append(list) }
+        return list
+    }
+
+    func configure(_ handle: UnsafeMutableRawPointer) throws(CurlError) {
+        func check(_ code: CURLcode, _ what: String) throws(CurlError) {
+            guard code == CURLE_OK else {
+                throw CurlError("libcurl refused \(what): \(String(cString: curl_easy_strerror(code)))")
+            }
+        }
+        let me = Unmanaged.passUnretained(self).toOpaque()
+        try check(ccurl_set_long(handle, CURLOPT_NOSIGNAL, 1), "NOSIGNAL")
+        try check(ccurl_set_string(handle, CURLOPT_URL, request.url), "the URL \(request.url)")
+        try check(ccurl_set_pointer(handle, CURLOPT_ERRORBUFFER, errorBuffer), "ERRORBUFFER")
+        try check(ccurl_set_long(handle, CURLOPT_TIMEOUT_MS, milliseconds(request.timeout)), "TIMEOUT")
+        try check(ccurl_set_long(handle, CURLOPT_CONNECTTIMEOUT_MS, milliseconds(request.connectTimeout)), "CONNECTTIMEOUT")
+        try check(ccurl_set_long(handle, CURLOPT_SSL_VERIFYPEER, request.verifyPeer ? 1 : 0), "SSL_VERIFYPEER")
+        try check(ccurl_set_long(handle, CURLOPT_SSL_VERIFYHOST, request.verifyPeer ? 2 : 0), "SSL_VERIFYHOST")
+        if let caFile = request.caFile { try check(ccurl_set_string(handle, CURLOPT_CAINFO, caFile), "CAINFO") }
+        if let username = request.username { try check(ccurl_set_string(handle, CURLOPT_USERNAME, username), "USERNAME") }
+        if let password = request.password { try check(ccurl_set_string(handle, CURLOPT_PASSWORD, password), "PASSWORD") }
+        try check(ccurl_set_data_callback(handle, CURLOPT_WRITEFUNCTION, transferWrite), "WRITEFUNCTION")
+        try check(ccurl_set_pointer(handle, CURLOPT_WRITEDATA, me), "WRITEDATA")
+        try check(ccurl_set_data_callback(handle, CURLOPT_HEADERFUNCTION, transferHeader), "HEADERFUNCTION")
+        try check(ccurl_set_pointer(handle, CURLOPT_HEADERDATA, me), "HEADERDATA")
+
+        if let envelope = request.envelope {
+            let level: curl_usessl = switch request.tls {
+            case .none: CURLUSESSL_NONE
+            case .opportunistic: CURLUSESSL_TRY
+            case .required: CURLUSESSL_ALL
+            }
+            try check(ccurl_set_long(handle, CURLOPT_USE_SSL, Int(level.rawValue)), "USE_SSL")
+            try check(ccurl_set_string(handle, CURLOPT_MAIL_FROM, "<\(envelope.from)>"), "MAIL_FROM")
+            try check(ccurl_set_slist(handle, CURLOPT_MAIL_RCPT, list(envelope.recipients.map { "<\($0)>" })), "MAIL_RCPT")
+            try check(ccurl_set_long(handle, CURLOPT_UPLOAD, 1), "UPLOAD")
+            try check(ccurl_set_offset(handle, CURLOPT_INFILESIZE_LARGE, curl_off_t(request.body.count)), "INFILESIZE")
+            try check(ccurl_set_data_callback(handle, CURLOPT_READFUNCTION, transferRead), "READFUNCTION")
+            try check(ccurl_set_pointer(handle, CURLOPT_READDATA, me), "READDATA")
+            // The server's replies come through the debug callback, which libcurl calls only when verbose.
+            try check(ccurl_set_long(handle, CURLOPT_VERBOSE, 1), "VERBOSE")
+            try check(ccurl_set_debug_callback(handle, transferDebug), "DEBUGFUNCTION")
+            try check(ccurl_set_pointer(handle, CURLOPT_DEBUGDATA, me), "DEBUGDATA")
+        } else {
+            if !request.headers.isEmpty {
+                try check(ccurl_set_slist(handle, CURLOPT_HTTPHEADER, list(request.headers)), "HTTPHEADER")
+            }
+            switch request.method.uppercased() {
+            case "GET":
+                try check(ccurl_set_long(handle, CURLOPT_HTTPGET, 1), "HTTPGET")
+            case "POST":
+                try check(ccurl_set_offset(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(request.body.count)), "POSTFIELDSIZE")
+                try request.body.withUnsafeBufferPointer { buffer throws(CurlError) in
+                    // COPYPOSTFIELDS copies the bytes, so the array need not outlive this call.
+                    let pointer = UnsafeMutableRawPointer(mutating: buffer.baseAddress ?? UnsafePointer(bitPattern: 1)!)
+                    try check(ccurl_set_pointer(handle, CURLOPT_COPYPOSTFIELDS, pointer), "COPYPOSTFIELDS")
+                }
+            default:
+                try check(ccurl_set_string(handle, CURLOPT_CUSTOMREQUEST, request.method), "CUSTOMREQUEST")
+                if !request.body.isEmpty {
+                    try check(ccurl_set_offset(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(request.body.count)), "POSTFIELDSIZE")
+                    try request.body.withUnsafeBufferPointer { buffer throws(CurlError) in
+                        try check(ccurl_set_pointer(handle, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: buffer.baseAddress!)), "COPYPOSTFIELDS")
+                    }
+                }
+            }
+        }
+    }
+
+    private func milliseconds(_ duration: Duration) -> Int {
+        let (seconds, attoseconds) = duration.components
+        return max(1, Int(seconds) * 1000 + Int(attoseconds / 1_000_000_000_000_000))
+    }
+
+    func response(handle: UnsafeMutableRawPointer, result: CURLcode) -> CurlResponse {
+        var code = 0
+        _ = ccurl_get_long(handle, CURLINFO_RESPONSE_CODE, &code)
+        var total = 0.0
+        _ = ccurl_get_double(handle, CURLINFO_TOTAL_TIME, &total)
+        var message = String(cString: errorBuffer)
+        if message.isEmpty && result != CURLE_OK { message = String(cString: curl_easy_strerror(result)) }
+        if !partialReply.isEmpty { replies.append(partialReply) }
+        return CurlResponse(
+            result: Int32(result.rawValue), errorMessage: message, responseCode: code, headers: headers, body: body,
+            serverReplies: replies, totalTime: total)
+    }
+
+    fileprivate func write(_ data: UnsafeRawBufferPointer) {
+        body.append(contentsOf: data)
+    }
+
+    fileprivate func header(_ data: UnsafeRawBufferPointer) {
+        let line = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        if line.hasPrefix("HTTP/") { headers = [] }  // a new response (after 100 Continue or a redirect)
+        if !line.isEmpty { headers.append(line) }
+    }
+
+    fileprivate func read(into buffer: UnsafeMutableRawBufferPointer) -> Int {
+        let count = min(buffer.count, request.body.count - uploadOffset)
+        guard count > 0 else { return 0 }
+        request.body.withUnsafeBytes { source in
+            buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: source[uploadOffset..<(uploadOffset + count)]))
+        }
+        uploadOffset += count
+        return count
+    }
+
+    fileprivate func serverText(_ data: UnsafeRawBufferPointer) {
+        partialReply += String(decoding: data, as: UTF8.self)
+        while let newline = partialReply.firstIndex(of: "\n") {
+            let line = partialReply[..<newline].trimmingCharacters(in: .whitespacesAndNewlines)
+            partialReply = String(partialReply[partialReply.index(after: newline)...])
+            if !line.isEmpty { replies.append(line) }
+        }
+    }
+}
+
+private func transferWrite(data: UnsafeMutablePointer<CChar>?, size: Int, count: Int, context: UnsafeMutableRawPointer?) -> Int {
+    guard let context else { return 0 }
+    let length = size * count
+    if let data, length > 0 {
+        Unmanaged<Transfer>.fromOpaque(context).takeUnretainedValue().write(UnsafeRawBufferPointer(start: data, count: length))
+    }
+    return length
+}
+
+private func transferHeader(data: UnsafeMutablePointer<CChar>?, size: Int, count: Int, context: UnsafeMutableRawPointer?) -> Int {
+    guard let context else { return 0 }
+    let length = size * count
+    if let data, length > 0 {
+        Unmanaged<Transfer>.fromOpaque(context).takeUnretainedValue().header(UnsafeRawBufferPointer(start: data, count: length))
+    }
+    return length
+}
+
+private func transferRead(buffer: UnsafeMutablePointer<CChar>?, size: Int, count: Int, context: UnsafeMutableRawPointer?) -> Int {
+    guard let context, let buffer else { return 0 }
+    let transfer = Unmanaged<Transfer>.fromOpaque(context).takeUnretainedValue()
+    return transfer.read(into: UnsafeMutableRawBufferPointer(start: buffer, count: size * count))
+}
+
+private func transferDebug(
+    handle: UnsafeMutableRawPointer?, type: curl_infotype, data: UnsafeMutablePointer<CChar>?, size: Int, context: UnsafeMutableRawPointer?
+) -> Int32 {
+    guard type == CURLINFO_HEADER_IN, let context, let data, size > 0 else { return 0 }
+    Unmanaged<Transfer>.fromOpaque(context).takeUnretainedValue().serverText(UnsafeRawBufferPointer(start: data, count: size))
+    return 0
+}

@@ -1,0 +1,80 @@
+#!/usr/bin/env python3
+"""A local SMTP server (aiosmtpd) for Liaison's tests: prints its port, stores what it accepts.
+
+Recipients decide the reply: an address starting with `reject` gets 550 at RCPT; `tempfail` gets 451 the first
+time and 250 after; `throttle` gets 452 4.5.3 the first time. Accepted messages are written to --maildir
+(tmp/new/cur) as files, and one JSON line per message goes to --log (envelope and the message's Message-ID).
+"""
+import argparse
+import asyncio
+import json
+import mailbox
+import os
+import signal
+
+from aiosmtpd.smtp import SMTP
+
+
+class Handler:
+    def __init__(self, maildir, log):
+        self.maildir = maildir
+        self.log = log
+        self.seen = {}
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        count = self.seen.get(address, 0) + 1
+        self.seen[address] = count
+        local = address.split("@")[0]
+        if local.startswith("reject"):
+            return "550 5.1.1 <%s>: Recipient address rejected: User unknown" % address
+        if local.startswith("tempfail") and count == 1:
+            return "451 4.7.1 <%s>: Try again later" % address
+        if local.startswith("throttle") and count == 1:
+            return "452 4.5.3 Too many recipients, slow down"
+        envelope.rcpt_tos.append(address)
+        return "250 2.1.5 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        data = envelope.original_content or envelope.content
+        if self.maildir:
+            box = mailbox.Maildir(self.maildir, create=True)
+            box.add(data)
+        if self.log:
+            message_id = ""
+            for line in data.split(b"\r\n"):
+                if line.lower().startswith(b"message-id:"):
+                    message_id = line.split(b":", 1)[1].strip().decode()
+                    break
+                if not line:
+                    break
+            with open(self.log, "a", encoding="utf-8") as log:
+                log.write(json.dumps({"from": envelope.mail_from, "to": envelope.rcpt_tos, "message_id": message_id,
+                                      "size": len(data)}) + "\n")
+        return "250 2.0.0 Message accepted for delivery"
+
+
+async def serve(args):
+    if args.maildir:
+        for sub in ("tmp", "new", "cur"):
+            os.makedirs(os.path.join(args.maildir, sub), exist_ok=True)
+    handler = Handler(args.maildir, args.log)
+    loop = asyncio.get_running_loop()
+    server = await loop.create_server(lambda: SMTP(handler, hostname="liaison-test", decode_data=False),
+                                      "127.0.0.1", 0, backlog=512)
+    print(server.sockets[0].getsockname()[1], flush=True)
+    stop = asyncio.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    await stop.wait()
+    server.close()
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--maildir")
+    parser.add_argument("--log")
+    asyncio.run(serve(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    main()
