@@ -358,7 +358,7 @@ public enum CSVReader {
         private mutating func checkEncoding(from start: Int, to end: Int, fieldIndex: Int) {
             guard !badByteReported, let bad = badByte, bad >= start, bad < end else { return }
             badByteReported = true
-            let position = Support.position(of: bad, in: bytes, from: start)
+            let position = Support.position(of: bad, in: bytes, from: self.start)
             diagnostics.append(.error(
                 "csv.invalid-utf8",
                 "byte \(Support.hex(bytes[bad])) is not UTF-8 (the file may be saved as Latin-1 or Windows-1252; save it as UTF-8)",
