@@ -79,6 +79,8 @@ public enum ScheduleLoader {
 
         func field(_ key: String) -> String { KeyPath.child(path, key) }
 
+        func required(_ key: String) -> Bool { ScheduleLoader.requiredEventKeys.contains(key) }
+
         mutating func fail(_ code: String, _ message: String, _ at: Node?, _ fieldPath: String) {
             report.error(code, message, at, fieldPath)
             ok = false
@@ -128,7 +130,7 @@ public enum ScheduleLoader {
                 }
             }
 
-            let id = text("id", required: true)
+            let id = text("id", required: required("id"))
             if let id {
                 if let first = idLines[id] {
                     fail("schedule.duplicate-id", "the id \"\(id)\" is already used by the event on line \(first); this event is left out", keys["id"]?.value, field("id"))
@@ -137,14 +139,14 @@ public enum ScheduleLoader {
                 }
             }
             var kind: EventKind?
-            if let raw = text("kind", required: true) {
+            if let raw = text("kind", required: required("kind")) {
                 kind = EventKind(rawValue: raw.lowercased().replacingOccurrences(of: "_", with: "-"))
                 if kind == nil {
                     let names = EventKind.allCases.map(\.rawValue)
                     fail("schedule.invalid-kind", "kind \"\(raw)\" is not one of \(names.joined(separator: ", "))\(Support.didYouMean(raw, among: names))", keys["kind"]?.value, field("kind"))
                 }
             }
-            let title = localized("title", required: true)
+            let title = localized("title", required: required("title"))
 
             var zone = school.timeZone
             if let raw = text("time_zone") {
@@ -154,15 +156,16 @@ public enum ScheduleLoader {
                     fail("schedule.invalid-time-zone", "time_zone \"\(raw)\" is not an IANA time zone (for example Europe/London)", keys["time_zone"]?.value, field("time_zone"))
                 }
             }
-            let start = date("start", node: value("start", required: true), path: field("start"), zone: zone)
+            let start = date("start", node: value("start", required: required("start")), path: field("start"), zone: zone)
             let end = date("end", node: value("end"), path: field("end"), zone: zone)
             if let start, let end, end.date < start.date {
                 fail("schedule.end-before-start", "the event ends before it starts", keys["end"]?.value, field("end"))
             }
             let location = localized("location", required: false)
             let audience = readAudience()
-            var template: String?
-            if let raw = text("template", required: true) {
+            // Without a template key (when it is made optional) the kind's name is used.
+            var template: String? = keys["template"] == nil && !required("template") ? kind?.rawValue : nil
+            if let raw = text("template", required: required("template")) {
                 if raw.contains("/") || raw.contains("\\") || raw.hasPrefix(".") {
                     fail("schedule.invalid-value", "template \"\(raw)\" must be the name of a folder under templates/, not a path", keys["template"]?.value, field("template"))
                 } else {
@@ -253,7 +256,7 @@ public enum ScheduleLoader {
         // MARK: Audience
 
         mutating func readAudience() -> Audience? {
-            guard let node = value("audience", required: true) else { return nil }
+            guard let node = value("audience", required: required("audience")) else { return nil }
             let path = field("audience")
             switch node {
             case .scalar(let scalar):
