@@ -292,7 +292,8 @@ public enum CSVReader {
                             sawRecord = true
                             // Recover: drop this record and read on from the line after the opening quote.
                             restarts += 1
-                            if let restart, restarts <= 50 {
+                            // A broken header leaves nothing to read the rest by.
+                            if let restart, restarts <= 50, !records.isEmpty {
                                 index = restart.index
                                 line = restart.line
                                 column = 1

@@ -80,6 +80,13 @@ import Testing
         #expect(table?.records.map(\.fields) == [["1", "Ana"], ["3", "Cy"], ["4", "Di"]])
     }
 
+    @Test func brokenHeaderGivesNoTable() {
+        let (table, diagnostics) = csv("id,\"name\n1,Ana\n")
+        #expect(table == nil)
+        #expect(diagnostics.codes == ["csv.unterminated-quote"])
+        #expect(diagnostics.first?.location?.line == 1)
+    }
+
     @Test func strayQuotes() throws {
         let (table, diagnostics) = csv("id,name\n1,Ab\"c\n2,\"Bo\"x\n3,Cy\n")
         let stray = diagnostics.with("csv.stray-quote")
