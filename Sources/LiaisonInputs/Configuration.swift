@@ -1,0 +1,334 @@
+import Foundation
+import LiaisonModel
+import Yams
+
+/// Where the roster files are.
+public struct RosterFiles: Sendable, Hashable {
+    public var families: String
+    public var guardians: String
+    public var students: String
+    public var guardianships: String
+
+    public init(families: String, guardians: String, students: String, guardianships: String) {
+        self.families = families
+        self.guardians = guardians
+        self.students = students
+        self.guardianships = guardianships
+    }
+}
+
+/// `liaison.yaml`, loaded. Paths are joined with the folder that holds the configuration file (and stay
+/// relative when that path was relative).
+public struct LiaisonConfiguration: Sendable {
+    /// Path of liaison.yaml as given.
+    public var file: String
+    public var school: School
+    public var roster: RosterFiles
+    public var schedule: String
+    public var progress: String?
+    /// Template folders, later ones overriding earlier ones.
+    public var templateDirectories: [String]
+    /// Catalog folders, later ones overriding earlier ones key by key.
+    public var localeDirectories: [String]
+    /// Where each key (`school.time_zone`, `templates`, `templates[1]`) was written.
+    public var locations: [String: SourceLocation]
+
+    public init(
+        file: String, school: School, roster: RosterFiles, schedule: String, progress: String? = nil,
+        templateDirectories: [String], localeDirectories: [String], locations: [String: SourceLocation] = [:]
+    ) {
+        self.file = file
+        self.school = school
+        self.roster = roster
+        self.schedule = schedule
+        self.progress = progress
+        self.templateDirectories = templateDirectories
+        self.localeDirectories = localeDirectories
+        self.locations = locations
+    }
+
+    /// Where a key was written (its line and column in liaison.yaml, with the key path as field).
+    public func location(of keyPath: String) -> SourceLocation? {
+        locations[keyPath]
+    }
+}
+
+public enum ConfigurationLoader {
+    /// The keys Liaison knows, by the path of the map that holds them (`""` is the top level). A key listed
+    /// here whose path also has an entry must be a map and is checked key by key; other keys are read by
+    /// `load`. To add a section (`channels:`, `store:`), add its name here and read it below.
+    static let knownKeys: [String: [String]] = [
+        "": ["school", "roster", "schedule", "progress", "templates", "locales"],
+        "school": ["name", "default_locale", "time_zone", "base_url", "contact"],
+        "school.contact": ["email", "phone", "address", "website"],
+        "roster": ["families", "guardians", "students", "guardianships"],
+    ]
+
+    /// Keys that must be present; a missing parent is reported once instead of each of its keys.
+    static let requiredKeys = [
+        "school", "school.name", "school.default_locale", "school.time_zone",
+        "roster", "roster.families", "roster.guardians", "roster.students", "roster.guardianships",
+        "schedule", "templates", "locales",
+    ]
+
+    /// Whether a key name looks like it holds a secret. Keys naming where a secret lives (`*_env`, `*_file`) are fine.
+    public static func isSecretKey(_ name: String) -> Bool {
+        let key = name.lowercased().replacingOccurrences(of: "-", with: "_")
+        if key.hasSuffix("_env") || key.hasSuffix("_file") { return false }
+        let words = ["password", "passwd", "secret", "token", "api_key", "apikey", "private_key", "privatekey"]
+        if words.contains(where: { key.contains($0) }) { return true }
+        return key == "key" || key.hasSuffix("_key")
+    }
+
+    /// Never throws: returns `nil` when the configuration is unusable, with the diagnostics (config.*) that say why.
+    /// Named files and folders are checked to exist (config.missing-file at the key that names them); a missing
+    /// one is reported but the configuration is still returned.
+    public static func load(path: String) -> (LiaisonConfiguration?, [Diagnostic]) {
+        let root: Node?
+        switch YAMLSource.load(path: path, syntaxCode: "config.yaml-syntax") {
+        case .problem(let diagnostic): return (nil, [diagnostic])
+        case .value(let node): root = node
+        }
+        var reader = Reader(file: path)
+        return reader.read(root)
+    }
+
+    private struct Reader {
+        let file: String
+        let folder: String
+        var report: YAMLDiagnostics
+        /// Nodes of known keys by path, and where the keys were written.
+        var keyNodes: [String: Node] = [:]
+        var values: [String: Node] = [:]
+        var locations: [String: SourceLocation] = [:]
+        var usable = true
+        /// Keys already reported as having the wrong shape.
+        var broken: Set<String> = []
+
+        init(file: String) {
+            self.file = file
+            folder = Support.folder(of: file)
+            report = YAMLDiagnostics(file: file)
+        }
+
+        mutating func read(_ root: Node?) -> (LiaisonConfiguration?, [Diagnostic]) {
+            var budget = 100_000
+            if let root {
+                scanSecrets(root, path: "", budget: &budget)
+                if case .mapping(let mapping) = root {
+                    walk(mapping, path: "")
+                } else if !root.isNull {
+                    report.error("config.invalid-value", "liaison.yaml must be a map of keys (school:, roster:, …), not \(root.kindDescription)", root, nil)
+                    return (nil, report.diagnostics)
+                }
+            }
+            for key in ConfigurationLoader.requiredKeys where values[key] == nil || values[key]!.isNull {
+                let parent = key.contains(".") ? String(key[..<key.lastIndex(of: ".")!]) : ""
+                if broken.contains(key) || broken.contains(parent) { continue }
+                if !parent.isEmpty, values[parent] == nil || values[parent]!.isNull { continue }  // reported once, for the parent
+                let location = values[key].flatMap { _ in locations[key] }
+                    ?? (parent.isEmpty ? SourceLocation(file: file, line: 1, field: key) : locations[parent]?.field(key))
+                    ?? SourceLocation(file: file, field: key)
+                let written = values[key] != nil ? "has no value" : "is missing"
+                report.diagnostics.append(.error("config.missing-key", "the required key \(key) \(written)", at: location))
+                usable = false
+            }
+
+            let name = text("school.name")
+            let locale = text("school.default_locale").flatMap { raw -> LanguageTag? in
+                if let tag = LanguageTag(raw) { return tag }
+                error("config.invalid-locale", "default_locale \"\(raw)\" is not a BCP 47 language tag (for example en, fr-CA, zh-Hant)", "school.default_locale")
+                return nil
+            }
+            let zone = text("school.time_zone").flatMap { raw -> TimeZone? in
+                if let zone = TimeZone(identifier: raw) { return zone }
+                error("config.invalid-time-zone", "time_zone \"\(raw)\" is not an IANA time zone (for example Europe/London, America/New_York)", "school.time_zone")
+                return nil
+            }
+            var baseURL: URL?
+            if let raw = text("school.base_url") {
+                if let url = URL(string: raw), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
+                   let host = url.host, !host.isEmpty {
+                    baseURL = url
+                } else {
+                    error("config.invalid-value", "base_url \"\(raw)\" is not an http:// or https:// address", "school.base_url", fatal: false)
+                }
+            }
+            var contact = School.Contact()
+            if let email = text("school.contact.email") {
+                if let problem = EmailAddress.problem(with: email) {
+                    error("config.invalid-value", "contact email \"\(email)\" is not usable: \(problem)", "school.contact.email", fatal: false)
+                } else {
+                    contact.email = email
+                }
+            }
+            contact.phone = text("school.contact.phone")
+            contact.address = text("school.contact.address")
+            contact.website = text("school.contact.website")
+
+            let families = filePath("roster.families")
+            let guardians = filePath("roster.guardians")
+            let students = filePath("roster.students")
+            let guardianships = filePath("roster.guardianships")
+            let schedule = filePath("schedule")
+            let progress = filePath("progress")
+            let templates = folderPaths("templates")
+            let locales = folderPaths("locales")
+
+            guard usable, let name, let locale, let zone, let families, let guardians, let students, let guardianships,
+                  let schedule, let templates, let locales
+            else { return (nil, report.diagnostics) }
+            let school = School(name: name, defaultLocale: locale, timeZone: zone, baseURL: baseURL, contact: contact)
+            let configuration = LiaisonConfiguration(
+                file: file, school: school,
+                roster: RosterFiles(families: families, guardians: guardians, students: students, guardianships: guardianships),
+                schedule: schedule, progress: progress, templateDirectories: templates, localeDirectories: locales,
+                locations: locations)
+            return (configuration, report.diagnostics)
+        }
+
+        // MARK: Walking the tree
+
+        private mutating func walk(_ mapping: Node.Mapping, path: String) {
+            let known = ConfigurationLoader.knownKeys[path] ?? []
+            for (keyNode, value) in mapping {
+                guard let key = keyNode.rawScalar else {
+                    report.error("config.invalid-value", "a key must be a plain name, not \(keyNode.kindDescription)", keyNode, path.isEmpty ? nil : path)
+                    continue
+                }
+                let keyPath = KeyPath.child(path, key)
+                if ConfigurationLoader.isSecretKey(key) { continue }  // reported by scanSecrets
+                guard known.contains(key) else {
+                    report.warning(
+                        "config.unknown-key",
+                        "Liaison does not know the key \"\(key)\"\(Support.didYouMean(key, among: known)); it is ignored",
+                        keyNode, keyPath)
+                    continue
+                }
+                locations[keyPath] = report.location(keyNode, keyPath)
+                keyNodes[keyPath] = keyNode
+                values[keyPath] = value
+                if ConfigurationLoader.knownKeys[keyPath] != nil {
+                    switch value {
+                    case .mapping(let child):
+                        walk(child, path: keyPath)
+                    default:
+                        if !value.isNull {
+                            report.error("config.invalid-value", "\(keyPath) must be a map of keys, not \(value.kindDescription)", value, keyPath)
+                            values[keyPath] = nil
+                            broken.insert(keyPath)
+                            usable = false
+                        }
+                    }
+                }
+                if case .sequence(let items) = value {
+                    for (index, item) in items.enumerated() {
+                        let itemPath = KeyPath.item(keyPath, index)
+                        locations[itemPath] = report.location(item, itemPath)
+                    }
+                }
+            }
+        }
+
+        private mutating func scanSecrets(_ node: Node, path: String, budget: inout Int) {
+            budget -= 1
+            guard budget > 0 else { return }
+            switch node {
+            case .mapping(let mapping):
+                for (keyNode, value) in mapping {
+                    let key = keyNode.rawScalar ?? "?"
+                    let keyPath = KeyPath.child(path, key)
+                    if keyNode.rawScalar != nil, ConfigurationLoader.isSecretKey(key) {
+                        report.error(
+                            "config.secret",
+                            "\"\(key)\" looks like a secret; secrets must not be written in liaison.yaml. Remove it and provide it through the environment or a file outside the repository",
+                            keyNode, keyPath)
+                        continue
+                    }
+                    scanSecrets(value, path: keyPath, budget: &budget)
+                }
+            case .sequence(let sequence):
+                for (index, item) in sequence.enumerated() {
+                    scanSecrets(item, path: KeyPath.item(path, index), budget: &budget)
+                }
+            case .scalar, .alias:
+                break
+            }
+        }
+
+        // MARK: Values
+
+        private mutating func error(_ code: String, _ message: String, _ keyPath: String, fatal: Bool = true) {
+            report.diagnostics.append(.error(code, message, at: valueLocation(keyPath)))
+            if fatal { usable = false }
+        }
+
+        private func valueLocation(_ keyPath: String) -> SourceLocation {
+            if let node = values[keyPath], node.mark != nil { return report.location(node, keyPath) }
+            return locations[keyPath] ?? SourceLocation(file: file, field: keyPath)
+        }
+
+        /// A scalar value as trimmed text; `nil` when absent or empty. Wrong types are reported.
+        private mutating func text(_ keyPath: String) -> String? {
+            guard let node = values[keyPath], !node.isNull else { return nil }
+            guard let raw = node.rawScalar else {
+                error("config.invalid-value", "\(keyPath) must be a single value, not \(node.kindDescription)", keyPath)
+                return nil
+            }
+            let trimmed = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+            return trimmed.isEmpty ? nil : trimmed
+        }
+
+        private mutating func filePath(_ keyPath: String) -> String? {
+            guard let raw = text(keyPath) else { return nil }
+            let path = Support.join(folder, raw)
+            check(path, expecting: .file, keyPath: keyPath)
+            return path
+        }
+
+        private mutating func folderPaths(_ keyPath: String) -> [String]? {
+            guard let node = values[keyPath], !node.isNull else { return nil }
+            var raws: [(String, String)] = []
+            switch node {
+            case .scalar:
+                guard let raw = text(keyPath) else { return nil }
+                raws = [(raw, keyPath)]
+            case .sequence(let items):
+                for (index, item) in items.enumerated() {
+                    let itemPath = KeyPath.item(keyPath, index)
+                    guard let raw = item.rawScalar?.trimmingCharacters(in: .whitespacesAndNewlines), !raw.isEmpty else {
+                        report.error("config.invalid-value", "each entry of \(keyPath) must be a folder path, not \(item.kindDescription)", item, itemPath)
+                        usable = false
+                        continue
+                    }
+                    raws.append((raw, itemPath))
+                }
+                if items.isEmpty {
+                    error("config.invalid-value", "\(keyPath) names no folder", keyPath)
+                    return nil
+                }
+            default:
+                error("config.invalid-value", "\(keyPath) must be a folder path or a list of folder paths, not \(node.kindDescription)", keyPath)
+                return nil
+            }
+            return raws.map { raw, path in
+                let joined = Support.join(folder, raw)
+                check(joined, expecting: .directory, keyPath: path)
+                return joined
+            }
+        }
+
+        private mutating func check(_ path: String, expecting: Support.FileState, keyPath: String) {
+            let state = Support.state(of: path)
+            guard state != expecting else { return }
+            let message: String
+            switch (state, expecting) {
+            case (.missing, .directory): message = "the folder \(path) named by \(keyPath) does not exist"
+            case (.missing, _): message = "the file \(path) named by \(keyPath) does not exist"
+            case (.directory, _): message = "\(path) named by \(keyPath) is a folder, not a file"
+            default: message = "\(path) named by \(keyPath) is a file, not a folder"
+            }
+            report.diagnostics.append(.error("config.missing-file", message, at: locations[keyPath] ?? valueLocation(keyPath)))
+        }
+    }
+}

@@ -1,0 +1,439 @@
+import Foundation
+import LiaisonModel
+import Yams
+
+public enum ScheduleLoader {
+    /// The keys of an event. To add one, list it here and read it in `EventReader.read`.
+    public static let eventKeys = [
+        "id", "kind", "title", "start", "end", "time_zone", "location", "audience", "template", "priority",
+        "notify", "rsvp", "data",
+    ]
+    /// Keys every event must have (schedule.missing-key).
+    public static let requiredEventKeys = ["id", "kind", "title", "start", "audience", "template"]
+    public static let notifyKeys = ["send_at", "reminders"]
+    public static let rsvpKeys = ["id", "label"]
+    public static let audienceKeys = ["grades", "classes", "students", "families"]
+    /// Words accepted for an audience of the whole school.
+    public static let wholeSchoolWords = ["everyone", "all", "whole-school", "whole school", "everybody"]
+
+    /// Reads events.yaml: times are resolved in the event's zone (default: the school's). Invalid events are
+    /// reported (schedule.* codes) and left out; the others are kept, in the order written.
+    public static func load(path: String, school: School) -> ([Event], [Diagnostic]) {
+        let root: Node?
+        switch YAMLSource.load(path: path, syntaxCode: "schedule.yaml-syntax") {
+        case .problem(let diagnostic): return ([], [diagnostic])
+        case .value(let node): root = node
+        }
+        var report = YAMLDiagnostics(file: path)
+        guard let root, !root.isNull else {
+            report.diagnostics.append(.error("schedule.missing-key", "the schedule is empty: it needs an events: list", at: SourceLocation(file: path, line: 1, field: "events")))
+            return ([], report.diagnostics)
+        }
+        guard case .mapping(let top) = root else {
+            report.error("schedule.invalid-value", "the schedule must be a map with an events: list, not \(root.kindDescription)", root, nil)
+            return ([], report.diagnostics)
+        }
+        var eventsNode: Node?
+        for (key, value) in top {
+            if key.rawScalar == "events" {
+                eventsNode = value
+            } else {
+                let name = key.rawScalar ?? "?"
+                report.warning("schedule.unknown-key", "Liaison does not know the key \"\(name)\"\(Support.didYouMean(name, among: ["events"])); it is ignored", key, name)
+            }
+        }
+        guard let eventsNode else {
+            report.error("schedule.missing-key", "the schedule has no events: list", root, "events")
+            return ([], report.diagnostics)
+        }
+        if eventsNode.isNull { return ([], report.diagnostics) }
+        guard case .sequence(let items) = eventsNode else {
+            report.error("schedule.invalid-value", "events must be a list (each event starts with \"- id:\"), not \(eventsNode.kindDescription)", eventsNode, "events")
+            return ([], report.diagnostics)
+        }
+        var events: [Event] = []
+        var idLines: [String: Int] = [:]
+        for (index, item) in items.enumerated() {
+            var reader = EventReader(report: report, school: school, path: KeyPath.item("events", index), node: item)
+            let event = reader.read(idLines: &idLines)
+            report = reader.report
+            if let event { events.append(event) }
+        }
+        return (events, report.diagnostics)
+    }
+
+    private struct EventReader {
+        var report: YAMLDiagnostics
+        let school: School
+        let path: String
+        let node: Node
+        var ok = true
+        var keys: [String: (key: Node, value: Node)] = [:]
+
+        init(report: YAMLDiagnostics, school: School, path: String, node: Node) {
+            self.report = report
+            self.school = school
+            self.path = path
+            self.node = node
+        }
+
+        func field(_ key: String) -> String { KeyPath.child(path, key) }
+
+        func required(_ key: String) -> Bool { ScheduleLoader.requiredEventKeys.contains(key) }
+
+        mutating func fail(_ code: String, _ message: String, _ at: Node?, _ fieldPath: String) {
+            report.error(code, message, at, fieldPath)
+            ok = false
+        }
+
+        /// The value of a key, or `nil` (reported when required) when absent or empty.
+        mutating func value(_ key: String, required: Bool = false) -> Node? {
+            guard let entry = keys[key], !entry.value.isNull else {
+                if required {
+                    let written = keys[key] != nil ? "has an empty \(key)" : "has no \(key)"
+                    fail("schedule.missing-key", "the event \(written)", keys[key]?.key ?? node, field(key))
+                }
+                return nil
+            }
+            return entry.value
+        }
+
+        /// A single value as trimmed text.
+        mutating func text(_ key: String, required: Bool = false) -> String? {
+            guard let node = value(key, required: required) else { return nil }
+            guard let raw = node.rawScalar else {
+                fail("schedule.invalid-value", "\(key) must be a single value, not \(node.kindDescription)", node, field(key))
+                return nil
+            }
+            let trimmed = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+            if trimmed.isEmpty, required {
+                fail("schedule.missing-key", "the event has an empty \(key)", node, field(key))
+                return nil
+            }
+            return trimmed.isEmpty ? nil : trimmed
+        }
+
+        mutating func read(idLines: inout [String: Int]) -> Event? {
+            guard case .mapping(let mapping) = node else {
+                fail("schedule.invalid-value", "each event must be a map of keys (id:, kind:, title:, …), not \(node.kindDescription)", node, path)
+                return nil
+            }
+            for (keyNode, valueNode) in mapping {
+                guard let key = keyNode.rawScalar else {
+                    fail("schedule.invalid-value", "a key must be a plain name, not \(keyNode.kindDescription)", keyNode, path)
+                    continue
+                }
+                if ScheduleLoader.eventKeys.contains(key) {
+                    keys[key] = (keyNode, valueNode)
+                } else {
+                    report.warning("schedule.unknown-key", "Liaison does not know the event key \"\(key)\"\(Support.didYouMean(key, among: ScheduleLoader.eventKeys)); it is ignored", keyNode, field(key))
+                }
+            }
+
+            let id = text("id", required: required("id"))
+            if let id {
+                if let first = idLines[id] {
+                    fail("schedule.duplicate-id", "the id \"\(id)\" is already used by the event on line \(first); this event is left out", keys["id"]?.value, field("id"))
+                } else {
+                    idLines[id] = node.mark?.line ?? 0
+                }
+            }
+            var kind: EventKind?
+            if let raw = text("kind", required: required("kind")) {
+                kind = EventKind(rawValue: raw.lowercased().replacingOccurrences(of: "_", with: "-"))
+                if kind == nil {
+                    let names = EventKind.allCases.map(\.rawValue)
+                    fail("schedule.invalid-kind", "kind \"\(raw)\" is not one of \(names.joined(separator: ", "))\(Support.didYouMean(raw, among: names))", keys["kind"]?.value, field("kind"))
+                }
+            }
+            let title = localized("title", required: required("title"))
+
+            var zone = school.timeZone
+            if let raw = text("time_zone") {
+                if let eventZone = TimeZone(identifier: raw) {
+                    zone = eventZone
+                } else {
+                    fail("schedule.invalid-time-zone", "time_zone \"\(raw)\" is not an IANA time zone (for example Europe/London)", keys["time_zone"]?.value, field("time_zone"))
+                }
+            }
+            let start = date("start", node: value("start", required: required("start")), path: field("start"), zone: zone)
+            let end = date("end", node: value("end"), path: field("end"), zone: zone)
+            if let start, let end, end.date < start.date {
+                fail("schedule.end-before-start", "the event ends before it starts", keys["end"]?.value, field("end"))
+            }
+            let location = localized("location", required: false)
+            let audience = readAudience()
+            // Without a template key (when it is made optional) the kind's name is used.
+            var template: String? = keys["template"] == nil && !required("template") ? kind?.rawValue : nil
+            if let raw = text("template", required: required("template")) {
+                if raw.contains("/") || raw.contains("\\") || raw.hasPrefix(".") {
+                    fail("schedule.invalid-value", "template \"\(raw)\" must be the name of a folder under templates/, not a path", keys["template"]?.value, field("template"))
+                } else {
+                    template = raw
+                }
+            }
+            var priority: Priority = kind == .alert ? .urgent : .normal
+            if let raw = text("priority") {
+                if let value = Priority(rawValue: raw.lowercased()) {
+                    priority = value
+                } else {
+                    fail("schedule.invalid-priority", "priority \"\(raw)\" is not normal or urgent", keys["priority"]?.value, field("priority"))
+                }
+            }
+            let plan = readNotify(zone: zone)
+            let rsvp = readRSVP()
+            let data = readData()
+
+            guard ok, let id, let kind, let title, let start, let audience, let template else { return nil }
+            return Event(
+                id: id, kind: kind, title: title, start: start.date, end: end?.date, timeZone: zone, allDay: start.allDay,
+                location: location, audience: audience, template: template, priority: priority, plan: plan, rsvp: rsvp,
+                data: data, origin: report.location(node, path))
+        }
+
+        // MARK: Dates
+
+        mutating func date(_ name: String, node: Node?, path: String, zone: TimeZone) -> ScheduleDate? {
+            guard let node else { return nil }
+            guard let raw = node.rawScalar else {
+                fail("schedule.invalid-date", "\(name) must be a date, not \(node.kindDescription)", node, path)
+                return nil
+            }
+            guard let parsed = ScheduleDate.parse(raw, in: zone) else {
+                fail("schedule.invalid-date", "\(name) \"\(raw)\" is not a date: write 2026-06-12T09:30 (local time), 2026-06-12T09:30+01:00 or 2026-06-12 (all day)", node, path)
+                return nil
+            }
+            if let from = parsed.shiftedFrom, let to = parsed.shiftedTo {
+                report.warning("schedule.nonexistent-time", "\(raw) does not exist in \(zone.identifier) (the clocks go forward past \(from)); \(to) is used instead", node, path)
+            }
+            return parsed
+        }
+
+        // MARK: Localized text
+
+        mutating func localized(_ key: String, required: Bool) -> LocalizedText? {
+            guard let node = value(key, required: required) else { return nil }
+            return localizedText(node, path: field(key), name: key, required: required)
+        }
+
+        mutating func localizedText(_ node: Node, path: String, name: String, required: Bool) -> LocalizedText? {
+            switch node {
+            case .scalar(let scalar):
+                let text = scalar.string.trimmingCharacters(in: .whitespacesAndNewlines)
+                if text.isEmpty {
+                    if required { fail("schedule.missing-key", "\(name) is empty", node, path) }
+                    return nil
+                }
+                return LocalizedText(text)
+            case .mapping(let mapping):
+                var translations: [LanguageTag: String] = [:]
+                var first: String?
+                for (keyNode, valueNode) in mapping {
+                    let rawTag = keyNode.rawScalar ?? ""
+                    let entryPath = KeyPath.child(path, rawTag)
+                    guard let tag = LanguageTag(rawTag) else {
+                        fail("schedule.invalid-locale", "\"\(rawTag)\" is not a BCP 47 language tag (for example en, ar, zh-Hant)", keyNode, entryPath)
+                        continue
+                    }
+                    guard let text = valueNode.rawScalar?.trimmingCharacters(in: .whitespacesAndNewlines), !text.isEmpty else {
+                        fail("schedule.invalid-value", "the \(name) in \(rawTag) must be text, not \(valueNode.kindDescription)", valueNode, entryPath)
+                        continue
+                    }
+                    if translations[tag] == nil { translations[tag] = text }
+                    if first == nil { first = text }
+                }
+                guard let first else {
+                    if ok { fail("schedule.invalid-value", "\(name) has no text in any language", node, path) }
+                    return nil
+                }
+                return LocalizedText(translations[school.defaultLocale] ?? first, translations: translations)
+            default:
+                fail("schedule.invalid-value", "\(name) must be text or a map from language to text, not \(node.kindDescription)", node, path)
+                return nil
+            }
+        }
+
+        // MARK: Audience
+
+        mutating func readAudience() -> Audience? {
+            guard let node = value("audience", required: required("audience")) else { return nil }
+            let path = field("audience")
+            switch node {
+            case .scalar(let scalar):
+                let word = scalar.string.trimmingCharacters(in: .whitespaces).lowercased()
+                if ScheduleLoader.wholeSchoolWords.contains(word) { return .everyone }
+                fail("schedule.invalid-audience", "audience \"\(scalar.string)\" is not understood: write everyone, or a map of grades, classes, students and families", node, path)
+                return nil
+            case .mapping(let mapping):
+                var audience = Audience()
+                var valid = true
+                for (keyNode, valueNode) in mapping {
+                    let key = keyNode.rawScalar ?? "?"
+                    let keyPath = KeyPath.child(path, key)
+                    guard ScheduleLoader.audienceKeys.contains(key) else {
+                        fail("schedule.invalid-audience", "audience does not take \"\(key)\"\(Support.didYouMean(key, among: ScheduleLoader.audienceKeys)): use grades, classes, students or families", keyNode, keyPath)
+                        valid = false
+                        continue
+                    }
+                    guard let names = nameList(valueNode, path: keyPath) else {
+                        valid = false
+                        continue
+                    }
+                    switch key {
+                    case "grades": audience.grades += names
+                    case "classes": audience.classes += names
+                    case "students": audience.students += names
+                    default: audience.families += names
+                    }
+                }
+                guard valid else { return nil }
+                if audience.isEmpty {
+                    fail("schedule.invalid-audience", "the audience names nobody", node, path)
+                    return nil
+                }
+                return audience
+            default:
+                fail("schedule.invalid-audience", "audience must be everyone or a map of grades, classes, students and families, not \(node.kindDescription)", node, path)
+                return nil
+            }
+        }
+
+        /// A name or a list of names (`5`, `"5, 6"`, `[5, 6]`), numbers read as written.
+        mutating func nameList(_ node: Node, path: String) -> [String]? {
+            if node.isNull { return [] }
+            switch node {
+            case .scalar(let scalar):
+                return scalar.string.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            case .sequence(let sequence):
+                var names: [String] = []
+                for (index, item) in sequence.enumerated() {
+                    guard let raw = item.rawScalar else {
+                        fail("schedule.invalid-audience", "each entry must be a name or number, not \(item.kindDescription)", item, KeyPath.item(path, index))
+                        return nil
+                    }
+                    let name = raw.trimmingCharacters(in: .whitespaces)
+                    if !name.isEmpty, !names.contains(name) { names.append(name) }
+                }
+                return names
+            default:
+                fail("schedule.invalid-audience", "this must be a name or a list of names, not \(node.kindDescription)", node, path)
+                return nil
+            }
+        }
+
+        // MARK: Notify
+
+        mutating func readNotify(zone: TimeZone) -> NotificationPlan {
+            var plan = NotificationPlan()
+            guard let node = value("notify") else { return plan }
+            let path = field("notify")
+            guard case .mapping(let mapping) = node else {
+                fail("schedule.invalid-value", "notify must be a map with send_at and reminders, not \(node.kindDescription)", node, path)
+                return plan
+            }
+            for (keyNode, valueNode) in mapping {
+                let key = keyNode.rawScalar ?? "?"
+                let keyPath = KeyPath.child(path, key)
+                switch key {
+                case "send_at":
+                    for (item, itemPath) in items(valueNode, path: keyPath) {
+                        if let parsed = date("send_at", node: item, path: itemPath, zone: zone) { plan.sendAt.append(parsed.date) }
+                    }
+                case "reminders":
+                    for (item, itemPath) in items(valueNode, path: keyPath) {
+                        guard let raw = item.rawScalar, let reminder = Reminder(raw) else {
+                            let written = item.rawScalar.map { "\"\($0)\"" } ?? item.kindDescription
+                            fail("schedule.invalid-reminder", "reminder \(written) is not understood: write -7d, -1d at 18:00, -2h or -30m (before the start)", item, itemPath)
+                            continue
+                        }
+                        plan.reminders.append(reminder)
+                    }
+                default:
+                    report.warning("schedule.unknown-key", "notify does not take \"\(key)\"\(Support.didYouMean(key, among: ScheduleLoader.notifyKeys)); it is ignored", keyNode, keyPath)
+                }
+            }
+            return plan
+        }
+
+        /// A single value or a list, with the path of each item.
+        func items(_ node: Node, path: String) -> [(Node, String)] {
+            if node.isNull { return [] }
+            if case .sequence(let sequence) = node {
+                return sequence.enumerated().map { ($1, KeyPath.item(path, $0)) }
+            }
+            return [(node, path)]
+        }
+
+        // MARK: RSVP
+
+        mutating func readRSVP() -> [RSVPOption] {
+            guard let node = value("rsvp") else { return [] }
+            let path = field("rsvp")
+            guard case .sequence(let sequence) = node else {
+                fail("schedule.invalid-rsvp", "rsvp must be a list of options (- id: attending), not \(node.kindDescription)", node, path)
+                return []
+            }
+            var options: [RSVPOption] = []
+            var lines: [String: Int] = [:]
+            for (index, item) in sequence.enumerated() {
+                let itemPath = KeyPath.item(path, index)
+                var id: String?
+                var idNode = item
+                var label: LocalizedText?
+                switch item {
+                case .scalar(let scalar):
+                    id = scalar.string.trimmingCharacters(in: .whitespaces)
+                case .mapping(let mapping):
+                    for (keyNode, valueNode) in mapping {
+                        let key = keyNode.rawScalar ?? "?"
+                        switch key {
+                        case "id":
+                            id = valueNode.rawScalar?.trimmingCharacters(in: .whitespaces)
+                            idNode = valueNode
+                        case "label":
+                            if !valueNode.isNull {
+                                label = localizedText(valueNode, path: KeyPath.child(itemPath, "label"), name: "label", required: false)
+                            }
+                        default:
+                            report.warning("schedule.unknown-key", "an rsvp option does not take \"\(key)\"\(Support.didYouMean(key, among: ScheduleLoader.rsvpKeys)); it is ignored", keyNode, KeyPath.child(itemPath, key))
+                        }
+                    }
+                default:
+                    break
+                }
+                guard let id, !id.isEmpty else {
+                    fail("schedule.invalid-rsvp", "this rsvp option has no id", item, itemPath)
+                    continue
+                }
+                guard id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else {
+                    fail("schedule.invalid-rsvp", "rsvp id \"\(id)\" may hold only letters, digits, - and _ (it names the catalog message rsvp.\(id))", idNode, itemPath)
+                    continue
+                }
+                if let first = lines[id] {
+                    fail("schedule.invalid-rsvp", "rsvp id \"\(id)\" is already used on line \(first)", idNode, itemPath)
+                    continue
+                }
+                lines[id] = idNode.mark?.line ?? 0
+                options.append(RSVPOption(id: id, label: label))
+            }
+            return options
+        }
+
+        // MARK: Data
+
+        mutating func readData() -> [String: DataValue] {
+            guard let node = value("data") else { return [:] }
+            let path = field("data")
+            guard case .mapping = node else {
+                fail("schedule.invalid-value", "data must be a map of names to values, not \(node.kindDescription)", node, path)
+                return [:]
+            }
+            var budget = 50_000
+            guard case .map(let map)? = DataConversion.value(node, budget: &budget) else {
+                fail("schedule.invalid-value", "data is too large or too deeply nested, or has a key that is not a plain name", node, path)
+                return [:]
+            }
+            return map
+        }
+    }
+}
