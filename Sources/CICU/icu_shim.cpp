@@ -16,6 +16,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <algorithm>
 #include <cstring>
 #include <memory>
 #include <mutex>
@@ -65,6 +66,16 @@ void set_error(cicu_error *error, UErrorCode code, const char *detail, const UPa
         error->pre_context = copy_string(utf8(UnicodeString(parse->preContext)));
         error->post_context = copy_string(utf8(UnicodeString(parse->postContext)));
     }
+}
+
+// Dates in letters follow the school's calendar: unless the tag asks for one (`-u-ca-islamic`), use the Gregorian
+// calendar even where CLDR prefers another for the region (ar-SA, fa-IR, th-TH).
+void prefer_gregorian(Locale &locale) {
+    UErrorCode status = U_ZERO_ERROR;
+    std::string calendar = locale.getUnicodeKeywordValue<std::string>("ca", status);
+    if (U_SUCCESS(status) && !calendar.empty()) return;
+    status = U_ZERO_ERROR;
+    locale.setUnicodeKeywordValue("ca", "gregory", status);
 }
 
 bool make_locale(const char *tag, Locale &locale) {
@@ -148,9 +159,14 @@ struct ArgumentUse {
     std::string style;
     std::vector<std::string> selectors;
     int depth = 0;
+    int32_t offset = 0;
 };
 
-std::vector<ArgumentUse> argument_uses(const MessagePattern &pattern) {
+// `synthetic`: indexes of ARG_SELECTOR parts inserted by `BraceScan` (left out); `original`: maps an index of the
+// parsed text back to the caller's pattern.
+template <typename Map>
+std::vector<ArgumentUse> argument_uses(const MessagePattern &pattern, const std::vector<int32_t> &synthetic,
+                                       Map original) {
     std::vector<ArgumentUse> uses;
     int depth = 0;
     int32_t count = pattern.countParts();
@@ -165,6 +181,7 @@ std::vector<ArgumentUse> argument_uses(const MessagePattern &pattern) {
         ArgumentUse use;
         use.type = part.getArgType();
         use.depth = depth;
+        use.offset = original(part.getIndex());
         ++depth;
         int32_t limit = pattern.getLimitPartIndex(i);
         if (i + 1 < count) {
@@ -177,7 +194,9 @@ std::vector<ArgumentUse> argument_uses(const MessagePattern &pattern) {
             case UMSGPAT_PART_TYPE_ARG_TYPE: use.simpleType = utf8(pattern.getSubstring(inner)); break;
             case UMSGPAT_PART_TYPE_ARG_STYLE: use.style = utf8(pattern.getSubstring(inner)); break;
             case UMSGPAT_PART_TYPE_ARG_SELECTOR:
-                if (use.type != UMSGPAT_ARG_TYPE_CHOICE) use.selectors.push_back(utf8(pattern.getSubstring(inner)));
+                if (use.type == UMSGPAT_ARG_TYPE_CHOICE) break;
+                if (std::find(synthetic.begin(), synthetic.end(), inner.getIndex()) != synthetic.end()) break;
+                use.selectors.push_back(utf8(pattern.getSubstring(inner)));
                 break;
             case UMSGPAT_PART_TYPE_MSG_START: j = pattern.getLimitPartIndex(j); break;  // a branch: nested args
             default: break;
@@ -186,6 +205,116 @@ std::vector<ArgumentUse> argument_uses(const MessagePattern &pattern) {
         uses.push_back(use);
     }
     return uses;
+}
+
+// A rough structural scan of a pattern (braces and ICU's default apostrophe quoting), for what ICU does not say:
+// which plural/select/selectordinal arguments lack `other` (ICU4C's MessagePattern only reports
+// U_DEFAULT_KEYWORD_MISSING at offset 0) and where an unclosed `{` opened (U_UNMATCHED_BRACES also says offset 0).
+struct BraceScan {
+    std::vector<int32_t> missingOther;  // offsets of the `}` closing a complex argument that has no `other`
+    int32_t unclosed = -1;              // offset of the innermost `{` never closed
+
+    static bool is_space(char16_t c) { return c == u' ' || c == u'\t' || c == u'\n' || c == u'\r' || c == 0xA0; }
+
+    static bool is_complex(const UnicodeString &text, int32_t open) {
+        int32_t n = text.length();
+        int32_t i = open + 1;
+        while (i < n && is_space(text[i])) ++i;
+        while (i < n && !is_space(text[i]) && text[i] != u',' && text[i] != u'}' && text[i] != u'{') ++i;
+        while (i < n && is_space(text[i])) ++i;
+        if (i >= n || text[i] != u',') return false;
+        ++i;
+        while (i < n && is_space(text[i])) ++i;
+        int32_t start = i;
+        while (i < n && ((text[i] >= u'a' && text[i] <= u'z') || (text[i] >= u'A' && text[i] <= u'Z'))) ++i;
+        UnicodeString word = text.tempSubStringBetween(start, i);
+        word.toLower(Locale::getRoot());
+        return word == UNICODE_STRING_SIMPLE("plural") || word == UNICODE_STRING_SIMPLE("select") ||
+               word == UNICODE_STRING_SIMPLE("selectordinal");
+    }
+
+    // Index of the apostrophe closing a quoted literal that starts after `start`, or n.
+    static int32_t skip_quoted(const UnicodeString &text, int32_t start) {
+        int32_t n = text.length();
+        for (int32_t j = start; j < n; ++j) {
+            if (text[j] != u'\'') continue;
+            if (j + 1 < n && text[j + 1] == u'\'') {
+                ++j;
+                continue;
+            }
+            return j;
+        }
+        return n;
+    }
+
+    explicit BraceScan(const UnicodeString &text) {
+        enum Kind { message, simpleArgument, complexArgument };
+        struct Open {
+            Kind kind;
+            int32_t start;
+            bool hasOther;
+        };
+        std::vector<Open> stack;
+        int32_t n = text.length();
+        for (int32_t i = 0; i < n; ++i) {
+            char16_t c = text[i];
+            Kind kind = stack.empty() ? message : stack.back().kind;
+            if (kind == message) {
+                if (c == u'\'') {
+                    if (i + 1 < n && text[i + 1] == u'\'') {
+                        ++i;
+                    } else if (i + 1 < n && (text[i + 1] == u'{' || text[i + 1] == u'}' || text[i + 1] == u'#' ||
+                                             text[i + 1] == u'|')) {
+                        i = skip_quoted(text, i + 1);
+                    }
+                } else if (c == u'{') {
+                    stack.push_back({is_complex(text, i) ? complexArgument : simpleArgument, i, false});
+                } else if (c == u'}' && !stack.empty()) {
+                    stack.pop_back();
+                }
+            } else if (kind == simpleArgument) {
+                if (c == u'\'') {
+                    i = skip_quoted(text, i + 1);
+                } else if (c == u'{') {
+                    stack.push_back({simpleArgument, i, false});
+                } else if (c == u'}') {
+                    stack.pop_back();
+                }
+            } else {
+                if (c == u'{') {
+                    int32_t end = i;
+                    while (end > 0 && is_space(text[end - 1])) --end;
+                    int32_t begin = end;
+                    while (begin > 0 && !is_space(text[begin - 1]) && text[begin - 1] != u'}' &&
+                           text[begin - 1] != u',') {
+                        --begin;
+                    }
+                    if (text.tempSubStringBetween(begin, end) == UNICODE_STRING_SIMPLE("other")) {
+                        stack.back().hasOther = true;
+                    }
+                    stack.push_back({message, i, false});
+                } else if (c == u'}') {
+                    if (!stack.back().hasOther) missingOther.push_back(i);
+                    stack.pop_back();
+                }
+            }
+        }
+        if (!stack.empty()) unclosed = stack.back().start;
+    }
+};
+
+// ICU reports an unclosed `{` at offset 0; point at the brace instead.
+void locate_unclosed_brace(const UnicodeString &text, UErrorCode status, UParseError &parseError) {
+    if (status != U_UNMATCHED_BRACES) return;
+    BraceScan scan(text);
+    if (scan.unclosed < 0) return;
+    parseError.offset = scan.unclosed;
+    int32_t before = std::max(0, scan.unclosed - (U_PARSE_CONTEXT_LEN - 1));
+    text.extract(before, scan.unclosed - before, parseError.preContext, U_PARSE_CONTEXT_LEN);
+    parseError.preContext[scan.unclosed - before] = 0;
+    int32_t after = std::min(text.length() - scan.unclosed, U_PARSE_CONTEXT_LEN - 1);
+    text.extract(scan.unclosed, after, parseError.postContext, U_PARSE_CONTEXT_LEN);
+    parseError.postContext[after] = 0;
 }
 
 bool has_untyped_argument(const MessagePattern &pattern) {
@@ -259,6 +388,7 @@ cicu_message *cicu_message_create(const char *pattern, size_t length, const char
         set_error(error, U_ILLEGAL_ARGUMENT_ERROR, "ill-formed locale");
         return nullptr;
     }
+    prefer_gregorian(locale);
     std::unique_ptr<TimeZone> zone(TimeZone::createTimeZone(UnicodeString::fromUTF8(time_zone ? time_zone : "")));
     if (zone == nullptr || *zone == TimeZone::getUnknown()) {
         std::string detail = std::string("unknown time zone ") + (time_zone ? time_zone : "");
@@ -272,6 +402,7 @@ cicu_message *cicu_message_create(const char *pattern, size_t length, const char
     UErrorCode status = U_ZERO_ERROR;
     MessagePattern parsed(text, &parseError, status);
     if (U_FAILURE(status)) {
+        locate_unclosed_brace(text, status, parseError);
         set_error(error, status, nullptr, &parseError);
         return nullptr;
     }
@@ -345,28 +476,61 @@ char *cicu_pattern_analyze(const char *pattern, size_t length, const char *local
     UParseError parseError{};
     parseError.offset = -1;
     UErrorCode status = U_ZERO_ERROR;
-    MessagePattern parsed(text, &parseError, status);
+    std::unique_ptr<MessagePattern> parsed(new MessagePattern(text, &parseError, status));
+
+    // Where a complex argument lacks `other`, parse a copy with ` other{}` inserted before its closing brace, so
+    // that the rest of the pattern is still analysed; the inserted selectors are left out of the result.
+    static const UnicodeString insertion = UNICODE_STRING_SIMPLE(" other{}");
+    std::vector<int32_t> inserted;   // offsets of the insertions in the original text
+    std::vector<int32_t> synthetic;  // offsets of the inserted `other` selectors in the patched text
+    UnicodeString patched = text;
+    if (status == U_DEFAULT_KEYWORD_MISSING) {
+        BraceScan scan(text);
+        for (auto it = scan.missingOther.rbegin(); it != scan.missingOther.rend(); ++it) patched.insert(*it, insertion);
+        int32_t shift = 0;
+        for (int32_t offset : scan.missingOther) {
+            inserted.push_back(offset);
+            synthetic.push_back(offset + shift + 1);
+            shift += insertion.length();
+        }
+        UParseError retryError{};
+        UErrorCode retryStatus = U_ZERO_ERROR;
+        std::unique_ptr<MessagePattern> retry(new MessagePattern(patched, &retryError, retryStatus));
+        if (U_SUCCESS(retryStatus) && !inserted.empty()) {
+            parsed = std::move(retry);
+            status = U_ZERO_ERROR;
+        }
+    }
     if (U_FAILURE(status)) {
+        locate_unclosed_brace(text, status, parseError);
         set_error(error, status, nullptr, &parseError);
         return nullptr;
     }
-    // MessagePattern accepts what MessageFormat may still refuse (an unknown argument type, a bad skeleton).
+    auto original = [&inserted](int32_t offset) {
+        int32_t result = offset;
+        int32_t shift = 0;
+        for (int32_t at : inserted) {
+            if (at + shift <= offset) result -= insertion.length();
+            shift += insertion.length();
+        }
+        return result;
+    };
+
+    // MessagePattern accepts what MessageFormat may still refuse (an unknown argument type, a bad date skeleton):
+    // that refusal is reported in `error` next to the analysis.
     {
         UParseError formatError{};
         formatError.offset = -1;
         UErrorCode formatStatus = U_ZERO_ERROR;
         std::unique_ptr<TimeZone> utc(TimeZone::createTimeZone(UNICODE_STRING_SIMPLE("Etc/UTC")));
         DefaultZoneScope scope(*utc);
-        MessageFormat format(text, locale, formatError, formatStatus);
-        if (U_FAILURE(formatStatus)) {
-            set_error(error, formatStatus, nullptr, &formatError);
-            return nullptr;
-        }
+        MessageFormat format(patched, locale, formatError, formatStatus);
+        if (U_FAILURE(formatStatus)) set_error(error, formatStatus, "MessageFormat", nullptr);
     }
 
     std::string json = "[";
     bool first = true;
-    for (const ArgumentUse &use : argument_uses(parsed)) {
+    for (const ArgumentUse &use : argument_uses(*parsed, synthetic, original)) {
         if (!first) json += ",";
         first = false;
         json += "{\"name\":";
@@ -382,7 +546,8 @@ char *cicu_pattern_analyze(const char *pattern, size_t length, const char *local
             if (k > 0) json += ",";
             append_json_string(json, use.selectors[k]);
         }
-        json += "],\"depth\":" + std::to_string(use.depth) + "}";
+        json += "],\"depth\":" + std::to_string(use.depth);
+        json += ",\"offset\":" + std::to_string(use.offset) + "}";
     }
     json += "]";
     return copy_string(json);

@@ -43,7 +43,7 @@ void cicu_free(void *pointer);
 typedef struct cicu_message cicu_message;
 
 /// Compiles `pattern` (UTF-8, `length` bytes) for `locale` (BCP 47) with date arguments shown in `time_zone`
-/// (IANA id). Returns NULL and fills `error` on a syntax error, an unknown time zone or an ill-formed locale.
+/// (IANA id), in the Gregorian calendar unless the locale names another (`-u-ca-islamic`). Returns NULL and fills `error` on a syntax error, an unknown time zone or an ill-formed locale.
 cicu_message *cicu_message_create(const char *pattern, size_t length, const char *locale, const char *time_zone,
                                   cicu_error *error);
 
@@ -73,8 +73,11 @@ char *cicu_message_format(cicu_message *message, const cicu_arg *arguments, int3
 /// Analyses a pattern with icu::MessagePattern and then checks it compiles as a MessageFormat for `locale`.
 /// Returns a JSON array with one object per argument use, in pattern order, nested ones included:
 /// `{"name": "n", "type": "none|simple|choice|plural|select|selectordinal", "simpleType": "date",
-///   "style": "long", "selectors": ["=0", "one", "other"], "depth": 0}`.
-/// Returns NULL and fills `error` (with offset and context) when the pattern does not parse.
+///   "style": " long", "selectors": ["=0", "one", "other"], "depth": 0, "offset": 12}` (offset in UTF-16 units of
+/// the argument's `{`). Returns NULL and fills `error` (with offset and context) when the pattern does not parse;
+/// returns the analysis and still fills `error` (detail "MessageFormat", no offset) when the pattern parses but
+/// MessageFormat refuses it (U_DEFAULT_KEYWORD_MISSING for a plural/select without `other`,
+/// U_ILLEGAL_ARGUMENT_ERROR for an unknown argument type or date skeleton).
 char *cicu_pattern_analyze(const char *pattern, size_t length, const char *locale, cicu_error *error);
 
 // MARK: - Plural rules
