@@ -44,8 +44,13 @@ enum ICU {
 
     /// ICU's canonical form (`iw` → `he`, `tl` → `fil`).
     static func canonicalize(_ tag: LanguageTag) -> LanguageTag {
-        take(cicu_locale_canonicalize(tag.rawValue)).flatMap { LanguageTag($0) } ?? tag
+        if let cached = canonicalCache.withLock({ $0[tag.rawValue] }) { return cached }
+        let result = take(cicu_locale_canonicalize(tag.rawValue)).flatMap { LanguageTag($0) } ?? tag
+        canonicalCache.withLock { $0[tag.rawValue] = result }
+        return result
     }
+
+    private static let canonicalCache = Locked<[String: LanguageTag]>([:])
 
     static func isRightToLeft(_ tag: LanguageTag) -> Bool {
         cicu_locale_is_rtl(tag.rawValue) != 0
