@@ -2,6 +2,7 @@
 
 #include "cicu.h"
 
+#include <unicode/datefmt.h>
 #include <unicode/fmtable.h>
 #include <unicode/locid.h>
 #include <unicode/messagepattern.h>
@@ -551,6 +552,46 @@ char *cicu_pattern_analyze(const char *pattern, size_t length, const char *local
     }
     json += "]";
     return copy_string(json);
+}
+
+// MARK: - Dates
+
+char *cicu_date_format(const char *locale_id, const char *time_zone, int date_style, int time_style, double date,
+                       cicu_error *error) {
+    Locale locale;
+    if (!make_locale(locale_id, locale)) {
+        set_error(error, U_ILLEGAL_ARGUMENT_ERROR, "ill-formed locale");
+        return nullptr;
+    }
+    prefer_gregorian(locale);
+    TimeZone *zone = TimeZone::createTimeZone(UnicodeString::fromUTF8(time_zone ? time_zone : ""));
+    if (zone == nullptr || *zone == TimeZone::getUnknown()) {
+        delete zone;
+        std::string detail = std::string("unknown time zone ") + (time_zone ? time_zone : "");
+        set_error(error, U_ILLEGAL_ARGUMENT_ERROR, detail.c_str());
+        return nullptr;
+    }
+    auto style = [](int value) {
+        switch (value) {
+        case CICU_STYLE_FULL: return icu::DateFormat::kFull;
+        case CICU_STYLE_LONG: return icu::DateFormat::kLong;
+        case CICU_STYLE_MEDIUM: return icu::DateFormat::kMedium;
+        case CICU_STYLE_SHORT: return icu::DateFormat::kShort;
+        default: return icu::DateFormat::kNone;
+        }
+    };
+    // The format takes the zone it is given here, whatever the process default is.
+    std::unique_ptr<icu::DateFormat> format(
+        icu::DateFormat::createDateTimeInstance(style(date_style), style(time_style), locale));
+    if (format == nullptr) {
+        delete zone;
+        set_error(error, U_INTERNAL_PROGRAM_ERROR, "no date format");
+        return nullptr;
+    }
+    format->adoptTimeZone(zone);
+    UnicodeString output;
+    format->format(static_cast<UDate>(date), output);
+    return copy_string(utf8(output));
 }
 
 // MARK: - Plural rules

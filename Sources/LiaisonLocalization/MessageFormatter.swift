@@ -15,7 +15,8 @@ public enum MessageArgument: Sendable, Hashable {
 /// Named arguments work at any depth: `{children_count, plural, one {…} other {…}}`, `{start, date, long}`,
 /// `{start, date, ::EEEEdMMMM}`, `{n, number}`, `select`, `selectordinal`. Dates are shown in `timeZone` (nested
 /// inside plural and select branches too) and in the Gregorian calendar unless the tag names another
-/// (`ar-SA-u-ca-islamic`).
+/// (`ar-SA-u-ca-islamic`). Digits follow Foundation's numbering system for the locale unless the tag names one
+/// (`ar`: Latin digits, `ar-EG`: Arabic-Indic), so that they agree with ``LocaleFormatter``.
 ///
 /// Values are adapted to how the pattern uses them: a number given to a `select` is matched as its decimal text,
 /// a numeric string given to a `plural`, `selectordinal` or `number` is used as a number. An argument the pattern
@@ -77,7 +78,8 @@ final class CompiledMessage: @unchecked Sendable {
     init(pattern: String, locale: LanguageTag, timeZone: String) throws(MessageFormatError) {
         var error = cicu_error.empty()
         let length = pattern.utf8.count
-        let handle = pattern.withCString { cicu_message_create($0, length, locale.rawValue, timeZone, &error) }
+        let localeID = ICU.formattingLocale(locale)
+        let handle = pattern.withCString { cicu_message_create($0, length, localeID, timeZone, &error) }
         guard let handle else {
             let failure = ICUFailure(&error)
             // ICU gives neither place nor name for a missing `other` or an unknown type: the analysis does.

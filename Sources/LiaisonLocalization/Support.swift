@@ -52,6 +52,37 @@ enum ICU {
 
     private static let canonicalCache = Locked<[String: LanguageTag]>([:])
 
+    private static let formattingCache = Locked<[LanguageTag: String]>([:])
+
+    /// The locale ICU formats with: the tag, with Foundation's numbering system for it unless the tag names one.
+    ///
+    /// The system ICU (72) and Foundation's newer ICU disagree on some defaults (`ar`: Arabic-Indic digits in ICU 72,
+    /// Latin digits in CLDR 43 and later), and a letter mixes both (catalog messages through ICU, dates and lists
+    /// through Foundation); following Foundation keeps its digits consistent. `ar-EG` keeps Arabic-Indic digits,
+    /// `ar-u-nu-arab` asks for them.
+    static func formattingLocale(_ tag: LanguageTag) -> String {
+        if let cached = formattingCache.withLock({ $0[tag] }) { return cached }
+        var subtags = tag.subtags
+        let extensionStart = subtags.indices.dropFirst().first { subtags[$0].count == 1 }
+        let unicodeStart = subtags.firstIndex(of: "u").flatMap { $0 > 0 ? $0 : nil }
+        let namesNumbering = unicodeStart.map { start in subtags[(start + 1)...].prefix { $0.count > 1 }.contains("nu") } ?? false
+        if !namesNumbering {
+            let numbering = Locale(identifier: tag.rawValue).numberingSystem.identifier.lowercased()
+            if (3...8).contains(numbering.count), numbering.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) {
+                if let unicodeStart {
+                    subtags.insert(contentsOf: ["nu", numbering], at: unicodeStart + 1)
+                } else if let extensionStart {
+                    subtags.insert(contentsOf: ["u", "nu", numbering], at: extensionStart)
+                } else {
+                    subtags += ["u", "nu", numbering]
+                }
+            }
+        }
+        let result = subtags.joined(separator: "-")
+        formattingCache.withLock { $0[tag] = result }
+        return result
+    }
+
     static func isRightToLeft(_ tag: LanguageTag) -> Bool {
         cicu_locale_is_rtl(tag.rawValue) != 0
     }

@@ -80,6 +80,20 @@ char *cicu_message_format(cicu_message *message, const cicu_arg *arguments, int3
 /// U_ILLEGAL_ARGUMENT_ERROR for an unknown argument type or date skeleton).
 char *cicu_pattern_analyze(const char *pattern, size_t length, const char *locale, cicu_error *error);
 
+// MARK: - Dates
+
+#define CICU_STYLE_NONE (-1)
+#define CICU_STYLE_FULL 0
+#define CICU_STYLE_LONG 1
+#define CICU_STYLE_MEDIUM 2
+#define CICU_STYLE_SHORT 3
+
+/// Formats `date` (milliseconds since 1970) with CLDR's date and time styles for `locale` in `time_zone`, in the
+/// Gregorian calendar unless the locale names another; CICU_STYLE_NONE leaves that part out. Returns malloc'd UTF-8,
+/// or NULL and fills `error`.
+char *cicu_date_format(const char *locale, const char *time_zone, int date_style, int time_style, double date,
+                       cicu_error *error);
+
 // MARK: - Plural rules
 
 /// CLDR plural categories of `locale`, separated by spaces (`zero one two few many other` for ar).
