@@ -140,7 +140,8 @@ extension CatalogSet {
     /// catalog.not-xliff, catalog.missing-language, catalog.invalid-language, catalog.duplicate-key, catalog.no-source).
     ///
     /// Files are read in name order within a folder, folders in the order given; subfolders are not read. A unit that
-    /// is not translated never replaces a translated one. A folder that does not exist is skipped (the configuration
+    /// is not translated never replaces a translated one. catalog.duplicate-key warns about two translations of one key
+    /// for one locale within one folder (the later file in name order wins). A folder that does not exist is skipped (the configuration
     /// check reports it).
     public static func load(directories: [String]) -> (CatalogSet, [Diagnostic]) {
         var diagnostics: [Diagnostic] = []
@@ -178,7 +179,9 @@ extension CatalogSet {
                             note: unit.note, location: SourceLocation(file: path, line: unit.line, field: unit.id),
                             isTranslated: isSourceFile ? !unit.source.isEmpty : unit.isTranslated)
                         if let existing = entries[locale]?[unit.id] {
-                            if existing.folder == folder {
+                            // Two translations of a key in one folder conflict; an untranslated copy (an exported
+                            // `…missing.xliff` next to the file it came from) does not.
+                            if existing.folder == folder, existing.message.isTranslated, message.isTranslated {
                                 diagnostics.append(
                                     .warning(
                                         "catalog.duplicate-key",
