@@ -68,7 +68,9 @@ public struct LocaleResolver: Sendable {
 
     public func chain(for requested: LanguageTag) -> LocaleChain {
         let canonical = ICU.canonicalize(requested)
-        let maximal = ICU.maximize(canonical)
+        // Extensions (`-u-nu-arab`) and private use say how to format, not which catalog: match without them.
+        let core = Self.core(canonical)
+        let maximal = ICU.maximize(core)
         let parts = Self.parts(of: maximal)
 
         var candidates: [LanguageTag] = []
@@ -76,12 +78,13 @@ public struct LocaleResolver: Sendable {
             if let tag, !candidates.contains(tag) { candidates.append(tag) }
         }
         func sameScript(_ tag: LanguageTag) -> Bool {
-            let other = Self.parts(of: ICU.maximize(tag))
+            let other = Self.parts(of: ICU.maximize(Self.core(tag)))
             return other.language == parts.language && other.script == parts.script
         }
 
         add(requested)
         add(canonical)
+        add(core)
         let equivalents = [
             Self.tag(parts.language, parts.script, parts.region, parts.rest),
             Self.tag(parts.language, nil, parts.region, parts.rest),
@@ -93,7 +96,7 @@ public struct LocaleResolver: Sendable {
         }
 
         var broader: [LanguageTag] = []
-        var truncated = canonical.truncated
+        var truncated = core.truncated
         while let tag = truncated {
             broader.append(tag)
             truncated = tag.truncated
@@ -125,7 +128,7 @@ public struct LocaleResolver: Sendable {
         let found = candidates.filter(available.contains)
         let resolved = found.first ?? sourceLocale
         let kind: LocaleChain.FallbackKind
-        if resolved == requested || resolved == canonical || ICU.maximize(resolved) == maximal {
+        if resolved == requested || resolved == canonical || ICU.maximize(Self.core(resolved)) == maximal {
             kind = .none
         } else if sameScript(resolved) {
             kind = .sameLanguage
@@ -136,11 +139,18 @@ public struct LocaleResolver: Sendable {
             requested: requested, candidates: candidates, available: found, resolved: resolved, fallbackKind: kind)
     }
 
+    /// The tag without extensions and private use (`ar-EG` for `ar-EG-u-nu-latn`).
+    private static func core(_ tag: LanguageTag) -> LanguageTag {
+        let subtags = tag.subtags
+        guard let singleton = subtags.indices.dropFirst().first(where: { subtags[$0].count == 1 }) else { return tag }
+        return LanguageTag(subtags[..<singleton].joined(separator: "-")) ?? tag
+    }
+
     private struct Parts {
         var language: String
         var script: String?
         var region: String?
-        /// Variants and extensions.
+        /// Variants.
         var rest: [String]
     }
 

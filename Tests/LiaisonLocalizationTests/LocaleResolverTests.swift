@@ -115,6 +115,14 @@ import Testing
         #expect(resolver(["he", "en"]).chain(for: "iw").resolved == "he")
     }
 
+    @Test func extensionsDoNotChangeTheCatalog() {
+        let chain = resolver(["ar", "en"]).chain(for: "ar-EG-u-nu-latn")
+        #expect(chain.resolved == "ar")
+        #expect(chain.fallbackKind == .none)
+        #expect(chain.candidates.prefix(2) == ["ar-EG-u-nu-latn", "ar-EG"])
+        #expect(resolver(["ca", "en"]).chain(for: "ca-ES-valencia").resolved == "ca")
+    }
+
     @Test func nothingAvailable() {
         let chain = resolver([]).chain(for: "ar")
         #expect(chain.available.isEmpty)
