@@ -311,10 +311,11 @@ void locate_unclosed_brace(const UnicodeString &text, UErrorCode status, UParseE
     if (scan.unclosed < 0) return;
     parseError.offset = scan.unclosed;
     int32_t before = std::max(0, scan.unclosed - (U_PARSE_CONTEXT_LEN - 1));
-    text.extract(before, scan.unclosed - before, parseError.preContext, U_PARSE_CONTEXT_LEN);
+    // extract(start, length, destination, destinationStart): `length` units, no terminator; at most 15 here.
+    text.extract(before, scan.unclosed - before, parseError.preContext, 0);
     parseError.preContext[scan.unclosed - before] = 0;
     int32_t after = std::min(text.length() - scan.unclosed, U_PARSE_CONTEXT_LEN - 1);
-    text.extract(scan.unclosed, after, parseError.postContext, U_PARSE_CONTEXT_LEN);
+    text.extract(scan.unclosed, after, parseError.postContext, 0);
     parseError.postContext[after] = 0;
 }
 
