@@ -84,19 +84,20 @@ final class CompiledMessage: @unchecked Sendable {
             let failure = ICUFailure(&error)
             // ICU gives neither place nor name for a missing `other` or an unknown type: the analysis does.
             if failure.name == "U_DEFAULT_KEYWORD_MISSING",
-               let info = try? MessagePattern.analyze(pattern, locale: locale), !info.lacksOther.isEmpty
+               let uses = try? MessagePattern.rawUses(pattern, locale: locale),
+               let culprit = uses.first(where: {
+                   ["plural", "select", "selectordinal"].contains($0.type) && !$0.selectors.contains("other")
+               })
             {
-                let names = info.lacksOther.map { "'\($0)'" }.joined(separator: ", ")
+                var located = failure
+                located.utf16Offset = culprit.offset
+                located.postContext = nil
                 throw MessageFormatError(
-                    message: "argument \(names) has no 'other' branch [U_DEFAULT_KEYWORD_MISSING]",
-                    code: failure.name)
+                    located, pattern: pattern,
+                    explanation: "\(culprit.type) argument '\(culprit.name)' has no 'other' branch")
             }
             if failure.detail == nil, failure.name == "U_ILLEGAL_ARGUMENT_ERROR" {
-                do throws(MessageFormatError) {
-                    _ = try MessagePattern.rawUses(pattern, locale: locale)
-                } catch {
-                    throw error
-                }
+                _ = try MessagePattern.rawUses(pattern, locale: locale)
             }
             throw MessageFormatError(failure, pattern: pattern)
         }
