@@ -1,0 +1,170 @@
+import Foundation
+import LiaisonModel
+
+/// A guardian's fallback chain: `zh-Hant-HK → zh-Hant → default`; never across scripts (zh-Hant never falls back to
+/// zh-Hans or zh).
+public struct LocaleChain: Sendable, Hashable, CustomStringConvertible {
+    /// How far the language used is from the one asked for.
+    public enum FallbackKind: String, Sendable, Hashable, Codable {
+        /// The requested language itself, or a catalog tag that means the same (`zh-Hant` for `zh-TW`, `ar` for `ar-EG`).
+        case none
+        /// The same language and script with another region or no region (`es-MX → es`, `zh-Hant-HK → zh-Hant`).
+        case sameLanguage
+        /// Another language: the school's default or the source language (`pt-BR → en`).
+        case otherLanguage
+    }
+
+    /// The tag the guardian gave.
+    public var requested: LanguageTag
+    /// Every tag tried, in order, ending with the school default and then the source locale (deduplicated).
+    public var candidates: [LanguageTag]
+    /// The candidates that have a catalog, in order (per-key lookups walk this).
+    public var available: [LanguageTag]
+    /// `available.first`; the source locale when no candidate has a catalog.
+    public var resolved: LanguageTag
+    public var fallbackKind: FallbackKind
+
+    public init(
+        requested: LanguageTag, candidates: [LanguageTag], available: [LanguageTag], resolved: LanguageTag,
+        fallbackKind: FallbackKind
+    ) {
+        self.requested = requested
+        self.candidates = candidates
+        self.available = available
+        self.resolved = resolved
+        self.fallbackKind = fallbackKind
+    }
+
+    /// True when the resolved catalog is not the requested language itself (`fallbackKind != .none`).
+    public var isFallback: Bool { fallbackKind != .none }
+
+    /// `zh-Hant-HK → zh-Hant`, or just `ar` when the requested tag has its own catalog.
+    public var description: String {
+        resolved == requested ? requested.rawValue : "\(requested) → \(resolved)"
+    }
+}
+
+/// Resolves a guardian's language against the catalogs there are.
+///
+/// The requested tag is canonicalised and maximised with CLDR likely subtags (zh-TW → zh-Hant-TW, zh → zh-Hans-CN,
+/// sr-RS → sr-Cyrl-RS). The candidates are, in order:
+/// 1. the requested tag and the tags that mean the same once maximised (`zh-TW`, `zh-Hant-TW`, `zh-Hant`);
+/// 2. broader tags of the same language and script, most specific first: truncations of the request and
+///    `lang-Script-Region`, `lang-Region`, `lang-Script`, `lang`, a tag without script counting only when its own
+///    likely script is the requested one (so `zh` serves zh-CN but never zh-TW, and a catalog `sr` serves sr-Cyrl);
+/// 3. catalogs of the same language and script for another region (`pt-PT` for `pt-BR`), the region CLDR thinks
+///    likeliest first, then alphabetically;
+/// 4. the school's default, then the source locale.
+public struct LocaleResolver: Sendable {
+    public var available: Set<LanguageTag>
+    public var schoolDefault: LanguageTag
+    public var sourceLocale: LanguageTag
+
+    public init(available: Set<LanguageTag>, schoolDefault: LanguageTag, sourceLocale: LanguageTag) {
+        self.available = available
+        self.schoolDefault = schoolDefault
+        self.sourceLocale = sourceLocale
+    }
+
+    public func chain(for requested: LanguageTag) -> LocaleChain {
+        let canonical = ICU.canonicalize(requested)
+        // Extensions (`-u-nu-arab`) and private use say how to format, not which catalog: match without them.
+        let core = Self.core(canonical)
+        let maximal = ICU.maximize(core)
+        let parts = Self.parts(of: maximal)
+
+        var candidates: [LanguageTag] = []
+        func add(_ tag: LanguageTag?) {
+            if let tag, !candidates.contains(tag) { candidates.append(tag) }
+        }
+        func sameScript(_ tag: LanguageTag) -> Bool {
+            let other = Self.parts(of: ICU.maximize(Self.core(tag)))
+            return other.language == parts.language && other.script == parts.script
+        }
+
+        add(requested)
+        add(canonical)
+        add(core)
+        let equivalents = [
+            Self.tag(parts.language, parts.script, parts.region, parts.rest),
+            Self.tag(parts.language, nil, parts.region, parts.rest),
+            Self.tag(parts.language, parts.script, nil, parts.rest),
+            Self.tag(parts.language, nil, nil, parts.rest),
+        ]
+        for tag in equivalents.compactMap({ $0 }) where ICU.maximize(tag) == maximal {
+            add(tag)
+        }
+
+        var broader: [LanguageTag] = []
+        var truncated = core.truncated
+        while let tag = truncated {
+            broader.append(tag)
+            truncated = tag.truncated
+        }
+        broader += [
+            Self.tag(parts.language, parts.script, parts.region, []),
+            Self.tag(parts.language, nil, parts.region, []),
+            Self.tag(parts.language, parts.script, nil, []),
+            Self.tag(parts.language, nil, nil, []),
+        ].compactMap { $0 }
+        let ranked = broader.enumerated().sorted { left, right in
+            let (l, r) = (left.element.subtags.count, right.element.subtags.count)
+            return l != r ? l > r : left.offset < right.offset
+        }
+        for (_, tag) in ranked where sameScript(tag) {
+            add(tag)
+        }
+
+        let likeliest = Self.tag(parts.language, parts.script, nil, []).map(ICU.maximize)
+        let siblings = available.filter { !candidates.contains($0) && sameScript($0) }.sorted { left, right in
+            let (l, r) = (ICU.maximize(left) == likeliest, ICU.maximize(right) == likeliest)
+            return l != r ? l : left < right
+        }
+        siblings.forEach(add)
+
+        add(schoolDefault)
+        add(sourceLocale)
+
+        let found = candidates.filter(available.contains)
+        let resolved = found.first ?? sourceLocale
+        let kind: LocaleChain.FallbackKind
+        if resolved == requested || resolved == canonical || ICU.maximize(Self.core(resolved)) == maximal {
+            kind = .none
+        } else if sameScript(resolved) {
+            kind = .sameLanguage
+        } else {
+            kind = .otherLanguage
+        }
+        return LocaleChain(
+            requested: requested, candidates: candidates, available: found, resolved: resolved, fallbackKind: kind)
+    }
+
+    /// The tag without extensions and private use (`ar-EG` for `ar-EG-u-nu-latn`).
+    private static func core(_ tag: LanguageTag) -> LanguageTag {
+        let subtags = tag.subtags
+        guard let singleton = subtags.indices.dropFirst().first(where: { subtags[$0].count == 1 }) else { return tag }
+        return LanguageTag(subtags[..<singleton].joined(separator: "-")) ?? tag
+    }
+
+    private struct Parts {
+        var language: String
+        var script: String?
+        var region: String?
+        /// Variants.
+        var rest: [String]
+    }
+
+    private static func parts(of tag: LanguageTag) -> Parts {
+        let subtags = tag.subtags
+        var index = 1
+        let script = tag.script
+        let region = tag.region
+        if index < subtags.count, subtags[index] == script { index += 1 }
+        if index < subtags.count, subtags[index] == region { index += 1 }
+        return Parts(language: tag.language, script: script, region: region, rest: Array(subtags.dropFirst(index)))
+    }
+
+    private static func tag(_ language: String, _ script: String?, _ region: String?, _ rest: [String]) -> LanguageTag? {
+        LanguageTag(([language, script, region].compactMap { $0 } + rest).joined(separator: "-"))
+    }
+}

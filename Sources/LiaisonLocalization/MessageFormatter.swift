@@ -1,0 +1,204 @@
+import CICU
+import Foundation
+import LiaisonModel
+
+/// Argument values for a message.
+public enum MessageArgument: Sendable, Hashable {
+    case string(String)
+    case integer(Int)
+    case number(Double)
+    case date(Date)
+}
+
+/// Formats ICU MessageFormat patterns; caches compiled patterns per (pattern, locale, time zone). Thread-safe.
+///
+/// Named arguments work at any depth: `{children_count, plural, one {…} other {…}}`, `{start, date, long}`,
+/// `{start, date, ::EEEEdMMMM}`, `{n, number}`, `select`, `selectordinal`. Dates are shown in `timeZone` (nested
+/// inside plural and select branches too) and in the Gregorian calendar unless the tag names another
+/// (`ar-SA-u-ca-islamic`). Digits follow Foundation's numbering system for the locale unless the tag names one
+/// (`ar`: Latin digits, `ar-EG`: Arabic-Indic), so that they agree with ``LocaleFormatter``.
+///
+/// Values are adapted to how the pattern uses them: a number given to a `select` is matched as its decimal text,
+/// a numeric string given to a `plural`, `selectordinal` or `number` is used as a number. An argument the pattern
+/// uses but `arguments` lacks is printed as `{name}` (ICU's behaviour); `check` reports unknown names.
+public final class MessageFormatter: Sendable {
+    private let cache = Locked<[Key: Result<CompiledMessage, MessageFormatError>]>([:])
+    private let capacity: Int
+
+    public init() {
+        capacity = 4096
+    }
+
+    /// - Parameter capacity: how many compiled patterns to keep before starting afresh.
+    public init(capacity: Int) {
+        self.capacity = max(1, capacity)
+    }
+
+    public func format(
+        _ pattern: String, locale: LanguageTag, timeZone: TimeZone, arguments: [String: MessageArgument]
+    ) throws(MessageFormatError) -> String {
+        try compiled(pattern, locale: locale, timeZone: timeZone).get().format(arguments, pattern: pattern)
+    }
+
+    /// Compiles (or finds) a pattern without formatting it: throws what `format` would throw for its syntax.
+    public func validate(_ pattern: String, locale: LanguageTag, timeZone: TimeZone) throws(MessageFormatError) {
+        _ = try compiled(pattern, locale: locale, timeZone: timeZone).get()
+    }
+
+    private struct Key: Hashable {
+        var pattern: String
+        var locale: LanguageTag
+        var timeZone: String
+    }
+
+    private func compiled(_ pattern: String, locale: LanguageTag, timeZone: TimeZone)
+        -> Result<CompiledMessage, MessageFormatError>
+    {
+        let key = Key(pattern: pattern, locale: locale, timeZone: timeZone.identifier)
+        if let hit = cache.withLock({ $0[key] }) { return hit }
+        // Compiled outside the lock: two callers may compile the same pattern once each, which is harmless.
+        let result = Result { () throws(MessageFormatError) -> CompiledMessage in
+            try CompiledMessage(pattern: pattern, locale: locale, timeZone: timeZone.identifier)
+        }
+        return cache.withLock { cache in
+            if let hit = cache[key] { return hit }
+            if cache.count >= capacity { cache.removeAll(keepingCapacity: true) }
+            cache[key] = result
+            return result
+        }
+    }
+}
+
+/// A pattern compiled by ICU for one locale and zone; CICU makes concurrent formatting safe.
+final class CompiledMessage: @unchecked Sendable {
+    private let handle: OpaquePointer
+    /// How the pattern uses each argument name.
+    private let uses: [String: Set<MessagePatternInfo.Argument.Kind>]
+
+    init(pattern: String, locale: LanguageTag, timeZone: String) throws(MessageFormatError) {
+        var error = cicu_error.empty()
+        let length = pattern.utf8.count
+        let localeID = ICU.formattingLocale(locale)
+        let handle = pattern.withCString { cicu_message_create($0, length, localeID, timeZone, &error) }
+        guard let handle else {
+            let failure = ICUFailure(&error)
+            // ICU gives neither place nor name for a missing `other` or an unknown type: the analysis does.
+            if failure.name == "U_DEFAULT_KEYWORD_MISSING",
+               let uses = try? MessagePattern.rawUses(pattern, locale: locale),
+               let culprit = uses.first(where: {
+                   ["plural", "select", "selectordinal"].contains($0.type) && !$0.selectors.contains("other")
+               })
+            {
+                var located = failure
+                located.utf16Offset = culprit.offset
+                located.postContext = nil
+                throw MessageFormatError(
+                    located, pattern: pattern,
+                    explanation: "\(culprit.type) argument '\(culprit.name)' has no 'other' branch")
+            }
+            if failure.detail == nil, failure.name == "U_ILLEGAL_ARGUMENT_ERROR" {
+                _ = try MessagePattern.rawUses(pattern, locale: locale)
+            }
+            throw MessageFormatError(failure, pattern: pattern)
+        }
+        self.handle = handle
+        var uses: [String: Set<MessagePatternInfo.Argument.Kind>] = [:]
+        for use in (try? MessagePattern.rawUses(pattern, locale: locale)) ?? [] {
+            uses[use.name, default: []].insert(use.argument.kind)
+        }
+        self.uses = uses
+    }
+
+    deinit {
+        cicu_message_destroy(handle)
+    }
+
+    func format(_ arguments: [String: MessageArgument], pattern: String) throws(MessageFormatError) -> String {
+        // All names and string values in one buffer, so that every pointer handed to C lives for the whole call.
+        var buffer: [UInt8] = []
+        var spans: [(name: Range<Int>, value: Range<Int>?, argument: MessageArgument)] = []
+        buffer.reserveCapacity(arguments.reduce(0) { $0 + $1.key.utf8.count + 16 })
+        for (name, value) in arguments {
+            let value = adapted(value, for: uses[name] ?? [])
+            let nameStart = buffer.count
+            buffer.append(contentsOf: name.utf8)
+            let nameRange = nameStart..<buffer.count
+            var valueRange: Range<Int>?
+            if case .string(let text) = value {
+                let valueStart = buffer.count
+                buffer.append(contentsOf: text.utf8)
+                valueRange = valueStart..<buffer.count
+            }
+            spans.append((nameRange, valueRange, value))
+        }
+        buffer.append(0)
+
+        var error = cicu_error.empty()
+        let output = buffer.withUnsafeBufferPointer { bytes -> UnsafeMutablePointer<CChar>? in
+            let base = UnsafeRawPointer(bytes.baseAddress!).assumingMemoryBound(to: CChar.self)
+            var cArguments = spans.map { span -> cicu_arg in
+                var argument = cicu_arg()
+                argument.name = base + span.name.lowerBound
+                argument.name_length = span.name.count
+                switch span.argument {
+                case .string:
+                    argument.kind = CICU_ARG_STRING
+                    argument.string = base + span.value!.lowerBound
+                    argument.string_length = span.value!.count
+                case .integer(let value):
+                    argument.kind = CICU_ARG_INT64
+                    argument.integer = Int64(value)
+                case .number(let value):
+                    argument.kind = CICU_ARG_DOUBLE
+                    argument.number = value
+                case .date(let value):
+                    argument.kind = CICU_ARG_DATE
+                    argument.number = (value.timeIntervalSince1970 * 1000).rounded()
+                }
+                return argument
+            }
+            return cArguments.withUnsafeMutableBufferPointer {
+                cicu_message_format(handle, $0.baseAddress, Int32($0.count), &error)
+            }
+        }
+        guard let text = ICU.take(output) else {
+            let failure = ICUFailure(&error)
+            let mismatched = arguments.keys.sorted().filter { name in
+                guard let kinds = uses[name], let value = arguments[name] else { return false }
+                return !Self.accepts(kinds, value)
+            }
+            var problem = MessageFormatError(failure, pattern: pattern)
+            if !mismatched.isEmpty {
+                problem.message = "argument value of the wrong type for \(mismatched.map { "'\($0)'" }.joined(separator: ", ")) "
+                    + "[\(failure.name)]"
+            }
+            throw problem
+        }
+        return text
+    }
+
+    private func adapted(_ value: MessageArgument, for kinds: Set<MessagePatternInfo.Argument.Kind>) -> MessageArgument {
+        let numeric: Set<MessagePatternInfo.Argument.Kind> = [.plural, .selectordinal, .number]
+        switch value {
+        case .integer(let number) where kinds.contains(.select) && kinds.isDisjoint(with: numeric):
+            return .string(String(number))
+        case .number(let number) where kinds.contains(.select) && kinds.isDisjoint(with: numeric):
+            return .string(number == number.rounded() && abs(number) < 1e15 ? String(Int64(number)) : String(number))
+        case .string(let text) where !kinds.isDisjoint(with: numeric) && !kinds.contains(.select):
+            let trimmed = text.trimmingCharacters(in: .whitespaces)
+            if let integer = Int(trimmed) { return .integer(integer) }
+            if let number = Double(trimmed), number.isFinite { return .number(number) }
+            return value
+        default:
+            return value
+        }
+    }
+
+    private static func accepts(_ kinds: Set<MessagePatternInfo.Argument.Kind>, _ value: MessageArgument) -> Bool {
+        switch value {
+        case .string: kinds.isDisjoint(with: [.plural, .selectordinal, .number, .date, .time])
+        case .integer, .number: !kinds.contains(.select) && kinds.isDisjoint(with: [.date, .time])
+        case .date: kinds.isDisjoint(with: [.select, .plural, .selectordinal, .number])
+        }
+    }
+}
