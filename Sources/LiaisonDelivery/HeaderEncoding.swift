@@ -24,9 +24,11 @@ enum EncodedWord {
         }
     }
 
-    /// Q for mostly-ASCII text, B when that is shorter.
+    /// Q for mostly-ASCII text (it stays readable), B when that is clearly shorter (by 5 or more, as Python's
+    /// email package decides).
     static func preferredEncoding(for text: String) -> Encoding {
-        cost(Array(text.utf8), .q) <= cost(Array(text.utf8), .b) ? .q : .b
+        let bytes = Array(text.utf8)
+        return cost(bytes, .q) - cost(bytes, .b) < 5 ? .q : .b
     }
 
     /// The pieces that are never split across two words: grapheme clusters, or — for a cluster too long to fit in
@@ -117,11 +119,20 @@ struct HeaderFieldWriter {
                 fold()
                 capacity = min(EncodedWord.maximumPayload, Self.encodedWordLineLimit - separator.utf8.count - EncodedWord.overhead)
             }
+            let start = index
             var bytes = units[index]
             index += 1
             while index < units.count, EncodedWord.cost(bytes + units[index], encoding) <= capacity {
                 bytes += units[index]
                 index += 1
+            }
+            // Prefer to end a word just after a space rather than inside a word: decoders that wrongly keep the
+            // white space between adjacent encoded words (CPython before gh-128110, in display names) then show a
+            // doubled space instead of breaking a word apart.
+            if index < units.count, units[index - 1] != [0x20], units[index] != [0x20],
+               let space = units[(start + 1)..<index].lastIndex(of: [0x20]) {
+                index = space + 1
+                bytes = Array(units[start..<index].joined())
             }
             current += separator + EncodedWord.word(bytes, encoding)
             hasContent = true

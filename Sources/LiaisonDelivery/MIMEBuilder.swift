@@ -101,7 +101,12 @@ public enum MIMEBuilder {
         }
         // "Message-ID: <" + readable + "." + hash + "@" + host + ">" within 78.
         let budget = min(40, 78 - 13 - 1 - hash.count - 1 - host.utf8.count - 1)
-        readable = String(readable.prefix(max(0, budget)))
+        if readable.count > budget {
+            // Cut at a separator when there is one, not inside a token.
+            let cut = readable.prefix(max(0, budget + 1))
+            readable = cut.last == "-" || !cut.dropLast().contains("-")
+                ? String(cut.dropLast()) : String(cut[..<cut.lastIndex(of: "-")!])
+        }
         while readable.hasSuffix("-") { readable.removeLast() }
         return "<" + (readable.isEmpty ? "" : readable + ".") + hash + "@" + host + ">"
     }
