@@ -53,10 +53,8 @@ public enum MIMEBuilder {
         }
 
         var body = ""
-        try refuseNUL(message.textBody, "the text body")
         let text = BodyEncoding.encode(message.textBody)
         if let html = message.htmlBody {
-            try refuseNUL(html, "the HTML body")
             let htmlPart = BodyEncoding.encode(html)
             let boundary = self.boundary(for: message, avoiding: [text.body, htmlPart.body])
             var contentType = HeaderFieldWriter(name: "Content-Type")
@@ -176,10 +174,6 @@ public enum MIMEBuilder {
             default: continue
             }
         }
-    }
-
-    private static func refuseNUL(_ value: String, _ what: String) throws(MIMEError) {
-        if value.unicodeScalars.contains("\0") { throw MIMEError(.invalidValue, "\(what) contains a NUL character") }
     }
 
     private static func checkExtraHeaderName(_ name: String) throws(MIMEError) {

@@ -30,6 +30,7 @@ struct BodyEncodingTests {
         #expect(qp("café") == "caf=C3=A9\r\n")
         #expect(qp("tab\there") == "tab\there\r\n")
         #expect(qp("bell\u{7}") == "bell=07\r\n")
+        #expect(qp("nul\0") == "nul=00\r\n")
         #expect(qp("~!\"#$%&'()*+,-./:;<>?@[\\]^_`{|}") == "~!\"#$%&'()*+,-./:;<>?@[\\]^_`{|}\r\n")
     }
 

@@ -180,6 +180,17 @@ struct HeaderEncodingTests {
         #expect(phraseField("王芳") == "From: =?UTF-8?B?546L6Iqz?= <a@example.org>")
     }
 
+    @Test func multiWordNamesSplitAfterSpaces() {
+        let name = "Иванова Мария Петровна, председатель родительского комитета"
+        let words = decodedWords(phraseField(name))
+        #expect(words.count >= 3)
+        #expect(words.joined() == name)
+        for word in words.dropLast() { #expect(word.hasSuffix(" "), "\(word) should end after a space") }
+        // A single long word is split between grapheme clusters instead.
+        let long = String(repeating: "Ковальчук", count: 6)
+        #expect(decodedWords(phraseField(long)).joined() == long)
+    }
+
     @Test func longPhrasesFold() {
         let name = "Parent Teacher Association of the Lincoln Elementary School District Number Seven"
         let field = phraseField(name)

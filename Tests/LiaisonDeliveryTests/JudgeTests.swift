@@ -118,10 +118,12 @@ let samples: [Sample] = [
 @Suite("Python email judge")
 struct JudgeTests {
     @Test func pythonParsesEveryMessageExactly() throws {
-        let directory = FileManager.default.temporaryDirectory
+        // LIAISON_EML_DIR keeps the messages for inspection; otherwise they go to a temporary directory.
+        let keep = ProcessInfo.processInfo.environment["LIAISON_EML_DIR"]
+        let directory = keep.map { URL(fileURLWithPath: $0) } ?? FileManager.default.temporaryDirectory
             .appendingPathComponent("liaison-mime-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
+        defer { if keep == nil { try? FileManager.default.removeItem(at: directory) } }
 
         var cases: [JudgeCase] = []
         for (index, sample) in samples.enumerated() {
