@@ -1,0 +1,137 @@
+/// RFC 2045 content transfer encodings for text bodies.
+enum BodyEncoding: String, Sendable, Hashable {
+    case quotedPrintable = "quoted-printable"
+    case base64 = "base64"
+
+    /// The body as canonical text/* bytes: UTF-8 with every line end (LF, CR or CRLF) made CRLF, and a final
+    /// CRLF added to non-empty text that lacks one.
+    static func canonicalBytes(_ text: String) -> [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(text.utf8.count + 16)
+        var previousWasCR = false
+        for byte in text.utf8 {
+            switch byte {
+            case 0x0D:
+                bytes += [0x0D, 0x0A]
+                previousWasCR = true
+            case 0x0A:
+                if !previousWasCR { bytes += [0x0D, 0x0A] }
+                previousWasCR = false
+            default:
+                bytes.append(byte)
+                previousWasCR = false
+            }
+        }
+        if !bytes.isEmpty, bytes.last != 0x0A { bytes += [0x0D, 0x0A] }
+        return bytes
+    }
+
+    /// Encodes text with whichever of quoted-printable and base64 is shorter (quoted-printable on a tie).
+    static func encode(_ text: String) -> (encoding: BodyEncoding, body: String) {
+        let bytes = canonicalBytes(text)
+        let qp = QuotedPrintable.encode(bytes)
+        let b64 = Base64.encodeLines(bytes)
+        return b64.utf8.count < qp.utf8.count ? (.base64, b64) : (.quotedPrintable, qp)
+    }
+}
+
+enum Base64 {
+    private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+
+    static func encode(_ bytes: some Collection<UInt8>) -> String {
+        var output: [UInt8] = []
+        output.reserveCapacity((bytes.count + 2) / 3 * 4)
+        var iterator = bytes.makeIterator()
+        while let b0 = iterator.next() {
+            let b1 = iterator.next(), b2 = iterator.next()
+            let group = UInt32(b0) << 16 | UInt32(b1 ?? 0) << 8 | UInt32(b2 ?? 0)
+            output.append(alphabet[Int(group >> 18 & 0x3F)])
+            output.append(alphabet[Int(group >> 12 & 0x3F)])
+            output.append(b1 == nil ? 0x3D : alphabet[Int(group >> 6 & 0x3F)])
+            output.append(b2 == nil ? 0x3D : alphabet[Int(group & 0x3F)])
+        }
+        return String(decoding: output, as: UTF8.self)
+    }
+
+    /// Base64 in lines of 76 characters, each ended by CRLF (RFC 2045 §6.8); empty for no bytes.
+    static func encodeLines(_ bytes: [UInt8]) -> String {
+        var output = ""
+        for start in stride(from: 0, to: bytes.count, by: 57) {
+            output += encode(bytes[start..<min(start + 57, bytes.count)]) + "\r\n"
+        }
+        return output
+    }
+}
+
+enum QuotedPrintable {
+    static let lineLimit = 76
+
+    /// Quoted-printable (RFC 2045 §6.7) of canonical text (CRLF line ends): `=XX` for `=`, controls and non-ASCII,
+    /// for white space at the end of a line, and — for robustness through old transports (RFC 2049 §3) — for a `.`
+    /// or the `F` of `From ` starting a line; soft line breaks keep every line within 76 characters.
+    static func encode(_ bytes: [UInt8]) -> String {
+        var output: [UInt8] = []
+        output.reserveCapacity(bytes.count * 2)
+        var lineStart = 0
+        var index = 0
+        while index < bytes.count {
+            if bytes[index] == 0x0D, index + 1 < bytes.count, bytes[index + 1] == 0x0A {
+                encodeLine(bytes[lineStart..<index], into: &output)
+                output += [0x0D, 0x0A]
+                index += 2
+                lineStart = index
+            } else {
+                index += 1
+            }
+        }
+        if lineStart < bytes.count {
+            // Text without a final line break: end with a soft break so that none is added.
+            encodeLine(bytes[lineStart...], into: &output)
+            output += [0x3D, 0x0D, 0x0A]
+        }
+        return String(decoding: output, as: UTF8.self)
+    }
+
+    private static func token(_ byte: UInt8, last: Bool) -> [UInt8] {
+        switch byte {
+        case 0x20, 0x09: last ? Hex.escape(byte, prefix: 0x3D) : [byte]
+        case 0x3D: Hex.escape(byte, prefix: 0x3D)
+        case 0x21...0x7E: [byte]
+        default: Hex.escape(byte, prefix: 0x3D)
+        }
+    }
+
+    private static func encodeLine(_ line: ArraySlice<UInt8>, into output: inout [UInt8]) {
+        var tokens = line.indices.map { token(line[$0], last: $0 == line.index(before: line.endIndex)) }
+        var remaining = tokens.reduce(0) { $0 + $1.count }
+        var length = 0
+        var index = 0
+        var atLineStart = true
+        while index < tokens.count {
+            if atLineStart {
+                atLineStart = false
+                // "." or "From " at the start of a physical line.
+                let startsFrom = tokens[index...].prefix(5).map { $0.count == 1 ? $0[0] : 0 } == Array("From ".utf8)
+                if tokens[index] == [0x2E] || startsFrom {
+                    tokens[index] = Hex.escape(tokens[index][0], prefix: 0x3D)
+                    remaining += 2
+                }
+            }
+            if length + remaining <= lineLimit {
+                for rest in tokens[index...] { output += rest }
+                return
+            }
+            let token = tokens[index]
+            if length + token.count <= lineLimit - 1 {
+                output += token
+                length += token.count
+                remaining -= token.count
+                index += 1
+            } else {
+                output += [0x3D, 0x0D, 0x0A]
+                length = 0
+                atLineStart = true
+            }
+        }
+    }
+}

@@ -1,0 +1,232 @@
+import Foundation
+import LiaisonModel
+
+/// Renders a ``MailMessage`` as an Internet message (RFC 5322 + MIME, RFC 2045–2049, RFC 2047 headers),
+/// 7-bit clean with CRLF line ends, ready for SMTP DATA or an `.eml` file. Output is a pure function of the input.
+public enum MIMEBuilder {
+    /// Header fields the builder writes itself; extra headers may not use these names (nor any `Content-*`).
+    public static let reservedHeaderNames: Set<String> = [
+        "date", "from", "sender", "to", "cc", "bcc", "reply-to", "subject", "message-id", "mime-version",
+        "list-unsubscribe", "list-unsubscribe-post", "auto-submitted", "importance", "x-priority", "priority",
+    ]
+
+    /// The complete message (headers + body), CRLF line ends, 7-bit clean, ready for SMTP DATA.
+    ///
+    /// Header lines stay within 78 octets (76 where they hold encoded words) except where a single token cannot be
+    /// broken (a very long Message-ID domain, unsubscribe URL or extra-header word); any line over 998 octets throws.
+    public static func build(_ message: MailMessage, messageIDDomain: String) throws(MIMEError) -> String {
+        guard !message.to.isEmpty else { throw MIMEError(.invalidValue, "the message has no recipients") }
+        guard !message.idempotencyKey.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            throw MIMEError(.invalidValue, "the idempotency key is empty")
+        }
+        let domain = try checkedDomain(messageIDDomain, field: "the Message-ID domain")
+
+        var fields: [String] = []
+        fields.append("Date: " + formatDate(message.date))
+        fields.append(try addressField("From", [message.from]))
+        fields.append(try addressField("To", message.to))
+        if let replyTo = message.replyTo { fields.append(try addressField("Reply-To", [replyTo])) }
+        try refuseLineBreaks(message.subject, "the Subject")
+        var subject = HeaderFieldWriter(name: "Subject")
+        subject.appendUnstructured(message.subject)
+        fields.append(subject.text)
+        fields.append("Message-ID: " + messageID(for: message.idempotencyKey, domain: domain))
+        fields.append("MIME-Version: 1.0")
+        if let language = message.language { fields.append("Content-Language: " + language.rawValue) }
+
+        switch message.messageClass {
+        case .normal:
+            break
+        case let .newsletter(url):
+            fields.append("List-Unsubscribe: <" + (try checkedUnsubscribeURL(url)) + ">")
+            fields.append("List-Unsubscribe-Post: List-Unsubscribe=One-Click")
+        case .alert:
+            fields += ["Auto-Submitted: auto-generated", "Importance: high", "X-Priority: 1", "Priority: urgent"]
+        }
+
+        for (name, value) in message.extraHeaders {
+            try checkExtraHeaderName(name)
+            try refuseLineBreaks(value, "the \(name) header")
+            var field = HeaderFieldWriter(name: name)
+            field.appendUnstructured(value, encodeLongWords: false)
+            fields.append(field.text)
+        }
+
+        var body = ""
+        let text = BodyEncoding.encode(message.textBody)
+        if let html = message.htmlBody {
+            let htmlPart = BodyEncoding.encode(html)
+            let boundary = self.boundary(for: message, avoiding: [text.body, htmlPart.body])
+            var contentType = HeaderFieldWriter(name: "Content-Type")
+            contentType.append("multipart/alternative;")
+            contentType.append("boundary=\"\(boundary)\"")
+            fields.append(contentType.text)
+            for (subtype, part) in [("plain", text), ("html", htmlPart)] {
+                body += "--\(boundary)\r\n"
+                body += "Content-Type: text/\(subtype); charset=utf-8\r\n"
+                body += "Content-Transfer-Encoding: \(part.encoding.rawValue)\r\n\r\n"
+                // The CRLF before a delimiter belongs to the delimiter, so the part keeps its own final line break.
+                body += part.body + "\r\n"
+            }
+            body += "--\(boundary)--\r\n"
+        } else {
+            fields.append("Content-Type: text/plain; charset=utf-8")
+            fields.append("Content-Transfer-Encoding: \(text.encoding.rawValue)")
+            body = text.body
+        }
+
+        let header = fields.joined(separator: "\r\n") + "\r\n"
+        for line in header.split(separator: "\r\n", omittingEmptySubsequences: false) where line.utf8.count > 998 {
+            throw MIMEError(.invalidValue, "the header line \"\(line.prefix(40))…\" is longer than 998 octets")
+        }
+        return header + "\r\n" + body
+    }
+
+    /// `<readable-part.hash@domain>`: the idempotency key's letters and digits (as many as keep the Message-ID line
+    /// within 78 octets) and 96 bits of its SHA-256, so the same delivery always gets the same id.
+    /// An unusable domain is reduced to its host-name characters (``build(_:messageIDDomain:)`` refuses it instead).
+    public static func messageID(for idempotencyKey: String, domain: String) -> String {
+        let host = hostName(domain)
+        let hash = String(SHA256.hex(idempotencyKey).prefix(24))
+        var readable = ""
+        for scalar in idempotencyKey.unicodeScalars {
+            let keep = scalar.isASCII && (CharacterSet.alphanumerics.contains(scalar) || scalar == "_")
+            if keep {
+                readable.unicodeScalars.append(scalar)
+            } else if !readable.isEmpty, readable.last != "-" {
+                readable += "-"
+            }
+        }
+        // "Message-ID: <" + readable + "." + hash + "@" + host + ">" within 78.
+        let budget = min(40, 78 - 13 - 1 - hash.count - 1 - host.utf8.count - 1)
+        if readable.count > budget {
+            // Cut at a separator when there is one, not inside a token.
+            let cut = readable.prefix(max(0, budget + 1))
+            readable = cut.last == "-" || !cut.dropLast().contains("-")
+                ? String(cut.dropLast()) : String(cut[..<cut.lastIndex(of: "-")!])
+        }
+        while readable.hasSuffix("-") { readable.removeLast() }
+        return "<" + (readable.isEmpty ? "" : readable + ".") + hash + "@" + host + ">"
+    }
+
+    /// RFC 5322 date-time in UTC with English names, e.g. `Mon, 23 Nov 2026 20:10:00 +0000`.
+    public static func formatDate(_ date: Date) -> String {
+        let seconds = Int(date.timeIntervalSince1970.rounded(.down))
+        let days = seconds >= 0 ? seconds / 86400 : (seconds - 86399) / 86400
+        let secondOfDay = seconds - days * 86400
+        // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let mp = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        let weekday = ((days % 7) + 7 + 4) % 7  // 1970-01-01 was a Thursday
+        let weekdays = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
+        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
+        return "\(weekdays[weekday]), \(two(day)) \(months[month - 1]) \(year) "
+            + "\(two(secondOfDay / 3600)):\(two(secondOfDay / 60 % 60)):\(two(secondOfDay % 60)) +0000"
+    }
+
+    /// The ASCII addr-spec to send for an address (IDNA `xn--` form for a non-ASCII domain), or why it cannot be sent.
+    public static func checkedAddress(_ address: String, field: String = "the address") throws(MIMEError) -> String {
+        try refuseLineBreaks(address, field)
+        if let problem = EmailAddress.problem(with: address) {
+            throw MIMEError(.invalidAddress, "\(field) \"\(address)\" is unusable: \(problem)")
+        }
+        let at = address.lastIndex(of: "@")!
+        let local = address[..<at]
+        guard local.unicodeScalars.allSatisfy(\.isASCII) else {
+            throw MIMEError(.invalidAddress, "\(field) \"\(address)\" has non-ASCII before the @, which needs SMTPUTF8")
+        }
+        let domain = try checkedDomain(String(address[address.index(after: at)...]), field: "the domain of \(field)")
+        return local + "@" + domain
+    }
+
+    // MARK: - Helpers
+
+    private static func addressField(_ name: String, _ mailboxes: [MailAddress]) throws(MIMEError) -> String {
+        var writer = HeaderFieldWriter(name: name)
+        for (index, mailbox) in mailboxes.enumerated() {
+            let spec = try checkedAddress(mailbox.address, field: "the \(name) address")
+            let comma = index < mailboxes.count - 1 ? "," : ""
+            try refuseLineBreaks(mailbox.displayName ?? "", "the \(name) display name")
+            let displayName = (mailbox.displayName ?? "").trimmingCharacters(in: .whitespaces)
+            if displayName.isEmpty {
+                writer.append(spec + comma)
+            } else {
+                writer.appendPhrase(displayName)
+                writer.append("<" + spec + ">" + comma)
+            }
+        }
+        return writer.text
+    }
+
+    private static func refuseLineBreaks(_ value: String, _ what: String) throws(MIMEError) {
+        for scalar in value.unicodeScalars {
+            switch scalar {
+            case "\r", "\n": throw MIMEError(.headerInjection, "\(what) contains a line break")
+            case "\0": throw MIMEError(.headerInjection, "\(what) contains a NUL character")
+            default: continue
+            }
+        }
+    }
+
+    private static func checkExtraHeaderName(_ name: String) throws(MIMEError) {
+        try refuseLineBreaks(name, "the header name \"\(name)\"")
+        guard !name.isEmpty, name.utf8.count <= 76, name.utf8.allSatisfy({ (0x21...0x7E).contains($0) && $0 != 0x3A }) else {
+            throw MIMEError(.invalidHeaderName, "\"\(name)\" is not a valid header field name")
+        }
+        let lower = name.lowercased()
+        if reservedHeaderNames.contains(lower) || lower.hasPrefix("content-") {
+            throw MIMEError(.reservedHeader, "the header \(name) is written by the builder and cannot be given as an extra header")
+        }
+    }
+
+    private static func checkedDomain(_ domain: String, field: String) throws(MIMEError) -> String {
+        try refuseLineBreaks(domain, field)
+        guard let ascii = Punycode.asciiDomain(domain) else {
+            throw MIMEError(.invalidValue, "\(field) \"\(domain)\" cannot be converted to ASCII")
+        }
+        let labels = ascii.split(separator: ".", omittingEmptySubsequences: false)
+        let valid = ascii.utf8.count <= 253 && labels.allSatisfy { label in
+            (1...63).contains(label.utf8.count) && !label.hasPrefix("-") && !label.hasSuffix("-")
+                && label.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x7A).contains($0) || $0 == 0x2D }
+        }
+        guard valid else { throw MIMEError(.invalidValue, "\(field) \"\(domain)\" is not a valid host name") }
+        return ascii
+    }
+
+    /// Best-effort host name for ``messageID(for:domain:)``.
+    private static func hostName(_ domain: String) -> String {
+        let ascii = Punycode.asciiDomain(domain) ?? domain.lowercased()
+        let kept = String(String.UnicodeScalarView(ascii.unicodeScalars.filter {
+            $0.isASCII && (CharacterSet.alphanumerics.contains($0) || $0 == "-" || $0 == ".")
+        }))
+        let host = kept.split(separator: ".").joined(separator: ".")
+        return host.isEmpty ? "liaison.invalid" : host
+    }
+
+    private static func checkedUnsubscribeURL(_ url: String) throws(MIMEError) -> String {
+        try refuseLineBreaks(url, "the unsubscribe URL")
+        guard url.lowercased().hasPrefix("https://"), url.utf8.count > 8 else {
+            throw MIMEError(.invalidValue, "the unsubscribe URL \"\(url)\" is not https (RFC 8058 one-click needs HTTPS)")
+        }
+        guard url.utf8.allSatisfy({ (0x21...0x7E).contains($0) && $0 != 0x3C && $0 != 0x3E }) else {
+            throw MIMEError(.invalidValue, "the unsubscribe URL \"\(url)\" has spaces, angle brackets or non-ASCII characters (percent-encode them)")
+        }
+        return url
+    }
+
+    /// `=_` cannot occur in quoted-printable or base64 output, so such a boundary cannot occur in the encoded parts.
+    private static func boundary(for message: MailMessage, avoiding parts: [String]) -> String {
+        let seed = message.idempotencyKey + "\u{1F}" + message.textBody + "\u{1F}" + (message.htmlBody ?? "")
+        var boundary = "=_liaison_" + SHA256.hex(seed).prefix(24)
+        while parts.contains(where: { $0.contains(boundary) }) { boundary += "_" }
+        return boundary
+    }
+}

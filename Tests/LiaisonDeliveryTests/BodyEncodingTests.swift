@@ -1,0 +1,136 @@
+import Foundation
+import Testing
+@testable import LiaisonDelivery
+
+@Suite("Body encodings")
+struct BodyEncodingTests {
+    func qp(_ text: String) -> String { QuotedPrintable.encode(BodyEncoding.canonicalBytes(text)) }
+
+    /// Quoted-printable invariants: 7-bit, lines ≤ 76, no trailing white space, decodes to the canonical bytes.
+    func checkQP(_ text: String, sourceLocation: Testing.SourceLocation = #_sourceLocation) {
+        let canonical = BodyEncoding.canonicalBytes(text)
+        let encoded = QuotedPrintable.encode(canonical)
+        #expect(encoded.utf8.allSatisfy { $0 < 0x80 }, sourceLocation: sourceLocation)
+        for line in encoded.crlfLines {
+            #expect(line.utf8.count <= 76, "\(line) is \(line.utf8.count) long", sourceLocation: sourceLocation)
+            #expect(line.last != " " && line.last != "\t", "trailing white space in \(line)", sourceLocation: sourceLocation)
+        }
+        #expect(Decode.qp(Array(encoded.utf8)) == canonical, sourceLocation: sourceLocation)
+    }
+
+    @Test func lineEndsBecomeCRLF() {
+        #expect(BodyEncoding.canonicalBytes("a\nb\r\nc\rd") == Array("a\r\nb\r\nc\r\nd\r\n".utf8))
+        #expect(BodyEncoding.canonicalBytes("a\r\r\n\n") == Array("a\r\n\r\n\r\n".utf8))
+        #expect(BodyEncoding.canonicalBytes("done\n") == Array("done\r\n".utf8))
+        #expect(BodyEncoding.canonicalBytes("") == [])
+    }
+
+    @Test func qpEscapes() {
+        #expect(qp("a=b") == "a=3Db\r\n")
+        #expect(qp("café") == "caf=C3=A9\r\n")
+        #expect(qp("tab\there") == "tab\there\r\n")
+        #expect(qp("bell\u{7}") == "bell=07\r\n")
+        #expect(qp("nul\0") == "nul=00\r\n")
+        #expect(qp("~!\"#$%&'()*+,-./:;<>?@[\\]^_`{|}") == "~!\"#$%&'()*+,-./:;<>?@[\\]^_`{|}\r\n")
+    }
+
+    @Test func qpTrailingWhiteSpaceIsEncoded() {
+        #expect(qp("end \nnext\t\n \n") == "end=20\r\nnext=09\r\n=20\r\n")
+        #expect(qp("two  \n") == "two =20\r\n")
+    }
+
+    @Test func qpLineStartsSafeForOldTransports() {
+        #expect(qp("From here\n.\n.x\nFrom\nfrom us") == "=46rom here\r\n=2E\r\n=2Ex\r\nFrom\r\nfrom us\r\n")
+        #expect(qp("From \n") == "From=20\r\n")
+    }
+
+    @Test func qpExactly76NeedsNoSoftBreak() {
+        let line = String(repeating: "a", count: 76)
+        #expect(qp(line) == line + "\r\n")
+    }
+
+    @Test func qp77BreaksSoftly() {
+        let line = String(repeating: "a", count: 77)
+        #expect(qp(line) == String(repeating: "a", count: 75) + "=\r\naa\r\n")
+        checkQP(line)
+    }
+
+    @Test func qpTrailingSpaceAtTheEdge() {
+        // 75 letters and a final space: the space becomes =20, which no longer fits.
+        let text = String(repeating: "a", count: 75) + " "
+        #expect(qp(text) == String(repeating: "a", count: 75) + "=\r\n=20\r\n")
+        // 73 letters and a final space: "=20" ends the line at exactly 76.
+        #expect(qp(String(repeating: "a", count: 73) + " ") == String(repeating: "a", count: 73) + "=20\r\n")
+        checkQP(text)
+    }
+
+    @Test func qpSoftBreaksNeverSplitAnEscape() {
+        let text = String(repeating: "a", count: 74) + "é"  // 74 + "=C3=A9" = 80
+        let encoded = qp(text)
+        #expect(encoded == String(repeating: "a", count: 74) + "=\r\n=C3=A9\r\n")
+        for count in 60...80 { checkQP(String(repeating: "b", count: count) + "éé=ü x ") }
+    }
+
+    @Test func qpSoftBreakAtALineStartingDot() {
+        let text = String(repeating: "a", count: 75) + ".x"
+        #expect(qp(text) == String(repeating: "a", count: 75) + "=\r\n=2Ex\r\n")
+        checkQP(text)
+    }
+
+    @Test func qpRoundTripsMixedText() {
+        checkQP("Kính gửi quý phụ huynh,\n\nNgày hội thể thao sẽ diễn ra vào thứ Sáu 12/6. \nXin cảm ơn!  \n")
+        checkQP(String(repeating: "Zebranie z rodzicami – środa, 18 listopada, godz. 18:00 = sala 12. ", count: 5))
+        checkQP("no final newline")
+        checkQP("\n\n\n")
+    }
+
+    @Test func qpWithoutFinalLineBreakEndsSoftly() {
+        #expect(QuotedPrintable.encode(Array("abc".utf8)) == "abc=\r\n")
+    }
+
+    @Test func base64() {
+        #expect(Base64.encode(Array("".utf8)) == "")
+        #expect(Base64.encode(Array("f".utf8)) == "Zg==")
+        #expect(Base64.encode(Array("fo".utf8)) == "Zm8=")
+        #expect(Base64.encode(Array("foo".utf8)) == "Zm9v")
+        #expect(Base64.encode(Array("foobar".utf8)) == "Zm9vYmFy")
+        let bytes = (0..<1000).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+        let lines = Base64.encodeLines(bytes)
+        #expect(lines.hasSuffix("\r\n"))
+        let split = lines.crlfLines.dropLast()
+        #expect(split.dropLast().allSatisfy { $0.utf8.count == 76 })
+        #expect(split.last!.utf8.count <= 76)
+        #expect(Array(Data(base64Encoded: split.joined())!) == bytes)
+        #expect(lines == Data(bytes).base64EncodedString(options: [.lineLength76Characters, .endLineWithCarriageReturn, .endLineWithLineFeed]) + "\r\n")
+    }
+
+    @Test func encodingChoice() {
+        #expect(BodyEncoding.encode("Dear families,\nthe school is closed on Monday.\n").encoding == .quotedPrintable)
+        #expect(BodyEncoding.encode("Reunión de padres y madres el jueves a las seis.\n").encoding == .quotedPrintable)
+        #expect(BodyEncoding.encode("家长会邀请：王小明（三年级）\n请准时参加。\n").encoding == .base64)
+        #expect(BodyEncoding.encode("دعوة لاجتماع أولياء الأمور\n").encoding == .base64)
+        #expect(BodyEncoding.encode("Приглашение на родительское собрание\n").encoding == .base64)
+        let chinese = BodyEncoding.encode("家长会邀请\r\n")
+        #expect(Array(Data(base64Encoded: chinese.body.replacingOccurrences(of: "\r\n", with: ""))!) == Array("家长会邀请\r\n".utf8))
+    }
+
+    @Test func sha256Vectors() {
+        #expect(SHA256.hex("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        #expect(SHA256.hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(SHA256.hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq")
+            == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+        #expect(SHA256.hex(String(repeating: "a", count: 1000))
+            == "41edece42d63e8d9bf515a9ba6932e1c20cbc9f5a5d134645adb5db1b9737ea3")
+        #expect(SHA256.hex(String(repeating: "x", count: 55)).count == 64)  // padding edge: 55 and 56 bytes
+        #expect(SHA256.hex(String(repeating: "x", count: 56)) != SHA256.hex(String(repeating: "x", count: 55)))
+    }
+
+    @Test func punycode() {
+        #expect(Punycode.encode("bücher") == "bcher-kva")
+        #expect(Punycode.encode("münchen") == "mnchen-3ya")
+        #expect(Punycode.asciiDomain("例え.テスト") == "xn--r8jz45g.xn--zckzah")
+        #expect(Punycode.asciiDomain("Bücher.Example") == "xn--bcher-kva.example")
+        #expect(Punycode.asciiDomain("مثال.إختبار") == "xn--mgbh0fb.xn--kgbechtv")
+        #expect(Punycode.asciiDomain("school.example.org") == "school.example.org")
+    }
+}
