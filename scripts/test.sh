@@ -3,5 +3,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/install-deps.sh
+python3 -c "import aiosmtpd" 2>/dev/null || python3 -m pip install --quiet aiosmtpd
 swift build --build-tests
 swift test --skip-build

@@ -4,7 +4,6 @@
 #include <curl/curl.h>
 
 typedef size_t (*ccurl_data_callback)(char *data, size_t size, size_t count, void *userdata);
-typedef int (*ccurl_debug_callback)(CURL *handle, curl_infotype type, char *data, size_t size, void *userdata);
 
 static inline CURLcode ccurl_set_long(CURL *handle, CURLoption option, long value) {
     return curl_easy_setopt(handle, option, value);
@@ -23,9 +22,6 @@ static inline CURLcode ccurl_set_offset(CURL *handle, CURLoption option, curl_of
 }
 static inline CURLcode ccurl_set_data_callback(CURL *handle, CURLoption option, ccurl_data_callback value) {
     return curl_easy_setopt(handle, option, value);
-}
-static inline CURLcode ccurl_set_debug_callback(CURL *handle, ccurl_debug_callback value) {
-    return curl_easy_setopt(handle, CURLOPT_DEBUGFUNCTION, value);
 }
 static inline CURLcode ccurl_get_long(CURL *handle, CURLINFO info, long *value) {
     return curl_easy_getinfo(handle, info, value);

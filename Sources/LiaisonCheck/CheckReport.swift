@@ -106,7 +106,7 @@ public struct CheckReport: Sendable, Codable {
             lines.append("")
             lines.append("Catalog coverage")
             lines += Table(["locale", "translated", "missing"], coverage.map { item in
-                [item.locale, "\(item.translated)/\(item.total)", item.missing.isEmpty ? "" : "\(item.missing.count): " + item.missing.prefix(4).joined(separator: ", ") + (item.missing.count > 4 ? ", …" : "")]
+                [item.locale.rawValue, "\(item.translated)/\(item.total)", item.missing.isEmpty ? "" : "\(item.missing.count): " + item.missing.prefix(4).joined(separator: ", ") + (item.missing.count > 4 ? ", …" : "")]
             }).lines
         }
         if !languages.isEmpty {
@@ -119,9 +119,12 @@ public struct CheckReport: Sendable, Codable {
         if !events.isEmpty {
             lines.append("")
             lines.append("Events")
-            let style = Date.FormatStyle(date: .numeric, time: .shortened, locale: Locale(identifier: "en_GB"), timeZone: timeZone)
+            let formatter = DateFormatter()
+            formatter.locale = Locale(identifier: "en_US_POSIX")
+            formatter.timeZone = timeZone
+            formatter.dateFormat = "yyyy-MM-dd HH:mm"
             lines += Table(["event", "kind", "template", "starts", "recipients", "next send"], events.map { event in
-                [event.id, event.kind, event.template, event.start.formatted(style), "\(event.recipients)", event.firstSend.map { $0.formatted(style) } ?? "-"]
+                [event.id, event.kind, event.template, formatter.string(from: event.start), "\(event.recipients)", event.firstSend.map { formatter.string(from: $0) } ?? "-"]
             }).lines
         }
         if !diagnostics.isEmpty {

@@ -8,8 +8,6 @@ final class Transfer: @unchecked Sendable {
     private var uploadOffset = 0
     private var body: [UInt8] = []
     private var headers: [String] = []
-    private var replies: [String] = []
-    private var partialReply = ""
     private var lists: [UnsafeMutablePointer<curl_slist>] = []
     private let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
 
@@ -73,10 +71,6 @@ final class Transfer: @unchecked Sendable {
             try check(ccurl_set_offset(handle, CURLOPT_INFILESIZE_LARGE, curl_off_t(request.body.count)), "INFILESIZE")
             try check(ccurl_set_data_callback(handle, CURLOPT_READFUNCTION, transferRead), "READFUNCTION")
             try check(ccurl_set_pointer(handle, CURLOPT_READDATA, me), "READDATA")
-            // The server's replies come through the debug callback, which libcurl calls only when verbose.
-            try check(ccurl_set_long(handle, CURLOPT_VERBOSE, 1), "VERBOSE")
-            try check(ccurl_set_debug_callback(handle, transferDebug), "DEBUGFUNCTION")
-            try check(ccurl_set_pointer(handle, CURLOPT_DEBUGDATA, me), "DEBUGDATA")
         } else {
             if !request.headers.isEmpty {
                 try check(ccurl_set_slist(handle, CURLOPT_HTTPHEADER, list(request.headers)), "HTTPHEADER")
@@ -115,10 +109,11 @@ final class Transfer: @unchecked Sendable {
         _ = ccurl_get_double(handle, CURLINFO_TOTAL_TIME, &total)
         var message = String(cString: errorBuffer)
         if message.isEmpty && result != CURLE_OK { message = String(cString: curl_easy_strerror(result)) }
-        if !partialReply.isEmpty { replies.append(partialReply) }
+        // For SMTP, libcurl hands the server's reply lines to the header callback.
+        let isMail = request.envelope != nil
         return CurlResponse(
-            result: Int32(result.rawValue), errorMessage: message, responseCode: code, headers: headers, body: body,
-            serverReplies: replies, totalTime: total)
+            result: Int32(result.rawValue), errorMessage: message, responseCode: code, headers: isMail ? [] : headers,
+            body: body, serverReplies: isMail ? headers : [], totalTime: total)
     }
 
     fileprivate func write(_ data: UnsafeRawBufferPointer) {
@@ -127,7 +122,7 @@ final class Transfer: @unchecked Sendable {
 
     fileprivate func header(_ data: UnsafeRawBufferPointer) {
         let line = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        if line.hasPrefix("HTTP/") { headers = [] }  // a new response (after 100 Continue or a redirect)
+        if request.envelope == nil, line.hasPrefix("HTTP/") { headers = [] }  // a new response (after 100 Continue or a redirect)
         if !line.isEmpty { headers.append(line) }
     }
 
@@ -139,15 +134,6 @@ final class Transfer: @unchecked Sendable {
         }
         uploadOffset += count
         return count
-    }
-
-    fileprivate func serverText(_ data: UnsafeRawBufferPointer) {
-        partialReply += String(decoding: data, as: UTF8.self)
-        while let newline = partialReply.firstIndex(of: "\n") {
-            let line = partialReply[..<newline].trimmingCharacters(in: .whitespacesAndNewlines)
-            partialReply = String(partialReply[partialReply.index(after: newline)...])
-            if !line.isEmpty { replies.append(line) }
-        }
     }
 }
 
@@ -173,12 +159,4 @@ private func transferRead(buffer: UnsafeMutablePointer<CChar>?, size: Int, count
     guard let context, let buffer else { return 0 }
     let transfer = Unmanaged<Transfer>.fromOpaque(context).takeUnretainedValue()
     return transfer.read(into: UnsafeMutableRawBufferPointer(start: buffer, count: size * count))
-}
-
-private func transferDebug(
-    handle: UnsafeMutableRawPointer?, type: curl_infotype, data: UnsafeMutablePointer<CChar>?, size: Int, context: UnsafeMutableRawPointer?
-) -> Int32 {
-    guard type == CURLINFO_HEADER_IN, let context, let data, size > 0 else { return 0 }
-    Unmanaged<Transfer>.fromOpaque(context).takeUnretainedValue().serverText(UnsafeRawBufferPointer(start: data, count: size))
-    return 0
 }

@@ -107,7 +107,7 @@ public struct MessageRenderer: Sendable {
         if let htmlLocale = sources[.html]?.locale, sources[.text]?.locale != htmlLocale {
             sources[.text] = nil  // derive the text from the translator's HTML rather than mix two wordings
         }
-        let language = sources[.html]?.locale ?? chain.resolved
+        let language = formattingLocale(requested: guardian.language, letter: sources[.html]?.locale ?? chain.resolved)
         let direction = TextDirection(for: language)
         let localeFormatter = LocaleFormatter(locale: language, timeZone: zone)
 
@@ -176,6 +176,21 @@ public struct MessageRenderer: Sendable {
             subject: subject, html: html, text: text, language: language, direction: direction, chain: chain,
             fallbacks: messages.fallbacks.sorted { $0.key < $1.key },
             translatedParts: TemplatePart.allCases.filter { sources[$0]?.locale != nil })
+    }
+
+    /// The locale dates, numbers and lists are formatted in: the guardian's own tag when the letter is in their
+    /// language (so `es-MX` and `zh-Hant-HK` get their regional formats from the `es` and `zh-Hant` catalogs),
+    /// the school's regional default for a bare tag of the school's language (`en` in a school set to `en-GB`),
+    /// and the letter's language when it is a fallback to another language.
+    func formattingLocale(requested: LanguageTag, letter: LanguageTag) -> LanguageTag {
+        let schoolDefault = school.defaultLocale
+        guard requested.language == letter.language else {
+            return letter.language == schoolDefault.language && letter.region == nil ? schoolDefault : letter
+        }
+        if requested.region == nil, requested.script == nil, schoolDefault.language == requested.language, schoolDefault.region != nil {
+            return schoolDefault
+        }
+        return requested
     }
 
     private var schoolContext: [String: Any] {
@@ -296,7 +311,8 @@ struct MessageBag {
             fallbacks.insert(MessageFallback(key: key, language: found.locale))
         }
         do {
-            return try formatter.format(found.message.text, locale: found.locale, timeZone: zone, arguments: arguments)
+            let locale = found.locale.language == letterLanguage.language ? letterLanguage : found.locale
+            return try formatter.format(found.message.text, locale: locale, timeZone: zone, arguments: arguments)
         } catch {
             throw RenderError("The message \"\(key)\" (\(found.locale), \(found.message.location)) cannot be formatted: \(error).")
         }

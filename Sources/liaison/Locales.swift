@@ -56,7 +56,7 @@ struct Locales: ParsableCommand {
                 printError(report.text())
                 throw ExitCode(1)
             }
-            let rows = catalogs.coverage().map { [$0.locale, "\($0.translated)/\($0.total)", $0.missing.joined(separator: " ")] }
+            let rows = catalogs.coverage().map { [$0.locale.rawValue, "\($0.translated)/\($0.total)", $0.missing.joined(separator: " ")] }
             print(Table(["locale", "translated", "missing"], rows).lines.joined(separator: "\n"))
         }
     }

@@ -93,7 +93,7 @@ import Testing
         let rejected = try await send("reject@example.net")
         #expect(!rejected.completed)
         #expect(rejected.responseCode == 550)
-        #expect(rejected.serverReplies.contains { $0.hasPrefix("550 5.1.1") })
+        #expect(rejected.serverReplies.contains { $0.hasPrefix("550 5.1.1") }, "\(rejected.serverReplies) \(rejected.headers)")
         let first = try await send("tempfail@example.net")
         #expect(first.responseCode == 451)
         let second = try await send("tempfail@example.net")

@@ -46,6 +46,9 @@ final class LocalServer: @unchecked Sendable {
     func stop() {
         if process.isRunning {
             kill(process.processIdentifier, SIGTERM)
+            let deadline = Date().addingTimeInterval(3)
+            while process.isRunning && Date() < deadline { usleep(20_000) }
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
             process.waitUntilExit()
         }
         try? FileManager.default.removeItem(at: directory)

@@ -7,6 +7,7 @@ Every request is appended as one JSON line to the file named by --log (method, p
 """
 import argparse
 import json
+import signal
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -76,4 +77,6 @@ def main():
 
 
 if __name__ == "__main__":
+    # A child of a Swift process may inherit a signal mask that blocks SIGTERM; stopping by PID needs it.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
     main()

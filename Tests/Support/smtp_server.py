@@ -77,4 +77,6 @@ def main():
 
 
 if __name__ == "__main__":
+    # A child of a Swift process may inherit a signal mask that blocks SIGTERM; stopping by PID needs it.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
     main()

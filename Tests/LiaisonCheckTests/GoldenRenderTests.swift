@@ -1,0 +1,64 @@
+import Foundation
+import Testing
+@testable import LiaisonCheck
+import LiaisonModel
+import LiaisonRender
+
+/// Golden renders: what an Arabic, Russian, Polish, Welsh and Hong Kong Chinese guardian receive, compared byte
+/// for byte with reviewed files in `Golden/`. Run with `LIAISON_UPDATE_GOLDEN=1` to write them anew after a
+/// deliberate change, then read the diff before committing it.
+@Suite struct GoldenRenderTests {
+    static let config = path("Tests/LiaisonCheckTests/Fixtures/golden-school/liaison.yaml")
+    static let goldenFolder = repositoryRoot.appendingPathComponent("Tests/LiaisonCheckTests/Golden")
+
+    static func school() throws -> SchoolSnapshot {
+        let (snapshot, report) = SchoolLoader.load(configPath: config, now: referenceNow)
+        let errors = report.diagnostics.filter { $0.severity == .error }
+        guard errors.isEmpty, let snapshot else {
+            throw RenderError("golden school does not load: \(errors.map(\.description).joined(separator: "\n"))")
+        }
+        return snapshot
+    }
+
+    static func render(_ eventID: String, for guardianID: String) throws -> RenderedMessage {
+        let school = try school()
+        let event = try #require(school.event(eventID))
+        let recipient = try #require(event.audience.recipients(in: school.roster).first { $0.guardian.id == guardianID })
+        return try school.renderer.render(RenderRequest(
+            event: event, recipient: recipient, progress: school.progressByStudent,
+            ackURL: "https://liaison.riverside.example/a/\(guardianID)", now: referenceNow))
+    }
+
+    static let cases: [(event: String, guardian: String)] = ["family-fun-run-2026", "autumn-reports-2026"].flatMap { event in
+        ["G001", "G002", "G003", "G004", "G005"].map { (event, $0) }
+    }
+
+    @Test(arguments: cases)
+    func matchesGolden(event: String, guardian: String) throws {
+        let message = try Self.render(event, for: guardian)
+        let rendered = "Subject: \(message.subject)\nLanguage: \(message.language) (\(message.direction.rawValue)), chain \(message.chain)\n\n"
+            + message.text + "\n----- HTML -----\n" + message.html
+        let file = Self.goldenFolder.appendingPathComponent("\(event).\(guardian).\(message.language).txt")
+        if ProcessInfo.processInfo.environment["LIAISON_UPDATE_GOLDEN"] == "1" {
+            try rendered.write(to: file, atomically: true, encoding: .utf8)
+        }
+        let golden = try String(contentsOf: file, encoding: .utf8)
+        #expect(rendered == golden, "render differs from \(file.lastPathComponent)")
+    }
+
+    @Test func languagesDirectionsAndChains() throws {
+        let arabic = try Self.render("family-fun-run-2026", for: "G001")
+        #expect(arabic.language == "ar")
+        #expect(arabic.direction == .rtl)
+        #expect(arabic.html.contains("dir=\"rtl\""))
+        let chinese = try Self.render("family-fun-run-2026", for: "G005")
+        #expect(chinese.chain.resolved == "zh-Hant")
+        #expect(chinese.language == "zh-Hant-HK")
+        #expect(chinese.html.contains("lang=\"zh-Hant-HK\""))
+        #expect(chinese.direction == .ltr)
+        #expect(!chinese.subject.contains("运动"))  // never Simplified characters for a Traditional reader
+        let welsh = try Self.render("family-fun-run-2026", for: "G004")
+        #expect(welsh.language == "cy")
+        #expect(welsh.fallbacks.isEmpty)
+    }
+}
