@@ -14,6 +14,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // C shims
@@ -42,9 +44,19 @@ let package = Package(
                 .product(name: "Mustache", package: "swift-mustache"),
             ]
         ),
+        .target(
+            name: "LiaisonStore",
+            dependencies: ["LiaisonModel", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         // libcurl behind small Swift types: one engine thread per relay or gateway.
         .target(name: "LiaisonCurl", dependencies: ["CCurl"]),
-        .target(name: "LiaisonDelivery", dependencies: ["LiaisonModel", "LiaisonRender", "LiaisonCurl"]),
+        .target(
+            name: "LiaisonDelivery",
+            dependencies: [
+                "LiaisonModel", "LiaisonRender", "LiaisonStore", "LiaisonCurl",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         .target(
             name: "LiaisonCheck",
             dependencies: ["LiaisonModel", "LiaisonInputs", "LiaisonLocalization", "LiaisonRender"]
@@ -52,7 +64,7 @@ let package = Package(
         .executableTarget(
             name: "liaison",
             dependencies: [
-                "LiaisonModel", "LiaisonInputs", "LiaisonLocalization", "LiaisonRender", "LiaisonCheck", "LiaisonDelivery",
+                "LiaisonModel", "LiaisonInputs", "LiaisonLocalization", "LiaisonRender", "LiaisonCheck", "LiaisonStore", "LiaisonDelivery",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -62,6 +74,7 @@ let package = Package(
         .testTarget(name: "LiaisonInputsTests", dependencies: ["LiaisonInputs"]),
         .testTarget(name: "LiaisonLocalizationTests", dependencies: ["LiaisonLocalization"]),
         .testTarget(name: "LiaisonRenderTests", dependencies: ["LiaisonRender"]),
+        .testTarget(name: "LiaisonStoreTests", dependencies: ["LiaisonStore"]),
         .testTarget(name: "LiaisonCurlTests", dependencies: ["LiaisonCurl"]),
         .testTarget(name: "LiaisonDeliveryTests", dependencies: ["LiaisonDelivery"], exclude: ["check_eml.py"]),
         .testTarget(
