@@ -32,6 +32,8 @@ public struct LiaisonConfiguration: Sendable {
     public var localeDirectories: [String]
     /// Where each key (`school.time_zone`, `templates`, `templates[1]`) was written.
     public var locations: [String: SourceLocation]
+    /// Channels, outbox and retry settings (embedded defaults: file channel and SQLite under `.liaison/`).
+    public var delivery: DeliverySettings
 
     public init(
         file: String, school: School, roster: RosterFiles, schedule: String, progress: String? = nil,
@@ -45,6 +47,8 @@ public struct LiaisonConfiguration: Sendable {
         self.templateDirectories = templateDirectories
         self.localeDirectories = localeDirectories
         self.locations = locations
+        let state = Support.join(Support.folder(of: file), ".liaison")
+        self.delivery = DeliverySettings(filesFolder: Support.join(state, "outbox-files"), sqlitePath: Support.join(state, "liaison.sqlite"))
     }
 
     /// Where a key was written (its line and column in liaison.yaml, with the key path as field).
@@ -58,10 +62,14 @@ public enum ConfigurationLoader {
     /// here whose path also has an entry must be a map and is checked key by key; other keys are read by
     /// `load`. To add a section (`channels:`, `store:`), add its name here and read it below.
     static let knownKeys: [String: [String]] = [
-        "": ["school", "roster", "schedule", "progress", "templates", "locales"],
+        "": ["school", "roster", "schedule", "progress", "templates", "locales", "channels", "store", "retry"],
         "school": ["name", "default_locale", "time_zone", "base_url", "contact"],
         "school.contact": ["email", "phone", "address", "website"],
         "roster": ["families", "guardians", "students", "guardianships"],
+        "channels": ["email", "webhooks", "files"],
+        "channels.email": ["from", "reply_to", "relays"],
+        "store": ["sqlite"],
+        "retry": ["max_attempts", "base_delay", "max_delay", "deadline"],
     ]
 
     /// Keys that must be present; a missing parent is reported once instead of each of its keys.
@@ -175,15 +183,21 @@ public enum ConfigurationLoader {
             let templates = folderPaths("templates")
             let locales = folderPaths("locales")
 
+            var deliveryReader = DeliverySettingsReader(folder: folder, report: YAMLDiagnostics(file: file))
+            let delivery = deliveryReader.read(values)
+            report.diagnostics += deliveryReader.report.diagnostics
+            if !deliveryReader.usable { usable = false }
+
             guard usable, let name, let locale, let zone, let families, let guardians, let students, let guardianships,
                   let schedule, let templates, let locales
             else { return (nil, report.diagnostics) }
             let school = School(name: name, defaultLocale: locale, timeZone: zone, baseURL: baseURL, contact: contact)
-            let configuration = LiaisonConfiguration(
+            var configuration = LiaisonConfiguration(
                 file: file, school: school,
                 roster: RosterFiles(families: families, guardians: guardians, students: students, guardianships: guardianships),
                 schedule: schedule, progress: progress, templateDirectories: templates, localeDirectories: locales,
                 locations: locations)
+            configuration.delivery = delivery
             return (configuration, report.diagnostics)
         }
 

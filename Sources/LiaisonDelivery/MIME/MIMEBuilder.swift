@@ -87,7 +87,7 @@ public enum MIMEBuilder {
     /// An unusable domain is reduced to its host-name characters (``build(_:messageIDDomain:)`` refuses it instead).
     public static func messageID(for idempotencyKey: String, domain: String) -> String {
         let host = hostName(domain)
-        let hash = String(SHA256.hex(idempotencyKey).prefix(24))
+        let hash = String(StableHash.sha256Hex(idempotencyKey).prefix(24))
         var readable = ""
         for scalar in idempotencyKey.unicodeScalars {
             let keep = scalar.isASCII && (CharacterSet.alphanumerics.contains(scalar) || scalar == "_")
@@ -225,7 +225,7 @@ public enum MIMEBuilder {
     /// `=_` cannot occur in quoted-printable or base64 output, so such a boundary cannot occur in the encoded parts.
     private static func boundary(for message: MailMessage, avoiding parts: [String]) -> String {
         let seed = message.idempotencyKey + "\u{1F}" + message.textBody + "\u{1F}" + (message.htmlBody ?? "")
-        var boundary = "=_liaison_" + SHA256.hex(seed).prefix(24)
+        var boundary = "=_liaison_" + StableHash.sha256Hex(seed).prefix(24)
         while parts.contains(where: { $0.contains(boundary) }) { boundary += "_" }
         return boundary
     }

@@ -1,0 +1,184 @@
+import Foundation
+import LiaisonCurl
+import LiaisonModel
+
+/// One SMTP relay as the channel uses it: where, how securely, with whose credentials, how fast.
+public struct SMTPRelay: Sendable {
+    public var name: String
+    /// `smtp://host:port` or `smtps://host:port`.
+    public var url: String
+    public var security: CurlRequest.TLSMode
+    public var username: String?
+    /// Resolved from the environment or a file by the caller; never logged.
+    public var password: String?
+    public var maxConnections: Int
+    public var perMinute: Int?
+    public var perDay: Int?
+    public var timeout: Duration
+    public var verifyPeer: Bool
+    public var caFile: String?
+
+    public init(
+        name: String, url: String, security: CurlRequest.TLSMode = .required, username: String? = nil, password: String? = nil,
+        maxConnections: Int = 4, perMinute: Int? = nil, perDay: Int? = nil, timeout: Duration = .seconds(60),
+        verifyPeer: Bool = true, caFile: String? = nil
+    ) {
+        self.name = name
+        self.url = url
+        self.security = security
+        self.username = username
+        self.password = password
+        self.maxConnections = maxConnections
+        self.perMinute = perMinute
+        self.perDay = perDay
+        self.timeout = timeout
+        self.verifyPeer = verifyPeer
+        self.caFile = caFile
+    }
+}
+
+/// Sends email through one or more SMTP relays with libcurl, classifying each reply for the outbox:
+/// 2xx sent; 4xx (and network, TLS or authentication problems) retried later, throttling replies also slowing the
+/// relay down; 5xx a permanent failure for that address, recorded with the relay's words.
+public final class SMTPChannel: Channel {
+    public let name: String
+    public let kinds: Set<ChannelKind> = [.email]
+    private let relays: [Relay]
+    private let composer: MailComposer
+    private let clock: @Sendable () -> Date
+    /// Longest a send waits for a rate-limit slot before handing the delivery back to the outbox.
+    private let maximumWait: TimeInterval
+
+    final class Relay: @unchecked Sendable {
+        let settings: SMTPRelay
+        let engine: CurlEngine
+        private let lock = NSLock()
+        private var limit: RateLimit
+
+        init(_ settings: SMTPRelay, now: Date) {
+            self.settings = settings
+            self.engine = CurlEngine(name: settings.name, maxConnections: settings.maxConnections)
+            self.limit = RateLimit(perMinute: settings.perMinute, perDay: settings.perDay, now: now)
+        }
+
+        func acquire(now: Date) -> Date? { lock.withLock { limit.acquire(now: now) } }
+        func throttled(now: Date) { lock.withLock { limit.throttled(now: now) } }
+        func succeeded() { lock.withLock { limit.succeeded() } }
+    }
+
+    public init(
+        name: String = "email", relays: [SMTPRelay], composer: MailComposer, maximumWait: Duration = .seconds(60), clock: @escaping @Sendable () -> Date = Date.init
+    ) {
+        precondition(!relays.isEmpty, "an SMTP channel needs at least one relay")
+        self.name = name
+        self.composer = composer
+        self.clock = clock
+        self.maximumWait = TimeInterval(maximumWait.components.seconds)
+        let now = clock()
+        self.relays = relays.map { Relay($0, now: now) }
+    }
+
+    public func send(_ delivery: Delivery) async -> ChannelOutcome {
+        let body: [UInt8]
+        do {
+            body = Array(try composer.mime(for: delivery, date: clock()).utf8)
+        } catch {
+            return .failed(reply: "the message cannot be built: \(error)")
+        }
+        var problems: [String] = []
+        var tried = Set<Int>()
+        while tried.count < relays.count {
+            // The first relay, in order, that has a free slot; wait briefly if all are rate-limited.
+            var chosen: Int?
+            var earliest: Date?
+            let now = clock()
+            for (index, relay) in relays.enumerated() where !tried.contains(index) {
+                if let wait = relay.acquire(now: now) {
+                    earliest = min(earliest ?? wait, wait)
+                } else {
+                    chosen = index
+                    break
+                }
+            }
+            guard let index = chosen else {
+                let wait = (earliest ?? now).timeIntervalSince(now)
+                if wait > maximumWait {
+                    return .retry(reply: "every relay is at its rate limit for \(Int(wait)) s", after: .seconds(Int64(wait.rounded(.up))))
+                }
+                do {
+                    try await Task.sleep(for: .milliseconds(Int64(max(wait, 0.01) * 1000)))
+                } catch {
+                    return .retry(reply: "cancelled while waiting for a relay", after: nil)
+                }
+                continue
+            }
+            tried.insert(index)
+            let relay = relays[index]
+            let request = CurlRequest(
+                url: relay.settings.url, body: body, envelope: .init(from: composer.from.address, recipients: [delivery.address]),
+                username: relay.settings.username, password: relay.settings.password, tls: relay.settings.security,
+                verifyPeer: relay.settings.verifyPeer, caFile: relay.settings.caFile, timeout: relay.settings.timeout)
+            let response: CurlResponse
+            do {
+                response = try await relay.engine.perform(request)
+            } catch {
+                return .retry(reply: "\(relay.settings.name): \(error)", after: nil)
+            }
+            let verdict = SMTPReply.classify(response)
+            switch verdict.outcome {
+            case .sent:
+                relay.succeeded()
+                return .sent(reply: "\(relay.settings.name): \(verdict.text)")
+            case .failed:
+                return .failed(reply: "\(relay.settings.name): \(verdict.text)")
+            case .retry:
+                if verdict.throttle { relay.throttled(now: clock()) }
+                if verdict.relayProblem {
+                    problems.append("\(relay.settings.name): \(verdict.text)")
+                    continue  // another relay may do better
+                }
+                return .retry(reply: "\(relay.settings.name): \(verdict.text)", after: nil)
+            }
+        }
+        return .retry(reply: problems.joined(separator: "; "), after: nil)
+    }
+
+    public func shutdown() async {
+        for relay in relays { relay.engine.shutdown() }
+    }
+}
+
+/// How an SMTP relay's answer is read.
+public enum SMTPReply {
+    public enum Outcome: Sendable, Hashable {
+        case sent
+        case retry
+        case failed
+    }
+
+    /// Codes that mean "slow down" rather than "this address".
+    static let throttling: Set<Int> = [421, 450, 451, 452, 454]
+    /// Authentication refusals: the school's configuration, never the family's address.
+    static let authentication: Set<Int> = [530, 534, 535, 538]
+
+    /// Classifies a completed or failed SMTP transfer. `relayProblem` means another relay may succeed.
+    public static func classify(_ response: CurlResponse) -> (outcome: Outcome, text: String, throttle: Bool, relayProblem: Bool) {
+        let code = response.responseCode
+        let line = response.serverReplies.last { $0.hasPrefix("\(code)") } ?? response.serverReplies.last ?? ""
+        if response.completed {
+            let accepted = response.serverReplies.last { $0.hasPrefix("250") } ?? "250 accepted"
+            return (.sent, accepted, false, false)
+        }
+        let text = line.isEmpty ? "\(response.errorMessage) (curl \(response.result))" : line
+        switch code {
+        case 400..<500:
+            return (.retry, text, throttling.contains(code), code == 421)
+        case _ where authentication.contains(code):
+            return (.retry, "authentication refused: \(text)", false, true)
+        case 500..<600:
+            return (.failed, text, false, false)
+        default:
+            return (.retry, "\(response.errorMessage) (curl \(response.result))", false, true)
+        }
+    }
+}
