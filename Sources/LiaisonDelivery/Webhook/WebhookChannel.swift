@@ -40,9 +40,11 @@ public final class WebhookChannel: Channel {
         keys = try StandardWebhooks.keys(target.secrets, gateway: gateway)
         payload = try WebhookPayloadTemplate(target.template, gateway: gateway)
         let extra = try Self.checkedHeaders(target.headers, gateway: gateway)
-        var fixed = ["Content-Type: application/json", "Accept: application/json, */*;q=0.5", "Expect:"]
-        if !extra.contains("user-agent") { fixed.append("User-Agent: Liaison") }
-        fixedHeaders = fixed + target.headers.map { $0.trimmingCharacters(in: .whitespaces) }
+        // "Expect:" stops libcurl from waiting for a 100 Continue before larger bodies.
+        let defaults = ["User-Agent: Liaison", "Accept: application/json"].filter {
+            !extra.contains($0.prefix { $0 != ":" }.lowercased())
+        }
+        fixedHeaders = ["Content-Type: application/json", "Expect:"] + defaults + target.headers.map { $0.trimmingCharacters(in: .whitespaces) }
         name = gateway
         kinds = target.kinds
         self.target = target

@@ -5,7 +5,10 @@ import Mustache
 /// Escapes text for the inside of a JSON string: `"` and `\` with a backslash, control characters (and the line
 /// and paragraph separators, which older JavaScript cannot take literally) as `\uXXXX`.
 struct JSONStringContentType: MustacheContentType {
+    /// The name a template's own pragma may use: `{{% CONTENT_TYPE: JSON}}`.
     static let name = "JSON"
+    /// The name of the pragma put in front of every gateway template (private, so no other registration replaces it).
+    static let privateName = "LIAISON_WEBHOOK_JSON"
 
     func escapeText(_ text: String) -> String {
         JSONStringContentType.escape(text)
@@ -27,8 +30,9 @@ struct JSONStringContentType: MustacheContentType {
         return escaped
     }
 
-    /// Registers the `JSON` content type with swift-mustache once per process.
+    /// Registers the content type with swift-mustache once per process.
     static let registered: Void = {
+        MustacheContentTypes.register(JSONStringContentType(), named: privateName)
         MustacheContentTypes.register(JSONStringContentType(), named: name)
     }()
 }
@@ -43,12 +47,20 @@ struct WebhookPayloadTemplate: Sendable {
         JSONStringContentType.registered
         let pragma = try! NSRegularExpression(pattern: #"%\s*CONTENT_TYPE\s*:\s*([^\s}]*)"#)
         for match in pragma.matches(in: text, range: NSRange(text.startIndex..., in: text)) {
-            guard let range = Range(match.range(at: 1), in: text), text[range] != JSONStringContentType.name else { continue }
+            guard let range = Range(match.range(at: 1), in: text),
+                  text[range] != JSONStringContentType.name && text[range] != JSONStringContentType.privateName
+            else { continue }
             throw WebhookConfigurationError(
                 "The body template of the webhook gateway \(gateway) sets CONTENT_TYPE \(text[range]); its values must stay JSON-escaped.")
         }
+        let prefix = "{{%CONTENT_TYPE:\(JSONStringContentType.privateName)}}"
         do {
-            template = try MustacheTemplate(string: "{{%CONTENT_TYPE:\(JSONStringContentType.name)}}" + text)
+            template = try MustacheTemplate(string: prefix + text)
+        } catch let error as MustacheTemplate.ParserError {
+            let line = error.context.lineNumber
+            let column = line == 1 ? error.context.columnNumber - prefix.count : error.context.columnNumber
+            throw WebhookConfigurationError(
+                "The body template of the webhook gateway \(gateway) is not valid Mustache (line \(line), column \(column)): \(error.error).")
         } catch {
             throw WebhookConfigurationError("The body template of the webhook gateway \(gateway) is not valid Mustache: \(error).")
         }
@@ -91,15 +103,9 @@ struct WebhookPayloadTemplate: Sendable {
         template.render(context)
     }
 
-    /// Nil when `text` parses as JSON, else what is wrong.
+    /// Nil when `text` is strict JSON (an object or an array), else what is wrong.
     static func jsonProblem(_ text: String) -> String? {
-        do {
-            _ = try JSONSerialization.jsonObject(with: Data(text.utf8), options: [])
-            return nil
-        } catch {
-            let nsError = error as NSError
-            return (nsError.userInfo[NSDebugDescriptionErrorKey] as? String) ?? nsError.localizedDescription
-        }
+        StrictJSON.problem(text)
     }
 
     /// A delivery whose every value needs escaping.
