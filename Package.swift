@@ -54,7 +54,7 @@ let package = Package(
             name: "LiaisonDelivery",
             dependencies: [
                 "LiaisonModel", "LiaisonRender", "LiaisonStore", "LiaisonCurl",
-                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Crypto", package: "swift-crypto"), .product(name: "Mustache", package: "swift-mustache"),
             ]
         ),
         .target(

@@ -3,6 +3,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/install-deps.sh
-python3 -c "import aiosmtpd" 2>/dev/null || python3 -m pip install --quiet aiosmtpd
+python3 -c "import aiosmtpd, standardwebhooks" 2>/dev/null || python3 -m pip install --quiet aiosmtpd standardwebhooks
 swift build --build-tests
 swift test --skip-build

@@ -1,0 +1,121 @@
+import Foundation
+import LiaisonModel
+import Mustache
+
+/// Escapes text for the inside of a JSON string: `"` and `\` with a backslash, control characters (and the line
+/// and paragraph separators, which older JavaScript cannot take literally) as `\uXXXX`.
+struct JSONStringContentType: MustacheContentType {
+    /// The name a template's own pragma may use: `{{% CONTENT_TYPE: JSON}}`.
+    static let name = "JSON"
+    /// The name of the pragma put in front of every gateway template (private, so no other registration replaces it).
+    static let privateName = "LIAISON_WEBHOOK_JSON"
+
+    func escapeText(_ text: String) -> String {
+        JSONStringContentType.escape(text)
+    }
+
+    static func escape(_ text: String) -> String {
+        var escaped = ""
+        escaped.unicodeScalars.reserveCapacity(text.unicodeScalars.count)
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": escaped.unicodeScalars.append(contentsOf: #"\""#.unicodeScalars)
+            case "\\": escaped.unicodeScalars.append(contentsOf: #"\\"#.unicodeScalars)
+            case "\u{0}"..."\u{1F}", "\u{2028}", "\u{2029}":
+                let hex = String(scalar.value, radix: 16, uppercase: false)
+                escaped.unicodeScalars.append(contentsOf: ("\\u" + String(repeating: "0", count: 4 - hex.count) + hex).unicodeScalars)
+            default: escaped.unicodeScalars.append(scalar)
+            }
+        }
+        return escaped
+    }
+
+    /// Registers the content type with swift-mustache once per process.
+    static let registered: Void = {
+        MustacheContentTypes.register(JSONStringContentType(), named: privateName)
+        MustacheContentTypes.register(JSONStringContentType(), named: name)
+    }()
+}
+
+/// A gateway's body template: Mustache with every value JSON-escaped, checked to produce JSON.
+struct WebhookPayloadTemplate: Sendable {
+    let template: MustacheTemplate
+
+    /// Parses `text` with the JSON content type in force, and checks, by rendering it for sample deliveries whose
+    /// values hold quotes, backslashes and line breaks, that it produces JSON.
+    init(_ text: String, gateway: String) throws(WebhookConfigurationError) {
+        JSONStringContentType.registered
+        let pragma = try! NSRegularExpression(pattern: #"%\s*CONTENT_TYPE\s*:\s*([^\s}]*)"#)
+        for match in pragma.matches(in: text, range: NSRange(text.startIndex..., in: text)) {
+            guard let range = Range(match.range(at: 1), in: text),
+                  text[range] != JSONStringContentType.name && text[range] != JSONStringContentType.privateName
+            else { continue }
+            throw WebhookConfigurationError(
+                "The body template of the webhook gateway \(gateway) sets CONTENT_TYPE \(text[range]); its values must stay JSON-escaped.")
+        }
+        let prefix = "{{%CONTENT_TYPE:\(JSONStringContentType.privateName)}}"
+        do {
+            template = try MustacheTemplate(string: prefix + text)
+        } catch let error as MustacheTemplate.ParserError {
+            let line = error.context.lineNumber
+            let column = line == 1 ? error.context.columnNumber - prefix.count : error.context.columnNumber
+            throw WebhookConfigurationError(
+                "The body template of the webhook gateway \(gateway) is not valid Mustache (line \(line), column \(column)): \(error.error).")
+        } catch {
+            throw WebhookConfigurationError("The body template of the webhook gateway \(gateway) is not valid Mustache: \(error).")
+        }
+        for sample in [Self.sample(ackURL: true), Self.sample(ackURL: false)] {
+            let rendered = render(sample)
+            if let problem = Self.jsonProblem(rendered) {
+                throw WebhookConfigurationError(
+                    "The body template of the webhook gateway \(gateway) does not produce JSON (\(problem)). Put each {{value}} "
+                        + "inside quotes, and use {{value}}, not {{{value}}} or {{&value}}, so text cannot break out of its string.")
+            }
+        }
+    }
+
+    /// The values a template sees for one delivery.
+    static func context(_ delivery: Delivery) -> [String: Any] {
+        var message: [String: Any] = [
+            "subject": delivery.message.subject,
+            "text": delivery.message.text,
+            "language": delivery.message.language,
+            "class": delivery.message.messageClass.rawValue,
+        ]
+        if let ack = delivery.message.ackURL { message["ack_url"] = ack }
+        return [
+            "delivery": [
+                "key": delivery.key.rawValue,
+                "address": delivery.address,
+                "recipient_name": delivery.recipientName,
+            ] as [String: Any],
+            "message": message,
+            "event_id": delivery.eventID,
+            "channel": delivery.key.channel.rawValue,
+        ]
+    }
+
+    func render(_ delivery: Delivery) -> String {
+        render(Self.context(delivery))
+    }
+
+    func render(_ context: [String: Any]) -> String {
+        template.render(context)
+    }
+
+    /// Nil when `text` is strict JSON (an object or an array), else what is wrong.
+    static func jsonProblem(_ text: String) -> String? {
+        StrictJSON.problem(text)
+    }
+
+    /// A delivery whose every value needs escaping.
+    private static func sample(ackURL: Bool) -> [String: Any] {
+        let tricky = "a\"b\\c\nd\u{1}e}{]["
+        let key = DeliveryKey(occurrence: "event\"\\@2027-01-01T00:00Z", guardianID: "guardian\n1", channel: ChannelKind(rawValue: "sms\"\\"))
+        let delivery = Delivery(
+            key: key, eventID: tricky, address: "+44 7700 900\"\\", recipientName: tricky, notBefore: Date(), createdAt: Date(),
+            message: OutboundMessage(
+                subject: tricky, text: tricky, language: "en\"\\", messageClass: .alert, ackURL: ackURL ? "https://x.test/a?\"\\" : nil))
+        return context(delivery)
+    }
+}

@@ -1,0 +1,59 @@
+import Foundation
+
+/// (A copy of LiaisonCurlTests/LocalServer.swift: test targets cannot share files.)
+/// A real server from `Tests/Support` started on 127.0.0.1 for one test, stopped by PID when released.
+final class WebhookLocalServer: @unchecked Sendable {
+    let process = Process()
+    let port: Int
+    let directory: URL
+
+    /// Starts `python3 Tests/Support/<script> <arguments>` and reads the port it prints.
+    init(script: String, arguments: [String] = []) throws {
+        let support = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Support")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("liaison-\(UUID().uuidString)")
+        self.directory = directory
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let output = Pipe()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", support.appendingPathComponent(script).path] + arguments.map {
+            $0.replacingOccurrences(of: "$DIR", with: directory.path)
+        }
+        process.standardOutput = output
+        try process.run()
+        var line = Data()
+        while true {
+            let byte = output.fileHandleForReading.readData(ofLength: 1)
+            if byte.isEmpty || byte == Data("\n".utf8) { break }
+            line.append(byte)
+        }
+        guard let port = Int(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespaces)) else {
+            process.terminate()
+            throw ServerError(message: "\(script) did not print its port")
+        }
+        self.port = port
+    }
+
+    struct ServerError: Error { var message: String }
+
+    /// A file in this server's scratch folder.
+    func file(_ name: String) -> URL { directory.appendingPathComponent(name) }
+
+    /// The JSON lines the server logged to `$DIR/<name>`.
+    func logLines(_ name: String = "log.jsonl") -> [[String: Any]] {
+        guard let text = try? String(contentsOf: file(name), encoding: .utf8) else { return [] }
+        return text.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+    }
+
+    func stop() {
+        if process.isRunning {
+            kill(process.processIdentifier, SIGTERM)
+            let deadline = Date().addingTimeInterval(3)
+            while process.isRunning && Date() < deadline { usleep(20_000) }
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            process.waitUntilExit()
+        }
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    deinit { stop() }
+}
