@@ -347,6 +347,18 @@ public final class SQLiteOutboxStore: OutboxStore {
         }
     }
 
+    /// The writer connection's value of a pragma (`journal_mode`, `synchronous`, `busy_timeout`), for tests and diagnostics.
+    func pragma(_ name: String) throws -> String? {
+        try writer.writeWithoutTransaction { db in
+            guard let value = try DatabaseValue.fetchOne(db, sql: "PRAGMA \(name)") else { return nil }
+            switch value.storage {
+            case .string(let string): return string
+            case .int64(let int): return String(int)
+            default: return value.description
+            }
+        }
+    }
+
     // MARK: - Query filter
 
     /// `WHERE … ORDER BY created_at, id [LIMIT n]` for a query, with `states` in place of the query's own.
