@@ -1,1 +1,102 @@
+import Foundation
 import LiaisonModel
+
+/// What to list, cancel or requeue. Every field narrows the selection; `nil` means "any".
+public struct DeliveryQuery: Sendable, Hashable {
+    public var states: Set<DeliveryState>?
+    public var eventID: String?
+    public var guardianID: String?
+    public var channel: ChannelKind?
+    /// At most this many rows (the oldest first, by creation).
+    public var limit: Int?
+
+    public init(
+        states: Set<DeliveryState>? = nil, eventID: String? = nil, guardianID: String? = nil, channel: ChannelKind? = nil,
+        limit: Int? = nil
+    ) {
+        self.states = states
+        self.eventID = eventID
+        self.guardianID = guardianID
+        self.channel = channel
+        self.limit = limit
+    }
+
+    /// Every delivery.
+    public static let all = DeliveryQuery()
+}
+
+/// The result of one attempt, to record.
+public struct DeliveryResult: Sendable, Hashable {
+    public var key: DeliveryKey
+    /// The attempt made. Its `number` must be the `attempts` of the delivery as `claim` returned it: a result for an
+    /// older claim of the same delivery is ignored.
+    public var attempt: DeliveryAttempt
+    /// `.sent`, `.retry` or `.failed`.
+    public var newState: DeliveryState
+    /// For `.retry`: when to try next (the attempt's `finishedAt` when `nil`). Ignored for other states.
+    public var notBefore: Date?
+
+    public init(key: DeliveryKey, attempt: DeliveryAttempt, newState: DeliveryState, notBefore: Date? = nil) {
+        self.key = key
+        self.attempt = attempt
+        self.newState = newState
+        self.notBefore = notBefore
+    }
+}
+
+public enum OutboxStoreError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// No delivery has this key.
+    case notFound(DeliveryKey)
+    /// The delivery is in a state where this change is not allowed (for example a new address for a sent delivery).
+    case notEditable(DeliveryKey, DeliveryState)
+    /// `complete` was given a result whose new state is not `.sent`, `.retry` or `.failed`; nothing was recorded.
+    case invalidResultState(DeliveryKey, DeliveryState)
+    /// A stored value could not be read back (a corrupt or newer database).
+    case corruptRow(String)
+
+    public var description: String {
+        switch self {
+        case .notFound(let key): "no delivery \(key)"
+        case .notEditable(let key, let state): "delivery \(key) is \(state.rawValue) and cannot be changed"
+        case .invalidResultState(let key, let state): "a result cannot move delivery \(key) to \(state.rawValue)"
+        case .corruptRow(let detail): "unreadable outbox row: \(detail)"
+        }
+    }
+}
+
+/// The durable outbox: every delivery with its state and the history of its attempts. Nothing is ever deleted.
+///
+/// States move only along these edges: queued → sending → sent | retry | failed; retry → sending;
+/// queued | retry → cancelled | failed (expired); failed | cancelled → queued (requeue); sending → retry (recovery).
+public protocol OutboxStore: Sendable {
+    /// Inserts the deliveries whose key is new, as `queued` with no attempts; keys already present are left exactly as
+    /// they are (enqueuing twice does nothing). Returns the keys inserted. Durable when it returns.
+    func enqueue(_ deliveries: [Delivery]) async throws -> [DeliveryKey]
+    /// Atomically moves up to `limit` due deliveries (queued or retry, `notBefore <= now`) of the given channels
+    /// (nil = all) to `sending`, incrementing `attempts`, and returns them: urgent first, then notBefore, then
+    /// createdAt. Two callers (or two processes on the same file) never claim the same row.
+    func claim(limit: Int, channels: Set<ChannelKind>?, now: Date) async throws -> [Delivery]
+    /// Records a batch of results in one transaction (state, notBefore, lastReply, updatedAt + one attempt row each).
+    /// Only rows currently in `sending`, at the attempt number given, change; others are ignored. Durable when it returns.
+    func complete(_ results: [DeliveryResult]) async throws
+    /// After a crash: every row left in `sending` goes back to `retry` due at `now`, with an `.interrupted` attempt.
+    /// Returns how many. Call it only when no other sender uses the same store (at start-up, under the daemon's lock).
+    func recoverInterrupted(now: Date) async throws -> Int
+    /// Queued or retry deliveries whose deadline (or else the policy deadline, counted from when they were queued)
+    /// has passed become failed, with an attempt row saying so. Returns how many.
+    func expire(now: Date, policy: RetryPolicy) async throws -> Int
+    /// Cancels deliveries not yet sent (queued/retry) matching the query; returns how many. Sending rows are left alone.
+    func cancel(matching query: DeliveryQuery, reason: String, now: Date) async throws -> Int
+    /// Failed rows (and cancelled ones when the query's states include `.cancelled`) back to queued, due at `now`;
+    /// attempts and their history are kept. Returns how many.
+    func requeue(matching query: DeliveryQuery, now: Date) async throws -> Int
+    /// A new address for a delivery not sent and not in flight (queued, retry, failed or cancelled).
+    func updateAddress(_ key: DeliveryKey, to address: String) async throws
+    /// Ordered by createdAt, then enqueue order.
+    func deliveries(matching query: DeliveryQuery) async throws -> [Delivery]
+    func delivery(_ key: DeliveryKey) async throws -> Delivery?
+    /// Ordered by number (then by when they were recorded).
+    func attempts(for key: DeliveryKey) async throws -> [DeliveryAttempt]
+    /// Counts by state (optionally for one event) for summaries and metrics; every state is present, zero included.
+    func counts(eventID: String?) async throws -> [DeliveryState: Int]
+}

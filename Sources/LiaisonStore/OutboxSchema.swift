@@ -1,0 +1,59 @@
+import GRDB
+
+/// The outbox schema, versioned. Plain SQL that PostgreSQL also accepts (bar `INTEGER PRIMARY KEY` → identity,
+/// `REAL` → double precision).
+///
+/// Dates are stored as seconds since 1970-01-01T00:00:00Z (REAL), so they sort and compare as numbers.
+enum OutboxSchema {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE deliveries (
+                        id INTEGER PRIMARY KEY,
+                        occurrence TEXT NOT NULL,
+                        guardian_id TEXT NOT NULL,
+                        channel TEXT NOT NULL,
+                        event_id TEXT NOT NULL,
+                        address TEXT NOT NULL,
+                        recipient_name TEXT NOT NULL,
+                        priority TEXT NOT NULL,
+                        -- 0 urgent, 1 normal: the order in which due deliveries are claimed
+                        priority_rank INTEGER NOT NULL,
+                        state TEXT NOT NULL
+                            CHECK (state IN ('queued', 'sending', 'sent', 'retry', 'failed', 'cancelled')),
+                        attempts INTEGER NOT NULL DEFAULT 0,
+                        not_before REAL NOT NULL,
+                        deadline REAL,
+                        -- when it last entered the queue (enqueue or requeue): the policy deadline counts from here
+                        queued_at REAL NOT NULL,
+                        created_at REAL NOT NULL,
+                        updated_at REAL NOT NULL,
+                        last_reply TEXT,
+                        message TEXT NOT NULL,
+                        UNIQUE (occurrence, guardian_id, channel)
+                    );
+                    CREATE INDEX deliveries_due ON deliveries (priority_rank, not_before, created_at)
+                        WHERE state IN ('queued', 'retry');
+                    CREATE INDEX deliveries_state ON deliveries (state, not_before);
+                    CREATE INDEX deliveries_event ON deliveries (event_id, state);
+                    CREATE INDEX deliveries_guardian ON deliveries (guardian_id);
+                    CREATE TABLE attempts (
+                        id INTEGER PRIMARY KEY,
+                        occurrence TEXT NOT NULL,
+                        guardian_id TEXT NOT NULL,
+                        channel TEXT NOT NULL,
+                        number INTEGER NOT NULL,
+                        started_at REAL NOT NULL,
+                        finished_at REAL NOT NULL,
+                        target TEXT NOT NULL,
+                        outcome TEXT NOT NULL CHECK (outcome IN ('sent', 'retry', 'failed', 'interrupted')),
+                        reply TEXT NOT NULL
+                    );
+                    CREATE INDEX attempts_key ON attempts (occurrence, guardian_id, channel, number);
+                    """)
+        }
+        return migrator
+    }
+}

@@ -1,0 +1,443 @@
+import Foundation
+import GRDB
+import LiaisonModel
+
+/// The default store: one SQLite file in WAL mode through GRDB's `DatabasePool`.
+///
+/// Every change is one IMMEDIATE transaction with `synchronous = FULL`, so a method returns only once its change is
+/// on disk, and several processes can share the file (they wait for each other up to the busy timeout).
+public final class SQLiteOutboxStore: OutboxStore {
+    private let writer: any DatabaseWriter
+    /// The database file, or `nil` in memory.
+    public let path: String?
+
+    /// How long a write waits for another process holding the file.
+    public static let busyTimeout: TimeInterval = 30
+
+    /// Opens (creating the file and its folder if needed) and migrates the outbox at `path`.
+    public init(path: String) throws {
+        let url = URL(fileURLWithPath: path)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let pool = try DatabasePool(path: url.path, configuration: Self.configuration())
+        // GRDB sets synchronous = NORMAL with WAL; we never acknowledge before the WAL is synced.
+        try pool.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        try Self.migrate(pool)
+        self.writer = pool
+        self.path = url.path
+    }
+
+    private init(writer: any DatabaseWriter) {
+        self.writer = writer
+        self.path = nil
+    }
+
+    /// A private in-memory outbox, for tests.
+    public static func inMemory() throws -> SQLiteOutboxStore {
+        let queue = try DatabaseQueue(configuration: configuration())
+        try migrate(queue)
+        return SQLiteOutboxStore(writer: queue)
+    }
+
+    private static func configuration() -> Configuration {
+        var config = Configuration()
+        config.label = "LiaisonStore"
+        config.busyMode = .timeout(busyTimeout)
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        return config
+    }
+
+    private static func migrate(_ writer: any DatabaseWriter) throws {
+        do {
+            try OutboxSchema.migrator.migrate(writer)
+        } catch {
+            // Another process may have run the same migration between our check and our transaction: look again.
+            try OutboxSchema.migrator.migrate(writer)
+        }
+    }
+
+    // MARK: - Columns
+
+    /// The columns `Codec.delivery(from:)` reads, in order.
+    fileprivate static let deliveryColumns = """
+        occurrence, guardian_id, channel, event_id, address, recipient_name, priority, state, attempts, \
+        not_before, deadline, created_at, updated_at, last_reply, message, id
+        """
+    private static let keyMatch = "occurrence = ? AND guardian_id = ? AND channel = ?"
+
+    // MARK: - Enqueue
+
+    public func enqueue(_ deliveries: [Delivery]) async throws -> [DeliveryKey] {
+        if deliveries.isEmpty { return [] }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        // Encode outside the write transaction: it holds the file's write lock.
+        let rows: [(Delivery, String)] = try deliveries.map { delivery in
+            (delivery, String(decoding: try encoder.encode(delivery.message), as: UTF8.self))
+        }
+        return try await writer.write { db in
+            let insert = try db.cachedStatement(
+                sql: """
+                    INSERT INTO deliveries (occurrence, guardian_id, channel, event_id, address, recipient_name, priority,
+                        priority_rank, state, attempts, not_before, deadline, queued_at, created_at, updated_at,
+                        last_reply, message)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?, ?, ?, ?, NULL, ?)
+                    ON CONFLICT (occurrence, guardian_id, channel) DO NOTHING
+                    """)
+            var inserted: [DeliveryKey] = []
+            inserted.reserveCapacity(rows.count)
+            for (d, message) in rows {
+                try insert.execute(arguments: [
+                    d.key.occurrence, d.key.guardianID, d.key.channel.rawValue, d.eventID, d.address, d.recipientName,
+                    d.priority.rawValue, Codec.rank(d.priority), Codec.seconds(d.notBefore), d.deadline.map(Codec.seconds),
+                    Codec.seconds(d.createdAt), Codec.seconds(d.createdAt), Codec.seconds(d.updatedAt), message,
+                ])
+                if db.changesCount > 0 { inserted.append(d.key) }
+            }
+            return inserted
+        }
+    }
+
+    // MARK: - Claim
+
+    public func claim(limit: Int, channels: Set<ChannelKind>?, now: Date) async throws -> [Delivery] {
+        if limit <= 0 { return [] }
+        if let channels, channels.isEmpty { return [] }
+        let channelList = channels.map { $0.map(\.rawValue).sorted() }
+        let nowSeconds = Codec.seconds(now)
+        return try await writer.write { db in
+            var claimed: [Delivery] = []
+            var channelFilter = ""
+            if let channelList {
+                channelFilter = " AND channel IN (\(Array(repeating: "?", count: channelList.count).joined(separator: ", ")))"
+            }
+            // The literal state list lets SQLite use the partial index `deliveries_due`; one range per priority.
+            let select = try db.cachedStatement(
+                sql: """
+                    SELECT \(Self.deliveryColumns) FROM deliveries
+                    WHERE state IN ('queued', 'retry') AND priority_rank = ? AND not_before <= ?\(channelFilter)
+                    ORDER BY not_before, created_at, id
+                    LIMIT ?
+                    """)
+            let update = try db.cachedStatement(
+                sql: """
+                    UPDATE deliveries SET state = 'sending', attempts = attempts + 1, updated_at = ?
+                    WHERE id = ? AND state IN ('queued', 'retry')
+                    """)
+            var ids: [Int64] = []
+            for rank in Codec.ranks {
+                let wanted = limit - claimed.count
+                if wanted <= 0 { break }
+                var arguments: StatementArguments = [rank, nowSeconds]
+                if let channelList { arguments += StatementArguments(channelList) }
+                arguments += [wanted]
+                let decoder = JSONDecoder()
+                let cursor = try Row.fetchCursor(select, arguments: arguments)
+                while let row = try cursor.next() {
+                    claimed.append(try Codec.delivery(from: row, decoder: decoder))
+                    ids.append(row[15])
+                }
+            }
+            for (index, id) in ids.enumerated() {
+                try update.execute(arguments: [nowSeconds, id])
+                guard db.changesCount == 1 else {
+                    // Cannot happen inside one write transaction; never hand out a row we did not move.
+                    throw OutboxStoreError.corruptRow("claim lost row \(claimed[index].key)")
+                }
+                claimed[index].state = .sending
+                claimed[index].attempts += 1
+                claimed[index].updatedAt = Codec.date(nowSeconds)
+            }
+            return claimed
+        }
+    }
+
+    // MARK: - Complete
+
+    public func complete(_ results: [DeliveryResult]) async throws {
+        if results.isEmpty { return }
+        for result in results where ![.sent, .retry, .failed].contains(result.newState) {
+            throw OutboxStoreError.invalidResultState(result.key, result.newState)
+        }
+        try await writer.write { db in
+            let update = try db.cachedStatement(
+                sql: """
+                    UPDATE deliveries SET state = ?, not_before = COALESCE(?, not_before), last_reply = ?, updated_at = ?
+                    WHERE \(Self.keyMatch) AND state = 'sending' AND attempts = ?
+                    """)
+            let insert = try db.cachedStatement(
+                sql: """
+                    INSERT INTO attempts (occurrence, guardian_id, channel, number, started_at, finished_at, target,
+                        outcome, reply)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """)
+            for result in results {
+                let key = result.key
+                let attempt = result.attempt
+                let finished = Codec.seconds(attempt.finishedAt)
+                let notBefore: Double? = result.newState == .retry ? Codec.seconds(result.notBefore ?? attempt.finishedAt) : nil
+                try update.execute(arguments: [
+                    result.newState.rawValue, notBefore, attempt.reply, finished,
+                    key.occurrence, key.guardianID, key.channel.rawValue, attempt.number,
+                ])
+                guard db.changesCount == 1 else { continue }  // not in flight, or an older attempt: leave it alone
+                try insert.execute(arguments: [
+                    key.occurrence, key.guardianID, key.channel.rawValue, attempt.number, Codec.seconds(attempt.startedAt),
+                    finished, attempt.target, attempt.outcome.rawValue, attempt.reply,
+                ])
+            }
+        }
+    }
+
+    // MARK: - Recovery, expiry, cancellation, requeue
+
+    /// The reply recorded for an attempt found in flight at start-up.
+    public static let interruptedReply = "interrupted: the sender stopped while this was in flight; it may have been delivered"
+
+    public func recoverInterrupted(now: Date) async throws -> Int {
+        let nowSeconds = Codec.seconds(now)
+        return try await writer.write { db in
+            // The claim time (updated_at) is when the interrupted attempt started.
+            try db.execute(
+                sql: """
+                    INSERT INTO attempts (occurrence, guardian_id, channel, number, started_at, finished_at, target,
+                        outcome, reply)
+                    SELECT occurrence, guardian_id, channel, attempts, updated_at, ?, '', 'interrupted', ?
+                    FROM deliveries WHERE state = 'sending'
+                    ORDER BY id
+                    """, arguments: [nowSeconds, Self.interruptedReply])
+            try db.execute(
+                sql: "UPDATE deliveries SET state = 'retry', not_before = ?, last_reply = ?, updated_at = ? WHERE state = 'sending'",
+                arguments: [nowSeconds, Self.interruptedReply, nowSeconds])
+            return db.changesCount
+        }
+    }
+
+    public func expire(now: Date, policy: RetryPolicy) async throws -> Int {
+        let nowSeconds = Codec.seconds(now)
+        let window = Double(policy.deadline.components.seconds) + Double(policy.deadline.components.attoseconds) / 1e18
+        let reply = "expired: not sent before its deadline"
+        return try await writer.write { db in
+            let condition = "state IN ('queued', 'retry') AND COALESCE(deadline, queued_at + ?) <= ?"
+            try db.execute(
+                sql: """
+                    INSERT INTO attempts (occurrence, guardian_id, channel, number, started_at, finished_at, target,
+                        outcome, reply)
+                    SELECT occurrence, guardian_id, channel, attempts, ?, ?, 'outbox', 'failed', ?
+                    FROM deliveries WHERE \(condition)
+                    ORDER BY id
+                    """, arguments: [nowSeconds, nowSeconds, reply, window, nowSeconds])
+            try db.execute(
+                sql: "UPDATE deliveries SET state = 'failed', last_reply = ?, updated_at = ? WHERE \(condition)",
+                arguments: [reply, nowSeconds, window, nowSeconds])
+            return db.changesCount
+        }
+    }
+
+    public func cancel(matching query: DeliveryQuery, reason: String, now: Date) async throws -> Int {
+        let states = (query.states ?? [.queued, .retry]).intersection([.queued, .retry])
+        if states.isEmpty { return 0 }
+        let nowSeconds = Codec.seconds(now)
+        return try await writer.write { db in
+            let (filter, arguments) = Self.filter(query, states: states)
+            try db.execute(
+                sql: """
+                    UPDATE deliveries SET state = 'cancelled', last_reply = ?, updated_at = ?
+                    WHERE state IN ('queued', 'retry') AND id IN (SELECT id FROM deliveries \(filter))
+                    """, arguments: [reason, nowSeconds] + arguments)
+            return db.changesCount
+        }
+    }
+
+    public func requeue(matching query: DeliveryQuery, now: Date) async throws -> Int {
+        let states = (query.states ?? [.failed]).intersection([.failed, .cancelled])
+        if states.isEmpty { return 0 }
+        let nowSeconds = Codec.seconds(now)
+        return try await writer.write { db in
+            let (filter, arguments) = Self.filter(query, states: states)
+            try db.execute(
+                sql: """
+                    UPDATE deliveries SET state = 'queued', not_before = ?, queued_at = ?, updated_at = ?
+                    WHERE state IN ('failed', 'cancelled') AND id IN (SELECT id FROM deliveries \(filter))
+                    """, arguments: [nowSeconds, nowSeconds, nowSeconds] + arguments)
+            return db.changesCount
+        }
+    }
+
+    public func updateAddress(_ key: DeliveryKey, to address: String) async throws {
+        let nowSeconds = Codec.seconds(Date())
+        try await writer.write { db in
+            try db.execute(
+                sql: """
+                    UPDATE deliveries SET address = ?, updated_at = ?
+                    WHERE \(Self.keyMatch) AND state IN ('queued', 'retry', 'failed', 'cancelled')
+                    """, arguments: [address, nowSeconds, key.occurrence, key.guardianID, key.channel.rawValue])
+            if db.changesCount == 1 { return }
+            guard
+                let raw = try String.fetchOne(
+                    db, sql: "SELECT state FROM deliveries WHERE \(Self.keyMatch)",
+                    arguments: [key.occurrence, key.guardianID, key.channel.rawValue])
+            else { throw OutboxStoreError.notFound(key) }
+            throw OutboxStoreError.notEditable(key, DeliveryState(rawValue: raw) ?? .sending)
+        }
+    }
+
+    // MARK: - Reading
+
+    public func deliveries(matching query: DeliveryQuery) async throws -> [Delivery] {
+        try await writer.read { db in
+            let (filter, arguments) = Self.filter(query, states: query.states)
+            let decoder = JSONDecoder()
+            let statement = try db.cachedStatement(sql: "SELECT \(Self.deliveryColumns) FROM deliveries \(filter)")
+            let cursor = try Row.fetchCursor(statement, arguments: arguments)
+            var result: [Delivery] = []
+            while let row = try cursor.next() { result.append(try Codec.delivery(from: row, decoder: decoder)) }
+            return result
+        }
+    }
+
+    public func delivery(_ key: DeliveryKey) async throws -> Delivery? {
+        try await writer.read { db in
+            let row = try Row.fetchOne(
+                db, sql: "SELECT \(Self.deliveryColumns) FROM deliveries WHERE \(Self.keyMatch)",
+                arguments: [key.occurrence, key.guardianID, key.channel.rawValue])
+            return try row.map { try Codec.delivery(from: $0, decoder: JSONDecoder()) }
+        }
+    }
+
+    public func attempts(for key: DeliveryKey) async throws -> [DeliveryAttempt] {
+        try await writer.read { db in
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT number, started_at, finished_at, target, outcome, reply FROM attempts
+                    WHERE \(Self.keyMatch) ORDER BY number, id
+                    """, arguments: [key.occurrence, key.guardianID, key.channel.rawValue])
+            return try rows.map { row in
+                let outcomeRaw: String = row[4]
+                guard let outcome = AttemptOutcome(rawValue: outcomeRaw) else {
+                    throw OutboxStoreError.corruptRow("attempt outcome \(outcomeRaw) for \(key)")
+                }
+                return DeliveryAttempt(
+                    key: key, number: row[0], startedAt: Codec.date(row[1]), finishedAt: Codec.date(row[2]),
+                    target: row[3], outcome: outcome, reply: row[5])
+            }
+        }
+    }
+
+    public func counts(eventID: String?) async throws -> [DeliveryState: Int] {
+        try await writer.read { db in
+            let rows: [Row]
+            if let eventID {
+                rows = try Row.fetchAll(
+                    db, sql: "SELECT state, COUNT(*) FROM deliveries WHERE event_id = ? GROUP BY state", arguments: [eventID])
+            } else {
+                rows = try Row.fetchAll(db, sql: "SELECT state, COUNT(*) FROM deliveries GROUP BY state")
+            }
+            var counts = Dictionary(uniqueKeysWithValues: DeliveryState.allCases.map { ($0, 0) })
+            for row in rows {
+                let raw: String = row[0]
+                guard let state = DeliveryState(rawValue: raw) else { throw OutboxStoreError.corruptRow("state \(raw)") }
+                counts[state] = row[1]
+            }
+            return counts
+        }
+    }
+
+    /// The writer connection's value of a pragma (`journal_mode`, `synchronous`, `busy_timeout`), for tests and diagnostics.
+    func pragma(_ name: String) throws -> String? {
+        try writer.writeWithoutTransaction { db in
+            guard let value = try DatabaseValue.fetchOne(db, sql: "PRAGMA \(name)") else { return nil }
+            switch value.storage {
+            case .string(let string): return string
+            case .int64(let int): return String(int)
+            default: return value.description
+            }
+        }
+    }
+
+    // MARK: - Query filter
+
+    /// `WHERE … ORDER BY created_at, id [LIMIT n]` for a query, with `states` in place of the query's own.
+    private static func filter(_ query: DeliveryQuery, states: Set<DeliveryState>?) -> (String, StatementArguments) {
+        var clauses: [String] = []
+        var arguments = StatementArguments()
+        if let states {
+            let sorted = states.map(\.rawValue).sorted()
+            if sorted.isEmpty {
+                clauses.append("0 = 1")
+            } else {
+                clauses.append("state IN (\(Array(repeating: "?", count: sorted.count).joined(separator: ", ")))")
+                arguments += StatementArguments(sorted)
+            }
+        }
+        if let eventID = query.eventID {
+            clauses.append("event_id = ?")
+            arguments += [eventID]
+        }
+        if let guardianID = query.guardianID {
+            clauses.append("guardian_id = ?")
+            arguments += [guardianID]
+        }
+        if let channel = query.channel {
+            clauses.append("channel = ?")
+            arguments += [channel.rawValue]
+        }
+        var sql = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
+        sql += " ORDER BY created_at, id"
+        if let limit = query.limit {
+            sql += " LIMIT ?"
+            arguments += [max(limit, 0)]
+        }
+        return (sql, arguments)
+    }
+}
+
+/// Conversions between model values and stored columns.
+private enum Codec {
+    /// Claim order of priorities: urgent first.
+    static let ranks = [0, 1]
+
+    static func rank(_ priority: Priority) -> Int {
+        switch priority {
+        case .urgent: 0
+        case .normal: 1
+        }
+    }
+
+    static func seconds(_ date: Date) -> Double { date.timeIntervalSince1970 }
+    static func date(_ seconds: Double) -> Date { Date(timeIntervalSince1970: seconds) }
+
+    /// Reads a row selected with `SQLiteOutboxStore.deliveryColumns`.
+    static func delivery(from row: Row, decoder: JSONDecoder) throws -> Delivery {
+        let occurrence: String = row[0]
+        let guardianID: String = row[1]
+        let channel: String = row[2]
+        let key = DeliveryKey(occurrence: occurrence, guardianID: guardianID, channel: ChannelKind(rawValue: channel))
+        let priorityRaw: String = row[6]
+        let stateRaw: String = row[7]
+        guard let priority = Priority(rawValue: priorityRaw) else {
+            throw OutboxStoreError.corruptRow("priority \(priorityRaw) for \(key)")
+        }
+        guard let state = DeliveryState(rawValue: stateRaw) else {
+            throw OutboxStoreError.corruptRow("state \(stateRaw) for \(key)")
+        }
+        let json: String = row[14]
+        let message: OutboundMessage
+        do {
+            message = try decoder.decode(OutboundMessage.self, from: Data(json.utf8))
+        } catch {
+            throw OutboxStoreError.corruptRow("message for \(key): \(error)")
+        }
+        let deadline: Double? = row[10]
+        let createdAt: Double = row[11]
+        let updatedAt: Double = row[12]
+        return Delivery(
+            key: key, eventID: row[3], address: row[4], recipientName: row[5], priority: priority, state: state,
+            attempts: row[8], notBefore: date(row[9]), deadline: deadline.map(date), createdAt: date(createdAt),
+            updatedAt: date(updatedAt), lastReply: row[13], message: message)
+    }
+}
