@@ -53,7 +53,7 @@ let package = Package(
         .target(
             name: "LiaisonDelivery",
             dependencies: [
-                "LiaisonModel", "LiaisonRender", "LiaisonStore", "LiaisonCurl",
+                "LiaisonModel", "LiaisonInputs", "LiaisonRender", "LiaisonStore", "LiaisonCurl",
                 .product(name: "Crypto", package: "swift-crypto"), .product(name: "Mustache", package: "swift-mustache"),
             ]
         ),
@@ -69,14 +69,22 @@ let package = Package(
             ]
         ),
 
+        // Real local servers (SMTP, HTTP) for the tests, started and stopped by PID.
+        .target(name: "LiaisonTestSupport", path: "Sources/LiaisonTestSupport"),
+
         // Tests
         .testTarget(name: "LiaisonModelTests", dependencies: ["LiaisonModel"]),
         .testTarget(name: "LiaisonInputsTests", dependencies: ["LiaisonInputs"]),
         .testTarget(name: "LiaisonLocalizationTests", dependencies: ["LiaisonLocalization"]),
         .testTarget(name: "LiaisonRenderTests", dependencies: ["LiaisonRender"]),
         .testTarget(name: "LiaisonStoreTests", dependencies: ["LiaisonStore"]),
-        .testTarget(name: "LiaisonCurlTests", dependencies: ["LiaisonCurl"]),
-        .testTarget(name: "LiaisonDeliveryTests", dependencies: ["LiaisonDelivery"], exclude: ["check_eml.py"]),
+        .testTarget(name: "LiaisonCurlTests", dependencies: ["LiaisonCurl", "LiaisonTestSupport"]),
+        .testTarget(
+            name: "LiaisonDeliveryTests", dependencies: ["LiaisonDelivery", "LiaisonStore", "LiaisonTestSupport"], exclude: ["check_eml.py"]
+        ),
+        .testTarget(
+            name: "LiaisonIntegrationTests", dependencies: ["LiaisonModel", "LiaisonStore", "LiaisonTestSupport", "liaison"]
+        ),
         .testTarget(
             name: "LiaisonCheckTests", dependencies: ["LiaisonCheck", "LiaisonRender", "LiaisonInputs"], exclude: ["Fixtures", "Golden"]
         ),

@@ -1,4 +1,5 @@
 import Foundation
+import LiaisonTestSupport
 import Testing
 @testable import LiaisonCurl
 

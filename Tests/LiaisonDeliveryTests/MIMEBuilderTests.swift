@@ -45,7 +45,7 @@ struct MIMEBuilderTests {
             To: "Okafor, Ngozi" <n.okafor@example.net>\r
             Reply-To: teacher.b@lincoln.example.org\r
             Subject: Field trip on Friday\r
-            Message-ID: <fieldtrip.\(SHA256.hex(sample().idempotencyKey).prefix(24))@liaison.lincoln.example.org>\r
+            Message-ID: <fieldtrip.\(StableHash.sha256Hex(sample().idempotencyKey).prefix(24))@liaison.lincoln.example.org>\r
             MIME-Version: 1.0\r
             Content-Language: en\r
             Content-Type: text/plain; charset=utf-8\r
@@ -120,15 +120,15 @@ struct MIMEBuilderTests {
         #expect(id.hasPrefix("<evt-fieldtrip-2026."))
         #expect(MIMEBuilder.messageID(for: key, domain: "x.org").hasPrefix("<evt-fieldtrip-2026-11-27T08-15."))
         #expect(id.hasSuffix("@liaison.example.org>"))
-        #expect(id.contains(SHA256.hex(key).prefix(24)))
+        #expect(id.contains(StableHash.sha256Hex(key).prefix(24)))
         #expect(("Message-ID: " + id).utf8.count <= 78)
         #expect(MIMEBuilder.messageID(for: key + "x", domain: "liaison.example.org") != id)
         // Keys differing only in punctuation still get different ids.
         #expect(MIMEBuilder.messageID(for: "a:b", domain: "x.org") != MIMEBuilder.messageID(for: "a/b", domain: "x.org"))
-        #expect(MIMEBuilder.messageID(for: "家长会", domain: "x.org") == "<\(SHA256.hex("家长会").prefix(24))@x.org>")
+        #expect(MIMEBuilder.messageID(for: "家长会", domain: "x.org") == "<\(StableHash.sha256Hex("家长会").prefix(24))@x.org>")
         #expect(MIMEBuilder.messageID(for: "k", domain: "Bücher.Example").hasSuffix("@xn--bcher-kva.example>"))
         let long = MIMEBuilder.messageID(for: "k", domain: String(repeating: "sub.", count: 12) + "example.org")
-        #expect(long == "<\(SHA256.hex("k").prefix(24))@\(String(repeating: "sub.", count: 12))example.org>")
+        #expect(long == "<\(StableHash.sha256Hex("k").prefix(24))@\(String(repeating: "sub.", count: 12))example.org>")
     }
 
     @Test func classHeaders() throws {

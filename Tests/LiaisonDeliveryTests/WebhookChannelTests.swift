@@ -1,13 +1,14 @@
 import Foundation
 import LiaisonModel
+import LiaisonTestSupport
 import Testing
 @testable import LiaisonDelivery
 
 /// The webhook channel against a real local HTTP receiver (Tests/Support/http_receiver.py), with signatures checked
 /// by the independent `standardwebhooks` Python library (Tests/Support/webhook_verify.py).
 @Suite(.serialized) struct WebhookChannelTests {
-    private func receiver() throws -> WebhookLocalServer {
-        try WebhookLocalServer(script: "http_receiver.py", arguments: ["--log", "$DIR/log.jsonl"])
+    private func receiver() throws -> LocalServer {
+        try LocalServer(script: "http_receiver.py", arguments: ["--log", "$DIR/log.jsonl"])
     }
 
     @Test func twoHundredIsSentWithSignedHeadersAndTheRenderedBody() async throws {

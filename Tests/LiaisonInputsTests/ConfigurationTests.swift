@@ -117,7 +117,7 @@ import Testing
     }
 
     @Test func unknownKeysAreWarnings() throws {
-        let config = Self.goodConfig.replacingOccurrences(of: "  base_url:", with: "  base_ulr:") + "\nchannels:\n  email: {}\n"
+        let config = Self.goodConfig.replacingOccurrences(of: "  base_url:", with: "  base_ulr:") + "\nchannel:\n  email: {}\n"
         let (_, path) = school(config: config)
         let (loaded, diagnostics) = ConfigurationLoader.load(path: path)
         #expect(loaded != nil)
@@ -127,7 +127,7 @@ import Testing
         #expect(unknown[0].location?.field == "school.base_ulr")
         #expect(unknown[0].location?.line == 5)
         #expect(unknown[0].message.contains("base_url"))
-        #expect(unknown[1].location?.field == "channels")
+        #expect(unknown[1].location?.field == "channel")
     }
 
     @Test func invalidValues() {

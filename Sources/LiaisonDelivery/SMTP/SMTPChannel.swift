@@ -7,7 +7,8 @@ public struct SMTPRelay: Sendable {
     public var name: String
     /// `smtp://host:port` or `smtps://host:port`.
     public var url: String
-    public var security: CurlRequest.TLSMode
+    public typealias Security = CurlRequest.TLSMode
+    public var security: Security
     public var username: String?
     /// Resolved from the environment or a file by the caller; never logged.
     public var password: String?

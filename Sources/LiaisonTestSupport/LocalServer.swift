@@ -1,15 +1,14 @@
 import Foundation
 
-/// (A copy of LiaisonCurlTests/LocalServer.swift: test targets cannot share files.)
 /// A real server from `Tests/Support` started on 127.0.0.1 for one test, stopped by PID when released.
-final class WebhookLocalServer: @unchecked Sendable {
+public final class LocalServer: @unchecked Sendable {
     let process = Process()
-    let port: Int
-    let directory: URL
+    public let port: Int
+    public let directory: URL
 
     /// Starts `python3 Tests/Support/<script> <arguments>` and reads the port it prints.
-    init(script: String, arguments: [String] = []) throws {
-        let support = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Support")
+    public init(script: String, arguments: [String] = []) throws {
+        let support = LocalServer.repositoryRoot.appendingPathComponent("Tests/Support")
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("liaison-\(UUID().uuidString)")
         self.directory = directory
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -33,18 +32,22 @@ final class WebhookLocalServer: @unchecked Sendable {
         self.port = port
     }
 
-    struct ServerError: Error { var message: String }
+    /// The repository's root folder, found from this file's path.
+    public static let repositoryRoot = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    public struct ServerError: Error { public var message: String }
 
     /// A file in this server's scratch folder.
-    func file(_ name: String) -> URL { directory.appendingPathComponent(name) }
+    public func file(_ name: String) -> URL { directory.appendingPathComponent(name) }
 
     /// The JSON lines the server logged to `$DIR/<name>`.
-    func logLines(_ name: String = "log.jsonl") -> [[String: Any]] {
+    public func logLines(_ name: String = "log.jsonl") -> [[String: Any]] {
         guard let text = try? String(contentsOf: file(name), encoding: .utf8) else { return [] }
         return text.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
     }
 
-    func stop() {
+    public func stop() {
         if process.isRunning {
             kill(process.processIdentifier, SIGTERM)
             let deadline = Date().addingTimeInterval(3)

@@ -1,0 +1,83 @@
+import Foundation
+import LiaisonInputs
+import LiaisonModel
+
+/// The channels a school's configuration describes, built once: SMTP relays for email, webhook gateways for
+/// SMS, voice and chat, and the file channel for every kind nothing else carries.
+public struct ChannelSet: Sendable {
+    public var channels: [ChannelKind: any Channel]
+    /// Lines for people: which channel carries which kind.
+    public var summary: [String]
+
+    /// Builds the channels; secrets are read from the environment or files here, and a missing one is an error
+    /// that names where it was looked for.
+    public static func make(
+        settings: DeliverySettings, school: School, fileFolder: String? = nil, filesOnly: Bool = false,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws -> ChannelSet {
+        let domain = EmailComposer.messageIDDomain(for: school)
+        let fromAddress = settings.from ?? school.contact.email ?? "no-reply@\(domain)"
+        let composer = MailComposer(
+            from: MailAddress(fromAddress, name: school.name),
+            replyTo: (settings.replyTo ?? school.contact.email).map { MailAddress($0, name: school.name) },
+            messageIDDomain: domain)
+        var channels: [ChannelKind: any Channel] = [:]
+        var summary: [String] = []
+        if !filesOnly {
+            if !settings.relays.isEmpty {
+                var relays: [SMTPRelay] = []
+                for relay in settings.relays {
+                    var password: String?
+                    if let reference = relay.password {
+                        do {
+                            password = try reference.resolve(environment: environment)
+                        } catch {
+                            throw ChannelSetupError("relay \(relay.name): the password cannot be read: \(error)")
+                        }
+                    }
+                    let security: SMTPRelay.Security = switch relay.security {
+                    case .none: .none
+                    case .opportunistic: .opportunistic
+                    case .required: .required
+                    }
+                    relays.append(SMTPRelay(
+                        name: relay.name, url: relay.url, security: security, username: relay.username, password: password,
+                        maxConnections: relay.maxConnections, perMinute: relay.perMinute, perDay: relay.perDay,
+                        timeout: relay.timeout, verifyPeer: relay.verifyPeer))
+                }
+                channels[.email] = SMTPChannel(relays: relays, composer: composer)
+                summary.append("email: SMTP via \(settings.relays.map { "\($0.name) (\($0.url))" }.joined(separator: ", "))")
+            }
+            for webhook in settings.webhooks {
+                let channel = try WebhookChannelFactory.make(webhook, environment: environment)
+                for kind in webhook.kinds where channels[kind] == nil {
+                    channels[kind] = channel
+                }
+                summary.append("\(webhook.kinds.map(\.rawValue).joined(separator: ", ")): webhook \(webhook.name) (\(webhook.url))")
+            }
+        }
+        let missing = ChannelKind.known.filter { channels[$0] == nil }
+        if !missing.isEmpty {
+            let folder = fileFolder ?? settings.filesFolder
+            let files = try FileChannel(folder: folder, composer: composer, kinds: Set(missing))
+            for kind in missing { channels[kind] = files }
+            summary.append("\(missing.map(\.rawValue).joined(separator: ", ")): files in \(folder)")
+        }
+        return ChannelSet(channels: channels, summary: summary)
+    }
+
+    /// Lets every channel finish and close its connections.
+    public func shutdown() async {
+        var seen = Set<ObjectIdentifier>()
+        for channel in channels.values {
+            let id = ObjectIdentifier(channel as AnyObject)
+            if seen.insert(id).inserted { await channel.shutdown() }
+        }
+    }
+}
+
+
+public struct ChannelSetupError: Error, Sendable, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,130 @@
+import Foundation
+import LiaisonModel
+import LiaisonStore
+
+/// Figures for a progress line and the closing summary.
+public struct DispatchProgress: Sendable, Hashable {
+    public var attempted = 0
+    public var sent = 0
+    public var retrying = 0
+    public var failed = 0
+
+    public init() {}
+}
+
+/// Moves due deliveries from the outbox through their channels and records every outcome.
+///
+/// Claims in batches, sends concurrently (each channel limits itself further), and records results in batched
+/// transactions; a result is only reported once it is durable.
+public struct Dispatcher: Sendable {
+    public var store: any OutboxStore
+    public var channels: [ChannelKind: any Channel]
+    public var policy: RetryPolicy
+    /// How many sends run at once across all channels.
+    public var concurrency: Int
+    public var batchSize: Int
+    /// Results recorded per transaction.
+    public var flushSize: Int
+    public var clock: @Sendable () -> Date
+    public var random: @Sendable () -> Double
+
+    public init(
+        store: any OutboxStore, channels: [ChannelKind: any Channel], policy: RetryPolicy, concurrency: Int = 32,
+        batchSize: Int = 256, flushSize: Int = 32, clock: @escaping @Sendable () -> Date = Date.init,
+        random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }
+    ) {
+        self.store = store
+        self.channels = channels
+        self.policy = policy
+        self.concurrency = max(1, concurrency)
+        self.batchSize = max(1, batchSize)
+        self.flushSize = max(1, flushSize)
+        self.clock = clock
+        self.random = random
+    }
+
+    /// Sends everything due now, until nothing due is left; returns what happened.
+    public func drain(progress: (@Sendable (DispatchProgress) -> Void)? = nil) async throws -> DispatchProgress {
+        var totals = DispatchProgress()
+        let kinds = Set(channels.keys)
+        while !Task.isCancelled {
+            let claimed = try await store.claim(limit: batchSize, channels: kinds, now: clock())
+            if claimed.isEmpty { break }
+            try await send(claimed) { results in
+                for result in results {
+                    totals.attempted += 1
+                    switch result.newState {
+                    case .sent: totals.sent += 1
+                    case .retry: totals.retrying += 1
+                    default: totals.failed += 1
+                    }
+                }
+                progress?(totals)
+            }
+        }
+        return totals
+    }
+
+    /// Sends a claimed batch with bounded concurrency, recording results in small transactions as they come in,
+    /// so that a crash leaves few sent-but-unrecorded deliveries behind.
+    func send(_ deliveries: [Delivery], recorded: ([DeliveryResult]) -> Void) async throws {
+        try await withThrowingTaskGroup(of: DeliveryResult.self) { group in
+            var pending: [DeliveryResult] = []
+            var next = deliveries.makeIterator()
+            for _ in 0..<concurrency {
+                guard let delivery = next.next() else { break }
+                group.addTask { await self.attempt(delivery) }
+            }
+            while let result = try await group.next() {
+                pending.append(result)
+                if let delivery = next.next() {
+                    group.addTask { await self.attempt(delivery) }
+                }
+                if pending.count >= flushSize {
+                    try await store.complete(pending)
+                    recorded(pending)
+                    pending.removeAll(keepingCapacity: true)
+                }
+            }
+            if !pending.isEmpty {
+                try await store.complete(pending)
+                recorded(pending)
+            }
+        }
+    }
+
+    func attempt(_ delivery: Delivery) async -> DeliveryResult {
+        let started = clock()
+        guard let channel = channels[delivery.key.channel] else {
+            return result(delivery, started: started, target: "-", outcome: .retry(reply: "no \(delivery.key.channel) channel is configured", after: nil))
+        }
+        let outcome = await channel.send(delivery)
+        return result(delivery, started: started, target: channel.name, outcome: outcome)
+    }
+
+    func result(_ delivery: Delivery, started: Date, target: String, outcome: ChannelOutcome) -> DeliveryResult {
+        let finished = clock()
+        // `attempts` was incremented when the delivery was claimed, so it is this attempt's number.
+        let number = delivery.attempts
+        switch outcome {
+        case .sent(let reply):
+            return DeliveryResult(
+                key: delivery.key,
+                attempt: DeliveryAttempt(key: delivery.key, number: number, startedAt: started, finishedAt: finished, target: target, outcome: .sent, reply: reply),
+                newState: .sent, notBefore: nil)
+        case .failed(let reply):
+            return DeliveryResult(
+                key: delivery.key,
+                attempt: DeliveryAttempt(key: delivery.key, number: number, startedAt: started, finishedAt: finished, target: target, outcome: .failed, reply: reply),
+                newState: .failed, notBefore: nil)
+        case .retry(let reply, let after):
+            let delay = policy.delay(afterAttempt: number, random: random(), retryAfter: after)
+            let nextTry = finished.addingTimeInterval(TimeInterval(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18)
+            let allowed = policy.allowsAnotherAttempt(after: number, createdAt: delivery.createdAt, now: nextTry, deadline: delivery.deadline)
+            let attempt = DeliveryAttempt(
+                key: delivery.key, number: number, startedAt: started, finishedAt: finished, target: target,
+                outcome: allowed ? .retry : .failed, reply: allowed ? reply : "gave up after \(number) attempt(s): \(reply)")
+            return DeliveryResult(key: delivery.key, attempt: attempt, newState: allowed ? .retry : .failed, notBefore: allowed ? nextTry : nil)
+        }
+    }
+}

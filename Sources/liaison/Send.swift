@@ -1,0 +1,150 @@
+import ArgumentParser
+import Foundation
+import LiaisonCheck
+import LiaisonDelivery
+import LiaisonModel
+import LiaisonStore
+
+struct Send: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Render an event for its audience, put it in the outbox, and deliver it.",
+        discussion: """
+            Each (event, guardian, channel) is queued once: sending the same event again delivers only what is \
+            not in the outbox yet. Normal messages wait for a guardian's quiet hours to end.
+            """
+    )
+
+    @OptionGroup var options: ConfigOptions
+
+    @Argument(help: "The event id from the schedule.")
+    var event: String
+
+    @Flag(help: "Render everything and write the messages as files into a dry-run folder; nothing is sent or queued.")
+    var dryRun = false
+
+    @Option(help: "Send only to this guardian id.")
+    var only: String?
+
+    func run() async throws {
+        let (loaded, report) = SchoolLoader.load(configPath: options.config)
+        guard let snapshot = loaded, report.passed else {
+            printError(report.text())
+            printError("Fix the errors above before sending (liaison check shows them).")
+            throw ExitCode(1)
+        }
+        guard let event = snapshot.event(event) else {
+            printError("No event \"\(self.event)\" in \(snapshot.configuration.schedule).")
+            throw ExitCode(1)
+        }
+        let settings = snapshot.configuration.delivery
+        let now = Date()
+        let store: any OutboxStore
+        let channelSet: ChannelSet
+        if dryRun {
+            let stamp = ISO8601DateFormatter().string(from: now).replacingOccurrences(of: ":", with: "")
+            let folder = (settings.filesFolder as NSString).deletingLastPathComponent + "/dry-run/\(event.id)-\(stamp)"
+            channelSet = try ChannelSet.make(settings: settings, school: snapshot.school, fileFolder: folder, filesOnly: true)
+            store = try SQLiteOutboxStore.inMemory()
+        } else {
+            channelSet = try ChannelSet.make(settings: settings, school: snapshot.school)
+            store = try SQLiteOutboxStore(path: settings.sqlitePath)
+            let recovered = try await store.recoverInterrupted(now: now)
+            if recovered > 0 { printError("Recovered \(recovered) delivery(ies) left in flight by an earlier run; they will be tried again.") }
+        }
+        for line in channelSet.summary { printError("channel \(line)") }
+
+        let planner = OutboxPlanner(
+            renderer: snapshot.renderer, roster: snapshot.roster, progress: snapshot.progressByStudent,
+            available: Set(channelSet.channels.keys))
+        let (deliveries, problems) = planner.plan(event, occurrence: event.id, sendAt: now, now: now, only: only)
+        for problem in problems { printError("not sent: \(problem)") }
+        if let only, deliveries.isEmpty, problems.isEmpty {
+            printError("Guardian \(only) is not in the audience of \(event.id).")
+            throw ExitCode(1)
+        }
+        let inserted = try await store.enqueue(deliveries)
+        printError("Queued \(inserted.count) new deliveries (\(deliveries.count - inserted.count) already in the outbox).")
+
+        let dispatcher = Dispatcher(store: store, channels: channelSet.channels, policy: settings.retry)
+        let bar = ProgressBar(total: deliveries.count)
+        _ = try await dispatcher.drain { bar.update($0) }
+        bar.finish()
+        await channelSet.shutdown()
+
+        let rows = try await store.deliveries(matching: DeliveryQuery(eventID: event.id))
+            .filter { only == nil || $0.key.guardianID == only }
+        print(DeliverySummary(rows).text)
+        if dryRun, let folder = (channelSet.channels[.email] as? FileChannel)?.folder.path {
+            print("Dry run: messages written to \(folder)")
+        }
+        if rows.contains(where: { $0.state == .failed }) { throw ExitCode(2) }
+    }
+}
+
+/// A one-line progress bar on standard error (a line per update when it is not a terminal).
+final class ProgressBar: @unchecked Sendable {
+    let total: Int
+    let lock = NSLock()
+    let terminal = isatty(2) != 0
+    var last = Date.distantPast
+
+    init(total: Int) {
+        self.total = total
+    }
+
+    func update(_ progress: DispatchProgress) {
+        lock.withLock {
+            let now = Date()
+            guard terminal || now.timeIntervalSince(last) > 2 else { return }
+            last = now
+            let done = min(progress.attempted, max(total, 1))
+            let width = 30
+            let filled = total > 0 ? width * done / total : width
+            let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
+            let line = "\(bar) \(done)/\(total)  sent \(progress.sent)  retrying \(progress.retrying)  failed \(progress.failed)"
+            FileHandle.standardError.write(Data((terminal ? "\r\(line)" : line + "\n").utf8))
+        }
+    }
+
+    func finish() {
+        if terminal { FileHandle.standardError.write(Data("\n".utf8)) }
+    }
+}
+
+/// Counts by state, per channel and per language.
+struct DeliverySummary {
+    let rows: [Delivery]
+
+    init(_ rows: [Delivery]) {
+        self.rows = rows
+    }
+
+    var text: String {
+        let states: [DeliveryState] = [.sent, .queued, .retry, .failed, .sending, .cancelled]
+        func table(_ title: String, by group: (Delivery) -> String) -> [String] {
+            let grouped = Dictionary(grouping: rows, by: group)
+            let body = grouped.keys.sorted().map { key -> [String] in
+                let items = grouped[key]!
+                return [key] + states.map { state in "\(items.filter { $0.state == state }.count)" }
+            }
+            return [title] + Table(["", "sent", "queued", "retry", "failed", "sending", "cancelled"], body).lines
+        }
+        var lines = ["\(rows.count) deliveries: " + states.compactMap { state in
+            let count = rows.filter { $0.state == state }.count
+            return count > 0 ? "\(count) \(state.rawValue)" : nil
+        }.joined(separator: ", ")]
+        lines.append("")
+        lines += table("By channel", by: { $0.key.channel.rawValue })
+        lines.append("")
+        lines += table("By language", by: { $0.message.language })
+        let failures = rows.filter { $0.state == .failed }
+        if !failures.isEmpty {
+            lines.append("")
+            lines.append("Failed")
+            lines += Table(["guardian", "channel", "address", "reply"], failures.map {
+                [$0.key.guardianID, $0.key.channel.rawValue, $0.address, $0.lastReply ?? ""]
+            }).lines
+        }
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,145 @@
+import Foundation
+import LiaisonModel
+import LiaisonTestSupport
+import Testing
+@testable import LiaisonDelivery
+
+func sampleDelivery(to address: String, guardian: String = "G1", subject: String = "Sports Day – يوم الرياضة") -> Delivery {
+    Delivery(
+        key: DeliveryKey(occurrence: "sports-day", guardianID: guardian, channel: .email), eventID: "sports-day",
+        address: address, recipientName: "Layla Haddad", notBefore: Date(), createdAt: Date(),
+        message: OutboundMessage(subject: subject, text: "Dear Layla,\nSee you on Friday.\n", html: "<p>Dear Layla,</p>", language: "ar"))
+}
+
+let testComposer = MailComposer(from: MailAddress("office@school.example", name: "Riverside Primary School"), messageIDDomain: "liaison.school.example")
+
+@Suite(.serialized) struct SMTPChannelTests {
+    func channel(port: Int, perMinute: Int? = nil) -> SMTPChannel {
+        SMTPChannel(
+            relays: [SMTPRelay(name: "local", url: "smtp://127.0.0.1:\(port)/liaison.test", security: .none, perMinute: perMinute)],
+            composer: testComposer)
+    }
+
+    @Test func repliesAreClassifiedPerRecipient() async throws {
+        let server = try LocalServer(script: "smtp_server.py", arguments: ["--log", "$DIR/log.jsonl", "--maildir", "$DIR/maildir"])
+        defer { server.stop() }
+        let smtp = channel(port: server.port)
+        let sent = await smtp.send(sampleDelivery(to: "layla@example.net"))
+        guard case .sent(let reply) = sent else { Issue.record("expected sent, got \(sent)"); return }
+        #expect(reply.contains("250"))
+
+        let rejected = await smtp.send(sampleDelivery(to: "reject@example.net", guardian: "G2"))
+        guard case .failed(let why) = rejected else { Issue.record("expected failed, got \(rejected)"); return }
+        #expect(why.contains("550 5.1.1"))
+
+        let first = await smtp.send(sampleDelivery(to: "tempfail@example.net", guardian: "G3"))
+        guard case .retry(let tempReply, _) = first else { Issue.record("expected retry, got \(first)"); return }
+        #expect(tempReply.contains("451"))
+        let second = await smtp.send(sampleDelivery(to: "tempfail@example.net", guardian: "G3"))
+        #expect({ if case .sent = second { true } else { false } }())
+        await smtp.shutdown()
+
+        let log = server.logLines()
+        #expect(log.count == 2)
+        let ids = log.compactMap { $0["message_id"] as? String }
+        #expect(ids.allSatisfy { $0.hasSuffix("@liaison.school.example>") })
+        #expect(Set(ids).count == 2)
+    }
+
+    @Test func throttlingSlowsTheRelay() async throws {
+        let server = try LocalServer(script: "smtp_server.py")
+        defer { server.stop() }
+        let smtp = channel(port: server.port)
+        let throttled = await smtp.send(sampleDelivery(to: "throttle@example.net"))
+        guard case .retry(let reply, _) = throttled else { Issue.record("expected retry, got \(throttled)"); return }
+        #expect(reply.contains("452"))
+        // The relay now pauses before the next message; a short maximum wait hands it back to the outbox.
+        let quick = SMTPChannel(
+            relays: [SMTPRelay(name: "local", url: "smtp://127.0.0.1:\(server.port)/x", security: .none, perMinute: 1)],
+            composer: testComposer, maximumWait: .seconds(1))
+        _ = await quick.send(sampleDelivery(to: "a@example.net"))
+        let limited = await quick.send(sampleDelivery(to: "b@example.net", guardian: "G9"))
+        guard case .retry(let limitReply, let after) = limited else { Issue.record("expected retry, got \(limited)"); return }
+        #expect(limitReply.contains("rate limit"))
+        #expect((after ?? .zero) > .seconds(30))
+        await smtp.shutdown()
+        await quick.shutdown()
+    }
+
+    @Test func unreachableRelayFailsOverToTheNext() async throws {
+        let server = try LocalServer(script: "smtp_server.py", arguments: ["--log", "$DIR/log.jsonl"])
+        defer { server.stop() }
+        let smtp = SMTPChannel(
+            relays: [
+                SMTPRelay(name: "down", url: "smtp://127.0.0.1:9/x", security: .none, timeout: .seconds(2)),
+                SMTPRelay(name: "up", url: "smtp://127.0.0.1:\(server.port)/x", security: .none),
+            ],
+            composer: testComposer)
+        let outcome = await smtp.send(sampleDelivery(to: "layla@example.net"))
+        guard case .sent(let reply) = outcome else { Issue.record("expected sent, got \(outcome)"); return }
+        #expect(reply.hasPrefix("up:"))
+        await smtp.shutdown()
+    }
+
+    @Test func requiredTLSIsNotSilentlyDropped() async throws {
+        let server = try LocalServer(script: "smtp_server.py", arguments: ["--log", "$DIR/log.jsonl"])
+        defer { server.stop() }
+        let smtp = SMTPChannel(
+            relays: [SMTPRelay(name: "plain", url: "smtp://127.0.0.1:\(server.port)/x", security: .required, timeout: .seconds(5))],
+            composer: testComposer)
+        let outcome = await smtp.send(sampleDelivery(to: "layla@example.net"))
+        guard case .retry = outcome else { Issue.record("a relay without STARTTLS must not get the message when TLS is required: \(outcome)"); return }
+        #expect(server.logLines().isEmpty)
+        await smtp.shutdown()
+    }
+}
+
+@Suite struct RateLimitTests {
+    @Test func perMinuteBucketRefills() {
+        let start = Date(timeIntervalSince1970: 1_000_000)
+        var limit = RateLimit(perMinute: 2, perDay: nil, now: start)
+        #expect(limit.acquire(now: start) == nil)
+        #expect(limit.acquire(now: start) == nil)
+        let wait = limit.acquire(now: start)
+        #expect(wait == start.addingTimeInterval(30))
+        #expect(limit.acquire(now: start.addingTimeInterval(30)) == nil)
+    }
+
+    @Test func throttlingBacksOffAndRecovers() {
+        let start = Date(timeIntervalSince1970: 1_000_000)
+        var limit = RateLimit(perMinute: nil, perDay: nil, now: start)
+        limit.throttled(now: start)
+        #expect(limit.acquire(now: start.addingTimeInterval(10)) == start.addingTimeInterval(15))
+        limit.throttled(now: start.addingTimeInterval(15))
+        #expect(limit.pausedUntil == start.addingTimeInterval(45))
+        #expect(limit.acquire(now: start.addingTimeInterval(46)) == nil)
+        limit.succeeded()
+        limit.throttled(now: start.addingTimeInterval(50))
+        #expect(limit.pausedUntil == start.addingTimeInterval(65))
+    }
+}
+
+@Suite struct FileChannelTests {
+    @Test func writesMaildirMessagesOncePerKey() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("liaison-files-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let files = try FileChannel(folder: folder.path, composer: testComposer)
+        let delivery = sampleDelivery(to: "layla@example.net")
+        for _ in 0..<2 {
+            guard case .sent = await files.send(delivery) else { Issue.record("not written"); return }
+        }
+        let written = try FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent("new").path)
+        #expect(written.count == 1)
+        let text = try String(contentsOf: folder.appendingPathComponent("new").appendingPathComponent(written[0]), encoding: .utf8)
+        #expect(text.contains("Message-ID: <"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent("tmp").path).isEmpty)
+        var sms = delivery
+        sms.key.channel = .sms
+        sms.address = "+447700900101"
+        guard case .sent = await files.send(sms) else { Issue.record("sms not written"); return }
+        let json = try Data(contentsOf: files.url(for: sms))
+        let object = try JSONSerialization.jsonObject(with: json) as? [String: String]
+        #expect(object?["to"] == "+447700900101")
+        #expect(object?["subject"] == "Sports Day – يوم الرياضة")
+    }
+}
