@@ -109,13 +109,15 @@ let testComposer = MailComposer(from: MailAddress("office@school.example", name:
         let start = Date(timeIntervalSince1970: 1_000_000)
         var limit = RateLimit(perMinute: nil, perDay: nil, now: start)
         limit.throttled(now: start)
-        #expect(limit.acquire(now: start.addingTimeInterval(10)) == start.addingTimeInterval(15))
-        limit.throttled(now: start.addingTimeInterval(15))
-        #expect(limit.pausedUntil == start.addingTimeInterval(45))
-        #expect(limit.acquire(now: start.addingTimeInterval(46)) == nil)
+        #expect(limit.acquire(now: start.addingTimeInterval(1)) == start.addingTimeInterval(2))
+        limit.throttled(now: start.addingTimeInterval(2))
+        #expect(limit.pausedUntil == start.addingTimeInterval(6))
+        #expect(limit.acquire(now: start.addingTimeInterval(7)) == nil)
         limit.succeeded()
-        limit.throttled(now: start.addingTimeInterval(50))
-        #expect(limit.pausedUntil == start.addingTimeInterval(65))
+        limit.throttled(now: start.addingTimeInterval(10))
+        #expect(limit.pausedUntil == start.addingTimeInterval(12))
+        for _ in 0..<20 { limit.throttled(now: start) }
+        #expect(limit.pausedUntil == start.addingTimeInterval(600))
     }
 }
 

@@ -28,10 +28,10 @@ public struct RateLimit: Sendable {
         return nil
     }
 
-    /// The relay asked us to slow down: pause 15 s, doubling with each throttle in a row, at most 10 minutes.
+    /// The relay asked us to slow down: pause 2 s, doubling with each throttle in a row, at most 10 minutes.
     public mutating func throttled(now: Date, retryAfter: Duration? = nil) {
         consecutiveThrottles += 1
-        let backoff = min(600.0, 15.0 * pow(2.0, Double(consecutiveThrottles - 1)))
+        let backoff = min(600.0, 2.0 * pow(2.0, Double(consecutiveThrottles - 1)))
         let requested = retryAfter.map { Double($0.components.seconds) } ?? 0
         pausedUntil = now.addingTimeInterval(max(backoff, requested))
     }
