@@ -60,3 +60,26 @@ public final class LocalServer: @unchecked Sendable {
 
     deinit { stop() }
 }
+
+/// A self-signed certificate for 127.0.0.1, made with the openssl command for a TLS test.
+public struct TestCertificate: Sendable {
+    public let certificate: String
+    public let key: String
+
+    public init(in folder: URL) throws {
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        certificate = folder.appendingPathComponent("cert.pem").path
+        key = folder.appendingPathComponent("key.pem").path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [
+            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", certificate, "-days", "2",
+            "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+        ]
+        process.standardError = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw LocalServer.ServerError(message: "openssl could not make a certificate") }
+    }
+}

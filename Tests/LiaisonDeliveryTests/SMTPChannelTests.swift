@@ -145,3 +145,41 @@ let testComposer = MailComposer(from: MailAddress("office@school.example", name:
         #expect(object?["subject"] == "Sports Day – يوم الرياضة")
     }
 }
+
+@Suite(.serialized) struct SMTPSecurityTests {
+    @Test func startTLSWithVerifiedCertificateAndAuthentication() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("liaison-tls-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let tls = try TestCertificate(in: folder)
+        let server = try LocalServer(
+            script: "smtp_server.py",
+            arguments: ["--log", "$DIR/log.jsonl", "--tls-cert", tls.certificate, "--tls-key", tls.key, "--auth", "office:s3cret"])
+        defer { server.stop() }
+        func relay(password: String, caFile: String?) -> SMTPChannel {
+            SMTPChannel(
+                relays: [SMTPRelay(
+                    name: "tls", url: "smtp://127.0.0.1:\(server.port)/x", security: .required, username: "office", password: password,
+                    timeout: .seconds(10), caFile: caFile)],
+                composer: testComposer)
+        }
+        let good = relay(password: "s3cret", caFile: tls.certificate)
+        let sent = await good.send(sampleDelivery(to: "layla@example.net"))
+        guard case .sent = sent else { Issue.record("expected sent over STARTTLS, got \(sent)"); return }
+
+        // Certificates are verified by default: an unknown CA is refused and nothing is sent.
+        let untrusted = relay(password: "s3cret", caFile: nil)
+        guard case .retry(let reply, _) = await untrusted.send(sampleDelivery(to: "layla@example.net", guardian: "G2")) else {
+            Issue.record("an unverified certificate must not be accepted"); return
+        }
+        #expect(reply.lowercased().contains("certificate") || reply.contains("curl 60"))
+
+        // A wrong password is the school's problem, never the family's: retried, not failed.
+        let wrong = relay(password: "wrong", caFile: tls.certificate)
+        guard case .retry(let authReply, _) = await wrong.send(sampleDelivery(to: "layla@example.net", guardian: "G3")) else {
+            Issue.record("a refused login must be retried"); return
+        }
+        #expect(!authReply.contains("wrong"))
+        for channel in [good, untrusted, wrong] { await channel.shutdown() }
+        #expect(server.logLines().count == 1)
+    }
+}

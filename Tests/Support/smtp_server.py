@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """A local SMTP server (aiosmtpd) for Liaison's tests: prints its port, stores what it accepts.
 
+Options: --tls-cert/--tls-key offer (and require) STARTTLS; --auth user:password requires AUTH.
 Recipients decide the reply: an address starting with `reject` gets 550 at RCPT; `tempfail` gets 451 the first
 time and 250 after; `throttle` gets 452 4.5.3 the first time. Accepted messages are written to --maildir
 (tmp/new/cur) as files, and one JSON line per message goes to --log (envelope and the message's Message-ID).
@@ -12,7 +13,9 @@ import mailbox
 import os
 import signal
 
-from aiosmtpd.smtp import SMTP
+import ssl
+
+from aiosmtpd.smtp import SMTP, AuthResult
 
 
 class Handler:
@@ -58,9 +61,21 @@ async def serve(args):
         for sub in ("tmp", "new", "cur"):
             os.makedirs(os.path.join(args.maildir, sub), exist_ok=True)
     handler = Handler(args.maildir, args.log)
+    options = {"hostname": "liaison-test", "decode_data": False}
+    if args.tls_cert:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(args.tls_cert, args.tls_key)
+        options.update(tls_context=context, require_starttls=True)
+    if args.auth:
+        user, password = args.auth.split(":", 1)
+
+        def check(server, session, envelope, mechanism, data):
+            ok = data is not None and data.login == user.encode() and data.password == password.encode()
+            return AuthResult(success=ok, handled=False)
+
+        options.update(authenticator=check, auth_required=True, auth_require_tls=bool(args.tls_cert))
     loop = asyncio.get_running_loop()
-    server = await loop.create_server(lambda: SMTP(handler, hostname="liaison-test", decode_data=False),
-                                      "127.0.0.1", 0, backlog=512)
+    server = await loop.create_server(lambda: SMTP(handler, **options), "127.0.0.1", 0, backlog=512)
     print(server.sockets[0].getsockname()[1], flush=True)
     stop = asyncio.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -73,6 +88,9 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--maildir")
     parser.add_argument("--log")
+    parser.add_argument("--tls-cert", help="offer STARTTLS with this certificate (and require it)")
+    parser.add_argument("--tls-key")
+    parser.add_argument("--auth", help="require AUTH with user:password")
     asyncio.run(serve(parser.parse_args()))
 
 
