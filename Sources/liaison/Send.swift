@@ -56,7 +56,11 @@ struct Send: AsyncParsableCommand {
         let planner = OutboxPlanner(
             renderer: snapshot.renderer, roster: snapshot.roster, progress: snapshot.progressByStudent,
             available: Set(channelSet.channels.keys))
-        let (deliveries, problems) = planner.plan(event, occurrence: event.id, sendAt: now, now: now, only: only)
+        let signer = try LinkSigner.load(path: (settings.sqlitePath as NSString).deletingLastPathComponent + "/link-secret")
+        let base = (snapshot.school.baseURL?.absoluteString ?? "https://liaison.invalid").trimmingSuffix("/")
+        let (deliveries, problems) = planner.plan(
+            event, occurrence: event.id, sendAt: now, now: now, only: only,
+            unsubscribeURL: { "\(base)/u/\(signer.token(purpose: "unsubscribe", subject: $0.id))" })
         for problem in problems { printError("not sent: \(problem)") }
         if let only, deliveries.isEmpty, problems.isEmpty {
             printError("Guardian \(only) is not in the audience of \(event.id).")
