@@ -139,3 +139,40 @@ import Testing
         #expect(EmailAddress.problem(with: address) != nil)
     }
 }
+
+@Suite struct SendScheduleTests {
+    let london = TimeZone(identifier: "Europe/London")!
+
+    func event(start: String, sendAt: [String] = [], reminders: [String] = []) -> Event {
+        let parse = { (text: String) in ISO8601DateFormatter().date(from: text)! }
+        return Event(
+            id: "parents-evening", kind: .meeting, title: LocalizedText("Parents' evening"), start: parse(start),
+            timeZone: london, audience: .everyone, template: "meeting",
+            plan: NotificationPlan(sendAt: sendAt.map(parse), reminders: reminders.compactMap(Reminder.init)))
+    }
+
+    @Test func remindersAcrossTheSpringChangeKeepWallClockTime() {
+        // Tuesday 30 March 2027 15:30 BST; clocks went forward on Sunday 28 March.
+        let meeting = event(start: "2027-03-30T14:30:00Z", sendAt: ["2027-03-16T16:00:00Z"], reminders: ["-7d", "-1d at 18:00"])
+        let sends = SendSchedule.sends(for: meeting)
+        #expect(sends.map(\.occurrence) == [
+            "parents-evening@2027-03-16T16:00:00Z",
+            "parents-evening@2027-03-23T15:30:00Z",  // 15:30 GMT a week before: the same wall-clock time
+            "parents-evening@2027-03-29T17:00:00Z",  // 18:00 BST the day before
+        ])
+    }
+
+    @Test func afterDowntimeOnlyTheLatestDueSendGoes() {
+        let meeting = event(start: "2027-03-30T14:30:00Z", sendAt: ["2027-03-16T16:00:00Z"], reminders: ["-7d", "-1d at 18:00"])
+        let sends = SendSchedule.sends(for: meeting)
+        let now = ISO8601DateFormatter().date(from: "2027-03-24T09:00:00Z")!
+        let (due, skipped) = SendSchedule.due(sends, event: meeting, now: now)
+        #expect(due.map(\.occurrence) == ["parents-evening@2027-03-23T15:30:00Z"])
+        #expect(skipped.count == 1)
+        let after = ISO8601DateFormatter().date(from: "2027-03-30T16:00:00Z")!
+        let late = SendSchedule.due(sends, event: meeting, now: after)
+        #expect(late.due.isEmpty)
+        #expect(late.skipped.count == 3)
+        #expect(late.skipped.allSatisfy { $0.reason.contains("started") })
+    }
+}
