@@ -37,8 +37,8 @@ enum OutboxSchema {
                     CREATE INDEX deliveries_due ON deliveries (priority_rank, not_before, created_at)
                         WHERE state IN ('queued', 'retry');
                     CREATE INDEX deliveries_state ON deliveries (state, not_before);
-                    CREATE INDEX deliveries_event ON deliveries (event_id, state);
-                    CREATE INDEX deliveries_guardian ON deliveries (guardian_id);
+                    -- event_id alone: a state change then touches no event index entry
+                    CREATE INDEX deliveries_event ON deliveries (event_id);
                     CREATE TABLE attempts (
                         id INTEGER PRIMARY KEY,
                         occurrence TEXT NOT NULL,

@@ -73,7 +73,6 @@ public final class SQLiteOutboxStore: OutboxStore {
     public func enqueue(_ deliveries: [Delivery]) async throws -> [DeliveryKey] {
         if deliveries.isEmpty { return [] }
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
         // Encode outside the write transaction: it holds the file's write lock.
         let rows: [(Delivery, String)] = try deliveries.map { delivery in
             (delivery, String(decoding: try encoder.encode(delivery.message), as: UTF8.self))
@@ -114,42 +113,34 @@ public final class SQLiteOutboxStore: OutboxStore {
             if let channelList {
                 channelFilter = " AND channel IN (\(Array(repeating: "?", count: channelList.count).joined(separator: ", ")))"
             }
-            // The literal state list lets SQLite use the partial index `deliveries_due`; one range per priority.
-            let select = try db.cachedStatement(
-                sql: """
-                    SELECT \(Self.deliveryColumns) FROM deliveries
-                    WHERE state IN ('queued', 'retry') AND priority_rank = ? AND not_before <= ?\(channelFilter)
-                    ORDER BY not_before, created_at, id
-                    LIMIT ?
-                    """)
-            let update = try db.cachedStatement(
+            // One UPDATE … RETURNING per priority, inside the IMMEDIATE transaction that holds the file's write lock, so
+            // no other connection or process can pick the same rows. (PostgreSQL: add FOR UPDATE SKIP LOCKED to the
+            // subquery.) The literal state list lets SQLite use the partial index `deliveries_due`.
+            let statement = try db.cachedStatement(
                 sql: """
                     UPDATE deliveries SET state = 'sending', attempts = attempts + 1, updated_at = ?
-                    WHERE id = ? AND state IN ('queued', 'retry')
+                    WHERE state IN ('queued', 'retry') AND id IN (
+                        SELECT id FROM deliveries
+                        WHERE state IN ('queued', 'retry') AND priority_rank = ? AND not_before <= ?\(channelFilter)
+                        ORDER BY not_before, created_at, id
+                        LIMIT ?)
+                    RETURNING \(Self.deliveryColumns)
                     """)
-            var ids: [Int64] = []
+            let decoder = JSONDecoder()
             for rank in Codec.ranks {
                 let wanted = limit - claimed.count
                 if wanted <= 0 { break }
-                var arguments: StatementArguments = [rank, nowSeconds]
+                var arguments: StatementArguments = [nowSeconds, rank, nowSeconds]
                 if let channelList { arguments += StatementArguments(channelList) }
                 arguments += [wanted]
-                let decoder = JSONDecoder()
-                let cursor = try Row.fetchCursor(select, arguments: arguments)
+                // RETURNING gives rows in no particular order: sort them as the subquery chose them.
+                var batch: [(notBefore: Double, createdAt: Double, id: Int64, delivery: Delivery)] = []
+                let cursor = try Row.fetchCursor(statement, arguments: arguments)
                 while let row = try cursor.next() {
-                    claimed.append(try Codec.delivery(from: row, decoder: decoder))
-                    ids.append(row[15])
+                    batch.append((row[9], row[11], row[15], try Codec.delivery(from: row, decoder: decoder)))
                 }
-            }
-            for (index, id) in ids.enumerated() {
-                try update.execute(arguments: [nowSeconds, id])
-                guard db.changesCount == 1 else {
-                    // Cannot happen inside one write transaction; never hand out a row we did not move.
-                    throw OutboxStoreError.corruptRow("claim lost row \(claimed[index].key)")
-                }
-                claimed[index].state = .sending
-                claimed[index].attempts += 1
-                claimed[index].updatedAt = Codec.date(nowSeconds)
+                batch.sort { ($0.notBefore, $0.createdAt, $0.id) < ($1.notBefore, $1.createdAt, $1.id) }
+                claimed += batch.map(\.delivery)
             }
             return claimed
         }
