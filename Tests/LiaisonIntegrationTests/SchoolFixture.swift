@@ -8,7 +8,7 @@ struct SchoolFixture {
 
     static let languages = ["en", "ar", "ru", "pl", "zh-Hant", "vi", "so", "es", "fa", "uk"]
 
-    init(guardians count: Int, smtpPort: Int, repositoryRoot: URL) throws {
+    init(guardians count: Int, smtpPort: Int, repositoryRoot: URL, email: (Int) -> String = { "parent\(String(format: "%05d", $0))@example.net" }) throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("liaison-school-\(UUID().uuidString)")
         let roster = folder.appendingPathComponent("roster")
         try FileManager.default.createDirectory(at: roster, withIntermediateDirectories: true)
@@ -19,7 +19,7 @@ struct SchoolFixture {
         for index in 0..<count {
             let id = String(format: "%05d", index)
             families += "F\(id),Family \(id)\n"
-            guardians += "G\(id),F\(id),Parent,\(id),parent\(id)@example.net,\(Self.languages[index % Self.languages.count])\n"
+            guardians += "G\(id),F\(id),Parent,\(id),\(email(index)),\(Self.languages[index % Self.languages.count])\n"
             students += "S\(id),Child,\(id),\(index % 6 + 1),\(index % 6 + 1)A\n"
             links += "G\(id),S\(id),parent,yes\n"
         }
@@ -71,6 +71,13 @@ struct SchoolFixture {
         try yaml.write(to: folder.appendingPathComponent("liaison.yaml"), atomically: true, encoding: .utf8)
     }
 
+    /// Replaces text in a roster or config file (to "fix" an address).
+    func edit(_ file: String, replacing old: String, with new: String) throws {
+        let url = folder.appendingPathComponent(file)
+        let text = try String(contentsOf: url, encoding: .utf8)
+        try text.replacingOccurrences(of: old, with: new).write(to: url, atomically: true, encoding: .utf8)
+    }
+
     func remove() {
         try? FileManager.default.removeItem(at: folder)
     }
@@ -84,6 +91,14 @@ let liaisonExecutable: URL = {
     }
     return folder.appendingPathComponent("liaison")
 }()
+
+/// Runs `liaison` to the end; returns its exit status and output (standard output and error together).
+func runLiaison(_ arguments: [String]) throws -> (status: Int32, output: String) {
+    let (process, pipe) = try startLiaison(arguments)
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+}
 
 /// Runs `liaison` with arguments; returns the process (started) and its output pipe.
 func startLiaison(_ arguments: [String]) throws -> (Process, Pipe) {
