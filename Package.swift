@@ -46,7 +46,7 @@ let package = Package(
         ),
         .target(
             name: "LiaisonStore",
-            dependencies: ["LiaisonModel", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["LiaisonModel", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto")]
         ),
         // libcurl behind small Swift types: one engine thread per relay or gateway.
         .target(name: "LiaisonCurl", dependencies: ["CCurl"]),
