@@ -58,8 +58,22 @@ struct Send: AsyncParsableCommand {
             available: Set(channelSet.channels.keys))
         let signer = try LinkSigner.load(path: (settings.sqlitePath as NSString).deletingLastPathComponent + "/link-secret")
         let base = (snapshot.school.baseURL?.absoluteString ?? "https://liaison.invalid").trimmingSuffix("/")
+        // One acknowledgement link per guardian and occurrence, issued only for deliveries not queued before
+        // (the ledger keeps only the token's hash).
+        let occurrence = event.id
+        let queued = Set(try await store.deliveries(matching: DeliveryQuery(eventID: event.id)).map(\.key.guardianID))
+        var ackLinks: [String: String] = [:]
+        if !dryRun {
+            let ledger = try SQLiteAckLedger(path: settings.sqlitePath)
+            for recipient in event.audience.recipients(in: snapshot.roster)
+            where !queued.contains(recipient.guardian.id) && (only == nil || recipient.guardian.id == only) {
+                let token = try await ledger.issueToken(eventID: event.id, occurrence: occurrence, guardianID: recipient.guardian.id, now: now)
+                ackLinks[recipient.guardian.id] = "\(base)/a/\(token)"
+            }
+        }
         let (deliveries, problems) = planner.plan(
-            event, occurrence: event.id, sendAt: now, now: now, only: only,
+            event, occurrence: occurrence, sendAt: now, now: now, only: only,
+            ackURL: { ackLinks[$0.id] },
             unsubscribeURL: { "\(base)/u/\(signer.token(purpose: "unsubscribe", subject: $0.id))" })
         for problem in problems { printError("not sent: \(problem)") }
         if let only, deliveries.isEmpty, problems.isEmpty {

@@ -39,6 +39,20 @@ import Testing
         #expect(rows?.first?["state"] as? String == "sent")
         let history = rows?.first?["history"] as? [[String: Any]]
         #expect(history?.map { $0["outcome"] as? String } == ["failed", "sent"])
+        // The office's list: everyone reached, nobody acknowledged yet; then one family answers by phone.
+        let before = try runLiaison(["status", "open-day", "--config", school.config])
+        #expect(before.output.contains("20 guardians; 20 reached, 0 acknowledged"), "\(before.output)")
+        let ack = try runLiaison(["ack", "open-day", "--guardian", "G00005", "--config", school.config])
+        #expect(ack.status == 0, "\(ack.output)")
+        let after = try runLiaison(["status", "open-day", "--format", "json", "--config", school.config])
+        let statusRows = try JSONSerialization.jsonObject(with: Data(after.output.utf8)) as? [[String: Any]]
+        #expect(statusRows?.count == 20)
+        #expect(statusRows?.filter { $0["acknowledged"] as? Bool == true }.map { $0["guardian"] as? String } == ["G00005"])
+        let table = try runLiaison(["status", "open-day", "--config", school.config])
+        #expect(table.output.contains("1 acknowledged"))
+        #expect(!table.output.contains("Family 00005"))
+        #expect(table.output.contains("Family 00006"))
+
         let accepted = server.logLines().flatMap { ($0["to"] as? [String]) ?? [] }
         #expect(accepted.count == 20)
         #expect(accepted.contains("fixed.parent@example.net"))
