@@ -99,7 +99,8 @@ struct CrossChecker {
         }
         guard let source = catalogs.sourceCatalog else { return }
         let used = snapshot.templates.allMessageKeys
-        for key in source.messages.keys.sorted() where !used.contains(key) && !key.hasPrefix("rsvp.") {
+        // rsvp.* label the answers schedules offer; ack.* are the acknowledgement pages' own wording.
+        for key in source.messages.keys.sorted() where !used.contains(key) && !key.hasPrefix("rsvp.") && !key.hasPrefix("ack.") {
             diagnostics.append(.warning(
                 "catalog.unused-key", "The message \(key) is used by no template.", at: source.messages[key]?.location))
         }
