@@ -14,22 +14,15 @@ public final class SQLiteAckLedger: AckLedger {
     public let path: String?
 
     /// How long a write waits for another connection or process holding the file.
-    public static let busyTimeout: TimeInterval = 30
+    public static let busyTimeout: TimeInterval = SQLiteFile.busyTimeout
     /// Random bytes in a token: 128 bits, 22 base64url characters.
     static let tokenBytes = 16
 
     /// Opens (creating the file and its folder if needed) and migrates the ledger at `path`; the file may be the outbox's.
     public init(path: String) throws {
-        let url = URL(fileURLWithPath: path)
-        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        let pool = try DatabasePool(path: url.path, configuration: Self.configuration())
-        // GRDB sets synchronous = NORMAL with WAL; an answer is confirmed only once the WAL is synced.
-        try pool.writeWithoutTransaction { db in
-            try db.execute(sql: "PRAGMA synchronous = FULL")
-        }
-        try Self.migrate(pool)
+        let (pool, path) = try SQLiteFile.open(path: path, label: "LiaisonAckLedger", migrator: AckSchema.migrator)
         self.writer = pool
-        self.path = url.path
+        self.path = path
     }
 
     private init(writer: any DatabaseWriter) {
@@ -39,29 +32,9 @@ public final class SQLiteAckLedger: AckLedger {
 
     /// A private in-memory ledger, for tests.
     public static func inMemory() throws -> SQLiteAckLedger {
-        let queue = try DatabaseQueue(configuration: configuration())
-        try migrate(queue)
-        return SQLiteAckLedger(writer: queue)
+        SQLiteAckLedger(writer: try SQLiteFile.inMemory(label: "LiaisonAckLedger", migrator: AckSchema.migrator))
     }
 
-    private static func configuration() -> Configuration {
-        var config = Configuration()
-        config.label = "LiaisonAckLedger"
-        config.busyMode = .timeout(busyTimeout)
-        config.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = FULL")
-        }
-        return config
-    }
-
-    private static func migrate(_ writer: any DatabaseWriter) throws {
-        do {
-            try AckSchema.migrator.migrate(writer)
-        } catch {
-            // Another process (or the outbox) may have migrated between our check and our transaction: look again.
-            try AckSchema.migrator.migrate(writer)
-        }
-    }
 
     // MARK: - Tokens
 

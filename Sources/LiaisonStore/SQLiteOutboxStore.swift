@@ -12,20 +12,13 @@ public final class SQLiteOutboxStore: OutboxStore {
     public let path: String?
 
     /// How long a write waits for another process holding the file.
-    public static let busyTimeout: TimeInterval = 30
+    public static let busyTimeout: TimeInterval = SQLiteFile.busyTimeout
 
     /// Opens (creating the file and its folder if needed) and migrates the outbox at `path`.
     public init(path: String) throws {
-        let url = URL(fileURLWithPath: path)
-        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        let pool = try DatabasePool(path: url.path, configuration: Self.configuration())
-        // GRDB sets synchronous = NORMAL with WAL; we never acknowledge before the WAL is synced.
-        try pool.writeWithoutTransaction { db in
-            try db.execute(sql: "PRAGMA synchronous = FULL")
-        }
-        try Self.migrate(pool)
+        let (pool, path) = try SQLiteFile.open(path: path, label: "LiaisonStore", migrator: OutboxSchema.migrator)
         self.writer = pool
-        self.path = url.path
+        self.path = path
     }
 
     private init(writer: any DatabaseWriter) {
@@ -35,29 +28,9 @@ public final class SQLiteOutboxStore: OutboxStore {
 
     /// A private in-memory outbox, for tests.
     public static func inMemory() throws -> SQLiteOutboxStore {
-        let queue = try DatabaseQueue(configuration: configuration())
-        try migrate(queue)
-        return SQLiteOutboxStore(writer: queue)
+        SQLiteOutboxStore(writer: try SQLiteFile.inMemory(label: "LiaisonStore", migrator: OutboxSchema.migrator))
     }
 
-    private static func configuration() -> Configuration {
-        var config = Configuration()
-        config.label = "LiaisonStore"
-        config.busyMode = .timeout(busyTimeout)
-        config.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = FULL")
-        }
-        return config
-    }
-
-    private static func migrate(_ writer: any DatabaseWriter) throws {
-        do {
-            try OutboxSchema.migrator.migrate(writer)
-        } catch {
-            // Another process may have run the same migration between our check and our transaction: look again.
-            try OutboxSchema.migrator.migrate(writer)
-        }
-    }
 
     // MARK: - Columns
 

@@ -23,15 +23,8 @@ struct Ack: AsyncParsableCommand {
     var answer: String = Acknowledgement.read
 
     func run() async throws {
-        let (loaded, report) = SchoolLoader.load(configPath: options.config)
-        guard let snapshot = loaded else {
-            printError(report.text())
-            throw ExitCode(1)
-        }
-        guard let event = snapshot.event(event) else {
-            printError("No event \"\(self.event)\" in \(snapshot.configuration.schedule).")
-            throw ExitCode(1)
-        }
+        let snapshot = try loadSchool(options)
+        let event = try snapshot.requireEvent(event)
         guard snapshot.roster.guardian(guardian) != nil else {
             printError("No guardian \"\(guardian)\" in the roster.")
             throw ExitCode(1)

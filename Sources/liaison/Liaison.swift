@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import LiaisonCheck
+import LiaisonModel
 
 @main
 struct Liaison: AsyncParsableCommand {
@@ -24,4 +26,27 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
 /// Writes to standard error.
 func printError(_ message: String) {
     FileHandle.standardError.write(Data((message + "\n").utf8))
+}
+
+/// Loads the school named by `--config`. Prints the check report and exits 1 when the configuration cannot be
+/// used, or, when `strict`, when it has any error.
+func loadSchool(_ options: ConfigOptions, strict: Bool = false) throws -> SchoolSnapshot {
+    let (loaded, report) = SchoolLoader.load(configPath: options.config)
+    guard let snapshot = loaded, !strict || report.passed else {
+        printError(report.text())
+        if strict { printError("Fix the errors above first (liaison check shows them).") }
+        throw ExitCode(1)
+    }
+    return snapshot
+}
+
+extension SchoolSnapshot {
+    /// The event with this id, or exit 1 naming the events there are.
+    func requireEvent(_ id: String) throws -> Event {
+        guard let event = event(id) else {
+            printError("No event \"\(id)\" in \(configuration.schedule). Events: \(events.map(\.id).joined(separator: ", "))")
+            throw ExitCode(1)
+        }
+        return event
+    }
 }

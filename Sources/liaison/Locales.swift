@@ -51,11 +51,7 @@ struct Locales: ParsableCommand {
         @OptionGroup var options: ConfigOptions
 
         func run() throws {
-            let (snapshot, report) = SchoolLoader.load(configPath: options.config)
-            guard let catalogs = snapshot?.catalogs else {
-                printError(report.text())
-                throw ExitCode(1)
-            }
+            let catalogs = try loadSchool(options).catalogs
             let rows = catalogs.coverage().map { [$0.locale.rawValue, "\($0.translated)/\($0.total)", $0.missing.joined(separator: " ")] }
             print(Table(["locale", "translated", "missing"], rows).lines.joined(separator: "\n"))
         }

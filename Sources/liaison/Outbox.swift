@@ -102,11 +102,7 @@ struct Retry: AsyncParsableCommand {
     var guardian: String?
 
     func run() async throws {
-        let (loaded, report) = SchoolLoader.load(configPath: options.config)
-        guard let snapshot = loaded else {
-            printError(report.text())
-            throw ExitCode(1)
-        }
+        let snapshot = try loadSchool(options)
         let settings = snapshot.configuration.delivery
         let store = try SQLiteOutboxStore(path: settings.sqlitePath)
         let query = DeliveryQuery(states: [.failed], eventID: event, guardianID: guardian)

@@ -31,15 +31,8 @@ struct Preview: ParsableCommand {
     var at: String?
 
     func run() throws {
-        let (loaded, report) = SchoolLoader.load(configPath: options.config)
-        guard let snapshot = loaded else {
-            printError(report.text())
-            throw ExitCode(1)
-        }
-        guard let event = snapshot.event(event) else {
-            printError("No event \"\(self.event)\" in \(snapshot.configuration.schedule). Events: \(snapshot.events.map(\.id).joined(separator: ", "))")
-            throw ExitCode(1)
-        }
+        let snapshot = try loadSchool(options)
+        let event = try snapshot.requireEvent(event)
         guard let guardian = snapshot.roster.guardian(guardian) else {
             printError("No guardian \"\(self.guardian)\" in \(snapshot.configuration.roster.guardians).")
             throw ExitCode(1)

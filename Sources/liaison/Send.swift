@@ -26,16 +26,8 @@ struct Send: AsyncParsableCommand {
     var only: String?
 
     func run() async throws {
-        let (loaded, report) = SchoolLoader.load(configPath: options.config)
-        guard let snapshot = loaded, report.passed else {
-            printError(report.text())
-            printError("Fix the errors above before sending (liaison check shows them).")
-            throw ExitCode(1)
-        }
-        guard let event = snapshot.event(event) else {
-            printError("No event \"\(self.event)\" in \(snapshot.configuration.schedule).")
-            throw ExitCode(1)
-        }
+        let snapshot = try loadSchool(options, strict: true)
+        let event = try snapshot.requireEvent(event)
         let settings = snapshot.configuration.delivery
         let now = Date()
         let store: any OutboxStore

@@ -38,15 +38,8 @@ struct Status: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let (loaded, report) = SchoolLoader.load(configPath: options.config)
-        guard let snapshot = loaded else {
-            printError(report.text())
-            throw ExitCode(1)
-        }
-        guard let event = snapshot.event(event) else {
-            printError("No event \"\(self.event)\" in \(snapshot.configuration.schedule).")
-            throw ExitCode(1)
-        }
+        let snapshot = try loadSchool(options)
+        let event = try snapshot.requireEvent(event)
         let path = snapshot.configuration.delivery.sqlitePath
         let store = try SQLiteOutboxStore(path: path)
         let ledger = try SQLiteAckLedger(path: path)
