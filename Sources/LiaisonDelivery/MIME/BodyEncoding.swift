@@ -92,46 +92,46 @@ enum QuotedPrintable {
         return String(decoding: output, as: UTF8.self)
     }
 
-    private static func token(_ byte: UInt8, last: Bool) -> [UInt8] {
-        switch byte {
-        case 0x20, 0x09: last ? Hex.escape(byte, prefix: 0x3D) : [byte]
-        case 0x3D: Hex.escape(byte, prefix: 0x3D)
-        case 0x21...0x7E: [byte]
-        default: Hex.escape(byte, prefix: 0x3D)
-        }
-    }
+    private static let hexDigits = Array("0123456789ABCDEF".utf8)
+    private static let from = Array("From ".utf8)
 
+    /// Encodes one line (without its CRLF) in a single pass: a token is one byte or `=XX`, and a soft break is
+    /// placed before a token that would leave no room for the `=` (the line's last token may use column 76).
     private static func encodeLine(_ line: ArraySlice<UInt8>, into output: inout [UInt8]) {
-        var tokens = line.indices.map { token(line[$0], last: $0 == line.index(before: line.endIndex)) }
-        var remaining = tokens.reduce(0) { $0 + $1.count }
         var length = 0
-        var index = 0
         var atLineStart = true
-        while index < tokens.count {
-            if atLineStart {
-                atLineStart = false
-                // "." or "From " at the start of a physical line.
-                let startsFrom = tokens[index...].prefix(5).map { $0.count == 1 ? $0[0] : 0 } == Array("From ".utf8)
-                if tokens[index] == [0x2E] || startsFrom {
-                    tokens[index] = Hex.escape(tokens[index][0], prefix: 0x3D)
-                    remaining += 2
-                }
+        var index = line.startIndex
+        let last = line.endIndex - 1
+        while index < line.endIndex {
+            let byte = line[index]
+            var escape: Bool
+            switch byte {
+            case 0x20, 0x09: escape = index == last
+            case 0x3D: escape = true
+            case 0x21...0x7E: escape = false
+            default: escape = true
             }
-            if length + remaining <= lineLimit {
-                for rest in tokens[index...] { output += rest }
-                return
+            // "." or "From " at the start of a physical line.
+            if atLineStart, !escape, byte == 0x2E || (byte == 0x46 && index + 4 != last && line[index...].starts(with: from)) {
+                escape = true
             }
-            let token = tokens[index]
-            if length + token.count <= lineLimit - 1 {
-                output += token
-                length += token.count
-                remaining -= token.count
-                index += 1
-            } else {
+            let width = escape ? 3 : 1
+            if length + width > (index == last ? lineLimit : lineLimit - 1) {
                 output += [0x3D, 0x0D, 0x0A]
                 length = 0
                 atLineStart = true
+                continue  // the same byte again, now at the start of a line
             }
+            if escape {
+                output.append(0x3D)
+                output.append(hexDigits[Int(byte >> 4)])
+                output.append(hexDigits[Int(byte & 0x0F)])
+            } else {
+                output.append(byte)
+            }
+            length += width
+            atLineStart = false
+            index += 1
         }
     }
 }
