@@ -56,6 +56,15 @@ public struct LocaleFormatter: Sendable {
     }
 
     private func format(_ date: Date, date dateStyle: Int32, time timeStyle: Int32) -> String {
+        // Every guardian of a language sees the same event dates: format each once (ICU builds a formatter per call).
+        let key = FormattedDateCache.Key(locale: icuLocale, zone: timeZone.identifier, date: dateStyle, time: timeStyle, instant: date)
+        if let cached = FormattedDateCache.shared.value(for: key) { return cached }
+        let text = formatUncached(date, date: dateStyle, time: timeStyle)
+        FormattedDateCache.shared.store(text, for: key)
+        return text
+    }
+
+    private func formatUncached(_ date: Date, date dateStyle: Int32, time timeStyle: Int32) -> String {
         var error = cicu_error.empty()
         let milliseconds = (date.timeIntervalSince1970 * 1000).rounded()
         if let text = ICU.take(
@@ -71,5 +80,32 @@ public struct LocaleFormatter: Sendable {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = timeZone
         return date.formatted(Date.FormatStyle(date: dates, time: times, locale: locale, calendar: calendar, timeZone: timeZone))
+    }
+}
+
+/// Formatted dates by locale, zone, style and instant, shared by all renders; bounded, emptied when full.
+final class FormattedDateCache: @unchecked Sendable {
+    struct Key: Hashable {
+        var locale: String
+        var zone: String
+        var date: Int32
+        var time: Int32
+        var instant: Date
+    }
+
+    static let shared = FormattedDateCache()
+    private let lock = NSLock()
+    private var values: [Key: String] = [:]
+    private let capacity = 8192
+
+    func value(for key: Key) -> String? {
+        lock.withLock { values[key] }
+    }
+
+    func store(_ value: String, for key: Key) {
+        lock.withLock {
+            if values.count >= capacity { values.removeAll(keepingCapacity: true) }
+            values[key] = value
+        }
     }
 }

@@ -63,9 +63,10 @@ struct Send: AsyncParsableCommand {
                 ackLinks[recipient.guardian.id] = "\(base)/a/\(token)"
             }
         }
-        let (deliveries, problems) = planner.plan(
+        let links = ackLinks
+        let (deliveries, problems) = await planner.plan(
             event, occurrence: occurrence, sendAt: now, now: now, only: only,
-            ackURL: { ackLinks[$0.id] },
+            ackURL: { links[$0.id] },
             unsubscribeURL: { "\(base)/u/\(signer.token(purpose: "unsubscribe", subject: $0.id))" })
         for problem in problems { printError("not sent: \(problem)") }
         if let only, deliveries.isEmpty, problems.isEmpty {

@@ -3,7 +3,7 @@ import LiaisonModel
 import LiaisonRender
 
 /// Why a guardian in an event's audience gets no delivery.
-public struct PlanProblem: Sendable, Hashable, CustomStringConvertible {
+public struct PlanProblem: Error, Sendable, Hashable, CustomStringConvertible {
     public var guardianID: String
     public var reason: String
 
@@ -35,47 +35,71 @@ public struct OutboxPlanner: Sendable {
     }
 
     /// The deliveries of `event` for `occurrence`, due at `sendAt` (quiet hours respected for normal messages).
+    /// Guardians are rendered in parallel on every core; the result keeps the roster's order.
     public func plan(
         _ event: Event, occurrence: String, sendAt: Date, now: Date, only guardianID: String? = nil,
-        ackURL: (Guardian) -> String? = { _ in nil }, unsubscribeURL: (Guardian) -> String? = { _ in nil }
-    ) -> (deliveries: [Delivery], problems: [PlanProblem]) {
-        var deliveries: [Delivery] = []
-        var problems: [PlanProblem] = []
-        for recipient in event.audience.recipients(in: roster) where guardianID == nil || recipient.guardian.id == guardianID {
-            let guardian = recipient.guardian
-            let channels = channels(for: guardian, priority: event.priority)
-            guard !channels.isEmpty else {
-                problems.append(PlanProblem(guardianID: guardian.id, reason: "no configured channel among \(guardian.channels.map(\.rawValue).joined(separator: ", ")) has an address"))
-                continue
+        ackURL: @escaping @Sendable (Guardian) -> String? = { _ in nil },
+        unsubscribeURL: @escaping @Sendable (Guardian) -> String? = { _ in nil }
+    ) async -> (deliveries: [Delivery], problems: [PlanProblem]) {
+        let recipients = event.audience.recipients(in: roster).filter { guardianID == nil || $0.guardian.id == guardianID }
+        let chunkSize = max(64, recipients.count / (ProcessInfo.processInfo.activeProcessorCount * 4) + 1)
+        let chunks = stride(from: 0, to: recipients.count, by: chunkSize).map { recipients[$0..<min($0 + chunkSize, recipients.count)] }
+        let planned = await withTaskGroup(of: (Int, [Delivery], [PlanProblem]).self) { group in
+            for (index, chunk) in chunks.enumerated() {
+                group.addTask {
+                    var deliveries: [Delivery] = []
+                    var problems: [PlanProblem] = []
+                    for recipient in chunk {
+                        switch planOne(recipient, event: event, occurrence: occurrence, sendAt: sendAt, now: now, ackURL: ackURL, unsubscribeURL: unsubscribeURL) {
+                        case .success(let made): deliveries += made
+                        case .failure(let problem): problems.append(problem)
+                        }
+                    }
+                    return (index, deliveries, problems)
+                }
             }
-            let rendered: RenderedMessage
-            do {
-                rendered = try renderer.render(RenderRequest(
-                    event: event, recipient: recipient, progress: progress, ackURL: ackURL(guardian), now: sendAt))
-            } catch {
-                problems.append(PlanProblem(guardianID: guardian.id, reason: error.message))
-                continue
-            }
-            var due = max(sendAt, now)
-            if event.priority == .normal, let quiet = guardian.quietHours {
-                due = quiet.nextAllowed(after: due, in: guardian.timeZone ?? renderer.school.timeZone)
-            }
-            let messageClass: OutboundMessage.Class = switch event.kind {
-            case .alert: .alert
-            case .newsletter: .newsletter
-            default: event.priority == .urgent ? .alert : .normal
-            }
-            for channel in channels {
-                let message = OutboundMessage(
-                    subject: rendered.subject, text: rendered.text, html: channel == .email ? rendered.html : nil,
-                    language: rendered.language.rawValue, messageClass: messageClass, ackURL: ackURL(guardian),
-                    unsubscribeURL: messageClass == .newsletter ? unsubscribeURL(guardian) : nil)
-                deliveries.append(Delivery(
-                    key: DeliveryKey(occurrence: occurrence, guardianID: guardian.id, channel: channel),
-                    eventID: event.id, address: guardian.address(for: channel)!, recipientName: guardian.displayName,
-                    priority: event.priority, notBefore: due, createdAt: now, message: message))
-            }
+            var results: [(Int, [Delivery], [PlanProblem])] = []
+            for await result in group { results.append(result) }
+            return results.sorted { $0.0 < $1.0 }
         }
-        return (deliveries, problems)
+        return (planned.flatMap(\.1), planned.flatMap(\.2))
+    }
+
+    /// The deliveries for one guardian, or why there are none.
+    func planOne(
+        _ recipient: Recipient, event: Event, occurrence: String, sendAt: Date, now: Date,
+        ackURL: (Guardian) -> String?, unsubscribeURL: (Guardian) -> String?
+    ) -> Result<[Delivery], PlanProblem> {
+        let guardian = recipient.guardian
+        let channels = channels(for: guardian, priority: event.priority)
+        guard !channels.isEmpty else {
+            return .failure(PlanProblem(guardianID: guardian.id, reason: "no configured channel among \(guardian.channels.map(\.rawValue).joined(separator: ", ")) has an address"))
+        }
+        let rendered: RenderedMessage
+        do {
+            rendered = try renderer.render(RenderRequest(
+                event: event, recipient: recipient, progress: progress, ackURL: ackURL(guardian), now: sendAt))
+        } catch {
+            return .failure(PlanProblem(guardianID: guardian.id, reason: error.message))
+        }
+        var due = max(sendAt, now)
+        if event.priority == .normal, let quiet = guardian.quietHours {
+            due = quiet.nextAllowed(after: due, in: guardian.timeZone ?? renderer.school.timeZone)
+        }
+        let messageClass: OutboundMessage.Class = switch event.kind {
+        case .alert: .alert
+        case .newsletter: .newsletter
+        default: event.priority == .urgent ? .alert : .normal
+        }
+        return .success(channels.map { channel in
+            let message = OutboundMessage(
+                subject: rendered.subject, text: rendered.text, html: channel == .email ? rendered.html : nil,
+                language: rendered.language.rawValue, messageClass: messageClass, ackURL: ackURL(guardian),
+                unsubscribeURL: messageClass == .newsletter ? unsubscribeURL(guardian) : nil)
+            return Delivery(
+                key: DeliveryKey(occurrence: occurrence, guardianID: guardian.id, channel: channel),
+                eventID: event.id, address: guardian.address(for: channel)!, recipientName: guardian.displayName,
+                priority: event.priority, notBefore: due, createdAt: now, message: message)
+        })
     }
 }
