@@ -64,6 +64,7 @@ public struct MessageRenderer: Sendable {
     public let catalogs: CatalogSet
     public let resolver: LocaleResolver
     let formatter: MessageFormatter
+    private let chains = ChainCache()
 
     /// The arguments every message may use (for `check`).
     public static let standardArguments: Set<String> = [
@@ -81,9 +82,12 @@ public struct MessageRenderer: Sendable {
             sourceLocale: catalogs.sourceLocale ?? school.defaultLocale)
     }
 
-    /// The fallback chain for a guardian's language.
+    /// The fallback chain for a guardian's language (resolved once per language).
     public func chain(for language: LanguageTag) -> LocaleChain {
-        resolver.chain(for: language)
+        if let cached = chains.value(for: language) { return cached }
+        let chain = resolver.chain(for: language)
+        chains.store(chain, for: language)
+        return chain
     }
 
     public func render(_ request: RenderRequest) throws(RenderError) -> RenderedMessage {
@@ -92,7 +96,7 @@ public struct MessageRenderer: Sendable {
             throw RenderError("Event \(event.id) uses template \"\(event.template)\", which does not exist under templates/.")
         }
         let guardian = request.recipient.guardian
-        let chain = resolver.chain(for: guardian.language)
+        let chain = chain(for: guardian.language)
         let zone = guardian.timeZone ?? school.timeZone
 
         // Which file renders each part: a translator's letter along the chain wins over the catalog-based one.
@@ -339,4 +343,14 @@ struct MessageBag {
         }
         return dictionary
     }
+}
+
+/// Fallback chains by requested language, shared by the renders of one renderer.
+final class ChainCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var chains: [LanguageTag: LocaleChain] = [:]
+
+    func value(for language: LanguageTag) -> LocaleChain? { lock.withLock { chains[language] } }
+
+    func store(_ chain: LocaleChain, for language: LanguageTag) { lock.withLock { chains[language] = chain } }
 }

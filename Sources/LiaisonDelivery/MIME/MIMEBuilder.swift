@@ -226,7 +226,16 @@ public enum MIMEBuilder {
     private static func boundary(for message: MailMessage, avoiding parts: [String]) -> String {
         let seed = message.idempotencyKey + "\u{1F}" + message.textBody + "\u{1F}" + (message.htmlBody ?? "")
         var boundary = "=_liaison_" + StableHash.sha256Hex(seed).prefix(24)
-        while parts.contains(where: { $0.contains(boundary) }) { boundary += "_" }
+        // A byte scan for "=_" first: Foundation's substring search is slow on long bodies, and never needed here.
+        func mayContainMarker(_ text: String) -> Bool {
+            var previous: UInt8 = 0
+            for byte in text.utf8 {
+                if previous == 0x3D && byte == 0x5F { return true }
+                previous = byte
+            }
+            return false
+        }
+        while parts.contains(where: { mayContainMarker($0) && $0.contains(boundary) }) { boundary += "_" }
         return boundary
     }
 }
