@@ -58,6 +58,8 @@ public protocol AckLedger: Sendable {
     /// message; only its SHA-256 is stored. Calling it twice for the same (occurrence, guardian) returns a new token
     /// each time; both stay valid.
     func issueToken(eventID: String, occurrence: String, guardianID: String, now: Date) async throws -> String
+    /// Tokens for many guardians of one occurrence at once, in one transaction; guardian id → token.
+    func issueTokens(eventID: String, occurrence: String, guardianIDs: [String], now: Date) async throws -> [String: String]
     /// The link a token belongs to, or nil (unknown tokens and malformed input: nil, never an error). Lookup is by
     /// hash, so timing does not depend on the token's bytes.
     func link(forToken token: String) async throws -> AckLink?

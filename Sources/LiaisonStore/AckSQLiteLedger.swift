@@ -61,6 +61,28 @@ public final class SQLiteAckLedger: AckLedger {
         }
     }
 
+    public func issueTokens(eventID: String, occurrence: String, guardianIDs: [String], now: Date) async throws -> [String: String] {
+        let createdAt = AckCodec.seconds(now)
+        // One transaction for the whole batch: one fsync instead of one per guardian.
+        return try await writer.write { db in
+            var tokens: [String: String] = [:]
+            let statement = try db.makeStatement(sql: """
+                INSERT OR IGNORE INTO ack_links (token_hash, event_id, occurrence, guardian_id, created_at)
+                VALUES (?, ?, ?, ?, ?)
+                """)
+            for guardianID in guardianIDs {
+                var inserted = false
+                while !inserted {
+                    let token = Self.newToken()
+                    try statement.execute(arguments: [Self.hash(token), eventID, occurrence, guardianID, createdAt])
+                    inserted = db.changesCount == 1  // a 128-bit collision never happens; if it did, draw again
+                    if inserted { tokens[guardianID] = token }
+                }
+            }
+            return tokens
+        }
+    }
+
     public func link(forToken token: String) async throws -> AckLink? {
         // The format check looks only at length and alphabet, never compares secret bytes; the lookup is by the hash.
         guard Self.isWellFormed(token) else { return nil }

@@ -57,11 +57,10 @@ struct Send: AsyncParsableCommand {
         var ackLinks: [String: String] = [:]
         if !dryRun {
             let ledger = try SQLiteAckLedger(path: settings.sqlitePath)
-            for recipient in event.audience.recipients(in: snapshot.roster)
-            where !queued.contains(recipient.guardian.id) && (only == nil || recipient.guardian.id == only) {
-                let token = try await ledger.issueToken(eventID: event.id, occurrence: occurrence, guardianID: recipient.guardian.id, now: now)
-                ackLinks[recipient.guardian.id] = "\(base)/a/\(token)"
-            }
+            let guardians = event.audience.recipients(in: snapshot.roster).map(\.guardian.id)
+                .filter { !queued.contains($0) && (only == nil || $0 == only) }
+            let tokens = try await ledger.issueTokens(eventID: event.id, occurrence: occurrence, guardianIDs: guardians, now: now)
+            ackLinks = tokens.mapValues { "\(base)/a/\($0)" }
         }
         let links = ackLinks
         let (deliveries, problems) = await planner.plan(
