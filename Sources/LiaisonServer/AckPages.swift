@@ -103,8 +103,9 @@ struct AckPages: Sendable {
     }
 
     private func header(_ event: Event, _ text: PageText) -> String {
-        "<p class=\"school\">\(HTML.escape(text.site.school.name))</p>\n"
-            + "<h1>\(HTML.escape(text.resolve(event.title)))</h1>\n"
+        // dir="auto": the school's name, and a title with no translation, may be in another script than the page.
+        "<p class=\"school\" dir=\"auto\">\(HTML.escape(text.site.school.name))</p>\n"
+            + "<h1 dir=\"auto\">\(HTML.escape(text.resolve(event.title)))</h1>\n"
             + "<p>\(HTML.escape(text.when(event)))</p>\n"
     }
 
@@ -136,7 +137,7 @@ struct AckPages: Sendable {
 
     private func notFound(_ site: AckSite) -> Response {
         let text = PageText(site: site, language: site.school.defaultLocale)
-        let body = "<p class=\"school\">\(HTML.escape(site.school.name))</p>\n"
+        let body = "<p class=\"school\" dir=\"auto\">\(HTML.escape(site.school.name))</p>\n"
             + "<p>\(HTML.escape(text("ack.page.not_found", ["phone": .string(text.officeContact)])))</p>\n"
         return .html(.notFound, page(text, body))
     }

@@ -87,7 +87,8 @@ extension Response {
     }
 }
 
-/// Adds ``HTML/securityHeaders`` to every response, errors (unknown routes, bodies too large) included.
+/// Adds ``HTML/securityHeaders`` to every response, errors (unknown routes, bodies too large) included; other
+/// errors become a plain 500.
 struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
@@ -97,6 +98,11 @@ struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
             response = try await next(request, context)
         } catch let error as any HTTPResponseError {
             response = try error.response(from: request, context: context)
+        } catch {
+            // A failing ledger or outbox: say little to the client, log the rest (never the path: it holds a token).
+            context.logger.error(
+                "Request failed", metadata: ["liaison.route": "\(context.endpointPath ?? "unmatched")", "liaison.error": "\(error)"])
+            response = .text(.internalServerError, "Something went wrong. Please try again later.\n")
         }
         for (name, value) in HTML.securityHeaders {
             response.headers[name] = value

@@ -19,7 +19,9 @@ struct AckPageTests {
                 let html = response.text
                 #expect(html.contains("<html lang=\"ar\" dir=\"rtl\">"))
                 #expect(html.contains("الأمسية المفتوحة"))
-                #expect(html.contains("Riverside Primary School"))
+                #expect(html.contains("<p class=\"school\" dir=\"auto\">Riverside Primary School</p>"))
+                #expect(html.contains("يُرجى اختيار إجابتكم"))
+                #expect(html.contains("<title>Riverside Primary School: ردّكم</title>"))
                 #expect(html.contains("<button type=\"submit\" name=\"answer\" value=\"attending\">نعم، سأحضر</button>"))
                 #expect(html.contains("value=\"not-attending\""))
                 #expect(html.contains("value=\"maybe\""))
@@ -157,6 +159,38 @@ struct AckPageTests {
                 }
             }
         }
+    }
+
+    @Test("A failing ledger answers a plain 500, with the security headers")
+    func failingLedger() async throws {
+        let site = AckSite(
+            school: makeSchool(), events: makeEvents(), roster: makeRoster(), catalogs: catalogs, ledger: FailingLedger())
+        let http = LiaisonHTTP(site: { site }, apiTokens: [apiToken], now: { now })
+        try await Application(router: http.router()).test(.router) { client in
+            try await client.execute(uri: "/a/sometoken", method: .get) { response in
+                #expect(response.status == .internalServerError)
+                #expect(response.headers[.cacheControl] == "no-store")
+                #expect(!response.text.contains("disk"))
+            }
+        }
+    }
+
+    @Test("The application serves the pages on a real socket")
+    func live() async throws {
+        let fixture = try Fixture()
+        let token = try await fixture.token("open-evening", "G3")
+        try await fixture.http.application(host: "127.0.0.1", port: 0).test(.live) { client in
+            try await client.execute(uri: "/a/\(token)", method: .get) { response in
+                #expect(response.status == .ok)
+                #expect(response.text.contains("<html lang=\"ru\" dir=\"ltr\">"))
+            }
+            let (headers, body) = form("answer=attending")
+            try await client.execute(uri: "/a/\(token)", method: .post, headers: headers, body: body) { response in
+                #expect(response.status == .ok)
+                #expect(response.text.contains("Спасибо, Olga."))
+            }
+        }
+        #expect(try await fixture.ledger.acknowledgement(eventID: "open-evening", guardianID: "G3")?.answer == "attending")
     }
 
     @Test("A hostile event title is escaped")

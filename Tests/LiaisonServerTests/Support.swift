@@ -94,3 +94,17 @@ func json(_ text: String, bearer: String? = apiToken) -> (HTTPFields, ByteBuffer
     if let bearer { headers[.authorization] = "Bearer \(bearer)" }
     return (headers, ByteBuffer(string: text))
 }
+
+/// A ledger whose disk has gone.
+struct FailingLedger: AckLedger {
+    struct DiskGone: Error {}
+    func issueToken(eventID: String, occurrence: String, guardianID: String, now: Date) async throws -> String { throw DiskGone() }
+    func link(forToken token: String) async throws -> AckLink? { throw DiskGone() }
+    func acknowledge(
+        eventID: String, guardianID: String, answer: String, via: String, occurrence: String?, at: Date, changeUntil: Date?
+    ) async throws -> AckOutcome { throw DiskGone() }
+    func acknowledgement(eventID: String, guardianID: String) async throws -> Acknowledgement? { throw DiskGone() }
+    func acknowledgements(eventID: String) async throws -> [Acknowledgement] { throw DiskGone() }
+    func history(eventID: String, guardianID: String) async throws -> [Acknowledgement] { throw DiskGone() }
+    func firstAcknowledgement(eventID: String, since: Date) async throws -> Acknowledgement? { throw DiskGone() }
+}
