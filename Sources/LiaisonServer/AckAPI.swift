@@ -112,7 +112,7 @@ struct AckAPI: Sendable {
             reply.deadline = deadline
             return try Self.json(.conflict, reply)
         }
-        if reply.outcome != "unchanged" { server.metrics.acknowledged(via: via) }
+        if outcome.isNewAnswer { server.metrics.acknowledged(via: via) }
         return try Self.json(.ok, reply)
     }
 

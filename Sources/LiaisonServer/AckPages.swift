@@ -73,7 +73,7 @@ struct AckPages: Sendable {
             body += "<p>\(HTML.escape(tooLate(event, text)))</p>\n"
             return .html(.conflict, page(text, body))
         case .recorded, .changed, .unchanged:
-            if case .unchanged = outcome {} else { server.metrics.acknowledged(via: "page") }
+            if outcome.isNewAnswer { server.metrics.acknowledged(via: "page") }
             let given = guardian?.givenName ?? ""
             body += "<p>\(HTML.escape(text("ack.page.thanks", ["guardian_given": .string(given)])))</p>\n"
             let current = try await site.ledger.acknowledgement(eventID: event.id, guardianID: link.guardianID)

@@ -100,7 +100,8 @@ struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
             response = try error.response(from: request, context: context)
         } catch {
             // A failing ledger or outbox: say little to the client, log the rest (never the path: it holds a token).
-            context.logger.error(
+            // Info, as a library should; /metrics counts the 500s.
+            context.logger.info(
                 "Request failed", metadata: ["liaison.route": "\(context.endpointPath ?? "unmatched")", "liaison.error": "\(error)"])
             response = .text(.internalServerError, "Something went wrong. Please try again later.\n")
         }

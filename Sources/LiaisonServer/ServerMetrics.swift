@@ -78,3 +78,13 @@ struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
         }
     }
 }
+
+extension AckOutcome {
+    /// True when the ledger recorded something: a first answer or a changed one.
+    var isNewAnswer: Bool {
+        switch self {
+        case .recorded, .changed: true
+        case .unchanged, .tooLate: false
+        }
+    }
+}
