@@ -76,6 +76,36 @@ struct APITests {
         #expect(try await fixture.ledger.acknowledgement(eventID: "newsletter", guardianID: "G3")?.via == "api")
     }
 
+    @Test("The API wants JSON it understands")
+    func badRequests() async throws {
+        let fixture = try Fixture()
+        try await fixture.test { client in
+            var (headers, body) = json(#"{"event": "open-evening", "guardian": "G1", "answer": "maybe"}"#)
+            headers[.contentType] = "text/plain"
+            try await client.execute(uri: "/v1/acks", method: .post, headers: headers, body: body) { response in
+                #expect(response.status == .unsupportedMediaType)
+            }
+            for text in ["not json", #"{"answer": "read"}"#, #"{"event": "open-evening", "guardian": "G1"}"#,
+                         #"{"event": "open-evening", "guardian": "G1", "answer": "maybe", "via": "SMS gateway!"}"#] {
+                let (headers, body) = json(text)
+                try await client.execute(uri: "/v1/acks", method: .post, headers: headers, body: body) { response in
+                    #expect(response.status == .badRequest, "\(text)")
+                    #expect(response.text.contains(#""error":"#))
+                }
+            }
+            let (headers2, body2) = json(#"{"token": "no-such-token", "answer": "read"}"#)
+            try await client.execute(uri: "/v1/acks", method: .post, headers: headers2, body: body2) { response in
+                #expect(response.status == .notFound)
+            }
+            try await client.execute(
+                uri: "/v1/events/no-such-event/acks", method: .get, headers: [.authorization: "Bearer \(apiToken)"]
+            ) { response in
+                #expect(response.status == .notFound)
+            }
+        }
+        #expect(try await fixture.ledger.acknowledgements(eventID: "open-evening").isEmpty)
+    }
+
     @Test("healthz is always ok; readyz waits for the site")
     func health() async throws {
         try await Fixture().test { client in

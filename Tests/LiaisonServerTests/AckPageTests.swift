@@ -30,6 +30,24 @@ struct AckPageTests {
         }
     }
 
+    @Test("The page follows the guardian's fallback chain: zh-Hant-HK reads zh-Hant, pt-BR the school's English")
+    func fallbackChain() async throws {
+        let fixture = try Fixture()
+        let hongKong = try await fixture.token("open-evening", "G4")
+        let brazil = try await fixture.token("open-evening", "G5")
+        try await fixture.test { client in
+            try await client.execute(uri: "/a/\(hongKong)", method: .get) { response in
+                #expect(response.text.contains("<html lang=\"zh-Hant\" dir=\"ltr\">"))
+                #expect(response.text.contains("請選擇您的回覆"))
+            }
+            try await client.execute(uri: "/a/\(brazil)", method: .get) { response in
+                #expect(response.text.contains("<html lang=\"en\" dir=\"ltr\">"))
+                #expect(response.text.contains("Please choose your answer"))
+                #expect(response.text.contains(">Yes, I will come</button>"))
+            }
+        }
+    }
+
     @Test("GET never records anything")
     func getDoesNotRecord() async throws {
         let fixture = try Fixture()

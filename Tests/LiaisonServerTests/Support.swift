@@ -33,6 +33,8 @@ func makeRoster() -> Roster {
             Guardian(id: "G1", familyID: "F1", givenName: "Layla", familyName: "Haddad", language: "ar"),
             Guardian(id: "G2", familyID: "F2", givenName: "Anna", familyName: "Smith", language: "en"),
             Guardian(id: "G3", familyID: "F3", givenName: "Olga", familyName: "Ivanova", language: "ru"),
+            Guardian(id: "G4", familyID: "F3", givenName: "Ka Yan", familyName: "Chan", language: "zh-Hant-HK"),
+            Guardian(id: "G5", familyID: "F3", givenName: "Ana", familyName: "Souza", language: "pt-BR"),
         ],
         students: [Student(id: "S1", givenName: "Yusuf", familyName: "Haddad", grade: "3", className: "3A")],
         guardianships: [Guardianship(guardianID: "G1", studentID: "S1")])
