@@ -16,6 +16,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // C shims
@@ -69,6 +71,16 @@ let package = Package(
             ]
         ),
 
+        // The acknowledgement pages, the webhook API for gateways, health and metrics, over Hummingbird.
+        .target(
+            name: "LiaisonServer",
+            dependencies: [
+                "LiaisonModel", "LiaisonLocalization", "LiaisonStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
+
         // Real local servers (SMTP, HTTP) for the tests, started and stopped by PID.
         .target(name: "LiaisonTestSupport", path: "Sources/LiaisonTestSupport"),
 
@@ -84,6 +96,10 @@ let package = Package(
         ),
         .testTarget(
             name: "LiaisonIntegrationTests", dependencies: ["LiaisonModel", "LiaisonStore", "LiaisonTestSupport", "liaison"]
+        ),
+        .testTarget(
+            name: "LiaisonServerTests",
+            dependencies: ["LiaisonServer", .product(name: "HummingbirdTesting", package: "hummingbird")]
         ),
         .testTarget(
             name: "LiaisonCheckTests", dependencies: ["LiaisonCheck", "LiaisonRender", "LiaisonInputs"], exclude: ["Fixtures", "Golden"]

@@ -1,0 +1,172 @@
+import Foundation
+import Hummingbird
+import LiaisonLocalization
+import LiaisonModel
+import LiaisonStore
+
+/// `GET /a/{token}` and `POST /a/{token}`: the page a guardian reaches from the link in a message.
+///
+/// GET only shows (mail scanners and link previews fetch links); POST with `answer=<id>` records.
+struct AckPages: Sendable {
+    let server: LiaisonHTTP
+
+    /// The largest form body accepted (a form here holds one short field).
+    static let maxFormSize = 4096
+
+    func show(_ request: Request, context: some RequestContext) async throws -> Response {
+        guard let site = server.site() else { return unavailable() }
+        let token = context.parameters.get("token") ?? ""
+        guard let (link, event) = try await find(token, in: site) else { return notFound(site) }
+        let guardian = site.roster.guardian(link.guardianID)
+        let text = PageText(site: site, language: guardian?.language ?? site.school.defaultLocale, timeZone: event.timeZone)
+        let current = try await site.ledger.acknowledgement(eventID: event.id, guardianID: link.guardianID)
+
+        var body = header(event, text)
+        if let current {
+            body += currentAnswer(current.answer, event, text)
+        }
+        if event.rsvp.isEmpty {
+            // A notice: reading it late still counts, so the button stays until it is pressed.
+            if current == nil {
+                body += "<form method=\"post\">\n" + button(Acknowledgement.read, text("ack.page.read_button")) + "</form>\n"
+            }
+        } else if server.now() < event.start {
+            body += "<form method=\"post\">\n<p>\(HTML.escape(text("ack.page.choose")))</p>\n"
+            for option in event.rsvp {
+                body += button(option.id, text.label(ofAnswer: option.id, in: event))
+            }
+            body += "</form>\n"
+            body += "<p class=\"note\">\(HTML.escape(text("ack.page.change_until", ["start": .date(event.start)])))</p>\n"
+        } else {
+            body += "<p>\(HTML.escape(tooLate(event, text)))</p>\n"
+        }
+        return .html(.ok, page(text, body))
+    }
+
+    func answer(_ request: Request, context: some RequestContext) async throws -> Response {
+        guard let site = server.site() else { return unavailable() }
+        let token = context.parameters.get("token") ?? ""
+        guard let (link, event) = try await find(token, in: site) else { return notFound(site) }
+        let guardian = site.roster.guardian(link.guardianID)
+        let text = PageText(site: site, language: guardian?.language ?? site.school.defaultLocale, timeZone: event.timeZone)
+
+        let contentType = request.headers[.contentType] ?? ""
+        guard Self.mediaType(of: contentType) == "application/x-www-form-urlencoded" else {
+            return .html(.unsupportedMediaType, page(text, header(event, text) + invalid(text, token)))
+        }
+        let buffer = try await request.body.collect(upTo: Self.maxFormSize)
+        let form = Self.parseForm(String(decoding: buffer.readableBytesView, as: UTF8.self))
+        guard let answer = form["answer"], site.accepts(answer, for: event) else {
+            return .html(.badRequest, page(text, header(event, text) + invalid(text, token)))
+        }
+
+        let now = server.now()
+        let outcome =
+            site.isTooLate(answer, for: event, at: now)
+            ? .tooLate(deadline: event.start)
+            : try await site.ledger.acknowledge(
+                eventID: event.id, guardianID: link.guardianID, answer: answer, via: "page", occurrence: link.occurrence,
+                at: now, changeUntil: event.start)
+        var body = header(event, text)
+        switch outcome {
+        case .tooLate:
+            body += "<p>\(HTML.escape(tooLate(event, text)))</p>\n"
+            return .html(.conflict, page(text, body))
+        case .recorded, .changed, .unchanged:
+            if outcome.isNewAnswer { server.metrics.acknowledged(via: "page") }
+            let given = guardian?.givenName ?? ""
+            body += "<p>\(HTML.escape(text("ack.page.thanks", ["guardian_given": .string(given)])))</p>\n"
+            let current = try await site.ledger.acknowledgement(eventID: event.id, guardianID: link.guardianID)
+            body += currentAnswer(current?.answer ?? answer, event, text)
+            if !event.rsvp.isEmpty {
+                body += "<p class=\"note\">\(HTML.escape(text("ack.page.change_until", ["start": .date(event.start)])))</p>\n"
+                body += backLink(text, token)
+            }
+            return .html(.ok, page(text, body))
+        }
+    }
+
+    // MARK: - Pieces
+
+    /// The link and its event, or nil for an unknown token or an event no longer on the schedule.
+    private func find(_ token: String, in site: AckSite) async throws -> (AckLink, Event)? {
+        guard !token.isEmpty, token.utf8.count <= 128, let link = try await site.ledger.link(forToken: token),
+            let event = site.events[link.eventID]
+        else { return nil }
+        return (link, event)
+    }
+
+    private func page(_ text: PageText, _ body: String) -> String {
+        HTML.page(
+            lang: text.language.rawValue, rtl: text.isRightToLeft,
+            title: text("ack.page.title", ["school": .string(text.site.school.name)]), body: body)
+    }
+
+    private func header(_ event: Event, _ text: PageText) -> String {
+        // dir="auto": the school's name, and a title with no translation, may be in another script than the page.
+        "<p class=\"school\" dir=\"auto\">\(HTML.escape(text.site.school.name))</p>\n"
+            + "<h1 dir=\"auto\">\(HTML.escape(text.resolve(event.title)))</h1>\n"
+            + "<p>\(HTML.escape(text.when(event)))</p>\n"
+    }
+
+    private func button(_ answer: String, _ label: String) -> String {
+        "<button type=\"submit\" name=\"answer\" value=\"\(HTML.escape(answer))\">\(HTML.escape(label))</button>\n"
+    }
+
+    /// The current answer, as a paragraph.
+    private func currentAnswer(_ answer: String, _ event: Event, _ text: PageText) -> String {
+        if answer == Acknowledgement.read {
+            return "<p class=\"answer\">\(HTML.escape(text("ack.page.read_done")))</p>\n"
+        }
+        return "<p>\(HTML.escape(text("ack.page.current"))) <strong class=\"answer\">"
+            + "\(HTML.escape(text.label(ofAnswer: answer, in: event)))</strong></p>\n"
+    }
+
+    private func tooLate(_ event: Event, _ text: PageText) -> String {
+        text("ack.page.too_late", ["start": .date(event.start), "phone": .string(text.officeContact)])
+    }
+
+    private func invalid(_ text: PageText, _ token: String) -> String {
+        "<p>\(HTML.escape(text("ack.page.invalid_answer")))</p>\n" + backLink(text, token)
+    }
+
+    /// A link back to the GET page, relative so that it works behind a proxy that adds a path prefix.
+    private func backLink(_ text: PageText, _ token: String) -> String {
+        "<p><a href=\"\(HTML.escape(token))\">\(HTML.escape(text("ack.page.back")))</a></p>\n"
+    }
+
+    private func notFound(_ site: AckSite) -> Response {
+        let text = PageText(site: site, language: site.school.defaultLocale)
+        let body = "<p class=\"school\" dir=\"auto\">\(HTML.escape(site.school.name))</p>\n"
+            + "<p>\(HTML.escape(text("ack.page.not_found", ["phone": .string(text.officeContact)])))</p>\n"
+        return .html(.notFound, page(text, body))
+    }
+
+    private func unavailable() -> Response {
+        .text(.serviceUnavailable, "Not ready yet, please try again in a minute.\n")
+    }
+
+    // MARK: - Forms
+
+    /// `application/x-www-form-urlencoded; charset=utf-8` → `application/x-www-form-urlencoded`.
+    static func mediaType(of contentType: String) -> String {
+        contentType.split(separator: ";", maxSplits: 1).first.map {
+            $0.trimmingCharacters(in: .whitespaces).lowercased()
+        } ?? ""
+    }
+
+    /// Decodes a form body; the first value of a repeated name wins.
+    static func parseForm(_ body: String) -> [String: String] {
+        var fields: [String: String] = [:]
+        for pair in body.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            func decode(_ part: Substring) -> String? {
+                String(part).replacingOccurrences(of: "+", with: " ").removingPercentEncoding
+            }
+            guard let name = parts.first.flatMap(decode) else { continue }
+            let value = parts.count > 1 ? decode(parts[1]) ?? "" : ""
+            if fields[name] == nil { fields[name] = value }
+        }
+        return fields
+    }
+}

@@ -1,0 +1,99 @@
+import Foundation
+import Hummingbird
+import LiaisonStore
+
+/// Liaison's HTTP server: the acknowledgement pages, the gateways' API, health checks and metrics.
+///
+/// | route | what it does |
+/// |---|---|
+/// | `GET /a/{token}` | the page behind the link in a message, in the guardian's language; records nothing |
+/// | `POST /a/{token}` | `answer=<id>` (form): records the answer, answers a confirmation page |
+/// | `POST /v1/acks` | bearer; JSON `{"token", "answer"}` or `{"event", "guardian", "answer", "via"}` |
+/// | `GET /v1/events/{id}/acks` | bearer; the current answers as JSON |
+/// | `GET /healthz`, `GET /readyz` | 200 `ok`; 200 once the site is loaded, 503 before |
+/// | `GET /metrics` | Prometheus text |
+///
+/// ```swift
+/// let http = LiaisonHTTP(site: { current.site }, apiTokens: tokens, outbox: outbox)
+/// try await http.application(host: "127.0.0.1", port: 8080).runService()
+/// ```
+///
+/// - Important: `site` is called once per request and must be cheap (read a lock-protected value); it returns nil
+///   until the school's files are loaded, which makes `/readyz` answer 503 and every other route 503 too.
+public struct LiaisonHTTP: Sendable {
+    let site: @Sendable () -> AckSite?
+    let apiTokens: [String]
+    let outbox: (any OutboxStore)?
+    public let metrics: ServerMetrics
+    let now: @Sendable () -> Date
+
+    /// - Parameters:
+    ///   - site: the current site, or nil while it is not loaded.
+    ///   - apiTokens: the bearer tokens the API accepts (several, to rotate); none turns the API off (always 401).
+    ///   - outbox: the outbox whose depth `/metrics` reports, if any.
+    ///   - metrics: where the counters live.
+    ///   - now: the clock deciding whether an answer is too late.
+    public init(
+        site: @escaping @Sendable () -> AckSite?, apiTokens: [String], outbox: (any OutboxStore)? = nil,
+        metrics: ServerMetrics = ServerMetrics(), now: @escaping @Sendable () -> Date = { Date() }
+    ) {
+        self.site = site
+        self.apiTokens = apiTokens.filter { !$0.isEmpty }
+        self.outbox = outbox
+        self.metrics = metrics
+        self.now = now
+    }
+
+    /// The router with every route and middleware.
+    public func router() -> Router<BasicRequestContext> {
+        let router = Router()
+        // Middleware first: Hummingbird wraps each route in the middleware added before it.
+        router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
+        router.add(middleware: SecurityHeadersMiddleware())
+
+        let pages = AckPages(server: self)
+        router.get("/a/{token}") { request, context in try await pages.show(request, context: context) }
+        router.post("/a/{token}") { request, context in try await pages.answer(request, context: context) }
+
+        let api = AckAPI(server: self)
+        router.post("/v1/acks") { request, context in try await api.record(request, context: context) }
+        router.get("/v1/events/{id}/acks") { request, context in try await api.list(request, context: context) }
+
+        router.get("/healthz") { _, _ in Response.text(.ok, "ok\n") }
+        router.get("/readyz") { _, _ in
+            site() == nil ? Response.text(.serviceUnavailable, "not ready\n") : Response.text(.ok, "ready\n")
+        }
+        router.get("/metrics") { _, _ in
+            if let outbox { try await metrics.refreshOutbox(outbox) }
+            return Response.text(.ok, metrics.exposition(), contentType: "text/plain; version=0.0.4; charset=utf-8")
+        }
+        return router
+    }
+
+    /// An application serving ``router()`` on `host:port` (port 0: any free port).
+    public func application(host: String, port: Int) -> some ApplicationProtocol {
+        Application(
+            router: router(), configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "liaison"))
+    }
+
+    /// True when the request carries `Authorization: Bearer <token>` with one of ``apiTokens``; every token is
+    /// compared in full, in constant time.
+    func isAuthorized(_ request: Request) -> Bool {
+        guard let header = request.headers[.authorization], header.count > 7,
+            header.prefix(7).lowercased() == "bearer "
+        else { return false }
+        let presented = header.dropFirst(7).trimmingCharacters(in: .whitespaces)
+        var matched = false
+        for token in apiTokens where constantTimeEquals(presented, token) {
+            matched = true
+        }
+        return matched
+    }
+}
+
+/// The server's router (see ``LiaisonHTTP``).
+public func makeRouter(
+    site: @escaping @Sendable () -> AckSite?, apiTokens: [String], outbox: (any OutboxStore)?
+) -> Router<BasicRequestContext> {
+    LiaisonHTTP(site: site, apiTokens: apiTokens, outbox: outbox).router()
+}

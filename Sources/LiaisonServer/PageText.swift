@@ -1,0 +1,78 @@
+import Foundation
+import LiaisonLocalization
+import LiaisonModel
+
+/// The wording of one page in one reader's language: catalog messages looked up along the reader's fallback chain,
+/// formatted with ICU; the English defaults below are used only when no catalog has a key at all.
+struct PageText {
+    let site: AckSite
+    let chain: LocaleChain
+    /// Zone for dates in messages (the event's, or the school's).
+    let timeZone: TimeZone
+
+    init(site: AckSite, language: LanguageTag, timeZone: TimeZone? = nil) {
+        self.site = site
+        chain = site.catalogs.resolver(schoolDefault: site.school.defaultLocale).chain(for: language)
+        self.timeZone = timeZone ?? site.school.timeZone
+    }
+
+    /// The language the page is written in.
+    var language: LanguageTag { chain.resolved }
+    var isRightToLeft: Bool { TextDirection(for: chain.resolved) == .rtl }
+
+    /// The message `key` formatted with `arguments` (plain text, not yet escaped).
+    func callAsFunction(_ key: String, _ arguments: [String: MessageArgument] = [:]) -> String {
+        let pattern: String
+        let locale: LanguageTag
+        if let found = site.catalogs.message(key, along: chain) {
+            (pattern, locale) = (found.message.text, found.locale)
+        } else {
+            (pattern, locale) = (Self.englishDefaults[key] ?? key, "en")
+        }
+        do {
+            return try site.formatter.format(pattern, locale: locale, timeZone: timeZone, arguments: arguments)
+        } catch {
+            return pattern
+        }
+    }
+
+    /// Text the school wrote (an event title), in the reader's language if it gave one.
+    func resolve(_ text: LocalizedText) -> String {
+        text.resolve(along: chain.candidates).text
+    }
+
+    /// The label of an answer: the schedule's own, else the catalog's `rsvp.<id>`, else the id.
+    func label(ofAnswer answer: String, in event: Event) -> String {
+        if answer == "read" { return self("ack.page.read_button") }
+        guard let option = event.rsvp.first(where: { $0.id == answer }) else { return answer }
+        if let label = option.label { return resolve(label) }
+        if site.catalogs.message(option.catalogKey, along: chain) != nil { return self(option.catalogKey) }
+        return answer
+    }
+
+    /// When the event takes place, in the reader's language and the event's zone.
+    func when(_ event: Event) -> String {
+        let formatter = LocaleFormatter(locale: chain.resolved, timeZone: event.timeZone)
+        return event.allDay ? formatter.date(event.start) : formatter.dateTime(event.start)
+    }
+
+    /// How to reach the office: its phone, else its e-mail address.
+    var officeContact: String { site.school.contact.phone ?? site.school.contact.email ?? "" }
+
+    /// Only the standard message arguments are used (`school`, `guardian_given`, `start`, `phone`), so that
+    /// `liaison check` knows them all; the deadline to change an answer is the event's start.
+    static let englishDefaults: [String: String] = [
+        "ack.page.title": "{school}: your reply",
+        "ack.page.read_button": "I have read this message",
+        "ack.page.choose": "Please choose your answer",
+        "ack.page.current": "Your answer:",
+        "ack.page.read_done": "You have confirmed that you read this message.",
+        "ack.page.thanks": "Thank you, {guardian_given}. Your answer has been recorded.",
+        "ack.page.change_until": "You can change your answer until {start, date, ::EEEEdMMMMjmm}.",
+        "ack.page.too_late":
+            "Answers closed on {start, date, ::EEEEdMMMMjmm}. If something has changed, please contact the school office: {phone}.",
+        "ack.page.not_found": "This link is not valid. Please contact the school office: {phone}.",
+        "ack.page.invalid_answer": "This answer is not one of the choices. Please go back and choose again.",
+        "ack.page.back": "Back to the message",
+    ]
+}
