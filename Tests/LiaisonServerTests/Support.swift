@@ -101,6 +101,9 @@ func json(_ text: String, bearer: String? = apiToken) -> (HTTPFields, ByteBuffer
 struct FailingLedger: AckLedger {
     struct DiskGone: Error {}
     func issueToken(eventID: String, occurrence: String, guardianID: String, now: Date) async throws -> String { throw DiskGone() }
+    func issueTokens(eventID: String, occurrence: String, guardianIDs: [String], now: Date) async throws -> [String: String] {
+        throw DiskGone()
+    }
     func link(forToken token: String) async throws -> AckLink? { throw DiskGone() }
     func acknowledge(
         eventID: String, guardianID: String, answer: String, via: String, occurrence: String?, at: Date, changeUntil: Date?
