@@ -15,12 +15,7 @@ public struct ChannelSet: Sendable {
         settings: DeliverySettings, school: School, fileFolder: String? = nil, filesOnly: Bool = false,
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws -> ChannelSet {
-        let domain = EmailComposer.messageIDDomain(for: school)
-        let fromAddress = settings.from ?? school.contact.email ?? "no-reply@\(domain)"
-        let composer = MailComposer(
-            from: MailAddress(fromAddress, name: school.name),
-            replyTo: (settings.replyTo ?? school.contact.email).map { MailAddress($0, name: school.name) },
-            messageIDDomain: domain)
+        let composer = MailComposer.school(school, settings: settings)
         var channels: [ChannelKind: any Channel] = [:]
         var summary: [String] = []
         if !filesOnly {

@@ -5,7 +5,7 @@ import LiaisonDelivery
 import LiaisonModel
 import LiaisonRender
 
-struct Preview: ParsableCommand {
+struct Preview: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Print exactly what one guardian would receive for an event."
     )
@@ -30,7 +30,7 @@ struct Preview: ParsableCommand {
     @Option(help: "Render as if sent at this time (ISO 8601, e.g. 2026-06-05T18:00:00Z); default: the event's first planned send, else now.")
     var at: String?
 
-    func run() throws {
+    func run() async throws {
         let snapshot = try loadSchool(options)
         let event = try snapshot.requireEvent(event)
         guard let guardian = snapshot.roster.guardian(guardian) else {
@@ -68,7 +68,19 @@ struct Preview: ParsableCommand {
                 printError("Guardian \(guardian.id) has no email address; an .eml preview needs one.")
                 throw ExitCode(1)
             }
-            print(try EmailComposer.compose(message, to: guardian, event: event, school: snapshot.school, date: now), terminator: "")
+            // The same planner and composer `liaison send` uses, so the preview is the email as it would go out.
+            let planner = OutboxPlanner(
+                renderer: snapshot.renderer, roster: snapshot.roster, progress: snapshot.progressByStudent, available: [.email])
+            let base = (snapshot.school.baseURL?.absoluteString ?? "https://liaison.invalid").trimmingSuffix("/")
+            let (deliveries, problems) = await planner.plan(
+                event, occurrence: event.id, sendAt: now, now: now, only: guardian.id,
+                ackURL: { _ in ackURL }, unsubscribeURL: { "\(base)/u/\($0.id).PREVIEW" })
+            guard let delivery = deliveries.first else {
+                printError("Nothing would be emailed: \(problems.map(\.description).joined(separator: "; "))")
+                throw ExitCode(1)
+            }
+            let composer = MailComposer.school(snapshot.school, settings: snapshot.configuration.delivery)
+            print(try composer.mime(for: delivery, date: now), terminator: "")
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import LiaisonInputs
 import LiaisonModel
 
 /// Builds the email for a delivery from the outbox: sender, Message-ID domain and the stored rendered message.
@@ -11,6 +12,24 @@ public struct MailComposer: Sendable {
         self.from = from
         self.replyTo = replyTo
         self.messageIDDomain = messageIDDomain
+    }
+
+    /// The composer a school's configuration describes: `channels.email.from` (else the office's address) with
+    /// the school's name, replies to the office, Message-IDs on the public host.
+    public static func school(_ school: School, settings: DeliverySettings) -> MailComposer {
+        let domain = messageIDDomain(for: school)
+        let from = settings.from ?? school.contact.email ?? "no-reply@\(domain)"
+        return MailComposer(
+            from: MailAddress(from, name: school.name),
+            replyTo: (settings.replyTo ?? school.contact.email).map { MailAddress($0, name: school.name) },
+            messageIDDomain: domain)
+    }
+
+    /// The domain on the right of Message-IDs: the public base URL's host, else the office's mail domain.
+    public static func messageIDDomain(for school: School) -> String {
+        if let host = school.baseURL?.host, !host.isEmpty { return host }
+        if let email = school.contact.email, let at = email.lastIndex(of: "@") { return String(email[email.index(after: at)...]) }
+        return "liaison.invalid"
     }
 
     /// The message as it goes over the wire (CRLF line ends, 7-bit); the Message-ID derives from the delivery key.
