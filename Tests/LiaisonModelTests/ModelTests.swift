@@ -176,3 +176,39 @@ import Testing
         #expect(late.skipped.allSatisfy { $0.reason.contains("started") })
     }
 }
+
+@Suite struct EscalationPolicyTests {
+    let raised = Date(timeIntervalSince1970: 1_800_000_000)
+
+    @Test func standardPolicyWidensThenRepeats() {
+        let rounds = EscalationPolicy.standard.rounds(raisedAt: raised)
+        #expect(rounds.map(\.id) == ["step-1", "step-2", "step-3", "repeat-1", "repeat-2", "repeat-3", "repeat-4"])
+        #expect(rounds.map { $0.at.timeIntervalSince(raised) } == [0, 600, 1200, 2100, 3000, 3900, 4800])
+        #expect(rounds[0].targets == [.primaryGuardians])
+        #expect(rounds[2].targets == [.staffOnCall])
+        #expect(rounds[3].targets == [.primaryGuardians, .allGuardians, .staffOnCall])
+    }
+
+    @Test func dueRoundsRunOnceAndStopOnAcknowledgement() {
+        let policy = EscalationPolicy.standard
+        #expect(policy.dueRounds(raisedAt: raised, now: raised, acknowledgedAt: nil, done: []).map(\.id) == ["step-1"])
+        let later = raised.addingTimeInterval(700)
+        #expect(policy.dueRounds(raisedAt: raised, now: later, acknowledgedAt: nil, done: ["step-1"]).map(\.id) == ["step-2"])
+        // After downtime every missed round is due at once (each goes out once).
+        let muchLater = raised.addingTimeInterval(2200)
+        #expect(policy.dueRounds(raisedAt: raised, now: muchLater, acknowledgedAt: nil, done: ["step-1"]).map(\.id) == ["step-2", "step-3", "repeat-1"])
+        let acknowledged = raised.addingTimeInterval(300)
+        #expect(policy.dueRounds(raisedAt: raised, now: muchLater, acknowledgedAt: acknowledged, done: ["step-1"]).isEmpty)
+        #expect(policy.nextRound(raisedAt: raised, after: later, acknowledgedAt: nil)?.id == "step-3")
+        #expect(policy.nextRound(raisedAt: raised, after: later, acknowledgedAt: acknowledged) == nil)
+        #expect(policy.nextRound(raisedAt: raised, after: raised.addingTimeInterval(5000), acknowledgedAt: nil) == nil)
+    }
+
+    @Test func policyOfSecondsForTests() {
+        let policy = EscalationPolicy(
+            steps: [.init(after: .seconds(2), target: .allGuardians), .init(after: .zero, target: .primaryGuardians)],
+            repeatEvery: .seconds(1), maxRepeats: 2)
+        #expect(policy.rounds(raisedAt: raised).map { $0.at.timeIntervalSince(raised) } == [0, 2, 3, 4])
+        #expect(policy.rounds(raisedAt: raised).first?.targets == [.primaryGuardians])
+    }
+}
