@@ -42,6 +42,8 @@ private struct PlainTextWriter {
     private var lists: [(ordered: Bool, next: Int)] = []
     private var preformatted = 0
     private var cellIndex = 0
+    /// Whether the current line has text beyond its indentation and list marker.
+    private var lineHasText = false
 
     private static let skipped: Set<String> = ["head", "script", "style", "title", "template", "noscript", "meta", "link"]
     private static let blocks: Set<String> = [
@@ -211,6 +213,7 @@ private struct PlainTextWriter {
             output += prefix
             atLineStart = false
             pendingSpace = false
+            lineHasText = false
         }
     }
 
@@ -222,6 +225,7 @@ private struct PlainTextWriter {
                 startLineIfNeeded()
                 if pendingSpace { output += " "; pendingSpace = false }
                 output += line.element
+                lineHasText = true
             }
             return
         }
@@ -232,17 +236,11 @@ private struct PlainTextWriter {
             }
             let wantsSpace = pendingSpace
             startLineIfNeeded()
-            if wantsSpace && !output.hasSuffix(" ") && !output.hasSuffix("\n") && !indentOnlyLine { output += " " }
+            if wantsSpace && lineHasText && !output.hasSuffix(" ") { output += " " }
             pendingSpace = false
             output.append(character)
+            lineHasText = true
         }
-    }
-
-    /// True when the current line holds only the indentation or list marker.
-    private var indentOnlyLine: Bool {
-        let line = output[(output.lastIndex(of: "\n").map { output.index(after: $0) } ?? output.startIndex)...]
-        return line.allSatisfy { $0 == " " || $0 == ">" || $0 == "-" || $0.isNumber || $0 == "." } && !line.isEmpty
-            && (line.hasSuffix(" "))
     }
 
     mutating func finish() -> String {
