@@ -2,7 +2,7 @@
 # Installs the Debian packages Liaison builds and tests against, if they are missing.
 set -euo pipefail
 
-packages=(libicu-dev libxml2-dev libcurl4-openssl-dev libsqlite3-dev pkg-config python3)
+packages=(libicu-dev libxml2-dev libcurl4-openssl-dev libsqlite3-dev pkg-config python3 openssl)
 missing=()
 for package in "${packages[@]}"; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
