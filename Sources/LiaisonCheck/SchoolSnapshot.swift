@@ -45,7 +45,16 @@ public enum SchoolLoader {
         }
         let (catalogs, catalogDiagnostics) = CatalogSet.load(directories: configuration.localeDirectories)
         let (templates, templateDiagnostics) = TemplateSet.load(directories: configuration.templateDirectories)
-        report.diagnostics += rosterDiagnostics + scheduleDiagnostics + progressDiagnostics + catalogDiagnostics + templateDiagnostics
+        // A missing file is already reported at the line of liaison.yaml that names it; the loader's own
+        // report of it, without a line, would say the same thing twice.
+        let missing = Set(configDiagnostics.filter { $0.code == "config.missing-file" }.compactMap { diagnostic in
+            diagnostic.message.split(separator: " ").first { $0.contains("/") }.map(String.init)
+        })
+        let loaded = rosterDiagnostics + scheduleDiagnostics + progressDiagnostics + catalogDiagnostics + templateDiagnostics
+        report.diagnostics += loaded.filter { diagnostic in
+            !(diagnostic.code == "config.missing-file" && diagnostic.location?.line == nil
+                && diagnostic.location.map { missing.contains($0.file) } == true)
+        }
 
         let renderer = MessageRenderer(school: configuration.school, templates: templates, catalogs: catalogs)
         let snapshot = SchoolSnapshot(
