@@ -74,8 +74,10 @@ struct AckPages: Sendable {
             return .html(.conflict, page(text, body))
         case .recorded, .changed, .unchanged:
             if outcome.isNewAnswer { server.metrics.acknowledged(via: "page") }
-            let given = guardian?.givenName ?? ""
-            body += "<p>\(HTML.escape(text("ack.page.thanks", ["guardian_given": .string(given)])))</p>\n"
+            // A guardian gone from the roster since the link was sent is not thanked by an empty name.
+            if let given = guardian?.givenName, !given.isEmpty {
+                body += "<p>\(HTML.escape(text("ack.page.thanks", ["guardian_given": .string(given)])))</p>\n"
+            }
             let current = try await site.ledger.acknowledgement(eventID: event.id, guardianID: link.guardianID)
             body += currentAnswer(current?.answer ?? answer, event, text)
             if !event.rsvp.isEmpty {
