@@ -669,32 +669,21 @@ char *cicu_plural_select(const char *tag, int ordinal, double number) {
 
 // MARK: - Locales
 
-char *cicu_locale_canonicalize(const char *tag) {
+// Parses a tag, applies one of Locale's in-place transformations, and returns the result as a BCP 47 tag.
+static char *transformed_tag(const char *tag, void (Locale::*transform)(UErrorCode &)) {
     Locale locale;
     if (!make_locale(tag, locale)) return nullptr;
     UErrorCode status = U_ZERO_ERROR;
-    locale.canonicalize(status);
+    (locale.*transform)(status);
     if (U_FAILURE(status)) return nullptr;
     return locale_tag(locale);
 }
 
-char *cicu_locale_add_likely(const char *tag) {
-    Locale locale;
-    if (!make_locale(tag, locale)) return nullptr;
-    UErrorCode status = U_ZERO_ERROR;
-    locale.addLikelySubtags(status);
-    if (U_FAILURE(status)) return nullptr;
-    return locale_tag(locale);
-}
+char *cicu_locale_canonicalize(const char *tag) { return transformed_tag(tag, &Locale::canonicalize); }
 
-char *cicu_locale_minimize(const char *tag) {
-    Locale locale;
-    if (!make_locale(tag, locale)) return nullptr;
-    UErrorCode status = U_ZERO_ERROR;
-    locale.minimizeSubtags(status);
-    if (U_FAILURE(status)) return nullptr;
-    return locale_tag(locale);
-}
+char *cicu_locale_add_likely(const char *tag) { return transformed_tag(tag, &Locale::addLikelySubtags); }
+
+char *cicu_locale_minimize(const char *tag) { return transformed_tag(tag, &Locale::minimizeSubtags); }
 
 int cicu_locale_is_rtl(const char *tag) {
     Locale locale;

@@ -137,22 +137,25 @@ final class Transfer: @unchecked Sendable {
     }
 }
 
-private func transferWrite(data: UnsafeMutablePointer<CChar>?, size: Int, count: Int, context: UnsafeMutableRawPointer?) -> Int {
+/// Hands the bytes libcurl delivered to the transfer behind `context`; returns how many were taken.
+private func deliver(
+    _ data: UnsafeMutablePointer<CChar>?, _ size: Int, _ count: Int, _ context: UnsafeMutableRawPointer?,
+    to handler: (Transfer, UnsafeRawBufferPointer) -> Void
+) -> Int {
     guard let context else { return 0 }
     let length = size * count
     if let data, length > 0 {
-        Unmanaged<Transfer>.fromOpaque(context).takeUnretainedValue().write(UnsafeRawBufferPointer(start: data, count: length))
+        handler(Unmanaged<Transfer>.fromOpaque(context).takeUnretainedValue(), UnsafeRawBufferPointer(start: data, count: length))
     }
     return length
 }
 
+private func transferWrite(data: UnsafeMutablePointer<CChar>?, size: Int, count: Int, context: UnsafeMutableRawPointer?) -> Int {
+    deliver(data, size, count, context) { $0.write($1) }
+}
+
 private func transferHeader(data: UnsafeMutablePointer<CChar>?, size: Int, count: Int, context: UnsafeMutableRawPointer?) -> Int {
-    guard let context else { return 0 }
-    let length = size * count
-    if let data, length > 0 {
-        Unmanaged<Transfer>.fromOpaque(context).takeUnretainedValue().header(UnsafeRawBufferPointer(start: data, count: length))
-    }
-    return length
+    deliver(data, size, count, context) { $0.header($1) }
 }
 
 private func transferRead(buffer: UnsafeMutablePointer<CChar>?, size: Int, count: Int, context: UnsafeMutableRawPointer?) -> Int {
