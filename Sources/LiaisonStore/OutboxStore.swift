@@ -92,6 +92,9 @@ public protocol OutboxStore: Sendable {
     func requeue(matching query: DeliveryQuery, now: Date) async throws -> Int
     /// A new address for a delivery not sent and not in flight (queued, retry, failed or cancelled).
     func updateAddress(_ key: DeliveryKey, to address: String) async throws
+    /// Replaces what a delivery not yet sent (queued or retry) will send: message, address, name, priority and due
+    /// time, when the event it is about changed. Returns false, changing nothing, for any other state or a missing key.
+    func revise(_ delivery: Delivery, now: Date) async throws -> Bool
     /// Ordered by createdAt, then enqueue order.
     func deliveries(matching query: DeliveryQuery) async throws -> [Delivery]
     func delivery(_ key: DeliveryKey) async throws -> Delivery?

@@ -249,6 +249,24 @@ public final class SQLiteOutboxStore: OutboxStore {
         }
     }
 
+    public func revise(_ delivery: Delivery, now: Date) async throws -> Bool {
+        let message = String(decoding: try JSONEncoder().encode(delivery.message), as: UTF8.self)
+        let d = delivery
+        return try await writer.write { db in
+            try db.execute(
+                sql: """
+                    UPDATE deliveries SET message = ?, address = ?, recipient_name = ?, priority = ?, priority_rank = ?,
+                        not_before = ?, updated_at = ?
+                    WHERE \(Self.keyMatch) AND state IN ('queued', 'retry')
+                    """,
+                arguments: [
+                    message, d.address, d.recipientName, d.priority.rawValue, Codec.rank(d.priority), Codec.seconds(d.notBefore),
+                    Codec.seconds(now), d.key.occurrence, d.key.guardianID, d.key.channel.rawValue,
+                ])
+            return db.changesCount == 1
+        }
+    }
+
     // MARK: - Reading
 
     public func deliveries(matching query: DeliveryQuery) async throws -> [Delivery] {

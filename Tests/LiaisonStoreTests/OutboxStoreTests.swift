@@ -398,6 +398,27 @@ import Testing
         #expect(try await store.delivery(key("e", "a"))?.address == "parent@example.org")
     }
 
+    @Test func reviseChangesOnlyWhatIsNotSentYet() async throws {
+        let store = try SQLiteOutboxStore.inMemory()
+        _ = try await store.enqueue([makeDelivery(key("e", "a")), makeDelivery(key("e", "b"), createdAt: at(1))])
+        let claimed = try await store.claim(limit: 1, channels: nil, now: at(0))
+        try await store.complete([result(claimed[0], .sent)])
+
+        #expect(try await store.revise(makeDelivery(key("e", "a"), notBefore: at(9), text: "Moved"), now: at(2)) == false)
+        #expect(try await store.revise(makeDelivery(key("e", "zz"), text: "Moved"), now: at(2)) == false)
+        #expect(try await store.revise(makeDelivery(key("e", "b"), notBefore: at(9), text: "Moved"), now: at(2)))
+
+        let sent = try #require(try await store.delivery(key("e", "a")))
+        #expect(sent.message.text == "Hello")
+        let revised = try #require(try await store.delivery(key("e", "b")))
+        #expect(revised.message.text == "Moved")
+        #expect(revised.message.html == "<p>Moved</p>")
+        #expect(revised.notBefore == at(9))
+        #expect(revised.state == .queued)
+        #expect(try await store.claim(limit: 5, channels: nil, now: at(8)).isEmpty)
+        #expect(try await store.claim(limit: 5, channels: nil, now: at(9)).map(\.key.guardianID) == ["b"])
+    }
+
     @Test func countsAndQueries() async throws {
         let store = try SQLiteOutboxStore.inMemory()
         _ = try await store.enqueue([

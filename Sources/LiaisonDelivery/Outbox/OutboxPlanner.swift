@@ -42,6 +42,15 @@ public struct OutboxPlanner: Sendable {
         unsubscribeURL: @escaping @Sendable (Guardian) -> String? = { _ in nil }
     ) async -> (deliveries: [Delivery], problems: [PlanProblem]) {
         let recipients = event.audience.recipients(in: roster).filter { guardianID == nil || $0.guardian.id == guardianID }
+        return await plan(event, recipients: recipients, occurrence: occurrence, sendAt: sendAt, now: now, ackURL: ackURL, unsubscribeURL: unsubscribeURL)
+    }
+
+    /// The deliveries of `event` for the given recipients (an alert's escalation step, staff on call), in their order.
+    public func plan(
+        _ event: Event, recipients: [Recipient], occurrence: String, sendAt: Date, now: Date,
+        ackURL: @escaping @Sendable (Guardian) -> String? = { _ in nil },
+        unsubscribeURL: @escaping @Sendable (Guardian) -> String? = { _ in nil }
+    ) async -> (deliveries: [Delivery], problems: [PlanProblem]) {
         let chunkSize = max(64, recipients.count / (ProcessInfo.processInfo.activeProcessorCount * 4) + 1)
         let chunks = stride(from: 0, to: recipients.count, by: chunkSize).map { recipients[$0..<min($0 + chunkSize, recipients.count)] }
         let planned = await withTaskGroup(of: (Int, [Delivery], [PlanProblem]).self) { group in
