@@ -34,6 +34,12 @@ public struct LiaisonConfiguration: Sendable {
     public var locations: [String: SourceLocation]
     /// Channels, outbox and retry settings (embedded defaults: file channel and SQLite under `.liaison/`).
     public var delivery: DeliverySettings
+    /// Where `liaison serve` listens and where its API tokens come from.
+    public var server = ServerSettings()
+    /// How urgent alerts escalate and who is on call.
+    public var alerts = AlertSettings()
+    /// Timings of `liaison serve`.
+    public var daemon = DaemonSettings()
 
     public init(
         file: String, school: School, roster: RosterFiles, schedule: String, progress: String? = nil,
@@ -62,7 +68,7 @@ public enum ConfigurationLoader {
     /// here whose path also has an entry must be a map and is checked key by key; other keys are read by
     /// `load`. To add a section (`channels:`, `store:`), add its name here and read it below.
     static let knownKeys: [String: [String]] = [
-        "": ["school", "roster", "schedule", "progress", "templates", "locales", "channels", "store", "retry"],
+        "": ["school", "roster", "schedule", "progress", "templates", "locales", "channels", "store", "retry", "server", "alerts", "daemon"],
         "school": ["name", "default_locale", "time_zone", "base_url", "contact"],
         "school.contact": ["email", "phone", "address", "website"],
         "roster": ["families", "guardians", "students", "guardianships"],
@@ -70,6 +76,9 @@ public enum ConfigurationLoader {
         "channels.email": ["from", "reply_to", "relays"],
         "store": ["sqlite"],
         "retry": ["max_attempts", "base_delay", "max_delay", "deadline"],
+        "server": ["listen", "api_tokens_env", "api_tokens_file"],
+        "alerts": ["escalation", "repeat_every", "max_repeats", "on_call"],
+        "daemon": ["shutdown_timeout", "watch_interval"],
     ]
 
     /// Keys that must be present; a missing parent is reported once instead of each of its keys.
@@ -187,6 +196,12 @@ public enum ConfigurationLoader {
             let delivery = deliveryReader.read(values)
             report.diagnostics += deliveryReader.report.diagnostics
             if !deliveryReader.usable { usable = false }
+            var daemonReader = DaemonSettingsReader(folder: folder, report: YAMLDiagnostics(file: file))
+            let server = daemonReader.server(values)
+            let alerts = daemonReader.alerts(values, defaultLocale: locale)
+            let daemon = daemonReader.daemon(values)
+            report.diagnostics += daemonReader.nodes.report.diagnostics
+            if !daemonReader.nodes.usable { usable = false }
 
             guard usable, let name, let locale, let zone, let families, let guardians, let students, let guardianships,
                   let schedule, let templates, let locales
@@ -198,6 +213,9 @@ public enum ConfigurationLoader {
                 schedule: schedule, progress: progress, templateDirectories: templates, localeDirectories: locales,
                 locations: locations)
             configuration.delivery = delivery
+            configuration.server = server
+            configuration.alerts = alerts
+            configuration.daemon = daemon
             return (configuration, report.diagnostics)
         }
 

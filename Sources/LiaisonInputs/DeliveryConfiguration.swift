@@ -97,9 +97,14 @@ public struct DeliverySettings: Sendable, Hashable {
 
 /// Reads the delivery sections from the nodes the configuration reader collected.
 struct DeliverySettingsReader {
-    let folder: String
-    var report: YAMLDiagnostics
-    var usable = true
+    var nodes: ConfigNodeReader
+    var folder: String { nodes.folder }
+    var report: YAMLDiagnostics { nodes.report }
+    var usable: Bool { nodes.usable }
+
+    init(folder: String, report: YAMLDiagnostics) {
+        nodes = ConfigNodeReader(folder: folder, report: report)
+    }
 
     static let relayKeys: Set<String> = [
         "name", "url", "tls", "username", "password_env", "password_file", "max_connections", "per_minute", "per_day",
@@ -110,142 +115,70 @@ struct DeliverySettingsReader {
     mutating func read(_ values: [String: Node]) -> DeliverySettings {
         let state = Support.join(folder, ".liaison")
         var settings = DeliverySettings(
-            filesFolder: scalar(values["channels.files"]).map { Support.join(folder, $0) } ?? Support.join(state, "outbox-files"),
-            sqlitePath: scalar(values["store.sqlite"]).map { Support.join(folder, $0) } ?? Support.join(state, "liaison.sqlite"))
-        if let from = scalar(values["channels.email.from"]) {
+            filesFolder: nodes.scalar(values["channels.files"]).map { Support.join(folder, $0) } ?? Support.join(state, "outbox-files"),
+            sqlitePath: nodes.scalar(values["store.sqlite"]).map { Support.join(folder, $0) } ?? Support.join(state, "liaison.sqlite"))
+        if let from = nodes.scalar(values["channels.email.from"]) {
             if let problem = EmailAddress.problem(with: from) {
-                error("config.invalid-value", "channels.email.from \"\(from)\" is not usable: \(problem)", values["channels.email.from"], "channels.email.from")
+                nodes.error("config.invalid-value", "channels.email.from \"\(from)\" is not usable: \(problem)", values["channels.email.from"], "channels.email.from")
             } else {
                 settings.from = from
             }
         }
-        settings.replyTo = scalar(values["channels.email.reply_to"])
+        settings.replyTo = nodes.scalar(values["channels.email.reply_to"])
         if let node = values["channels.email.relays"] {
-            for item in items(node, path: "channels.email.relays", keys: Self.relayKeys) {
+            for item in nodes.items(node, path: "channels.email.relays", keys: Self.relayKeys) {
                 if let relay = relay(item) { settings.relays.append(relay) }
             }
         }
         if let node = values["channels.webhooks"] {
-            for item in items(node, path: "channels.webhooks", keys: Self.webhookKeys) {
+            for item in nodes.items(node, path: "channels.webhooks", keys: Self.webhookKeys) {
                 if let webhook = webhook(item) { settings.webhooks.append(webhook) }
             }
         }
         var retry = RetryPolicy()
-        if let value = integer(values["retry.max_attempts"], path: "retry.max_attempts") { retry.maxAttempts = max(1, value) }
-        if let value = duration(values["retry.base_delay"], path: "retry.base_delay") { retry.baseDelay = value }
-        if let value = duration(values["retry.max_delay"], path: "retry.max_delay") { retry.maxDelay = value }
-        if let value = duration(values["retry.deadline"], path: "retry.deadline") { retry.deadline = value }
+        if let value = nodes.integer(values["retry.max_attempts"], path: "retry.max_attempts") { retry.maxAttempts = max(1, value) }
+        if let value = nodes.duration(values["retry.base_delay"], path: "retry.base_delay") { retry.baseDelay = value }
+        if let value = nodes.duration(values["retry.max_delay"], path: "retry.max_delay") { retry.maxDelay = value }
+        if let value = nodes.duration(values["retry.deadline"], path: "retry.deadline") { retry.deadline = value }
         settings.retry = retry
         return settings
     }
 
-    private mutating func error(_ code: String, _ message: String, _ node: Node?, _ path: String) {
-        report.error(code, message, node, path)
-        usable = false
-    }
-
-    private func scalar(_ node: Node?) -> String? {
-        guard let node, !node.isNull, let raw = node.rawScalar?.trimmingCharacters(in: .whitespacesAndNewlines), !raw.isEmpty else { return nil }
-        return raw
-    }
-
-    private mutating func integer(_ node: Node?, path: String) -> Int? {
-        guard let raw = scalar(node) else { return nil }
-        guard let value = Int(raw), value >= 0 else {
-            error("config.invalid-value", "\(path) must be a whole number, not \"\(raw)\"", node, path)
-            return nil
-        }
-        return value
-    }
-
-    /// `30`, `30s`, `5m`, `2h`, `2d`.
-    private mutating func duration(_ node: Node?, path: String) -> Duration? {
-        guard let raw = scalar(node) else { return nil }
-        let units: [Character: Int64] = ["s": 1, "m": 60, "h": 3600, "d": 86400]
-        var digits = raw
-        var unit: Int64 = 1
-        if let last = raw.last, let factor = units[last] {
-            unit = factor
-            digits = String(raw.dropLast())
-        }
-        guard let value = Int64(digits), value >= 0 else {
-            error("config.invalid-value", "\(path) must be a duration such as 30s, 5m, 2h or 2d, not \"\(raw)\"", node, path)
-            return nil
-        }
-        return .seconds(value * unit)
-    }
-
-    private mutating func items(_ node: Node, path: String, keys: Set<String>) -> [(path: String, node: Node, values: [String: Node])] {
-        guard case .sequence(let sequence) = node else {
-            if !node.isNull { error("config.invalid-value", "\(path) must be a list, not \(node.kindDescription)", node, path) }
-            return []
-        }
-        var result: [(String, Node, [String: Node])] = []
-        for (index, item) in sequence.enumerated() {
-            let itemPath = KeyPath.item(path, index)
-            guard case .mapping(let mapping) = item else {
-                error("config.invalid-value", "each entry of \(path) must be a map of keys, not \(item.kindDescription)", item, itemPath)
-                continue
-            }
-            var values: [String: Node] = [:]
-            for (keyNode, value) in mapping {
-                guard let key = keyNode.rawScalar else { continue }
-                if ConfigurationLoader.isSecretKey(key) { continue }  // reported as config.secret
-                guard keys.contains(key) else {
-                    report.warning("config.unknown-key", "Liaison does not know the key \"\(key)\"\(Support.didYouMean(key, among: Array(keys))); it is ignored", keyNode, KeyPath.child(itemPath, key))
-                    continue
-                }
-                values[key] = value
-            }
-            result.append((itemPath, item, values))
-        }
-        return result
-    }
-
-    private func location(_ node: Node, _ path: String) -> SourceLocation { report.location(node, path) }
-
-    private mutating func secret(_ values: [String: Node], env: String, file: String, path: String) -> SecretReference? {
-        let environment = scalar(values[env])
-        let filePath = scalar(values[file]).map { Support.join(folder, $0) }
-        guard environment != nil || filePath != nil else { return nil }
-        return SecretReference(environment: environment, file: filePath)
-    }
-
     private mutating func relay(_ item: (path: String, node: Node, values: [String: Node])) -> RelaySettings? {
         let values = item.values
-        guard let url = scalar(values["url"]) else {
-            error("config.missing-key", "a relay needs url: (smtp://host:587 or smtps://host:465)", item.node, item.path)
+        guard let url = nodes.scalar(values["url"]) else {
+            nodes.error("config.missing-key", "a relay needs url: (smtp://host:587 or smtps://host:465)", item.node, item.path)
             return nil
         }
         let lower = url.lowercased()
         guard lower.hasPrefix("smtp://") || lower.hasPrefix("smtps://") else {
-            error("config.invalid-value", "relay url \"\(url)\" must start with smtp:// or smtps://", values["url"], "\(item.path).url")
+            nodes.error("config.invalid-value", "relay url \"\(url)\" must start with smtp:// or smtps://", values["url"], "\(item.path).url")
             return nil
         }
         var security = TransportSecurity.required
-        if let raw = scalar(values["tls"]) {
+        if let raw = nodes.scalar(values["tls"]) {
             guard let parsed = TransportSecurity(rawValue: raw) else {
-                error("config.invalid-value", "tls must be required, opportunistic or none, not \"\(raw)\"", values["tls"], "\(item.path).tls")
+                nodes.error("config.invalid-value", "tls must be required, opportunistic or none, not \"\(raw)\"", values["tls"], "\(item.path).tls")
                 return nil
             }
             security = parsed
         }
-        let verify = scalar(values["verify_peer"]).map { !["false", "no", "0"].contains($0.lowercased()) } ?? true
+        let verify = nodes.scalar(values["verify_peer"]).map { !["false", "no", "0"].contains($0.lowercased()) } ?? true
         return RelaySettings(
-            name: scalar(values["name"]) ?? URL(string: url)?.host ?? "relay", url: url, security: security,
-            username: scalar(values["username"]),
-            password: secret(values, env: "password_env", file: "password_file", path: item.path),
-            maxConnections: max(1, integer(values["max_connections"], path: "\(item.path).max_connections") ?? 4),
-            perMinute: integer(values["per_minute"], path: "\(item.path).per_minute"),
-            perDay: integer(values["per_day"], path: "\(item.path).per_day"),
-            timeout: duration(values["timeout"], path: "\(item.path).timeout") ?? .seconds(60),
-            verifyPeer: verify, origin: location(item.node, item.path))
+            name: nodes.scalar(values["name"]) ?? URL(string: url)?.host ?? "relay", url: url, security: security,
+            username: nodes.scalar(values["username"]),
+            password: nodes.secret(values, env: "password_env", file: "password_file", path: item.path),
+            maxConnections: max(1, nodes.integer(values["max_connections"], path: "\(item.path).max_connections") ?? 4),
+            perMinute: nodes.integer(values["per_minute"], path: "\(item.path).per_minute"),
+            perDay: nodes.integer(values["per_day"], path: "\(item.path).per_day"),
+            timeout: nodes.duration(values["timeout"], path: "\(item.path).timeout") ?? .seconds(60),
+            verifyPeer: verify, origin: nodes.location(item.node, item.path))
     }
 
     private mutating func webhook(_ item: (path: String, node: Node, values: [String: Node])) -> WebhookSettings? {
         let values = item.values
-        guard let url = scalar(values["url"]), let template = scalar(values["template"]) else {
-            error("config.missing-key", "a webhook needs url: and template:", item.node, item.path)
+        guard let url = nodes.scalar(values["url"]), let template = nodes.scalar(values["template"]) else {
+            nodes.error("config.missing-key", "a webhook needs url: and template:", item.node, item.path)
             return nil
         }
         var kinds: [ChannelKind] = []
@@ -258,18 +191,18 @@ struct DeliverySettingsReader {
             break
         }
         if kinds.isEmpty || kinds.contains(where: { !ChannelKind.known.contains($0) || $0 == .email }) {
-            error("config.invalid-value", "kinds must list sms, voice or chat", values["kinds"] ?? item.node, "\(item.path).kinds")
+            nodes.error("config.invalid-value", "kinds must list sms, voice or chat", values["kinds"] ?? item.node, "\(item.path).kinds")
             return nil
         }
         let templatePath = Support.join(folder, template)
         if Support.state(of: templatePath) != .file {
-            error("config.missing-file", "the webhook template \(templatePath) does not exist", values["template"], "\(item.path).template")
+            nodes.error("config.missing-file", "the webhook template \(templatePath) does not exist", values["template"], "\(item.path).template")
         }
         return WebhookSettings(
-            name: scalar(values["name"]) ?? "webhook", url: url, kinds: kinds, template: templatePath,
-            secret: secret(values, env: "secret_env", file: "secret_file", path: item.path),
-            maxConnections: max(1, integer(values["max_connections"], path: "\(item.path).max_connections") ?? 4),
-            timeout: duration(values["timeout"], path: "\(item.path).timeout") ?? .seconds(15),
-            origin: location(item.node, item.path))
+            name: nodes.scalar(values["name"]) ?? "webhook", url: url, kinds: kinds, template: templatePath,
+            secret: nodes.secret(values, env: "secret_env", file: "secret_file", path: item.path),
+            maxConnections: max(1, nodes.integer(values["max_connections"], path: "\(item.path).max_connections") ?? 4),
+            timeout: nodes.duration(values["timeout"], path: "\(item.path).timeout") ?? .seconds(15),
+            origin: nodes.location(item.node, item.path))
     }
 }

@@ -6,7 +6,7 @@ public enum ScheduleLoader {
     /// The keys of an event. To add one, list it here and read it in `EventReader.read`.
     public static let eventKeys = [
         "id", "kind", "title", "start", "end", "time_zone", "location", "audience", "template", "priority",
-        "notify", "rsvp", "data",
+        "notify", "rsvp", "data", "status",
     ]
     /// Keys every event must have (schedule.missing-key).
     public static let requiredEventKeys = ["id", "kind", "title", "start", "audience", "template"]
@@ -180,15 +180,26 @@ public enum ScheduleLoader {
                     fail("schedule.invalid-priority", "priority \"\(raw)\" is not normal or urgent", keys["priority"]?.value, field("priority"))
                 }
             }
+            var cancelled = false
+            if let raw = text("status") {
+                switch raw.lowercased() {
+                case "cancelled", "canceled": cancelled = true
+                case "confirmed", "scheduled": cancelled = false
+                default:
+                    fail("schedule.invalid-value", "status \"\(raw)\" is not confirmed or cancelled", keys["status"]?.value, field("status"))
+                }
+            }
             let plan = readNotify(zone: zone)
             let rsvp = readRSVP()
             let data = readData()
 
             guard ok, let id, let kind, let title, let start, let audience, let template else { return nil }
-            return Event(
+            var event = Event(
                 id: id, kind: kind, title: title, start: start.date, end: end?.date, timeZone: zone, allDay: start.allDay,
                 location: location, audience: audience, template: template, priority: priority, plan: plan, rsvp: rsvp,
                 data: data, origin: report.location(node, path))
+            event.isCancelled = cancelled
+            return event
         }
 
         // MARK: Dates

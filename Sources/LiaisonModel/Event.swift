@@ -52,6 +52,8 @@ public struct Event: Hashable, Sendable, Identifiable {
     /// Free data passed to the template as `data`.
     public var data: [String: DataValue]
     public var origin: SourceLocation?
+    /// Cancelled in the schedule (`status: cancelled`): nothing more is sent, and what is still queued is withdrawn.
+    public var isCancelled = false
 
     public init(
         id: String, kind: EventKind, title: LocalizedText, start: Date, end: Date? = nil, timeZone: TimeZone,

@@ -59,14 +59,21 @@ public enum SendSchedule {
         return result.sorted().filter { seen.insert($0.at).inserted }
     }
 
-    /// The sends due by `now`, and those that are due but no longer relevant: anything after the event has
-    /// started, and a reminder that a later due send of the same event supersedes (after downtime only the
+    /// Until when a message about the event is worth sending: its start, except for an alert, whose start is when
+    /// something happened to a child: its messages stay relevant for a day.
+    public static func cutoff(for event: Event) -> Date {
+        event.kind == .alert ? event.start.addingTimeInterval(86_400) : event.start
+    }
+
+    /// The sends due by `now`, and those that are due but no longer relevant: anything after the cutoff (the
+    /// event's start), and a reminder that a later due send of the same event supersedes (after downtime only the
     /// latest reminder goes, not all of them at once).
     public static func due(_ sends: [ScheduledSend], event: Event, now: Date) -> (due: [ScheduledSend], skipped: [SkippedSend]) {
         let reached = sends.filter { $0.at <= now }
         guard !reached.isEmpty else { return ([], []) }
-        if now >= event.start {
-            return ([], reached.map { SkippedSend(send: $0, reason: "the event started before this could be sent") })
+        if now >= cutoff(for: event) {
+            let reason = event.kind == .alert ? "the alert is more than a day old" : "the event started before this could be sent"
+            return ([], reached.map { SkippedSend(send: $0, reason: reason) })
         }
         let latest = reached.max()!
         var skipped: [SkippedSend] = []

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Logging
 import LiaisonStore
 
 /// Liaison's HTTP server: the acknowledgement pages, the gateways' API, health checks and metrics.
@@ -10,6 +11,9 @@ import LiaisonStore
 /// | `POST /a/{token}` | `answer=<id>` (form): records the answer, answers a confirmation page |
 /// | `POST /v1/acks` | bearer; JSON `{"token", "answer"}` or `{"event", "guardian", "answer", "via"}` |
 /// | `GET /v1/events/{id}/acks` | bearer; the current answers as JSON |
+/// | `POST /v1/alerts` | bearer; JSON `{"student", "kind", "note"}`: raises an urgent alert (with an ``AdminService``) |
+/// | `GET /v1/alerts/{id}` | bearer; the alert and every round of its escalation |
+/// | `GET /v1/events`, `GET /v1/events/{id}/status` | bearer; events with figures; who was reached and who answered |
 /// | `GET /healthz`, `GET /readyz` | 200 `ok`; 200 once the site is loaded, 503 before |
 /// | `GET /metrics` | Prometheus text |
 ///
@@ -24,6 +28,7 @@ public struct LiaisonHTTP: Sendable {
     let site: @Sendable () -> AckSite?
     let apiTokens: [String]
     let outbox: (any OutboxStore)?
+    let admin: (any AdminService)?
     public let metrics: ServerMetrics
     let now: @Sendable () -> Date
 
@@ -31,15 +36,17 @@ public struct LiaisonHTTP: Sendable {
     ///   - site: the current site, or nil while it is not loaded.
     ///   - apiTokens: the bearer tokens the API accepts (several, to rotate); none turns the API off (always 401).
     ///   - outbox: the outbox whose depth `/metrics` reports, if any.
+    ///   - admin: the daemon behind the admin API (alerts, events, status); without it those routes are 404.
     ///   - metrics: where the counters live.
     ///   - now: the clock deciding whether an answer is too late.
     public init(
         site: @escaping @Sendable () -> AckSite?, apiTokens: [String], outbox: (any OutboxStore)? = nil,
-        metrics: ServerMetrics = ServerMetrics(), now: @escaping @Sendable () -> Date = { Date() }
+        admin: (any AdminService)? = nil, metrics: ServerMetrics = ServerMetrics(), now: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.site = site
         self.apiTokens = apiTokens.filter { !$0.isEmpty }
         self.outbox = outbox
+        self.admin = admin
         self.metrics = metrics
         self.now = now
     }
@@ -58,6 +65,13 @@ public struct LiaisonHTTP: Sendable {
         let api = AckAPI(server: self)
         router.post("/v1/acks") { request, context in try await api.record(request, context: context) }
         router.get("/v1/events/{id}/acks") { request, context in try await api.list(request, context: context) }
+        if let admin {
+            let office = AdminAPI(server: self, service: admin)
+            router.post("/v1/alerts") { request, context in try await office.raise(request, context: context) }
+            router.get("/v1/alerts/{id}") { request, context in try await office.alert(request, context: context) }
+            router.get("/v1/events") { request, context in try await office.events(request, context: context) }
+            router.get("/v1/events/{id}/status") { request, context in try await office.status(request, context: context) }
+        }
 
         router.get("/healthz") { _, _ in Response.text(.ok, "ok\n") }
         router.get("/readyz") { _, _ in
@@ -70,10 +84,14 @@ public struct LiaisonHTTP: Sendable {
         return router
     }
 
-    /// An application serving ``router()`` on `host:port` (port 0: any free port).
-    public func application(host: String, port: Int) -> some ApplicationProtocol {
+    /// An application serving ``router()`` on `host:port` (port 0: any free port, passed to `onRunning`).
+    public func application(
+        host: String, port: Int, logger: Logger? = nil, onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) -> some ApplicationProtocol {
         Application(
-            router: router(), configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "liaison"))
+            router: router(), configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "liaison"),
+            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) },
+            logger: logger)
     }
 
     /// True when the request carries `Authorization: Bearer <token>` with one of ``apiTokens``; every token is

@@ -7,14 +7,17 @@ public struct DeliveryQuery: Sendable, Hashable {
     public var eventID: String?
     public var guardianID: String?
     public var channel: ChannelKind?
+    /// One occurrence (`event@2026-12-02T16:00:00Z`, `alert-…#step-1`).
+    public var occurrence: String?
     /// At most this many rows (the oldest first, by creation).
     public var limit: Int?
 
     public init(
         states: Set<DeliveryState>? = nil, eventID: String? = nil, guardianID: String? = nil, channel: ChannelKind? = nil,
-        limit: Int? = nil
+        occurrence: String? = nil, limit: Int? = nil
     ) {
         self.states = states
+        self.occurrence = occurrence
         self.eventID = eventID
         self.guardianID = guardianID
         self.channel = channel

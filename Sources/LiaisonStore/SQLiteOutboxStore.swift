@@ -364,6 +364,10 @@ public final class SQLiteOutboxStore: OutboxStore {
             clauses.append("guardian_id = ?")
             arguments += [guardianID]
         }
+        if let occurrence = query.occurrence {
+            clauses.append("occurrence = ?")
+            arguments += [occurrence]
+        }
         if let channel = query.channel {
             clauses.append("channel = ?")
             arguments += [channel.rawValue]

@@ -8,7 +8,7 @@ struct Liaison: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "liaison",
         abstract: "Keeps a school and its families in touch, each family in its own language.",
-        subcommands: [Check.self, Preview.self, Send.self, Outbox.self, Retry.self, Status.self, Ack.self, Locales.self]
+        subcommands: [Serve.self, Check.self, Preview.self, Send.self, RaiseAlert.self, Outbox.self, Retry.self, Status.self, Ack.self, Locales.self]
     )
 }
 

@@ -120,7 +120,7 @@ struct Retry: AsyncParsableCommand {
         let channelSet = try ChannelSet.make(settings: settings, school: snapshot.school)
         let dispatcher = Dispatcher(store: store, channels: channelSet.channels, policy: settings.retry)
         let bar = ProgressBar(total: requeued)
-        let totals = try await dispatcher.drain { bar.update($0) }
+        let totals = try await dispatcher.drain(progress: { bar.update($0) })
         bar.finish()
         await channelSet.shutdown()
         print("sent \(totals.sent), retrying \(totals.retrying), failed \(totals.failed)")

@@ -77,7 +77,7 @@ struct Send: AsyncParsableCommand {
 
         let dispatcher = Dispatcher(store: store, channels: channelSet.channels, policy: settings.retry)
         let bar = ProgressBar(total: deliveries.count)
-        _ = try await dispatcher.drain { bar.update($0) }
+        _ = try await dispatcher.drain(progress: { bar.update($0) })
         bar.finish()
         await channelSet.shutdown()
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LiaisonCheck
 import LiaisonModel
+import LiaisonServer
 import LiaisonStore
 
 struct Status: AsyncParsableCommand {
@@ -18,24 +19,7 @@ struct Status: AsyncParsableCommand {
     @Option(help: "table, json or csv (json and csv list every guardian).")
     var format: ListFormat = .table
 
-    struct Row: Codable {
-        var guardian: String
-        var name: String
-        var family: String
-        var classes: [String]
-        var language: String
-        var letterLanguage: String?
-        var fallback: Bool
-        var channels: [String]
-        var delivered: [String]
-        var failed: [String]
-        var pending: [String]
-        var acknowledged: Bool
-        var answer: String?
-        var answeredAt: Date?
-        var email: String?
-        var phone: String?
-    }
+    typealias Row = EventStatusReport.Row
 
     func run() async throws {
         let snapshot = try loadSchool(options)
@@ -43,25 +27,13 @@ struct Status: AsyncParsableCommand {
         let path = snapshot.configuration.delivery.sqlitePath
         let store = try SQLiteOutboxStore(path: path)
         let ledger = try SQLiteAckLedger(path: path)
-        let deliveries = Dictionary(grouping: try await store.deliveries(matching: DeliveryQuery(eventID: event.id)), by: \.key.guardianID)
-        let answers = Dictionary(try await ledger.acknowledgements(eventID: event.id).map { ($0.guardianID, $0) }, uniquingKeysWith: { $1 })
-
-        let rows = event.audience.recipients(in: snapshot.roster).map { recipient -> Row in
-            let guardian = recipient.guardian
-            let mine = deliveries[guardian.id] ?? []
-            let chain = snapshot.renderer.chain(for: guardian.language)
-            let answer = answers[guardian.id]
-            return Row(
-                guardian: guardian.id, name: guardian.displayName, family: guardian.familyID,
-                classes: Array(Set(recipient.students.map(\.className))).sorted(), language: guardian.language.rawValue,
-                letterLanguage: mine.first?.message.language, fallback: chain.fallbackKind == .otherLanguage,
-                channels: guardian.channels.map(\.rawValue),
-                delivered: mine.filter { $0.state == .sent }.map(\.key.channel.rawValue),
-                failed: mine.filter { $0.state == .failed }.map { "\($0.key.channel.rawValue): \($0.lastReply ?? "")" },
-                pending: mine.filter { !$0.state.isFinal }.map { "\($0.key.channel.rawValue) \($0.state.rawValue)" },
-                acknowledged: answer != nil, answer: answer?.answer, answeredAt: answer?.at,
-                email: guardian.email, phone: guardian.phone)
-        }
+        let deliveries = try await store.deliveries(matching: DeliveryQuery(eventID: event.id))
+        let answers = try await ledger.acknowledgements(eventID: event.id)
+        let renderer = snapshot.renderer
+        let rows = EventStatusReport(
+            event: event, recipients: event.audience.recipients(in: snapshot.roster), deliveries: deliveries, answers: answers,
+            isFallback: { renderer.chain(for: $0).fallbackKind == .otherLanguage }
+        ).rows
         switch format {
         case .json:
             let encoder = JSONEncoder()

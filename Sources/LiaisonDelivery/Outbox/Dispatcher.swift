@@ -1,6 +1,7 @@
 import Foundation
 import LiaisonModel
 import LiaisonStore
+import Metrics
 
 /// Figures for a progress line and the closing summary.
 public struct DispatchProgress: Sendable, Hashable {
@@ -43,11 +44,14 @@ public struct Dispatcher: Sendable {
         self.random = random
     }
 
-    /// Sends everything due now, until nothing due is left; returns what happened.
-    public func drain(progress: (@Sendable (DispatchProgress) -> Void)? = nil) async throws -> DispatchProgress {
+    /// Sends everything due now, until nothing due is left or `shouldContinue` says stop (checked before each
+    /// batch: a batch claimed is always finished and recorded); returns what happened.
+    public func drain(
+        shouldContinue: @Sendable () -> Bool = { true }, progress: (@Sendable (DispatchProgress) -> Void)? = nil
+    ) async throws -> DispatchProgress {
         var totals = DispatchProgress()
         let kinds = Set(channels.keys)
-        while !Task.isCancelled {
+        while !Task.isCancelled && shouldContinue() {
             let claimed = try await store.claim(limit: batchSize, channels: kinds, now: clock())
             if claimed.isEmpty { break }
             try await send(claimed) { results in
@@ -93,13 +97,24 @@ public struct Dispatcher: Sendable {
         }
     }
 
+    /// `liaison_messages_total{channel,state,language}`: every attempt's outcome, through swift-metrics (a no-op unless the
+    /// process bootstrapped a metrics backend, as `liaison serve` does).
+    static func count(_ result: DeliveryResult, language: String) {
+        Counter(
+            label: "liaison_messages_total",
+            dimensions: [("channel", result.key.channel.rawValue), ("state", result.newState.rawValue), ("language", language)]
+        ).increment()
+    }
+
     func attempt(_ delivery: Delivery) async -> DeliveryResult {
         let started = clock()
         guard let channel = channels[delivery.key.channel] else {
             return result(delivery, started: started, target: "-", outcome: .retry(reply: "no \(delivery.key.channel) channel is configured", after: nil))
         }
         let outcome = await channel.send(delivery)
-        return result(delivery, started: started, target: channel.name, outcome: outcome)
+        let made = result(delivery, started: started, target: channel.name, outcome: outcome)
+        Self.count(made, language: delivery.message.language)
+        return made
     }
 
     func result(_ delivery: Delivery, started: Date, target: String, outcome: ChannelOutcome) -> DeliveryResult {

@@ -1,0 +1,171 @@
+import Foundation
+import LiaisonDelivery
+import LiaisonModel
+import LiaisonServer
+import LiaisonStore
+import Logging
+
+/// Raises urgent alerts and escalates them until someone acknowledges: each due round of the school's
+/// ``EscalationPolicy`` is queued (urgent, on every channel, outside quiet hours) and recorded once; the first
+/// acknowledgement stops it and tells the staff on call who answered and when.
+struct AlertDesk: Sendable {
+    let state: SchoolState
+    let journal: any DaemonJournal
+    let queuer: OccurrenceQueuer
+    let ledger: any AckLedger
+    let channels: @Sendable () -> Set<ChannelKind>
+    let clock: DaemonClock
+    let dispatch: Wakeup
+    let logger: Logger
+
+    /// Validates and records a new alert, then runs its first round before returning.
+    func raise(_ request: AlertRequest) async throws -> AlertReceipt {
+        let school = state.school
+        guard let kind = AlertKind(rawValue: request.kind.lowercased()) else {
+            throw AdminRequestError(.invalid, "invalid-kind", "kind must be \(AlertKind.allCases.map(\.rawValue).joined(separator: " or ")), not \(request.kind).")
+        }
+        guard let student = school.roster.student(request.student) else {
+            throw AdminRequestError(.notFound, "unknown-student", "No student \(request.student) in the roster.")
+        }
+        guard !school.roster.guardians(of: student.id).isEmpty else {
+            throw AdminRequestError(.invalid, "no-guardians", "Student \(student.id) has no guardians in the roster: phone the emergency contact.")
+        }
+        let note = (request.note ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        guard note.count <= 2000 else { throw AdminRequestError(.invalid, "note-too-long", "Keep the note under 2,000 characters.") }
+        let now = clock.now()
+        var alert = Alert(
+            id: Alert.makeID(studentID: student.id, raisedAt: now), studentID: student.id, kind: kind, note: note, raisedAt: now,
+            raisedBy: request.raisedBy ?? "api")
+        var suffix = 1
+        while try await journal.alert(alert.id) != nil {
+            suffix += 1
+            alert.id = Alert.makeID(studentID: student.id, raisedAt: now) + "-\(suffix)"
+        }
+        try await journal.open(alert)
+        state.addAlertEvents([AlertEvents.guardians(alert, snapshot: school.snapshot)])
+        logger.notice(
+            "alert raised",
+            metadata: ["alert": "\(alert.id)", "student": "\(student.id)", "kind": "\(kind.rawValue)", "by": "\(alert.raisedBy)"])
+        let first = try await escalate(alert, now: now)
+        return AlertReceipt(
+            id: alert.id, student: student.id, kind: kind.rawValue, raisedAt: now, notified: first.guardians, deliveries: first.deliveries)
+    }
+
+    /// Re-registers the events of alerts still active (after a restart) so their links work.
+    func restore() async throws {
+        let school = state.school
+        let alerts = try await journal.alerts(limit: 1000)
+        state.addAlertEvents(alerts.map { AlertEvents.guardians($0, snapshot: school.snapshot) })
+    }
+
+    /// One pass over every active alert; returns when the next round is due.
+    func pass() async throws -> Date? {
+        var next: Date?
+        for alert in try await journal.activeAlerts() {
+            let now = clock.now()
+            _ = try await escalate(alert, now: now)
+            let policy = state.school.configuration.alerts.policy
+            if let round = policy.nextRound(raisedAt: alert.raisedAt, after: now, acknowledgedAt: nil) {
+                next = min(next ?? round.at, round.at)
+            }
+        }
+        return next
+    }
+
+    struct RoundSummary {
+        var guardians: [String] = []
+        var deliveries = 0
+    }
+
+    /// Stops the alert if someone answered; otherwise queues every round now due that has not run.
+    @discardableResult
+    func escalate(_ alert: Alert, now: Date) async throws -> RoundSummary {
+        let school = state.school
+        if let ack = try await ledger.firstAcknowledgement(eventID: alert.id, since: alert.raisedAt) {
+            try await stop(alert, answer: ack, school: school, now: now)
+            return RoundSummary()
+        }
+        guard alert.status == .open else { return RoundSummary() }
+        let settings = school.configuration.alerts
+        let done = Set(try await journal.rounds(alertID: alert.id).map(\.round))
+        var summary = RoundSummary()
+        let planner = school.planner(channels: channels())
+        for round in settings.policy.dueRounds(raisedAt: alert.raisedAt, now: now, acknowledgedAt: nil, done: done) {
+            let recipients = alert.recipients(for: round.targets, roster: school.roster, settings: settings)
+            let guardians = recipients.filter { !$0.guardian.id.hasPrefix("staff:") }
+            let staff = recipients.filter { $0.guardian.id.hasPrefix("staff:") }
+            let occurrence = alert.occurrence(round: round.id)
+            let event = state.alertEvent(alert.id) ?? AlertEvents.guardians(alert, snapshot: school.snapshot)
+            var outcome = try await queuer.queue(
+                event, occurrence: occurrence, recipients: guardians, sendAt: now, now: now, planner: planner, school: school.school)
+            if !staff.isEmpty {
+                let staffEvent = AlertEvents.staff(alert, round: round.id, snapshot: school.snapshot, now: now, reached: guardians.map(\.guardian.id))
+                let staffOutcome = try await queuer.queue(
+                    staffEvent, occurrence: occurrence, recipients: staff, sendAt: now, now: now, planner: planner,
+                    school: school.school, withAckLinks: false)
+                outcome.queued += staffOutcome.queued
+                outcome.problems += staffOutcome.problems
+            }
+            dispatch.ring()
+            let reached = recipients.map(\.guardian.id)
+            if try await journal.recordRound(AlertRound(alertID: alert.id, round: round.id, ranAt: now, recipients: reached)) {
+                logger.notice(
+                    "alert escalation round",
+                    metadata: [
+                        "alert": "\(alert.id)", "round": "\(round.id)", "targets": "\(round.targets.map(\.rawValue).joined(separator: ","))",
+                        "recipients": "\(reached.joined(separator: " "))", "deliveries": "\(outcome.queued.count)",
+                    ])
+            }
+            for problem in outcome.problems {
+                logger.error("alert not sent to a recipient", metadata: ["alert": "\(alert.id)", "guardian": "\(problem.guardianID)", "reason": "\(problem.reason)"])
+            }
+            if summary.guardians.isEmpty { summary.guardians = guardians.map(\.guardian.id) }
+            summary.deliveries += outcome.queued.count
+        }
+        if settings.policy.nextRound(raisedAt: alert.raisedAt, after: now, acknowledgedAt: nil) == nil {
+            var exhausted = alert
+            exhausted.status = .exhausted
+            try await journal.update(exhausted)
+            logger.error("alert unanswered after every round", metadata: ["alert": "\(alert.id)", "student": "\(alert.studentID)"])
+        }
+        return summary
+    }
+
+    /// The first answer: record it, withdraw what is still queued, tell the staff on call.
+    private func stop(_ alert: Alert, answer: Acknowledgement, school: LoadedSchool, now: Date) async throws {
+        var answered = alert
+        answered.status = .acknowledged
+        answered.acknowledgedAt = answer.at
+        answered.acknowledgedBy = answer.guardianID
+        answered.acknowledgedVia = answer.via
+        var withdrawn = 0
+        for round in try await journal.rounds(alertID: alert.id) where round.round != "answered" {
+            withdrawn += try await queuer.store.cancel(
+                matching: DeliveryQuery(occurrence: alert.occurrence(round: round.round)),
+                reason: "acknowledged by \(answer.guardianID)", now: now)
+        }
+        let guardian = school.roster.guardian(answer.guardianID)
+        let relationship = school.roster.guardianships(of: alert.studentID).first { $0.guardianID == answer.guardianID }?.relationship
+        let staff = school.configuration.alerts.onCall(for: school.roster.student(alert.studentID)?.className ?? "")
+            .map { Recipient(guardian: $0.asGuardian, students: school.roster.student(alert.studentID).map { [$0] } ?? []) }
+        var notices = 0
+        if !staff.isEmpty {
+            let event = AlertEvents.answered(
+                answered, snapshot: school.snapshot, by: guardian?.displayName ?? answer.guardianID, relationship: relationship)
+            notices = try await queuer.queue(
+                event, occurrence: alert.occurrence(round: "answered"), recipients: staff, sendAt: now, now: now,
+                planner: school.planner(channels: channels()), school: school.school, withAckLinks: false
+            ).queued.count
+            dispatch.ring()
+        }
+        _ = try await journal.recordRound(AlertRound(alertID: alert.id, round: "answered", ranAt: now, recipients: staff.map(\.guardian.id)))
+        try await journal.update(answered)
+        logger.notice(
+            "alert acknowledged; escalation stopped",
+            metadata: [
+                "alert": "\(alert.id)", "by": "\(answer.guardianID)", "via": "\(answer.via)",
+                "after_seconds": "\(Int(answer.at.timeIntervalSince(alert.raisedAt)))", "withdrawn": "\(withdrawn)",
+                "staff_told": "\(notices)",
+            ])
+    }
+}

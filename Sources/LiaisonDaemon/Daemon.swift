@@ -1,0 +1,154 @@
+import Foundation
+import Hummingbird
+import LiaisonCheck
+import LiaisonDelivery
+import LiaisonInputs
+import LiaisonModel
+import LiaisonServer
+import LiaisonStore
+import Logging
+import Prometheus
+import ServiceLifecycle
+
+/// How to run the daemon.
+public struct DaemonOptions: Sendable {
+    public var configPath: String
+    /// Overrides `server.listen`.
+    public var host: String?
+    public var port: Int?
+    public var clock: DaemonClock
+    public var logger: Logger
+    /// Where `/metrics` reads from; the caller bootstraps swift-metrics with the same registry.
+    public var registry: PrometheusCollectorRegistry
+
+    public init(
+        configPath: String, host: String? = nil, port: Int? = nil, clock: DaemonClock = DaemonClock(), logger: Logger,
+        registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()
+    ) {
+        self.configPath = configPath
+        self.host = host
+        self.port = port
+        self.clock = clock
+        self.logger = logger
+        self.registry = registry
+    }
+}
+
+/// Why the daemon did not start.
+public struct DaemonStartError: Error, Sendable, CustomStringConvertible {
+    public var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// `liaison serve`: the scheduler, the dispatcher, the escalation of alerts, the reloader and the HTTP server,
+/// composed with swift-service-lifecycle. SIGTERM or SIGINT stops taking new work, lets the batch in flight finish
+/// (up to `daemon.shutdown_timeout`) and returns.
+public enum Daemon {
+    public static func run(_ options: DaemonOptions) async throws {
+        let logger = options.logger
+        let clock = options.clock
+        let started = Date()
+        let (loaded, report) = SchoolLoader.load(configPath: options.configPath, now: clock.now())
+        guard let snapshot = loaded, report.passed else {
+            throw DaemonStartError(report.text() + "\nFix the errors above first (liaison check shows them).")
+        }
+        let configuration = snapshot.configuration
+        let stateFolder = (configuration.delivery.sqlitePath as NSString).deletingLastPathComponent
+        let lock = try StateLock(folder: stateFolder)
+        defer { lock.release() }
+
+        let store = try SQLiteOutboxStore(path: configuration.delivery.sqlitePath)
+        let ledger = try SQLiteAckLedger(path: configuration.delivery.sqlitePath)
+        let journal = try SQLiteDaemonJournal(path: configuration.delivery.sqlitePath)
+        let recovered = try await store.recoverInterrupted(now: clock.now())
+        if recovered > 0 {
+            logger.warning("deliveries left in flight by the last run will be tried again", metadata: ["count": "\(recovered)"])
+        }
+        let channels = ChannelHolder(try ChannelSet.make(settings: configuration.delivery, school: configuration.school), settings: configuration.delivery)
+        for line in channels.summary { logger.info("channel \(line)") }
+        let signer = try LinkSigner.load(path: (stateFolder as NSString).appendingPathComponent("link-secret"))
+
+        let state = SchoolState(LoadedSchool(snapshot: snapshot, generation: 1, loadedAt: clock.now()), ledger: ledger)
+        let dispatchWakeup = Wakeup()
+        let schedulerWakeup = Wakeup()
+        let escalationWakeup = Wakeup()
+        let queuer = OccurrenceQueuer(store: store, links: Links(ledger: ledger, signer: signer))
+        let kinds: @Sendable () -> Set<ChannelKind> = { channels.kinds }
+        let desk = AlertDesk(
+            state: state, journal: journal, queuer: queuer, ledger: ledger, channels: kinds, clock: clock, dispatch: dispatchWakeup,
+            logger: logger)
+        try await desk.restore()
+        let scheduler = Scheduler(
+            state: state, journal: journal, queuer: queuer, channels: kinds, dispatch: dispatchWakeup, logger: logger)
+        let admin = DaemonAdmin(state: state, journal: journal, store: store, ledger: ledger, desk: desk, clock: clock)
+
+        let tokens = configuration.server.resolveTokens()
+        if tokens.isEmpty {
+            logger.warning(
+                "no API token: the admin and gateway API refuses every request",
+                metadata: ["looked_in": "\(configuration.server.apiTokens)"])
+        }
+        let http = LiaisonHTTP(
+            site: { state.ackSite }, apiTokens: tokens, outbox: store, admin: admin,
+            metrics: ServerMetrics(registry: options.registry), now: { clock.now() })
+        let host = options.host ?? configuration.server.host
+        let port = options.port ?? configuration.server.port
+        var httpLogger = logger
+        httpLogger.logLevel = max(logger.logLevel, .notice)
+        let application = http.application(host: host, port: port, logger: httpLogger) { bound in
+            logger.notice(
+                "liaison is serving",
+                metadata: [
+                    "school": "\(configuration.school.name)", "listen": "\(host):\(bound)", "events": "\(snapshot.events.count)",
+                    "guardians": "\(snapshot.roster.guardians.count)", "startup_ms": "\(Int(Date().timeIntervalSince(started) * 1000))",
+                    "clock_offset_s": "\(Int(clock.offset))",
+                ])
+        }
+
+        let services: [any Service] = [
+            ReloadService(
+                configPath: options.configPath, state: state, channels: channels, clock: clock, interval: configuration.daemon.watchInterval,
+                onReload: { schedulerWakeup.ring() }, logger: logger),
+            SchedulerService(scheduler: scheduler, clock: clock, wakeup: schedulerWakeup, logger: logger),
+            EscalationService(desk: desk, clock: clock, wakeup: escalationWakeup, logger: logger),
+            DispatchService(store: store, channels: channels, state: state, clock: clock, wakeup: dispatchWakeup, logger: logger),
+            application,
+        ]
+        var groupConfiguration = ServiceGroupConfiguration(
+            services: services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        groupConfiguration.maximumGracefulShutdownDuration = configuration.daemon.shutdownTimeout
+        groupConfiguration.logging.keys.serviceKey = "service"
+        let group = ServiceGroup(configuration: groupConfiguration)
+        try await group.run()
+        await channels.shutdown()
+        let counts = try await store.counts(eventID: nil)
+        logger.notice(
+            "liaison stopped",
+            metadata: ["queued": "\(counts[.queued] ?? 0)", "retry": "\(counts[.retry] ?? 0)", "sending": "\(counts[.sending] ?? 0)"])
+    }
+}
+
+/// One daemon per state folder: an exclusive `flock` on `liaison.lock`, released when the process ends.
+final class StateLock: Sendable {
+    let descriptor: Int32
+
+    init(folder: String) throws {
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let path = (folder as NSString).appendingPathComponent("liaison.lock")
+        descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { throw DaemonStartError("cannot open \(path): \(String(cString: strerror(errno)))") }
+        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+            close(descriptor)
+            throw DaemonStartError("another liaison serve is already running with the state in \(folder)")
+        }
+        let pid = "\(getpid())\n"
+        _ = ftruncate(descriptor, 0)
+        _ = pid.withCString { write(descriptor, $0, strlen($0)) }
+    }
+
+    func release() {
+        flock(descriptor, LOCK_UN)
+        close(descriptor)
+    }
+}

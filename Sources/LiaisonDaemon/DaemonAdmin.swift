@@ -1,0 +1,70 @@
+import Foundation
+import LiaisonModel
+import LiaisonServer
+import LiaisonStore
+
+/// The admin API's view of the daemon: alerts, events with their figures, per-guardian status.
+struct DaemonAdmin: AdminService {
+    let state: SchoolState
+    let journal: any DaemonJournal
+    let store: any OutboxStore
+    let ledger: any AckLedger
+    let desk: AlertDesk
+    let clock: DaemonClock
+
+    func raiseAlert(_ request: AlertRequest) async throws -> AlertReceipt {
+        try await desk.raise(request)
+    }
+
+    func alert(id: String) async throws -> AlertReport? {
+        guard let alert = try await journal.alert(id) else { return nil }
+        let policy = state.school.configuration.alerts.policy
+        let rounds = try await journal.rounds(alertID: id)
+        let done = Set(rounds.map(\.round))
+        let upcoming = alert.status == .open
+            ? policy.rounds(raisedAt: alert.raisedAt).filter { !done.contains($0.id) }.map {
+                AlertReport.Upcoming(round: $0.id, at: $0.at, notify: $0.targets.map(\.rawValue))
+            }
+            : []
+        return AlertReport(alert: alert, rounds: rounds, upcoming: upcoming)
+    }
+
+    func events() async throws -> [EventListing] {
+        let school = state.school
+        let now = clock.now()
+        var listings: [EventListing] = []
+        let alerts = try await journal.alerts(limit: 200)
+        let alertEvents = alerts.compactMap { state.alertEvent($0.id) }
+        for event in school.snapshot.events + alertEvents {
+            let counts = try await store.counts(eventID: event.id)
+            let acknowledged = try await ledger.acknowledgements(eventID: event.id).count
+            let next = event.isCancelled ? nil : SendSchedule.sends(for: event).first { $0.at > now && $0.at < SendSchedule.cutoff(for: event) }?.at
+            listings.append(EventListing(
+                id: event.id, kind: event.kind.rawValue, title: event.title.base, start: event.start, priority: event.priority.rawValue,
+                cancelled: event.isCancelled, audience: event.audience.description, nextSend: next,
+                deliveries: Dictionary(uniqueKeysWithValues: counts.map { ($0.key.rawValue, $0.value) }), acknowledged: acknowledged))
+        }
+        return listings.sorted { ($0.start, $0.id) < ($1.start, $1.id) }
+    }
+
+    func status(eventID: String) async throws -> EventStatusReport? {
+        let school = state.school
+        let recipients: [Recipient]
+        let event: Event
+        if let scheduled = school.snapshot.event(eventID) {
+            event = scheduled
+            recipients = scheduled.audience.recipients(in: school.roster)
+        } else if let alert = try await journal.alert(eventID), let alertEvent = state.alertEvent(eventID) {
+            event = alertEvent
+            recipients = alert.recipients(for: [.allGuardians], roster: school.roster, settings: school.configuration.alerts)
+        } else {
+            return nil
+        }
+        let deliveries = try await store.deliveries(matching: DeliveryQuery(eventID: eventID))
+        let answers = try await ledger.acknowledgements(eventID: eventID)
+        let renderer = school.snapshot.renderer
+        return EventStatusReport(
+            event: event, recipients: recipients, deliveries: deliveries, answers: answers,
+            isFallback: { renderer.chain(for: $0).fallbackKind == .otherLanguage })
+    }
+}

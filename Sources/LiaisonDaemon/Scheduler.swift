@@ -1,0 +1,144 @@
+import Foundation
+import LiaisonDelivery
+import LiaisonModel
+import LiaisonStore
+import Logging
+
+/// Turns the schedule into queued messages: each planned send of each event is queued once, when it is due, in the
+/// event's time zone; what came due while the daemon was down is sent only if still relevant (and what is not is
+/// recorded as skipped); an event cancelled, removed, moved or edited withdraws or rewrites what is still queued.
+///
+/// Everything it does is recorded in the ``DaemonJournal`` and keyed by occurrence, so a restart or a reload never
+/// queues the same message twice.
+struct Scheduler: Sendable {
+    let state: SchoolState
+    let journal: any DaemonJournal
+    let queuer: OccurrenceQueuer
+    let channels: @Sendable () -> Set<ChannelKind>
+    /// Rung whenever something was queued, so the dispatcher sends it at once.
+    let dispatch: Wakeup
+    let logger: Logger
+
+    var store: any OutboxStore { queuer.store }
+
+    /// One pass: queues what is due at `now`, records what was skipped, and returns when the next send is due.
+    /// With `reconcile`, first brings what is still queued in line with the current schedule and roster.
+    func pass(now: Date, reconcile: Bool) async throws -> Date? {
+        let school = state.school
+        let planner = school.planner(channels: channels())
+        var entries = Dictionary(try await journal.scheduleEntries(eventID: nil).map { ($0.occurrence, $0) }, uniquingKeysWith: { $1 })
+        if reconcile {
+            try await self.reconcile(school: school, planner: planner, entries: &entries, now: now)
+        }
+        var next: Date?
+        for event in school.snapshot.events where !event.isCancelled {
+            let sends = SendSchedule.sends(for: event)
+            if let upcoming = sends.first(where: { $0.at > now }), upcoming.at < SendSchedule.cutoff(for: event) {
+                next = min(next ?? upcoming.at, upcoming.at)
+            }
+            let (due, skipped) = SendSchedule.due(sends, event: event, now: now)
+            for skip in skipped where entries[skip.send.occurrence] == nil {
+                let entry = ScheduleEntry(
+                    occurrence: skip.send.occurrence, eventID: event.id, dueAt: skip.send.at, outcome: .skipped,
+                    reason: skip.reason, fingerprint: event.fingerprint, recordedAt: now)
+                try await journal.record(entry)
+                entries[entry.occurrence] = entry
+                logger.notice("skipped a planned send", metadata: ["event": "\(event.id)", "occurrence": "\(skip.send.occurrence)", "reason": "\(skip.reason)"])
+            }
+            for send in due where entries[send.occurrence] == nil {
+                let recipients = event.audience.recipients(in: school.roster)
+                let outcome = try await queuer.queue(
+                    event, occurrence: send.occurrence, recipients: recipients, sendAt: send.at, now: now, planner: planner,
+                    school: school.school)
+                for problem in outcome.problems {
+                    logger.warning("not sent", metadata: ["event": "\(event.id)", "guardian": "\(problem.guardianID)", "reason": "\(problem.reason)"])
+                }
+                let entry = ScheduleEntry(
+                    occurrence: send.occurrence, eventID: event.id, dueAt: send.at, outcome: .queued,
+                    fingerprint: event.fingerprint, recordedAt: now)
+                try await journal.record(entry)
+                entries[entry.occurrence] = entry
+                dispatch.ring()
+                logger.info(
+                    "queued a scheduled send",
+                    metadata: [
+                        "event": "\(event.id)", "occurrence": "\(send.occurrence)", "deliveries": "\(outcome.queued.count)",
+                        "guardians": "\(recipients.count)", "problems": "\(outcome.problems.count)",
+                    ])
+            }
+        }
+        return next
+    }
+
+    /// Brings queued, unsent deliveries in line with the schedule and roster now loaded: withdrawn when their event is
+    /// cancelled or gone or their send time no longer exists; re-rendered when the event or the roster changed
+    /// (guardians gone from the audience are withdrawn, new ones queued).
+    private func reconcile(school: LoadedSchool, planner: OutboxPlanner, entries: inout [String: ScheduleEntry], now: Date) async throws {
+        let events = Dictionary(school.snapshot.events.map { ($0.id, $0) }, uniquingKeysWith: { $1 })
+        for entry in entries.values.sorted(by: { $0.dueAt < $1.dueAt }) where entry.outcome == .queued {
+            let unsent = try await store.deliveries(matching: DeliveryQuery(states: [.queued, .retry], occurrence: entry.occurrence))
+            let event = events[entry.eventID]
+            var withdrawReason: String?
+            if event == nil {
+                withdrawReason = "the event is no longer in the schedule"
+            } else if event!.isCancelled {
+                withdrawReason = "the event was cancelled"
+            } else if !SendSchedule.sends(for: event!).contains(where: { $0.occurrence == entry.occurrence }) {
+                withdrawReason = "the event's send times changed"
+            }
+            if let withdrawReason {
+                let cancelled = try await store.cancel(
+                    matching: DeliveryQuery(occurrence: entry.occurrence), reason: withdrawReason, now: now)
+                var withdrawn = entry
+                withdrawn.outcome = .withdrawn
+                withdrawn.reason = withdrawReason
+                withdrawn.recordedAt = now
+                try await journal.record(withdrawn)
+                entries[entry.occurrence] = withdrawn
+                logger.notice(
+                    "withdrew queued messages",
+                    metadata: ["event": "\(entry.eventID)", "occurrence": "\(entry.occurrence)", "cancelled": "\(cancelled)", "reason": "\(withdrawReason)"])
+                continue
+            }
+            guard let event, !unsent.isEmpty || event.fingerprint != entry.fingerprint else { continue }
+            // Still queued: render again for the current event and audience.
+            let recipients = event.audience.recipients(in: school.roster)
+            let audience = Set(recipients.map(\.guardian.id))
+            var gone = 0
+            for guardianID in Set(unsent.map(\.key.guardianID)) where !audience.contains(guardianID) {
+                gone += try await store.cancel(
+                    matching: DeliveryQuery(guardianID: guardianID, occurrence: entry.occurrence),
+                    reason: "no longer in the event's audience", now: now)
+            }
+            let unsentGuardians = Set(unsent.map(\.key.guardianID))
+            let toRender = recipients.filter { unsentGuardians.contains($0.guardian.id) }
+            var revised = 0
+            if !toRender.isEmpty {
+                let base = Links.base(school.school)
+                let urls = try await queuer.links.ackURLs(
+                    base: base, eventID: event.id, occurrence: entry.occurrence, guardians: toRender.map(\.guardian.id), now: now)
+                let links = queuer.links
+                let (deliveries, _) = await planner.plan(
+                    event, recipients: toRender, occurrence: entry.occurrence, sendAt: entry.dueAt, now: now,
+                    ackURL: { urls[$0.id] }, unsubscribeURL: { links.unsubscribeURL(base: base, guardian: $0) })
+                for delivery in deliveries where try await store.revise(delivery, now: now) { revised += 1 }
+            }
+            // Guardians new to the audience, when the event has not started yet.
+            let added = now < event.start
+                ? try await queuer.queue(
+                    event, occurrence: entry.occurrence, recipients: recipients, sendAt: entry.dueAt, now: now, planner: planner,
+                    school: school.school).queued.count
+                : 0
+            var updated = entry
+            updated.fingerprint = event.fingerprint
+            updated.recordedAt = now
+            try await journal.record(updated)
+            entries[entry.occurrence] = updated
+            if revised + gone + added > 0 {
+                logger.notice(
+                    "updated queued messages",
+                    metadata: ["event": "\(event.id)", "occurrence": "\(entry.occurrence)", "revised": "\(revised)", "withdrawn": "\(gone)", "added": "\(added)"])
+            }
+        }
+    }
+}

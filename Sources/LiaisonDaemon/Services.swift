@@ -1,0 +1,216 @@
+import Foundation
+import LiaisonCheck
+import LiaisonDelivery
+import LiaisonModel
+import LiaisonStore
+import Logging
+import ServiceLifecycle
+import UnixSignals
+
+/// A flag services share to stop taking new work at graceful shutdown.
+final class StopFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stopped = false
+    var isSet: Bool { lock.withLock { stopped } }
+    func set() { lock.withLock { stopped = true } }
+}
+
+/// Queues scheduled sends when they come due; reconciles what is queued after every reload.
+struct SchedulerService: Service {
+    let scheduler: Scheduler
+    let clock: DaemonClock
+    let wakeup: Wakeup
+    let logger: Logger
+    /// The longest sleep between passes (a send is never planned later than this after it is due).
+    var maximumSleep: Duration = .seconds(30)
+
+    func run() async throws {
+        let stop = StopFlag()
+        var generation = -1
+        await withGracefulShutdownHandler {
+            while !stop.isSet {
+                let current = scheduler.state.school.generation
+                var sleep = maximumSleep
+                do {
+                    let next = try await scheduler.pass(now: clock.now(), reconcile: current != generation)
+                    generation = current
+                    if let next {
+                        let seconds = max(0, next.timeIntervalSince(clock.now()))
+                        sleep = min(sleep, .milliseconds(Int64(seconds * 1000) + 5))
+                    }
+                } catch {
+                    logger.error("scheduler pass failed; trying again in 5 s", metadata: ["error": "\(error)"])
+                    sleep = .seconds(5)
+                }
+                await wakeup.wait(upTo: sleep)
+            }
+        } onGracefulShutdown: {
+            stop.set()
+            wakeup.ring()
+        }
+    }
+}
+
+/// Sends what is due from the outbox, urgent first, and expires what is past its deadline. At graceful shutdown it
+/// claims nothing more, finishes and records the batch in flight, and returns.
+struct DispatchService: Service {
+    let store: any OutboxStore
+    let channels: ChannelHolder
+    let state: SchoolState
+    let clock: DaemonClock
+    let wakeup: Wakeup
+    let logger: Logger
+
+    func run() async throws {
+        let stop = StopFlag()
+        var lastExpiry = Date.distantPast
+        await withGracefulShutdownHandler {
+            while !stop.isSet {
+                let policy = state.school.configuration.delivery.retry
+                let dispatcher = Dispatcher(store: store, channels: channels.channels, policy: policy, clock: { clock.now() })
+                do {
+                    let totals = try await dispatcher.drain(shouldContinue: { !stop.isSet })
+                    if totals.attempted > 0 {
+                        logger.info(
+                            "delivered",
+                            metadata: ["attempted": "\(totals.attempted)", "sent": "\(totals.sent)", "retrying": "\(totals.retrying)", "failed": "\(totals.failed)"])
+                    }
+                    if Date().timeIntervalSince(lastExpiry) > 60 {
+                        lastExpiry = Date()
+                        let expired = try await store.expire(now: clock.now(), policy: policy)
+                        if expired > 0 { logger.warning("gave up on deliveries past their deadline", metadata: ["count": "\(expired)"]) }
+                    }
+                } catch {
+                    logger.error("dispatch failed; trying again in 5 s", metadata: ["error": "\(error)"])
+                    await wakeup.wait(upTo: .seconds(5))
+                    continue
+                }
+                await wakeup.wait(upTo: .seconds(1))
+            }
+            logger.info("dispatcher stopped: nothing in flight")
+        } onGracefulShutdown: {
+            stop.set()
+            wakeup.ring()
+        }
+    }
+}
+
+/// Escalates open alerts round by round and stops them at the first acknowledgement (checked every second).
+struct EscalationService: Service {
+    let desk: AlertDesk
+    let clock: DaemonClock
+    let wakeup: Wakeup
+    let logger: Logger
+
+    func run() async throws {
+        let stop = StopFlag()
+        await withGracefulShutdownHandler {
+            while !stop.isSet {
+                var sleep: Duration = .seconds(1)
+                do {
+                    if let next = try await desk.pass() {
+                        let seconds = max(0, next.timeIntervalSince(clock.now()))
+                        sleep = min(sleep, .milliseconds(Int64(seconds * 1000) + 5))
+                    }
+                } catch {
+                    logger.error("escalation pass failed; trying again in 5 s", metadata: ["error": "\(error)"])
+                    sleep = .seconds(5)
+                }
+                await wakeup.wait(upTo: sleep)
+            }
+        } onGracefulShutdown: {
+            stop.set()
+            wakeup.ring()
+        }
+    }
+}
+
+/// Reloads the school's files on SIGHUP or when one of them changes, atomically: a version that fails `check`
+/// is logged diagnostic by diagnostic and the last good one stays in service.
+struct ReloadService: Service {
+    let configPath: String
+    let state: SchoolState
+    let channels: ChannelHolder
+    let clock: DaemonClock
+    let interval: Duration
+    let onReload: @Sendable () -> Void
+    let logger: Logger
+
+    func run() async throws {
+        let stamps = Locked(InputFiles.stamps(of: state.school.configuration))
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for await _ in await UnixSignalsSequence(trapping: .sighup).cancelOnGracefulShutdown() {
+                    reload(reason: "SIGHUP", stamps: stamps)
+                }
+            }
+            if interval > .zero {
+                group.addTask {
+                    while !Task.isCancelled && !Task.isShuttingDownGracefully {
+                        try? await Task.sleep(for: interval)
+                        let now = InputFiles.stamps(of: state.school.configuration)
+                        if now != stamps.value {
+                            let changed = InputFiles.changes(from: stamps.value, to: now)
+                            reload(reason: "changed: " + changed.prefix(5).joined(separator: ", "), stamps: stamps)
+                        }
+                    }
+                }
+            }
+            await group.waitForAll()
+        }
+    }
+
+    private func reload(reason: String, stamps: Locked<[String: InputFiles.Stamp]>) {
+        let started = Date()
+        let (loaded, report) = SchoolLoader.load(configPath: configPath, now: clock.now())
+        guard let snapshot = loaded, report.passed else {
+            // Remember these stamps: the same broken files are not reported again every interval.
+            if let snapshot = loaded { stamps.value = InputFiles.stamps(of: snapshot.configuration) } else {
+                stamps.value = InputFiles.stamps(of: state.school.configuration)
+            }
+            for diagnostic in report.diagnostics where diagnostic.severity == .error {
+                logger.error("reload refused: \(diagnostic)", metadata: ["code": "\(diagnostic.code)"])
+            }
+            logger.error(
+                "reload failed check; still serving the last good configuration",
+                metadata: ["reason": "\(reason)", "errors": "\(report.errors)", "generation": "\(state.school.generation)"])
+            return
+        }
+        let previous = state.school
+        do {
+            if try channels.update(settings: snapshot.configuration.delivery, school: snapshot.school) {
+                logger.notice("channels rebuilt", metadata: ["channels": "\(channels.summary.joined(separator: "; "))"])
+            }
+        } catch {
+            logger.error("reload refused: the channels cannot be built: \(error)")
+            return
+        }
+        state.replace(with: LoadedSchool(snapshot: snapshot, generation: previous.generation + 1, loadedAt: clock.now()))
+        stamps.value = InputFiles.stamps(of: snapshot.configuration)
+        for diagnostic in report.diagnostics where diagnostic.severity == .warning {
+            logger.warning("\(diagnostic)", metadata: ["code": "\(diagnostic.code)"])
+        }
+        logger.notice(
+            "reloaded",
+            metadata: [
+                "reason": "\(reason)", "generation": "\(previous.generation + 1)", "events": "\(snapshot.events.count)",
+                "guardians": "\(snapshot.roster.guardians.count)", "ms": "\(Int(Date().timeIntervalSince(started) * 1000))",
+            ])
+        onReload()
+    }
+}
+
+/// A value behind a lock.
+final class Locked<Value: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: Value
+
+    init(_ value: Value) {
+        stored = value
+    }
+
+    var value: Value {
+        get { lock.withLock { stored } }
+        set { lock.withLock { stored = newValue } }
+    }
+}

@@ -1,0 +1,177 @@
+import Foundation
+import LiaisonModel
+import Yams
+
+/// The `server:` section: where the HTTP server listens and where the admin API's tokens come from.
+public struct ServerSettings: Sendable, Hashable {
+    public var host: String
+    public var port: Int
+    /// Bearer tokens for the admin and gateway API, several separated by spaces or lines (to rotate).
+    public var apiTokens: SecretReference
+
+    public init(host: String = "127.0.0.1", port: Int = 8080, apiTokens: SecretReference = SecretReference(environment: "LIAISON_API_TOKENS")) {
+        self.host = host
+        self.port = port
+        self.apiTokens = apiTokens
+    }
+
+    /// The tokens, or none when the environment variable and file are both absent (the API then refuses everything).
+    public func resolveTokens(environment: [String: String] = ProcessInfo.processInfo.environment) -> [String] {
+        guard let text = try? apiTokens.resolve(environment: environment) else { return [] }
+        return text.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "," }).map(String.init)
+    }
+}
+
+/// The `daemon:` section: timings of `liaison serve`.
+public struct DaemonSettings: Sendable, Hashable {
+    /// How long SIGTERM waits for messages in flight before giving up on them (they are retried after a restart).
+    public var shutdownTimeout: Duration = .seconds(30)
+    /// How often the input files are checked for changes (0 turns watching off; SIGHUP still reloads).
+    public var watchInterval: Duration = .seconds(2)
+
+    public init() {}
+}
+
+/// Reads `server:`, `alerts:` and `daemon:` from the nodes the configuration reader collected.
+struct DaemonSettingsReader {
+    var nodes: ConfigNodeReader
+
+    static let escalationKeys: Set<String> = ["after", "notify"]
+    static let staffKeys: Set<String> = ["id", "name", "email", "phone", "language", "channels", "classes"]
+
+    init(folder: String, report: YAMLDiagnostics) {
+        nodes = ConfigNodeReader(folder: folder, report: report)
+    }
+
+    mutating func server(_ values: [String: Node]) -> ServerSettings {
+        var settings = ServerSettings()
+        if let raw = nodes.scalar(values["server.listen"]) {
+            if let (host, port) = Self.hostAndPort(raw) {
+                settings.host = host
+                settings.port = port
+            } else {
+                nodes.error(
+                    "config.invalid-value", "server.listen must be host:port (for example 127.0.0.1:8080), not \"\(raw)\"",
+                    values["server.listen"], "server.listen")
+            }
+        }
+        if let reference = nodes.secret(values, env: "server.api_tokens_env", file: "server.api_tokens_file", path: "server") {
+            settings.apiTokens = reference
+        }
+        return settings
+    }
+
+    mutating func daemon(_ values: [String: Node]) -> DaemonSettings {
+        var settings = DaemonSettings()
+        if let value = nodes.duration(values["daemon.shutdown_timeout"], path: "daemon.shutdown_timeout") { settings.shutdownTimeout = value }
+        if let value = nodes.duration(values["daemon.watch_interval"], path: "daemon.watch_interval") { settings.watchInterval = value }
+        return settings
+    }
+
+    mutating func alerts(_ values: [String: Node], defaultLocale: LanguageTag?) -> AlertSettings {
+        var settings = AlertSettings()
+        if let node = values["alerts.escalation"] {
+            var steps: [EscalationPolicy.Step] = []
+            for item in nodes.items(node, path: "alerts.escalation", keys: Self.escalationKeys) {
+                guard let after = nodes.duration(item.values["after"], path: "\(item.path).after") ?? (item.values["after"] == nil ? .zero : nil)
+                else { continue }
+                let raw = nodes.scalar(item.values["notify"]) ?? ""
+                guard let target = EscalationTarget(rawValue: raw) else {
+                    nodes.error(
+                        "config.invalid-value", "notify must be primary, guardians or staff, not \"\(raw)\"",
+                        item.values["notify"] ?? item.node, "\(item.path).notify")
+                    continue
+                }
+                steps.append(EscalationPolicy.Step(after: after, target: target))
+            }
+            if steps.isEmpty {
+                nodes.error("config.invalid-value", "alerts.escalation must list at least one step", node, "alerts.escalation")
+            } else {
+                settings.policy = EscalationPolicy(steps: steps, repeatEvery: nil, maxRepeats: 0)
+            }
+        }
+        if values["alerts.repeat_every"] != nil || values["alerts.max_repeats"] != nil {
+            settings.policy.repeatEvery = nodes.duration(values["alerts.repeat_every"], path: "alerts.repeat_every")
+            settings.policy.maxRepeats = nodes.integer(values["alerts.max_repeats"], path: "alerts.max_repeats")
+                ?? (settings.policy.repeatEvery == nil ? 0 : 4)
+            if settings.policy.repeatEvery == .zero {
+                nodes.error("config.invalid-value", "alerts.repeat_every must be longer than 0s", values["alerts.repeat_every"], "alerts.repeat_every")
+            }
+        }
+        if let node = values["alerts.on_call"] {
+            var ids = Set<String>()
+            for item in nodes.items(node, path: "alerts.on_call", keys: Self.staffKeys) {
+                if let member = staff(item, defaultLocale: defaultLocale) {
+                    if ids.insert(member.id).inserted {
+                        settings.onCall.append(member)
+                    } else {
+                        nodes.error("config.invalid-value", "the id \(member.id) is used by two people on call", item.node, "\(item.path).id")
+                    }
+                }
+            }
+        }
+        if settings.policy.steps.contains(where: { $0.target == .staffOnCall }) && settings.onCall.isEmpty {
+            nodes.report.warning(
+                "config.no-staff-on-call",
+                "the escalation has a staff step but alerts.on_call lists nobody: that step reaches no one",
+                values["alerts.escalation"] ?? values["alerts"], "alerts.on_call")
+        }
+        return settings
+    }
+
+    private mutating func staff(_ item: (path: String, node: Node, values: [String: Node]), defaultLocale: LanguageTag?) -> StaffMember? {
+        let values = item.values
+        guard let name = nodes.scalar(values["name"]) else {
+            nodes.error("config.missing-key", "a person on call needs name:", item.node, item.path)
+            return nil
+        }
+        let email = nodes.scalar(values["email"])
+        if let email, let problem = EmailAddress.problem(with: email) {
+            nodes.error("config.invalid-value", "email \"\(email)\" is not usable: \(problem)", values["email"], "\(item.path).email")
+            return nil
+        }
+        let phone = nodes.scalar(values["phone"])
+        var language: LanguageTag = defaultLocale ?? "en"
+        if let raw = nodes.scalar(values["language"]) {
+            guard let tag = LanguageTag(raw) else {
+                nodes.error("config.invalid-locale", "language \"\(raw)\" is not a BCP 47 language tag", values["language"], "\(item.path).language")
+                return nil
+            }
+            language = tag
+        }
+        var channels = list(values["channels"]).map { ChannelKind(rawValue: $0.lowercased()) }
+        if channels.isEmpty { channels = [email != nil ? .email : nil, phone != nil ? .sms : nil].compactMap { $0 } }
+        if let unknown = channels.first(where: { !ChannelKind.known.contains($0) }) {
+            nodes.error("config.invalid-value", "unknown channel \"\(unknown)\" (email, sms, voice or chat)", values["channels"], "\(item.path).channels")
+            return nil
+        }
+        if channels.allSatisfy({ (($0 == .email) ? email : phone) == nil }) {
+            nodes.error("config.missing-key", "\(name) needs an email: or phone: for the channels listed", item.node, item.path)
+            return nil
+        }
+        let id = nodes.scalar(values["id"]) ?? Self.slug(name)
+        return StaffMember(id: id, name: name, email: email, phone: phone, language: language, channels: channels, classes: list(values["classes"]))
+    }
+
+    private func list(_ node: Node?) -> [String] {
+        switch node {
+        case .sequence(let sequence)?: sequence.compactMap { $0.rawScalar?.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        case let node?: (node.rawScalar ?? "").split(whereSeparator: { $0 == "," || $0 == " " }).map(String.init)
+        case nil: []
+        }
+    }
+
+    static func slug(_ name: String) -> String {
+        String(name.lowercased().map { $0.isLetter || $0.isNumber ? $0 : "-" }).split(separator: "-").joined(separator: "-")
+    }
+
+    /// `host:port`, `[::1]:port` or `:port` (every address).
+    static func hostAndPort(_ raw: String) -> (String, Int)? {
+        guard let colon = raw.lastIndex(of: ":"), let port = Int(raw[raw.index(after: colon)...]), (0...65535).contains(port) else {
+            return nil
+        }
+        var host = String(raw[..<colon])
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        return (host.isEmpty ? "0.0.0.0" : host, port)
+    }
+}

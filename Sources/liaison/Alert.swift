@@ -1,0 +1,68 @@
+import ArgumentParser
+import Foundation
+import LiaisonCheck
+import LiaisonCurl
+import LiaisonModel
+
+struct RaiseAlert: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "alert",
+        abstract: "Raise an urgent sickness or accident alert through the running daemon.",
+        discussion: """
+            The alert goes at once, on every channel, to the student's guardians in their languages, and escalates \
+            until someone acknowledges. Needs `liaison serve` running; the API token comes from $LIAISON_API_TOKEN, \
+            else the first of the server's tokens ($LIAISON_API_TOKENS or server.api_tokens_file).
+            """
+    )
+
+    @OptionGroup var options: ConfigOptions
+
+    @Option(help: "The student id from the roster.")
+    var student: String
+
+    @Option(help: "sickness or accident.")
+    var kind: String
+
+    @Option(help: "What happened, as the office would say it on the phone.")
+    var note: String = ""
+
+    @Option(help: "Who raises it, for the record.")
+    var by: String = NSUserName()
+
+    @Option(help: "The daemon's address (default: server.listen of liaison.yaml).")
+    var server: String?
+
+    func validate() throws {
+        guard AlertKind(rawValue: kind.lowercased()) != nil else { throw ValidationError("--kind must be sickness or accident") }
+    }
+
+    func run() async throws {
+        let snapshot = try loadSchool(options)
+        let settings = snapshot.configuration.server
+        let host = settings.host == "0.0.0.0" ? "127.0.0.1" : settings.host
+        let base = server ?? "http://\(host.contains(":") ? "[\(host)]" : host):\(settings.port)"
+        let token = ProcessInfo.processInfo.environment["LIAISON_API_TOKEN"] ?? settings.resolveTokens().first
+        guard let token else {
+            printError("No API token: set LIAISON_API_TOKEN (or the server's \(settings.apiTokens)).")
+            throw ExitCode(1)
+        }
+        let body: [String: String] = ["student": student, "kind": kind.lowercased(), "note": note, "raised_by": by]
+        let data = try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])
+        let engine = CurlEngine(name: "alert", maxConnections: 1)
+        defer { engine.shutdown() }
+        let request = CurlRequest(
+            url: base.trimmingSuffix("/") + "/v1/alerts", headers: ["Content-Type: application/json", "Authorization: Bearer \(token)"],
+            body: Array(data), tls: .none, timeout: .seconds(30))
+        let response = try await engine.perform(request)
+        guard response.completed else {
+            printError("The daemon at \(base) does not answer (\(response.errorMessage)). Is `liaison serve` running?")
+            throw ExitCode(1)
+        }
+        let text = String(decoding: response.body, as: UTF8.self)
+        guard response.responseCode == 201 else {
+            printError("The daemon refused the alert (HTTP \(response.responseCode)): \(text)")
+            throw ExitCode(1)
+        }
+        print(text)
+    }
+}
