@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Hummingbird
 import LiaisonCheck
 import LiaisonDelivery
@@ -53,6 +56,7 @@ public enum Daemon {
             throw DaemonStartError(report.text() + "\nFix the errors above first (liaison check shows them).")
         }
         let configuration = snapshot.configuration
+        MemoryRelease.afterLoading()
         let stateFolder = (configuration.delivery.sqlitePath as NSString).deletingLastPathComponent
         let lock = try StateLock(folder: stateFolder)
         defer { lock.release() }
@@ -72,7 +76,7 @@ public enum Daemon {
         let dispatchWakeup = Wakeup()
         let schedulerWakeup = Wakeup()
         let escalationWakeup = Wakeup()
-        let queuer = OccurrenceQueuer(store: store, links: Links(ledger: ledger, signer: signer))
+        let queuer = OccurrenceQueuer(store: store, links: Links(ledger: ledger, signer: signer), dispatch: dispatchWakeup)
         let kinds: @Sendable () -> Set<ChannelKind> = { channels.kinds }
         let desk = AlertDesk(
             state: state, journal: journal, queuer: queuer, ledger: ledger, channels: kinds, clock: clock, dispatch: dispatchWakeup,
@@ -150,5 +154,19 @@ final class StateLock: Sendable {
     func release() {
         flock(descriptor, LOCK_UN)
         close(descriptor)
+    }
+}
+
+/// Loading a school parses every CSV row into short-lived strings; glibc keeps the freed pages unless asked, which
+/// would leave a large roster's parsing cost in the daemon's resident memory for its whole life.
+enum MemoryRelease {
+    static func afterLoading() {
+        #if canImport(Glibc)
+        // malloc.h is not part of Swift's Glibc module: look the function up.
+        typealias Trim = @convention(c) (Int) -> Int32
+        if let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_trim") {
+            _ = unsafeBitCast(symbol, to: Trim.self)(0)
+        }
+        #endif
     }
 }

@@ -29,9 +29,14 @@ struct Links: Sendable {
 }
 
 /// Plans and queues one occurrence for a list of recipients: ack links for those not queued yet, render, enqueue.
+/// Large audiences go in chunks, each durable and handed to the dispatcher before the next is rendered, so the first
+/// families are being reached while the last are still being written.
 struct OccurrenceQueuer: Sendable {
     let store: any OutboxStore
     let links: Links
+    /// Rung after each chunk is queued.
+    let dispatch: Wakeup
+    var chunkSize = 250
 
     struct Outcome {
         var queued: [DeliveryKey] = []
@@ -53,10 +58,17 @@ struct OccurrenceQueuer: Sendable {
             ? try await links.ackURLs(base: base, eventID: event.id, occurrence: occurrence, guardians: fresh.map(\.guardian.id), now: now)
             : [:]
         let links = self.links
-        let (deliveries, problems) = await planner.plan(
-            event, recipients: fresh, occurrence: occurrence, sendAt: sendAt, now: now, ackURL: { ackURLs[$0.id] },
-            unsubscribeURL: { links.unsubscribeURL(base: base, guardian: $0) })
-        let queued = try await store.enqueue(deliveries)
-        return Outcome(queued: queued, deliveries: deliveries, problems: problems)
+        var outcome = Outcome()
+        for start in stride(from: 0, to: fresh.count, by: chunkSize) {
+            let chunk = Array(fresh[start..<min(start + chunkSize, fresh.count)])
+            let (deliveries, problems) = await planner.plan(
+                event, recipients: chunk, occurrence: occurrence, sendAt: sendAt, now: now, ackURL: { ackURLs[$0.id] },
+                unsubscribeURL: { links.unsubscribeURL(base: base, guardian: $0) })
+            outcome.queued += try await store.enqueue(deliveries)
+            outcome.deliveries += deliveries
+            outcome.problems += problems
+            dispatch.ring()
+        }
+        return outcome
     }
 }

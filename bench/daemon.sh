@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Benchmarks of the daemon: alert latency to 2,000 guardians through postfix's smtp-sink, and memory and start-up
+# time with 100,000 families. See bench/README.md.
+#
+#   bash bench/daemon.sh                                   # 5 runs of each
+#   BENCH_RUNS=3 BENCH_FAMILIES=20000 bash bench/daemon.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+sudo=""
+[ "$(id -u)" -ne 0 ] && sudo="sudo"
+source scripts/install-deps.sh
+if ! [ -x /usr/sbin/smtp-sink ]; then
+    # Only smtp-sink is used: no mail system is configured, so postfix has nothing to start.
+    echo "postfix postfix/main_mailer_type select No configuration" | $sudo debconf-set-selections
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends postfix >/dev/null
+    $sudo postfix stop >/dev/null 2>&1 || true
+fi
+swift build -c release --product liaison
+work=$(mktemp -d /tmp/liaison-daemon-bench.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+python3 bench/daemon.py --liaison "$root/.build/release/liaison" --root "$root" --work "$work" \
+    --guardians "${BENCH_GUARDIANS:-2000}" --families "${BENCH_FAMILIES:-100000}" --runs "${BENCH_RUNS:-5}" ${BENCH_ONLY:+--only "$BENCH_ONLY"}
