@@ -110,7 +110,7 @@ struct DaemonSettingsReader {
                 }
             }
         }
-        if settings.policy.steps.contains(where: { $0.target == .staffOnCall }) && settings.onCall.isEmpty {
+        if values["alerts"] != nil, settings.policy.steps.contains(where: { $0.target == .staffOnCall }), settings.onCall.isEmpty {
             nodes.report.warning(
                 "config.no-staff-on-call",
                 "the escalation has a staff step but alerts.on_call lists nobody: that step reaches no one",

@@ -72,6 +72,7 @@ struct Outbox: AsyncParsableCommand {
             for row in rows {
                 var object = Dictionary(uniqueKeysWithValues: zip(columns, cells(row)).map { ($0, $1 as Any) })
                 object["attempts"] = row.attempts
+                object["subject"] = row.message.subject
                 if attempts {
                     object["history"] = try await store.attempts(for: row.key).map { attempt -> [String: Any] in
                         ["number": attempt.number, "started": formatter.string(from: attempt.startedAt),

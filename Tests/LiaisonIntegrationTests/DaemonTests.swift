@@ -239,6 +239,59 @@ import Testing
         #expect(Set(accepted).count == 300)
     }
 
+    /// Two guardians' quiet hours (09:00–12:00) hold their copies in the outbox; a new title in the schedule rewrites
+    /// them, and cancelling the event withdraws them, while everyone else already has theirs.
+    @Test func quietHoursHoldMessagesThatScheduleChangesRewriteOrWithdraw() throws {
+        let server = try LocalServer(script: "smtp_server.py", arguments: ["--log", "$DIR/log.jsonl"])
+        defer { server.stop() }
+        let concert = """
+            events:
+              - id: concert
+                kind: announcement
+                title: Spring Concert
+                start: 2030-06-12T14:00
+                audience: everyone
+                template: announcement
+                notify:
+                  send_at: [2030-06-05T10:00]
+
+            """
+        let school = try Self.school(guardians: 4, smtpPort: server.port, events: concert)
+        defer { school.remove() }
+        var guardians = "guardian_id,family_id,given_name,family_name,email,language,quiet_hours\n"
+        for index in 0..<4 {
+            guardians += "G0000\(index),F0000\(index),Parent,0000\(index),parent0000\(index)@example.net,en,\(index < 2 ? "09:00-12:00" : "")\n"
+        }
+        guardians += "G90000,F00000,Second,Parent,second.parent@example.net,ar,\n"
+        try guardians.write(to: school.folder.appendingPathComponent("roster/guardians.csv"), atomically: true, encoding: .utf8)
+
+        let daemon = try DaemonProcess(config: school.config, clockStart: "2030-06-05T08:59:58Z")
+        defer { daemon.stop() }
+        #expect(daemon.waitForLog("queued a scheduled send", timeout: 20) != nil, "\(daemon.output)")
+        #expect(Self.waitUntil(20) { Self.accepted(server).count >= 3 })
+        func held() throws -> [[String: Any]] {
+            let json = try runLiaison(["outbox", "--event", "concert", "--format", "json", "--config", school.config])
+            let rows = try JSONSerialization.jsonObject(with: Data(json.output.utf8)) as? [[String: Any]] ?? []
+            return rows.filter { $0["state"] as? String != "sent" }
+        }
+        let waiting = try held()
+        #expect(waiting.compactMap { $0["guardian"] as? String }.sorted() == ["G00000", "G00001"])
+        #expect(waiting.allSatisfy { $0["state"] as? String == "queued" && $0["not_before"] as? String == "2030-06-05T11:00:00Z" }, "\(waiting)")
+
+        let events = school.folder.appendingPathComponent("events.yaml")
+        try concert.replacingOccurrences(of: "Spring Concert", with: "Summer Concert").write(to: events, atomically: true, encoding: .utf8)
+        let updated = try #require(daemon.waitForLog("updated queued messages", timeout: 15), "\(daemon.output)")
+        #expect(updated["revised"] as? String == "2")
+        #expect(try held().allSatisfy { ($0["subject"] as? String)?.contains("Summer Concert") == true })
+
+        try (concert.replacingOccurrences(of: "Spring Concert", with: "Summer Concert") + "    status: cancelled\n")
+            .write(to: events, atomically: true, encoding: .utf8)
+        let withdrawn = try #require(daemon.waitForLog("withdrew queued messages", timeout: 15), "\(daemon.output)")
+        #expect(withdrawn["cancelled"] as? String == "2")
+        #expect(try held().allSatisfy { $0["state"] as? String == "cancelled" })
+        #expect(Self.accepted(server).count == 3, "the three without quiet hours got the first version only")
+    }
+
     // MARK: - Reading what the server received
 
     static func messages(in server: LocalServer, to address: String) throws -> [String] {
