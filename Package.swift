@@ -86,7 +86,7 @@ let package = Package(
 
         // Tests
         .testTarget(name: "LiaisonModelTests", dependencies: ["LiaisonModel"]),
-        .testTarget(name: "LiaisonInputsTests", dependencies: ["LiaisonInputs"]),
+        .testTarget(name: "LiaisonInputsTests", dependencies: ["LiaisonInputs"], exclude: ["Fixtures"]),
         .testTarget(name: "LiaisonLocalizationTests", dependencies: ["LiaisonLocalization"]),
         .testTarget(name: "LiaisonRenderTests", dependencies: ["LiaisonRender"]),
         .testTarget(name: "LiaisonStoreTests", dependencies: ["LiaisonStore"]),

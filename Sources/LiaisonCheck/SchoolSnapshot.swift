@@ -37,7 +37,12 @@ public enum SchoolLoader {
             return (nil, report)
         }
         let (roster, rosterDiagnostics) = RosterLoader.load(configuration.roster)
-        let (events, scheduleDiagnostics) = ScheduleLoader.load(path: configuration.schedule, school: configuration.school)
+        var (events, scheduleDiagnostics) = configuration.schedule.isEmpty
+            ? ([], []) : ScheduleLoader.load(path: configuration.schedule, school: configuration.school)
+        let calendars = CalendarLoader.load(configuration, roster: roster, now: now)
+        events += calendars.events
+        scheduleDiagnostics += calendars.diagnostics
+        report.calendar = calendars.mappings
         var progress: [ProgressRecord] = []
         var progressDiagnostics: [Diagnostic] = []
         if let path = configuration.progress {
