@@ -36,7 +36,8 @@ public enum SchoolLoader {
             report.finish()
             return (nil, report)
         }
-        let (roster, rosterDiagnostics) = RosterLoader.load(configuration.roster)
+        let (roster, rosterDiagnostics) = configuration.oneRoster.map { OneRosterLoader.load($0, defaultLocale: configuration.school.defaultLocale) }
+            ?? RosterLoader.load(configuration.roster)
         var (events, scheduleDiagnostics) = configuration.schedule.isEmpty
             ? ([], []) : ScheduleLoader.load(path: configuration.schedule, school: configuration.school)
         let calendars = CalendarLoader.load(configuration, roster: roster, now: now)
