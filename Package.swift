@@ -36,7 +36,7 @@ let package = Package(
         .target(name: "LiaisonModel"),
         .target(
             name: "LiaisonInputs",
-            dependencies: ["LiaisonModel", .product(name: "Yams", package: "Yams")]
+            dependencies: ["LiaisonModel", "LiaisonCurl", .product(name: "Yams", package: "Yams")]
         ),
         .target(
             name: "LiaisonLocalization",
@@ -108,7 +108,7 @@ let package = Package(
 
         // Tests
         .testTarget(name: "LiaisonModelTests", dependencies: ["LiaisonModel"]),
-        .testTarget(name: "LiaisonInputsTests", dependencies: ["LiaisonInputs"]),
+        .testTarget(name: "LiaisonInputsTests", dependencies: ["LiaisonInputs", "LiaisonCurl", "LiaisonTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "LiaisonLocalizationTests", dependencies: ["LiaisonLocalization"]),
         .testTarget(name: "LiaisonRenderTests", dependencies: ["LiaisonRender"]),
         .testTarget(name: "LiaisonStoreTests", dependencies: ["LiaisonStore"]),

@@ -1,4 +1,5 @@
 import Foundation
+import LiaisonInputs
 import LiaisonLocalization
 import LiaisonModel
 import LiaisonRender
@@ -11,6 +12,8 @@ public struct CheckReport: Sendable, Codable {
     public var coverage: [LocaleCoverage] = []
     public var languages: [LanguageUse] = []
     public var events: [EventSummary] = []
+    /// How each calendar event maps to a notification plan (empty without calendars).
+    public var calendar: [CalendarMapping] = []
     public var diagnostics: [Diagnostic] = []
     public var errors = 0
     public var warnings = 0
@@ -94,6 +97,15 @@ public struct CheckReport: Sendable, Codable {
         return String(decoding: try encoder.encode(self), as: UTF8.self)
     }
 
+    /// `2026-12-16 14:00` in a zone.
+    private static func minuteFormatter(_ timeZone: TimeZone) -> DateFormatter {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = timeZone
+        formatter.dateFormat = "yyyy-MM-dd HH:mm"
+        return formatter
+    }
+
     /// The report as text for a terminal, in the school's time zone.
     public func text(timeZone: TimeZone = .current) -> String {
         var lines: [String] = ["Liaison check: \(configFile)"]
@@ -119,12 +131,18 @@ public struct CheckReport: Sendable, Codable {
         if !events.isEmpty {
             lines.append("")
             lines.append("Events")
-            let formatter = DateFormatter()
-            formatter.locale = Locale(identifier: "en_US_POSIX")
-            formatter.timeZone = timeZone
-            formatter.dateFormat = "yyyy-MM-dd HH:mm"
+            let formatter = Self.minuteFormatter(timeZone)
             lines += Table(["event", "kind", "template", "starts", "recipients", "next send"], events.map { event in
                 [event.id, event.kind, event.template, formatter.string(from: event.start), "\(event.recipients)", event.firstSend.map { formatter.string(from: $0) } ?? "-"]
+            }).lines
+        }
+        if !calendar.isEmpty {
+            lines.append("")
+            lines.append("Calendar events")
+            let formatter = Self.minuteFormatter(timeZone)
+            lines += Table(["calendar", "event", "occurrences", "first", "plan"], calendar.map { item in
+                [item.calendar, item.summary, "\(item.occurrences)", formatter.string(from: item.firstStart),
+                 [item.plan, item.problem].compactMap { $0 }.joined(separator: "; ")]
             }).lines
         }
         if !diagnostics.isEmpty {

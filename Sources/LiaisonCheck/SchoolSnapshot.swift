@@ -36,8 +36,17 @@ public enum SchoolLoader {
             report.finish()
             return (nil, report)
         }
-        let (roster, rosterDiagnostics) = RosterLoader.load(configuration.roster)
-        let (events, scheduleDiagnostics) = ScheduleLoader.load(path: configuration.schedule, school: configuration.school)
+        let (loadedRoster, loadedDiagnostics) = configuration.oneRoster.map { OneRosterLoader.load($0, defaultLocale: configuration.school.defaultLocale) }
+            ?? RosterLoader.load(configuration.roster)
+        // Guardians sharing an email or phone are one recipient, everywhere the roster is used.
+        let (roster, mergeNotes) = SharedContacts.merge(loadedRoster)
+        let rosterDiagnostics = loadedDiagnostics + mergeNotes
+        var (events, scheduleDiagnostics) = configuration.schedule.isEmpty
+            ? ([], []) : ScheduleLoader.load(path: configuration.schedule, school: configuration.school)
+        let calendars = CalendarLoader.load(configuration, roster: roster, now: now)
+        events += calendars.events
+        scheduleDiagnostics += calendars.diagnostics
+        report.calendar = calendars.mappings
         var progress: [ProgressRecord] = []
         var progressDiagnostics: [Diagnostic] = []
         if let path = configuration.progress {

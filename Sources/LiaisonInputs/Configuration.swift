@@ -24,6 +24,7 @@ public struct LiaisonConfiguration: Sendable {
     public var file: String
     public var school: School
     public var roster: RosterFiles
+    /// events.yaml; empty when every event comes from calendars.
     public var schedule: String
     public var progress: String?
     /// Template folders, later ones overriding earlier ones.
@@ -40,6 +41,11 @@ public struct LiaisonConfiguration: Sendable {
     public var alerts = AlertSettings()
     /// Timings of `liaison serve`.
     public var daemon = DaemonSettings()
+    /// iCalendar sources and the rules that turn their events into notifications (`calendars:`, `calendar_rules:`).
+    public var calendars = CalendarSettings()
+    /// A OneRoster 1.1 CSV export used instead of the four roster files (`roster: {oneroster: folder}`); `roster`
+    /// then names its users.csv for guardians and students.
+    public var oneRoster: OneRosterSource?
 
     public init(
         file: String, school: School, roster: RosterFiles, schedule: String, progress: String? = nil,
@@ -68,10 +74,13 @@ public enum ConfigurationLoader {
     /// here whose path also has an entry must be a map and is checked key by key; other keys are read by
     /// `load`. To add a section (`channels:`, `store:`), add its name here and read it below.
     static let knownKeys: [String: [String]] = [
-        "": ["school", "roster", "schedule", "progress", "templates", "locales", "channels", "store", "retry", "server", "alerts", "daemon"],
+        "": [
+            "school", "roster", "schedule", "progress", "templates", "locales", "channels", "store", "retry", "calendars",
+            "calendar_rules", "calendar_horizon", "server", "alerts", "daemon",
+        ],
         "school": ["name", "default_locale", "time_zone", "base_url", "contact"],
         "school.contact": ["email", "phone", "address", "website"],
-        "roster": ["families", "guardians", "students", "guardianships"],
+        "roster": ["families", "guardians", "students", "guardianships", "oneroster", "language_column", "languages"],
         "channels": ["email", "webhooks", "files"],
         "channels.email": ["from", "reply_to", "relays"],
         "store": ["sqlite"],
@@ -81,7 +90,8 @@ public enum ConfigurationLoader {
         "daemon": ["shutdown_timeout", "watch_interval"],
     ]
 
-    /// Keys that must be present; a missing parent is reported once instead of each of its keys.
+    /// Keys that must be present; a missing parent is reported once instead of each of its keys. With
+    /// `calendars:` the schedule is optional; with `roster.oneroster` the four roster files are not needed.
     static let requiredKeys = [
         "school", "school.name", "school.default_locale", "school.time_zone",
         "roster", "roster.families", "roster.guardians", "roster.students", "roster.guardianships",
@@ -140,6 +150,8 @@ public enum ConfigurationLoader {
                 }
             }
             for key in ConfigurationLoader.requiredKeys where values[key] == nil || values[key]!.isNull {
+                if key == "schedule", values["calendars"] != nil { continue }
+                if key.hasPrefix("roster."), values["roster.oneroster"] != nil { continue }
                 let parent = key.contains(".") ? String(key[..<key.lastIndex(of: ".")!]) : ""
                 if broken.contains(key) || broken.contains(parent) { continue }
                 if !parent.isEmpty, values[parent] == nil || values[parent]!.isNull { continue }  // reported once, for the parent
@@ -183,11 +195,12 @@ public enum ConfigurationLoader {
             contact.address = text("school.contact.address")
             contact.website = text("school.contact.website")
 
-            let families = filePath("roster.families")
-            let guardians = filePath("roster.guardians")
-            let students = filePath("roster.students")
-            let guardianships = filePath("roster.guardianships")
-            let schedule = filePath("schedule")
+            let oneRoster = oneRosterSource()
+            let families = oneRoster?.orgs ?? filePath("roster.families")
+            let guardians = oneRoster?.users ?? filePath("roster.guardians")
+            let students = oneRoster?.users ?? filePath("roster.students")
+            let guardianships = oneRoster?.users ?? filePath("roster.guardianships")
+            let schedule = values["schedule"] == nil && values["calendars"] != nil ? "" : filePath("schedule")
             let progress = filePath("progress")
             let templates = folderPaths("templates")
             let locales = folderPaths("locales")
@@ -202,6 +215,11 @@ public enum ConfigurationLoader {
             let daemon = daemonReader.daemon(values)
             report.diagnostics += daemonReader.nodes.report.diagnostics
             if !daemonReader.nodes.usable { usable = false }
+            let provisional = School(name: name ?? "", defaultLocale: locale ?? "en", timeZone: zone ?? TimeZone(identifier: "UTC")!)
+            var calendarReader = CalendarSettingsReader(folder: folder, school: provisional, report: YAMLDiagnostics(file: file))
+            let calendars = calendarReader.read(values)
+            report.diagnostics += calendarReader.report.diagnostics
+            if !calendarReader.usable { usable = false }
 
             guard usable, let name, let locale, let zone, let families, let guardians, let students, let guardianships,
                   let schedule, let templates, let locales
@@ -216,6 +234,8 @@ public enum ConfigurationLoader {
             configuration.server = server
             configuration.alerts = alerts
             configuration.daemon = daemon
+            configuration.calendars = calendars
+            configuration.oneRoster = oneRoster
             return (configuration, report.diagnostics)
         }
 
@@ -316,6 +336,19 @@ public enum ConfigurationLoader {
             let path = Support.join(folder, raw)
             check(path, expecting: .file, keyPath: keyPath)
             return path
+        }
+
+        /// `roster: {oneroster: folder, language_column: …, languages: file}`; its files are checked by the loader.
+        private mutating func oneRosterSource() -> OneRosterSource? {
+            guard values["roster.oneroster"] != nil, let raw = text("roster.oneroster") else { return nil }
+            let folder = Support.join(self.folder, raw)
+            check(folder, expecting: .directory, keyPath: "roster.oneroster")
+            for key in ["families", "guardians", "students", "guardianships"] where values["roster.\(key)"] != nil {
+                report.diagnostics.append(.warning("config.unknown-key", "roster.\(key) is ignored: the roster comes from the OneRoster export in \(raw)", at: locations["roster.\(key)"]))
+            }
+            return OneRosterSource(
+                folder: folder, languageColumn: text("roster.language_column"), languagesFile: filePath("roster.languages"),
+                origin: locations["roster.oneroster"])
         }
 
         private mutating func folderPaths(_ keyPath: String) -> [String]? {

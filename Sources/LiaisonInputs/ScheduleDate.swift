@@ -38,13 +38,18 @@ public struct ScheduleDate: Hashable, Sendable {
 
     /// The instant at which the wall clock in `zone` shows `wall` (seconds since 1970 as if the zone were UTC).
     static func resolveLocal(_ wall: Double, in zone: TimeZone) -> (date: Date, gap: Bool) {
-        let before = zone.secondsFromGMT(for: Date(timeIntervalSince1970: wall - 86_400))
-        let after = zone.secondsFromGMT(for: Date(timeIntervalSince1970: wall + 86_400))
-        let here = zone.secondsFromGMT(for: Date(timeIntervalSince1970: wall))
+        resolveLocal(wall) { zone.secondsFromGMT(for: $0) }
+    }
+
+    /// The same for any zone given by its offset from UTC (seconds east) at an instant.
+    static func resolveLocal(_ wall: Double, offset secondsFromGMT: (Date) -> Int) -> (date: Date, gap: Bool) {
+        let before = secondsFromGMT(Date(timeIntervalSince1970: wall - 86_400))
+        let after = secondsFromGMT(Date(timeIntervalSince1970: wall + 86_400))
+        let here = secondsFromGMT(Date(timeIntervalSince1970: wall))
         var valid: [Double] = []
         for offset in Set([before, after, here]) {
             let instant = wall - Double(offset)
-            if zone.secondsFromGMT(for: Date(timeIntervalSince1970: instant)) == offset { valid.append(instant) }
+            if secondsFromGMT(Date(timeIntervalSince1970: instant)) == offset { valid.append(instant) }
         }
         if let first = valid.min() { return (Date(timeIntervalSince1970: first), false) }
         // In the gap: read the time with the offset in force before the change, which lands after it.

@@ -62,13 +62,16 @@ public enum ScheduleLoader {
         return (events, report.diagnostics)
     }
 
-    private struct EventReader {
+    /// Reads one event's map. Calendar rules (`calendar_rules:` in liaison.yaml) are read with it too, with
+    /// their own keys and required keys.
+    struct EventReader {
         var report: YAMLDiagnostics
         let school: School
         let path: String
         let node: Node
         var ok = true
         var keys: [String: (key: Node, value: Node)] = [:]
+        var requiredKeys = ScheduleLoader.requiredEventKeys
 
         init(report: YAMLDiagnostics, school: School, path: String, node: Node) {
             self.report = report
@@ -79,7 +82,7 @@ public enum ScheduleLoader {
 
         func field(_ key: String) -> String { KeyPath.child(path, key) }
 
-        func required(_ key: String) -> Bool { ScheduleLoader.requiredEventKeys.contains(key) }
+        func required(_ key: String) -> Bool { requiredKeys.contains(key) }
 
         mutating func fail(_ code: String, _ message: String, _ at: Node?, _ fieldPath: String) {
             report.error(code, message, at, fieldPath)
@@ -113,22 +116,28 @@ public enum ScheduleLoader {
             return trimmed.isEmpty ? nil : trimmed
         }
 
-        mutating func read(idLines: inout [String: Int]) -> Event? {
+        /// Collects the keys of the map (unknown ones are reported); false when the node is not a map.
+        mutating func collectKeys(known: [String], what: String = "event") -> Bool {
             guard case .mapping(let mapping) = node else {
-                fail("schedule.invalid-value", "each event must be a map of keys (id:, kind:, title:, …), not \(node.kindDescription)", node, path)
-                return nil
+                fail("schedule.invalid-value", "each \(what) must be a map of keys (\(known.prefix(3).map { $0 + ":" }.joined(separator: ", ")), …), not \(node.kindDescription)", node, path)
+                return false
             }
             for (keyNode, valueNode) in mapping {
                 guard let key = keyNode.rawScalar else {
                     fail("schedule.invalid-value", "a key must be a plain name, not \(keyNode.kindDescription)", keyNode, path)
                     continue
                 }
-                if ScheduleLoader.eventKeys.contains(key) {
+                if known.contains(key) {
                     keys[key] = (keyNode, valueNode)
                 } else {
-                    report.warning("schedule.unknown-key", "Liaison does not know the event key \"\(key)\"\(Support.didYouMean(key, among: ScheduleLoader.eventKeys)); it is ignored", keyNode, field(key))
+                    report.warning("schedule.unknown-key", "Liaison does not know the \(what) key \"\(key)\"\(Support.didYouMean(key, among: known)); it is ignored", keyNode, field(key))
                 }
             }
+            return true
+        }
+
+        mutating func read(idLines: inout [String: Int]) -> Event? {
+            guard collectKeys(known: ScheduleLoader.eventKeys) else { return nil }
 
             let id = text("id", required: required("id"))
             if let id {
@@ -138,14 +147,7 @@ public enum ScheduleLoader {
                     idLines[id] = node.mark?.line ?? 0
                 }
             }
-            var kind: EventKind?
-            if let raw = text("kind", required: required("kind")) {
-                kind = EventKind(rawValue: raw.lowercased().replacingOccurrences(of: "_", with: "-"))
-                if kind == nil {
-                    let names = EventKind.allCases.map(\.rawValue)
-                    fail("schedule.invalid-kind", "kind \"\(raw)\" is not one of \(names.joined(separator: ", "))\(Support.didYouMean(raw, among: names))", keys["kind"]?.value, field("kind"))
-                }
-            }
+            let kind = readKind()
             let title = localized("title", required: required("title"))
 
             var zone = school.timeZone
@@ -163,23 +165,8 @@ public enum ScheduleLoader {
             }
             let location = localized("location", required: false)
             let audience = readAudience()
-            // Without a template key (when it is made optional) the kind's name is used.
-            var template: String? = keys["template"] == nil && !required("template") ? kind?.rawValue : nil
-            if let raw = text("template", required: required("template")) {
-                if raw.contains("/") || raw.contains("\\") || raw.hasPrefix(".") {
-                    fail("schedule.invalid-value", "template \"\(raw)\" must be the name of a folder under templates/, not a path", keys["template"]?.value, field("template"))
-                } else {
-                    template = raw
-                }
-            }
-            var priority: Priority = kind == .alert ? .urgent : .normal
-            if let raw = text("priority") {
-                if let value = Priority(rawValue: raw.lowercased()) {
-                    priority = value
-                } else {
-                    fail("schedule.invalid-priority", "priority \"\(raw)\" is not normal or urgent", keys["priority"]?.value, field("priority"))
-                }
-            }
+            let template = readTemplate(kind: kind)
+            let priority = readPriority(kind: kind)
             var cancelled = false
             if let raw = text("status") {
                 switch raw.lowercased() {
@@ -200,6 +187,41 @@ public enum ScheduleLoader {
                 data: data, origin: report.location(node, path))
             event.isCancelled = cancelled
             return event
+        }
+
+        mutating func readKind() -> EventKind? {
+            guard let raw = text("kind", required: required("kind")) else { return nil }
+            let kind = EventKind(rawValue: raw.lowercased().replacingOccurrences(of: "_", with: "-"))
+            if kind == nil {
+                let names = EventKind.allCases.map(\.rawValue)
+                fail("schedule.invalid-kind", "kind \"\(raw)\" is not one of \(names.joined(separator: ", "))\(Support.didYouMean(raw, among: names))", keys["kind"]?.value, field("kind"))
+            }
+            return kind
+        }
+
+        /// The template folder; without a template key (when it is not required) the kind's name.
+        mutating func readTemplate(kind: EventKind?) -> String? {
+            var template: String? = keys["template"] == nil && !required("template") ? kind?.rawValue : nil
+            if let raw = text("template", required: required("template")) {
+                if raw.contains("/") || raw.contains("\\") || raw.hasPrefix(".") {
+                    fail("schedule.invalid-value", "template \"\(raw)\" must be the name of a folder under templates/, not a path", keys["template"]?.value, field("template"))
+                } else {
+                    template = raw
+                }
+            }
+            return template
+        }
+
+        mutating func readPriority(kind: EventKind?) -> Priority {
+            var priority: Priority = kind == .alert ? .urgent : .normal
+            if let raw = text("priority") {
+                if let value = Priority(rawValue: raw.lowercased()) {
+                    priority = value
+                } else {
+                    fail("schedule.invalid-priority", "priority \"\(raw)\" is not normal or urgent", keys["priority"]?.value, field("priority"))
+                }
+            }
+            return priority
         }
 
         // MARK: Dates
