@@ -93,7 +93,7 @@ let package = Package(
             name: "LiaisonDaemon",
             dependencies: [
                 "LiaisonModel", "LiaisonInputs", "LiaisonLocalization", "LiaisonRender", "LiaisonCheck", "LiaisonStore",
-                "LiaisonDelivery", "LiaisonServer",
+                "LiaisonDelivery", "LiaisonServer", "LiaisonCurl",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),

@@ -114,6 +114,7 @@ public enum Daemon {
                 configPath: options.configPath, state: state, channels: channels, clock: clock, interval: configuration.daemon.watchInterval,
                 onReload: { schedulerWakeup.ring() }, logger: logger),
             SchedulerService(scheduler: scheduler, clock: clock, wakeup: schedulerWakeup, logger: logger),
+            CalendarPollService(state: state, onChange: { schedulerWakeup.ring() }, logger: logger),
             EscalationService(desk: desk, clock: clock, wakeup: escalationWakeup, logger: logger),
             DispatchService(store: store, channels: channels, state: state, clock: clock, wakeup: dispatchWakeup, logger: logger),
             application,

@@ -16,6 +16,7 @@ enum InputFiles {
             configuration.roster.guardianships, configuration.schedule,
         ]
         if let progress = configuration.progress { files.append(progress) }
+        files += configuration.calendars.sources.map(\.file)
         for folder in configuration.templateDirectories + configuration.localeDirectories {
             guard let walker = FileManager.default.enumerator(atPath: folder) else { continue }
             while let name = walker.nextObject() as? String { files.append((folder as NSString).appendingPathComponent(name)) }
