@@ -2,6 +2,11 @@ import Foundation
 import LiaisonModel
 
 public enum RosterLoader {
+    // The usual channel lists, shared by every guardian who has them (one array in memory, not one per guardian).
+    static let emailOnly: [ChannelKind] = [.email]
+    static let smsOnly: [ChannelKind] = [.sms]
+    static let chatOnly: [ChannelKind] = [.chat]
+
     /// The columns of each roster file: required ones first, then the optional ones.
     public static let familyColumns = (required: ["family_id"], optional: ["family_name"])
     public static let guardianColumns = (
@@ -271,11 +276,11 @@ public enum RosterLoader {
                         ok = false
                     }
                 } else if email != nil {
-                    channels = [.email]
+                    channels = RosterLoader.emailOnly
                 } else if phone != nil {
-                    channels = [.sms]
+                    channels = RosterLoader.smsOnly
                 } else {
-                    channels = [.chat]
+                    channels = RosterLoader.chatOnly
                 }
 
                 var timeZone: TimeZone?

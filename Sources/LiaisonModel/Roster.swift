@@ -141,8 +141,9 @@ public struct Roster: Sendable {
     private var familyIndex: [String: Int]
     private var guardianIndex: [String: Int]
     private var studentIndex: [String: Int]
-    private var studentsByGuardian: [String: [String]]
-    private var guardiansByStudent: [String: [Guardianship]]
+    /// Offsets into `students` and `guardianships` (not copies: a roster of 100,000 families stays small).
+    private var studentsByGuardian: [String: [Int32]]
+    private var guardiansByStudent: [String: [Int32]]
 
     /// Builds the indexes. Later duplicates of an id are ignored here; input readers report them.
     public init(families: [Family], guardians: [Guardian], students: [Student], guardianships: [Guardianship]) {
@@ -160,12 +161,19 @@ public struct Roster: Sendable {
         familyIndex = index(families, \.id)
         guardianIndex = index(guardians, \.id)
         studentIndex = index(students, \.id)
-        var byGuardian: [String: [String]] = [:]
-        var byStudent: [String: [Guardianship]] = [:]
-        for link in guardianships {
-            if byGuardian[link.guardianID, default: []].contains(link.studentID) { continue }
-            byGuardian[link.guardianID, default: []].append(link.studentID)
-            byStudent[link.studentID, default: []].append(link)
+        var byGuardian: [String: [Int32]] = [:]
+        var byStudent: [String: [Int32]] = [:]
+        let studentIndex = studentIndex
+        for (offset, link) in guardianships.enumerated() {
+            guard let student = studentIndex[link.studentID].map(Int32.init) else {
+                // A link to an unknown student: kept for guardians(of:), never resolved to a student.
+                let known = byStudent[link.studentID, default: []].contains { guardianships[Int($0)].guardianID == link.guardianID }
+                if !known { byStudent[link.studentID, default: []].append(Int32(offset)) }
+                continue
+            }
+            if byGuardian[link.guardianID, default: []].contains(student) { continue }
+            byGuardian[link.guardianID, default: []].append(student)
+            byStudent[link.studentID, default: []].append(Int32(offset))
         }
         studentsByGuardian = byGuardian
         guardiansByStudent = byStudent
@@ -179,12 +187,12 @@ public struct Roster: Sendable {
 
     /// The students a guardian is responsible for, in roster order of the links.
     public func students(of guardianID: String) -> [Student] {
-        (studentsByGuardian[guardianID] ?? []).compactMap(student)
+        (studentsByGuardian[guardianID] ?? []).map { students[Int($0)] }
     }
 
     /// The links from a student to their guardians, primary guardians first.
     public func guardianships(of studentID: String) -> [Guardianship] {
-        let links = guardiansByStudent[studentID] ?? []
+        let links = (guardiansByStudent[studentID] ?? []).map { guardianships[Int($0)] }
         return links.filter(\.isPrimary) + links.filter { !$0.isPrimary }
     }
 
