@@ -70,11 +70,13 @@ struct AckAPI: Sendable {
         let eventID: String
         let guardianID: String
         var occurrence: String?
+        var issuedAt: Date?
         if let token = body.token {
             guard token.utf8.count <= 128, let link = try await site.ledger.link(forToken: token) else {
                 return Self.error(.notFound, "unknown-token", "No acknowledgement link has this token.")
             }
             (eventID, guardianID, occurrence) = (link.eventID, link.guardianID, link.occurrence)
+            issuedAt = link.createdAt
         } else if let event = body.event, let guardian = body.guardian {
             guard site.roster.guardian(guardian) != nil else {
                 return Self.error(.notFound, "unknown-guardian", "No guardian \(guardian) in the roster.")
@@ -112,7 +114,7 @@ struct AckAPI: Sendable {
             reply.deadline = deadline
             return try Self.json(.conflict, reply)
         }
-        if outcome.isNewAnswer { server.metrics.acknowledged(via: via) }
+        if outcome.isNewAnswer { server.metrics.acknowledged(via: via, linkIssuedAt: issuedAt, now: now) }
         return try Self.json(.ok, reply)
     }
 

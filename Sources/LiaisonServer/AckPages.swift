@@ -73,7 +73,7 @@ struct AckPages: Sendable {
             body += "<p>\(HTML.escape(tooLate(event, text)))</p>\n"
             return .html(.conflict, page(text, body))
         case .recorded, .changed, .unchanged:
-            if outcome.isNewAnswer { server.metrics.acknowledged(via: "page") }
+            if outcome.isNewAnswer { server.metrics.acknowledged(via: "page", linkIssuedAt: link.createdAt, now: server.now()) }
             // A guardian gone from the roster since the link was sent is not thanked by an empty name.
             if let given = guardian?.givenName, !given.isEmpty {
                 body += "<p>\(HTML.escape(text("ack.page.thanks", ["guardian_given": .string(given)])))</p>\n"

@@ -16,8 +16,22 @@ public final class ServerMetrics: Sendable {
         self.registry = registry
     }
 
-    func acknowledged(via: String) {
+    /// Counts an answer; with `linkIssuedAt` (answers through a message's link) also how long after the message
+    /// was made it came, in `liaison_acknowledgement_latency_seconds`.
+    func acknowledged(via: String, linkIssuedAt: Date? = nil, now: Date = Date()) {
         registry.makeCounter(descriptor: Self.acknowledgements, labels: [("via", via)]).increment()
+        if let linkIssuedAt {
+            registry.makeDurationHistogram(
+                descriptor: Self.acknowledgementLatency,
+                buckets: [.seconds(60), .seconds(300), .seconds(900), .seconds(3600), .seconds(4 * 3600), .seconds(86400), .seconds(7 * 86400)]
+            ).record(.milliseconds(Int64(max(0, now.timeIntervalSince(linkIssuedAt)) * 1000)))
+        }
+    }
+
+    static var acknowledgementLatency: MetricNameDescriptor {
+        MetricNameDescriptor(
+            namespace: "liaison", metricName: "acknowledgement_latency", unitName: "seconds",
+            helpText: "Time from a message's acknowledgement link being issued to the guardian's answer.")
     }
 
     func request(route: String, method: HTTPRequest.Method, status: HTTPResponse.Status) {

@@ -178,6 +178,11 @@ import Testing
         #expect(alert?["acknowledgedBy"] as? String == "G00000")
         let rounds = (report?["rounds"] as? [[String: Any]])?.compactMap { $0["round"] as? String }
         #expect(rounds == ["step-1", "step-2", "answered"], "\(report ?? [:])")
+        let metrics = try daemon.request("GET", "/metrics", bearer: false).body
+        #expect(metrics.contains("liaison_messages_total{"), "\(metrics)")
+        #expect(metrics.contains("state=\"sent\""))
+        #expect(metrics.contains("liaison_acknowledgement_latency_seconds_count 1"), "\(metrics)")
+        #expect(metrics.contains("liaison_outbox_deliveries{state=\"sent\"}"))
         // The one message to staff is the notice that the alert was answered.
         let staffSubjects = try Self.subjects(in: server, to: "duty@load.example")
         #expect(staffSubjects.count == 1)
