@@ -7,7 +7,9 @@ import Testing
 @Suite(.serialized) struct CrashRecoveryTests {
     /// Kills `liaison send` with SIGKILL in the middle of 2,000 messages, runs it again, and counts at the server.
     @Test func killedSenderResumesWithoutLosingMessages() async throws {
-        let server = try LocalServer(script: "smtp_server.py", arguments: ["--log", "$DIR/log.jsonl"])
+        // A relay that takes 20 ms per message (8 connections: at most ~400 messages/s), so that the kill lands in the
+        // middle of the run however fast the sender and however loaded the machine.
+        let server = try LocalServer(script: "smtp_server.py", arguments: ["--log", "$DIR/log.jsonl", "--delay", "0.02"])
         defer { server.stop() }
         let school = try SchoolFixture(guardians: 2000, smtpPort: server.port, repositoryRoot: LocalServer.repositoryRoot)
         defer { school.remove() }

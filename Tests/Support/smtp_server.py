@@ -19,7 +19,8 @@ from aiosmtpd.smtp import SMTP, AuthResult
 
 
 class Handler:
-    def __init__(self, maildir, log):
+    def __init__(self, maildir, log, delay=0.0):
+        self.delay = delay
         self.maildir = maildir
         self.log = log
         self.seen = {}
@@ -38,6 +39,8 @@ class Handler:
         return "250 2.1.5 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        if self.delay:
+            await asyncio.sleep(self.delay)  # a slow relay: each message takes this long to accept
         data = envelope.original_content or envelope.content
         if self.maildir:
             box = mailbox.Maildir(self.maildir, create=True)
@@ -60,7 +63,7 @@ async def serve(args):
     if args.maildir:
         for sub in ("tmp", "new", "cur"):
             os.makedirs(os.path.join(args.maildir, sub), exist_ok=True)
-    handler = Handler(args.maildir, args.log)
+    handler = Handler(args.maildir, args.log, args.delay)
     options = {"hostname": "liaison-test", "decode_data": False}
     if args.tls_cert:
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
@@ -91,6 +94,7 @@ def main():
     parser.add_argument("--tls-cert", help="offer STARTTLS with this certificate (and require it)")
     parser.add_argument("--tls-key")
     parser.add_argument("--auth", help="require AUTH with user:password")
+    parser.add_argument("--delay", type=float, default=0.0, help="seconds to wait before accepting each message")
     asyncio.run(serve(parser.parse_args()))
 
 
