@@ -137,7 +137,7 @@ class Daemon:
         with open(f"/proc/{self.process.pid}/status") as status:
             for line in status:
                 key, _, value = line.partition(":")
-                if key in ("VmRSS", "VmHWM"):
+                if key in ("VmRSS", "VmHWM", "RssAnon", "RssFile"):
                     values[key] = int(value.split()[0]) / 1024
         return values
 
@@ -218,10 +218,11 @@ def memory_benchmark(args):
         memory = daemon.status()
         status = daemon.stop()
         results.append({"startup": startup, **memory})
-        print(f"  run {run + 1}: serving after {startup:.2f} s, RSS {memory['VmRSS']:.0f} MB, peak {memory['VmHWM']:.0f} MB, "
-              f"exit {status}", flush=True)
+        print(f"  run {run + 1}: serving after {startup:.2f} s, RSS {memory['VmRSS']:.0f} MB (private {memory['RssAnon']:.0f} MB, "
+              f"mapped files such as ICU data {memory['RssFile']:.0f} MB), peak {memory['VmHWM']:.0f} MB, exit {status}", flush=True)
     return {"startup_median_s": statistics.median(r["startup"] for r in results),
             "rss_median_mb": statistics.median(r["VmRSS"] for r in results),
+            "anon_median_mb": statistics.median(r["RssAnon"] for r in results),
             "peak_worst_mb": max(r["VmHWM"] for r in results)}
 
 
@@ -244,7 +245,7 @@ def main():
     if args.only in (None, "memory"):
         print(f"Daemon with {args.families} families, {args.runs} runs (target: under 150 MB)", flush=True)
         memory = memory_benchmark(args)
-        print(f"memory: RSS {memory['rss_median_mb']:.0f} MB (median), peak {memory['peak_worst_mb']:.0f} MB (worst); "
+        print(f"memory: RSS {memory['rss_median_mb']:.0f} MB (median; private {memory['anon_median_mb']:.0f} MB), peak {memory['peak_worst_mb']:.0f} MB (worst); "
               f"start-up {memory['startup_median_s']:.2f} s (median)", flush=True)
 
 

@@ -138,31 +138,48 @@ struct ReloadService: Service {
 
     func run() async throws {
         let stamps = Locked(InputFiles.stamps(of: state.school.configuration))
+        // Both triggers feed one queue: reloads run one at a time, in order.
+        let (requests, request) = AsyncStream.makeStream(of: String.self, bufferingPolicy: .bufferingNewest(4))
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 for await _ in await UnixSignalsSequence(trapping: .sighup).cancelOnGracefulShutdown() {
-                    reload(reason: "SIGHUP", stamps: stamps)
+                    request.yield("SIGHUP")
                 }
+                request.finish()
             }
             if interval > .zero {
                 group.addTask {
                     while !Task.isCancelled && !Task.isShuttingDownGracefully {
                         try? await Task.sleep(for: interval)
                         let now = InputFiles.stamps(of: state.school.configuration)
-                        if now != stamps.value {
-                            let changed = InputFiles.changes(from: stamps.value, to: now)
-                            reload(reason: "changed: " + changed.prefix(5).joined(separator: ", "), stamps: stamps)
+                        let before = stamps.value
+                        if now != before {
+                            stamps.value = now
+                            request.yield("changed: " + InputFiles.changes(from: before, to: now).prefix(5).joined(separator: ", "))
                         }
                     }
+                }
+            }
+            group.addTask {
+                for await reason in requests.cancelOnGracefulShutdown() {
+                    await reload(reason: reason, stamps: stamps)
                 }
             }
             await group.waitForAll()
         }
     }
 
-    private func reload(reason: String, stamps: Locked<[String: InputFiles.Stamp]>) {
+    private func reload(reason: String, stamps: Locked<[String: InputFiles.Stamp]>) async {
         let started = Date()
-        let (loaded, report) = SchoolLoader.load(configPath: configPath, now: clock.now())
+        // Loading a large school takes seconds of CPU: off Swift's cooperative pool, which the other services share.
+        let (configPath, now) = (self.configPath, clock.now())
+        let (loaded, report) = await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                let result = SchoolLoader.load(configPath: configPath, now: now)
+                MemoryRelease.afterLoading()
+                continuation.resume(returning: result)
+            }
+        }
         guard let snapshot = loaded, report.passed else {
             // Remember these stamps: the same broken files are not reported again every interval.
             if let snapshot = loaded { stamps.value = InputFiles.stamps(of: snapshot.configuration) } else {
