@@ -58,7 +58,9 @@ public struct CSVTable: Sendable {
     }
 
     private static func key(_ name: String) -> String {
-        name.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+        // Column names as code writes them (lower-case ASCII, no spaces) are keys already.
+        if name.utf8.allSatisfy({ ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x5F || $0 == 0x2D }) { return name }
+        return trimmed(name).lowercased()
     }
 
     /// The index of a column (names compare without case), or `nil` when the header lacks it.
@@ -72,7 +74,14 @@ public struct CSVTable: Sendable {
     public func value(_ column: String, in record: CSVRecord) -> String? {
         guard let index = index(of: column) else { return nil }
         guard index < record.fields.count else { return "" }
-        return record.fields[index].trimmingCharacters(in: .whitespacesAndNewlines)
+        return Self.trimmed(record.fields[index])
+    }
+
+    /// The text without leading and trailing white space; the same string (no copy) when there is none, as usual.
+    static func trimmed(_ text: String) -> String {
+        guard let first = text.unicodeScalars.first, let last = text.unicodeScalars.last else { return text }
+        if !first.properties.isWhitespace && !last.properties.isWhitespace { return text }
+        return text.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     /// The trimmed value, with `nil` for an absent column or an empty value.

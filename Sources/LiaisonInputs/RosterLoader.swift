@@ -83,7 +83,7 @@ public enum RosterLoader {
             var ids: [String: Int] = [:]
             if let index = table.index(of: idColumn) {
                 for record in table.records + table.rejected where index < record.fields.count {
-                    let id = record.fields[index].trimmingCharacters(in: .whitespacesAndNewlines)
+                    let id = CSVTable.trimmed(record.fields[index])
                     if !id.isEmpty, ids[id] == nil { ids[id] = record.line }
                 }
             }

@@ -1,6 +1,9 @@
 /// Syntax checks for the addresses in a roster (RFC 5321 mailbox, without quoted local parts or IP literals).
 public enum EmailAddress {
     /// Why an address is unusable, or `nil` when it looks deliverable.
+    /// The punctuation allowed before the @ (RFC 5322 atext, and dots).
+    static let localAllowed = Set("!#$%&'*+-/=?^_`{|}~.")
+
     public static func problem(with address: String) -> String? {
         if address.contains(where: { $0 == " " || $0 == "\t" || $0 == "\r" || $0 == "\n" }) { return "it contains white space" }
         let parts = address.split(separator: "@", omittingEmptySubsequences: false)
@@ -9,8 +12,7 @@ public enum EmailAddress {
         if local.isEmpty { return "nothing before the @" }
         if local.utf8.count > 64 { return "the part before the @ is longer than 64 characters" }
         if local.hasPrefix(".") || local.hasSuffix(".") || local.contains("..") { return "misplaced dots before the @" }
-        let localAllowed = Set("!#$%&'*+-/=?^_`{|}~.")
-        if let bad = local.first(where: { !($0.isLetter || $0.isNumber || localAllowed.contains($0)) }) {
+        if let bad = local.first(where: { !($0.isLetter || $0.isNumber || Self.localAllowed.contains($0)) }) {
             return "the character \"\(bad)\" is not allowed before the @"
         }
         if domain.isEmpty { return "nothing after the @" }
