@@ -297,6 +297,87 @@ import Testing
         #expect(Self.accepted(server).count == 3, "the three without quiet hours got the first version only")
     }
 
+    /// The schedule from an iCalendar file: a weekly club whose next meeting gets a reminder the day before at 10:00.
+    /// Two guardians' quiet hours hold theirs; the calendar then cancels that one occurrence (RECURRENCE-ID with
+    /// STATUS:CANCELLED), and the daemon withdraws what is still queued for it, and nothing else.
+    @Test func aCancelledCalendarOccurrenceWithdrawsItsQueuedMessages() throws {
+        let server = try LocalServer(script: "smtp_server.py", arguments: ["--log", "$DIR/log.jsonl"])
+        defer { server.stop() }
+        let school = try Self.school(guardians: 4, smtpPort: server.port, events: "events: []\n")
+        defer { school.remove() }
+        var guardians = "guardian_id,family_id,given_name,family_name,email,language,quiet_hours\n"
+        for index in 0..<4 {
+            guardians += "G0000\(index),F0000\(index),Parent,0000\(index),parent0000\(index)@example.net,en,\(index < 2 ? "09:00-12:00" : "")\n"
+        }
+        guardians += "G90000,F00000,Second,Parent,second.parent@example.net,ar,\n"
+        try guardians.write(to: school.folder.appendingPathComponent("roster/guardians.csv"), atomically: true, encoding: .utf8)
+        let config = try String(contentsOfFile: school.config, encoding: .utf8)
+            .replacingOccurrences(of: "schedule: events.yaml\n", with: "") + """
+            calendars:
+              - name: clubs
+                file: clubs.ics
+            calendar_rules:
+              - match: { category: Club }
+                kind: announcement
+                template: announcement
+                audience: everyone
+                notify:
+                  reminders: ["-1d at 10:00"]
+
+            """
+        try config.write(toFile: school.config, atomically: true, encoding: .utf8)
+        let calendar = { (cancelled: Bool) -> String in
+            var text = """
+                BEGIN:VCALENDAR\r
+                VERSION:2.0\r
+                PRODID:-//Liaison tests//EN\r
+                BEGIN:VEVENT\r
+                UID:chess-club@school.example\r
+                DTSTAMP:20300501T080000Z\r
+                DTSTART;TZID=Europe/London:20300606T153000\r
+                DTEND;TZID=Europe/London:20300606T163000\r
+                RRULE:FREQ=WEEKLY;COUNT=6\r
+                SUMMARY:Chess club\r
+                CATEGORIES:Club\r
+                END:VEVENT\r
+
+                """
+            if cancelled {
+                text += """
+                    BEGIN:VEVENT\r
+                    UID:chess-club@school.example\r
+                    RECURRENCE-ID;TZID=Europe/London:20300606T153000\r
+                    DTSTAMP:20300605T090000Z\r
+                    DTSTART;TZID=Europe/London:20300606T153000\r
+                    SUMMARY:Chess club\r
+                    CATEGORIES:Club\r
+                    STATUS:CANCELLED\r
+                    END:VEVENT\r
+
+                    """
+            }
+            return text + "END:VCALENDAR\r\n"
+        }
+        let ics = school.folder.appendingPathComponent("clubs.ics")
+        try calendar(false).write(to: ics, atomically: true, encoding: .utf8)
+
+        let daemon = try DaemonProcess(config: school.config, clockStart: "2030-06-05T08:59:58Z")
+        defer { daemon.stop() }
+        let queued = try #require(daemon.waitForLog("queued a scheduled send", timeout: 20), "\(daemon.output)")
+        let occurrence = try #require(queued["occurrence"] as? String)
+        #expect(occurrence.hasSuffix("@2030-06-05T09:00:00Z"), "\(occurrence)")
+        #expect(Self.waitUntil(20) { Self.accepted(server).count >= 3 })
+
+        try calendar(true).write(to: ics, atomically: true, encoding: .utf8)
+        let withdrawn = try #require(daemon.waitForLog("withdrew queued messages", timeout: 15), "\(daemon.output)")
+        #expect(withdrawn["occurrence"] as? String == occurrence)
+        #expect(withdrawn["cancelled"] as? String == "2")
+        let rows = try runLiaison(["outbox", "--format", "json", "--config", school.config])
+        let states = (try JSONSerialization.jsonObject(with: Data(rows.output.utf8)) as? [[String: Any]] ?? []).compactMap { $0["state"] as? String }
+        #expect(states.sorted() == ["cancelled", "cancelled", "sent", "sent", "sent"], "\(rows.output)")
+        #expect(Self.accepted(server).count == 3)
+    }
+
     // MARK: - Reading what the server received
 
     static func messages(in server: LocalServer, to address: String) throws -> [String] {
