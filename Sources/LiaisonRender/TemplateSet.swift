@@ -41,6 +41,9 @@ public struct TemplateSet: Sendable {
     public private(set) var templates: [String: MessageTemplate] = [:]
     var partials: [String: TemplateFile] = [:]
     var library = MustacheLibrary()
+    /// Registered names whose renders may be spliced (``TemplateSplicing``), and their skeletons.
+    var spliceable: Set<String> = []
+    var skeletons = SkeletonCache()
 
     static let textPragma = "{{%CONTENT_TYPE:TEXT}}"
 
@@ -166,20 +169,47 @@ public struct TemplateSet: Sendable {
 
     private mutating func registerAll() {
         var library = MustacheLibrary()
+        var spliceable = Set<String>()
         for (name, partial) in partials {
             library.register(partial.template, named: name)
         }
         for template in templates.values {
+            let spliced = TemplateSplicing.isSpliceable(reachableFiles(of: template))
             for (part, file) in template.parts {
                 library.register(file.template, named: "\(template.name)/\(part.rawValue)")
+                if spliced { spliceable.insert("\(template.name)/\(part.rawValue)") }
             }
             for (locale, parts) in template.overrides {
                 for (part, file) in parts {
                     library.register(file.template, named: "\(template.name)/\(locale.rawValue)/\(part.rawValue)")
+                    if spliced { spliceable.insert("\(template.name)/\(locale.rawValue)/\(part.rawValue)") }
                 }
             }
         }
         self.library = library
+        self.spliceable = spliceable
+        self.skeletons = SkeletonCache()
+    }
+
+    /// Renders the registered template `name` for `context`: by filling the skeleton of the context's shape when
+    /// `parts` (the context taken apart) is given and the template allows it, else through Mustache (`direct` keeps
+    /// the Mustache value of the context between the parts of one message).
+    func render(_ context: TemplateValue, parts: ContextParts?, direct: inout Any?, named name: String) -> String? {
+        if let parts, spliceable.contains(name) {
+            let skeleton = skeletons.skeleton(name, shape: parts.shape) {
+                var index = 0
+                let marked = context.mustacheValue { text in
+                    if text.isEmpty { return text }
+                    defer { index += 1 }
+                    return Skeleton.marker(index)
+                }
+                guard index == parts.strings.count, let rendered = library.render(marked, withTemplate: name) else { return nil }
+                return Skeleton(rendered: rendered, strings: parts.strings.count)
+            }
+            if let skeleton { return skeleton.fill(parts.strings) }
+        }
+        if direct == nil { direct = context.mustacheValue }
+        return library.render(direct!, withTemplate: name)
     }
 
     private func allFiles(of template: MessageTemplate) -> [TemplateFile] {

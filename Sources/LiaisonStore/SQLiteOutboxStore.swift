@@ -45,11 +45,8 @@ public final class SQLiteOutboxStore: OutboxStore {
 
     public func enqueue(_ deliveries: [Delivery]) async throws -> [DeliveryKey] {
         if deliveries.isEmpty { return [] }
-        let encoder = JSONEncoder()
         // Encode outside the write transaction: it holds the file's write lock.
-        let rows: [(Delivery, String)] = try deliveries.map { delivery in
-            (delivery, String(decoding: try encoder.encode(delivery.message), as: UTF8.self))
-        }
+        let rows: [(Delivery, String)] = deliveries.map { delivery in (delivery, MessageJSON.encode(delivery.message)) }
         return try await writer.write { db in
             let insert = try db.cachedStatement(
                 sql: """
@@ -250,7 +247,7 @@ public final class SQLiteOutboxStore: OutboxStore {
     }
 
     public func revise(_ delivery: Delivery, now: Date) async throws -> Bool {
-        let message = String(decoding: try JSONEncoder().encode(delivery.message), as: UTF8.self)
+        let message = MessageJSON.encode(delivery.message)
         let d = delivery
         return try await writer.write { db in
             try db.execute(
@@ -410,7 +407,7 @@ private enum Codec {
         let json: String = row[14]
         let message: OutboundMessage
         do {
-            message = try decoder.decode(OutboundMessage.self, from: Data(json.utf8))
+            message = try MessageJSON.decode(json, decoder: decoder)
         } catch {
             throw OutboxStoreError.corruptRow("message for \(key): \(error)")
         }
@@ -421,5 +418,196 @@ private enum Codec {
             key: key, eventID: row[3], address: row[4], recipientName: row[5], priority: priority, state: state,
             attempts: row[8], notBefore: date(row[9]), deadline: deadline.map(date), createdAt: date(createdAt),
             updatedAt: date(updatedAt), lastReply: row[13], message: message)
+    }
+}
+
+/// The `message` column: the JSON `JSONEncoder` writes for ``OutboundMessage`` (so older versions read new rows),
+/// written and read by hand because Foundation's coders were a noticeable part of a large send. Anything the fast
+/// reader does not expect (another shape, an unknown class) goes to `JSONDecoder`, which also reports the errors.
+enum MessageJSON {
+    static func encode(_ message: OutboundMessage) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(message.subject.utf8.count + message.text.utf8.count + (message.html?.utf8.count ?? 0) + 256)
+        out.append(0x7B)
+        field("subject", message.subject, &out)
+        field("text", message.text, &out)
+        if let html = message.html { field("html", html, &out) }
+        field("language", message.language, &out)
+        field("messageClass", message.messageClass.rawValue, &out)
+        if let url = message.ackURL { field("ackURL", url, &out) }
+        if let url = message.unsubscribeURL { field("unsubscribeURL", url, &out) }
+        out[out.count - 1] = 0x7D  // the last comma
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    private static let hex = Array("0123456789abcdef".utf8)
+
+    private static func field(_ name: StaticString, _ value: String, _ out: inout [UInt8]) {
+        out.append(0x22)
+        out.append(contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
+        out.append(contentsOf: [0x22, 0x3A, 0x22])
+        var value = value
+        value.withUTF8 { bytes in
+            // Runs of bytes that need no escape are copied whole.
+            var run = 0
+            for index in 0..<bytes.count {
+                let byte = bytes[index]
+                if byte >= 0x20 && byte != 0x22 && byte != 0x5C { continue }
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run..<index]))
+                run = index + 1
+                switch byte {
+                case 0x22: out.append(contentsOf: [0x5C, 0x22])
+                case 0x5C: out.append(contentsOf: [0x5C, 0x5C])
+                case 0x0A: out.append(contentsOf: [0x5C, 0x6E])
+                case 0x0D: out.append(contentsOf: [0x5C, 0x72])
+                case 0x09: out.append(contentsOf: [0x5C, 0x74])
+                default: out.append(contentsOf: [0x5C, 0x75, 0x30, 0x30, hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]])
+                }
+            }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run...]))
+        }
+        out.append(contentsOf: [0x22, 0x2C])
+    }
+
+    static func decode(_ json: String, decoder: JSONDecoder) throws -> OutboundMessage {
+        if let message = fastDecode(json) { return message }
+        return try decoder.decode(OutboundMessage.self, from: Data(json.utf8))
+    }
+
+    /// A flat object of string (or null) members, or `nil` for anything else.
+    static func fastDecode(_ json: String) -> OutboundMessage? {
+        let decoded = json.utf8.withContiguousStorageIfAvailable { bytes -> OutboundMessage? in
+            var reader = Reader(bytes: bytes, source: json)
+            var values: [String: String] = [:]
+            reader.skipSpace()
+            guard reader.take(0x7B) else { return nil }
+            reader.skipSpace()
+            if !reader.take(0x7D) {
+                while true {
+                    reader.skipSpace()
+                    guard let name = reader.string() else { return nil }
+                    reader.skipSpace()
+                    guard reader.take(0x3A) else { return nil }
+                    reader.skipSpace()
+                    if reader.takeNull() {
+                        values[name] = nil
+                    } else {
+                        guard let value = reader.string() else { return nil }
+                        values[name] = value
+                    }
+                    reader.skipSpace()
+                    if reader.take(0x2C) { continue }
+                    guard reader.take(0x7D) else { return nil }
+                    break
+                }
+            }
+            reader.skipSpace()
+            guard reader.atEnd, values.keys.allSatisfy(known.contains),
+                  let subject = values["subject"], let text = values["text"], let language = values["language"],
+                  let raw = values["messageClass"], let messageClass = OutboundMessage.Class(rawValue: raw)
+            else { return nil }
+            return OutboundMessage(
+                subject: subject, text: text, html: values["html"], language: language, messageClass: messageClass,
+                ackURL: values["ackURL"], unsubscribeURL: values["unsubscribeURL"])
+        }
+        return decoded ?? nil
+    }
+
+    private static let known: Set<String> = ["subject", "text", "html", "language", "messageClass", "ackURL", "unsubscribeURL"]
+
+    private struct Reader {
+        let bytes: UnsafeBufferPointer<UInt8>
+        /// The text `bytes` are the UTF-8 of: a string without escapes is a slice of it (no second validation).
+        let source: String
+        var index = 0
+
+        var atEnd: Bool { index == bytes.count }
+
+        mutating func skipSpace() {
+            while index < bytes.count, bytes[index] == 0x20 || bytes[index] == 0x0A || bytes[index] == 0x0D || bytes[index] == 0x09 {
+                index += 1
+            }
+        }
+
+        mutating func take(_ byte: UInt8) -> Bool {
+            guard index < bytes.count, bytes[index] == byte else { return false }
+            index += 1
+            return true
+        }
+
+        mutating func takeNull() -> Bool {
+            guard index + 4 <= bytes.count, bytes[index] == 0x6E, bytes[index + 1] == 0x75, bytes[index + 2] == 0x6C,
+                  bytes[index + 3] == 0x6C else { return false }
+            index += 4
+            return true
+        }
+
+        /// A JSON string; `nil` when malformed (bad escape, lone surrogate, control character, no closing quote).
+        mutating func string() -> String? {
+            guard take(0x22) else { return nil }
+            let start = index
+            // Most strings have no escape: one copy of the bytes.
+            while index < bytes.count, bytes[index] != 0x22, bytes[index] != 0x5C, bytes[index] >= 0x20 { index += 1 }
+            guard index < bytes.count else { return nil }
+            if bytes[index] == 0x22 {
+                defer { index += 1 }
+                let utf8 = source.utf8
+                return String(source[utf8.index(utf8.startIndex, offsetBy: start)..<utf8.index(utf8.startIndex, offsetBy: index)])
+            }
+            var out: [UInt8] = Array(bytes[start..<index])
+            while index < bytes.count {
+                let byte = bytes[index]
+                index += 1
+                switch byte {
+                case 0x22:
+                    return String(decoding: out, as: UTF8.self)
+                case 0x5C:
+                    guard index < bytes.count else { return nil }
+                    let escape = bytes[index]
+                    index += 1
+                    switch escape {
+                    case 0x22, 0x5C, 0x2F: out.append(escape)
+                    case 0x62: out.append(0x08)
+                    case 0x66: out.append(0x0C)
+                    case 0x6E: out.append(0x0A)
+                    case 0x72: out.append(0x0D)
+                    case 0x74: out.append(0x09)
+                    case 0x75:
+                        guard var scalar = hex4() else { return nil }
+                        if (0xD800..<0xDC00).contains(scalar) {
+                            guard take(0x5C), take(0x75), let low = hex4(), (0xDC00..<0xE000).contains(low) else { return nil }
+                            scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                        } else if (0xDC00..<0xE000).contains(scalar) {
+                            return nil
+                        }
+                        guard let unicode = Unicode.Scalar(scalar) else { return nil }
+                        out.append(contentsOf: String(Character(unicode)).utf8)
+                    default:
+                        return nil
+                    }
+                case 0x00..<0x20:
+                    return nil
+                default:
+                    out.append(byte)
+                }
+            }
+            return nil
+        }
+
+        private mutating func hex4() -> UInt32? {
+            guard index + 4 <= bytes.count else { return nil }
+            var value: UInt32 = 0
+            for _ in 0..<4 {
+                let byte = bytes[index]
+                index += 1
+                switch byte {
+                case 0x30...0x39: value = value << 4 | UInt32(byte - 0x30)
+                case 0x41...0x46: value = value << 4 | UInt32(byte - 0x37)
+                case 0x61...0x66: value = value << 4 | UInt32(byte - 0x57)
+                default: return nil
+                }
+            }
+            return value
+        }
     }
 }

@@ -12,26 +12,41 @@ enum BodyEncoding: String, Sendable, Hashable {
         for byte in text.utf8 {
             switch byte {
             case 0x0D:
-                bytes += [0x0D, 0x0A]
+                bytes.append(0x0D)
+                bytes.append(0x0A)
                 previousWasCR = true
             case 0x0A:
-                if !previousWasCR { bytes += [0x0D, 0x0A] }
+                if !previousWasCR {
+                    bytes.append(0x0D)
+                    bytes.append(0x0A)
+                }
                 previousWasCR = false
             default:
                 bytes.append(byte)
                 previousWasCR = false
             }
         }
-        if !bytes.isEmpty, bytes.last != 0x0A { bytes += [0x0D, 0x0A] }
+        if !bytes.isEmpty, bytes.last != 0x0A {
+            bytes.append(0x0D)
+            bytes.append(0x0A)
+        }
         return bytes
     }
 
     /// Encodes text with whichever of quoted-printable and base64 is shorter (quoted-printable on a tie).
     static func encode(_ text: String) -> (encoding: BodyEncoding, body: String) {
+        let encoded = encodeBytes(text)
+        return (encoded.encoding, String(decoding: encoded.body, as: UTF8.self))
+    }
+
+    /// ``encode(_:)`` as bytes. Only the chosen encoding is written: base64's length follows from the byte count, and
+    /// quoted-printable is skipped when the bytes it must escape already make it longer.
+    static func encodeBytes(_ text: String) -> (encoding: BodyEncoding, body: [UInt8]) {
         let bytes = canonicalBytes(text)
-        let qp = QuotedPrintable.encode(bytes)
-        let b64 = Base64.encodeLines(bytes)
-        return b64.utf8.count < qp.utf8.count ? (.base64, b64) : (.quotedPrintable, qp)
+        let b64Length = Base64.linesLength(bytes.count)
+        if QuotedPrintable.minimumLength(bytes) > b64Length { return (.base64, Base64.encodeLinesBytes(bytes)) }
+        let qp = QuotedPrintable.encodeBytes(bytes)
+        return b64Length < qp.count ? (.base64, Base64.encodeLinesBytes(bytes)) : (.quotedPrintable, qp)
     }
 }
 
@@ -55,9 +70,50 @@ enum Base64 {
 
     /// Base64 in lines of 76 characters, each ended by CRLF (RFC 2045 §6.8); empty for no bytes.
     static func encodeLines(_ bytes: [UInt8]) -> String {
-        var output = ""
-        for start in stride(from: 0, to: bytes.count, by: 57) {
-            output += encode(bytes[start..<min(start + 57, bytes.count)]) + "\r\n"
+        String(decoding: encodeLinesBytes(bytes), as: UTF8.self)
+    }
+
+    /// The length of ``encodeLines(_:)`` for `count` bytes.
+    static func linesLength(_ count: Int) -> Int {
+        let rest = count % 57
+        return count / 57 * 78 + (rest > 0 ? (rest + 2) / 3 * 4 + 2 : 0)
+    }
+
+    static func encodeLinesBytes(_ bytes: [UInt8]) -> [UInt8] {
+        var output = [UInt8](repeating: 0, count: linesLength(bytes.count))
+        output.withUnsafeMutableBufferPointer { out in
+            bytes.withUnsafeBufferPointer { input in
+                alphabet.withUnsafeBufferPointer { table in
+                    var o = 0
+                    var start = 0
+                    while start < input.count {
+                        let end = min(start + 57, input.count)
+                        var i = start
+                        while i + 3 <= end {
+                            let group = UInt32(input[i]) << 16 | UInt32(input[i + 1]) << 8 | UInt32(input[i + 2])
+                            out[o] = table[Int(group >> 18 & 0x3F)]
+                            out[o + 1] = table[Int(group >> 12 & 0x3F)]
+                            out[o + 2] = table[Int(group >> 6 & 0x3F)]
+                            out[o + 3] = table[Int(group & 0x3F)]
+                            o += 4
+                            i += 3
+                        }
+                        if i < end {
+                            let b1: UInt32 = i + 1 < end ? UInt32(input[i + 1]) : 0
+                            let group = UInt32(input[i]) << 16 | b1 << 8
+                            out[o] = table[Int(group >> 18 & 0x3F)]
+                            out[o + 1] = table[Int(group >> 12 & 0x3F)]
+                            out[o + 2] = i + 1 < end ? table[Int(group >> 6 & 0x3F)] : 0x3D
+                            out[o + 3] = 0x3D
+                            o += 4
+                        }
+                        out[o] = 0x0D
+                        out[o + 1] = 0x0A
+                        o += 2
+                        start = end
+                    }
+                }
+            }
         }
         return output
     }
@@ -70,6 +126,19 @@ enum QuotedPrintable {
     /// for white space at the end of a line, and — for robustness through old transports (RFC 2049 §3) — for a `.`
     /// or the `F` of `From ` starting a line; soft line breaks keep every line within 76 characters.
     static func encode(_ bytes: [UInt8]) -> String {
+        String(decoding: encodeBytes(bytes), as: UTF8.self)
+    }
+
+    /// A lower bound of ``encode(_:)``'s length: every byte, two more for each that is always escaped.
+    static func minimumLength(_ bytes: [UInt8]) -> Int {
+        var escaped = 0
+        for byte in bytes where byte > 0x7E || (byte < 0x20 && byte != 0x0D && byte != 0x0A && byte != 0x09) || byte == 0x3D {
+            escaped += 1
+        }
+        return bytes.count + 2 * escaped
+    }
+
+    static func encodeBytes(_ bytes: [UInt8]) -> [UInt8] {
         var output: [UInt8] = []
         output.reserveCapacity(bytes.count * 2)
         var lineStart = 0
@@ -77,7 +146,8 @@ enum QuotedPrintable {
         while index < bytes.count {
             if bytes[index] == 0x0D, index + 1 < bytes.count, bytes[index + 1] == 0x0A {
                 encodeLine(bytes[lineStart..<index], into: &output)
-                output += [0x0D, 0x0A]
+                output.append(0x0D)
+                output.append(0x0A)
                 index += 2
                 lineStart = index
             } else {
@@ -87,9 +157,11 @@ enum QuotedPrintable {
         if lineStart < bytes.count {
             // Text without a final line break: end with a soft break so that none is added.
             encodeLine(bytes[lineStart...], into: &output)
-            output += [0x3D, 0x0D, 0x0A]
+            output.append(0x3D)
+            output.append(0x0D)
+            output.append(0x0A)
         }
-        return String(decoding: output, as: UTF8.self)
+        return output
     }
 
     private static let hexDigits = Array("0123456789ABCDEF".utf8)
@@ -117,7 +189,9 @@ enum QuotedPrintable {
             }
             let width = escape ? 3 : 1
             if length + width > (index == last ? lineLimit : lineLimit - 1) {
-                output += [0x3D, 0x0D, 0x0A]
+                output.append(0x3D)
+                output.append(0x0D)
+                output.append(0x0A)
                 length = 0
                 atLineStart = true
                 continue  // the same byte again, now at the start of a line
