@@ -1,5 +1,6 @@
 import CLibXML2
 import CXMLShim
+import Foundation
 
 /// Turns an HTML body into readable plain text for the `text/plain` part of a message.
 ///
@@ -229,18 +230,25 @@ private struct PlainTextWriter {
             }
             return
         }
-        for character in string {
-            if character.isWhitespace {
-                pendingSpace = !atLineStart || pendingNewlines == 0 && !output.isEmpty && !output.hasSuffix("\n")
+        for token in TextTokens.shared.tokens(of: string) {
+            guard let run = token else {
+                pendingSpace = !atLineStart || pendingNewlines == 0 && !output.isEmpty && !Self.endsWith(output, "\n")
                 continue
             }
+            // The first character of a run may start a line or take the pending space; the rest just follow it.
             let wantsSpace = pendingSpace
             startLineIfNeeded()
-            if wantsSpace && lineHasText && !output.hasSuffix(" ") { output += " " }
+            if wantsSpace && lineHasText && !Self.endsWith(output, " ") { output += " " }
             pendingSpace = false
-            output.append(character)
+            output += run
             lineHasText = true
         }
+    }
+
+    /// `text.hasSuffix(String(suffix))` for a one-byte suffix, answered from the last byte when it differs.
+    private static func endsWith(_ text: String, _ suffix: Unicode.Scalar) -> Bool {
+        guard text.utf8.last == UInt8(suffix.value) else { return false }
+        return text.hasSuffix(String(suffix))
     }
 
     mutating func finish() -> String {
@@ -263,5 +271,38 @@ private struct PlainTextWriter {
         while result.first?.isEmpty == true { result.removeFirst() }
         while result.last?.isEmpty == true { result.removeLast() }
         return result.isEmpty ? "" : result.joined(separator: "\n") + "\n"
+    }
+}
+
+/// Text split into white-space characters (`nil`) and runs of other characters, remembered per text: a letter's
+/// text nodes are mostly the same from one guardian to the next, and finding characters is the costly part.
+final class TextTokens: @unchecked Sendable {
+    static let shared = TextTokens()
+
+    private let lock = NSLock()
+    private var cache: [String: [String?]] = [:]
+    private let capacity = 4096
+
+    func tokens(of text: String) -> [String?] {
+        if let hit = lock.withLock({ cache[text] }) { return hit }
+        var tokens: [String?] = []
+        var run = ""
+        for character in text {
+            if character.isWhitespace {
+                if !run.isEmpty {
+                    tokens.append(run)
+                    run = ""
+                }
+                tokens.append(nil)
+            } else {
+                run.append(character)
+            }
+        }
+        if !run.isEmpty { tokens.append(run) }
+        lock.withLock {
+            if cache.count >= capacity { cache.removeAll(keepingCapacity: true) }
+            cache[text] = tokens
+        }
+        return tokens
     }
 }

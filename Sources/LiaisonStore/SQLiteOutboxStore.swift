@@ -554,9 +554,17 @@ enum MessageJSON {
                 let utf8 = source.utf8
                 return String(source[utf8.index(utf8.startIndex, offsetBy: start)..<utf8.index(utf8.startIndex, offsetBy: index)])
             }
-            var out: [UInt8] = Array(bytes[start..<index])
+            var out: [UInt8] = []
+            out.reserveCapacity(bytes.count - start)
+            var run = start
             while index < bytes.count {
                 let byte = bytes[index]
+                if byte >= 0x20 && byte != 0x22 && byte != 0x5C {
+                    index += 1
+                    continue
+                }
+                // Copy the run of plain bytes before this one in one go.
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run..<index]))
                 index += 1
                 switch byte {
                 case 0x22:
@@ -585,10 +593,9 @@ enum MessageJSON {
                     default:
                         return nil
                     }
-                case 0x00..<0x20:
-                    return nil
+                    run = index
                 default:
-                    out.append(byte)
+                    return nil  // a control character
                 }
             }
             return nil

@@ -6,31 +6,40 @@ enum BodyEncoding: String, Sendable, Hashable {
     /// The body as canonical text/* bytes: UTF-8 with every line end (LF, CR or CRLF) made CRLF, and a final
     /// CRLF added to non-empty text that lacks one.
     static func canonicalBytes(_ text: String) -> [UInt8] {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(text.utf8.count + 16)
-        var previousWasCR = false
-        for byte in text.utf8 {
-            switch byte {
-            case 0x0D:
-                bytes.append(0x0D)
-                bytes.append(0x0A)
-                previousWasCR = true
-            case 0x0A:
-                if !previousWasCR {
-                    bytes.append(0x0D)
-                    bytes.append(0x0A)
+        var text = text
+        return text.withUTF8 { input in
+            // At most one byte more per byte (a lone LF or CR becomes CRLF), and a final CRLF.
+            [UInt8](unsafeUninitializedCapacity: input.count * 2 + 2) { out, count in
+                var o = 0
+                var previousWasCR = false
+                for byte in input {
+                    switch byte {
+                    case 0x0D:
+                        out[o] = 0x0D
+                        out[o + 1] = 0x0A
+                        o += 2
+                        previousWasCR = true
+                    case 0x0A:
+                        if !previousWasCR {
+                            out[o] = 0x0D
+                            out[o + 1] = 0x0A
+                            o += 2
+                        }
+                        previousWasCR = false
+                    default:
+                        out[o] = byte
+                        o += 1
+                        previousWasCR = false
+                    }
                 }
-                previousWasCR = false
-            default:
-                bytes.append(byte)
-                previousWasCR = false
+                if o > 0, out[o - 1] != 0x0A {
+                    out[o] = 0x0D
+                    out[o + 1] = 0x0A
+                    o += 2
+                }
+                count = o
             }
         }
-        if !bytes.isEmpty, bytes.last != 0x0A {
-            bytes.append(0x0D)
-            bytes.append(0x0A)
-        }
-        return bytes
     }
 
     /// Encodes text with whichever of quoted-printable and base64 is shorter (quoted-printable on a tie).
@@ -132,50 +141,64 @@ enum QuotedPrintable {
     /// A lower bound of ``encode(_:)``'s length: every byte, two more for each that is always escaped.
     static func minimumLength(_ bytes: [UInt8]) -> Int {
         var escaped = 0
-        for byte in bytes where byte > 0x7E || (byte < 0x20 && byte != 0x0D && byte != 0x0A && byte != 0x09) || byte == 0x3D {
-            escaped += 1
+        for byte in bytes {
+            escaped &+= alwaysEscaped[Int(byte)]
         }
         return bytes.count + 2 * escaped
     }
 
+    /// 1 for a byte that is escaped wherever it stands: `=`, controls other than tab, CR and LF, and non-ASCII.
+    private static let alwaysEscaped: [Int] = (0...255).map { byte in
+        byte > 0x7E || (byte < 0x20 && byte != 0x0D && byte != 0x0A && byte != 0x09) || byte == 0x3D ? 1 : 0
+    }
+
     static func encodeBytes(_ bytes: [UInt8]) -> [UInt8] {
-        var output: [UInt8] = []
-        output.reserveCapacity(bytes.count * 2)
-        var lineStart = 0
-        var index = 0
-        while index < bytes.count {
-            if bytes[index] == 0x0D, index + 1 < bytes.count, bytes[index + 1] == 0x0A {
-                encodeLine(bytes[lineStart..<index], into: &output)
-                output.append(0x0D)
-                output.append(0x0A)
-                index += 2
-                lineStart = index
-            } else {
-                index += 1
+        // Worst case: every byte escaped (3) plus a soft break (3) per 25 escapes, and the final soft break.
+        let capacity = bytes.count * 4 + 8
+        return bytes.withUnsafeBufferPointer { input in
+            [UInt8](unsafeUninitializedCapacity: capacity) { out, count in
+                var o = 0
+                var lineStart = 0
+                var index = 0
+                while index < input.count {
+                    if input[index] == 0x0D, index + 1 < input.count, input[index + 1] == 0x0A {
+                        encodeLine(input, lineStart, index, out, &o)
+                        out[o] = 0x0D
+                        out[o + 1] = 0x0A
+                        o += 2
+                        index += 2
+                        lineStart = index
+                    } else {
+                        index += 1
+                    }
+                }
+                if lineStart < input.count {
+                    // Text without a final line break: end with a soft break so that none is added.
+                    encodeLine(input, lineStart, input.count, out, &o)
+                    out[o] = 0x3D
+                    out[o + 1] = 0x0D
+                    out[o + 2] = 0x0A
+                    o += 3
+                }
+                count = o
             }
         }
-        if lineStart < bytes.count {
-            // Text without a final line break: end with a soft break so that none is added.
-            encodeLine(bytes[lineStart...], into: &output)
-            output.append(0x3D)
-            output.append(0x0D)
-            output.append(0x0A)
-        }
-        return output
     }
 
     private static let hexDigits = Array("0123456789ABCDEF".utf8)
     private static let from = Array("From ".utf8)
 
-    /// Encodes one line (without its CRLF) in a single pass: a token is one byte or `=XX`, and a soft break is
-    /// placed before a token that would leave no room for the `=` (the line's last token may use column 76).
-    private static func encodeLine(_ line: ArraySlice<UInt8>, into output: inout [UInt8]) {
+    /// Encodes one line (`input[start..<end]`, without its CRLF) in a single pass: a token is one byte or `=XX`, and a
+    /// soft break is placed before a token that would leave no room for the `=` (the line's last token may use column 76).
+    private static func encodeLine(
+        _ input: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, _ out: UnsafeMutableBufferPointer<UInt8>, _ o: inout Int
+    ) {
         var length = 0
         var atLineStart = true
-        var index = line.startIndex
-        let last = line.endIndex - 1
-        while index < line.endIndex {
-            let byte = line[index]
+        var index = start
+        let last = end - 1
+        while index < end {
+            let byte = input[index]
             var escape: Bool
             switch byte {
             case 0x20, 0x09: escape = index == last
@@ -184,28 +207,35 @@ enum QuotedPrintable {
             default: escape = true
             }
             // "." or "From " at the start of a physical line.
-            if atLineStart, !escape, byte == 0x2E || (byte == 0x46 && index + 4 != last && line[index...].starts(with: from)) {
+            if atLineStart, !escape, byte == 0x2E || (byte == 0x46 && index + 4 != last && startsWithFrom(input, index, end)) {
                 escape = true
             }
             let width = escape ? 3 : 1
             if length + width > (index == last ? lineLimit : lineLimit - 1) {
-                output.append(0x3D)
-                output.append(0x0D)
-                output.append(0x0A)
+                out[o] = 0x3D
+                out[o + 1] = 0x0D
+                out[o + 2] = 0x0A
+                o += 3
                 length = 0
                 atLineStart = true
                 continue  // the same byte again, now at the start of a line
             }
             if escape {
-                output.append(0x3D)
-                output.append(hexDigits[Int(byte >> 4)])
-                output.append(hexDigits[Int(byte & 0x0F)])
+                out[o] = 0x3D
+                out[o + 1] = hexDigits[Int(byte >> 4)]
+                out[o + 2] = hexDigits[Int(byte & 0x0F)]
+                o += 3
             } else {
-                output.append(byte)
+                out[o] = byte
+                o += 1
             }
             length += width
             atLineStart = false
             index += 1
         }
+    }
+
+    private static func startsWithFrom(_ input: UnsafeBufferPointer<UInt8>, _ index: Int, _ end: Int) -> Bool {
+        index + from.count <= end && from.indices.allSatisfy { input[index + $0] == from[$0] }
     }
 }

@@ -84,7 +84,7 @@ public enum MIMEBuilder {
         }
 
         let header = fields.joined(separator: "\r\n") + "\r\n"
-        for line in header.split(separator: "\r\n", omittingEmptySubsequences: false) where line.utf8.count > 998 {
+        if let line = longLine(header) {
             throw MIMEError(.invalidValue, "the header line \"\(line.prefix(40))…\" is longer than 998 octets")
         }
         var output: [UInt8] = []
@@ -162,6 +162,26 @@ public enum MIMEBuilder {
     }
 
     // MARK: - Helpers
+
+    /// The first CRLF-separated line of `header` longer than 998 octets, if any (a byte scan, no splitting).
+    private static func longLine(_ header: String) -> Substring? {
+        let utf8 = header.utf8
+        var lineStart = utf8.startIndex
+        var index = utf8.startIndex
+        var length = 0
+        while index < utf8.endIndex {
+            if utf8[index] == 0x0D, utf8.index(after: index) < utf8.endIndex, utf8[utf8.index(after: index)] == 0x0A {
+                if length > 998 { return header[lineStart..<index] }
+                index = utf8.index(index, offsetBy: 2)
+                lineStart = index
+                length = 0
+            } else {
+                index = utf8.index(after: index)
+                length += 1
+            }
+        }
+        return length > 998 ? header[lineStart...] : nil
+    }
 
     /// `CharacterSet.alphanumerics.contains` for an ASCII scalar.
     private static func isASCIIAlphanumeric(_ scalar: Unicode.Scalar) -> Bool {
