@@ -143,7 +143,8 @@ final class CompiledMessage: @unchecked Sendable {
 
     func format(_ arguments: [String: MessageArgument], pattern: String) throws(MessageFormatError) -> String {
         guard let memoNames else { return try formatUncached(arguments, pattern: pattern) }
-        let key = memoNames.map { name in arguments[name].map { adapted($0, for: uses[name] ?? []) } }
+        // The values as given: how they are adapted depends only on the pattern, which is this object's.
+        let key = memoNames.map { arguments[$0] }
         if let hit = memo.withLock({ $0[key] }) { return hit }
         let text = try formatUncached(arguments, pattern: pattern)
         memo.withLock { memo in
@@ -217,8 +218,10 @@ final class CompiledMessage: @unchecked Sendable {
         return text
     }
 
+    private static let numericKinds: Set<MessagePatternInfo.Argument.Kind> = [.plural, .selectordinal, .number]
+
     private func adapted(_ value: MessageArgument, for kinds: Set<MessagePatternInfo.Argument.Kind>) -> MessageArgument {
-        let numeric: Set<MessagePatternInfo.Argument.Kind> = [.plural, .selectordinal, .number]
+        let numeric = Self.numericKinds
         switch value {
         case .integer(let number) where kinds.contains(.select) && kinds.isDisjoint(with: numeric):
             return .string(String(number))

@@ -33,7 +33,7 @@ public enum HTMLText {
 }
 
 /// Accumulates text with the block structure of the HTML it walks.
-private struct PlainTextWriter {
+struct PlainTextWriter {
     private var output = ""
     private var pendingNewlines = 0
     private var atLineStart = true
@@ -252,6 +252,7 @@ private struct PlainTextWriter {
     }
 
     mutating func finish() -> String {
+        if let fast = Self.finishBytes(output) { return fast }
         let lines = output.split(separator: "\n", omittingEmptySubsequences: false).map { line -> Substring in
             var line = line
             while line.last == " " || line.last == "\t" { line.removeLast() }
@@ -271,6 +272,50 @@ private struct PlainTextWriter {
         while result.first?.isEmpty == true { result.removeFirst() }
         while result.last?.isEmpty == true { result.removeLast() }
         return result.isEmpty ? "" : result.joined(separator: "\n") + "\n"
+    }
+}
+
+extension PlainTextWriter {
+    /// ``finish()`` over bytes, for text where bytes and characters agree on its line ends and trailing blanks:
+    /// no CR (LF then always stands alone), and every trailing space or tab follows an ASCII byte (so it is a
+    /// character of its own). `nil` otherwise.
+    static func finishBytes(_ text: String) -> String? {
+        var text = text
+        return text.withUTF8 { bytes -> String? in
+            var lines: [Range<Int>] = []
+            var start = 0
+            for index in 0...bytes.count where index == bytes.count || bytes[index] == 0x0A {
+                var end = index
+                while end > start, bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09 {
+                    if end - 1 > start, bytes[end - 2] >= 0x80 { return nil }
+                    end -= 1
+                }
+                lines.append(start..<end)
+                start = index + 1
+            }
+            if bytes.contains(0x0D) { return nil }
+            var kept: [Range<Int>] = []
+            var blank = 0
+            for line in lines {
+                if line.isEmpty {
+                    blank += 1
+                    if blank > 1 { continue }
+                } else {
+                    blank = 0
+                }
+                kept.append(line)
+            }
+            while kept.first?.isEmpty == true { kept.removeFirst() }
+            while kept.last?.isEmpty == true { kept.removeLast() }
+            if kept.isEmpty { return "" }
+            var out: [UInt8] = []
+            out.reserveCapacity(bytes.count + 1)
+            for line in kept {
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[line]))
+                out.append(0x0A)
+            }
+            return String(decoding: out, as: UTF8.self)
+        }
     }
 }
 

@@ -53,6 +53,8 @@ indirect enum TemplateValue {
 /// for each string serves every context of that shape.
 struct ContextParts {
     var shape: [UInt8] = []
+    /// `shape`'s hash, computed once for the lookups of all parts of a message.
+    var shapeHash = 0
     var strings: [String] = []
 
     /// `nil` when the context cannot be spliced (a value of another type, a string ending in a line break).
@@ -60,6 +62,7 @@ struct ContextParts {
         shape.reserveCapacity(512)
         strings.reserveCapacity(64)
         guard add(value) else { return nil }
+        shapeHash = shape.hashValue
     }
 
     private mutating func add(_ value: TemplateValue) -> Bool {
@@ -214,6 +217,14 @@ final class SkeletonCache: @unchecked Sendable {
     private struct Key: Hashable {
         var template: String
         var shape: [UInt8]
+        var shapeHash: Int
+
+        static func == (a: Key, b: Key) -> Bool { a.shapeHash == b.shapeHash && a.template == b.template && a.shape == b.shape }
+
+        func hash(into hasher: inout Hasher) {
+            hasher.combine(template)
+            hasher.combine(shapeHash)
+        }
     }
 
     private let lock = NSLock()
@@ -222,8 +233,8 @@ final class SkeletonCache: @unchecked Sendable {
     private let capacity = 512
 
     /// The skeleton for `template` and the context's shape, made with `make` the first time.
-    func skeleton(_ template: String, shape: [UInt8], make: () -> Skeleton?) -> Skeleton? {
-        let key = Key(template: template, shape: shape)
+    func skeleton(_ template: String, parts: ContextParts, make: () -> Skeleton?) -> Skeleton? {
+        let key = Key(template: template, shape: parts.shape, shapeHash: parts.shapeHash)
         if let found = lock.withLock({ skeletons[key] }) { return found }
         let made = make()
         lock.withLock {

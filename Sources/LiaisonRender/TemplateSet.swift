@@ -196,7 +196,7 @@ public struct TemplateSet: Sendable {
     /// the Mustache value of the context between the parts of one message).
     func render(_ context: TemplateValue, parts: ContextParts?, direct: inout Any?, named name: String) -> String? {
         if let parts, spliceable.contains(name) {
-            let skeleton = skeletons.skeleton(name, shape: parts.shape) {
+            let skeleton = skeletons.skeleton(name, parts: parts) {
                 var index = 0
                 let marked = context.mustacheValue { text in
                     if text.isEmpty { return text }

@@ -296,15 +296,17 @@ public enum MIMEBuilder {
         var boundary = "=_liaison_" + StableHash.sha256Hex(seed).prefix(24)
         // A byte scan for "=_" first, then for the boundary itself only where it is found.
         func contains(_ part: [UInt8], _ boundary: [UInt8]) -> Bool {
-            var index = 0
-            while index + 1 < part.count {
-                if part[index] == 0x3D, part[index + 1] == 0x5F, index + boundary.count <= part.count,
-                   part[index..<(index + boundary.count)].elementsEqual(boundary) {
-                    return true
+            part.withUnsafeBufferPointer { part in
+                var index = 0
+                while index + 1 < part.count {
+                    if part[index] == 0x3D, part[index + 1] == 0x5F, index + boundary.count <= part.count,
+                       boundary.indices.allSatisfy({ part[index + $0] == boundary[$0] }) {
+                        return true
+                    }
+                    index += 1
                 }
-                index += 1
+                return false
             }
-            return false
         }
         while parts.contains(where: { contains($0, Array(boundary.utf8)) }) { boundary += "_" }
         return boundary
