@@ -6,7 +6,7 @@ import Mustache
 ///
 /// Maps keep their keys in the order they were built (the renderer builds them the same way every time);
 /// `other` holds anything else, which makes a context unsuitable for splicing.
-indirect enum TemplateValue {
+package indirect enum TemplateValue {
     case string(String)
     case int(Int)
     case double(Double)
@@ -29,7 +29,7 @@ indirect enum TemplateValue {
     }
 
     /// The value Mustache renders: dictionaries, arrays and scalars; each string passed through `string`.
-    func mustacheValue(_ string: (String) -> String) -> Any {
+    package func mustacheValue(_ string: (String) -> String) -> Any {
         switch self {
         case .string(let text): string(text)
         case .int(let number): number
@@ -42,7 +42,7 @@ indirect enum TemplateValue {
         }
     }
 
-    var mustacheValue: Any { mustacheValue { $0 } }
+    package var mustacheValue: Any { mustacheValue { $0 } }
 }
 
 /// A context taken apart: everything but its non-empty strings (`shape`), and those strings in walk order.
@@ -51,14 +51,14 @@ indirect enum TemplateValue {
 /// template applies no transform to them (checked by ``TemplateSplicing/isSpliceable(_:)``) and no string ends
 /// a line (partial indentation looks at the last character written), so one render of a shape with a marker
 /// for each string serves every context of that shape.
-struct ContextParts {
+package struct ContextParts {
     var shape: [UInt8] = []
     /// `shape`'s hash, computed once for the lookups of all parts of a message.
     var shapeHash = 0
-    var strings: [String] = []
+    package var strings: [String] = []
 
     /// `nil` when the context cannot be spliced (a value of another type, a string ending in a line break).
-    init?(_ value: TemplateValue) {
+    package init?(_ value: TemplateValue) {
         shape.reserveCapacity(512)
         strings.reserveCapacity(64)
         guard add(value) else { return nil }
@@ -108,19 +108,36 @@ struct ContextParts {
 }
 
 /// One template rendered for a shape: text between the places where the context's strings go.
-struct Skeleton: Sendable {
+package struct Skeleton: Sendable {
+    /// How a string is written where it goes: as it is, HTML-escaped (Mustache's HTML content type), or escaped
+    /// for the inside of a JSON string (the webhook bodies' content type).
+    enum Escaping: Sendable { case none, html, json }
+
     enum Piece: Sendable {
         case text(String)
-        /// The context's string number `index`, HTML-escaped as Mustache escapes or as it is.
-        case string(index: Int, escaped: Bool)
+        /// The context's string number `index`, escaped as the content type where it stands escapes it.
+        case string(index: Int, escaping: Escaping)
     }
 
     var pieces: [Piece]
     var textLength: Int
 
     /// The marker standing for string number `index`: private-use brackets (no template text has them, checked
-    /// when templates load), mixed case so that a case transform would show, and `&` so that escaping shows.
-    static func marker(_ index: Int) -> String { "\u{E000}aZ\(index)&\u{E001}" }
+    /// when templates load), mixed case so that a case transform would show, and `&"` so that HTML escaping
+    /// (`&amp;&quot;`) and JSON escaping (`&\"`) show.
+    static func marker(_ index: Int) -> String { "\u{E000}aZ\(index)&\"\u{E001}" }
+
+    /// The skeleton of `context`'s shape: `render` applied to the context with a marker for each string.
+    package static func make(_ context: TemplateValue, parts: ContextParts, render: (Any) -> String?) -> Skeleton? {
+        var index = 0
+        let marked = context.mustacheValue { text in
+            if text.isEmpty { return text }
+            defer { index += 1 }
+            return marker(index)
+        }
+        guard index == parts.strings.count, let rendered = render(marked) else { return nil }
+        return Skeleton(rendered: rendered, strings: parts.strings.count)
+    }
 
     /// Parses a render made with markers; `nil` when a marker is damaged or unknown.
     init?(rendered: String, strings count: Int) {
@@ -151,17 +168,9 @@ struct Skeleton: Sendable {
                 cursor += 1
             }
             guard cursor > digitsStart, number < count else { return nil }
-            let escaped: Bool
-            if matches(Self.rawEnd, at: cursor) {
-                escaped = false
-                cursor += Self.rawEnd.count
-            } else if matches(Self.escapedEnd, at: cursor) {
-                escaped = true
-                cursor += Self.escapedEnd.count
-            } else {
-                return nil
-            }
-            pieces.append(.string(index: number, escaped: escaped))
+            guard let (escaping, end) = Self.ends.first(where: { matches($0.1, at: cursor) }) else { return nil }
+            cursor += end.count
+            pieces.append(.string(index: number, escaping: escaping))
             index = cursor
             textStart = cursor
         }
@@ -175,18 +184,20 @@ struct Skeleton: Sendable {
 
     private static let open: [UInt8] = Array("\u{E000}".utf8)
     private static let tag: [UInt8] = Array("aZ".utf8)
-    private static let rawEnd: [UInt8] = Array("&\u{E001}".utf8)
-    private static let escapedEnd: [UInt8] = Array("&amp;\u{E001}".utf8)
+    private static let ends: [(Escaping, [UInt8])] = [
+        (.none, Array("&\"\u{E001}".utf8)), (.html, Array("&amp;&quot;\u{E001}".utf8)), (.json, Array("&\\\"\u{E001}".utf8)),
+    ]
 
-    /// The render for a context of this shape with these strings.
-    func fill(_ strings: [String]) -> String {
+    /// The render for a context of this shape with these strings; `json` escapes for the JSON content type.
+    package func fill(_ strings: [String], json: (String) -> String = { $0 }) -> String {
         var output = ""
         output.reserveCapacity(textLength + strings.reduce(0) { $0 + $1.utf8.count } + 64)
         for piece in pieces {
             switch piece {
             case .text(let text): output += text
-            case .string(let index, let escaped):
-                if escaped { Self.appendEscaped(strings[index], to: &output) } else { output += strings[index] }
+            case .string(let index, .none): output += strings[index]
+            case .string(let index, .html): Self.appendEscaped(strings[index], to: &output)
+            case .string(let index, .json): output += json(strings[index])
             }
         }
         return output
@@ -213,7 +224,7 @@ struct Skeleton: Sendable {
 }
 
 /// Skeletons by template name and shape, shared by all renders; bounded, emptied when full.
-final class SkeletonCache: @unchecked Sendable {
+package final class SkeletonCache: @unchecked Sendable {
     private struct Key: Hashable {
         var template: String
         var shape: [UInt8]
@@ -233,7 +244,9 @@ final class SkeletonCache: @unchecked Sendable {
     private let capacity = 512
 
     /// The skeleton for `template` and the context's shape, made with `make` the first time.
-    func skeleton(_ template: String, parts: ContextParts, make: () -> Skeleton?) -> Skeleton? {
+    package init() {}
+
+    package func skeleton(_ template: String, parts: ContextParts, make: () -> Skeleton?) -> Skeleton? {
         let key = Key(template: template, shape: parts.shape, shapeHash: parts.shapeHash)
         if let found = lock.withLock({ skeletons[key] }) { return found }
         let made = make()
@@ -247,14 +260,18 @@ final class SkeletonCache: @unchecked Sendable {
 
 /// Which templates may be spliced: those whose files (partials included) use no transform that reads a string's
 /// content, no dynamic partial, no changed delimiters, and no marker character.
-enum TemplateSplicing {
+package enum TemplateSplicing {
     /// Transforms whose result depends only on a context's shape (position in a list, emptiness, counts).
     static let shapeTransforms: Set<String> = ["first", "last", "index", "even", "odd", "empty", "count"]
 
     static func isSpliceable(_ files: [TemplateFile]) -> Bool {
-        for file in files {
-            if file.source.unicodeScalars.contains(where: { $0 == "\u{E000}" || $0 == "\u{E001}" }) { return false }
-            for tag in TemplateScanner.tags(in: file.source) {
+        isSpliceable(sources: files.map(\.source))
+    }
+
+    package static func isSpliceable(sources: [String]) -> Bool {
+        for source in sources {
+            if source.unicodeScalars.contains(where: { $0 == "\u{E000}" || $0 == "\u{E001}" }) { return false }
+            for tag in TemplateScanner.tags(in: source) {
                 if tag.sigil == "=" { return false }
                 if tag.sigil == ">" || tag.sigil == "<", tag.name.hasPrefix("*") { return false }
                 let functions = tag.name.split(separator: "(", omittingEmptySubsequences: false).dropLast()

@@ -197,14 +197,7 @@ public struct TemplateSet: Sendable {
     func render(_ context: TemplateValue, parts: ContextParts?, direct: inout Any?, named name: String) -> String? {
         if let parts, spliceable.contains(name) {
             let skeleton = skeletons.skeleton(name, parts: parts) {
-                var index = 0
-                let marked = context.mustacheValue { text in
-                    if text.isEmpty { return text }
-                    defer { index += 1 }
-                    return Skeleton.marker(index)
-                }
-                guard index == parts.strings.count, let rendered = library.render(marked, withTemplate: name) else { return nil }
-                return Skeleton(rendered: rendered, strings: parts.strings.count)
+                Skeleton.make(context, parts: parts) { library.render($0, withTemplate: name) }
             }
             if let skeleton { return skeleton.fill(parts.strings) }
         }

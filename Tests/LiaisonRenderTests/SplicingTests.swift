@@ -100,8 +100,11 @@ import Testing
         #expect(Skeleton(rendered: "a \(Skeleton.marker(1)) b", strings: 1) == nil)
         #expect(Skeleton(rendered: "a \(Skeleton.marker(0).uppercased()) b", strings: 1) == nil)
         #expect(Skeleton(rendered: "a \u{E000}aZ0 b", strings: 1) == nil)
-        let escaped = Skeleton(rendered: "<\u{E000}aZ0&amp;\u{E001}>", strings: 1)
+        #expect(Skeleton(rendered: "a \u{E000}aZ0&\u{E001} b", strings: 1) == nil)
+        let escaped = Skeleton(rendered: "<\u{E000}aZ0&amp;&quot;\u{E001}>", strings: 1)
         #expect(escaped?.fill(["a&b"]) == "<a&amp;b>")
+        let json = Skeleton(rendered: "[\"\u{E000}aZ0&\\\"\u{E001}\"]", strings: 1)
+        #expect(json?.fill(["q\""], json: { $0.replacingOccurrences(of: "\"", with: "\\\"") }) == #"["q\""]"#)
     }
 
     /// The repository's own templates, for contexts of the renderer's shape.
