@@ -404,10 +404,13 @@ private enum Codec {
         guard let state = DeliveryState(rawValue: stateRaw) else {
             throw OutboxStoreError.corruptRow("state \(stateRaw) for \(key)")
         }
-        let json: String = row[14]
         let message: OutboundMessage
         do {
-            message = try MessageJSON.decode(json, decoder: decoder)
+            // The column's bytes as SQLite holds them: read once, without first making a String of the whole JSON.
+            message = try row.withUnsafeData(atIndex: 14) { data throws -> OutboundMessage in
+                guard let data else { throw OutboxStoreError.corruptRow("message is NULL") }
+                return try MessageJSON.decode(data, decoder: decoder)
+            }
         } catch {
             throw OutboxStoreError.corruptRow("message for \(key): \(error)")
         }
@@ -470,14 +473,22 @@ enum MessageJSON {
     }
 
     static func decode(_ json: String, decoder: JSONDecoder) throws -> OutboundMessage {
+        try decode(Data(json.utf8), decoder: decoder)
+    }
+
+    static func decode(_ json: Data, decoder: JSONDecoder) throws -> OutboundMessage {
         if let message = fastDecode(json) { return message }
-        return try decoder.decode(OutboundMessage.self, from: Data(json.utf8))
+        return try decoder.decode(OutboundMessage.self, from: json)
+    }
+
+    static func fastDecode(_ json: String) -> OutboundMessage? {
+        fastDecode(Data(json.utf8))
     }
 
     /// A flat object of string (or null) members, or `nil` for anything else.
-    static func fastDecode(_ json: String) -> OutboundMessage? {
-        let decoded = json.utf8.withContiguousStorageIfAvailable { bytes -> OutboundMessage? in
-            var reader = Reader(bytes: bytes, source: json)
+    static func fastDecode(_ json: Data) -> OutboundMessage? {
+        json.withUnsafeBytes { raw -> OutboundMessage? in
+            var reader = Reader(bytes: raw.bindMemory(to: UInt8.self))
             var values: [String: String] = [:]
             reader.skipSpace()
             guard reader.take(0x7B) else { return nil }
@@ -510,15 +521,12 @@ enum MessageJSON {
                 subject: subject, text: text, html: values["html"], language: language, messageClass: messageClass,
                 ackURL: values["ackURL"], unsubscribeURL: values["unsubscribeURL"])
         }
-        return decoded ?? nil
     }
 
     private static let known: Set<String> = ["subject", "text", "html", "language", "messageClass", "ackURL", "unsubscribeURL"]
 
     private struct Reader {
         let bytes: UnsafeBufferPointer<UInt8>
-        /// The text `bytes` are the UTF-8 of: a string without escapes is a slice of it (no second validation).
-        let source: String
         var index = 0
 
         var atEnd: Bool { index == bytes.count }
@@ -551,8 +559,7 @@ enum MessageJSON {
             guard index < bytes.count else { return nil }
             if bytes[index] == 0x22 {
                 defer { index += 1 }
-                let utf8 = source.utf8
-                return String(source[utf8.index(utf8.startIndex, offsetBy: start)..<utf8.index(utf8.startIndex, offsetBy: index)])
+                return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
             }
             var out: [UInt8] = []
             out.reserveCapacity(bytes.count - start)
