@@ -46,7 +46,8 @@ public final class SQLiteOutboxStore: OutboxStore {
     public func enqueue(_ deliveries: [Delivery]) async throws -> [DeliveryKey] {
         if deliveries.isEmpty { return [] }
         // Encode outside the write transaction: it holds the file's write lock.
-        let rows: [(Delivery, String)] = deliveries.map { delivery in (delivery, MessageJSON.encode(delivery.message)) }
+        let messages = MessageJSON.encode(deliveries.map(\.message))
+        let rows = Array(zip(deliveries, messages))
         return try await writer.write { db in
             let insert = try db.cachedStatement(
                 sql: """
@@ -428,6 +429,24 @@ private enum Codec {
 /// written and read by hand because Foundation's coders were a noticeable part of a large send. Anything the fast
 /// reader does not expect (another shape, an unknown class) goes to `JSONDecoder`, which also reports the errors.
 enum MessageJSON {
+    /// Encodes many messages, in slices on every core when there are enough to be worth it.
+    static func encode(_ messages: [OutboundMessage]) -> [String] {
+        let slices = messages.count < 512 ? 1 : ProcessInfo.processInfo.activeProcessorCount
+        if slices <= 1 { return messages.map(encode) }
+        let size = (messages.count + slices - 1) / slices
+        final class Parts: @unchecked Sendable {
+            let lock = NSLock()
+            var parts: [[String]]
+            init(_ count: Int) { parts = Array(repeating: [], count: count) }
+        }
+        let encoded = Parts(slices)
+        DispatchQueue.concurrentPerform(iterations: slices) { slice in
+            let part = messages[min(slice * size, messages.count)..<min((slice + 1) * size, messages.count)].map(encode)
+            encoded.lock.withLock { encoded.parts[slice] = part }
+        }
+        return encoded.parts.flatMap { $0 }
+    }
+
     static func encode(_ message: OutboundMessage) -> String {
         var out: [UInt8] = []
         out.reserveCapacity(message.subject.utf8.count + message.text.utf8.count + (message.html?.utf8.count ?? 0) + 256)
