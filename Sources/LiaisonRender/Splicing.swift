@@ -90,8 +90,9 @@ package struct ContextParts {
         case .map(let pairs):
             shape.append(0x7B)
             for pair in pairs {
+                // Length-prefixed, so that no key can pass for another structure.
+                appendDecimal(pair.key.utf8.count)
                 shape.append(contentsOf: pair.key.utf8)
-                shape.append(0x3D)
                 if !add(pair.value) { return false }
             }
             shape.append(0x7D)

@@ -174,7 +174,10 @@ public struct TemplateSet: Sendable {
             library.register(partial.template, named: name)
         }
         for template in templates.values {
-            let spliced = TemplateSplicing.isSpliceable(reachableFiles(of: template))
+            // A partial that is not under _partials (another template's part, say) is not scanned: render directly.
+            let files = reachableFiles(of: template)
+            let spliced = files.allSatisfy { $0.partials.allSatisfy { partials[$0.name] != nil } }
+                && TemplateSplicing.isSpliceable(files)
             for (part, file) in template.parts {
                 library.register(file.template, named: "\(template.name)/\(part.rawValue)")
                 if spliced { spliceable.insert("\(template.name)/\(part.rawValue)") }
