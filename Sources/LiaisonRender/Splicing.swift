@@ -48,16 +48,18 @@ package indirect enum TemplateValue {
 /// A context taken apart: everything but its non-empty strings (`shape`), and those strings in walk order.
 ///
 /// Mustache output depends on strings only through where they are written (escaped or not) as long as the
-/// template applies no transform to them (checked by ``TemplateSplicing/isSpliceable(_:)``) and no string ends
-/// a line (partial indentation looks at the last character written), so one render of a shape with a marker
-/// for each string serves every context of that shape.
+/// template applies no transform to them (checked by ``TemplateSplicing/isSpliceable(_:)``), and — where a
+/// partial or block is indented, since indentation looks at the last character written — no string ends a line.
+/// So one render of a shape with a marker for each string serves every context of that shape.
 package struct ContextParts {
     var shape: [UInt8] = []
     /// `shape`'s hash, computed once for the lookups of all parts of a message.
     var shapeHash = 0
     package var strings: [String] = []
+    /// Whether a string ends in a line break: such a context is spliced only into templates that indent nothing.
+    package var endsLine = false
 
-    /// `nil` when the context cannot be spliced (a value of another type, a string ending in a line break).
+    /// `nil` when the context cannot be spliced (a value of another type than those of ``TemplateValue``).
     package init?(_ value: TemplateValue) {
         shape.reserveCapacity(512)
         strings.reserveCapacity(64)
@@ -72,7 +74,7 @@ package struct ContextParts {
                 shape.append(0x65)  // e: empty, falsy in a section
                 return true
             }
-            if last == 0x0A || last == 0x0D { return false }
+            if last == 0x0A || last == 0x0D { endsLine = true }
             shape.append(0x73)  // s
             strings.append(text)
         case .int(let number):
@@ -267,6 +269,19 @@ package enum TemplateSplicing {
 
     static func isSpliceable(_ files: [TemplateFile]) -> Bool {
         isSpliceable(sources: files.map(\.source))
+    }
+
+    /// Whether a partial or block tag stands alone on its line after white space: Mustache then indents what it
+    /// renders, looking at the last character written at each step (so a string's final line break matters).
+    package static func mayIndent(sources: [String]) -> Bool {
+        sources.contains { source in
+            let lines = source.split(separator: "\n", omittingEmptySubsequences: false)
+            return TemplateScanner.tags(in: source).contains { tag in
+                guard [">", "<", "$"].contains(tag.sigil), tag.line - 1 < lines.count else { return false }
+                let before = lines[tag.line - 1].prefix(tag.column - 1)
+                return !before.isEmpty && before.allSatisfy { $0 == " " || $0 == "\t" }
+            }
+        }
     }
 
     package static func isSpliceable(sources: [String]) -> Bool {

@@ -25,6 +25,7 @@ import Testing
             Self.delivery(name: "O\"Brien \\ <co>", text: "tab\there \u{1} \u{2028}", ack: nil),
             Self.delivery(name: "", text: "ليلى", ack: "", address: ""),
             Self.delivery(name: "Zoë", text: "x", ack: "y"),
+            Self.delivery(name: "Ends\n", text: "Dear Layla,\n\nSee you.\n", ack: "y\r"),
         ]
         for delivery in deliveries {
             let direct = payload.template.render(WebhookPayloadTemplate.context(delivery))

@@ -45,6 +45,7 @@ import Testing
         context(name: "ليلى", items: ["a\nb", "&\u{301}x"], ack: "https://x.example/a/2", count: 1),
         context(name: "  spaced  ", items: ["only"], ack: "", count: 3),
         context(name: "", items: ["x", "", "y"], ack: "z", count: 1),
+        context(name: "Line\n", items: ["ends\n", "two\r\n", "cr\r"], ack: "z\n", count: 2),
     ] }
 
     static let files: [String: String] = [
@@ -63,6 +64,8 @@ import Testing
         "_partials/layout.mustache": "<html><body>\n{{$body}}{{/body}}\n</body></html>\n",
         "_partials/ack.mustache": "{{#ack_url}}\n  <a href=\"{{ack_url}}\">{{guardian.name}}</a>\n{{/ack_url}}\n",
         "_partials/list-text.mustache": "{{%CONTENT_TYPE:TEXT}}{{#items}}\n* {{.}} & {{guardian.name}}\n{{/items}}\n",
+        "plain/subject.mustache": "{{t.common.greeting}} {{#items}}{{.}}|{{/items}}",
+        "plain/html.mustache": "<p>{{guardian.name}}</p>\n{{#items}}\n<li>{{.}}</li>\n{{/items}}\n{{>ack}}\n",
         "shout/subject.mustache": "{{uppercased(guardian.name)}}",
         "shout/html.mustache": "<p>{{#sorted(items)}}{{.}} {{/sorted(items)}}</p>",
     ]
@@ -72,7 +75,7 @@ import Testing
         #expect(set.spliceable.contains("letter/html"))
         #expect(set.spliceable.contains("letter/text"))
         for context in Self.contexts {
-            for name in ["letter/html", "letter/subject", "letter/text", "shout/subject", "shout/html"] {
+            for name in ["letter/html", "letter/subject", "letter/text", "plain/subject", "plain/html", "shout/subject", "shout/html"] {
                 let result = Self.both(set, name, context)
                 #expect(result.direct != nil)
                 #expect(result.spliced == result.direct, "\(name)")
@@ -102,10 +105,17 @@ import Testing
         #expect(a?.shape != b?.shape)
     }
 
-    @Test func stringsEndingALineAreNotSpliced() {
-        #expect(ContextParts(.map([("a", .string("line\n"))])) == nil)
-        #expect(ContextParts(.map([("a", .string("line\r"))])) == nil)
+    @Test func stringsEndingALineAreNotedAndIndentationFound() throws {
+        #expect(ContextParts(.map([("a", .string("line\n"))]))?.endsLine == true)
+        #expect(ContextParts(.map([("a", .string("line\r"))]))?.endsLine == true)
+        #expect(ContextParts(.map([("a", .string("line"))]))?.endsLine == false)
         #expect(ContextParts(.map([("a", .other(Date()))])) == nil)
+        #expect(TemplateSplicing.mayIndent(sources: ["a\n  {{>p}}\nb"]))
+        #expect(TemplateSplicing.mayIndent(sources: ["\t{{$block}}x{{/block}}"]))
+        #expect(!TemplateSplicing.mayIndent(sources: ["{{>p}}\nx {{>q}}\n{{$b}}{{/b}}"]))
+        let set = try Self.load(Self.files)
+        #expect(!set.indentFree.contains("letter/text"))
+        #expect(set.indentFree.contains("plain/html"))
         let parts = ContextParts(.map([("a", .string("x")), ("b", .string("")), ("c", .list([.string("y")]))]))
         #expect(parts?.strings == ["x", "y"])
     }

@@ -44,6 +44,8 @@ struct WebhookPayloadTemplate: Sendable {
     /// Whether bodies are filled into a skeleton per context shape (see LiaisonRender's splicing) rather than
     /// rendered by Mustache each time: the same text, for templates that apply no transform to a value.
     let spliceable: Bool
+    /// Whether the template indents a block (then bodies with a value ending a line are rendered directly).
+    let mayIndent: Bool
     private let skeletons = SkeletonCache()
 
     /// Parses `text` with the JSON content type in force, and checks, by rendering it for sample deliveries whose
@@ -60,6 +62,7 @@ struct WebhookPayloadTemplate: Sendable {
         }
         let prefix = "{{%CONTENT_TYPE:\(JSONStringContentType.privateName)}}"
         spliceable = TemplateSplicing.isSpliceable(sources: [text])
+        mayIndent = TemplateSplicing.mayIndent(sources: [text])
         do {
             template = try MustacheTemplate(string: prefix + text)
         } catch let error as MustacheTemplate.ParserError {
@@ -107,7 +110,7 @@ struct WebhookPayloadTemplate: Sendable {
 
     func render(_ delivery: Delivery) -> String {
         let context = Self.contextValue(delivery)
-        if spliceable, let parts = ContextParts(context),
+        if spliceable, let parts = ContextParts(context), !parts.endsLine || !mayIndent,
            let skeleton = skeletons.skeleton("body", parts: parts, make: {
                Skeleton.make(context, parts: parts) { template.render($0) }
            })
