@@ -40,6 +40,21 @@ public final class MessageFormatter: Sendable {
         try compiled(pattern, locale: locale, timeZone: timeZone).get().format(arguments, pattern: pattern)
     }
 
+    /// A pattern compiled (or found) once, to be formatted many times without looking it up again.
+    public struct Prepared: Sendable {
+        fileprivate let compiled: Result<CompiledMessage, MessageFormatError>
+        let pattern: String
+
+        /// What ``MessageFormatter/format(_:locale:timeZone:arguments:)`` gives for this pattern, locale and zone.
+        public func format(_ arguments: [String: MessageArgument]) throws(MessageFormatError) -> String {
+            try compiled.get().format(arguments, pattern: pattern)
+        }
+    }
+
+    public func prepare(_ pattern: String, locale: LanguageTag, timeZone: TimeZone) -> Prepared {
+        Prepared(compiled: compiled(pattern, locale: locale, timeZone: timeZone), pattern: pattern)
+    }
+
     /// Compiles (or finds) a pattern without formatting it: throws what `format` would throw for its syntax.
     public func validate(_ pattern: String, locale: LanguageTag, timeZone: TimeZone) throws(MessageFormatError) {
         _ = try compiled(pattern, locale: locale, timeZone: timeZone).get()
@@ -74,6 +89,12 @@ final class CompiledMessage: @unchecked Sendable {
     private let handle: OpaquePointer
     /// How the pattern uses each argument name.
     private let uses: [String: Set<MessagePatternInfo.Argument.Kind>]
+    /// The names the pattern uses, sorted, when the analysis is known to be complete (else nothing is memoized).
+    private let memoNames: [String]?
+    /// Formatted text by the values of the used arguments: ICU reads no other argument, so the guardians of a
+    /// language share every message that names none of their own values. Bounded, emptied when full.
+    private let memo = Locked<[[MessageArgument?]: String]>([:])
+    private static let memoCapacity = 1024
 
     init(pattern: String, locale: LanguageTag, timeZone: String) throws(MessageFormatError) {
         var error = cicu_error.empty()
@@ -103,10 +124,17 @@ final class CompiledMessage: @unchecked Sendable {
         }
         self.handle = handle
         var uses: [String: Set<MessagePatternInfo.Argument.Kind>] = [:]
-        for use in (try? MessagePattern.rawUses(pattern, locale: locale)) ?? [] {
+        let rawUses = try? MessagePattern.rawUses(pattern, locale: locale)
+        for use in rawUses ?? [] {
             uses[use.name, default: []].insert(use.argument.kind)
         }
         self.uses = uses
+        // An empty analysis of a pattern with braces may be a failed one: then every call goes to ICU.
+        if let rawUses, !rawUses.isEmpty || !pattern.utf8.contains(0x7B) {
+            memoNames = uses.keys.sorted()
+        } else {
+            memoNames = nil
+        }
     }
 
     deinit {
@@ -114,6 +142,19 @@ final class CompiledMessage: @unchecked Sendable {
     }
 
     func format(_ arguments: [String: MessageArgument], pattern: String) throws(MessageFormatError) -> String {
+        guard let memoNames else { return try formatUncached(arguments, pattern: pattern) }
+        // The values as given: how they are adapted depends only on the pattern, which is this object's.
+        let key = memoNames.map { arguments[$0] }
+        if let hit = memo.withLock({ $0[key] }) { return hit }
+        let text = try formatUncached(arguments, pattern: pattern)
+        memo.withLock { memo in
+            if memo.count >= Self.memoCapacity { memo.removeAll(keepingCapacity: true) }
+            memo[key] = text
+        }
+        return text
+    }
+
+    private func formatUncached(_ arguments: [String: MessageArgument], pattern: String) throws(MessageFormatError) -> String {
         // All names and string values in one buffer, so that every pointer handed to C lives for the whole call.
         var buffer: [UInt8] = []
         var spans: [(name: Range<Int>, value: Range<Int>?, argument: MessageArgument)] = []
@@ -177,8 +218,10 @@ final class CompiledMessage: @unchecked Sendable {
         return text
     }
 
+    private static let numericKinds: Set<MessagePatternInfo.Argument.Kind> = [.plural, .selectordinal, .number]
+
     private func adapted(_ value: MessageArgument, for kinds: Set<MessagePatternInfo.Argument.Kind>) -> MessageArgument {
-        let numeric: Set<MessagePatternInfo.Argument.Kind> = [.plural, .selectordinal, .number]
+        let numeric = Self.numericKinds
         switch value {
         case .integer(let number) where kinds.contains(.select) && kinds.isDisjoint(with: numeric):
             return .string(String(number))

@@ -1,5 +1,6 @@
 import CLibXML2
 import CXMLShim
+import Foundation
 
 /// Turns an HTML body into readable plain text for the `text/plain` part of a message.
 ///
@@ -32,7 +33,7 @@ public enum HTMLText {
 }
 
 /// Accumulates text with the block structure of the HTML it walks.
-private struct PlainTextWriter {
+struct PlainTextWriter {
     private var output = ""
     private var pendingNewlines = 0
     private var atLineStart = true
@@ -229,21 +230,29 @@ private struct PlainTextWriter {
             }
             return
         }
-        for character in string {
-            if character.isWhitespace {
-                pendingSpace = !atLineStart || pendingNewlines == 0 && !output.isEmpty && !output.hasSuffix("\n")
+        for token in TextTokens.shared.tokens(of: string) {
+            guard let run = token else {
+                pendingSpace = !atLineStart || pendingNewlines == 0 && !output.isEmpty && !Self.endsWith(output, "\n")
                 continue
             }
+            // The first character of a run may start a line or take the pending space; the rest just follow it.
             let wantsSpace = pendingSpace
             startLineIfNeeded()
-            if wantsSpace && lineHasText && !output.hasSuffix(" ") { output += " " }
+            if wantsSpace && lineHasText && !Self.endsWith(output, " ") { output += " " }
             pendingSpace = false
-            output.append(character)
+            output += run
             lineHasText = true
         }
     }
 
+    /// `text.hasSuffix(String(suffix))` for a one-byte suffix, answered from the last byte when it differs.
+    private static func endsWith(_ text: String, _ suffix: Unicode.Scalar) -> Bool {
+        guard text.utf8.last == UInt8(suffix.value) else { return false }
+        return text.hasSuffix(String(suffix))
+    }
+
     mutating func finish() -> String {
+        if let fast = Self.finishBytes(output) { return fast }
         let lines = output.split(separator: "\n", omittingEmptySubsequences: false).map { line -> Substring in
             var line = line
             while line.last == " " || line.last == "\t" { line.removeLast() }
@@ -263,5 +272,82 @@ private struct PlainTextWriter {
         while result.first?.isEmpty == true { result.removeFirst() }
         while result.last?.isEmpty == true { result.removeLast() }
         return result.isEmpty ? "" : result.joined(separator: "\n") + "\n"
+    }
+}
+
+extension PlainTextWriter {
+    /// ``finish()`` over bytes, for text where bytes and characters agree on its line ends and trailing blanks:
+    /// no CR (LF then always stands alone), and every trailing space or tab follows an ASCII byte (so it is a
+    /// character of its own). `nil` otherwise.
+    static func finishBytes(_ text: String) -> String? {
+        var text = text
+        return text.withUTF8 { bytes -> String? in
+            var lines: [Range<Int>] = []
+            var start = 0
+            for index in 0...bytes.count where index == bytes.count || bytes[index] == 0x0A {
+                var end = index
+                while end > start, bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09 {
+                    if end - 1 > start, bytes[end - 2] >= 0x80 { return nil }
+                    end -= 1
+                }
+                lines.append(start..<end)
+                start = index + 1
+            }
+            if bytes.contains(0x0D) { return nil }
+            var kept: [Range<Int>] = []
+            var blank = 0
+            for line in lines {
+                if line.isEmpty {
+                    blank += 1
+                    if blank > 1 { continue }
+                } else {
+                    blank = 0
+                }
+                kept.append(line)
+            }
+            while kept.first?.isEmpty == true { kept.removeFirst() }
+            while kept.last?.isEmpty == true { kept.removeLast() }
+            if kept.isEmpty { return "" }
+            var out: [UInt8] = []
+            out.reserveCapacity(bytes.count + 1)
+            for line in kept {
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[line]))
+                out.append(0x0A)
+            }
+            return String(decoding: out, as: UTF8.self)
+        }
+    }
+}
+
+/// Text split into white-space characters (`nil`) and runs of other characters, remembered per text: a letter's
+/// text nodes are mostly the same from one guardian to the next, and finding characters is the costly part.
+final class TextTokens: @unchecked Sendable {
+    static let shared = TextTokens()
+
+    private let lock = NSLock()
+    private var cache: [String: [String?]] = [:]
+    private let capacity = 4096
+
+    func tokens(of text: String) -> [String?] {
+        if let hit = lock.withLock({ cache[text] }) { return hit }
+        var tokens: [String?] = []
+        var run = ""
+        for character in text {
+            if character.isWhitespace {
+                if !run.isEmpty {
+                    tokens.append(run)
+                    run = ""
+                }
+                tokens.append(nil)
+            } else {
+                run.append(character)
+            }
+        }
+        if !run.isEmpty { tokens.append(run) }
+        lock.withLock {
+            if cache.count >= capacity { cache.removeAll(keepingCapacity: true) }
+            cache[text] = tokens
+        }
+        return tokens
     }
 }

@@ -65,6 +65,9 @@ public struct MessageRenderer: Sendable {
     public let resolver: LocaleResolver
     let formatter: MessageFormatter
     private let chains = ChainCache()
+    private let caches = RenderCaches()
+    /// Whether parts are filled into skeletons rendered once per context shape (off: every part through Mustache).
+    var splicing = true
 
     /// The arguments every message may use (for `check`).
     public static let standardArguments: Set<String> = [
@@ -117,25 +120,29 @@ public struct MessageRenderer: Sendable {
 
         var messages = MessageBag(catalogs: catalogs, chain: chain, letterLanguage: language, formatter: formatter, zone: zone)
         let arguments = messageArguments(request, chain: chain, formatter: localeFormatter, zone: zone)
-        let keys = templates.keys(for: template)
-        let translations = try messages.format(keys: keys.global, arguments: arguments)
+        let plans = caches.plans(template: template.name, requested: guardian.language, letter: language, zone: zone) {
+            let keys = templates.keys(for: template)
+            return (messages.plan(keys: keys.global), messages.plan(keys: keys.perStudent))
+        }
+        let translations = try messages.format(plans.global, arguments: arguments)
 
-        var context: [String: Any] = [
-            "lang": language.rawValue,
-            "dir": direction.rawValue,
-            "school": schoolContext,
-            "guardian": [
-                "name": guardian.displayName, "given_name": guardian.givenName, "family_name": guardian.familyName,
-            ],
-            "children": stringValue(arguments["children"]),
-            "children_count": request.recipient.students.count,
-            "event": try eventContext(event, chain: chain, formatter: localeFormatter),
-            "rsvp": try rsvpContext(event, chain: chain, messages: &messages, arguments: arguments),
-            "data": event.data.mapValues { $0.plain as Any },
-            "t": translations,
+        var context: [(key: String, value: TemplateValue)] = [
+            ("lang", .string(language.rawValue)),
+            ("dir", .string(direction.rawValue)),
+            ("school", schoolContext),
+            ("guardian", .map([
+                ("name", .string(guardian.displayName)), ("given_name", .string(guardian.givenName)),
+                ("family_name", .string(guardian.familyName)),
+            ])),
+            ("children", .string(stringValue(arguments["children"]))),
+            ("children_count", .int(request.recipient.students.count)),
+            ("event", try eventContext(event, chain: chain, formatter: localeFormatter)),
+            ("rsvp", try rsvpContext(event, chain: chain, messages: &messages, arguments: arguments)),
+            ("data", .map(event.data.sorted { $0.key < $1.key }.map { ($0.key, TemplateValue(data: $0.value)) })),
+            ("t", translations),
         ]
-        if let ackURL = request.ackURL { context["ack_url"] = ackURL }
-        var students: [[String: Any]] = []
+        if let ackURL = request.ackURL { context.append(("ack_url", .string(ackURL))) }
+        var students: [TemplateValue] = []
         for student in request.recipient.students {
             var studentArguments = arguments
             studentArguments["student"] = .string(student.givenName)
@@ -143,26 +150,31 @@ public struct MessageRenderer: Sendable {
             studentArguments["grade"] = .string(student.grade)
             studentArguments["class"] = .string(student.className)
             let progress = request.progress[student.id] ?? []
-            var entry: [String: Any] = [
-                "id": student.id, "name": student.displayName, "given_name": student.givenName,
-                "grade": student.grade, "class": student.className,
-                "progress": progress.map { record -> [String: Any] in
-                    var row: [String: Any] = ["subject": record.subject, "mark": record.mark, "comment": record.comment]
-                    if let teacher = record.teacher { row["teacher"] = teacher }
-                    return row
-                },
-                "has_progress": !progress.isEmpty,
+            var entry: [(key: String, value: TemplateValue)] = [
+                ("id", .string(student.id)), ("name", .string(student.displayName)), ("given_name", .string(student.givenName)),
+                ("grade", .string(student.grade)), ("class", .string(student.className)),
+                ("progress", .list(progress.map { record in
+                    var row: [(key: String, value: TemplateValue)] = [
+                        ("subject", .string(record.subject)), ("mark", .string(record.mark)), ("comment", .string(record.comment)),
+                    ]
+                    if let teacher = record.teacher { row.append(("teacher", .string(teacher))) }
+                    return .map(row)
+                })),
+                ("has_progress", .bool(!progress.isEmpty)),
             ]
-            if !keys.perStudent.isEmpty {
-                entry["t"] = try messages.format(keys: keys.perStudent, arguments: studentArguments)
+            if !plans.perStudent.entries.isEmpty {
+                entry.append(("t", try messages.format(plans.perStudent, arguments: studentArguments)))
             }
-            students.append(entry)
+            students.append(.map(entry))
         }
-        context["students"] = students
+        context.append(("students", .list(students)))
 
+        let root = TemplateValue.map(context)
+        let parts = splicing ? ContextParts(root) : nil
+        var direct: Any?
         func renderPart(_ part: TemplatePart) throws(RenderError) -> String? {
             guard let source = sources[part] else { return nil }
-            guard let output = templates.library.render(context, withTemplate: source.name) else {
+            guard let output = templates.render(root, parts: parts, direct: &direct, named: source.name) else {
                 throw RenderError("Template part \(source.name) could not be rendered.")
             }
             return output
@@ -197,14 +209,14 @@ public struct MessageRenderer: Sendable {
         return requested
     }
 
-    private var schoolContext: [String: Any] {
-        var context: [String: Any] = ["name": school.name]
-        if let email = school.contact.email { context["email"] = email }
-        if let phone = school.contact.phone { context["phone"] = phone }
-        if let address = school.contact.address { context["address"] = address }
-        if let website = school.contact.website { context["website"] = website }
-        if let url = school.baseURL { context["base_url"] = url.absoluteString }
-        return context
+    private var schoolContext: TemplateValue {
+        var context: [(key: String, value: TemplateValue)] = [("name", .string(school.name))]
+        if let email = school.contact.email { context.append(("email", .string(email))) }
+        if let phone = school.contact.phone { context.append(("phone", .string(phone))) }
+        if let address = school.contact.address { context.append(("address", .string(address))) }
+        if let website = school.contact.website { context.append(("website", .string(website))) }
+        if let url = school.baseURL { context.append(("base_url", .string(url.absoluteString))) }
+        return .map(context)
     }
 
     private func messageArguments(
@@ -228,14 +240,14 @@ public struct MessageRenderer: Sendable {
         arguments["school"] = .string(school.name)
         arguments["guardian"] = .string(guardian.displayName)
         arguments["guardian_given"] = .string(guardian.givenName)
-        arguments["children"] = .string(formatter.list(names))
+        arguments["children"] = .string(caches.list(names, formatter: formatter))
         arguments["children_count"] = .integer(names.count)
         arguments["child"] = .string(names.first ?? "")
         arguments["event"] = .string(event.title.resolve(along: chain.candidates).text)
         arguments["start"] = .date(event.start)
         if let end = event.end { arguments["end"] = .date(end) }
         arguments["location"] = .string(event.location?.resolve(along: chain.candidates).text ?? "")
-        arguments["days"] = .integer(Self.days(from: request.now, to: event.start, in: zone))
+        arguments["days"] = .integer(caches.days(from: request.now, to: event.start, in: zone))
         arguments["phone"] = .string(school.contact.phone ?? "")
         arguments["email"] = .string(school.contact.email ?? "")
         return arguments
@@ -250,28 +262,28 @@ public struct MessageRenderer: Sendable {
         return calendar.dateComponents([.day], from: from, to: to).day ?? 0
     }
 
-    private func eventContext(_ event: Event, chain: LocaleChain, formatter: LocaleFormatter) throws(RenderError) -> [String: Any] {
-        var context: [String: Any] = [
-            "id": event.id,
-            "kind": event.kind.rawValue,
-            "title": event.title.resolve(along: chain.candidates).text,
-            "date": formatter.date(event.start),
-            "all_day": event.allDay,
-            "urgent": event.priority == .urgent,
+    private func eventContext(_ event: Event, chain: LocaleChain, formatter: LocaleFormatter) throws(RenderError) -> TemplateValue {
+        var context: [(key: String, value: TemplateValue)] = [
+            ("id", .string(event.id)),
+            ("kind", .string(event.kind.rawValue)),
+            ("title", .string(event.title.resolve(along: chain.candidates).text)),
+            ("date", .string(formatter.date(event.start))),
+            ("all_day", .bool(event.allDay)),
+            ("urgent", .bool(event.priority == .urgent)),
         ]
-        if !event.allDay { context["time"] = formatter.time(event.start) }
+        if !event.allDay { context.append(("time", .string(formatter.time(event.start)))) }
         if let end = event.end {
-            if !event.allDay { context["end_time"] = formatter.time(end) }
-            if formatter.shortDate(end) != formatter.shortDate(event.start) { context["end_date"] = formatter.date(end) }
+            if !event.allDay { context.append(("end_time", .string(formatter.time(end)))) }
+            if formatter.shortDate(end) != formatter.shortDate(event.start) { context.append(("end_date", .string(formatter.date(end)))) }
         }
-        if let location = event.location { context["location"] = location.resolve(along: chain.candidates).text }
-        return context
+        if let location = event.location { context.append(("location", .string(location.resolve(along: chain.candidates).text))) }
+        return .map(context)
     }
 
     private func rsvpContext(
         _ event: Event, chain: LocaleChain, messages: inout MessageBag, arguments: [String: MessageArgument]
-    ) throws(RenderError) -> [String: Any] {
-        var options: [[String: Any]] = []
+    ) throws(RenderError) -> TemplateValue {
+        var options: [TemplateValue] = []
         for option in event.rsvp {
             let label: String
             if let written = option.label {
@@ -279,9 +291,9 @@ public struct MessageRenderer: Sendable {
             } else {
                 label = try messages.text(for: option.catalogKey, arguments: arguments)
             }
-            options.append(["id": option.id, "label": label])
+            options.append(.map([("id", .string(option.id)), ("label", .string(label))]))
         }
-        return ["options": options, "any": !options.isEmpty]
+        return .map([("options", .list(options)), ("any", .bool(!options.isEmpty))])
     }
 
     private func stringValue(_ argument: MessageArgument?) -> String {
@@ -322,26 +334,131 @@ struct MessageBag {
         }
     }
 
-    /// Formats `keys` into nested dictionaries, so `a.b.c` is reached in Mustache as `t.a.b.c`.
-    mutating func format(keys: Set<String>, arguments: [String: MessageArgument]) throws(RenderError) -> [String: Any] {
-        var root: [String: Any] = [:]
-        for key in keys.sorted() {
-            let value = try text(for: key, arguments: arguments)
-            root = Self.inserting(value, at: key.split(separator: ".").map(String.init)[...], into: root)
-        }
-        return root
+    /// Finds and compiles the messages of `keys` for this chain, letter language and zone, in key order.
+    func plan(keys: Set<String>) -> MessagePlan {
+        MessagePlan(entries: keys.sorted().map { key in
+            guard let found = catalogs.message(key, along: chain) else { return MessagePlan.Entry(key: key, found: nil) }
+            let locale = found.locale.language == letterLanguage.language ? letterLanguage : found.locale
+            return MessagePlan.Entry(
+                key: key, found: (found.locale, found.message.location),
+                prepared: formatter.prepare(found.message.text, locale: locale, timeZone: zone))
+        })
     }
 
-    private static func inserting(_ value: String, at path: ArraySlice<String>, into dictionary: [String: Any]) -> [String: Any] {
-        var dictionary = dictionary
-        guard let head = path.first else { return dictionary }
-        if path.count == 1 {
-            dictionary[head] = value
-        } else {
-            let child = dictionary[head] as? [String: Any] ?? [:]
-            dictionary[head] = inserting(value, at: path.dropFirst(), into: child)
+    /// Formats a plan's messages into nested maps, so `a.b.c` is reached in Mustache as `t.a.b.c`; fails as
+    /// ``text(for:arguments:)`` would for the first key (in order) that fails.
+    mutating func format(_ plan: MessagePlan, arguments: [String: MessageArgument]) throws(RenderError) -> TemplateValue {
+        var root: [(key: String, value: TemplateValue)] = []
+        for entry in plan.entries {
+            guard let found = entry.found, let prepared = entry.prepared else {
+                throw RenderError("The catalog message \"\(entry.key)\" exists in no catalog along \(chain); add it to the source catalog.")
+            }
+            if found.locale != chain.resolved {
+                fallbacks.insert(MessageFallback(key: entry.key, language: found.locale))
+            }
+            let value: String
+            do {
+                value = try prepared.format(arguments)
+            } catch {
+                throw RenderError("The message \"\(entry.key)\" (\(found.locale), \(found.location)) cannot be formatted: \(error).")
+            }
+            Self.insert(value, at: entry.path[...], into: &root)
         }
-        return dictionary
+        return .map(root)
+    }
+
+    /// Sets `path` to `value`; a string found where a map is needed gives way to the map.
+    private static func insert(_ value: String, at path: ArraySlice<String>, into map: inout [(key: String, value: TemplateValue)]) {
+        guard let head = path.first else { return }
+        let index = map.firstIndex { $0.key == head }
+        if path.count == 1 {
+            if let index { map[index].value = .string(value) } else { map.append((head, .string(value))) }
+            return
+        }
+        var child: [(key: String, value: TemplateValue)] = []
+        if let index, case .map(let existing) = map[index].value { child = existing }
+        insert(value, at: path.dropFirst(), into: &child)
+        if let index { map[index].value = .map(child) } else { map.append((head, .map(child))) }
+    }
+}
+
+/// The catalog messages a template uses, found and compiled for one chain, letter language and zone.
+struct MessagePlan: Sendable {
+    struct Entry: Sendable {
+        var key: String
+        /// `key` split at its dots.
+        var path: [String]
+        /// Where the message was found; nil when no catalog along the chain has it.
+        var found: (locale: LanguageTag, location: SourceLocation)?
+        var prepared: MessageFormatter.Prepared?
+
+        init(key: String, found: (locale: LanguageTag, location: SourceLocation)?, prepared: MessageFormatter.Prepared? = nil) {
+            self.key = key
+            self.path = key.split(separator: ".").map(String.init)
+            self.found = found
+            self.prepared = prepared
+        }
+    }
+
+    var entries: [Entry]
+}
+
+/// What the renders of one renderer share beyond fallback chains: message plans per template and language, the
+/// day count to an event, list formatting. All bounded (emptied when full) and guarded by one lock.
+final class RenderCaches: @unchecked Sendable {
+    private struct PlanKey: Hashable {
+        var template: String
+        var requested: LanguageTag
+        var letter: LanguageTag
+        var zone: String
+    }
+
+    private struct DaysKey: Hashable {
+        var now: Date
+        var start: Date
+        var zone: String
+    }
+
+    private struct ListKey: Hashable {
+        var locale: LanguageTag
+        var items: [String]
+    }
+
+    private let lock = NSLock()
+    private var plans: [PlanKey: (global: MessagePlan, perStudent: MessagePlan)] = [:]
+    private var days: [DaysKey: Int] = [:]
+    private var lists: [ListKey: String] = [:]
+    private let capacity = 1024
+
+    /// The plans of `template` for a guardian's requested language (which fixes the chain), letter language and zone.
+    func plans(
+        template: String, requested: LanguageTag, letter: LanguageTag, zone: TimeZone,
+        make: () -> (global: MessagePlan, perStudent: MessagePlan)
+    ) -> (global: MessagePlan, perStudent: MessagePlan) {
+        let key = PlanKey(template: template, requested: requested, letter: letter, zone: zone.identifier)
+        return cached(key, in: \.plans, make: make)
+    }
+
+    func days(from now: Date, to start: Date, in zone: TimeZone) -> Int {
+        cached(DaysKey(now: now, start: start, zone: zone.identifier), in: \.days) {
+            MessageRenderer.days(from: now, to: start, in: zone)
+        }
+    }
+
+    func list(_ items: [String], formatter: LocaleFormatter) -> String {
+        cached(ListKey(locale: formatter.languageTag, items: items), in: \.lists) { formatter.list(items) }
+    }
+
+    private func cached<Key: Hashable, Value>(
+        _ key: Key, in table: ReferenceWritableKeyPath<RenderCaches, [Key: Value]>, make: () -> Value
+    ) -> Value {
+        if let hit = lock.withLock({ self[keyPath: table][key] }) { return hit }
+        let value = make()
+        lock.withLock {
+            if self[keyPath: table].count >= capacity { self[keyPath: table].removeAll(keepingCapacity: true) }
+            self[keyPath: table][key] = value
+        }
+        return value
     }
 }
 

@@ -41,6 +41,11 @@ public struct TemplateSet: Sendable {
     public private(set) var templates: [String: MessageTemplate] = [:]
     var partials: [String: TemplateFile] = [:]
     var library = MustacheLibrary()
+    /// Registered names whose renders may be spliced (``TemplateSplicing``), and their skeletons.
+    var spliceable: Set<String> = []
+    /// Spliceable names that indent no partial or block: strings ending a line may be spliced into them too.
+    var indentFree: Set<String> = []
+    var skeletons = SkeletonCache()
 
     static let textPragma = "{{%CONTENT_TYPE:TEXT}}"
 
@@ -166,20 +171,49 @@ public struct TemplateSet: Sendable {
 
     private mutating func registerAll() {
         var library = MustacheLibrary()
+        var spliceable = Set<String>()
+        var indentFree = Set<String>()
         for (name, partial) in partials {
             library.register(partial.template, named: name)
         }
         for template in templates.values {
+            // A partial that is not under _partials (another template's part, say) is not scanned: render directly.
+            let files = reachableFiles(of: template)
+            let spliced = files.allSatisfy { $0.partials.allSatisfy { partials[$0.name] != nil } }
+                && TemplateSplicing.isSpliceable(files)
+            let unindented = spliced && !TemplateSplicing.mayIndent(sources: files.map(\.source))
+            var names: [String] = []
             for (part, file) in template.parts {
                 library.register(file.template, named: "\(template.name)/\(part.rawValue)")
+                names.append("\(template.name)/\(part.rawValue)")
             }
             for (locale, parts) in template.overrides {
                 for (part, file) in parts {
                     library.register(file.template, named: "\(template.name)/\(locale.rawValue)/\(part.rawValue)")
+                    names.append("\(template.name)/\(locale.rawValue)/\(part.rawValue)")
                 }
             }
+            if spliced { spliceable.formUnion(names) }
+            if unindented { indentFree.formUnion(names) }
         }
         self.library = library
+        self.spliceable = spliceable
+        self.indentFree = indentFree
+        self.skeletons = SkeletonCache()
+    }
+
+    /// Renders the registered template `name` for `context`: by filling the skeleton of the context's shape when
+    /// `parts` (the context taken apart) is given and the template allows it, else through Mustache (`direct` keeps
+    /// the Mustache value of the context between the parts of one message).
+    func render(_ context: TemplateValue, parts: ContextParts?, direct: inout Any?, named name: String) -> String? {
+        if let parts, spliceable.contains(name), !parts.endsLine || indentFree.contains(name) {
+            let skeleton = skeletons.skeleton(name, parts: parts) {
+                Skeleton.make(context, parts: parts) { library.render($0, withTemplate: name) }
+            }
+            if let skeleton { return skeleton.fill(parts.strings) }
+        }
+        if direct == nil { direct = context.mustacheValue }
+        return library.render(direct!, withTemplate: name)
     }
 
     private func allFiles(of template: MessageTemplate) -> [TemplateFile] {

@@ -45,11 +45,9 @@ public final class SQLiteOutboxStore: OutboxStore {
 
     public func enqueue(_ deliveries: [Delivery]) async throws -> [DeliveryKey] {
         if deliveries.isEmpty { return [] }
-        let encoder = JSONEncoder()
         // Encode outside the write transaction: it holds the file's write lock.
-        let rows: [(Delivery, String)] = try deliveries.map { delivery in
-            (delivery, String(decoding: try encoder.encode(delivery.message), as: UTF8.self))
-        }
+        let messages = MessageJSON.encode(deliveries.map(\.message))
+        let rows = Array(zip(deliveries, messages))
         return try await writer.write { db in
             let insert = try db.cachedStatement(
                 sql: """
@@ -250,7 +248,7 @@ public final class SQLiteOutboxStore: OutboxStore {
     }
 
     public func revise(_ delivery: Delivery, now: Date) async throws -> Bool {
-        let message = String(decoding: try JSONEncoder().encode(delivery.message), as: UTF8.self)
+        let message = MessageJSON.encode(delivery.message)
         let d = delivery
         return try await writer.write { db in
             try db.execute(
@@ -411,10 +409,13 @@ private enum Codec {
         guard let state = DeliveryState(rawValue: stateRaw) else {
             throw OutboxStoreError.corruptRow("state \(stateRaw) for \(key)")
         }
-        let json: String = row[14]
         let message: OutboundMessage
         do {
-            message = try decoder.decode(OutboundMessage.self, from: Data(json.utf8))
+            // The column's bytes as SQLite holds them: read once, without first making a String of the whole JSON.
+            message = try row.withUnsafeData(atIndex: 14) { data throws -> OutboundMessage in
+                guard let data else { throw OutboxStoreError.corruptRow("message is NULL") }
+                return try MessageJSON.decode(data, decoder: decoder)
+            }
         } catch {
             throw OutboxStoreError.corruptRow("message for \(key): \(error)")
         }
@@ -425,5 +426,225 @@ private enum Codec {
             key: key, eventID: row[3], address: row[4], recipientName: row[5], priority: priority, state: state,
             attempts: row[8], notBefore: date(row[9]), deadline: deadline.map(date), createdAt: date(createdAt),
             updatedAt: date(updatedAt), lastReply: row[13], message: message)
+    }
+}
+
+/// The `message` column: the JSON `JSONEncoder` writes for ``OutboundMessage`` (so older versions read new rows),
+/// written and read by hand because Foundation's coders were a noticeable part of a large send. Anything the fast
+/// reader does not expect (another shape, an unknown class) goes to `JSONDecoder`, which also reports the errors.
+enum MessageJSON {
+    /// Encodes many messages, in slices on every core when there are enough to be worth it.
+    static func encode(_ messages: [OutboundMessage]) -> [String] {
+        let slices = messages.count < 512 ? 1 : ProcessInfo.processInfo.activeProcessorCount
+        if slices <= 1 { return messages.map(encode) }
+        let size = (messages.count + slices - 1) / slices
+        final class Parts: @unchecked Sendable {
+            let lock = NSLock()
+            var parts: [[String]]
+            init(_ count: Int) { parts = Array(repeating: [], count: count) }
+        }
+        let encoded = Parts(slices)
+        DispatchQueue.concurrentPerform(iterations: slices) { slice in
+            let part = messages[min(slice * size, messages.count)..<min((slice + 1) * size, messages.count)].map(encode)
+            encoded.lock.withLock { encoded.parts[slice] = part }
+        }
+        return encoded.parts.flatMap { $0 }
+    }
+
+    static func encode(_ message: OutboundMessage) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(message.subject.utf8.count + message.text.utf8.count + (message.html?.utf8.count ?? 0) + 256)
+        out.append(0x7B)
+        field("subject", message.subject, &out)
+        field("text", message.text, &out)
+        if let html = message.html { field("html", html, &out) }
+        field("language", message.language, &out)
+        field("messageClass", message.messageClass.rawValue, &out)
+        if let url = message.ackURL { field("ackURL", url, &out) }
+        if let url = message.unsubscribeURL { field("unsubscribeURL", url, &out) }
+        out[out.count - 1] = 0x7D  // the last comma
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    private static let hex = Array("0123456789abcdef".utf8)
+
+    private static func field(_ name: StaticString, _ value: String, _ out: inout [UInt8]) {
+        out.append(0x22)
+        out.append(contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
+        out.append(contentsOf: [0x22, 0x3A, 0x22])
+        var value = value
+        value.withUTF8 { bytes in
+            // Runs of bytes that need no escape are copied whole.
+            var run = 0
+            for index in 0..<bytes.count {
+                let byte = bytes[index]
+                if byte >= 0x20 && byte != 0x22 && byte != 0x5C { continue }
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run..<index]))
+                run = index + 1
+                switch byte {
+                case 0x22: out.append(contentsOf: [0x5C, 0x22])
+                case 0x5C: out.append(contentsOf: [0x5C, 0x5C])
+                case 0x0A: out.append(contentsOf: [0x5C, 0x6E])
+                case 0x0D: out.append(contentsOf: [0x5C, 0x72])
+                case 0x09: out.append(contentsOf: [0x5C, 0x74])
+                default: out.append(contentsOf: [0x5C, 0x75, 0x30, 0x30, hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]])
+                }
+            }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run...]))
+        }
+        out.append(contentsOf: [0x22, 0x2C])
+    }
+
+    static func decode(_ json: String, decoder: JSONDecoder) throws -> OutboundMessage {
+        try decode(Data(json.utf8), decoder: decoder)
+    }
+
+    static func decode(_ json: Data, decoder: JSONDecoder) throws -> OutboundMessage {
+        if let message = fastDecode(json) { return message }
+        return try decoder.decode(OutboundMessage.self, from: json)
+    }
+
+    static func fastDecode(_ json: String) -> OutboundMessage? {
+        fastDecode(Data(json.utf8))
+    }
+
+    /// A flat object of string (or null) members, or `nil` for anything else.
+    static func fastDecode(_ json: Data) -> OutboundMessage? {
+        json.withUnsafeBytes { raw -> OutboundMessage? in
+            var reader = Reader(bytes: raw.bindMemory(to: UInt8.self))
+            var values: [String: String] = [:]
+            reader.skipSpace()
+            guard reader.take(0x7B) else { return nil }
+            reader.skipSpace()
+            if !reader.take(0x7D) {
+                while true {
+                    reader.skipSpace()
+                    guard let name = reader.string() else { return nil }
+                    reader.skipSpace()
+                    guard reader.take(0x3A) else { return nil }
+                    reader.skipSpace()
+                    if reader.takeNull() {
+                        values[name] = nil
+                    } else {
+                        guard let value = reader.string() else { return nil }
+                        values[name] = value
+                    }
+                    reader.skipSpace()
+                    if reader.take(0x2C) { continue }
+                    guard reader.take(0x7D) else { return nil }
+                    break
+                }
+            }
+            reader.skipSpace()
+            guard reader.atEnd, values.keys.allSatisfy(known.contains),
+                  let subject = values["subject"], let text = values["text"], let language = values["language"],
+                  let raw = values["messageClass"], let messageClass = OutboundMessage.Class(rawValue: raw)
+            else { return nil }
+            return OutboundMessage(
+                subject: subject, text: text, html: values["html"], language: language, messageClass: messageClass,
+                ackURL: values["ackURL"], unsubscribeURL: values["unsubscribeURL"])
+        }
+    }
+
+    private static let known: Set<String> = ["subject", "text", "html", "language", "messageClass", "ackURL", "unsubscribeURL"]
+
+    private struct Reader {
+        let bytes: UnsafeBufferPointer<UInt8>
+        var index = 0
+
+        var atEnd: Bool { index == bytes.count }
+
+        mutating func skipSpace() {
+            while index < bytes.count, bytes[index] == 0x20 || bytes[index] == 0x0A || bytes[index] == 0x0D || bytes[index] == 0x09 {
+                index += 1
+            }
+        }
+
+        mutating func take(_ byte: UInt8) -> Bool {
+            guard index < bytes.count, bytes[index] == byte else { return false }
+            index += 1
+            return true
+        }
+
+        mutating func takeNull() -> Bool {
+            guard index + 4 <= bytes.count, bytes[index] == 0x6E, bytes[index + 1] == 0x75, bytes[index + 2] == 0x6C,
+                  bytes[index + 3] == 0x6C else { return false }
+            index += 4
+            return true
+        }
+
+        /// A JSON string; `nil` when malformed (bad escape, lone surrogate, control character, no closing quote).
+        mutating func string() -> String? {
+            guard take(0x22) else { return nil }
+            let start = index
+            // Most strings have no escape: one copy of the bytes.
+            while index < bytes.count, bytes[index] != 0x22, bytes[index] != 0x5C, bytes[index] >= 0x20 { index += 1 }
+            guard index < bytes.count else { return nil }
+            if bytes[index] == 0x22 {
+                defer { index += 1 }
+                return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+            }
+            var out: [UInt8] = []
+            out.reserveCapacity(bytes.count - start)
+            var run = start
+            while index < bytes.count {
+                let byte = bytes[index]
+                if byte >= 0x20 && byte != 0x22 && byte != 0x5C {
+                    index += 1
+                    continue
+                }
+                // Copy the run of plain bytes before this one in one go.
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run..<index]))
+                index += 1
+                switch byte {
+                case 0x22:
+                    return String(decoding: out, as: UTF8.self)
+                case 0x5C:
+                    guard index < bytes.count else { return nil }
+                    let escape = bytes[index]
+                    index += 1
+                    switch escape {
+                    case 0x22, 0x5C, 0x2F: out.append(escape)
+                    case 0x62: out.append(0x08)
+                    case 0x66: out.append(0x0C)
+                    case 0x6E: out.append(0x0A)
+                    case 0x72: out.append(0x0D)
+                    case 0x74: out.append(0x09)
+                    case 0x75:
+                        guard var scalar = hex4() else { return nil }
+                        if (0xD800..<0xDC00).contains(scalar) {
+                            guard take(0x5C), take(0x75), let low = hex4(), (0xDC00..<0xE000).contains(low) else { return nil }
+                            scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                        } else if (0xDC00..<0xE000).contains(scalar) {
+                            return nil
+                        }
+                        guard let unicode = Unicode.Scalar(scalar) else { return nil }
+                        out.append(contentsOf: String(Character(unicode)).utf8)
+                    default:
+                        return nil
+                    }
+                    run = index
+                default:
+                    return nil  // a control character
+                }
+            }
+            return nil
+        }
+
+        private mutating func hex4() -> UInt32? {
+            guard index + 4 <= bytes.count else { return nil }
+            var value: UInt32 = 0
+            for _ in 0..<4 {
+                let byte = bytes[index]
+                index += 1
+                switch byte {
+                case 0x30...0x39: value = value << 4 | UInt32(byte - 0x30)
+                case 0x41...0x46: value = value << 4 | UInt32(byte - 0x37)
+                case 0x61...0x66: value = value << 4 | UInt32(byte - 0x57)
+                default: return nil
+                }
+            }
+            return value
+        }
     }
 }

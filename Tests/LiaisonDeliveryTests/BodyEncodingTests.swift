@@ -104,6 +104,26 @@ struct BodyEncodingTests {
         #expect(lines == Data(bytes).base64EncodedString(options: [.lineLength76Characters, .endLineWithCarriageReturn, .endLineWithLineFeed]) + "\r\n")
     }
 
+    /// Random texts: base64 lines agree with Foundation's, the length formula with the lines, and the choice (made
+    /// without writing the longer encoding) with encoding both.
+    @Test func randomTextsChooseTheShorterEncoding() {
+        let pieces = ["a", " ", "\t", "\n", "\r\n", "=", ".", "From ", "دعوة", "家长会", "é", String(repeating: "x", count: 80), "\u{1}"]
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<500 {
+            let text = (0..<Int.random(in: 0...40, using: &generator)).map { _ in pieces.randomElement(using: &generator)! }.joined()
+            let bytes = BodyEncoding.canonicalBytes(text)
+            let b64 = Base64.encodeLines(bytes)
+            let foundation = Data(bytes).base64EncodedString(options: [.lineLength76Characters, .endLineWithCarriageReturn, .endLineWithLineFeed])
+            #expect(b64 == (bytes.isEmpty ? "" : foundation + "\r\n"))
+            #expect(Base64.linesLength(bytes.count) == b64.utf8.count)
+            let qp = QuotedPrintable.encode(bytes)
+            #expect(QuotedPrintable.minimumLength(bytes) <= qp.utf8.count)
+            let chosen = BodyEncoding.encode(text)
+            #expect(chosen.encoding == (b64.utf8.count < qp.utf8.count ? .base64 : .quotedPrintable))
+            #expect(chosen.body == (chosen.encoding == .base64 ? b64 : qp))
+        }
+    }
+
     @Test func encodingChoice() {
         #expect(BodyEncoding.encode("Dear families,\nthe school is closed on Monday.\n").encoding == .quotedPrintable)
         #expect(BodyEncoding.encode("Reunión de padres y madres el jueves a las seis.\n").encoding == .quotedPrintable)

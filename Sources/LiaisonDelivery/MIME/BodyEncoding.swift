@@ -6,32 +6,56 @@ enum BodyEncoding: String, Sendable, Hashable {
     /// The body as canonical text/* bytes: UTF-8 with every line end (LF, CR or CRLF) made CRLF, and a final
     /// CRLF added to non-empty text that lacks one.
     static func canonicalBytes(_ text: String) -> [UInt8] {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(text.utf8.count + 16)
-        var previousWasCR = false
-        for byte in text.utf8 {
-            switch byte {
-            case 0x0D:
-                bytes += [0x0D, 0x0A]
-                previousWasCR = true
-            case 0x0A:
-                if !previousWasCR { bytes += [0x0D, 0x0A] }
-                previousWasCR = false
-            default:
-                bytes.append(byte)
-                previousWasCR = false
+        var text = text
+        return text.withUTF8 { input in
+            // At most one byte more per byte (a lone LF or CR becomes CRLF), and a final CRLF.
+            [UInt8](unsafeUninitializedCapacity: input.count * 2 + 2) { out, count in
+                var o = 0
+                var previousWasCR = false
+                for byte in input {
+                    switch byte {
+                    case 0x0D:
+                        out[o] = 0x0D
+                        out[o + 1] = 0x0A
+                        o += 2
+                        previousWasCR = true
+                    case 0x0A:
+                        if !previousWasCR {
+                            out[o] = 0x0D
+                            out[o + 1] = 0x0A
+                            o += 2
+                        }
+                        previousWasCR = false
+                    default:
+                        out[o] = byte
+                        o += 1
+                        previousWasCR = false
+                    }
+                }
+                if o > 0, out[o - 1] != 0x0A {
+                    out[o] = 0x0D
+                    out[o + 1] = 0x0A
+                    o += 2
+                }
+                count = o
             }
         }
-        if !bytes.isEmpty, bytes.last != 0x0A { bytes += [0x0D, 0x0A] }
-        return bytes
     }
 
     /// Encodes text with whichever of quoted-printable and base64 is shorter (quoted-printable on a tie).
     static func encode(_ text: String) -> (encoding: BodyEncoding, body: String) {
+        let encoded = encodeBytes(text)
+        return (encoded.encoding, String(decoding: encoded.body, as: UTF8.self))
+    }
+
+    /// ``encode(_:)`` as bytes. Only the chosen encoding is written: base64's length follows from the byte count, and
+    /// quoted-printable is skipped when the bytes it must escape already make it longer.
+    static func encodeBytes(_ text: String) -> (encoding: BodyEncoding, body: [UInt8]) {
         let bytes = canonicalBytes(text)
-        let qp = QuotedPrintable.encode(bytes)
-        let b64 = Base64.encodeLines(bytes)
-        return b64.utf8.count < qp.utf8.count ? (.base64, b64) : (.quotedPrintable, qp)
+        let b64Length = Base64.linesLength(bytes.count)
+        if QuotedPrintable.minimumLength(bytes) > b64Length { return (.base64, Base64.encodeLinesBytes(bytes)) }
+        let qp = QuotedPrintable.encodeBytes(bytes)
+        return b64Length < qp.count ? (.base64, Base64.encodeLinesBytes(bytes)) : (.quotedPrintable, qp)
     }
 }
 
@@ -55,9 +79,50 @@ enum Base64 {
 
     /// Base64 in lines of 76 characters, each ended by CRLF (RFC 2045 §6.8); empty for no bytes.
     static func encodeLines(_ bytes: [UInt8]) -> String {
-        var output = ""
-        for start in stride(from: 0, to: bytes.count, by: 57) {
-            output += encode(bytes[start..<min(start + 57, bytes.count)]) + "\r\n"
+        String(decoding: encodeLinesBytes(bytes), as: UTF8.self)
+    }
+
+    /// The length of ``encodeLines(_:)`` for `count` bytes.
+    static func linesLength(_ count: Int) -> Int {
+        let rest = count % 57
+        return count / 57 * 78 + (rest > 0 ? (rest + 2) / 3 * 4 + 2 : 0)
+    }
+
+    static func encodeLinesBytes(_ bytes: [UInt8]) -> [UInt8] {
+        var output = [UInt8](repeating: 0, count: linesLength(bytes.count))
+        output.withUnsafeMutableBufferPointer { out in
+            bytes.withUnsafeBufferPointer { input in
+                alphabet.withUnsafeBufferPointer { table in
+                    var o = 0
+                    var start = 0
+                    while start < input.count {
+                        let end = min(start + 57, input.count)
+                        var i = start
+                        while i + 3 <= end {
+                            let group = UInt32(input[i]) << 16 | UInt32(input[i + 1]) << 8 | UInt32(input[i + 2])
+                            out[o] = table[Int(group >> 18 & 0x3F)]
+                            out[o + 1] = table[Int(group >> 12 & 0x3F)]
+                            out[o + 2] = table[Int(group >> 6 & 0x3F)]
+                            out[o + 3] = table[Int(group & 0x3F)]
+                            o += 4
+                            i += 3
+                        }
+                        if i < end {
+                            let b1: UInt32 = i + 1 < end ? UInt32(input[i + 1]) : 0
+                            let group = UInt32(input[i]) << 16 | b1 << 8
+                            out[o] = table[Int(group >> 18 & 0x3F)]
+                            out[o + 1] = table[Int(group >> 12 & 0x3F)]
+                            out[o + 2] = i + 1 < end ? table[Int(group >> 6 & 0x3F)] : 0x3D
+                            out[o + 3] = 0x3D
+                            o += 4
+                        }
+                        out[o] = 0x0D
+                        out[o + 1] = 0x0A
+                        o += 2
+                        start = end
+                    }
+                }
+            }
         }
         return output
     }
@@ -70,40 +135,70 @@ enum QuotedPrintable {
     /// for white space at the end of a line, and — for robustness through old transports (RFC 2049 §3) — for a `.`
     /// or the `F` of `From ` starting a line; soft line breaks keep every line within 76 characters.
     static func encode(_ bytes: [UInt8]) -> String {
-        var output: [UInt8] = []
-        output.reserveCapacity(bytes.count * 2)
-        var lineStart = 0
-        var index = 0
-        while index < bytes.count {
-            if bytes[index] == 0x0D, index + 1 < bytes.count, bytes[index + 1] == 0x0A {
-                encodeLine(bytes[lineStart..<index], into: &output)
-                output += [0x0D, 0x0A]
-                index += 2
-                lineStart = index
-            } else {
-                index += 1
+        String(decoding: encodeBytes(bytes), as: UTF8.self)
+    }
+
+    /// A lower bound of ``encode(_:)``'s length: every byte, two more for each that is always escaped.
+    static func minimumLength(_ bytes: [UInt8]) -> Int {
+        var escaped = 0
+        for byte in bytes {
+            escaped &+= alwaysEscaped[Int(byte)]
+        }
+        return bytes.count + 2 * escaped
+    }
+
+    /// 1 for a byte that is escaped wherever it stands: `=`, controls other than tab, CR and LF, and non-ASCII.
+    private static let alwaysEscaped: [Int] = (0...255).map { byte in
+        byte > 0x7E || (byte < 0x20 && byte != 0x0D && byte != 0x0A && byte != 0x09) || byte == 0x3D ? 1 : 0
+    }
+
+    static func encodeBytes(_ bytes: [UInt8]) -> [UInt8] {
+        // Worst case: every byte escaped (3) plus a soft break (3) per 25 escapes, and the final soft break.
+        let capacity = bytes.count * 4 + 8
+        return bytes.withUnsafeBufferPointer { input in
+            [UInt8](unsafeUninitializedCapacity: capacity) { out, count in
+                var o = 0
+                var lineStart = 0
+                var index = 0
+                while index < input.count {
+                    if input[index] == 0x0D, index + 1 < input.count, input[index + 1] == 0x0A {
+                        encodeLine(input, lineStart, index, out, &o)
+                        out[o] = 0x0D
+                        out[o + 1] = 0x0A
+                        o += 2
+                        index += 2
+                        lineStart = index
+                    } else {
+                        index += 1
+                    }
+                }
+                if lineStart < input.count {
+                    // Text without a final line break: end with a soft break so that none is added.
+                    encodeLine(input, lineStart, input.count, out, &o)
+                    out[o] = 0x3D
+                    out[o + 1] = 0x0D
+                    out[o + 2] = 0x0A
+                    o += 3
+                }
+                count = o
             }
         }
-        if lineStart < bytes.count {
-            // Text without a final line break: end with a soft break so that none is added.
-            encodeLine(bytes[lineStart...], into: &output)
-            output += [0x3D, 0x0D, 0x0A]
-        }
-        return String(decoding: output, as: UTF8.self)
     }
 
     private static let hexDigits = Array("0123456789ABCDEF".utf8)
     private static let from = Array("From ".utf8)
 
-    /// Encodes one line (without its CRLF) in a single pass: a token is one byte or `=XX`, and a soft break is
-    /// placed before a token that would leave no room for the `=` (the line's last token may use column 76).
-    private static func encodeLine(_ line: ArraySlice<UInt8>, into output: inout [UInt8]) {
+    /// Encodes one line (`input[start..<end]`, without its CRLF) in a single pass: a token is one byte or `=XX`, and a
+    /// soft break is placed before a token that would leave no room for the `=` (the line's last token may use column 76).
+    private static func encodeLine(
+        _ input: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, _ out: UnsafeMutableBufferPointer<UInt8>, _ o: inout Int
+    ) {
         var length = 0
         var atLineStart = true
-        var index = line.startIndex
-        let last = line.endIndex - 1
-        while index < line.endIndex {
-            let byte = line[index]
+        var index = start
+        let last = end - 1
+        while index < end {
+            let byte = input[index]
             var escape: Bool
             switch byte {
             case 0x20, 0x09: escape = index == last
@@ -112,26 +207,35 @@ enum QuotedPrintable {
             default: escape = true
             }
             // "." or "From " at the start of a physical line.
-            if atLineStart, !escape, byte == 0x2E || (byte == 0x46 && index + 4 != last && line[index...].starts(with: from)) {
+            if atLineStart, !escape, byte == 0x2E || (byte == 0x46 && index + 4 != last && startsWithFrom(input, index, end)) {
                 escape = true
             }
             let width = escape ? 3 : 1
             if length + width > (index == last ? lineLimit : lineLimit - 1) {
-                output += [0x3D, 0x0D, 0x0A]
+                out[o] = 0x3D
+                out[o + 1] = 0x0D
+                out[o + 2] = 0x0A
+                o += 3
                 length = 0
                 atLineStart = true
                 continue  // the same byte again, now at the start of a line
             }
             if escape {
-                output.append(0x3D)
-                output.append(hexDigits[Int(byte >> 4)])
-                output.append(hexDigits[Int(byte & 0x0F)])
+                out[o] = 0x3D
+                out[o + 1] = hexDigits[Int(byte >> 4)]
+                out[o + 2] = hexDigits[Int(byte & 0x0F)]
+                o += 3
             } else {
-                output.append(byte)
+                out[o] = byte
+                o += 1
             }
             length += width
             atLineStart = false
             index += 1
         }
+    }
+
+    private static func startsWithFrom(_ input: UnsafeBufferPointer<UInt8>, _ index: Int, _ end: Int) -> Bool {
+        index + from.count <= end && from.indices.allSatisfy { input[index + $0] == from[$0] }
     }
 }

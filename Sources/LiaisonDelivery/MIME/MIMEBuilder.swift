@@ -15,6 +15,11 @@ public enum MIMEBuilder {
     /// Header lines stay within 78 octets (76 where they hold encoded words) except where a single token cannot be
     /// broken (a very long Message-ID domain, unsubscribe URL or extra-header word); any line over 998 octets throws.
     public static func build(_ message: MailMessage, messageIDDomain: String) throws(MIMEError) -> String {
+        String(decoding: try buildBytes(message, messageIDDomain: messageIDDomain), as: UTF8.self)
+    }
+
+    /// ``build(_:messageIDDomain:)`` as the bytes that go over the wire.
+    static func buildBytes(_ message: MailMessage, messageIDDomain: String) throws(MIMEError) -> [UInt8] {
         guard !message.to.isEmpty else { throw MIMEError(.invalidValue, "the message has no recipients") }
         guard !message.idempotencyKey.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
             throw MIMEError(.invalidValue, "the idempotency key is empty")
@@ -23,9 +28,9 @@ public enum MIMEBuilder {
 
         var fields: [String] = []
         fields.append("Date: " + formatDate(message.date))
-        fields.append(try addressField("From", [message.from]))
+        fields.append(try senderField("From", message.from))
         fields.append(try addressField("To", message.to))
-        if let replyTo = message.replyTo { fields.append(try addressField("Reply-To", [replyTo])) }
+        if let replyTo = message.replyTo { fields.append(try senderField("Reply-To", replyTo)) }
         try refuseLineBreaks(message.subject, "the Subject")
         var subject = HeaderFieldWriter(name: "Subject")
         subject.appendUnstructured(message.subject)
@@ -52,23 +57,26 @@ public enum MIMEBuilder {
             fields.append(field.text)
         }
 
-        var body = ""
-        let text = BodyEncoding.encode(message.textBody)
+        var body: [UInt8] = []
+        let text = BodyEncoding.encodeBytes(message.textBody)
         if let html = message.htmlBody {
-            let htmlPart = BodyEncoding.encode(html)
+            let htmlPart = BodyEncoding.encodeBytes(html)
             let boundary = self.boundary(for: message, avoiding: [text.body, htmlPart.body])
             var contentType = HeaderFieldWriter(name: "Content-Type")
             contentType.append("multipart/alternative;")
             contentType.append("boundary=\"\(boundary)\"")
             fields.append(contentType.text)
+            body.reserveCapacity(text.body.count + htmlPart.body.count + 4 * boundary.utf8.count + 256)
             for (subtype, part) in [("plain", text), ("html", htmlPart)] {
-                body += "--\(boundary)\r\n"
-                body += "Content-Type: text/\(subtype); charset=utf-8\r\n"
-                body += "Content-Transfer-Encoding: \(part.encoding.rawValue)\r\n\r\n"
+                body += "--\(boundary)\r\n".utf8
+                body += "Content-Type: text/\(subtype); charset=utf-8\r\n".utf8
+                body += "Content-Transfer-Encoding: \(part.encoding.rawValue)\r\n\r\n".utf8
                 // The CRLF before a delimiter belongs to the delimiter, so the part keeps its own final line break.
-                body += part.body + "\r\n"
+                body += part.body
+                body.append(0x0D)
+                body.append(0x0A)
             }
-            body += "--\(boundary)--\r\n"
+            body += "--\(boundary)--\r\n".utf8
         } else {
             fields.append("Content-Type: text/plain; charset=utf-8")
             fields.append("Content-Transfer-Encoding: \(text.encoding.rawValue)")
@@ -76,10 +84,16 @@ public enum MIMEBuilder {
         }
 
         let header = fields.joined(separator: "\r\n") + "\r\n"
-        for line in header.split(separator: "\r\n", omittingEmptySubsequences: false) where line.utf8.count > 998 {
+        if let line = longLine(header) {
             throw MIMEError(.invalidValue, "the header line \"\(line.prefix(40))…\" is longer than 998 octets")
         }
-        return header + "\r\n" + body
+        var output: [UInt8] = []
+        output.reserveCapacity(header.utf8.count + 2 + body.count)
+        output += header.utf8
+        output.append(0x0D)
+        output.append(0x0A)
+        output += body
+        return output
     }
 
     /// `<readable-part.hash@domain>`: the idempotency key's letters and digits (as many as keep the Message-ID line
@@ -90,7 +104,7 @@ public enum MIMEBuilder {
         let hash = String(StableHash.sha256Hex(idempotencyKey).prefix(24))
         var readable = ""
         for scalar in idempotencyKey.unicodeScalars {
-            let keep = scalar.isASCII && (CharacterSet.alphanumerics.contains(scalar) || scalar == "_")
+            let keep = scalar.isASCII && (Self.isASCIIAlphanumeric(scalar) || scalar == "_")
             if keep {
                 readable.unicodeScalars.append(scalar)
             } else if !readable.isEmpty, readable.last != "-" {
@@ -149,6 +163,46 @@ public enum MIMEBuilder {
 
     // MARK: - Helpers
 
+    /// The first CRLF-separated line of `header` longer than 998 octets, if any (a byte scan, no splitting).
+    private static func longLine(_ header: String) -> Substring? {
+        let utf8 = header.utf8
+        var lineStart = utf8.startIndex
+        var index = utf8.startIndex
+        var length = 0
+        while index < utf8.endIndex {
+            if utf8[index] == 0x0D, utf8.index(after: index) < utf8.endIndex, utf8[utf8.index(after: index)] == 0x0A {
+                if length > 998 { return header[lineStart..<index] }
+                index = utf8.index(index, offsetBy: 2)
+                lineStart = index
+                length = 0
+            } else {
+                index = utf8.index(after: index)
+                length += 1
+            }
+        }
+        return length > 998 ? header[lineStart...] : nil
+    }
+
+    /// `CharacterSet.alphanumerics.contains` for an ASCII scalar.
+    private static func isASCIIAlphanumeric(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x30...0x39, 0x41...0x5A, 0x61...0x7A: true
+        default: false
+        }
+    }
+
+    /// Results that are the same for every message of a school (sender fields, domains), kept between messages.
+    private static let memo = MIMEMemo()
+
+    /// A From or Reply-To field: one mailbox, the same on every message of a school, so written once.
+    private static func senderField(_ name: String, _ mailbox: MailAddress) throws(MIMEError) -> String {
+        let key = name + "\u{0}" + (mailbox.displayName ?? "\u{1}") + "\u{0}" + mailbox.address
+        if let field = memo.value(key, in: .field) { return field }
+        let field = try addressField(name, [mailbox])
+        memo.store(field, for: key, in: .field)
+        return field
+    }
+
     private static func addressField(_ name: String, _ mailboxes: [MailAddress]) throws(MIMEError) -> String {
         var writer = HeaderFieldWriter(name: name)
         for (index, mailbox) in mailboxes.enumerated() {
@@ -188,6 +242,13 @@ public enum MIMEBuilder {
     }
 
     private static func checkedDomain(_ domain: String, field: String) throws(MIMEError) -> String {
+        if let ascii = memo.value(domain, in: .domain) { return ascii }
+        let ascii = try checkedDomainUncached(domain, field: field)
+        memo.store(ascii, for: domain, in: .domain)
+        return ascii
+    }
+
+    private static func checkedDomainUncached(_ domain: String, field: String) throws(MIMEError) -> String {
         try refuseLineBreaks(domain, field)
         guard let ascii = Punycode.asciiDomain(domain) else {
             throw MIMEError(.invalidValue, "\(field) \"\(domain)\" cannot be converted to ASCII")
@@ -203,6 +264,13 @@ public enum MIMEBuilder {
 
     /// Best-effort host name for ``messageID(for:domain:)``.
     private static func hostName(_ domain: String) -> String {
+        if let host = memo.value(domain, in: .host) { return host }
+        let host = hostNameUncached(domain)
+        memo.store(host, for: domain, in: .host)
+        return host
+    }
+
+    private static func hostNameUncached(_ domain: String) -> String {
         let ascii = Punycode.asciiDomain(domain) ?? domain.lowercased()
         let kept = String(String.UnicodeScalarView(ascii.unicodeScalars.filter {
             $0.isASCII && (CharacterSet.alphanumerics.contains($0) || $0 == "-" || $0 == ".")
@@ -223,19 +291,44 @@ public enum MIMEBuilder {
     }
 
     /// `=_` cannot occur in quoted-printable or base64 output, so such a boundary cannot occur in the encoded parts.
-    private static func boundary(for message: MailMessage, avoiding parts: [String]) -> String {
-        let seed = message.idempotencyKey + "\u{1F}" + message.textBody + "\u{1F}" + (message.htmlBody ?? "")
+    private static func boundary(for message: MailMessage, avoiding parts: [[UInt8]]) -> String {
+        let seed = [message.idempotencyKey, "\u{1F}", message.textBody, "\u{1F}", message.htmlBody ?? ""]
         var boundary = "=_liaison_" + StableHash.sha256Hex(seed).prefix(24)
-        // A byte scan for "=_" first: Foundation's substring search is slow on long bodies, and never needed here.
-        func mayContainMarker(_ text: String) -> Bool {
-            var previous: UInt8 = 0
-            for byte in text.utf8 {
-                if previous == 0x3D && byte == 0x5F { return true }
-                previous = byte
+        // A byte scan for "=_" first, then for the boundary itself only where it is found.
+        func contains(_ part: [UInt8], _ boundary: [UInt8]) -> Bool {
+            part.withUnsafeBufferPointer { part in
+                var index = 0
+                while index + 1 < part.count {
+                    if part[index] == 0x3D, part[index + 1] == 0x5F, index + boundary.count <= part.count,
+                       boundary.indices.allSatisfy({ part[index + $0] == boundary[$0] }) {
+                        return true
+                    }
+                    index += 1
+                }
+                return false
             }
-            return false
         }
-        while parts.contains(where: { mayContainMarker($0) && $0.contains(boundary) }) { boundary += "_" }
+        while parts.contains(where: { contains($0, Array(boundary.utf8)) }) { boundary += "_" }
         return boundary
+    }
+}
+
+/// Bounded tables of strings by string (emptied when full), safe to share between threads.
+final class MIMEMemo: @unchecked Sendable {
+    enum Table: Int { case field, domain, host }
+
+    private let lock = NSLock()
+    private var tables: [[String: String]] = [[:], [:], [:]]
+    private let capacity = 1024
+
+    func value(_ key: String, in table: Table) -> String? {
+        lock.withLock { tables[table.rawValue][key] }
+    }
+
+    func store(_ value: String, for key: String, in table: Table) {
+        lock.withLock {
+            if tables[table.rawValue].count >= capacity { tables[table.rawValue].removeAll(keepingCapacity: true) }
+            tables[table.rawValue][key] = value
+        }
     }
 }

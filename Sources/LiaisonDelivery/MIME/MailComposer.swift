@@ -34,6 +34,11 @@ public struct MailComposer: Sendable {
 
     /// The message as it goes over the wire (CRLF line ends, 7-bit); the Message-ID derives from the delivery key.
     public func mime(for delivery: Delivery, date: Date) throws(MIMEError) -> String {
+        String(decoding: try mimeBytes(for: delivery, date: date), as: UTF8.self)
+    }
+
+    /// ``mime(for:date:)`` as the bytes that go over the wire.
+    func mimeBytes(for delivery: Delivery, date: Date) throws(MIMEError) -> [UInt8] {
         let message = delivery.message
         let messageClass: MessageClass
         switch message.messageClass {
@@ -45,6 +50,6 @@ public struct MailComposer: Sendable {
             from: from, to: [MailAddress(delivery.address, name: delivery.recipientName)], replyTo: replyTo,
             subject: message.subject, date: date, idempotencyKey: delivery.key.rawValue,
             language: LanguageTag(message.language), textBody: message.text, htmlBody: message.html, messageClass: messageClass)
-        return try MIMEBuilder.build(mail, messageIDDomain: messageIDDomain)
+        return try MIMEBuilder.buildBytes(mail, messageIDDomain: messageIDDomain)
     }
 }

@@ -5,10 +5,19 @@ import Foundation
 enum StableHash {
     /// The SHA-256 of the UTF-8 text, as lower-case hex.
     static func sha256Hex(_ text: String) -> String {
+        sha256Hex([text])
+    }
+
+    /// The SHA-256 of the texts one after the other, without joining them first.
+    static func sha256Hex(_ texts: [String]) -> String {
+        var hasher = SHA256()
+        for var text in texts {
+            text.withUTF8 { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+        }
         let digits = Array("0123456789abcdef".utf8)
         var hex: [UInt8] = []
         hex.reserveCapacity(64)
-        for byte in SHA256.hash(data: Data(text.utf8)) {
+        for byte in hasher.finalize() {
             hex.append(digits[Int(byte >> 4)])
             hex.append(digits[Int(byte & 0x0F)])
         }

@@ -82,7 +82,7 @@ public final class SMTPChannel: Channel {
     public func send(_ delivery: Delivery) async -> ChannelOutcome {
         let body: [UInt8]
         do {
-            body = Array(try composer.mime(for: delivery, date: clock()).utf8)
+            body = try composer.mimeBytes(for: delivery, date: clock())
         } catch {
             return .failed(reply: "the message cannot be built: \(error)")
         }

@@ -1,5 +1,6 @@
 import Foundation
 import LiaisonModel
+import LiaisonRender
 import Mustache
 
 /// Escapes text for the inside of a JSON string: `"` and `\` with a backslash, control characters (and the line
@@ -40,6 +41,12 @@ struct JSONStringContentType: MustacheContentType {
 /// A gateway's body template: Mustache with every value JSON-escaped, checked to produce JSON.
 struct WebhookPayloadTemplate: Sendable {
     let template: MustacheTemplate
+    /// Whether bodies are filled into a skeleton per context shape (see LiaisonRender's splicing) rather than
+    /// rendered by Mustache each time: the same text, for templates that apply no transform to a value.
+    let spliceable: Bool
+    /// Whether the template indents a block (then bodies with a value ending a line are rendered directly).
+    let mayIndent: Bool
+    private let skeletons = SkeletonCache()
 
     /// Parses `text` with the JSON content type in force, and checks, by rendering it for sample deliveries whose
     /// values hold quotes, backslashes and line breaks, that it produces JSON.
@@ -54,6 +61,8 @@ struct WebhookPayloadTemplate: Sendable {
                 "The body template of the webhook gateway \(gateway) sets CONTENT_TYPE \(text[range]); its values must stay JSON-escaped.")
         }
         let prefix = "{{%CONTENT_TYPE:\(JSONStringContentType.privateName)}}"
+        spliceable = TemplateSplicing.isSpliceable(sources: [text])
+        mayIndent = TemplateSplicing.mayIndent(sources: [text])
         do {
             template = try MustacheTemplate(string: prefix + text)
         } catch let error as MustacheTemplate.ParserError {
@@ -76,27 +85,39 @@ struct WebhookPayloadTemplate: Sendable {
 
     /// The values a template sees for one delivery.
     static func context(_ delivery: Delivery) -> [String: Any] {
-        var message: [String: Any] = [
-            "subject": delivery.message.subject,
-            "text": delivery.message.text,
-            "language": delivery.message.language,
-            "class": delivery.message.messageClass.rawValue,
+        contextValue(delivery).mustacheValue as! [String: Any]
+    }
+
+    static func contextValue(_ delivery: Delivery) -> TemplateValue {
+        var message: [(key: String, value: TemplateValue)] = [
+            ("subject", .string(delivery.message.subject)),
+            ("text", .string(delivery.message.text)),
+            ("language", .string(delivery.message.language)),
+            ("class", .string(delivery.message.messageClass.rawValue)),
         ]
-        if let ack = delivery.message.ackURL { message["ack_url"] = ack }
-        return [
-            "delivery": [
-                "key": delivery.key.rawValue,
-                "address": delivery.address,
-                "recipient_name": delivery.recipientName,
-            ] as [String: Any],
-            "message": message,
-            "event_id": delivery.eventID,
-            "channel": delivery.key.channel.rawValue,
-        ]
+        if let ack = delivery.message.ackURL { message.append(("ack_url", .string(ack))) }
+        return .map([
+            ("delivery", .map([
+                ("key", .string(delivery.key.rawValue)),
+                ("address", .string(delivery.address)),
+                ("recipient_name", .string(delivery.recipientName)),
+            ])),
+            ("message", .map(message)),
+            ("event_id", .string(delivery.eventID)),
+            ("channel", .string(delivery.key.channel.rawValue)),
+        ])
     }
 
     func render(_ delivery: Delivery) -> String {
-        render(Self.context(delivery))
+        let context = Self.contextValue(delivery)
+        if spliceable, let parts = ContextParts(context), !parts.endsLine || !mayIndent,
+           let skeleton = skeletons.skeleton("body", parts: parts, make: {
+               Skeleton.make(context, parts: parts) { template.render($0) }
+           })
+        {
+            return skeleton.fill(parts.strings, json: JSONStringContentType.escape)
+        }
+        return render(context.mustacheValue as! [String: Any])
     }
 
     func render(_ context: [String: Any]) -> String {

@@ -1,0 +1,212 @@
+import Foundation
+import Testing
+@testable import LiaisonRender
+
+/// Filling skeletons must give exactly what Mustache renders for the same context.
+@Suite struct SplicingTests {
+    /// Writes `files` (path → text) under a fresh folder and loads it as a template set.
+    static func load(_ files: [String: String], errorsAllowed: Bool = false) throws -> TemplateSet {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("splicing-\(UUID().uuidString)")
+        for (path, text) in files {
+            let url = folder.appendingPathComponent(path)
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try text.write(to: url, atomically: true, encoding: .utf8)
+        }
+        let (set, diagnostics) = TemplateSet.load(directories: [folder.path])
+        #expect(errorsAllowed || diagnostics.filter { $0.severity == .error }.isEmpty, "\(diagnostics)")
+        return set
+    }
+
+    /// The spliced and the direct render of `name`, the spliced one twice (making and then using the skeleton).
+    static func both(_ set: TemplateSet, _ name: String, _ context: TemplateValue) -> (spliced: String?, again: String?, direct: String?) {
+        var direct: Any?
+        let parts = ContextParts(context)
+        let spliced = set.render(context, parts: parts, direct: &direct, named: name)
+        let again = set.render(context, parts: parts, direct: &direct, named: name)
+        return (spliced, again, set.library.render(context.mustacheValue, withTemplate: name))
+    }
+
+    static func context(name: String, items: [String], ack: String?, count: Int) -> TemplateValue {
+        var pairs: [(key: String, value: TemplateValue)] = [
+            ("guardian", .map([("name", .string(name)), ("given_name", .string(""))])),
+            ("items", .list(items.map { .string($0) })),
+            ("count", .int(count)),
+            ("ratio", .double(0.5)),
+            ("flag", .bool(count > 1)),
+            ("t", .map([("common", .map([("greeting", .string("Dear \(name),")), ("bye", .string("Bye & <thanks>"))]))])),
+        ]
+        if let ack { pairs.append(("ack_url", .string(ack))) }
+        return .map(pairs)
+    }
+
+    static var contexts: [TemplateValue] { [
+        context(name: "Layla", items: ["pen", "paper"], ack: "https://x.example/a/1?b=2&c=3", count: 2),
+        context(name: "O'Brien <\"Pat\"> & co", items: [], ack: nil, count: 0),
+        context(name: "ليلى", items: ["a\nb", "&\u{301}x"], ack: "https://x.example/a/2", count: 1),
+        context(name: "  spaced  ", items: ["only"], ack: "", count: 3),
+        context(name: "", items: ["x", "", "y"], ack: "z", count: 1),
+        context(name: "Line\n", items: ["ends\n", "two\r\n", "cr\r"], ack: "z\n", count: 2),
+    ] }
+
+    static let files: [String: String] = [
+        "letter/html.mustache": """
+            {{<layout}}{{$body}}<p>{{t.common.greeting}}</p>
+            <p title="{{guardian.name}}">{{{guardian.name}}} {{&guardian.name}} {{count}} {{ratio}}</p>
+            {{#items}}{{#first()}}<ul>
+            {{/first()}}  <li>{{.}}</li>
+            {{#last()}}</ul>{{/last()}}{{/items}}{{^items}}<p>none</p>{{/items}}
+            {{#flag}}<b>many</b>{{/flag}}{{#guardian.given_name}}[{{guardian.given_name}}]{{/guardian.given_name}}
+            {{>ack}}
+            {{/body}}{{/layout}}
+            """,
+        "letter/subject.mustache": "{{t.common.greeting}} {{guardian.name}}",
+        "letter/text.mustache": "{{t.common.greeting}}\n{{#items}}\n- {{.}}\n{{/items}}\n  {{>list-text}}\n{{t.common.bye}}\n",
+        "_partials/layout.mustache": "<html><body>\n{{$body}}{{/body}}\n</body></html>\n",
+        "_partials/ack.mustache": "{{#ack_url}}\n  <a href=\"{{ack_url}}\">{{guardian.name}}</a>\n{{/ack_url}}\n",
+        "_partials/list-text.mustache": "{{%CONTENT_TYPE:TEXT}}{{#items}}\n* {{.}} & {{guardian.name}}\n{{/items}}\n",
+        "plain/subject.mustache": "{{t.common.greeting}} {{#items}}{{.}}|{{/items}}",
+        "plain/html.mustache": "<p>{{guardian.name}}</p>\n{{#items}}\n<li>{{.}}</li>\n{{/items}}\n{{>ack}}\n",
+        "shout/subject.mustache": "{{uppercased(guardian.name)}}",
+        "shout/html.mustache": "<p>{{#sorted(items)}}{{.}} {{/sorted(items)}}</p>",
+    ]
+
+    @Test func splicedRendersEqualMustache() throws {
+        let set = try Self.load(Self.files)
+        #expect(set.spliceable.contains("letter/html"))
+        #expect(set.spliceable.contains("letter/text"))
+        for context in Self.contexts {
+            for name in ["letter/html", "letter/subject", "letter/text", "plain/subject", "plain/html", "shout/subject", "shout/html"] {
+                let result = Self.both(set, name, context)
+                #expect(result.direct != nil)
+                #expect(result.spliced == result.direct, "\(name)")
+                #expect(result.again == result.direct, "\(name)")
+            }
+        }
+    }
+
+    @Test func transformsOnStringsAreNotSpliced() throws {
+        let set = try Self.load(Self.files)
+        #expect(!set.spliceable.contains("shout/subject"))
+        #expect(!set.spliceable.contains("shout/html"))
+    }
+
+    @Test func partialsOutsidePartialsAreNotSpliced() throws {
+        let set = try Self.load([
+            "a/subject.mustache": "{{uppercased(guardian.name)}}", "a/html.mustache": "x",
+            "b/subject.mustache": "{{>a/subject}}", "b/html.mustache": "y",
+        ], errorsAllowed: true)  // check reports the partial as unknown; Mustache still finds the registered part
+        #expect(!set.spliceable.contains("b/subject"))
+        #expect(set.spliceable.contains("a/html") == false)
+    }
+
+    @Test func keysCannotPassForStructure() {
+        let a = ContextParts(.map([("a", .map([("b", .string("x"))]))]))
+        let b = ContextParts(.map([("a{1b", .string("x"))]))
+        #expect(a?.shape != b?.shape)
+    }
+
+    @Test func stringsEndingALineAreNotedAndIndentationFound() throws {
+        #expect(ContextParts(.map([("a", .string("line\n"))]))?.endsLine == true)
+        #expect(ContextParts(.map([("a", .string("line\r"))]))?.endsLine == true)
+        #expect(ContextParts(.map([("a", .string("line"))]))?.endsLine == false)
+        #expect(ContextParts(.map([("a", .other(Date()))])) == nil)
+        #expect(TemplateSplicing.mayIndent(sources: ["a\n  {{>p}}\nb"]))
+        #expect(TemplateSplicing.mayIndent(sources: ["\t{{$block}}x{{/block}}"]))
+        #expect(!TemplateSplicing.mayIndent(sources: ["{{>p}}\nx {{>q}}\n{{$b}}{{/b}}"]))
+        let set = try Self.load(Self.files)
+        #expect(!set.indentFree.contains("letter/text"))
+        #expect(set.indentFree.contains("plain/html"))
+        let parts = ContextParts(.map([("a", .string("x")), ("b", .string("")), ("c", .list([.string("y")]))]))
+        #expect(parts?.strings == ["x", "y"])
+    }
+
+    @Test func damagedMarkersRefuseTheSkeleton() {
+        #expect(Skeleton(rendered: "a \(Skeleton.marker(0)) b", strings: 1) != nil)
+        #expect(Skeleton(rendered: "a \(Skeleton.marker(1)) b", strings: 1) == nil)
+        #expect(Skeleton(rendered: "a \(Skeleton.marker(0).uppercased()) b", strings: 1) == nil)
+        #expect(Skeleton(rendered: "a \u{E000}aZ0 b", strings: 1) == nil)
+        #expect(Skeleton(rendered: "a \u{E000}aZ0&\u{E001} b", strings: 1) == nil)
+        let escaped = Skeleton(rendered: "<\u{E000}aZ0&amp;&quot;\u{E001}>", strings: 1)
+        #expect(escaped?.fill(["a&b"]) == "<a&amp;b>")
+        let json = Skeleton(rendered: "[\"\u{E000}aZ0&\\\"\u{E001}\"]", strings: 1)
+        #expect(json?.fill(["q\""], json: { $0.replacingOccurrences(of: "\"", with: "\\\"") }) == #"["q\""]"#)
+    }
+
+    /// The repository's own templates, for contexts of the renderer's shape.
+    @Test func repositoryTemplatesSpliceLikeMustache() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let (set, _) = TemplateSet.load(directories: [root.appendingPathComponent("templates").path])
+        let names = set.templates.values.flatMap { template in
+            TemplatePart.allCases.filter { template.parts[$0] != nil }.map { "\(template.name)/\($0.rawValue)" }
+                + template.overrides.flatMap { locale, parts in parts.keys.map { "\(template.name)/\(locale.rawValue)/\($0.rawValue)" } }
+        }
+        #expect(names.count > 10)
+        for (index, name) in ["Ngozi", "O'Hara & <Sons>", "Zoë \"Z\""].enumerated() {
+            let student: TemplateValue = .map([
+                ("id", .string("S\(index)")), ("name", .string("Child \(name)")), ("given_name", .string("Child")),
+                ("grade", .string("\(index)")), ("class", .string("")),
+                ("progress", .list((0..<index).map { .map([("subject", .string("Maths \($0)")), ("mark", .string("A<")), ("comment", .string("ok"))]) })),
+                ("has_progress", .bool(index > 0)),
+            ])
+            let context: TemplateValue = .map([
+                ("lang", .string("en")), ("dir", .string("ltr")),
+                ("school", .map([("name", .string("River & Lake")), ("phone", .string("+44 1"))])),
+                ("guardian", .map([("name", .string(name)), ("given_name", .string(name)), ("family_name", .string(""))])),
+                ("children", .string("Child")), ("children_count", .int(1)),
+                ("event", .map([("id", .string("e")), ("title", .string("Open <Day>")), ("date", .string("Friday")), ("all_day", .bool(index == 1)),
+                                ("urgent", .bool(index == 2)), ("time", .string("09:30")), ("location", .string(index == 0 ? "" : "Hall"))])),
+                ("rsvp", .map([("options", .list([.map([("id", .string("yes")), ("label", .string("Yes & no"))])])), ("any", .bool(index != 1))])),
+                ("data", .map([("bring", .list(index == 0 ? [] : [.string("water"), .string("hat & \"sun\"")]))])),
+                ("t", .map([("common", .map([("greeting", .string("Dear \(name),")), ("signoff", .string("Regards"))])),
+                            ("announcement", .map([("subject", .string("Open & <day>"))]))])),
+                ("ack_url", .string("https://x.example/a/\(index)?q=1&r=2")),
+                ("students", .list([student])),
+            ])
+            for name in names {
+                let result = Self.both(set, name, context)
+                #expect(result.spliced == result.direct, "\(name)")
+                #expect(result.again == result.direct, "\(name)")
+            }
+        }
+    }
+}
+
+/// The byte-level line clean-up of HTML to text agrees with the character-level one it shortcuts.
+@Suite struct PlainTextFinishTests {
+    /// The clean-up by characters, as `PlainTextWriter.finish` does it when bytes may disagree.
+    static func byCharacters(_ output: String) -> String {
+        let lines = output.split(separator: "\n", omittingEmptySubsequences: false).map { line -> Substring in
+            var line = line
+            while line.last == " " || line.last == "\t" { line.removeLast() }
+            return line
+        }
+        var result: [Substring] = []
+        var blank = 0
+        for line in lines {
+            if line.isEmpty {
+                blank += 1
+                if blank > 1 { continue }
+            } else {
+                blank = 0
+            }
+            result.append(line)
+        }
+        while result.first?.isEmpty == true { result.removeFirst() }
+        while result.last?.isEmpty == true { result.removeLast() }
+        return result.isEmpty ? "" : result.joined(separator: "\n") + "\n"
+    }
+
+    @Test func agreesWithCharacters() {
+        let pieces = ["a", " ", "\t", "\n", "\n\n\n", "سلام", "\u{600} ", "e\u{301} ", "x\r\ny", "  \n", "- item", "", "کودک\t"]
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<2000 {
+            let text = (0..<Int.random(in: 0...12, using: &generator)).map { _ in pieces.randomElement(using: &generator)! }.joined()
+            if let fast = PlainTextWriter.finishBytes(text) {
+                #expect(fast == Self.byCharacters(text), "\(Array(text.unicodeScalars))")
+            }
+        }
+        #expect(PlainTextWriter.finishBytes("a\r\nb") == nil)
+        #expect(PlainTextWriter.finishBytes("\u{600} \n") == nil)
+        #expect(PlainTextWriter.finishBytes("\n\na  \n\n\nb\t\n\n") == "a\n\nb\n")
+    }
+}
