@@ -25,6 +25,9 @@ struct Send: AsyncParsableCommand {
     @Option(help: "Send only to this guardian id.")
     var only: String?
 
+    /// Guardians rendered and queued at a time while earlier ones are being sent.
+    static let chunkSize = 500
+
     func run() async throws {
         let snapshot = try loadSchool(options, strict: true)
         let event = try snapshot.requireEvent(event)
@@ -63,21 +66,57 @@ struct Send: AsyncParsableCommand {
             ackLinks = tokens.mapValues { "\(base)/a/\($0)" }
         }
         let links = ackLinks
-        let (deliveries, problems) = await planner.plan(
-            event, occurrence: occurrence, sendAt: now, now: now, only: only,
-            ackURL: { links[$0.id] },
-            unsubscribeURL: { "\(base)/u/\(signer.token(purpose: "unsubscribe", subject: $0.id))" })
-        for problem in problems { printError("not sent: \(problem)") }
-        if let only, deliveries.isEmpty, problems.isEmpty {
+        let recipients = event.audience.recipients(in: snapshot.roster).filter { only == nil || $0.guardian.id == only }
+        if let only, recipients.isEmpty {
             printError("Guardian \(only) is not in the audience of \(event.id).")
             throw ExitCode(1)
         }
-        let inserted = try await store.enqueue(deliveries)
-        printError("Queued \(inserted.count) new deliveries (\(deliveries.count - inserted.count) already in the outbox).")
-
+        let expected = recipients.reduce(0) { $0 + planner.channels(for: $1.guardian, priority: event.priority).count }
         let dispatcher = Dispatcher(store: store, channels: channelSet.channels, policy: settings.retry)
-        let bar = ProgressBar(total: deliveries.count)
-        _ = try await dispatcher.drain(progress: { bar.update($0) })
+        let bar = ProgressBar(total: expected)
+        // Rendering and sending overlap: each chunk is queued (durably) as soon as it is rendered, and the
+        // dispatcher sends what is queued while the next chunk renders.
+        let planned = PlanningState()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                defer { planned.finish() }
+                for start in stride(from: 0, to: recipients.count, by: Self.chunkSize) {
+                    let chunk = Array(recipients[start..<min(start + Self.chunkSize, recipients.count)])
+                    let (deliveries, problems) = await planner.plan(
+                        event, recipients: chunk, occurrence: occurrence, sendAt: now, now: now,
+                        ackURL: { links[$0.id] },
+                        unsubscribeURL: { "\(base)/u/\(signer.token(purpose: "unsubscribe", subject: $0.id))" })
+                    for problem in problems { printError("not sent: \(problem)") }
+                    let inserted = try await store.enqueue(deliveries)
+                    planned.add(planned: deliveries.count, inserted: inserted.count)
+                }
+                let (total, inserted) = planned.counts
+                printError("Queued \(inserted) new deliveries (\(total - inserted) already in the outbox).")
+            }
+            group.addTask {
+                var done = DispatchProgress()
+                while true {
+                    let finished = planned.isFinished
+                    let before = done
+                    let round = try await dispatcher.drain(progress: { progress in
+                        var sum = before
+                        sum.attempted += progress.attempted
+                        sum.sent += progress.sent
+                        sum.retrying += progress.retrying
+                        sum.failed += progress.failed
+                        bar.update(sum)
+                    })
+                    done.attempted += round.attempted
+                    done.sent += round.sent
+                    done.retrying += round.retrying
+                    done.failed += round.failed
+                    // Planning had finished before this drain began: everything queued has been tried.
+                    if finished { break }
+                    if round.attempted == 0 { try await Task.sleep(for: .milliseconds(10)) }
+                }
+            }
+            try await group.waitForAll()
+        }
         bar.finish()
         await channelSet.shutdown()
 
@@ -89,6 +128,25 @@ struct Send: AsyncParsableCommand {
         }
         if rows.contains(where: { $0.state == .failed }) { throw ExitCode(2) }
     }
+}
+
+/// What the planning task of `send` has done so far, read by the sending task.
+final class PlanningState: @unchecked Sendable {
+    private let lock = NSLock()
+    private var planned = 0
+    private var inserted = 0
+    private var finished = false
+
+    func add(planned count: Int, inserted new: Int) {
+        lock.withLock {
+            planned += count
+            inserted += new
+        }
+    }
+
+    func finish() { lock.withLock { finished = true } }
+    var isFinished: Bool { lock.withLock { finished } }
+    var counts: (planned: Int, inserted: Int) { lock.withLock { (planned, inserted) } }
 }
 
 /// A one-line progress bar on standard error (a line per update when it is not a terminal).
