@@ -54,13 +54,17 @@ struct OccurrenceQueuer: Sendable {
         let fresh = recipients.filter { !existing.contains($0.guardian.id) }
         guard !fresh.isEmpty else { return Outcome() }
         let base = Links.base(school)
-        let ackURLs = withAckLinks
-            ? try await links.ackURLs(base: base, eventID: event.id, occurrence: occurrence, guardians: fresh.map(\.guardian.id), now: now)
-            : [:]
         let links = self.links
         var outcome = Outcome()
-        for start in stride(from: 0, to: fresh.count, by: chunkSize) {
-            let chunk = Array(fresh[start..<min(start + chunkSize, fresh.count)])
+        // A small first chunk, so the first families are being reached within milliseconds; then larger ones.
+        var start = 0
+        while start < fresh.count {
+            let size = start == 0 ? min(chunkSize, 50) : chunkSize
+            let chunk = Array(fresh[start..<min(start + size, fresh.count)])
+            start += chunk.count
+            let ackURLs = withAckLinks
+                ? try await links.ackURLs(base: base, eventID: event.id, occurrence: occurrence, guardians: chunk.map(\.guardian.id), now: now)
+                : [:]
             let (deliveries, problems) = await planner.plan(
                 event, recipients: chunk, occurrence: occurrence, sendAt: sendAt, now: now, ackURL: { ackURLs[$0.id] },
                 unsubscribeURL: { links.unsubscribeURL(base: base, guardian: $0) })

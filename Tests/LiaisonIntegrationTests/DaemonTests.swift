@@ -222,7 +222,8 @@ import Testing
     /// SIGTERM in the middle of sending 300 messages: the batch in flight is finished and recorded, nothing is left
     /// `sending`, the exit status is 0, and a restart sends the rest: every message once.
     @Test func sigtermDrainsAndARestartFinishesTheRest() throws {
-        let server = try LocalServer(script: "smtp_server.py", arguments: ["--log", "$DIR/log.jsonl"])
+        // A relay that takes 50 ms per message (8 connections: about 160 a second), so SIGTERM lands mid-run.
+        let server = try LocalServer(script: "smtp_server.py", arguments: ["--log", "$DIR/log.jsonl", "--delay", "0.05"])
         defer { server.stop() }
         let school = try Self.school(guardians: 299, smtpPort: server.port, events: Self.scheduleEvents)
         defer { school.remove() }
