@@ -58,6 +58,8 @@ enum AlertEvents {
             "student_name": .string(student?.displayName ?? alert.studentID), "class": .string(student?.className ?? ""),
             "raised_at": .string(clock(alert.raisedAt, zone: snapshot.school.timeZone)), "raised_by": .string(alert.raisedBy),
             "guardians": .list(guardians),
+            // The footer tells staff why they get this, instead of the families' wording.
+            "staff_notice": .bool(true),
         ]
     }
 
