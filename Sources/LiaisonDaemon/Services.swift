@@ -15,6 +15,39 @@ final class StopFlag: @unchecked Sendable {
     func set() { lock.withLock { stopped = true } }
 }
 
+/// The loop every background service runs: a pass, then a wait on `wakeup` for as long as the pass asks (cut short
+/// by a ring), until graceful shutdown; the pass under way then finishes and no other starts. A pass that throws is
+/// logged and tried again in 5 s: the daemon never stops over one.
+func runPasses(
+    _ name: String, wakeup: Wakeup, logger: Logger, pass: (_ stop: StopFlag) async throws -> Duration
+) async {
+    let stop = StopFlag()
+    await withGracefulShutdownHandler {
+        while !stop.isSet {
+            var sleep: Duration
+            do {
+                sleep = try await pass(stop)
+            } catch {
+                logger.error("\(name) pass failed; trying again in 5 s", metadata: ["error": "\(error)"])
+                sleep = .seconds(5)
+            }
+            await wakeup.wait(upTo: sleep)
+        }
+    } onGracefulShutdown: {
+        stop.set()
+        wakeup.ring()
+    }
+}
+
+extension DaemonClock {
+    /// How long to wait for `next` on this clock, at most `limit`; a few milliseconds late rather than early.
+    func wait(until next: Date?, atMost limit: Duration) -> Duration {
+        guard let next else { return limit }
+        let seconds = max(0, next.timeIntervalSince(now()))
+        return min(limit, .milliseconds(Int64(seconds * 1000) + 5))
+    }
+}
+
 /// Queues scheduled sends when they come due; reconciles what is queued after every reload.
 struct SchedulerService: Service {
     let scheduler: Scheduler
@@ -25,28 +58,12 @@ struct SchedulerService: Service {
     var maximumSleep: Duration = .seconds(30)
 
     func run() async throws {
-        let stop = StopFlag()
         var generation = -1
-        await withGracefulShutdownHandler {
-            while !stop.isSet {
-                let current = scheduler.state.school.generation
-                var sleep = maximumSleep
-                do {
-                    let next = try await scheduler.pass(now: clock.now(), reconcile: current != generation)
-                    generation = current
-                    if let next {
-                        let seconds = max(0, next.timeIntervalSince(clock.now()))
-                        sleep = min(sleep, .milliseconds(Int64(seconds * 1000) + 5))
-                    }
-                } catch {
-                    logger.error("scheduler pass failed; trying again in 5 s", metadata: ["error": "\(error)"])
-                    sleep = .seconds(5)
-                }
-                await wakeup.wait(upTo: sleep)
-            }
-        } onGracefulShutdown: {
-            stop.set()
-            wakeup.ring()
+        await runPasses("scheduler", wakeup: wakeup, logger: logger) { _ in
+            let current = scheduler.state.school.generation
+            let next = try await scheduler.pass(now: clock.now(), reconcile: current != generation)
+            generation = current
+            return clock.wait(until: next, atMost: maximumSleep)
         }
     }
 }
@@ -62,36 +79,24 @@ struct DispatchService: Service {
     let logger: Logger
 
     func run() async throws {
-        let stop = StopFlag()
         var lastExpiry = Date.distantPast
-        await withGracefulShutdownHandler {
-            while !stop.isSet {
-                let policy = state.school.configuration.delivery.retry
-                let dispatcher = Dispatcher(store: store, channels: channels.channels, policy: policy, clock: { clock.now() })
-                do {
-                    let totals = try await dispatcher.drain(shouldContinue: { !stop.isSet })
-                    if totals.attempted > 0 {
-                        logger.info(
-                            "delivered",
-                            metadata: ["attempted": "\(totals.attempted)", "sent": "\(totals.sent)", "retrying": "\(totals.retrying)", "failed": "\(totals.failed)"])
-                    }
-                    if Date().timeIntervalSince(lastExpiry) > 60 {
-                        lastExpiry = Date()
-                        let expired = try await store.expire(now: clock.now(), policy: policy)
-                        if expired > 0 { logger.warning("gave up on deliveries past their deadline", metadata: ["count": "\(expired)"]) }
-                    }
-                } catch {
-                    logger.error("dispatch failed; trying again in 5 s", metadata: ["error": "\(error)"])
-                    await wakeup.wait(upTo: .seconds(5))
-                    continue
-                }
-                await wakeup.wait(upTo: .seconds(1))
+        await runPasses("dispatch", wakeup: wakeup, logger: logger) { stop in
+            let policy = state.school.configuration.delivery.retry
+            let dispatcher = Dispatcher(store: store, channels: channels.channels, policy: policy, clock: { clock.now() })
+            let totals = try await dispatcher.drain(shouldContinue: { !stop.isSet })
+            if totals.attempted > 0 {
+                logger.info(
+                    "delivered",
+                    metadata: ["attempted": "\(totals.attempted)", "sent": "\(totals.sent)", "retrying": "\(totals.retrying)", "failed": "\(totals.failed)"])
             }
-            logger.info("dispatcher stopped: nothing in flight")
-        } onGracefulShutdown: {
-            stop.set()
-            wakeup.ring()
+            if Date().timeIntervalSince(lastExpiry) > 60 {
+                lastExpiry = Date()
+                let expired = try await store.expire(now: clock.now(), policy: policy)
+                if expired > 0 { logger.warning("gave up on deliveries past their deadline", metadata: ["count": "\(expired)"]) }
+            }
+            return .seconds(1)
         }
+        logger.info("dispatcher stopped: nothing in flight")
     }
 }
 
@@ -103,24 +108,8 @@ struct EscalationService: Service {
     let logger: Logger
 
     func run() async throws {
-        let stop = StopFlag()
-        await withGracefulShutdownHandler {
-            while !stop.isSet {
-                var sleep: Duration = .seconds(1)
-                do {
-                    if let next = try await desk.pass() {
-                        let seconds = max(0, next.timeIntervalSince(clock.now()))
-                        sleep = min(sleep, .milliseconds(Int64(seconds * 1000) + 5))
-                    }
-                } catch {
-                    logger.error("escalation pass failed; trying again in 5 s", metadata: ["error": "\(error)"])
-                    sleep = .seconds(5)
-                }
-                await wakeup.wait(upTo: sleep)
-            }
-        } onGracefulShutdown: {
-            stop.set()
-            wakeup.ring()
+        await runPasses("escalation", wakeup: wakeup, logger: logger) { _ in
+            clock.wait(until: try await desk.pass(), atMost: .seconds(1))
         }
     }
 }

@@ -15,6 +15,16 @@ public struct ServerSettings: Sendable, Hashable {
         self.apiTokens = apiTokens
     }
 
+    /// `host:port`, `[::1]:port` or `:port` (every address), as `server.listen` and `liaison serve --listen` take it.
+    public static func parseListen(_ raw: String) -> (host: String, port: Int)? {
+        guard let colon = raw.lastIndex(of: ":"), let port = Int(raw[raw.index(after: colon)...]), (0...65535).contains(port) else {
+            return nil
+        }
+        var host = String(raw[..<colon])
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        return (host.isEmpty ? "0.0.0.0" : host, port)
+    }
+
     /// The tokens, or none when the environment variable and file are both absent (the API then refuses everything).
     public func resolveTokens(environment: [String: String] = ProcessInfo.processInfo.environment) -> [String] {
         guard let text = try? apiTokens.resolve(environment: environment) else { return [] }
@@ -46,7 +56,7 @@ struct DaemonSettingsReader {
     mutating func server(_ values: [String: Node]) -> ServerSettings {
         var settings = ServerSettings()
         if let raw = nodes.scalar(values["server.listen"]) {
-            if let (host, port) = Self.hostAndPort(raw) {
+            if let (host, port) = ServerSettings.parseListen(raw) {
                 settings.host = host
                 settings.port = port
             } else {
@@ -163,15 +173,5 @@ struct DaemonSettingsReader {
 
     static func slug(_ name: String) -> String {
         String(name.lowercased().map { $0.isLetter || $0.isNumber ? $0 : "-" }).split(separator: "-").joined(separator: "-")
-    }
-
-    /// `host:port`, `[::1]:port` or `:port` (every address).
-    static func hostAndPort(_ raw: String) -> (String, Int)? {
-        guard let colon = raw.lastIndex(of: ":"), let port = Int(raw[raw.index(after: colon)...]), (0...65535).contains(port) else {
-            return nil
-        }
-        var host = String(raw[..<colon])
-        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        return (host.isEmpty ? "0.0.0.0" : host, port)
     }
 }

@@ -252,13 +252,23 @@ struct PlainTextWriter {
     }
 
     mutating func finish() -> String {
-        if let fast = Self.finishBytes(output) { return fast }
+        Self.finishBytes(output) ?? Self.finishCharacters(output)
+    }
+
+    /// Trailing blanks off every line, runs of blank lines down to one, none at either end; by characters.
+    static func finishCharacters(_ output: String) -> String {
         let lines = output.split(separator: "\n", omittingEmptySubsequences: false).map { line -> Substring in
             var line = line
             while line.last == " " || line.last == "\t" { line.removeLast() }
             return line
         }
-        var result: [Substring] = []
+        let result = squeezeBlankLines(lines)
+        return result.isEmpty ? "" : result.joined(separator: "\n") + "\n"
+    }
+
+    /// Keeps one blank line of each run and drops those at the start and the end.
+    static func squeezeBlankLines<Line: Collection>(_ lines: [Line]) -> [Line] {
+        var result: [Line] = []
         var blank = 0
         for line in lines {
             if line.isEmpty {
@@ -271,7 +281,7 @@ struct PlainTextWriter {
         }
         while result.first?.isEmpty == true { result.removeFirst() }
         while result.last?.isEmpty == true { result.removeLast() }
-        return result.isEmpty ? "" : result.joined(separator: "\n") + "\n"
+        return result
     }
 }
 
@@ -294,19 +304,7 @@ extension PlainTextWriter {
                 start = index + 1
             }
             if bytes.contains(0x0D) { return nil }
-            var kept: [Range<Int>] = []
-            var blank = 0
-            for line in lines {
-                if line.isEmpty {
-                    blank += 1
-                    if blank > 1 { continue }
-                } else {
-                    blank = 0
-                }
-                kept.append(line)
-            }
-            while kept.first?.isEmpty == true { kept.removeFirst() }
-            while kept.last?.isEmpty == true { kept.removeLast() }
+            let kept = squeezeBlankLines(lines)
             if kept.isEmpty { return "" }
             var out: [UInt8] = []
             out.reserveCapacity(bytes.count + 1)

@@ -98,18 +98,8 @@ struct Send: AsyncParsableCommand {
                 while true {
                     let finished = planned.isFinished
                     let before = done
-                    let round = try await dispatcher.drain(progress: { progress in
-                        var sum = before
-                        sum.attempted += progress.attempted
-                        sum.sent += progress.sent
-                        sum.retrying += progress.retrying
-                        sum.failed += progress.failed
-                        bar.update(sum)
-                    })
-                    done.attempted += round.attempted
-                    done.sent += round.sent
-                    done.retrying += round.retrying
-                    done.failed += round.failed
+                    let round = try await dispatcher.drain(progress: { bar.update(before + $0) })
+                    done = done + round
                     // Planning had finished before this drain began: everything queued has been tried.
                     if finished { break }
                     if round.attempted == 0 { try await Task.sleep(for: .milliseconds(10)) }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LiaisonDaemon
+import LiaisonInputs
 import Logging
 import Metrics
 import Prometheus
@@ -33,7 +34,7 @@ struct Serve: AsyncParsableCommand {
     var jsonLogs = false
 
     func validate() throws {
-        if let listen, Self.hostAndPort(listen) == nil { throw ValidationError("--listen must be host:port, not \(listen)") }
+        if let listen, ServerSettings.parseListen(listen) == nil { throw ValidationError("--listen must be host:port, not \(listen)") }
         if let clockStart, Self.parseInstant(clockStart) == nil { throw ValidationError("--clock-start must be ISO 8601, e.g. 2026-12-02T15:59:50Z") }
         if Logger.Level(rawValue: logLevel) == nil { throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical") }
     }
@@ -51,7 +52,7 @@ struct Serve: AsyncParsableCommand {
         var clock = DaemonClock(offset: clockOffset ?? 0)
         if let clockStart, let start = Self.parseInstant(clockStart) { clock = DaemonClock(startingAt: start) }
         let logger = Logger(label: "liaison")
-        let address = listen.flatMap(Self.hostAndPort)
+        let address = listen.flatMap(ServerSettings.parseListen)
         do {
             try await Daemon.run(DaemonOptions(
                 configPath: options.config, host: address?.0, port: address?.1, clock: clock, logger: logger, registry: registry))
@@ -59,12 +60,6 @@ struct Serve: AsyncParsableCommand {
             printError(error.description)
             throw ExitCode(1)
         }
-    }
-
-    static func hostAndPort(_ raw: String) -> (String, Int)? {
-        guard let colon = raw.lastIndex(of: ":"), let port = Int(raw[raw.index(after: colon)...]), (0...65535).contains(port) else { return nil }
-        let host = String(raw[..<colon])
-        return (host.isEmpty ? "0.0.0.0" : host, port)
     }
 
     static func parseInstant(_ raw: String) -> Date? {

@@ -35,6 +35,22 @@ import Testing
         return school
     }
 
+    /// Rewrites the roster's guardians (four and S00000's second) so that G00000 and G00001 have quiet hours 09:00–12:00.
+    static func giveQuietHours(_ school: SchoolFixture) throws {
+        var guardians = "guardian_id,family_id,given_name,family_name,email,language,quiet_hours\n"
+        for index in 0..<4 {
+            guardians += "G0000\(index),F0000\(index),Parent,0000\(index),parent0000\(index)@example.net,en,\(index < 2 ? "09:00-12:00" : "")\n"
+        }
+        guardians += "G90000,F00000,Second,Parent,second.parent@example.net,ar,\n"
+        try guardians.write(to: school.folder.appendingPathComponent("roster/guardians.csv"), atomically: true, encoding: .utf8)
+    }
+
+    /// The outbox as `liaison outbox --format json` lists it.
+    static func outbox(_ school: SchoolFixture, event: String? = nil) throws -> [[String: Any]] {
+        let json = try runLiaison(["outbox", "--format", "json", "--config", school.config] + (event.map { ["--event", $0] } ?? []))
+        return try JSONSerialization.jsonObject(with: Data(json.output.utf8)) as? [[String: Any]] ?? []
+    }
+
     static func append(_ school: SchoolFixture, _ file: String, _ text: String) throws {
         let url = school.folder.appendingPathComponent(file)
         let handle = try FileHandle(forWritingTo: url)
@@ -264,21 +280,14 @@ import Testing
             """
         let school = try Self.school(guardians: 4, smtpPort: server.port, events: concert)
         defer { school.remove() }
-        var guardians = "guardian_id,family_id,given_name,family_name,email,language,quiet_hours\n"
-        for index in 0..<4 {
-            guardians += "G0000\(index),F0000\(index),Parent,0000\(index),parent0000\(index)@example.net,en,\(index < 2 ? "09:00-12:00" : "")\n"
-        }
-        guardians += "G90000,F00000,Second,Parent,second.parent@example.net,ar,\n"
-        try guardians.write(to: school.folder.appendingPathComponent("roster/guardians.csv"), atomically: true, encoding: .utf8)
+        try Self.giveQuietHours(school)
 
         let daemon = try DaemonProcess(config: school.config, clockStart: "2030-06-05T08:59:58Z")
         defer { daemon.stop() }
         #expect(daemon.waitForLog("queued a scheduled send", timeout: 20) != nil, "\(daemon.output)")
         #expect(Self.waitUntil(20) { Self.accepted(server).count >= 3 })
         func held() throws -> [[String: Any]] {
-            let json = try runLiaison(["outbox", "--event", "concert", "--format", "json", "--config", school.config])
-            let rows = try JSONSerialization.jsonObject(with: Data(json.output.utf8)) as? [[String: Any]] ?? []
-            return rows.filter { $0["state"] as? String != "sent" }
+            try Self.outbox(school, event: "concert").filter { $0["state"] as? String != "sent" }
         }
         let waiting = try held()
         #expect(waiting.compactMap { $0["guardian"] as? String }.sorted() == ["G00000", "G00001"])
@@ -306,12 +315,7 @@ import Testing
         defer { server.stop() }
         let school = try Self.school(guardians: 4, smtpPort: server.port, events: "events: []\n")
         defer { school.remove() }
-        var guardians = "guardian_id,family_id,given_name,family_name,email,language,quiet_hours\n"
-        for index in 0..<4 {
-            guardians += "G0000\(index),F0000\(index),Parent,0000\(index),parent0000\(index)@example.net,en,\(index < 2 ? "09:00-12:00" : "")\n"
-        }
-        guardians += "G90000,F00000,Second,Parent,second.parent@example.net,ar,\n"
-        try guardians.write(to: school.folder.appendingPathComponent("roster/guardians.csv"), atomically: true, encoding: .utf8)
+        try Self.giveQuietHours(school)
         let config = try String(contentsOfFile: school.config, encoding: .utf8)
             .replacingOccurrences(of: "schedule: events.yaml\n", with: "") + """
             calendars:
@@ -373,9 +377,8 @@ import Testing
         let withdrawn = try #require(daemon.waitForLog("withdrew queued messages", timeout: 15), "\(daemon.output)")
         #expect(withdrawn["occurrence"] as? String == occurrence)
         #expect(withdrawn["cancelled"] as? String == "2")
-        let rows = try runLiaison(["outbox", "--format", "json", "--config", school.config])
-        let states = (try JSONSerialization.jsonObject(with: Data(rows.output.utf8)) as? [[String: Any]] ?? []).compactMap { $0["state"] as? String }
-        #expect(states.sorted() == ["cancelled", "cancelled", "sent", "sent", "sent"], "\(rows.output)")
+        let states = try Self.outbox(school).compactMap { $0["state"] as? String }
+        #expect(states.sorted() == ["cancelled", "cancelled", "sent", "sent", "sent"], "\(states)")
         #expect(Self.accepted(server).count == 3)
     }
 

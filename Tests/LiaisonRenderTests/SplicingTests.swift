@@ -173,36 +173,13 @@ import Testing
 
 /// The byte-level line clean-up of HTML to text agrees with the character-level one it shortcuts.
 @Suite struct PlainTextFinishTests {
-    /// The clean-up by characters, as `PlainTextWriter.finish` does it when bytes may disagree.
-    static func byCharacters(_ output: String) -> String {
-        let lines = output.split(separator: "\n", omittingEmptySubsequences: false).map { line -> Substring in
-            var line = line
-            while line.last == " " || line.last == "\t" { line.removeLast() }
-            return line
-        }
-        var result: [Substring] = []
-        var blank = 0
-        for line in lines {
-            if line.isEmpty {
-                blank += 1
-                if blank > 1 { continue }
-            } else {
-                blank = 0
-            }
-            result.append(line)
-        }
-        while result.first?.isEmpty == true { result.removeFirst() }
-        while result.last?.isEmpty == true { result.removeLast() }
-        return result.isEmpty ? "" : result.joined(separator: "\n") + "\n"
-    }
-
     @Test func agreesWithCharacters() {
         let pieces = ["a", " ", "\t", "\n", "\n\n\n", "سلام", "\u{600} ", "e\u{301} ", "x\r\ny", "  \n", "- item", "", "کودک\t"]
         var generator = SystemRandomNumberGenerator()
         for _ in 0..<2000 {
             let text = (0..<Int.random(in: 0...12, using: &generator)).map { _ in pieces.randomElement(using: &generator)! }.joined()
             if let fast = PlainTextWriter.finishBytes(text) {
-                #expect(fast == Self.byCharacters(text), "\(Array(text.unicodeScalars))")
+                #expect(fast == PlainTextWriter.finishCharacters(text), "\(Array(text.unicodeScalars))")
             }
         }
         #expect(PlainTextWriter.finishBytes("a\r\nb") == nil)

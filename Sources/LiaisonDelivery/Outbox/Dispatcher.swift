@@ -11,6 +11,16 @@ public struct DispatchProgress: Sendable, Hashable {
     public var failed = 0
 
     public init() {}
+
+    /// The figures of two drains together.
+    public static func + (lhs: DispatchProgress, rhs: DispatchProgress) -> DispatchProgress {
+        var sum = lhs
+        sum.attempted += rhs.attempted
+        sum.sent += rhs.sent
+        sum.retrying += rhs.retrying
+        sum.failed += rhs.failed
+        return sum
+    }
 }
 
 /// Moves due deliveries from the outbox through their channels and records every outcome.
