@@ -129,7 +129,11 @@ public enum RosterLoader {
 
             let validGuardians = Set(guardians.map(\.id))
             let validStudents = Set(students.map(\.id))
-            let kept = links.rows.filter { validGuardians.contains($0.guardianID) && validStudents.contains($0.studentID) }
+            var kept: [Guardianship] = []
+            kept.reserveCapacity(links.rows.count)
+            for link in links.rows where validGuardians.contains(link.guardianID) && validStudents.contains(link.studentID) {
+                kept.append(link)
+            }
 
             if let linkSheet, linkSheet.usable {
                 if let guardianSheet {
@@ -174,6 +178,7 @@ public enum RosterLoader {
             guard let sheet, sheet.usable else { return [] }
             let table = sheet.table
             var result: [Family] = []
+            result.reserveCapacity(table.records.count)
             var lines: [String: Int] = [:]
             for record in table.records {
                 var ok = true
@@ -191,6 +196,7 @@ public enum RosterLoader {
             guard let sheet, sheet.usable else { return [] }
             let table = sheet.table
             var result: [Guardian] = []
+            result.reserveCapacity(table.records.count)
             var lines: [String: Int] = [:]
             for record in table.records {
                 var ok = true
@@ -314,6 +320,7 @@ public enum RosterLoader {
             guard let sheet, sheet.usable else { return [] }
             let table = sheet.table
             var result: [Student] = []
+            result.reserveCapacity(table.records.count)
             var lines: [String: Int] = [:]
             for record in table.records {
                 var ok = true

@@ -1,19 +1,42 @@
+import Foundation
+
 /// Where something came from in the school's input files: file, line, and the column or key.
+///
+/// Every roster record carries one, so it is kept to 16 bytes: the file and field names are shared by every location
+/// in the same file and column, and line and column are 32-bit.
 public struct SourceLocation: Hashable, Sendable, Codable, CustomStringConvertible {
+    private var names: Names
+    private var lineNumber: Int32
+    private var columnNumber: Int32
+
     /// Path of the file as the user named it (relative paths stay relative to the config file's folder).
-    public var file: String
+    public var file: String {
+        get { names.file }
+        set { names = Names.shared(file: newValue, field: names.field) }
+    }
+
     /// 1-based line number, when known.
-    public var line: Int?
+    public var line: Int? {
+        get { Self.value(lineNumber) }
+        set { lineNumber = Self.stored(newValue) }
+    }
+
     /// 1-based column, when known.
-    public var column: Int?
+    public var column: Int? {
+        get { Self.value(columnNumber) }
+        set { columnNumber = Self.stored(newValue) }
+    }
+
     /// The field: a CSV column name or a YAML key path such as `events[2].audience.grades`.
-    public var field: String?
+    public var field: String? {
+        get { names.field }
+        set { names = Names.shared(file: names.file, field: newValue) }
+    }
 
     public init(file: String, line: Int? = nil, column: Int? = nil, field: String? = nil) {
-        self.file = file
-        self.line = line
-        self.column = column
-        self.field = field
+        names = Names.shared(file: file, field: field)
+        lineNumber = Self.stored(line)
+        columnNumber = Self.stored(column)
     }
 
     /// `file:line:column (field)` as compilers print it.
@@ -32,6 +55,78 @@ public struct SourceLocation: Hashable, Sendable, Codable, CustomStringConvertib
         var copy = self
         copy.field = name
         return copy
+    }
+
+    public static func == (lhs: SourceLocation, rhs: SourceLocation) -> Bool {
+        lhs.lineNumber == rhs.lineNumber && lhs.columnNumber == rhs.columnNumber
+            && (lhs.names === rhs.names || (lhs.names.file == rhs.names.file && lhs.names.field == rhs.names.field))
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(file)
+        hasher.combine(lineNumber)
+        hasher.combine(columnNumber)
+        hasher.combine(field)
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case file, line, column, field
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            file: try container.decode(String.self, forKey: .file), line: try container.decodeIfPresent(Int.self, forKey: .line),
+            column: try container.decodeIfPresent(Int.self, forKey: .column), field: try container.decodeIfPresent(String.self, forKey: .field))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(file, forKey: .file)
+        try container.encodeIfPresent(line, forKey: .line)
+        try container.encodeIfPresent(column, forKey: .column)
+        try container.encodeIfPresent(field, forKey: .field)
+    }
+
+    /// `Int32.min` stands for "not known"; numbers beyond 32 bits are clamped (no input file has 2 billion lines).
+    private static func stored(_ value: Int?) -> Int32 {
+        guard let value else { return .min }
+        return Int32(clamping: max(value, Int(Int32.min) + 1))
+    }
+
+    private static func value(_ stored: Int32) -> Int? {
+        stored == .min ? nil : Int(stored)
+    }
+
+    /// A file and field name pair, shared through a small cache so 100,000 records of one CSV column hold one copy.
+    private final class Names: Sendable {
+        let file: String
+        let field: String?
+
+        private init(file: String, field: String?) {
+            self.file = file
+            self.field = field
+        }
+
+        private struct Key: Hashable {
+            let file: String
+            let field: String?
+        }
+
+        /// Bounded: beyond this many distinct pairs, new ones are made without being remembered.
+        private static let capacity = 4096
+        nonisolated(unsafe) private static var cache: [Key: Names] = [:]
+        private static let lock = NSLock()
+
+        static func shared(file: String, field: String?) -> Names {
+            let key = Key(file: file, field: field)
+            lock.lock()
+            defer { lock.unlock() }
+            if let names = cache[key] { return names }
+            let names = Names(file: file, field: field)
+            if cache.count < capacity { cache[key] = names }
+            return names
+        }
     }
 }
 

@@ -138,61 +138,77 @@ public struct Roster: Sendable {
     public private(set) var students: [Student]
     public private(set) var guardianships: [Guardianship]
 
-    private var familyIndex: [String: Int]
-    private var guardianIndex: [String: Int]
-    private var studentIndex: [String: Int]
-    /// Offsets into `students` and `guardianships` (not copies: a roster of 100,000 families stays small).
-    private var studentsByGuardian: [String: [Int32]]
-    private var guardiansByStudent: [String: [Int32]]
+    private var familyIndex: IDIndex
+    private var guardianIndex: IDIndex
+    private var studentIndex: IDIndex
+    /// Offsets into `students` by guardian position and into `guardianships` by student position (not copies: a
+    /// roster of 100,000 families stays small).
+    private var studentsByGuardian: [Offsets?]
+    private var guardiansByStudent: [Offsets?]
+    /// Links naming a guardian or student that is not in the roster (only when built by hand; readers drop them).
+    private var straysByGuardian: [String: Offsets] = [:]
+    private var straysByStudent: [String: Offsets] = [:]
 
     /// Builds the indexes. Later duplicates of an id are ignored here; input readers report them.
     public init(families: [Family], guardians: [Guardian], students: [Student], guardianships: [Guardianship]) {
+        // Arrays grow by doubling; a roster kept for the daemon's lifetime gives the spare capacity back.
+        let families = families.fitted()
+        let guardians = guardians.fitted()
+        let students = students.fitted()
+        let guardianships = guardianships.fitted()
         self.families = families
         self.guardians = guardians
         self.students = students
         self.guardianships = guardianships
-        func index<T>(_ items: [T], _ id: (T) -> String) -> [String: Int] {
-            var result: [String: Int] = [:]
-            for (offset, item) in items.enumerated() where result[id(item)] == nil {
-                result[id(item)] = offset
-            }
-            return result
-        }
-        familyIndex = index(families, \.id)
-        guardianIndex = index(guardians, \.id)
-        studentIndex = index(students, \.id)
-        var byGuardian: [String: [Int32]] = [:]
-        var byStudent: [String: [Int32]] = [:]
-        let studentIndex = studentIndex
+        familyIndex = IDIndex(count: families.count) { families[$0].id }
+        let guardianIndex = IDIndex(count: guardians.count) { guardians[$0].id }
+        let studentIndex = IDIndex(count: students.count) { students[$0].id }
+        self.guardianIndex = guardianIndex
+        self.studentIndex = studentIndex
+        var byGuardian = [Offsets?](repeating: nil, count: guardians.count)
+        var byStudent = [Offsets?](repeating: nil, count: students.count)
+        var straysByGuardian: [String: Offsets] = [:]
+        var straysByStudent: [String: Offsets] = [:]
         for (offset, link) in guardianships.enumerated() {
-            guard let student = studentIndex[link.studentID].map(Int32.init) else {
+            let guardianPosition = guardianIndex.position(of: link.guardianID) { guardians[$0].id }
+            guard let studentPosition = studentIndex.position(of: link.studentID, id: { students[$0].id }) else {
                 // A link to an unknown student: kept for guardians(of:), never resolved to a student.
-                let known = byStudent[link.studentID, default: []].contains { guardianships[Int($0)].guardianID == link.guardianID }
-                if !known { byStudent[link.studentID, default: []].append(Int32(offset)) }
+                let known = straysByStudent[link.studentID]?.contains { guardianships[Int($0)].guardianID == link.guardianID } ?? false
+                if !known { Offsets.add(Int32(offset), to: &straysByStudent[link.studentID]) }
                 continue
             }
-            if byGuardian[link.guardianID, default: []].contains(student) { continue }
-            byGuardian[link.guardianID, default: []].append(student)
-            byStudent[link.studentID, default: []].append(Int32(offset))
+            let student = Int32(studentPosition)
+            if let guardianPosition {
+                if byGuardian[guardianPosition]?.contains(where: { $0 == student }) == true { continue }
+                Offsets.add(student, to: &byGuardian[guardianPosition])
+            } else {
+                if straysByGuardian[link.guardianID]?.contains(where: { $0 == student }) == true { continue }
+                Offsets.add(student, to: &straysByGuardian[link.guardianID])
+            }
+            Offsets.add(Int32(offset), to: &byStudent[studentPosition])
         }
         studentsByGuardian = byGuardian
         guardiansByStudent = byStudent
+        self.straysByGuardian = straysByGuardian
+        self.straysByStudent = straysByStudent
     }
 
     public static let empty = Roster(families: [], guardians: [], students: [], guardianships: [])
 
-    public func family(_ id: String) -> Family? { familyIndex[id].map { families[$0] } }
-    public func guardian(_ id: String) -> Guardian? { guardianIndex[id].map { guardians[$0] } }
-    public func student(_ id: String) -> Student? { studentIndex[id].map { students[$0] } }
+    public func family(_ id: String) -> Family? { familyIndex.position(of: id) { families[$0].id }.map { families[$0] } }
+    public func guardian(_ id: String) -> Guardian? { guardianIndex.position(of: id) { guardians[$0].id }.map { guardians[$0] } }
+    public func student(_ id: String) -> Student? { studentIndex.position(of: id) { students[$0].id }.map { students[$0] } }
 
     /// The students a guardian is responsible for, in roster order of the links.
     public func students(of guardianID: String) -> [Student] {
-        (studentsByGuardian[guardianID] ?? []).map { students[Int($0)] }
+        let offsets = guardianIndex.position(of: guardianID) { guardians[$0].id }.map { studentsByGuardian[$0] } ?? straysByGuardian[guardianID]
+        return (offsets?.all ?? []).map { students[Int($0)] }
     }
 
     /// The links from a student to their guardians, primary guardians first.
     public func guardianships(of studentID: String) -> [Guardianship] {
-        let links = (guardiansByStudent[studentID] ?? []).map { guardianships[Int($0)] }
+        let offsets = studentIndex.position(of: studentID) { students[$0].id }.map { guardiansByStudent[$0] } ?? straysByStudent[studentID]
+        let links = (offsets?.all ?? []).map { guardianships[Int($0)] }
         return links.filter(\.isPrimary) + links.filter { !$0.isPrimary }
     }
 

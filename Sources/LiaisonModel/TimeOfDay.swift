@@ -2,13 +2,17 @@ import Foundation
 
 /// A wall-clock time such as 18:00, without a date or zone.
 public struct TimeOfDay: Hashable, Sendable, Comparable, CustomStringConvertible {
-    public var hour: Int
-    public var minute: Int
+    /// Minutes since midnight; two bytes, since every guardian with quiet hours carries two of these.
+    private var stored: UInt16
+
+    /// 0–23.
+    public var hour: Int { Int(stored) / 60 }
+    /// 0–59.
+    public var minute: Int { Int(stored) % 60 }
 
     public init?(hour: Int, minute: Int) {
         guard (0...23).contains(hour), (0...59).contains(minute) else { return nil }
-        self.hour = hour
-        self.minute = minute
+        stored = UInt16(hour * 60 + minute)
     }
 
     /// Parses `HH:MM` (24-hour clock; `7:30` is accepted).
@@ -21,7 +25,7 @@ public struct TimeOfDay: Hashable, Sendable, Comparable, CustomStringConvertible
     }
 
     /// Minutes since midnight.
-    public var minutes: Int { hour * 60 + minute }
+    public var minutes: Int { Int(stored) }
 
     public var description: String {
         (hour < 10 ? "0" : "") + "\(hour):" + (minute < 10 ? "0" : "") + "\(minute)"
