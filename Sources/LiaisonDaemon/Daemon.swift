@@ -76,7 +76,8 @@ public enum Daemon {
         let dispatchWakeup = Wakeup()
         let schedulerWakeup = Wakeup()
         let escalationWakeup = Wakeup()
-        let queuer = OccurrenceQueuer(store: store, links: Links(ledger: ledger, signer: signer), dispatch: dispatchWakeup)
+        let handoff = Handoff()
+        let queuer = OccurrenceQueuer(store: store, links: Links(ledger: ledger, signer: signer), dispatch: dispatchWakeup, handoff: handoff)
         let kinds: @Sendable () -> Set<ChannelKind> = { channels.kinds }
         let desk = AlertDesk(
             state: state, journal: journal, queuer: queuer, ledger: ledger, channels: kinds, clock: clock, dispatch: dispatchWakeup,
@@ -116,7 +117,8 @@ public enum Daemon {
             SchedulerService(scheduler: scheduler, clock: clock, wakeup: schedulerWakeup, logger: logger),
             CalendarPollService(state: state, onChange: { schedulerWakeup.ring() }, logger: logger),
             EscalationService(desk: desk, clock: clock, wakeup: escalationWakeup, logger: logger),
-            DispatchService(store: store, channels: channels, state: state, clock: clock, wakeup: dispatchWakeup, logger: logger),
+            DispatchService(
+                store: store, channels: channels, state: state, clock: clock, wakeup: dispatchWakeup, handoff: handoff, logger: logger),
             application,
         ]
         var groupConfiguration = ServiceGroupConfiguration(

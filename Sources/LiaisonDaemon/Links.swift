@@ -36,6 +36,8 @@ struct OccurrenceQueuer: Sendable {
     let links: Links
     /// Rung after each chunk is queued.
     let dispatch: Wakeup
+    /// Where urgent chunks go, claimed as they are queued, so the dispatcher sends them without reading them back.
+    var handoff: Handoff?
     var chunkSize = 250
 
     struct Outcome {
@@ -68,7 +70,13 @@ struct OccurrenceQueuer: Sendable {
             let (deliveries, problems) = await planner.plan(
                 event, recipients: chunk, occurrence: occurrence, sendAt: sendAt, now: now, ackURL: { ackURLs[$0.id] },
                 unsubscribeURL: { links.unsubscribeURL(base: base, guardian: $0) })
-            outcome.queued += try await store.enqueue(deliveries)
+            if event.priority == .urgent, let handoff, handoff.isOpen {
+                let (inserted, claimed) = try await store.enqueueAndClaim(deliveries, now: now)
+                outcome.queued += inserted
+                _ = handoff.offer(claimed)
+            } else {
+                outcome.queued += try await store.enqueue(deliveries)
+            }
             outcome.deliveries += deliveries
             outcome.problems += problems
             dispatch.ring()

@@ -76,27 +76,50 @@ struct DispatchService: Service {
     let state: SchoolState
     let clock: DaemonClock
     let wakeup: Wakeup
+    /// Urgent batches already claimed when they were queued: sent first.
+    let handoff: Handoff
     let logger: Logger
 
     func run() async throws {
         var lastExpiry = Date.distantPast
         await runPasses("dispatch", wakeup: wakeup, logger: logger) { stop in
-            let policy = state.school.configuration.delivery.retry
-            let dispatcher = Dispatcher(store: store, channels: channels.channels, policy: policy, clock: { clock.now() })
-            let totals = try await dispatcher.drain(shouldContinue: { !stop.isSet })
-            if totals.attempted > 0 {
-                logger.info(
-                    "delivered",
-                    metadata: ["attempted": "\(totals.attempted)", "sent": "\(totals.sent)", "retrying": "\(totals.retrying)", "failed": "\(totals.failed)"])
+            let dispatcher = dispatcher()
+            var totals = DispatchProgress()
+            while let batch = handoff.take() {
+                totals = try await dispatcher.deliver(batch, after: totals)
             }
+            // A batch handed over meanwhile interrupts claiming (between batches) and is taken at once.
+            totals = totals + (try await dispatcher.drain(shouldContinue: { !stop.isSet && handoff.isEmpty }))
+            log(totals)
             if Date().timeIntervalSince(lastExpiry) > 60 {
                 lastExpiry = Date()
-                let expired = try await store.expire(now: clock.now(), policy: policy)
+                let expired = try await store.expire(now: clock.now(), policy: dispatcher.policy)
                 if expired > 0 { logger.warning("gave up on deliveries past their deadline", metadata: ["count": "\(expired)"]) }
             }
-            return .seconds(1)
+            return handoff.isEmpty ? .seconds(1) : .zero
         }
+        // Batches handed over are in flight already: they are finished, whatever the shutdown.
+        var totals = DispatchProgress()
+        for batch in handoff.close() {
+            do {
+                totals = try await dispatcher().deliver(batch, after: totals)
+            } catch {
+                logger.error("could not record a handed-over batch; it is recovered at the next start", metadata: ["error": "\(error)"])
+            }
+        }
+        log(totals)
         logger.info("dispatcher stopped: nothing in flight")
+    }
+
+    private func dispatcher() -> Dispatcher {
+        Dispatcher(store: store, channels: channels.channels, policy: state.school.configuration.delivery.retry, clock: { clock.now() })
+    }
+
+    private func log(_ totals: DispatchProgress) {
+        guard totals.attempted > 0 else { return }
+        logger.info(
+            "delivered",
+            metadata: ["attempted": "\(totals.attempted)", "sent": "\(totals.sent)", "retrying": "\(totals.retrying)", "failed": "\(totals.failed)"])
     }
 }
 

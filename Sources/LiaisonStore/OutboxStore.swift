@@ -75,6 +75,10 @@ public protocol OutboxStore: Sendable {
     /// Inserts the deliveries whose key is new, as `queued` with no attempts; keys already present are left exactly as
     /// they are (enqueuing twice does nothing). Returns the keys inserted. Durable when it returns.
     func enqueue(_ deliveries: [Delivery]) async throws -> [DeliveryKey]
+    /// Like `enqueue`, but the new deliveries already due at `now` are claimed for the caller in the same transaction
+    /// (`sending`, attempt 1) and returned as stored, so they go out without being read back; the caller sends them
+    /// and records each result with `complete`. New deliveries not yet due are queued as `enqueue` does.
+    func enqueueAndClaim(_ deliveries: [Delivery], now: Date) async throws -> (inserted: [DeliveryKey], claimed: [Delivery])
     /// Atomically moves up to `limit` due deliveries (queued or retry, `notBefore <= now`) of the given channels
     /// (nil = all) to `sending`, incrementing `attempts`, and returns them: urgent first, then notBefore, then
     /// createdAt. Two callers (or two processes on the same file) never claim the same row.
@@ -105,4 +109,22 @@ public protocol OutboxStore: Sendable {
     func attempts(for key: DeliveryKey) async throws -> [DeliveryAttempt]
     /// Counts by state (optionally for one event) for summaries and metrics; every state is present, zero included.
     func counts(eventID: String?) async throws -> [DeliveryState: Int]
+    /// How many deliveries matching the query (its limit aside) are in each state, by channel and language.
+    func tallies(matching query: DeliveryQuery) async throws -> [DeliveryTally]
+}
+
+/// How many deliveries of one channel and language are in one state.
+public struct DeliveryTally: Sendable, Hashable {
+    public var channel: ChannelKind
+    /// The language the messages were written in (as rendered, after fallback).
+    public var language: String
+    public var state: DeliveryState
+    public var count: Int
+
+    public init(channel: ChannelKind, language: String, state: DeliveryState, count: Int) {
+        self.channel = channel
+        self.language = language
+        self.state = state
+        self.count = count
+    }
 }

@@ -34,40 +34,69 @@ public final class SQLiteOutboxStore: OutboxStore {
 
     // MARK: - Columns
 
-    /// The columns `Codec.delivery(from:)` reads, in order.
-    fileprivate static let deliveryColumns = """
+    /// The `deliveries` columns `Codec.delivery(from:message:)` reads, in order (the message is in `messages`).
+    fileprivate static let rowColumns = """
         occurrence, guardian_id, channel, event_id, address, recipient_name, priority, state, attempts, \
-        not_before, deadline, created_at, updated_at, last_reply, message, id
+        not_before, deadline, created_at, updated_at, last_reply, id
+        """
+    /// `rowColumns` and then the message's body, for reading whole deliveries.
+    fileprivate static let selectDeliveries = """
+        SELECT \(rowColumns), messages.body FROM deliveries JOIN messages ON messages.delivery_id = deliveries.id
         """
     private static let keyMatch = "occurrence = ? AND guardian_id = ? AND channel = ?"
 
     // MARK: - Enqueue
 
     public func enqueue(_ deliveries: [Delivery]) async throws -> [DeliveryKey] {
-        if deliveries.isEmpty { return [] }
+        try await insert(deliveries, claimingDueAt: nil).inserted
+    }
+
+    public func enqueueAndClaim(_ deliveries: [Delivery], now: Date) async throws -> (inserted: [DeliveryKey], claimed: [Delivery]) {
+        try await insert(deliveries, claimingDueAt: now)
+    }
+
+    /// Inserts the new keys, as `queued`, or as `sending` (attempt 1) when `claimingDueAt` is given and they are due.
+    private func insert(_ deliveries: [Delivery], claimingDueAt now: Date?) async throws -> (inserted: [DeliveryKey], claimed: [Delivery]) {
+        if deliveries.isEmpty { return ([], []) }
         // Encode outside the write transaction: it holds the file's write lock.
         let messages = MessageJSON.encode(deliveries.map(\.message))
         let rows = Array(zip(deliveries, messages))
+        let nowSeconds = now.map(Codec.seconds)
         return try await writer.write { db in
             let insert = try db.cachedStatement(
                 sql: """
                     INSERT INTO deliveries (occurrence, guardian_id, channel, event_id, address, recipient_name, priority,
                         priority_rank, state, attempts, not_before, deadline, queued_at, created_at, updated_at,
-                        last_reply, message)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?, ?, ?, ?, NULL, ?)
+                        last_reply, language)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)
                     ON CONFLICT (occurrence, guardian_id, channel) DO NOTHING
                     """)
+            let insertMessage = try db.cachedStatement(sql: "INSERT INTO messages (delivery_id, body) VALUES (?, ?)")
             var inserted: [DeliveryKey] = []
+            var claimed: [Delivery] = []
             inserted.reserveCapacity(rows.count)
             for (d, message) in rows {
+                let claim = nowSeconds.map { Codec.seconds(d.notBefore) <= $0 } ?? false
+                let updatedAt = claim ? nowSeconds! : Codec.seconds(d.updatedAt)
                 try insert.execute(arguments: [
                     d.key.occurrence, d.key.guardianID, d.key.channel.rawValue, d.eventID, d.address, d.recipientName,
-                    d.priority.rawValue, Codec.rank(d.priority), Codec.seconds(d.notBefore), d.deadline.map(Codec.seconds),
-                    Codec.seconds(d.createdAt), Codec.seconds(d.createdAt), Codec.seconds(d.updatedAt), message,
+                    d.priority.rawValue, Codec.rank(d.priority), claim ? "sending" : "queued", claim ? 1 : 0,
+                    Codec.seconds(d.notBefore), d.deadline.map(Codec.seconds), Codec.seconds(d.createdAt),
+                    Codec.seconds(d.createdAt), updatedAt, d.message.language,
                 ])
-                if db.changesCount > 0 { inserted.append(d.key) }
+                guard db.changesCount > 0 else { continue }
+                try insertMessage.execute(arguments: [db.lastInsertedRowID, message])
+                inserted.append(d.key)
+                if claim {
+                    var sending = d
+                    sending.state = .sending
+                    sending.attempts = 1
+                    sending.updatedAt = Codec.date(updatedAt)
+                    sending.lastReply = nil
+                    claimed.append(sending)
+                }
             }
-            return inserted
+            return (inserted, claimed)
         }
     }
 
@@ -95,8 +124,9 @@ public final class SQLiteOutboxStore: OutboxStore {
                         WHERE state IN ('queued', 'retry') AND priority_rank = ? AND not_before <= ?\(channelFilter)
                         ORDER BY not_before, created_at, id
                         LIMIT ?)
-                    RETURNING \(Self.deliveryColumns)
+                    RETURNING \(Self.rowColumns)
                     """)
+            let body = try db.cachedStatement(sql: "SELECT body FROM messages WHERE delivery_id = ?")
             let decoder = JSONDecoder()
             for rank in Codec.ranks {
                 let wanted = limit - claimed.count
@@ -108,7 +138,11 @@ public final class SQLiteOutboxStore: OutboxStore {
                 var batch: [(notBefore: Double, createdAt: Double, id: Int64, delivery: Delivery)] = []
                 let cursor = try Row.fetchCursor(statement, arguments: arguments)
                 while let row = try cursor.next() {
-                    batch.append((row[9], row[11], row[15], try Codec.delivery(from: row, decoder: decoder)))
+                    let id: Int64 = row[14]
+                    guard let message = try Row.fetchOne(body, arguments: [id]) else {
+                        throw OutboxStoreError.corruptRow("no message for delivery \(id)")
+                    }
+                    batch.append((row[9], row[11], id, try Codec.delivery(from: row, message: message, at: 0, decoder: decoder)))
                 }
                 batch.sort { ($0.notBefore, $0.createdAt, $0.id) < ($1.notBefore, $1.createdAt, $1.id) }
                 claimed += batch.map(\.delivery)
@@ -253,15 +287,19 @@ public final class SQLiteOutboxStore: OutboxStore {
         return try await writer.write { db in
             try db.execute(
                 sql: """
-                    UPDATE deliveries SET message = ?, address = ?, recipient_name = ?, priority = ?, priority_rank = ?,
+                    UPDATE deliveries SET language = ?, address = ?, recipient_name = ?, priority = ?, priority_rank = ?,
                         not_before = ?, updated_at = ?
                     WHERE \(Self.keyMatch) AND state IN ('queued', 'retry')
                     """,
                 arguments: [
-                    message, d.address, d.recipientName, d.priority.rawValue, Codec.rank(d.priority), Codec.seconds(d.notBefore),
-                    Codec.seconds(now), d.key.occurrence, d.key.guardianID, d.key.channel.rawValue,
+                    d.message.language, d.address, d.recipientName, d.priority.rawValue, Codec.rank(d.priority),
+                    Codec.seconds(d.notBefore), Codec.seconds(now), d.key.occurrence, d.key.guardianID, d.key.channel.rawValue,
                 ])
-            return db.changesCount == 1
+            guard db.changesCount == 1 else { return false }
+            try db.execute(
+                sql: "UPDATE messages SET body = ? WHERE delivery_id = (SELECT id FROM deliveries WHERE \(Self.keyMatch))",
+                arguments: [message, d.key.occurrence, d.key.guardianID, d.key.channel.rawValue])
+            return true
         }
     }
 
@@ -271,10 +309,10 @@ public final class SQLiteOutboxStore: OutboxStore {
         try await writer.read { db in
             let (filter, arguments) = Self.filter(query, states: query.states)
             let decoder = JSONDecoder()
-            let statement = try db.cachedStatement(sql: "SELECT \(Self.deliveryColumns) FROM deliveries \(filter)")
+            let statement = try db.cachedStatement(sql: "\(Self.selectDeliveries) \(filter)")
             let cursor = try Row.fetchCursor(statement, arguments: arguments)
             var result: [Delivery] = []
-            while let row = try cursor.next() { result.append(try Codec.delivery(from: row, decoder: decoder)) }
+            while let row = try cursor.next() { result.append(try Codec.delivery(from: row, message: row, at: 15, decoder: decoder)) }
             return result
         }
     }
@@ -282,9 +320,9 @@ public final class SQLiteOutboxStore: OutboxStore {
     public func delivery(_ key: DeliveryKey) async throws -> Delivery? {
         try await writer.read { db in
             let row = try Row.fetchOne(
-                db, sql: "SELECT \(Self.deliveryColumns) FROM deliveries WHERE \(Self.keyMatch)",
+                db, sql: "\(Self.selectDeliveries) WHERE \(Self.keyMatch)",
                 arguments: [key.occurrence, key.guardianID, key.channel.rawValue])
-            return try row.map { try Codec.delivery(from: $0, decoder: JSONDecoder()) }
+            return try row.map { try Codec.delivery(from: $0, message: $0, at: 15, decoder: JSONDecoder()) }
         }
     }
 
@@ -327,6 +365,20 @@ public final class SQLiteOutboxStore: OutboxStore {
         }
     }
 
+    public func tallies(matching query: DeliveryQuery) async throws -> [DeliveryTally] {
+        try await writer.read { db in
+            let (whereClause, arguments) = Self.condition(query, states: query.states)
+            let rows = try Row.fetchAll(
+                db, sql: "SELECT channel, language, state, COUNT(*) FROM deliveries \(whereClause) GROUP BY channel, language, state",
+                arguments: arguments)
+            return try rows.map { row in
+                let raw: String = row[2]
+                guard let state = DeliveryState(rawValue: raw) else { throw OutboxStoreError.corruptRow("state \(raw)") }
+                return DeliveryTally(channel: ChannelKind(rawValue: row[0]), language: row[1], state: state, count: row[3])
+            }
+        }
+    }
+
     /// The writer connection's value of a pragma (`journal_mode`, `synchronous`, `busy_timeout`), for tests and diagnostics.
     func pragma(_ name: String) throws -> String? {
         try writer.writeWithoutTransaction { db in
@@ -343,6 +395,17 @@ public final class SQLiteOutboxStore: OutboxStore {
 
     /// `WHERE … ORDER BY created_at, id [LIMIT n]` for a query, with `states` in place of the query's own.
     private static func filter(_ query: DeliveryQuery, states: Set<DeliveryState>?) -> (String, StatementArguments) {
+        var (sql, arguments) = condition(query, states: states)
+        sql += " ORDER BY created_at, id"
+        if let limit = query.limit {
+            sql += " LIMIT ?"
+            arguments += [max(limit, 0)]
+        }
+        return (sql, arguments)
+    }
+
+    /// `WHERE …` (or nothing) for a query's fields but its limit, with `states` in place of the query's own.
+    private static func condition(_ query: DeliveryQuery, states: Set<DeliveryState>?) -> (String, StatementArguments) {
         var clauses: [String] = []
         var arguments = StatementArguments()
         if let states {
@@ -370,13 +433,7 @@ public final class SQLiteOutboxStore: OutboxStore {
             clauses.append("channel = ?")
             arguments += [channel.rawValue]
         }
-        var sql = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
-        sql += " ORDER BY created_at, id"
-        if let limit = query.limit {
-            sql += " LIMIT ?"
-            arguments += [max(limit, 0)]
-        }
-        return (sql, arguments)
+        return (clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND "), arguments)
     }
 }
 
@@ -395,8 +452,8 @@ private enum Codec {
     static func seconds(_ date: Date) -> Double { date.timeIntervalSince1970 }
     static func date(_ seconds: Double) -> Date { Date(timeIntervalSince1970: seconds) }
 
-    /// Reads a row selected with `SQLiteOutboxStore.deliveryColumns`.
-    static func delivery(from row: Row, decoder: JSONDecoder) throws -> Delivery {
+    /// Reads a row selected with `SQLiteOutboxStore.rowColumns`, its message from column `index` of `message`.
+    static func delivery(from row: Row, message messageRow: Row, at index: Int, decoder: JSONDecoder) throws -> Delivery {
         let occurrence: String = row[0]
         let guardianID: String = row[1]
         let channel: String = row[2]
@@ -412,7 +469,7 @@ private enum Codec {
         let message: OutboundMessage
         do {
             // The column's bytes as SQLite holds them: read once, without first making a String of the whole JSON.
-            message = try row.withUnsafeData(atIndex: 14) { data throws -> OutboundMessage in
+            message = try messageRow.withUnsafeData(atIndex: index) { data throws -> OutboundMessage in
                 guard let data else { throw OutboxStoreError.corruptRow("message is NULL") }
                 return try MessageJSON.decode(data, decoder: decoder)
             }

@@ -74,12 +74,15 @@ struct Send: AsyncParsableCommand {
         let expected = recipients.reduce(0) { $0 + planner.channels(for: $1.guardian, priority: event.priority).count }
         let dispatcher = Dispatcher(store: store, channels: channelSet.channels, policy: settings.retry)
         let bar = ProgressBar(total: expected)
-        // Rendering and sending overlap: each chunk is queued (durably) as soon as it is rendered, and the
-        // dispatcher sends what is queued while the next chunk renders.
-        let planned = PlanningState()
+        // Rendering and sending overlap: each chunk is written to the outbox (durably) as soon as it is rendered,
+        // claimed in the same transaction, and handed to the sending task while the next chunk renders.
+        let (chunks, chunkQueued) = AsyncStream.makeStream(of: [Delivery].self)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
-                defer { planned.finish() }
+                // Finishing the stream, even after an error, lets the sending task send every chunk claimed so far.
+                defer { chunkQueued.finish() }
+                var total = 0
+                var inserted = 0
                 for start in stride(from: 0, to: recipients.count, by: Self.chunkSize) {
                     let chunk = Array(recipients[start..<min(start + Self.chunkSize, recipients.count)])
                     let (deliveries, problems) = await planner.plan(
@@ -87,56 +90,35 @@ struct Send: AsyncParsableCommand {
                         ackURL: { links[$0.id] },
                         unsubscribeURL: { "\(base)/u/\(signer.token(purpose: "unsubscribe", subject: $0.id))" })
                     for problem in problems { printError("not sent: \(problem)") }
-                    let inserted = try await store.enqueue(deliveries)
-                    planned.add(planned: deliveries.count, inserted: inserted.count)
+                    let queued = try await store.enqueueAndClaim(deliveries, now: Date())
+                    total += deliveries.count
+                    inserted += queued.inserted.count
+                    if !queued.claimed.isEmpty { chunkQueued.yield(queued.claimed) }
                 }
-                let (total, inserted) = planned.counts
                 printError("Queued \(inserted) new deliveries (\(total - inserted) already in the outbox).")
             }
             group.addTask {
                 var done = DispatchProgress()
-                while true {
-                    let finished = planned.isFinished
-                    let before = done
-                    let round = try await dispatcher.drain(progress: { bar.update(before + $0) })
-                    done = done + round
-                    // Planning had finished before this drain began: everything queued has been tried.
-                    if finished { break }
-                    if round.attempted == 0 { try await Task.sleep(for: .milliseconds(10)) }
+                for await claimed in chunks {
+                    done = try await dispatcher.deliver(claimed, after: done, progress: { bar.update($0) })
                 }
+                // Then whatever else is due: retries of earlier runs, deliveries left in flight by a crash.
+                let before = done
+                _ = try await dispatcher.drain(progress: { bar.update(before + $0) })
             }
             try await group.waitForAll()
         }
         bar.finish()
         await channelSet.shutdown()
 
-        let rows = try await store.deliveries(matching: DeliveryQuery(eventID: event.id))
-            .filter { only == nil || $0.key.guardianID == only }
-        print(DeliverySummary(rows).text)
+        let tallies = try await store.tallies(matching: DeliveryQuery(eventID: event.id, guardianID: only))
+        let failures = try await store.deliveries(matching: DeliveryQuery(states: [.failed], eventID: event.id, guardianID: only))
+        print(DeliverySummary(tallies: tallies, failures: failures).text)
         if dryRun, let folder = (channelSet.channels[.email] as? FileChannel)?.folder.path {
             print("Dry run: messages written to \(folder)")
         }
-        if rows.contains(where: { $0.state == .failed }) { throw ExitCode(2) }
+        if !failures.isEmpty { throw ExitCode(2) }
     }
-}
-
-/// What the planning task of `send` has done so far, read by the sending task.
-final class PlanningState: @unchecked Sendable {
-    private let lock = NSLock()
-    private var planned = 0
-    private var inserted = 0
-    private var finished = false
-
-    func add(planned count: Int, inserted new: Int) {
-        lock.withLock {
-            planned += count
-            inserted += new
-        }
-    }
-
-    func finish() { lock.withLock { finished = true } }
-    var isFinished: Bool { lock.withLock { finished } }
-    var counts: (planned: Int, inserted: Int) { lock.withLock { (planned, inserted) } }
 }
 
 /// A one-line progress bar on standard error (a line per update when it is not a terminal).
@@ -171,31 +153,31 @@ final class ProgressBar: @unchecked Sendable {
 
 /// Counts by state, per channel and per language.
 struct DeliverySummary {
-    let rows: [Delivery]
-
-    init(_ rows: [Delivery]) {
-        self.rows = rows
-    }
+    let tallies: [DeliveryTally]
+    /// The failed deliveries, listed with the relay's or gateway's reply.
+    let failures: [Delivery]
 
     var text: String {
         let states: [DeliveryState] = [.sent, .queued, .retry, .failed, .sending, .cancelled]
-        func table(_ title: String, by group: (Delivery) -> String) -> [String] {
-            let grouped = Dictionary(grouping: rows, by: group)
+        func count(_ state: DeliveryState, in tallies: [DeliveryTally]) -> Int {
+            tallies.reduce(0) { $0 + ($1.state == state ? $1.count : 0) }
+        }
+        func table(_ title: String, by group: (DeliveryTally) -> String) -> [String] {
+            let grouped = Dictionary(grouping: tallies, by: group)
             let body = grouped.keys.sorted().map { key -> [String] in
-                let items = grouped[key]!
-                return [key] + states.map { state in "\(items.filter { $0.state == state }.count)" }
+                [key] + states.map { state in "\(count(state, in: grouped[key]!))" }
             }
             return [title] + Table(["", "sent", "queued", "retry", "failed", "sending", "cancelled"], body).lines
         }
-        var lines = ["\(rows.count) deliveries: " + states.compactMap { state in
-            let count = rows.filter { $0.state == state }.count
+        let total = tallies.reduce(0) { $0 + $1.count }
+        var lines = ["\(total) deliveries: " + states.compactMap { state in
+            let count = count(state, in: tallies)
             return count > 0 ? "\(count) \(state.rawValue)" : nil
         }.joined(separator: ", ")]
         lines.append("")
-        lines += table("By channel", by: { $0.key.channel.rawValue })
+        lines += table("By channel", by: { $0.channel.rawValue })
         lines.append("")
-        lines += table("By language", by: { $0.message.language })
-        let failures = rows.filter { $0.state == .failed }
+        lines += table("By language", by: { $0.language })
         if !failures.isEmpty {
             lines.append("")
             lines.append("Failed")

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import LiaisonCheck
 import LiaisonModel
+import LiaisonRender
 
 /// The repository root, found from this file's path.
 let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -85,5 +86,38 @@ let referenceNow = ISO8601DateFormatter().date(from: "2026-11-23T09:00:00Z")!
         let decoded = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any]
         #expect((decoded?["errors"] as? Int) == report.errors)
         #expect(((decoded?["diagnostics"] as? [Any])?.count ?? 0) == report.diagnostics.count)
+    }
+}
+
+@Suite struct AlertTextTests {
+    /// The alerts' hand-written text part says what their HTML says, word for word, in every language of the demo
+    /// school (links aside: the HTML's text writes `label <url>`). Alerts have their own text part so that the
+    /// 2,000 messages of a school-wide alert are not each converted from HTML.
+    @Test(arguments: ["alert-sickness", "alert-accident"])
+    func textPartMatchesTheHTML(template: String) throws {
+        let (loaded, _) = SchoolLoader.load(configPath: path("examples/demo-school/liaison.yaml"), now: referenceNow)
+        let school = try #require(loaded)
+        func words(_ text: String) -> [String] {
+            text.split(whereSeparator: \.isWhitespace).map(String.init).filter { !$0.hasPrefix("<") && $0 != ">" && $0 != "-" && $0 != "--" }
+        }
+        var languages: Set<String> = []
+        for student in school.roster.students.prefix(40) {
+            var event = Event(
+                id: "alert-\(student.id)", kind: .alert, title: LocalizedText("Alert"), start: referenceNow, timeZone: school.school.timeZone,
+                audience: Audience(students: [student.id]), template: template, priority: .urgent)
+            event.data["note"] = .string("Temperature 38.5, collected from class at 11:20")
+            for recipient in event.audience.recipients(in: school.roster) {
+                let message = try school.renderer.render(.init(
+                    event: event, recipient: recipient, progress: school.progressByStudent, ackURL: "https://liaison.example/a/x", now: referenceNow))
+                let fromHTML = words(HTMLText.plainText(fromHTML: message.html))
+                    .filter { $0 != "https://liaison.example/a/x" }
+                let text = words(message.text).filter { $0 != "https://liaison.example/a/x" }
+                // The HTML ends with a "view it in your browser" link, which the text part has no need for.
+                #expect(Array(fromHTML.prefix(text.count)) == text, "\(template) for \(recipient.guardian.id) (\(message.language))")
+                #expect((0...12).contains(fromHTML.count - text.count), "\(template) for \(recipient.guardian.id) (\(message.language))")
+                languages.insert(message.language.rawValue)
+            }
+        }
+        #expect(languages.count >= 5)
     }
 }

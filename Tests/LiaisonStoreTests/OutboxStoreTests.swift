@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import LiaisonModel
 import Testing
 
@@ -505,5 +506,94 @@ import Testing
         #expect(history.map(\.outcome) == [.interrupted])
         #expect(history.first?.startedAt == at(30))
         #expect(history.first?.number == 1)
+    }
+}
+
+@Suite struct EnqueueAndClaimTests {
+    @Test func dueDeliveriesAreClaimedInTheSameTransaction() async throws {
+        let store = try SQLiteOutboxStore.inMemory()
+        _ = try await store.enqueue([makeDelivery(key("e", "old"))])
+        let batch = [
+            makeDelivery(key("e", "old"), text: "Changed"),  // already there: untouched, not claimed
+            makeDelivery(key("e", "due"), notBefore: at(5)),
+            makeDelivery(key("e", "later"), notBefore: at(50)),  // quiet hours: queued, not claimed
+        ]
+        let (inserted, claimed) = try await store.enqueueAndClaim(batch, now: at(10))
+        #expect(inserted == [key("e", "due"), key("e", "later")])
+        #expect(claimed.map(\.key) == [key("e", "due")])
+        #expect(claimed[0].state == .sending && claimed[0].attempts == 1 && claimed[0].updatedAt == at(10))
+        // What the caller got is exactly what is stored.
+        #expect(try await store.delivery(claimed[0].key) == claimed[0])
+        #expect(try await store.delivery(key("e", "later"))?.state == .queued)
+        #expect(try await store.delivery(key("e", "old"))?.message.text == "Hello")
+        // A claimer finds only the old row (and the later one once it is due), never the claimed one.
+        #expect(try await store.claim(limit: 10, channels: nil, now: at(10)).map(\.key) == [key("e", "old")])
+        try await store.complete([result(claimed[0], .sent, finishedAt: at(11))])
+        #expect(try await store.delivery(claimed[0].key)?.state == .sent)
+        #expect(try await store.attempts(for: claimed[0].key).map(\.number) == [1])
+    }
+
+    @Test func claimedButNeverSentIsRecovered() async throws {
+        let folder = TemporaryFolder()
+        defer { folder.cleanUp() }
+        do {
+            let store = try SQLiteOutboxStore(path: folder.storePath)
+            let (_, claimed) = try await store.enqueueAndClaim((0..<5).map { makeDelivery(key("e", "g\($0)")) }, now: at(1))
+            #expect(claimed.count == 5)
+            // The process "dies" before sending.
+        }
+        let reopened = try SQLiteOutboxStore(path: folder.storePath)
+        #expect(try await reopened.recoverInterrupted(now: at(9)) == 5)
+        let due = try await reopened.claim(limit: 10, channels: nil, now: at(9))
+        #expect(due.count == 5 && due.allSatisfy { $0.attempts == 2 && $0.message.text == "Hello" })
+    }
+}
+
+@Suite struct TallyTests {
+    @Test func countsByChannelLanguageAndState() async throws {
+        let store = try SQLiteOutboxStore.inMemory()
+        var arabic = makeDelivery(key("trip", "a", .sms))
+        arabic.message.language = "ar"
+        _ = try await store.enqueue([makeDelivery(key("trip", "a")), makeDelivery(key("trip", "b")), arabic, makeDelivery(key("fair", "a"))])
+        let claimed = try await store.claim(limit: 1, channels: [.email], now: at(1))
+        try await store.complete([result(claimed[0], .failed, finishedAt: at(2))])
+        let tallies = Set(try await store.tallies(matching: DeliveryQuery(eventID: "trip")))
+        #expect(tallies == [
+            DeliveryTally(channel: .email, language: "en-GB", state: .failed, count: 1),
+            DeliveryTally(channel: .email, language: "en-GB", state: .queued, count: 1),
+            DeliveryTally(channel: .sms, language: "ar", state: .queued, count: 1),
+        ])
+        #expect(try await store.tallies(matching: DeliveryQuery(eventID: "trip", guardianID: "b", limit: 0)).map(\.count) == [1])
+    }
+}
+
+@Suite struct MigrationTests {
+    /// A file written by a version with the message in `deliveries` opens with the message in its own table.
+    @Test func messagesMoveToTheirOwnTable() async throws {
+        let folder = TemporaryFolder()
+        defer { folder.cleanUp() }
+        let delivery = makeDelivery(key("trip", "g1"), text: "Bonjour")
+        let json = String(decoding: try JSONEncoder().encode(delivery.message), as: UTF8.self)
+        do {
+            try FileManager.default.createDirectory(
+                atPath: (folder.storePath as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            let queue = try DatabaseQueue(path: folder.storePath)
+            try OutboxSchema.migrator.migrate(queue, upTo: "v1")
+            try await queue.write { db in
+                try db.execute(
+                    sql: """
+                        INSERT INTO deliveries (occurrence, guardian_id, channel, event_id, address, recipient_name, priority,
+                            priority_rank, state, attempts, not_before, deadline, queued_at, created_at, updated_at, message)
+                        VALUES ('trip', 'g1', 'email', 'trip', ?, ?, 'normal', 1, 'queued', 0, ?, NULL, ?, ?, ?, ?)
+                        """,
+                    arguments: [delivery.address, delivery.recipientName, t0.timeIntervalSince1970, t0.timeIntervalSince1970,
+                                t0.timeIntervalSince1970, t0.timeIntervalSince1970, json])
+            }
+        }
+        let store = try SQLiteOutboxStore(path: folder.storePath)
+        #expect(try await store.delivery(delivery.key) == delivery)
+        #expect(try await store.tallies(matching: .all) == [DeliveryTally(channel: .email, language: "en-GB", state: .queued, count: 1)])
+        let claimed = try await store.claim(limit: 5, channels: nil, now: at(1))
+        #expect(claimed.map(\.message.text) == ["Bonjour"])
     }
 }

@@ -64,17 +64,27 @@ public struct Dispatcher: Sendable {
         while !Task.isCancelled && shouldContinue() {
             let claimed = try await store.claim(limit: batchSize, channels: kinds, now: clock())
             if claimed.isEmpty { break }
-            try await send(claimed) { results in
-                for result in results {
-                    totals.attempted += 1
-                    switch result.newState {
-                    case .sent: totals.sent += 1
-                    case .retry: totals.retrying += 1
-                    default: totals.failed += 1
-                    }
+            totals = try await deliver(claimed, after: totals, progress: progress)
+        }
+        return totals
+    }
+
+    /// Sends deliveries the caller has already claimed (from `OutboxStore.enqueueAndClaim`) and records every result;
+    /// returns what happened, added to `before`.
+    public func deliver(
+        _ claimed: [Delivery], after before: DispatchProgress = DispatchProgress(), progress: (@Sendable (DispatchProgress) -> Void)? = nil
+    ) async throws -> DispatchProgress {
+        var totals = before
+        try await send(claimed) { results in
+            for result in results {
+                totals.attempted += 1
+                switch result.newState {
+                case .sent: totals.sent += 1
+                case .retry: totals.retrying += 1
+                default: totals.failed += 1
                 }
-                progress?(totals)
             }
+            progress?(totals)
         }
         return totals
     }
