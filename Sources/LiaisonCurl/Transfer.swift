@@ -121,9 +121,16 @@ final class Transfer: @unchecked Sendable {
     }
 
     fileprivate func header(_ data: UnsafeRawBufferPointer) {
-        let line = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        // Header and reply lines are ASCII in practice: trimmed as bytes (space, tab, CR, LF), decoded once.
+        var start = data.startIndex
+        var end = data.endIndex
+        func blank(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0D || byte == 0x0A }
+        while start < end, blank(data[start]) { start += 1 }
+        while end > start, blank(data[end - 1]) { end -= 1 }
+        guard start < end else { return }
+        let line = String(decoding: UnsafeRawBufferPointer(rebasing: data[start..<end]), as: UTF8.self)
         if request.envelope == nil, line.hasPrefix("HTTP/") { headers = [] }  // a new response (after 100 Continue or a redirect)
-        if !line.isEmpty { headers.append(line) }
+        headers.append(line)
     }
 
     fileprivate func read(into buffer: UnsafeMutableRawBufferPointer) -> Int {

@@ -10,6 +10,37 @@ public struct LanguageTag: Hashable, Sendable, Codable, Comparable, CustomString
     /// Parses and canonicalises a tag; `nil` when it is not well-formed BCP 47.
     /// Underscores (`pt_BR`, as some exports write) are accepted and become hyphens.
     public init?(_ text: String) {
+        // A roster spells the same few tags thousands of times: each spelling is parsed once.
+        if let known = Self.parsed.value(for: text) {
+            guard let known else { return nil }
+            self = known
+            return
+        }
+        let tag = Self.parse(text)
+        Self.parsed.remember(tag, for: text)
+        guard let tag else { return nil }
+        self = tag
+    }
+
+    private static let parsed = ParseMemo()
+
+    /// Spellings already parsed (a few hundred at most are kept), with their canonical tag or `nil` for malformed.
+    private final class ParseMemo: @unchecked Sendable {
+        private let lock = NSLock()
+        private var results: [String: LanguageTag?] = [:]
+
+        func value(for text: String) -> LanguageTag?? { lock.withLock { results[text] } }
+
+        func remember(_ tag: LanguageTag?, for text: String) {
+            lock.withLock { if results.count < 512 { results[text] = .some(tag) } }
+        }
+    }
+
+    private init(canonical: String) {
+        rawValue = canonical
+    }
+
+    private static func parse(_ text: String) -> LanguageTag? {
         let trimmed = text.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "_", with: "-")
         guard !trimmed.isEmpty else { return nil }
         let parts = trimmed.split(separator: "-", omittingEmptySubsequences: false).map(String.init)
@@ -46,7 +77,7 @@ public struct LanguageTag: Hashable, Sendable, Codable, Comparable, CustomString
                 return nil
             }
         }
-        self.rawValue = output.joined(separator: "-")
+        return LanguageTag(canonical: output.joined(separator: "-"))
     }
 
     public init(stringLiteral value: String) {

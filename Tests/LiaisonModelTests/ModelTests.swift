@@ -138,6 +138,27 @@ import Testing
     func rejects(address: String) {
         #expect(EmailAddress.problem(with: address) != nil)
     }
+
+    /// The byte-level check for ASCII addresses agrees with the character-level one on every printable ASCII address.
+    @Test func fastPathAgreesWithTheFullCheck() {
+        var generator = SystemRandomNumberGenerator()
+        let pieces = ["a", "Z", "0", "9", ".", "-", "@", "_", "+", "'", "!", "~", "(", ",", ":", "example", "net", "123", "x-y", ".."]
+        var valid = 0
+        for _ in 0..<20_000 {
+            func random(_ count: ClosedRange<Int>) -> String {
+                (0..<Int.random(in: count, using: &generator)).map { _ in pieces.randomElement(using: &generator)! }.joined()
+            }
+            // Half shaped like an address (local@label.label), half anything.
+            let address = Bool.random(using: &generator) ? random(1...8) : random(1...3) + "@" + random(1...2) + "." + random(1...2)
+            let fast = EmailAddress.isPlainValidASCII(address)
+            #expect(fast == (EmailAddress.fullCheck(address) == nil), "\(address)")
+            if fast { valid += 1 }
+        }
+        #expect(valid > 20, "the generator should make some valid addresses too")
+        #expect(EmailAddress.isPlainValidASCII(String(repeating: "a", count: 64) + "@example.net"))
+        #expect(!EmailAddress.isPlainValidASCII(String(repeating: "a", count: 65) + "@example.net"))
+        #expect(!EmailAddress.isPlainValidASCII("a@" + String(repeating: "b", count: 64) + ".net"))
+    }
 }
 
 @Suite struct SendScheduleTests {

@@ -25,8 +25,9 @@ public struct DispatchProgress: Sendable, Hashable {
 
 /// Moves due deliveries from the outbox through their channels and records every outcome.
 ///
-/// Claims in batches, sends concurrently (each channel limits itself further), and records results in batched
-/// transactions; a result is only reported once it is durable.
+/// Claims in batches, sends concurrently (each channel limits itself further), and records results by group commit:
+/// one transaction at a time, each taking every result that came in while the previous one was being written, so
+/// sending never waits for the disk; a result is only reported once it is durable.
 public struct Dispatcher: Sendable {
     public var store: any OutboxStore
     public var channels: [ChannelKind: any Channel]
@@ -34,14 +35,12 @@ public struct Dispatcher: Sendable {
     /// How many sends run at once across all channels.
     public var concurrency: Int
     public var batchSize: Int
-    /// Results recorded per transaction.
-    public var flushSize: Int
     public var clock: @Sendable () -> Date
     public var random: @Sendable () -> Double
 
     public init(
         store: any OutboxStore, channels: [ChannelKind: any Channel], policy: RetryPolicy, concurrency: Int = 32,
-        batchSize: Int = 256, flushSize: Int = 32, clock: @escaping @Sendable () -> Date = Date.init,
+        batchSize: Int = 256, clock: @escaping @Sendable () -> Date = Date.init,
         random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }
     ) {
         self.store = store
@@ -49,7 +48,6 @@ public struct Dispatcher: Sendable {
         self.policy = policy
         self.concurrency = max(1, concurrency)
         self.batchSize = max(1, batchSize)
-        self.flushSize = max(1, flushSize)
         self.clock = clock
         self.random = random
     }
@@ -89,30 +87,47 @@ public struct Dispatcher: Sendable {
         return totals
     }
 
-    /// Sends a claimed batch with bounded concurrency, recording results in small transactions as they come in,
-    /// so that a crash leaves few sent-but-unrecorded deliveries behind.
+    /// What a child task of `send` finished: one attempt, or the recording of some results.
+    private enum Finished: Sendable {
+        case attempt(DeliveryResult)
+        case recorded([DeliveryResult])
+    }
+
+    /// Sends a claimed batch with bounded concurrency and records results as they come in, one transaction at a time
+    /// (each with every result that arrived during the one before), so that a crash leaves few sent-but-unrecorded
+    /// deliveries behind and the sends never wait for a commit.
     func send(_ deliveries: [Delivery], recorded: ([DeliveryResult]) -> Void) async throws {
-        try await withThrowingTaskGroup(of: DeliveryResult.self) { group in
+        let store = store
+        try await withThrowingTaskGroup(of: Finished.self) { group in
             var pending: [DeliveryResult] = []
+            var committing = false
             var next = deliveries.makeIterator()
+            func commit() {
+                guard !committing, !pending.isEmpty else { return }
+                let batch = pending
+                pending = []
+                committing = true
+                group.addTask {
+                    try await store.complete(batch)
+                    return .recorded(batch)
+                }
+            }
             for _ in 0..<concurrency {
                 guard let delivery = next.next() else { break }
-                group.addTask { await self.attempt(delivery) }
+                group.addTask { .attempt(await self.attempt(delivery)) }
             }
-            while let result = try await group.next() {
-                pending.append(result)
-                if let delivery = next.next() {
-                    group.addTask { await self.attempt(delivery) }
+            while let finished = try await group.next() {
+                switch finished {
+                case .attempt(let result):
+                    pending.append(result)
+                    if let delivery = next.next() {
+                        group.addTask { .attempt(await self.attempt(delivery)) }
+                    }
+                case .recorded(let batch):
+                    committing = false
+                    recorded(batch)
                 }
-                if pending.count >= flushSize {
-                    try await store.complete(pending)
-                    recorded(pending)
-                    pending.removeAll(keepingCapacity: true)
-                }
-            }
-            if !pending.isEmpty {
-                try await store.complete(pending)
-                recorded(pending)
+                commit()
             }
         }
     }
