@@ -10,25 +10,47 @@ import Foundation
 public enum HTMLText {
     /// The plain-text rendering of `html`, ending in a newline (empty when there is no text).
     public static func plainText(fromHTML html: String) -> String {
+        var writer = PlainTextWriter()
+        guard walk(html, with: &writer) else { return "" }
+        return writer.finish()
+    }
+
+    /// The text of an HTML skeleton rendered with markers (see ``TextSkeleton``), and the links whose writing
+    /// depended on a marker; `nil` when a marker stands where the text cannot be spliced.
+    static func markedText(fromHTML html: String) -> MarkedText? {
+        var writer = PlainTextWriter()
+        writer.markers = true
+        guard walk(html, with: &writer), !writer.spoiled else { return nil }
+        return MarkedText(text: writer.finish(), links: writer.linkChecks, underlines: writer.underlines)
+    }
+
+    /// What ``markedText(fromHTML:)`` found.
+    struct MarkedText {
+        var text: String
+        var links: [(label: String, href: String?, rendering: LinkRendering)]
+        var underlines: [(heading: String, rule: Character)]
+    }
+
+    /// Parses `html` and walks its nodes with `writer`; false when there is nothing to parse.
+    private static func walk(_ html: String, with writer: inout PlainTextWriter) -> Bool {
         cxml_initialize()
         let options = Int32(HTML_PARSE_RECOVER.rawValue | HTML_PARSE_NOERROR.rawValue | HTML_PARSE_NOWARNING.rawValue
             | HTML_PARSE_NONET.rawValue)
         let bytes = Array(html.utf8)
-        guard !bytes.isEmpty else { return "" }
+        guard !bytes.isEmpty else { return false }
         let parsed = bytes.withUnsafeBufferPointer { buffer in
             buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buffer.count) {
                 htmlReadMemory($0, Int32(buffer.count), nil, "UTF-8", options)
             }
         }
-        guard let document = parsed else { return "" }
+        guard let document = parsed else { return false }
         defer { xmlFreeDoc(document) }
-        var writer = PlainTextWriter()
         var child = document.pointee.children
         while let node = child {
             writer.visit(node)
             child = node.pointee.next
         }
-        return writer.finish()
+        return true
     }
 }
 
@@ -45,6 +67,14 @@ struct PlainTextWriter {
     private var cellIndex = 0
     /// Whether the current line has text beyond its indentation and list marker.
     private var lineHasText = false
+    /// Walking a skeleton with markers (``TextSkeleton``): note where they make the text unspliceable.
+    var markers = false
+    /// A marker stood where the text depends on more than its characters (a heading's underline, a list's start).
+    private(set) var spoiled = false
+    /// Links written from text with markers, to check against each guardian's strings.
+    private(set) var linkChecks: [(label: String, href: String?, rendering: LinkRendering)] = []
+    /// Headings with markers, whose underlines (`U+E002 number U+E003` in the output) are drawn at the fill.
+    private(set) var underlines: [(heading: String, rule: Character)] = []
 
     private static let skipped: Set<String> = ["head", "script", "style", "title", "template", "noscript", "meta", "link"]
     private static let blocks: Set<String> = [
@@ -88,8 +118,13 @@ struct PlainTextWriter {
             let start = output.endIndex
             children(of: node)
             let heading = output[start...].trimmingCharacters(in: .whitespacesAndNewlines)
-            if !heading.isEmpty {
-                output += "\n" + String(repeating: name == "h1" ? "=" : "-", count: max(3, heading.count))
+            let rule: Character = name == "h1" ? "=" : "-"
+            if markers && heading.contains("\u{E000}") {
+                // The underline's length counts the heading's characters: left for the fill (see TextSkeleton).
+                underlines.append((heading, rule))
+                output += "\n\u{E002}\(underlines.count - 1)\u{E003}"
+            } else if !heading.isEmpty {
+                output += "\n" + String(repeating: rule, count: max(3, heading.count))
             }
             breakLine(2)
         case "h3", "h4", "h5", "h6":
@@ -98,7 +133,9 @@ struct PlainTextWriter {
             breakLine(2)
         case "ul", "ol":
             breakLine(lists.isEmpty ? 2 : 1)
-            let start = Int(attribute(node, "start") ?? "") ?? 1
+            let startText = attribute(node, "start")
+            if markers && startText?.contains("\u{E000}") == true { spoiled = true }
+            let start = Int(startText ?? "") ?? 1
             lists.append((name == "ol", start))
             children(of: node)
             lists.removeLast()
@@ -151,15 +188,15 @@ struct PlainTextWriter {
             let start = output.endIndex
             children(of: node)
             let label = output[start...].trimmingCharacters(in: .whitespacesAndNewlines)
-            if let href = attribute(node, "href")?.trimmingCharacters(in: .whitespaces), !href.isEmpty,
-               !href.hasPrefix("#"), !href.lowercased().hasPrefix("javascript:") {
-                let bare = href.lowercased().hasPrefix("mailto:") ? String(href.dropFirst(7)) : href
-                let telephone = href.lowercased().hasPrefix("tel:") ? String(href.dropFirst(4)) : nil
-                if label.isEmpty {
-                    text(telephone ?? bare)
-                } else if label != bare && label != href && label != telephone {
-                    text(" <\(telephone ?? bare)>", literal: true)
-                }
+            let href = attribute(node, "href")
+            let (rendering, address) = LinkRendering.of(label: label, href: href)
+            if markers && (label.contains("\u{E000}") || href?.contains("\u{E000}") == true) {
+                linkChecks.append((label, href, rendering))
+            }
+            switch rendering.form {
+            case .labelOnly: break
+            case .addressOnly: text(address ?? "")
+            case .labelAndAddress: text(" <\(address ?? "")>", literal: true)
             }
         case "img":
             if let alt = attribute(node, "alt"), !alt.isEmpty { text("[\(alt)]") }
@@ -219,6 +256,8 @@ struct PlainTextWriter {
     }
 
     private mutating func text(_ string: String, literal: Bool = false) {
+        // Preformatted text keeps a string's white space as it is: no skeleton of it (see TextSkeleton).
+        if markers && preformatted > 0 && string.contains("\u{E000}") { spoiled = true }
         if preformatted > 0 || literal {
             for line in string.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
                 if line.offset > 0 { breakLine(1, force: true) }

@@ -187,7 +187,8 @@ public struct MessageRenderer: Sendable {
         }
         let subject = subjectText.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
             .filter { !$0.isEmpty }.joined(separator: " ")
-        let text = try renderPart(.text) ?? HTMLText.plainText(fromHTML: html)
+        let text = try renderPart(.text)
+            ?? templates.plainText(ofHTML: html, context: root, parts: parts, named: sources[.html]!.name)
         return RenderedMessage(
             subject: subject, html: html, text: text, language: language, direction: direction, chain: chain,
             fallbacks: messages.fallbacks.sorted { $0.key < $1.key },

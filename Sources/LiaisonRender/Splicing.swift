@@ -226,8 +226,9 @@ package struct Skeleton: Sendable {
     }
 }
 
-/// Skeletons by template name and shape, shared by all renders; bounded, emptied when full.
-package final class SkeletonCache: @unchecked Sendable {
+/// Skeletons (``Skeleton``, ``TextSkeleton``) by template name and shape, shared by all renders; bounded, emptied
+/// when full.
+package final class SkeletonCache<Value: Sendable>: @unchecked Sendable {
     private struct Key: Hashable {
         var template: String
         var shape: [UInt8]
@@ -243,13 +244,13 @@ package final class SkeletonCache: @unchecked Sendable {
 
     private let lock = NSLock()
     /// `nil` for a shape whose render with markers could not be parsed: rendered directly from then on.
-    private var skeletons: [Key: Skeleton?] = [:]
+    private var skeletons: [Key: Value?] = [:]
     private let capacity = 512
 
     /// The skeleton for `template` and the context's shape, made with `make` the first time.
     package init() {}
 
-    package func skeleton(_ template: String, parts: ContextParts, make: () -> Skeleton?) -> Skeleton? {
+    package func skeleton(_ template: String, parts: ContextParts, make: () -> Value?) -> Value? {
         let key = Key(template: template, shape: parts.shape, shapeHash: parts.shapeHash)
         if let found = lock.withLock({ skeletons[key] }) { return found }
         let made = make()

@@ -45,7 +45,9 @@ public struct TemplateSet: Sendable {
     var spliceable: Set<String> = []
     /// Spliceable names that indent no partial or block: strings ending a line may be spliced into them too.
     var indentFree: Set<String> = []
-    var skeletons = SkeletonCache()
+    var skeletons = SkeletonCache<Skeleton>()
+    /// The text skeletons of HTML-only templates (``TextSkeleton``), by the HTML part's name and shape.
+    var textSkeletons = SkeletonCache<TextSkeleton>()
 
     static let textPragma = "{{%CONTENT_TYPE:TEXT}}"
 
@@ -200,6 +202,22 @@ public struct TemplateSet: Sendable {
         self.spliceable = spliceable
         self.indentFree = indentFree
         self.skeletons = SkeletonCache()
+        self.textSkeletons = SkeletonCache()
+    }
+
+    /// The text part of a template that has only HTML: its text skeleton for the context's shape filled with the
+    /// context's strings when it applies (``TextSkeleton``), else `html` (the template `name` rendered) converted.
+    func plainText(ofHTML html: String, context: TemplateValue, parts: ContextParts?, named name: String) -> String {
+        if let parts, spliceable.contains(name), !parts.endsLine || indentFree.contains(name) {
+            let text = textSkeletons.skeleton(name, parts: parts) {
+                let skeleton = skeletons.skeleton(name, parts: parts) {
+                    Skeleton.make(context, parts: parts) { library.render($0, withTemplate: name) }
+                }
+                return skeleton.flatMap { TextSkeleton(html: $0, strings: parts.strings.count) }
+            }
+            if let filled = text?.fill(parts.strings) { return filled }
+        }
+        return HTMLText.plainText(fromHTML: html)
     }
 
     /// Renders the registered template `name` for `context`: by filling the skeleton of the context's shape when

@@ -187,3 +187,89 @@ import Testing
         #expect(PlainTextWriter.finishBytes("\n\na  \n\n\nb\t\n\n") == "a\n\nb\n")
     }
 }
+
+/// The text of an HTML-only letter, spliced from its text skeleton, is exactly the conversion of that guardian's HTML.
+@Suite struct TextSplicingTests {
+    /// Strings that keep the skeleton (plain words) and strings that must fall back (white space the converter
+    /// folds, control characters, link addresses that change how a link is written).
+    static let pool = [
+        "Ngozi", "O'Hara & <Sons>", "Zoë \"Z\" Adébáyọ̀", "ليلى حداد", "王芳", "Child One", "+44 20 7946 0000",
+        "https://x.example/a/1?q=1&r=2", "  leading", "trailing ", "two  spaces", "line\nbreak", "tab\there", "nb\u{00A0}sp",
+        "e\u{301} \u{301}x", "mailto:office@x.example", "MAILTO:Office@x.example", "tel:+4420", "#top", "javascript:alert(1)",
+        "office@x.example", "x\u{7}bell", "1", "Open Day", "- dash", "> quote",
+    ]
+
+    static let ordinary = ["9:30\u{202F}AM", "12\u{00A0}June 2030", "two  spaces", "line\nbreak", "Ngozi", "O'Hara & <Sons>", "Zoë \"Z\" Adébáyọ̀", "ليلى حداد", "王芳", "Child One", "https://x.example/a/1?q=1&r=2"]
+
+    static let template = """
+        <html><head><title>{{title}}</title><style>p { x: "{{a}}" }</style></head><body>
+        <h1>{{title}}</h1>
+        <h2>Notes for {{a}} and {{b}}</h2>
+        <h3>About {{a}}</h3>
+        <p>{{greeting}} {{a}}, and {{b}}.</p>
+        <ul>{{#items}}<li>{{.}}</li>{{/items}}</ul>
+        <ol start="{{n}}"><li>{{a}}</li></ol>
+        <table><tr><th>{{a}}</th><td>{{b}}</td></tr></table>
+        <blockquote>{{c}}</blockquote>
+        <pre>{{c}}  kept</pre>
+        <p><a href="{{url}}">{{label}}</a> <a href="mailto:{{email}}">{{email}}</a> <a href="tel:{{phone}}">{{phone}}</a>
+        <a href="{{url}}">{{url}}</a> <a href="{{url}}"></a> <img alt="{{a}}" src="x.png"></p>
+        </body></html>
+        """
+
+    static func context(_ values: [String]) -> TemplateValue {
+        .map([
+            ("title", .string(values[0])), ("a", .string(values[1])), ("b", .string(values[2])), ("c", .string(values[3])),
+            ("greeting", .string("Dear")), ("items", .list([.string(values[4]), .string(values[5])])), ("n", .string("2")),
+            ("url", .string(values[6])), ("label", .string(values[7])), ("email", .string(values[8])), ("phone", .string(values[9])),
+        ])
+    }
+
+    @Test func splicedTextEqualsTheConversion() throws {
+        // Two variants: one whose list start and preformatted text hold strings (no text skeleton), one without.
+        let withHeading = Self.template
+        let plain = Self.template.replacingOccurrences(of: "start=\"{{n}}\"", with: "start=\"2\"")
+            .replacingOccurrences(of: "<pre>{{c}}  kept</pre>", with: "<pre>kept  as  it  is</pre>")
+        let set = try SplicingTests.load(["t/html.mustache": plain, "t/subject.mustache": "x", "u/html.mustache": withHeading, "u/subject.mustache": "x"])
+        var generator = SystemRandomNumberGenerator()
+        var spliced = 0
+        for round in 0..<400 {
+            // Every other round only plain words and ordinary addresses, which should take the spliced path.
+            let pool = round.isMultiple(of: 2) ? Self.pool : Self.ordinary
+            var values = (0..<10).map { _ in pool.randomElement(using: &generator)! }
+            if !round.isMultiple(of: 2) {
+                // A link whose label and address differ, as in letters (else the label alone is written).
+                values[6] = "https://x.example/a/\(round)?q=1&r=2"
+                values[7] = "Open Day"
+            }
+            let context = Self.context(values)
+            for name in ["t/html", "u/html"] {
+                var direct: Any?
+                let parts = ContextParts(context)
+                let html = try #require(set.render(context, parts: parts, direct: &direct, named: name))
+                let expected = HTMLText.plainText(fromHTML: html)
+                #expect(set.plainText(ofHTML: html, context: context, parts: parts, named: name) == expected, "\(name) \(values)")
+                if name == "t/html", let skeleton = set.textSkeletons.skeleton(name, parts: parts!, make: { nil }),
+                   skeleton.fill(parts!.strings) != nil {
+                    spliced += 1
+                }
+            }
+            if round == 0 {
+                // The list start holds a string: that template never gets a text skeleton.
+                let parts = try #require(ContextParts(context))
+                #expect(set.textSkeletons.skeleton("u/html", parts: parts, make: { nil }) == nil)
+            }
+        }
+        #expect(spliced > 60, "ordinary strings should mostly take the spliced path")
+    }
+
+    @Test func foldedStrings() {
+        #expect(TextSkeleton.folded("Zoë Adébáyọ̀ & <Sons>") == "Zoë Adébáyọ̀ & <Sons>")
+        #expect(TextSkeleton.folded("ليلى حداد") == "ليلى حداد")
+        #expect(TextSkeleton.folded("9:30\u{202F}AM, 12\u{00A0}June") == "9:30 AM, 12 June")
+        #expect(TextSkeleton.folded("a  b\n\tc") == "a b c")
+        for text in [" a", "a ", "\na", "a\u{7}", "\u{301}a", "a\u{600}", "\u{E000}"] {
+            #expect(TextSkeleton.folded(text) == nil, "\(Array(text.unicodeScalars))")
+        }
+    }
+}

@@ -46,7 +46,7 @@ struct WebhookPayloadTemplate: Sendable {
     let spliceable: Bool
     /// Whether the template indents a block (then bodies with a value ending a line are rendered directly).
     let mayIndent: Bool
-    private let skeletons = SkeletonCache()
+    private let skeletons = SkeletonCache<Skeleton>()
 
     /// Parses `text` with the JSON content type in force, and checks, by rendering it for sample deliveries whose
     /// values hold quotes, backslashes and line breaks, that it produces JSON.

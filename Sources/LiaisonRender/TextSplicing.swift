@@ -1,0 +1,192 @@
+import Foundation
+
+/// The text part of a letter written only in HTML, spliced like the HTML itself: the HTML skeleton of a context's
+/// shape (markers where the strings go) is converted to text once, and each guardian's text is that skeleton with
+/// their strings put back, instead of parsing and walking every guardian's HTML.
+///
+/// The converter folds every run of white space in running text into one space; a string's text is therefore the
+/// string with its white space folded the same way, as long as it has none at either end (whose effect depends on
+/// its neighbours), no control characters, nothing that joins the character before or after it into one (a leading
+/// combining mark), is not part of an `h1`/`h2` (whose underline counts characters), an `ol`'s `start` or a
+/// `pre` (which keeps white space), and does not change how a link is written (`label <url>`, or the label alone
+/// when it repeats the address). Headings, starts and `pre` are checked when the skeleton is made; the strings and
+/// the links at every fill; anything else falls back to converting the guardian's HTML.
+package struct TextSkeleton: Sendable {
+    /// The text, cut where a heading's underline goes.
+    let segments: [Segment]
+    /// The strings the text uses (only these need to be plain).
+    let used: [Int]
+    let links: [LinkCheck]
+
+    enum Segment: Sendable {
+        case text(Skeleton)
+        /// `rule` repeated as many times as the filled heading has characters (at least 3).
+        case underline(heading: Skeleton, rule: Character)
+    }
+
+    /// A link whose writing depended on strings: how it was written with markers, to compare with the real strings.
+    struct LinkCheck: Sendable {
+        let label: Skeleton
+        let href: Skeleton?
+        let rendering: LinkRendering
+    }
+
+    /// The text skeleton of an HTML skeleton; `nil` when its text cannot be spliced.
+    package init?(html: Skeleton, strings count: Int) {
+        guard let marked = html.markedHTML(), !marked.unicodeScalars.contains(where: { $0 == "\u{E002}" || $0 == "\u{E003}" }),
+              let converted = HTMLText.markedText(fromHTML: marked)
+        else { return nil }
+        func textSkeleton(_ text: String) -> Skeleton? {
+            guard let skeleton = Skeleton(rendered: text, strings: count),
+                  skeleton.pieces.allSatisfy({ if case .string(_, let escaping) = $0 { escaping == .none } else { true } })
+            else { return nil }
+            return skeleton
+        }
+        // Cut the text at each underline placeholder, U+E002 number U+E003.
+        var segments: [Segment] = []
+        var rest = Substring(converted.text)
+        while let open = rest.firstIndex(of: "\u{E002}") {
+            guard let close = rest[open...].firstIndex(of: "\u{E003}"),
+                  let number = Int(rest[rest.index(after: open)..<close]), converted.underlines.indices.contains(number),
+                  let before = textSkeleton(String(rest[..<open])),
+                  let heading = textSkeleton(converted.underlines[number].heading)
+            else { return nil }
+            segments.append(.text(before))
+            segments.append(.underline(heading: heading, rule: converted.underlines[number].rule))
+            rest = rest[rest.index(after: close)...]
+        }
+        guard let last = textSkeleton(String(rest)) else { return nil }
+        segments.append(.text(last))
+        var links: [LinkCheck] = []
+        for check in converted.links {
+            guard let label = Skeleton(rendered: check.label, strings: count) else { return nil }
+            var href: Skeleton?
+            if let text = check.href {
+                guard let parsed = Skeleton(rendered: text, strings: count) else { return nil }
+                href = parsed
+            }
+            links.append(LinkCheck(label: label, href: href, rendering: check.rendering))
+        }
+        self.segments = segments
+        self.links = links
+        let written = segments.flatMap { segment -> [Int] in
+            switch segment {
+            case .text(let skeleton): skeleton.indices
+            case .underline(let heading, _): heading.indices
+            }
+        }
+        self.used = Array(Set(written + links.flatMap { $0.label.indices + ($0.href?.indices ?? []) })).sorted()
+    }
+
+    /// The text for these strings, or `nil` when one of them (or a link) needs the full conversion.
+    package func fill(_ strings: [String]) -> String? {
+        var folded = strings
+        for index in used {
+            guard let text = Self.folded(strings[index]) else { return nil }
+            folded[index] = text
+        }
+        for link in links {
+            // The label is running text (folded); the address is an attribute, written as it is.
+            let label = link.label.fill(folded)
+            let href = link.href?.fill(strings)
+            guard LinkRendering.of(label: label, href: href).rendering == link.rendering else { return nil }
+            if link.rendering.form == .labelAndAddress, href?.contains(where: \.isWhitespace) == true { return nil }
+        }
+        var output = ""
+        for segment in segments {
+            switch segment {
+            case .text(let skeleton): output += skeleton.fill(folded)
+            case .underline(let heading, let rule): output += String(repeating: rule, count: max(3, heading.fill(folded).count))
+            }
+        }
+        return output
+    }
+
+    /// `text` as the converter writes it in running text (each run of white space one space), or `nil` when that
+    /// depends on more than the text itself: white space at either end, control characters, a first character
+    /// that would join the one before it (a combining mark) or a last one that would join the one after it.
+    static func folded(_ text: String) -> String? {
+        guard let first = text.first, let last = text.last else { return text }
+        var whiteSpace = false
+        for scalar in text.unicodeScalars {
+            let value = scalar.value
+            if value == 0x20 || value == 0x09 || value == 0x0A || value == 0x0D {
+                whiteSpace = true
+            } else if value < 0x20 || (0x7F...0x9F).contains(value) || (0xE000...0xE003).contains(value) || value == 0xFFFE || value == 0xFFFF {
+                return nil
+            } else if value >= 0x80 && scalar.properties.isWhitespace {
+                whiteSpace = true
+            }
+        }
+        // Nothing at either end that is white space or joins its neighbour into one character.
+        guard !first.isWhitespace, !last.isWhitespace, ("a" + String(first)).count == 2, (String(last) + "a").count == 2 else {
+            return nil
+        }
+        guard whiteSpace else { return text }
+        var output = ""
+        output.reserveCapacity(text.utf8.count)
+        var inSpace = false
+        for character in text {
+            if character.isWhitespace {
+                if !inSpace { output.append(" ") }
+                inSpace = true
+            } else {
+                output.append(character)
+                inSpace = false
+            }
+        }
+        return output
+    }
+}
+
+/// How the text of an `<a>` is written: its label, the address alone (no label), or `label <address>`.
+struct LinkRendering: Sendable, Hashable {
+    enum Form: Sendable, Hashable {
+        case labelOnly
+        case addressOnly
+        case labelAndAddress
+    }
+
+    var form: Form
+    /// The scheme taken off the front of the address ("mailto:", "tel:"), which must be the same for the real strings.
+    var stripped: Int
+
+    /// The rendering for a link's label (as written, trimmed) and `href`, and the address to write when there is one.
+    static func of(label: String, href rawHref: String?) -> (rendering: LinkRendering, address: String?) {
+        guard let href = rawHref?.trimmingCharacters(in: .whitespaces), !href.isEmpty, !href.hasPrefix("#"),
+              !href.lowercased().hasPrefix("javascript:")
+        else { return (LinkRendering(form: .labelOnly, stripped: 0), nil) }
+        let lowered = href.lowercased()
+        let mailto = lowered.hasPrefix("mailto:")
+        let telephone = lowered.hasPrefix("tel:") ? String(href.dropFirst(4)) : nil
+        let bare = mailto ? String(href.dropFirst(7)) : href
+        let stripped = mailto ? 7 : telephone != nil ? 4 : 0
+        let address = telephone ?? bare
+        if label.isEmpty { return (LinkRendering(form: .addressOnly, stripped: stripped), address) }
+        if label != bare && label != href && label != telephone {
+            return (LinkRendering(form: .labelAndAddress, stripped: stripped), address)
+        }
+        return (LinkRendering(form: .labelOnly, stripped: stripped), nil)
+    }
+}
+
+extension Skeleton {
+    /// The render with markers this skeleton was made from, the markers escaped as they stood; `nil` when a string
+    /// is written unescaped (raw HTML could change the document's structure) or JSON-escaped.
+    func markedHTML() -> String? {
+        var output = ""
+        for piece in pieces {
+            switch piece {
+            case .text(let text): output += text
+            case .string(let index, .html): output += "\u{E000}aZ\(index)&amp;&quot;\u{E001}"
+            case .string(_, .none), .string(_, .json): return nil
+            }
+        }
+        return output
+    }
+
+    /// The string numbers this skeleton writes.
+    var indices: [Int] {
+        pieces.compactMap { if case .string(let index, _) = $0 { index } else { nil } }
+    }
+}
