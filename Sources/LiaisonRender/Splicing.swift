@@ -191,6 +191,11 @@ package struct Skeleton: Sendable {
         (.none, Array("&\"\u{E001}".utf8)), (.html, Array("&amp;&quot;\u{E001}".utf8)), (.json, Array("&\\\"\u{E001}".utf8)),
     ]
 
+    /// Whether every string goes in JSON-escaped (none as it is, none HTML-escaped).
+    package var escapesEveryStringForJSON: Bool {
+        pieces.allSatisfy { if case .string(_, let escaping) = $0 { escaping == .json } else { true } }
+    }
+
     /// The render for a context of this shape with these strings; `json` escapes for the JSON content type.
     package func fill(_ strings: [String], json: (String) -> String = { $0 }) -> String {
         var output = ""

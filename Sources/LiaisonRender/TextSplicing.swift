@@ -107,22 +107,33 @@ package struct TextSkeleton: Sendable {
     /// that would join the one before it (a combining mark) or a last one that would join the one after it.
     static func folded(_ text: String) -> String? {
         guard let first = text.first, let last = text.last else { return text }
-        var whiteSpace = false
+        // Folding changes nothing when the only white space is single ASCII spaces before ordinary characters.
+        var folds = false
+        var afterSpace = false
         for scalar in text.unicodeScalars {
             let value = scalar.value
-            if value == 0x20 || value == 0x09 || value == 0x0A || value == 0x0D {
-                whiteSpace = true
+            if value == 0x20 {
+                if afterSpace { folds = true }
+                afterSpace = true
+                continue
+            }
+            if afterSpace, value >= 0x300, (" " + String(scalar)).count == 1 {
+                folds = true  // a space and a mark are one white-space character: the mark goes
+            }
+            afterSpace = false
+            if value == 0x09 || value == 0x0A || value == 0x0D {
+                folds = true
             } else if value < 0x20 || (0x7F...0x9F).contains(value) || (0xE000...0xE003).contains(value) || value == 0xFFFE || value == 0xFFFF {
                 return nil
             } else if value >= 0x80 && scalar.properties.isWhitespace {
-                whiteSpace = true
+                folds = true
             }
         }
         // Nothing at either end that is white space or joins its neighbour into one character.
         guard !first.isWhitespace, !last.isWhitespace, ("a" + String(first)).count == 2, (String(last) + "a").count == 2 else {
             return nil
         }
-        guard whiteSpace else { return text }
+        guard folds else { return text }
         var output = ""
         output.reserveCapacity(text.utf8.count)
         var inSpace = false

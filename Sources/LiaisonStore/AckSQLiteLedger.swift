@@ -105,10 +105,24 @@ public final class SQLiteAckLedger: AckLedger {
         while bytes.count < tokenBytes {
             withUnsafeBytes(of: generator.next() as UInt64) { bytes.append(contentsOf: $0.prefix(tokenBytes - bytes.count)) }
         }
-        return Data(bytes).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-")
-            .replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+        return base64URL(bytes)
+    }
+
+    /// Base64 with the URL-safe alphabet (RFC 4648 §5) and no padding.
+    static func base64URL(_ bytes: [UInt8]) -> String {
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity((bytes.count * 4 + 2) / 3)
+        var index = 0
+        while index < bytes.count {
+            let chunk = bytes[index..<min(index + 3, bytes.count)]
+            let value = chunk.enumerated().reduce(0) { $0 | (Int($1.element) << (16 - 8 * $1.offset)) }
+            for position in 0...chunk.count {
+                out.append(alphabet[(value >> (18 - 6 * position)) & 0x3F])
+            }
+            index += 3
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// What is stored for a token: the SHA-256 of its text.

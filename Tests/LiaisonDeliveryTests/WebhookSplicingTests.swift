@@ -31,7 +31,21 @@ import Testing
             let direct = payload.template.render(WebhookPayloadTemplate.context(delivery))
             #expect(payload.render(delivery) == direct)
             #expect(payload.render(delivery) == direct)
+            // Whether checked per body or once per skeleton, the verdict is the parser's.
+            let body = payload.body(for: delivery)
+            #expect(body.text == direct)
+            #expect((body.problem == nil) == (StrictJSON.problem(direct) == nil))
         }
+    }
+
+    /// The reply text of a gateway: one line, control characters and runs of white space folded; the ASCII fast
+    /// path gives what the general one does.
+    @Test func sanitizedReplies() {
+        #expect(WebhookReply.sanitized("No Content") == "No Content")
+        #expect(WebhookReply.sanitized("  a\t\tb\r\nc \u{1}") == "a b c")
+        #expect(WebhookReply.sanitized("a  b") == "a b")
+        #expect(WebhookReply.sanitized("Zoë\u{2028}x") == "Zoë x")
+        #expect(WebhookReply.sanitized("") == "")
     }
 
     @Test func transformsAreRenderedDirectly() throws {

@@ -28,6 +28,17 @@ extension SQLiteAckLedger {
 }
 
 @Suite struct AckTokenTests {
+    @Test func base64URLMatchesFoundation() {
+        var generator = SystemRandomNumberGenerator()
+        for count in 0..<40 {
+            let bytes = (0..<count).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            let expected = Data(bytes).base64EncodedString()
+                .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+            #expect(SQLiteAckLedger.base64URL(bytes) == expected)
+        }
+        #expect(SQLiteAckLedger.newToken().count == 22)
+    }
+
     @Test func tokensAreLongRandomBase64URL() async throws {
         let ledger = try SQLiteAckLedger.inMemory()
         var tokens: [String] = []

@@ -60,8 +60,8 @@ public final class WebhookChannel: Channel {
         guard kinds.contains(delivery.key.channel) else {
             return .failed(reply: "The webhook gateway \(name) does not carry \(delivery.key.channel) messages.")
         }
-        let body = payload.render(delivery)
-        if let problem = WebhookPayloadTemplate.jsonProblem(body) {
+        let (body, problem) = payload.body(for: delivery)
+        if let problem {
             return .failed(reply: "The body template of the webhook gateway \(name) did not produce JSON for this delivery: \(problem)")
         }
         let bytes = Array(body.utf8)

@@ -46,7 +46,14 @@ struct WebhookPayloadTemplate: Sendable {
     let spliceable: Bool
     /// Whether the template indents a block (then bodies with a value ending a line are rendered directly).
     let mayIndent: Bool
-    private let skeletons = SkeletonCache<Skeleton>()
+    private let skeletons = SkeletonCache<BodySkeleton>()
+
+    /// A body skeleton, and whether every body filled from it is JSON: its render with markers is, and every string
+    /// goes into a JSON string escaped (so putting any string in a marker's place keeps it JSON).
+    private struct BodySkeleton: Sendable {
+        let skeleton: Skeleton
+        let alwaysJSON: Bool
+    }
 
     /// Parses `text` with the JSON content type in force, and checks, by rendering it for sample deliveries whose
     /// values hold quotes, backslashes and line breaks, that it produces JSON.
@@ -109,15 +116,31 @@ struct WebhookPayloadTemplate: Sendable {
     }
 
     func render(_ delivery: Delivery) -> String {
+        body(for: delivery).text
+    }
+
+    /// The body for `delivery`, and what is wrong with it when it is not JSON (checked once per skeleton when
+    /// the body was filled from one that is always JSON, else every time).
+    func body(for delivery: Delivery) -> (text: String, problem: String?) {
         let context = Self.contextValue(delivery)
         if spliceable, let parts = ContextParts(context), !parts.endsLine || !mayIndent,
-           let skeleton = skeletons.skeleton("body", parts: parts, make: {
-               Skeleton.make(context, parts: parts) { template.render($0) }
+           let body = skeletons.skeleton("body", parts: parts, make: {
+               var marked: String?
+               let skeleton = Skeleton.make(context, parts: parts) { value in
+                   marked = template.render(value)
+                   return marked
+               }
+               return skeleton.map { skeleton in
+                   BodySkeleton(
+                       skeleton: skeleton, alwaysJSON: skeleton.escapesEveryStringForJSON && marked.map(Self.jsonProblem) == .some(nil))
+               }
            })
         {
-            return skeleton.fill(parts.strings, json: JSONStringContentType.escape)
+            let text = body.skeleton.fill(parts.strings, json: JSONStringContentType.escape)
+            return (text, body.alwaysJSON ? nil : Self.jsonProblem(text))
         }
-        return render(context.mustacheValue as! [String: Any])
+        let text = render(context.mustacheValue as! [String: Any])
+        return (text, Self.jsonProblem(text))
     }
 
     func render(_ context: [String: Any]) -> String {

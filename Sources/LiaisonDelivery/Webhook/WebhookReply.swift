@@ -71,6 +71,13 @@ enum WebhookReply {
 
     /// One line: control characters and runs of white space become single spaces.
     static func sanitized(_ text: String) -> String {
+        // Already one line of printable ASCII with single spaces (a reason phrase, most bodies): as it is.
+        let bytes = text.utf8
+        if bytes.first != 0x20, bytes.last != 0x20,
+           !zip(bytes, bytes.dropFirst()).contains(where: { $0 == 0x20 && $1 == 0x20 }),
+           bytes.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) {
+            return text
+        }
         var result = ""
         var lastWasSpace = false
         for scalar in text.unicodeScalars {
