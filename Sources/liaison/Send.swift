@@ -57,15 +57,8 @@ struct Send: AsyncParsableCommand {
         // (the ledger keeps only the token's hash).
         let occurrence = event.id
         let queued = Set(try await store.deliveries(matching: DeliveryQuery(eventID: event.id)).map(\.key.guardianID))
-        var ackLinks: [String: String] = [:]
-        if !dryRun {
-            let ledger = try SQLiteAckLedger(path: settings.sqlitePath)
-            let guardians = event.audience.recipients(in: snapshot.roster).map(\.guardian.id)
-                .filter { !queued.contains($0) && (only == nil || $0 == only) }
-            let tokens = try await ledger.issueTokens(eventID: event.id, occurrence: occurrence, guardianIDs: guardians, now: now)
-            ackLinks = tokens.mapValues { "\(base)/a/\($0)" }
-        }
-        let links = ackLinks
+        // Issued chunk by chunk, so the first families are being reached while later tokens are still being made.
+        let ledger = dryRun ? nil : try SQLiteAckLedger(path: settings.sqlitePath)
         let recipients = event.audience.recipients(in: snapshot.roster).filter { only == nil || $0.guardian.id == only }
         if let only, recipients.isEmpty {
             printError("Guardian \(only) is not in the audience of \(event.id).")
@@ -85,9 +78,11 @@ struct Send: AsyncParsableCommand {
                 var inserted = 0
                 for start in stride(from: 0, to: recipients.count, by: Self.chunkSize) {
                     let chunk = Array(recipients[start..<min(start + Self.chunkSize, recipients.count)])
+                    let fresh = chunk.map(\.guardian.id).filter { !queued.contains($0) }
+                    let tokens = try await ledger?.issueTokens(eventID: event.id, occurrence: occurrence, guardianIDs: fresh, now: now) ?? [:]
                     let (deliveries, problems) = await planner.plan(
                         event, recipients: chunk, occurrence: occurrence, sendAt: now, now: now,
-                        ackURL: { links[$0.id] },
+                        ackURL: { tokens[$0.id].map { "\(base)/a/\($0)" } },
                         unsubscribeURL: { "\(base)/u/\(signer.token(purpose: "unsubscribe", subject: $0.id))" })
                     for problem in problems { printError("not sent: \(problem)") }
                     let queued = try await store.enqueueAndClaim(deliveries, now: Date())
