@@ -20,9 +20,6 @@ public enum SharedContacts {
             parent[index] = root
             return root
         }
-        func emails(of root: Int) -> Set<String> {
-            Set(guardians.indices.filter { find($0) == root }.compactMap { email(guardians[$0]) })
-        }
         var firstByEmail: [String: Int] = [:]
         for (index, guardian) in guardians.enumerated() {
             guard let key = email(guardian) else { continue }
@@ -32,10 +29,21 @@ public enum SharedContacts {
         for (index, guardian) in guardians.enumerated() {
             if let key = phone(guardian) { byPhone[key, default: []].append(index) }
         }
+        // The emails of each group so far, by its root (kept up to date as phone matches join groups).
+        var groupEmails: [Int: Set<String>] = [:]
+        for (index, guardian) in guardians.enumerated() {
+            if let key = email(guardian) { groupEmails[find(index), default: []].insert(key) }
+        }
         for indices in byPhone.values where indices.count > 1 {
             for index in indices.dropFirst() {
                 let a = find(indices[0]), b = find(index)
-                if a != b, emails(of: a).union(emails(of: b)).count <= 1 { parent[max(a, b)] = min(a, b) }
+                guard a != b else { continue }
+                let joined = groupEmails[a, default: []].union(groupEmails[b, default: []])
+                if joined.count <= 1 {
+                    parent[max(a, b)] = min(a, b)
+                    groupEmails[max(a, b)] = nil
+                    groupEmails[min(a, b)] = joined
+                }
             }
         }
         var groups: [Int: [Int]] = [:]
