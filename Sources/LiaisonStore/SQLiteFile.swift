@@ -8,16 +8,45 @@ enum SQLiteFile {
     static let busyTimeout: TimeInterval = 30
 
     /// A pool on the file at `path` (its folder created if needed), migrated with `migrator`.
+    ///
+    /// Stores on the same file in one process (the outbox, the acknowledgement ledger, the daemon's journal) share one
+    /// pool, so their writes queue on its one writer connection instead of meeting at SQLite's file lock, where a
+    /// waiting connection sleeps in steps of milliseconds. Other processes still wait on the lock (busy timeout).
     static func open(path: String, label: String, migrator: DatabaseMigrator) throws -> (pool: DatabasePool, path: String) {
         let url = URL(fileURLWithPath: path)
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        let pool = try DatabasePool(path: url.path, configuration: configuration(label: label))
-        // GRDB sets synchronous = NORMAL with WAL; we never acknowledge before the WAL is synced.
-        try pool.writeWithoutTransaction { db in
-            try db.execute(sql: "PRAGMA synchronous = FULL")
+        let pool = try OpenPools.shared.pool(for: url.standardizedFileURL.path) {
+            let pool = try DatabasePool(path: url.path, configuration: configuration(label: "Liaison"))
+            // GRDB sets synchronous = NORMAL with WAL; we never acknowledge before the WAL is synced.
+            try pool.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA synchronous = FULL")
+            }
+            return pool
         }
         try migrate(pool, with: migrator)
         return (pool, url.path)
+    }
+
+    /// The pools open in this process, by file; a pool closes when the last store using it is released.
+    private final class OpenPools: @unchecked Sendable {
+        static let shared = OpenPools()
+        private let lock = NSLock()
+        private var pools: [String: WeakPool] = [:]
+
+        private final class WeakPool {
+            weak var pool: DatabasePool?
+            init(_ pool: DatabasePool) { self.pool = pool }
+        }
+
+        func pool(for path: String, open: () throws -> DatabasePool) throws -> DatabasePool {
+            try lock.withLock {
+                if let pool = pools[path]?.pool { return pool }
+                let pool = try open()
+                pools = pools.filter { $0.value.pool != nil }
+                pools[path] = WeakPool(pool)
+                return pool
+            }
+        }
     }
 
     /// A private in-memory database, for tests.
