@@ -29,12 +29,16 @@ public enum SharedContacts {
         for (index, guardian) in guardians.enumerated() {
             if let key = phone(guardian) { byPhone[key, default: []].append(index) }
         }
-        // The emails of each group so far, by its root (kept up to date as phone matches join groups).
+        // The emails of each group a shared phone touches, by its root (kept up to date as phone matches join groups).
+        let sharedPhones = byPhone.values.filter { $0.count > 1 }
         var groupEmails: [Int: Set<String>] = [:]
-        for (index, guardian) in guardians.enumerated() {
-            if let key = email(guardian) { groupEmails[find(index), default: []].insert(key) }
+        if !sharedPhones.isEmpty {
+            let touched = Set(sharedPhones.joined().map(find))
+            for (index, guardian) in guardians.enumerated() where touched.contains(find(index)) {
+                if let key = email(guardian) { groupEmails[find(index), default: []].insert(key) }
+            }
         }
-        for indices in byPhone.values where indices.count > 1 {
+        for indices in sharedPhones {
             for index in indices.dropFirst() {
                 let a = find(indices[0]), b = find(index)
                 guard a != b else { continue }
