@@ -27,6 +27,29 @@ public enum RosterLoader {
     /// Normalises a phone number to E.164 (`+447700900123`): spaces, dashes, dots and parentheses are removed;
     /// the rest must be `+` and 8–15 digits. `nil` when it is not a phone number.
     public static func normalizedPhone(_ text: String) -> String? {
+        // Most numbers are ASCII: read byte by byte (the same rules), the rest character by character.
+        if let ascii = normalizedASCIIPhone(text) { return ascii.isEmpty ? nil : ascii }
+        return normalizedPhoneByCharacter(text)
+    }
+
+    /// ``normalizedPhone(_:)`` for ASCII text: the number, "" when the text is not a number, `nil` when not ASCII.
+    static func normalizedASCIIPhone(_ text: String) -> String? {
+        var compact: [UInt8] = []
+        compact.reserveCapacity(16)
+        for byte in text.utf8 {
+            guard byte < 0x80 else { return nil }
+            switch byte {
+            case 0x20, 0x2D, 0x2E, 0x28, 0x29, 0x09: continue  // space - . ( ) tab
+            default: compact.append(byte)
+            }
+        }
+        guard compact.first == UInt8(ascii: "+") else { return "" }
+        let digits = compact.dropFirst()
+        guard (8...15).contains(digits.count), digits.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), digits.first != 0x30 else { return "" }
+        return String(decoding: compact, as: UTF8.self)
+    }
+
+    static func normalizedPhoneByCharacter(_ text: String) -> String? {
         let ignored: Set<Character> = [" ", "-", ".", "(", ")", "\t", "\u{00A0}", "\u{2010}", "\u{2011}", "\u{2013}"]
         let compact = text.filter { !ignored.contains($0) }
         guard compact.first == "+" else { return nil }

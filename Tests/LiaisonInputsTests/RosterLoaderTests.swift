@@ -152,6 +152,21 @@ import Testing
         #expect(RosterLoader.normalizedPhone("+1234567") == nil)
         #expect(RosterLoader.normalizedPhone("+1234567890123456") == nil)
         #expect(RosterLoader.normalizedPhone("+44 7700 9001a1") == nil)
+        #expect(RosterLoader.normalizedPhone("+44\u{00A0}7700\u{2011}900123") == "+447700900123")
+    }
+
+    /// The byte-level reading of ASCII numbers gives what the character-level one does.
+    @Test func asciiPhonesReadLikeCharacters() {
+        let pieces = ["+", "+44", "0", "7", "7700", "900", " ", "-", ".", "(", ")", "\t", "\r\n", "a", "12345678901234"]
+        var generator = SystemRandomNumberGenerator()
+        var numbers = 0
+        for _ in 0..<20_000 {
+            let text = (0..<Int.random(in: 1...7, using: &generator)).map { _ in pieces.randomElement(using: &generator)! }.joined()
+            let fast = RosterLoader.normalizedASCIIPhone(text)
+            #expect(fast.map { $0.isEmpty ? nil : $0 } == .some(RosterLoader.normalizedPhoneByCharacter(text)), "\(text)")
+            if fast?.isEmpty == false { numbers += 1 }
+        }
+        #expect(numbers > 100)
     }
 
     @Test func booleansAndChannelLists() {
