@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import LiaisonModel
 
 /// Makes unguessable, verifiable tokens for links in messages (unsubscribe), with a secret kept outside
 /// liaison.yaml: `LIAISON_LINK_SECRET` from the environment, else a random secret created once in the state folder.
@@ -32,9 +33,7 @@ public struct LinkSigner: Sendable {
     /// `subject.token`, where the token is a truncated HMAC-SHA256 of purpose and subject (base64url, 128 bits).
     public func token(purpose: String, subject: String) -> String {
         let mac = HMAC<SHA256>.authenticationCode(for: Data("\(purpose):\(subject)".utf8), using: SymmetricKey(data: secret))
-        let encoded = Data(mac.prefix(16)).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
-        return "\(subject).\(encoded)"
+        return "\(subject).\(Base64URL.encode(Array(mac.prefix(16))))"
     }
 
     /// The subject of a token made by ``token(purpose:subject:)``, or nil when it was not made with this secret.

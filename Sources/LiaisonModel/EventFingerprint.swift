@@ -30,7 +30,7 @@ extension Event {
             add(option.label)
         }
         add(Self.canonical(.map(data)))
-        return Self.fnv1a(text)
+        return FNV1a.hex(text)
     }
 
     static func canonical(_ value: DataValue) -> String {
@@ -45,8 +45,12 @@ extension Event {
         }
     }
 
-    /// 64-bit FNV-1a of the UTF-8 bytes, as 16 hex digits.
-    static func fnv1a(_ text: String) -> String {
+}
+
+/// 64-bit FNV-1a: a short digest that is the same in every process (unlike `hashValue`), for ids and fingerprints.
+public enum FNV1a {
+    /// The digest of the UTF-8 bytes, as 16 hex digits.
+    public static func hex(_ text: String) -> String {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in text.utf8 {
             hash ^= UInt64(byte)

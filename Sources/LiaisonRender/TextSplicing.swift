@@ -189,7 +189,7 @@ extension Skeleton {
         for piece in pieces {
             switch piece {
             case .text(let text): output += text
-            case .string(let index, .html): output += "\u{E000}aZ\(index)&amp;&quot;\u{E001}"
+            case .string(let index, .html): Self.appendEscaped(Self.marker(index), to: &output)
             case .string(_, .none), .string(_, .json): return nil
             }
         }

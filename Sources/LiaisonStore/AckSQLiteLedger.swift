@@ -1,10 +1,11 @@
 import Crypto
 import Foundation
+import LiaisonModel
 import GRDB
 
 /// The default ledger: SQLite through GRDB, in WAL mode with `synchronous = FULL`, like `SQLiteOutboxStore`. It may
-/// share the outbox's file: each opens it with its own connections and runs its own migrations; writers of both wait
-/// for each other up to the busy timeout.
+/// share the outbox's file: in one process they share its pool (``SQLiteFile``), each running its own migrations;
+/// another process's writers wait for them up to the busy timeout.
 ///
 /// Every change is one IMMEDIATE transaction, so two answers for the same (event, guardian), from two tasks or two
 /// processes, are decided one after the other against the current answer.
@@ -20,7 +21,7 @@ public final class SQLiteAckLedger: AckLedger {
 
     /// Opens (creating the file and its folder if needed) and migrates the ledger at `path`; the file may be the outbox's.
     public init(path: String) throws {
-        let (pool, path) = try SQLiteFile.open(path: path, label: "LiaisonAckLedger", migrator: AckSchema.migrator)
+        let (pool, path) = try SQLiteFile.open(path: path, migrator: AckSchema.migrator)
         self.writer = pool
         self.path = path
     }
@@ -105,25 +106,9 @@ public final class SQLiteAckLedger: AckLedger {
         while bytes.count < tokenBytes {
             withUnsafeBytes(of: generator.next() as UInt64) { bytes.append(contentsOf: $0.prefix(tokenBytes - bytes.count)) }
         }
-        return base64URL(bytes)
+        return Base64URL.encode(bytes)
     }
 
-    /// Base64 with the URL-safe alphabet (RFC 4648 §5) and no padding.
-    static func base64URL(_ bytes: [UInt8]) -> String {
-        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity((bytes.count * 4 + 2) / 3)
-        var index = 0
-        while index < bytes.count {
-            let chunk = bytes[index..<min(index + 3, bytes.count)]
-            let value = chunk.enumerated().reduce(0) { $0 | (Int($1.element) << (16 - 8 * $1.offset)) }
-            for position in 0...chunk.count {
-                out.append(alphabet[(value >> (18 - 6 * position)) & 0x3F])
-            }
-            index += 3
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
 
     /// What is stored for a token: the SHA-256 of its text.
     static func hash(_ token: String) -> Data {

@@ -8,7 +8,7 @@ public final class SQLiteDaemonJournal: DaemonJournal {
 
     /// Opens (creating if needed) and migrates the journal at `path`; the file may be the outbox's.
     public init(path: String) throws {
-        writer = try SQLiteFile.open(path: path, label: "LiaisonDaemonJournal", migrator: Self.migrator).pool
+        writer = try SQLiteFile.open(path: path, migrator: Self.migrator).pool
     }
 
     private init(writer: any DatabaseWriter) {

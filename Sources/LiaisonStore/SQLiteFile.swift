@@ -12,7 +12,7 @@ enum SQLiteFile {
     /// Stores on the same file in one process (the outbox, the acknowledgement ledger, the daemon's journal) share one
     /// pool, so their writes queue on its one writer connection instead of meeting at SQLite's file lock, where a
     /// waiting connection sleeps in steps of milliseconds. Other processes still wait on the lock (busy timeout).
-    static func open(path: String, label: String, migrator: DatabaseMigrator) throws -> (pool: DatabasePool, path: String) {
+    static func open(path: String, migrator: DatabaseMigrator) throws -> (pool: DatabasePool, path: String) {
         let url = URL(fileURLWithPath: path)
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         let pool = try OpenPools.shared.pool(for: url.standardizedFileURL.path) {

@@ -16,7 +16,7 @@ public final class SQLiteOutboxStore: OutboxStore {
 
     /// Opens (creating the file and its folder if needed) and migrates the outbox at `path`.
     public init(path: String) throws {
-        let (pool, path) = try SQLiteFile.open(path: path, label: "LiaisonStore", migrator: OutboxSchema.migrator)
+        let (pool, path) = try SQLiteFile.open(path: path, migrator: OutboxSchema.migrator)
         self.writer = pool
         self.path = path
     }

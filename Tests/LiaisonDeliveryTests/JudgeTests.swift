@@ -1,4 +1,5 @@
 import Foundation
+import LiaisonTestSupport
 import LiaisonModel
 import Testing
 @testable import LiaisonDelivery
@@ -175,16 +176,9 @@ struct JudgeTests {
         try JSONEncoder().encode(cases).write(to: directory.appendingPathComponent("cases.json"))
 
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("check_eml.py")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script.path, directory.path]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "check_eml.py failed:\n\(output)")
+        let result = try runProgram("python3", [script.path, directory.path], mergeErrors: true)
+        let output = result.output
+        #expect(result.status == 0, "check_eml.py failed:\n\(output)")
         #expect(output.contains("checked \(samples.count) messages, 0 problems"), "\(output)")
     }
 }

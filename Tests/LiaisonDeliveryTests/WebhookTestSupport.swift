@@ -1,4 +1,5 @@
 import Foundation
+import LiaisonTestSupport
 import LiaisonModel
 @testable import LiaisonDelivery
 
@@ -53,20 +54,10 @@ struct WebhookVerification {
     init(log: URL, secrets: [String]) throws {
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("Support/webhook_verify.py")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script.path, log.path] + secrets
-        let output = Pipe()
-        let errorOutput = Pipe()
-        process.standardOutput = output
-        process.standardError = errorOutput
-        try process.run()
-        let stdout = output.fileHandleForReading.readDataToEndOfFile()
-        let stderr = errorOutput.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        status = process.terminationStatus
-        errors = String(decoding: stderr, as: UTF8.self)
-        payloads = String(decoding: stdout, as: UTF8.self).split(separator: "\n").compactMap {
+        let result = try runProgram("python3", [script.path, log.path] + secrets)
+        status = result.status
+        errors = result.errors
+        payloads = result.output.split(separator: "\n").compactMap {
             try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
         }
     }

@@ -1,24 +1,16 @@
 import Foundation
 import LiaisonModel
+import LiaisonTestSupport
 import Testing
 @testable import LiaisonInputs
 
 /// Runs a program and returns its standard output; fails the test with its standard error otherwise.
 func run(_ program: String, _ arguments: [String]) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = [program] + arguments
-    let output = Pipe(), errors = Pipe()
-    process.standardOutput = output
-    process.standardError = errors
-    try process.run()
-    let data = output.fileHandleForReading.readDataToEndOfFile()
-    let problem = errors.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else {
-        throw RunError(description: "\(program) \(arguments.joined(separator: " ")) failed: \(String(decoding: problem, as: UTF8.self))")
+    let result = try runProgram(program, arguments)
+    guard result.status == 0 else {
+        throw RunError(description: "\(program) \(arguments.joined(separator: " ")) failed: \(result.errors)")
     }
-    return String(decoding: data, as: UTF8.self)
+    return result.output
 }
 
 struct RunError: Error, CustomStringConvertible {

@@ -1,4 +1,5 @@
 import Foundation
+import LiaisonTestSupport
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -69,14 +70,13 @@ final class DaemonProcess: @unchecked Sendable {
     /// The first log line whose message contains `message` (after `skipping` such lines), waiting up to `timeout` s.
     @discardableResult
     func waitForLog(_ message: String, skipping: Int = 0, timeout: Double = 30) -> [String: Any]? {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
+        var line: [String: Any]?
+        _ = waitUntil(timeout) {
             let found = logs(message)
-            if found.count > skipping { return found[skipping] }
-            if !process.isRunning { return nil }
-            Thread.sleep(forTimeInterval: 0.05)
+            if found.count > skipping { line = found[skipping] }
+            return line != nil || !process.isRunning
         }
-        return nil
+        return line
     }
 
     /// SIGTERM, then waits for the exit (SIGKILL after `timeout`); returns the exit status.
@@ -84,8 +84,7 @@ final class DaemonProcess: @unchecked Sendable {
     func stop(timeout: Double = 30) -> Int32 {
         guard process.isRunning else { return process.terminationStatus }
         kill(process.processIdentifier, SIGTERM)
-        let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        _ = waitUntil(timeout) { !process.isRunning }
         if process.isRunning {
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
@@ -138,13 +137,12 @@ final class DaemonProcess: @unchecked Sendable {
     }
 }
 
-/// A value behind a lock, for callbacks.
-final class Locked<Value>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var stored: Value
-    init(_ value: Value) { stored = value }
-    var value: Value {
-        get { lock.withLock { stored } }
-        set { lock.withLock { stored = newValue } }
+/// Checks `condition` every 50 ms until it holds or `timeout` seconds have passed; returns its last answer.
+func waitUntil(_ timeout: Double, _ condition: () -> Bool) -> Bool {
+    let deadline = Date().addingTimeInterval(timeout)
+    while Date() < deadline {
+        if condition() { return true }
+        Thread.sleep(forTimeInterval: 0.05)
     }
+    return condition()
 }

@@ -64,15 +64,6 @@ import Testing
         server.logLines().flatMap { ($0["to"] as? [String]) ?? [] }
     }
 
-    static func waitUntil(_ timeout: Double, _ condition: () -> Bool) -> Bool {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            if condition() { return true }
-            Thread.sleep(forTimeInterval: 0.05)
-        }
-        return condition()
-    }
-
     static let scheduleEvents = """
         events:
           - id: open-day
@@ -115,9 +106,9 @@ import Testing
 
         let daemon = try DaemonProcess(config: school.config, clockStart: "2030-06-05T08:59:57Z")
         let started = Date()
-        #expect(Self.waitUntil(20) { Self.accepted(server).count >= everyone }, "\(daemon.output)")
+        #expect(waitUntil(20) { Self.accepted(server).count >= everyone }, "\(daemon.output)")
         #expect(Date().timeIntervalSince(started) < 2.5, "the overdue reminder goes at once")
-        #expect(Self.waitUntil(20) { Self.accepted(server).count >= 2 * everyone }, "\(daemon.output)")
+        #expect(waitUntil(20) { Self.accepted(server).count >= 2 * everyone }, "\(daemon.output)")
         #expect(Date().timeIntervalSince(started) >= 2.0, "the open-day announcement waits for 10:00")
 
         let queued = daemon.logs("queued a scheduled send").compactMap { $0["occurrence"] as? String }.sorted()
@@ -171,7 +162,7 @@ import Testing
         let id = try #require(raised.json?["id"] as? String)
         #expect(raised.json?["notified"] as? [String] == ["G00000"])
 
-        #expect(Self.waitUntil(10) { Self.accepted(server).contains("parent00000@example.net") })
+        #expect(waitUntil(10) { Self.accepted(server).contains("parent00000@example.net") })
         let link = try #require(try Self.ackLink(in: server, to: "parent00000@example.net"), "no link in the alert")
         let path = String(link[link.range(of: "/a/")!.lowerBound...])
         let page = try daemon.request("GET", path, bearer: false)
@@ -180,13 +171,13 @@ import Testing
 
         // Opening the page answered nothing: the second round reaches every guardian.
         #expect(daemon.waitForLog("alert escalation round", skipping: 1, timeout: 10)?["round"] as? String == "step-2")
-        #expect(Self.waitUntil(10) { Self.accepted(server).contains("second.parent@example.net") })
+        #expect(waitUntil(10) { Self.accepted(server).contains("second.parent@example.net") })
 
         let answered = try daemon.request("POST", path, form: "answer=read", bearer: false)
         #expect(answered.status == 200)
         let stopped = try #require(daemon.waitForLog("alert acknowledged", timeout: 10), "\(daemon.output)")
         #expect(stopped["by"] as? String == "G00000")
-        #expect(Self.waitUntil(10) { Self.accepted(server).contains("duty@load.example") })
+        #expect(waitUntil(10) { Self.accepted(server).contains("duty@load.example") })
         Thread.sleep(forTimeInterval: 4)  // past the staff step at 6 s and the first repeat at 9 s
         let report = try daemon.request("GET", "/v1/alerts/\(id)").json
         let alert = report?["alert"] as? [String: Any]
@@ -245,7 +236,7 @@ import Testing
         defer { school.remove() }
         let daemon = try DaemonProcess(config: school.config, clockStart: "2030-06-05T08:30:00Z")
         #expect(daemon.waitForLog("queued a scheduled send", timeout: 30) != nil, "\(daemon.output)")
-        _ = Self.waitUntil(10) { Self.accepted(server).count >= 20 }
+        _ = waitUntil(10) { Self.accepted(server).count >= 20 }
         #expect(daemon.stop() == 0, "\(daemon.output)")
         #expect(daemon.logs("dispatcher stopped: nothing in flight").count == 1)
         let sending = try runLiaison(["outbox", "--state", "sending", "--format", "csv", "--config", school.config])
@@ -254,7 +245,7 @@ import Testing
         #expect(first < 300, "stopped before the end (\(first) sent)")
 
         let again = try DaemonProcess(config: school.config, clockStart: "2030-06-05T08:30:05Z")
-        #expect(Self.waitUntil(60) { Self.accepted(server).count >= 300 }, "\(again.output)")
+        #expect(waitUntil(60) { Self.accepted(server).count >= 300 }, "\(again.output)")
         #expect(again.stop() == 0)
         let accepted = Self.accepted(server)
         #expect(accepted.count == 300)
@@ -285,7 +276,7 @@ import Testing
         let daemon = try DaemonProcess(config: school.config, clockStart: "2030-06-05T08:59:58Z")
         defer { daemon.stop() }
         #expect(daemon.waitForLog("queued a scheduled send", timeout: 20) != nil, "\(daemon.output)")
-        #expect(Self.waitUntil(20) { Self.accepted(server).count >= 3 })
+        #expect(waitUntil(20) { Self.accepted(server).count >= 3 })
         func held() throws -> [[String: Any]] {
             try Self.outbox(school, event: "concert").filter { $0["state"] as? String != "sent" }
         }
@@ -371,7 +362,7 @@ import Testing
         let queued = try #require(daemon.waitForLog("queued a scheduled send", timeout: 20), "\(daemon.output)")
         let occurrence = try #require(queued["occurrence"] as? String)
         #expect(occurrence.hasSuffix("@2030-06-05T09:00:00Z"), "\(occurrence)")
-        #expect(Self.waitUntil(20) { Self.accepted(server).count >= 3 })
+        #expect(waitUntil(20) { Self.accepted(server).count >= 3 })
 
         try calendar(true).write(to: ics, atomically: true, encoding: .utf8)
         let withdrawn = try #require(daemon.waitForLog("withdrew queued messages", timeout: 15), "\(daemon.output)")
@@ -395,15 +386,8 @@ import Testing
                     body = message.get_body(('plain',))
                     print(str(message['Subject']) + '\\x1f' + (body.get_content() if body else '') + '\\x1e', end='')
             """
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script, server.file("mail").path, address]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self).split(separator: "\u{1E}").map(String.init)
+        let result = try runProgram("python3", ["-c", script, server.file("mail").path, address])
+        return result.output.split(separator: "\u{1E}").map(String.init)
     }
 
     static func subjects(in server: LocalServer, to address: String) throws -> [String] {

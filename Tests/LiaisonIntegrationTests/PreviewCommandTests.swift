@@ -15,9 +15,7 @@ import Testing
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("preview-\(UUID().uuidString).eml")
         defer { try? FileManager.default.removeItem(at: file) }
         try Data(eml.output.utf8).write(to: file)
-        let judge = Process()
-        judge.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        judge.arguments = ["python3", "-c", """
+        let judge = try runProgram("python3", ["-c", """
             import email, sys
             from email import policy
             m = email.message_from_bytes(open(sys.argv[1], 'rb').read(), policy=policy.default)
@@ -27,13 +25,9 @@ import Testing
             print(m['subject'])
             print(m['content-language'])
             print(m.get_body(('html',)).get_content().count('dir="rtl"'))
-            """, file.path]
-        let output = Pipe()
-        judge.standardOutput = output
-        try judge.run()
-        let lines = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).split(separator: "\n")
-        judge.waitUntilExit()
-        #expect(judge.terminationStatus == 0)
+            """, file.path])
+        let lines = judge.output.split(separator: "\n")
+        #expect(judge.status == 0, "\(judge.errors)")
         #expect(lines.count == 3)
         guard lines.count == 3 else { return }
         #expect(lines[0] == subject)

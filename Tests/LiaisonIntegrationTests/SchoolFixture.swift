@@ -1,4 +1,5 @@
 import Foundation
+import LiaisonTestSupport
 
 /// A generated school in a temporary folder: `count` guardians, one child each, using the shipped templates and
 /// catalogs, with a relay pointing at a local SMTP server.
@@ -94,10 +95,8 @@ let liaisonExecutable: URL = {
 
 /// Runs `liaison` to the end; returns its exit status and output (standard output and error together).
 func runLiaison(_ arguments: [String]) throws -> (status: Int32, output: String) {
-    let (process, pipe) = try startLiaison(arguments)
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    let result = try runProgram(at: liaisonExecutable, arguments, mergeErrors: true)
+    return (result.status, result.output)
 }
 
 /// Runs `liaison` with arguments; returns the process (started) and its output pipe.

@@ -34,7 +34,7 @@ extension SQLiteAckLedger {
             let bytes = (0..<count).map { _ in UInt8.random(in: 0...255, using: &generator) }
             let expected = Data(bytes).base64EncodedString()
                 .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
-            #expect(SQLiteAckLedger.base64URL(bytes) == expected)
+            #expect(Base64URL.encode(bytes) == expected)
         }
         #expect(SQLiteAckLedger.newToken().count == 22)
     }

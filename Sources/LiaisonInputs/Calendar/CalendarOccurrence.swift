@@ -50,16 +50,3 @@ struct CalendarEntry {
     var url: String?
     var line: Int
 }
-
-/// A stable short hash (FNV-1a, 64 bits) for ids built from UIDs.
-enum StableID {
-    static func hash(_ text: String) -> String {
-        var value: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in text.utf8 {
-            value ^= UInt64(byte)
-            value = value &* 0x0000_0100_0000_01B3
-        }
-        let hex = String(value, radix: 16)
-        return String((String(repeating: "0", count: 16 - hex.count) + hex).prefix(10))
-    }
-}

@@ -372,7 +372,7 @@ private struct ComponentReader {
             ? WallTime(wallSeconds: Int(original.timeIntervalSince1970)).compact(dateOnly: true)
             : WallTime(wallSeconds: Int(original.timeIntervalSince1970)).compact() + "Z"
         return CalendarOccurrence(
-            id: "\(name)-\(StableID.hash(entry.uid))-\(stamp)", calendar: name, uid: entry.uid, originalStart: original,
+            id: "\(name)-\(FNV1a.hex(entry.uid).prefix(10))-\(stamp)", calendar: name, uid: entry.uid, originalStart: original,
             start: startInstant, end: end, allDay: allDay, zone: allDay ? defaultZone : zone, summary: entry.summary,
             summaryLanguage: entry.summaryLanguage, details: entry.details, location: entry.location,
             categories: entry.categories, url: entry.url, recurring: recurring,
