@@ -74,13 +74,19 @@ def write_school(folder, variant, guardians, root, smtp_port, http_port):
       timeout: 15s
 """
     with open(os.path.join(folder, "liaison.yaml"), "w", encoding="utf-8") as file:
-        file.write(f"""school:
-  name: Load Test School
+        file.write(school_config(root, "Load Test School", "load.example", channels + "store:\n  sqlite: state/outbox.sqlite\n"))
+
+
+def school_config(root, name, domain, rest):
+    """A benchmark school's liaison.yaml: the school, the roster files, events.yaml, the repository's templates and
+    locales, then `rest` (channels, store, server, ...)."""
+    return f"""school:
+  name: {name}
   default_locale: en-GB
   time_zone: Europe/London
-  base_url: https://liaison.load.example
+  base_url: https://liaison.{domain}
   contact:
-    email: office@load.example
+    email: office@{domain}
     phone: "+44 20 7946 0000"
 roster:
   families: roster/families.csv
@@ -90,9 +96,7 @@ roster:
 schedule: events.yaml
 templates: {os.path.join(root, "templates")}
 locales: {os.path.join(root, "locales")}
-{channels}store:
-  sqlite: state/outbox.sqlite
-""")
+{rest}"""
 
 
 def parse_time(path):

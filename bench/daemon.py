@@ -18,6 +18,8 @@ import time
 import urllib.request
 from datetime import datetime
 
+from bench import LANGUAGES, school_config
+
 TOKEN = "bench-token-0123456789abcdef"
 
 
@@ -31,7 +33,7 @@ def write_school(folder, root, families, guardians_of_alerted, smtp_port, http_p
     """`families` households (one guardian, one child each) and one child with `guardians_of_alerted` guardians."""
     shutil.rmtree(folder, ignore_errors=True)
     os.makedirs(os.path.join(folder, "roster"))
-    languages = ["en", "ar", "ru", "pl", "zh-Hant", "vi", "so", "es", "fa", "uk"]
+    languages = LANGUAGES
     with open(os.path.join(folder, "roster", "families.csv"), "w") as f, \
             open(os.path.join(folder, "roster", "guardians.csv"), "w") as g, \
             open(os.path.join(folder, "roster", "students.csv"), "w") as s, \
@@ -73,23 +75,7 @@ def write_school(folder, root, families, guardians_of_alerted, smtp_port, http_p
         max_connections: 16
 """ if smtp_port else ""
     with open(os.path.join(folder, "liaison.yaml"), "w") as y:
-        y.write(f"""school:
-  name: Bench School
-  default_locale: en-GB
-  time_zone: Europe/London
-  base_url: https://liaison.bench.example
-  contact:
-    email: office@bench.example
-    phone: "+44 20 7946 0000"
-roster:
-  families: roster/families.csv
-  guardians: roster/guardians.csv
-  students: roster/students.csv
-  guardianships: roster/guardianships.csv
-schedule: events.yaml
-templates: {root}/templates
-locales: {root}/locales
-{relay}store:
+        y.write(school_config(root, "Bench School", "bench.example", f"""{relay}store:
   sqlite: state/liaison.sqlite
 server:
   listen: 127.0.0.1:{http_port}
@@ -99,7 +85,7 @@ alerts:
       notify: guardians
 daemon:
   watch_interval: 0s
-""")
+"""))
 
 
 class Daemon:
