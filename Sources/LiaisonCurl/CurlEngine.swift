@@ -170,3 +170,11 @@ enum CurlGlobal {
     /// The libcurl version string, e.g. "libcurl/7.88.1 OpenSSL/3.0.15".
     static var version: String { String(cString: curl_version()) }
 }
+
+extension Duration {
+    /// Whole milliseconds, at least 1, for libcurl's `_MS` options (0 would mean "no limit").
+    var curlMilliseconds: Int {
+        let (seconds, attoseconds) = components
+        return max(1, Int(seconds) * 1000 + Int(attoseconds / 1_000_000_000_000_000))
+    }
+}

@@ -1,6 +1,6 @@
 import Foundation
 
-/// One libcurl transfer: an HTTP request, or an SMTP submission of one message.
+/// One libcurl HTTP transfer (SMTP goes through ``SMTPSubmitter``).
 public struct CurlRequest: Sendable {
     /// How to protect an SMTP or HTTP connection.
     public enum TLSMode: Sendable, Hashable {
@@ -12,26 +12,12 @@ public struct CurlRequest: Sendable {
         case required
     }
 
-    /// An SMTP envelope.
-    public struct Envelope: Sendable, Hashable {
-        public var from: String
-        public var recipients: [String]
-
-        public init(from: String, recipients: [String]) {
-            self.from = from
-            self.recipients = recipients
-        }
-    }
-
     public var url: String
-    /// HTTP method; ignored for SMTP.
+    /// HTTP method.
     public var method: String
     /// HTTP header lines (`Name: value`).
     public var headers: [String]
-    /// The HTTP body, or the whole message for SMTP.
     public var body: [UInt8]
-    /// Set for SMTP transfers.
-    public var envelope: Envelope?
     public var username: String?
     public var password: String?
     public var tls: TLSMode
@@ -44,7 +30,7 @@ public struct CurlRequest: Sendable {
     public var connectTimeout: Duration
 
     public init(
-        url: String, method: String = "POST", headers: [String] = [], body: [UInt8] = [], envelope: Envelope? = nil,
+        url: String, method: String = "POST", headers: [String] = [], body: [UInt8] = [],
         username: String? = nil, password: String? = nil, tls: TLSMode = .required, verifyPeer: Bool = true,
         caFile: String? = nil, timeout: Duration = .seconds(30), connectTimeout: Duration = .seconds(10)
     ) {
@@ -52,7 +38,6 @@ public struct CurlRequest: Sendable {
         self.method = method
         self.headers = headers
         self.body = body
-        self.envelope = envelope
         self.username = username
         self.password = password
         self.tls = tls
@@ -70,13 +55,11 @@ public struct CurlResponse: Sendable {
     public var result: Int32
     /// libcurl's explanation when `result` is not 0.
     public var errorMessage: String
-    /// The HTTP status or the last SMTP reply code (0 when nothing was received).
+    /// The HTTP status (0 when nothing was received).
     public var responseCode: Int
     /// HTTP response header lines.
     public var headers: [String]
     public var body: [UInt8]
-    /// The SMTP server's reply lines, in order (for recording why a recipient was refused).
-    public var serverReplies: [String]
     /// Seconds from admission to completion.
     public var totalTime: Double
 

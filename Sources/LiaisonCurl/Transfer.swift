@@ -5,7 +5,6 @@ import Foundation
 final class Transfer: @unchecked Sendable {
     let request: CurlRequest
     var continuation: CheckedContinuation<CurlResponse, any Error>?
-    private var uploadOffset = 0
     private var body: [UInt8] = []
     private var headers: [String] = []
     private var lists: [UnsafeMutablePointer<curl_slist>] = []
@@ -46,8 +45,8 @@ final class Transfer: @unchecked Sendable {
         try check(ccurl_set_long(handle, CURLOPT_NOSIGNAL, 1), "NOSIGNAL")
         try check(ccurl_set_string(handle, CURLOPT_URL, request.url), "the URL \(request.url)")
         try check(ccurl_set_pointer(handle, CURLOPT_ERRORBUFFER, errorBuffer), "ERRORBUFFER")
-        try check(ccurl_set_long(handle, CURLOPT_TIMEOUT_MS, milliseconds(request.timeout)), "TIMEOUT")
-        try check(ccurl_set_long(handle, CURLOPT_CONNECTTIMEOUT_MS, milliseconds(request.connectTimeout)), "CONNECTTIMEOUT")
+        try check(ccurl_set_long(handle, CURLOPT_TIMEOUT_MS, request.timeout.curlMilliseconds), "TIMEOUT")
+        try check(ccurl_set_long(handle, CURLOPT_CONNECTTIMEOUT_MS, request.connectTimeout.curlMilliseconds), "CONNECTTIMEOUT")
         try check(ccurl_set_long(handle, CURLOPT_SSL_VERIFYPEER, request.verifyPeer ? 1 : 0), "SSL_VERIFYPEER")
         try check(ccurl_set_long(handle, CURLOPT_SSL_VERIFYHOST, request.verifyPeer ? 2 : 0), "SSL_VERIFYHOST")
         if let caFile = request.caFile { try check(ccurl_set_string(handle, CURLOPT_CAINFO, caFile), "CAINFO") }
@@ -58,48 +57,28 @@ final class Transfer: @unchecked Sendable {
         try check(ccurl_set_data_callback(handle, CURLOPT_HEADERFUNCTION, transferHeader), "HEADERFUNCTION")
         try check(ccurl_set_pointer(handle, CURLOPT_HEADERDATA, me), "HEADERDATA")
 
-        if let envelope = request.envelope {
-            let level: curl_usessl = switch request.tls {
-            case .none: CURLUSESSL_NONE
-            case .opportunistic: CURLUSESSL_TRY
-            case .required: CURLUSESSL_ALL
+        if !request.headers.isEmpty {
+            try check(ccurl_set_slist(handle, CURLOPT_HTTPHEADER, list(request.headers)), "HTTPHEADER")
+        }
+        switch request.method.uppercased() {
+        case "GET":
+            try check(ccurl_set_long(handle, CURLOPT_HTTPGET, 1), "HTTPGET")
+        case "POST":
+            try check(ccurl_set_offset(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(request.body.count)), "POSTFIELDSIZE")
+            try request.body.withUnsafeBufferPointer { buffer throws(CurlError) in
+                // COPYPOSTFIELDS copies the bytes, so the array need not outlive this call.
+                let pointer = UnsafeMutableRawPointer(mutating: buffer.baseAddress ?? UnsafePointer(bitPattern: 1)!)
+                try check(ccurl_set_pointer(handle, CURLOPT_COPYPOSTFIELDS, pointer), "COPYPOSTFIELDS")
             }
-            try check(ccurl_set_long(handle, CURLOPT_USE_SSL, Int(level.rawValue)), "USE_SSL")
-            try check(ccurl_set_string(handle, CURLOPT_MAIL_FROM, "<\(envelope.from)>"), "MAIL_FROM")
-            try check(ccurl_set_slist(handle, CURLOPT_MAIL_RCPT, list(envelope.recipients.map { "<\($0)>" })), "MAIL_RCPT")
-            try check(ccurl_set_long(handle, CURLOPT_UPLOAD, 1), "UPLOAD")
-            try check(ccurl_set_offset(handle, CURLOPT_INFILESIZE_LARGE, curl_off_t(request.body.count)), "INFILESIZE")
-            try check(ccurl_set_data_callback(handle, CURLOPT_READFUNCTION, transferRead), "READFUNCTION")
-            try check(ccurl_set_pointer(handle, CURLOPT_READDATA, me), "READDATA")
-        } else {
-            if !request.headers.isEmpty {
-                try check(ccurl_set_slist(handle, CURLOPT_HTTPHEADER, list(request.headers)), "HTTPHEADER")
-            }
-            switch request.method.uppercased() {
-            case "GET":
-                try check(ccurl_set_long(handle, CURLOPT_HTTPGET, 1), "HTTPGET")
-            case "POST":
+        default:
+            try check(ccurl_set_string(handle, CURLOPT_CUSTOMREQUEST, request.method), "CUSTOMREQUEST")
+            if !request.body.isEmpty {
                 try check(ccurl_set_offset(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(request.body.count)), "POSTFIELDSIZE")
                 try request.body.withUnsafeBufferPointer { buffer throws(CurlError) in
-                    // COPYPOSTFIELDS copies the bytes, so the array need not outlive this call.
-                    let pointer = UnsafeMutableRawPointer(mutating: buffer.baseAddress ?? UnsafePointer(bitPattern: 1)!)
-                    try check(ccurl_set_pointer(handle, CURLOPT_COPYPOSTFIELDS, pointer), "COPYPOSTFIELDS")
-                }
-            default:
-                try check(ccurl_set_string(handle, CURLOPT_CUSTOMREQUEST, request.method), "CUSTOMREQUEST")
-                if !request.body.isEmpty {
-                    try check(ccurl_set_offset(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(request.body.count)), "POSTFIELDSIZE")
-                    try request.body.withUnsafeBufferPointer { buffer throws(CurlError) in
-                        try check(ccurl_set_pointer(handle, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: buffer.baseAddress!)), "COPYPOSTFIELDS")
-                    }
+                    try check(ccurl_set_pointer(handle, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: buffer.baseAddress!)), "COPYPOSTFIELDS")
                 }
             }
         }
-    }
-
-    private func milliseconds(_ duration: Duration) -> Int {
-        let (seconds, attoseconds) = duration.components
-        return max(1, Int(seconds) * 1000 + Int(attoseconds / 1_000_000_000_000_000))
     }
 
     func response(handle: UnsafeMutableRawPointer, result: CURLcode) -> CurlResponse {
@@ -109,11 +88,8 @@ final class Transfer: @unchecked Sendable {
         _ = ccurl_get_double(handle, CURLINFO_TOTAL_TIME, &total)
         var message = String(cString: errorBuffer)
         if message.isEmpty && result != CURLE_OK { message = String(cString: curl_easy_strerror(result)) }
-        // For SMTP, libcurl hands the server's reply lines to the header callback.
-        let isMail = request.envelope != nil
         return CurlResponse(
-            result: Int32(result.rawValue), errorMessage: message, responseCode: code, headers: isMail ? [] : headers,
-            body: body, serverReplies: isMail ? headers : [], totalTime: total)
+            result: Int32(result.rawValue), errorMessage: message, responseCode: code, headers: headers, body: body, totalTime: total)
     }
 
     fileprivate func write(_ data: UnsafeRawBufferPointer) {
@@ -121,7 +97,7 @@ final class Transfer: @unchecked Sendable {
     }
 
     fileprivate func header(_ data: UnsafeRawBufferPointer) {
-        // Header and reply lines are ASCII in practice: trimmed as bytes (space, tab, CR, LF), decoded once.
+        // Header lines are ASCII in practice: trimmed as bytes (space, tab, CR, LF), decoded once.
         var start = data.startIndex
         var end = data.endIndex
         func blank(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0D || byte == 0x0A }
@@ -129,19 +105,10 @@ final class Transfer: @unchecked Sendable {
         while end > start, blank(data[end - 1]) { end -= 1 }
         guard start < end else { return }
         let line = String(decoding: UnsafeRawBufferPointer(rebasing: data[start..<end]), as: UTF8.self)
-        if request.envelope == nil, line.hasPrefix("HTTP/") { headers = [] }  // a new response (after 100 Continue or a redirect)
+        if line.hasPrefix("HTTP/") { headers = [] }  // a new response (after 100 Continue or a redirect)
         headers.append(line)
     }
 
-    fileprivate func read(into buffer: UnsafeMutableRawBufferPointer) -> Int {
-        let count = min(buffer.count, request.body.count - uploadOffset)
-        guard count > 0 else { return 0 }
-        request.body.withUnsafeBytes { source in
-            buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: source[uploadOffset..<(uploadOffset + count)]))
-        }
-        uploadOffset += count
-        return count
-    }
 }
 
 /// Hands the bytes libcurl delivered to the transfer behind `context`; returns how many were taken.
@@ -163,10 +130,4 @@ private func transferWrite(data: UnsafeMutablePointer<CChar>?, size: Int, count:
 
 private func transferHeader(data: UnsafeMutablePointer<CChar>?, size: Int, count: Int, context: UnsafeMutableRawPointer?) -> Int {
     deliver(data, size, count, context) { $0.header($1) }
-}
-
-private func transferRead(buffer: UnsafeMutablePointer<CChar>?, size: Int, count: Int, context: UnsafeMutableRawPointer?) -> Int {
-    guard let context, let buffer else { return 0 }
-    let transfer = Unmanaged<Transfer>.fromOpaque(context).takeUnretainedValue()
-    return transfer.read(into: UnsafeMutableRawBufferPointer(start: buffer, count: size * count))
 }

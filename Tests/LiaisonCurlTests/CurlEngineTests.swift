@@ -72,34 +72,3 @@ import Testing
         #expect(ContinuousClock.now - started < .seconds(2))
     }
 }
-
-@Suite(.serialized) struct CurlEngineSMTPTests {
-    func message(to recipient: String) -> [UInt8] {
-        Array("From: office@school.example\r\nTo: \(recipient)\r\nSubject: Test\r\nMessage-ID: <\(recipient)@liaison>\r\n\r\nHello\r\n".utf8)
-    }
-
-    @Test func deliversAndClassifiesReplies() async throws {
-        let server = try LocalServer(script: "smtp_server.py", arguments: ["--log", "$DIR/log.jsonl"])
-        defer { server.stop() }
-        let engine = CurlEngine(name: "smtp", maxConnections: 2)
-        defer { engine.shutdown() }
-        func send(_ recipient: String) async throws -> CurlResponse {
-            try await engine.perform(CurlRequest(
-                url: "smtp://127.0.0.1:\(server.port)/liaison.test", body: message(to: recipient),
-                envelope: .init(from: "office@school.example", recipients: [recipient]), tls: .none))
-        }
-        let ok = try await send("layla@example.net")
-        #expect(ok.completed)
-        #expect(ok.responseCode == 250)
-        let rejected = try await send("reject@example.net")
-        #expect(!rejected.completed)
-        #expect(rejected.responseCode == 550)
-        #expect(rejected.serverReplies.contains { $0.hasPrefix("550 5.1.1") }, "\(rejected.serverReplies) \(rejected.headers)")
-        let first = try await send("tempfail@example.net")
-        #expect(first.responseCode == 451)
-        let second = try await send("tempfail@example.net")
-        #expect(second.completed)
-        let log = server.logLines()
-        #expect(log.compactMap { $0["message_id"] as? String } == ["<layla@example.net@liaison>", "<tempfail@example.net@liaison>"])
-    }
-}

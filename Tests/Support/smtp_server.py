@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """A local SMTP server (aiosmtpd) for Liaison's tests: prints its port, stores what it accepts.
 
-Options: --tls-cert/--tls-key offer (and require) STARTTLS; --auth user:password requires AUTH.
+Options: --tls-cert/--tls-key offer (and require) STARTTLS; --auth user:password requires AUTH; --pipelining
+advertises PIPELINING (RFC 2920; aiosmtpd reads commands in order however they arrive); --per-session N answers
+421 and closes the connection at the MAIL after N accepted messages, as relays that limit sessions do.
 Recipients decide the reply: an address starting with `reject` gets 550 at RCPT; `tempfail` gets 451 the first
 time and 250 after; `throttle` gets 452 4.5.3 the first time. Accepted messages are written to --maildir
 (tmp/new/cur) as files, and one JSON line per message goes to --log (envelope and the message's Message-ID).
@@ -19,11 +21,28 @@ from aiosmtpd.smtp import SMTP, AuthResult
 
 
 class Handler:
-    def __init__(self, maildir, log, delay=0.0):
+    def __init__(self, maildir, log, delay=0.0, pipelining=False, per_session=0):
         self.delay = delay
+        self.pipelining = pipelining
+        self.per_session = per_session
         self.maildir = maildir
         self.log = log
         self.seen = {}
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        session.host_name = hostname
+        if self.pipelining:
+            responses.insert(1, "250-PIPELINING")
+        return responses
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        accepted = getattr(session, "liaison_accepted", 0)
+        if self.per_session and accepted >= self.per_session:
+            asyncio.get_running_loop().call_later(0.05, server.transport.close)
+            return "421 4.7.0 Too many messages in this session, closing"
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         count = self.seen.get(address, 0) + 1
@@ -42,6 +61,7 @@ class Handler:
         if self.delay:
             await asyncio.sleep(self.delay)  # a slow relay: each message takes this long to accept
         data = envelope.original_content or envelope.content
+        session.liaison_accepted = getattr(session, "liaison_accepted", 0) + 1
         if self.maildir:
             box = mailbox.Maildir(self.maildir, create=True)
             box.add(data)
@@ -63,7 +83,7 @@ async def serve(args):
     if args.maildir:
         for sub in ("tmp", "new", "cur"):
             os.makedirs(os.path.join(args.maildir, sub), exist_ok=True)
-    handler = Handler(args.maildir, args.log, args.delay)
+    handler = Handler(args.maildir, args.log, args.delay, args.pipelining, args.per_session)
     options = {"hostname": "liaison-test", "decode_data": False}
     if args.tls_cert:
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
@@ -95,6 +115,8 @@ def main():
     parser.add_argument("--tls-key")
     parser.add_argument("--auth", help="require AUTH with user:password")
     parser.add_argument("--delay", type=float, default=0.0, help="seconds to wait before accepting each message")
+    parser.add_argument("--pipelining", action="store_true", help="advertise PIPELINING")
+    parser.add_argument("--per-session", type=int, default=0, help="messages per session before 421")
     asyncio.run(serve(parser.parse_args()))
 
 

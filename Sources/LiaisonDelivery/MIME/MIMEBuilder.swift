@@ -62,7 +62,7 @@ public enum MIMEBuilder {
         let text = BodyEncoding.encodeBytes(message.textBody)
         if let html = message.htmlBody {
             let htmlPart = BodyEncoding.encodeBytes(html)
-            let boundary = self.boundary(for: message, avoiding: [text.body, htmlPart.body])
+            let boundary = self.boundary(for: message)
             var contentType = HeaderFieldWriter(name: "Content-Type")
             contentType.append("multipart/alternative;")
             contentType.append("boundary=\"\(boundary)\"")
@@ -283,25 +283,10 @@ public enum MIMEBuilder {
     }
 
     /// `=_` cannot occur in quoted-printable or base64 output, so such a boundary cannot occur in the encoded parts.
-    private static func boundary(for message: MailMessage, avoiding parts: [[UInt8]]) -> String {
-        let seed = [message.idempotencyKey, "\u{1F}", message.textBody, "\u{1F}", message.htmlBody ?? ""]
-        var boundary = "=_liaison_" + StableHash.sha256Hex(seed).prefix(24)
-        // A byte scan for "=_" first, then for the boundary itself only where it is found.
-        func contains(_ part: [UInt8], _ boundary: [UInt8]) -> Bool {
-            part.withUnsafeBufferPointer { part in
-                var index = 0
-                while index + 1 < part.count {
-                    if part[index] == 0x3D, part[index + 1] == 0x5F, index + boundary.count <= part.count,
-                       boundary.indices.allSatisfy({ part[index + $0] == boundary[$0] }) {
-                        return true
-                    }
-                    index += 1
-                }
-                return false
-            }
-        }
-        while parts.contains(where: { contains($0, Array(boundary.utf8)) }) { boundary += "_" }
-        return boundary
+    private static func boundary(for message: MailMessage) -> String {
+        // "=_" never occurs in quoted-printable or base64 text ("=" is only ever followed by two hex digits, CRLF, or
+        // padding), so the parts need no scan for it; the key alone makes it deterministic.
+        "=_liaison_" + StableHash.sha256Hex([message.idempotencyKey, "\u{1F}boundary"]).prefix(24)
     }
 }
 

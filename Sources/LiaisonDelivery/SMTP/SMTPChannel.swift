@@ -52,13 +52,18 @@ public final class SMTPChannel: Channel {
 
     final class Relay: @unchecked Sendable {
         let settings: SMTPRelay
-        let engine: CurlEngine
+        let submitter: SMTPSubmitter
         private let lock = NSLock()
         private var limit: RateLimit
 
         init(_ settings: SMTPRelay, now: Date) {
             self.settings = settings
-            self.engine = CurlEngine(name: settings.name, maxConnections: settings.maxConnections)
+            self.submitter = SMTPSubmitter(
+                name: settings.name,
+                settings: SMTPSessionSettings(
+                    url: settings.url, tls: settings.security, username: settings.username, password: settings.password,
+                    verifyPeer: settings.verifyPeer, caFile: settings.caFile, timeout: settings.timeout),
+                maxConnections: settings.maxConnections)
             self.limit = RateLimit(perMinute: settings.perMinute, perDay: settings.perDay, now: now)
         }
 
@@ -115,17 +120,13 @@ public final class SMTPChannel: Channel {
             }
             tried.insert(index)
             let relay = relays[index]
-            let request = CurlRequest(
-                url: relay.settings.url, body: body, envelope: .init(from: composer.from.address, recipients: [delivery.address]),
-                username: relay.settings.username, password: relay.settings.password, tls: relay.settings.security,
-                verifyPeer: relay.settings.verifyPeer, caFile: relay.settings.caFile, timeout: relay.settings.timeout)
-            let response: CurlResponse
+            let result: SMTPResult
             do {
-                response = try await relay.engine.perform(request)
+                result = try await relay.submitter.submit(SMTPSubmission(from: composer.from.address, recipient: delivery.address, message: body))
             } catch {
                 return .retry(reply: "\(relay.settings.name): \(error)", after: nil)
             }
-            let verdict = SMTPReply.classify(response)
+            let verdict = SMTPReply.classify(result)
             switch verdict.outcome {
             case .sent:
                 relay.succeeded()
@@ -145,7 +146,7 @@ public final class SMTPChannel: Channel {
     }
 
     public func shutdown() async {
-        for relay in relays { relay.engine.shutdown() }
+        for relay in relays { relay.submitter.shutdown() }
     }
 }
 
@@ -162,24 +163,23 @@ public enum SMTPReply {
     /// Authentication refusals: the school's configuration, never the family's address.
     static let authentication: Set<Int> = [530, 534, 535, 538]
 
-    /// Classifies a completed or failed SMTP transfer. `relayProblem` means another relay may succeed.
-    public static func classify(_ response: CurlResponse) -> (outcome: Outcome, text: String, throttle: Bool, relayProblem: Bool) {
-        let code = response.responseCode
-        let line = response.serverReplies.last { $0.hasPrefix("\(code)") } ?? response.serverReplies.last ?? ""
-        if response.completed {
-            let accepted = response.serverReplies.last { $0.hasPrefix("250") } ?? "250 accepted"
-            return (.sent, accepted, false, false)
+    /// Classifies what became of a submission. `relayProblem` means another relay may succeed.
+    public static func classify(_ result: SMTPResult) -> (outcome: Outcome, text: String, throttle: Bool, relayProblem: Bool) {
+        if result.accepted { return (.sent, result.reply?.text ?? "250 accepted", false, false) }
+        guard let reply = result.reply else {
+            let problem = result.problem ?? "no reply"
+            return (.retry, result.curlResult != 0 ? "\(problem) (curl \(result.curlResult))" : problem, false, true)
         }
-        let text = line.isEmpty ? "\(response.errorMessage) (curl \(response.result))" : line
+        let code = reply.code
         switch code {
         case 400..<500:
-            return (.retry, text, throttling.contains(code), code == 421)
+            return (.retry, reply.text, throttling.contains(code), code == 421)
         case _ where authentication.contains(code):
-            return (.retry, "authentication refused: \(text)", false, true)
+            return (.retry, "authentication refused: \(reply.text)", false, true)
         case 500..<600:
-            return (.failed, text, false, false)
+            return (.failed, reply.text, false, false)
         default:
-            return (.retry, "\(response.errorMessage) (curl \(response.result))", false, true)
+            return (.retry, reply.text, false, true)
         }
     }
 }

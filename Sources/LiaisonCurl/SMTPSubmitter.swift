@@ -1,0 +1,324 @@
+import CCurl
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// How to reach an SMTP relay.
+public struct SMTPSessionSettings: Sendable {
+    /// `smtp://host:port/<EHLO name>` or `smtps://host:port/<EHLO name>`.
+    public var url: String
+    public var tls: CurlRequest.TLSMode
+    public var username: String?
+    /// Never logged.
+    public var password: String?
+    public var verifyPeer: Bool
+    public var caFile: String?
+    /// Longest wait for any reply of the relay, and for opening a session after connecting.
+    public var timeout: Duration
+    public var connectTimeout: Duration
+
+    public init(
+        url: String, tls: CurlRequest.TLSMode = .required, username: String? = nil, password: String? = nil, verifyPeer: Bool = true,
+        caFile: String? = nil, timeout: Duration = .seconds(60), connectTimeout: Duration = .seconds(10)
+    ) {
+        self.url = url
+        self.tls = tls
+        self.username = username
+        self.password = password
+        self.verifyPeer = verifyPeer
+        self.caFile = caFile
+        self.timeout = timeout
+        self.connectTimeout = connectTimeout
+    }
+}
+
+/// One message for one recipient; `message` is the whole RFC 5322 message with CRLF line ends.
+public struct SMTPSubmission: Sendable {
+    public var from: String
+    public var recipient: String
+    public var message: [UInt8]
+
+    public init(from: String, recipient: String, message: [UInt8]) {
+        self.from = from
+        self.recipient = recipient
+        self.message = message
+    }
+}
+
+/// What became of one submission.
+public struct SMTPResult: Sendable, Hashable {
+    /// The relay took the message (a 2xx reply after its data).
+    public var accepted: Bool
+    /// The reply that decided: the acceptance, or the first refusal of MAIL, RCPT, DATA or the data.
+    public var reply: SMTPServerReply?
+    /// Why nothing the relay said decided it: a session that could not be opened, a timeout, a lost connection.
+    public var problem: String?
+    /// libcurl's result code when a session could not be opened; 0 otherwise.
+    public var curlResult: Int32
+
+    public init(accepted: Bool, reply: SMTPServerReply?, problem: String?, curlResult: Int32) {
+        self.accepted = accepted
+        self.reply = reply
+        self.problem = problem
+        self.curlResult = curlResult
+    }
+}
+
+/// Submits messages to one SMTP relay over a few long-lived sessions, from a thread of its own.
+///
+/// libcurl opens each session (TCP, TLS or STARTTLS with verification, EHLO, AUTH) with `CURLOPT_CONNECT_ONLY`;
+/// this engine then speaks SMTP over it with `curl_easy_send` and `curl_easy_recv`, so that it can pipeline
+/// (RFC 2920) when the relay offers it: one round trip per message instead of libcurl's four. Messages whose
+/// session breaks before their data went out are started again on another session.
+///
+/// - Important: call ``shutdown()`` before releasing the engine; it lets queued and in-flight messages finish.
+public final class SMTPSubmitter: @unchecked Sendable {
+    public let name: String
+    public let maxConnections: Int
+    private let opener: SessionOpener
+    private let settings: SMTPSessionSettings
+    /// An idle session is closed after this long; a session is not given new messages after `maximumAge`.
+    private let idleLimit: Duration = .seconds(5)
+    private let maximumAge: Duration = .seconds(300)
+
+    /// State shared between callers, opener threads and the engine thread, guarded by `lock`.
+    private let lock = NSLock()
+    private var incoming: [SubmissionJob] = []
+    private var cancelled: Set<ObjectIdentifier> = []
+    private var opened: [OpenOutcome] = []
+    private var accepting = true
+    private let finished = DispatchSemaphore(value: 0)
+    /// A pipe whose read end is polled with the sessions, so callers can wake the engine thread.
+    private let wakeRead: Int32
+    private let wakeWrite: Int32
+
+    public init(name: String, settings: SMTPSessionSettings, maxConnections: Int = 4) {
+        CurlGlobal.initialize()
+        self.name = name
+        self.settings = settings
+        self.maxConnections = max(1, maxConnections)
+        self.opener = SessionOpener(settings: settings)
+        var ends: [Int32] = [0, 0]
+        guard pipe(&ends) == 0 else { fatalError("pipe failed: \(errno)") }
+        for end in ends {
+            _ = fcntl(end, F_SETFL, fcntl(end, F_GETFL) | O_NONBLOCK)
+            _ = fcntl(end, F_SETFD, FD_CLOEXEC)
+        }
+        wakeRead = ends[0]
+        wakeWrite = ends[1]
+        let thread = Thread { [self] in self.run() }
+        thread.name = "smtp-\(name)"
+        thread.start()
+    }
+
+    /// Submits a message. Returns what the relay made of it; throws `CancellationError` when the task is cancelled
+    /// before the message was started, and `CurlError` when the engine is shut down.
+    public func submit(_ submission: SMTPSubmission) async throws -> SMTPResult {
+        let job = SubmissionJob(submission)
+        let id = ObjectIdentifier(job)
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<SMTPResult, any Error>) in
+                let accepted = lock.withLock {
+                    guard accepting else { return false }
+                    job.continuation = continuation
+                    incoming.append(job)
+                    return true
+                }
+                if accepted {
+                    wake()
+                } else {
+                    continuation.resume(throwing: CurlError("The \(name) relay connection is shutting down."))
+                }
+            }
+        } onCancel: {
+            lock.withLock { _ = cancelled.insert(id) }
+            wake()
+        }
+    }
+
+    /// Stops accepting messages, lets queued and in-flight ones finish, says QUIT and closes every session.
+    public func shutdown() {
+        let first = lock.withLock {
+            defer { accepting = false }
+            return accepting
+        }
+        guard first else { return }
+        wake()
+        finished.wait()
+        Glibc.close(wakeRead)
+        Glibc.close(wakeWrite)
+    }
+
+    private func wake() {
+        var byte: UInt8 = 1
+        _ = write(wakeWrite, &byte, 1)
+    }
+
+    private func open() {
+        let opener = self.opener
+        let thread = Thread { [self] in
+            let result = opener.open()
+            lock.withLock { opened.append(result) }
+            wake()
+        }
+        thread.name = "smtp-\(name)-open"
+        thread.start()
+    }
+
+    // MARK: - The engine thread
+
+    private func run() {
+        let clock = ContinuousClock()
+        var waiting = JobQueue()
+        var sessions: [SMTPConnection] = []
+        var opening = 0
+        let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 8)
+        defer { scratch.deallocate() }
+        var pollSet: [pollfd] = []
+
+        while true {
+            let (arrived, toCancel, results, draining) = lock.withLock {
+                defer {
+                    incoming.removeAll(keepingCapacity: true)
+                    cancelled = []
+                    opened = []
+                }
+                return (incoming, cancelled, opened, !accepting)
+            }
+            waiting.append(contentsOf: arrived)
+            if !toCancel.isEmpty {
+                waiting.removeAll { job in
+                    guard toCancel.contains(ObjectIdentifier(job)) else { return false }
+                    job.fail(CancellationError())
+                    return true
+                }
+            }
+            let now = clock.now
+            for result in results {
+                opening -= 1
+                switch result {
+                case .opened(let session):
+                    sessions.append(SMTPConnection(session, now: now))
+                case .refused(let failure):
+                    // Messages wait for other sessions if any are open or opening; otherwise they all fail alike.
+                    if sessions.isEmpty && opening == 0 {
+                        while let job = waiting.popFirst() { job.finish(failure) }
+                    }
+                }
+            }
+
+            // Retire broken sessions: messages not yet sent go back to the front of the queue.
+            var restarted: [SubmissionJob] = []
+            sessions.removeAll { session in
+                guard let problem = session.broken else { return false }
+                let (restart, maybeDelivered) = session.abandon()
+                for job in restart {
+                    // A relay that closes a session after taking messages (a per-session limit) is no fault of
+                    // the message; one that breaks before taking any counts against it.
+                    if session.accepted == 0 { job.attempts += 1 }
+                    if job.attempts >= 3 {
+                        job.finish(.problem("\(problem) (on three sessions; the message was not sent)"))
+                    } else {
+                        restarted.append(job)
+                    }
+                }
+                maybeDelivered?.finish(.problem("\(problem) after the message was sent; it may have been delivered"))
+                session.close()
+                return true
+            }
+            if !restarted.isEmpty { waiting.prepend(restarted) }
+
+            for session in sessions where !waiting.isEmpty && session.canStart && now - session.openedAt < maximumAge {
+                if let job = waiting.popFirst() { session.start(job) }
+            }
+            if !waiting.isEmpty {
+                let free = maxConnections - sessions.count - opening
+                let wanted = min(free, waiting.count - sessions.filter(\.canStart).count)
+                for _ in 0..<max(0, wanted) {
+                    opening += 1
+                    open()
+                }
+            }
+            for session in sessions {
+                if session.isIdle, !session.quitting,
+                   draining && waiting.isEmpty || now - session.lastActivity > idleLimit || now - session.openedAt > maximumAge {
+                    session.quit()
+                }
+                session.flush(now: now)
+            }
+            if draining && waiting.isEmpty && opening == 0 && sessions.isEmpty { break }
+
+            // Wait for the relay, a caller, an opener or the next deadline.
+            pollSet.removeAll(keepingCapacity: true)
+            pollSet.append(pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0))
+            var deadline = now + .seconds(1)
+            for session in sessions {
+                let events = Int16(POLLIN) | (session.hasOutput ? Int16(POLLOUT) : 0)
+                pollSet.append(pollfd(fd: session.socket, events: events, revents: 0))
+                let limit = session.waitingForReply ? (session.quitting ? .seconds(2) : settings.timeout) : idleLimit
+                deadline = min(deadline, session.lastActivity + limit)
+            }
+            let wait = max(.zero, deadline - now)
+            let milliseconds = Int32(wait.components.seconds * 1000 + wait.components.attoseconds / 1_000_000_000_000_000) + 1
+            _ = poll(&pollSet, nfds_t(pollSet.count), milliseconds)
+            if pollSet[0].revents != 0 {
+                var drain = [UInt8](repeating: 0, count: 64)
+                while read(wakeRead, &drain, drain.count) > 0 {}
+            }
+            let after = clock.now
+            for (index, session) in sessions.enumerated() {
+                let events = pollSet[index + 1].revents
+                if events & Int16(POLLIN | POLLERR | POLLHUP) != 0 { session.receive(into: scratch, now: after) }
+                if events & Int16(POLLOUT) != 0 { session.flush(now: after) }
+                if session.broken == nil, session.waitingForReply {
+                    let limit: Duration = session.quitting ? .seconds(2) : settings.timeout
+                    if after - session.lastActivity > limit { session.timedOut(after: limit) }
+                }
+            }
+        }
+        finished.signal()
+    }
+}
+
+extension SMTPConnection {
+    func timedOut(after limit: Duration) {
+        markBroken(quitting ? "closed after QUIT" : "no reply from the relay in \(limit.components.seconds) s")
+    }
+}
+
+/// First in, first out, with room to put messages back at the front.
+private struct JobQueue {
+    private var items: [SubmissionJob] = []
+    private var head = 0
+
+    var isEmpty: Bool { head == items.count }
+    var count: Int { items.count - head }
+
+    mutating func append(contentsOf jobs: [SubmissionJob]) {
+        items.append(contentsOf: jobs)
+    }
+
+    mutating func prepend(_ jobs: [SubmissionJob]) {
+        items.replaceSubrange(0..<head, with: jobs)
+        head = 0
+    }
+
+    mutating func popFirst() -> SubmissionJob? {
+        guard head < items.count else { return nil }
+        defer {
+            head += 1
+            if head == items.count {
+                items.removeAll(keepingCapacity: true)
+                head = 0
+            }
+        }
+        return items[head]
+    }
+
+    mutating func removeAll(where shouldRemove: (SubmissionJob) -> Bool) {
+        items = Array(items[head...].filter { !shouldRemove($0) })
+        head = 0
+    }
+}
