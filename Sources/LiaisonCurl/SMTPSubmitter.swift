@@ -80,7 +80,7 @@ public final class SMTPSubmitter: @unchecked Sendable {
     private let opener: SessionOpener
     private let settings: SMTPSessionSettings
     /// An idle session is closed after this long; a session is not given new messages after `maximumAge`.
-    private let idleLimit: Duration = .seconds(5)
+    private let idleLimit: Duration
     private let maximumAge: Duration = .seconds(300)
 
     /// State shared between callers, opener threads and the engine thread, guarded by `lock`.
@@ -89,14 +89,21 @@ public final class SMTPSubmitter: @unchecked Sendable {
     private var cancelled: Set<ObjectIdentifier> = []
     private var opened: [OpenOutcome] = []
     private var accepting = true
+    /// Sessions opened so far (for tests and logs).
+    private var openedCount = 0
+    var sessionsOpened: Int { lock.withLock { openedCount } }
     private let finished = DispatchSemaphore(value: 0)
     /// A pipe whose read end is polled with the sessions, so callers can wake the engine thread.
     private let wakeRead: Int32
     private let wakeWrite: Int32
 
-    public init(name: String, settings: SMTPSessionSettings, maxConnections: Int = 4) {
+    /// - Parameters:
+    ///   - maxConnections: how many sessions may be open at once.
+    ///   - idleLimit: how long an idle session stays open for the next message (relays drop idle ones anyway).
+    public init(name: String, settings: SMTPSessionSettings, maxConnections: Int = 4, idleLimit: Duration = .seconds(5)) {
         CurlGlobal.initialize()
         self.name = name
+        self.idleLimit = idleLimit
         self.settings = settings
         self.maxConnections = max(1, maxConnections)
         self.opener = SessionOpener(settings: settings)
@@ -160,7 +167,10 @@ public final class SMTPSubmitter: @unchecked Sendable {
         let opener = self.opener
         let thread = Thread { [self] in
             let result = opener.open()
-            lock.withLock { opened.append(result) }
+            lock.withLock {
+                opened.append(result)
+                if case .opened = result { openedCount += 1 }
+            }
             wake()
         }
         thread.name = "smtp-\(name)-open"

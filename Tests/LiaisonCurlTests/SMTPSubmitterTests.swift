@@ -95,9 +95,70 @@ import Testing
         }
         smtp.shutdown()
         #expect(accepted == recipients.count)
+        #expect(smtp.sessionsOpened >= recipients.count / 3)
         let logged = server.logLines().compactMap { $0["message_id"] as? String }
         #expect(logged.count == recipients.count)
         #expect(Set(logged) == Set(recipients.map { "<\($0)@liaison>" }))
+    }
+
+    @Test func pipelinesOverSTARTTLSWithAuthentication() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("liaison-tls-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let tls = try TestCertificate(in: folder)
+        let server = try LocalServer(
+            script: "smtp_server.py",
+            arguments: ["--log", "$DIR/log.jsonl", "--pipelining", "--tls-cert", tls.certificate, "--tls-key", tls.key, "--auth", "office:s3cret"])
+        defer { server.stop() }
+        let smtp = SMTPSubmitter(
+            name: "tls",
+            settings: SMTPSessionSettings(
+                url: "smtp://127.0.0.1:\(server.port)/liaison.test", tls: .required, username: "office", password: "s3cret",
+                caFile: tls.certificate, timeout: .seconds(10)),
+            maxConnections: 2)
+        let recipients = (0..<20).map { "family\($0)@example.net" }
+        let accepted = try await withThrowingTaskGroup(of: Bool.self) { group in
+            for recipient in recipients {
+                group.addTask {
+                    try await smtp.submit(SMTPSubmission(from: "office@school.example", recipient: recipient, message: message(to: recipient))).accepted
+                }
+            }
+            return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+        }
+        smtp.shutdown()
+        #expect(accepted == recipients.count)
+        #expect(Set(server.logLines().compactMap { $0["message_id"] as? String }) == Set(recipients.map { "<\($0)@liaison>" }))
+    }
+
+    @Test func aRelayThatStopsAnsweringTimesOut() async throws {
+        // Takes 5 s per message: with a 1 s limit the message comes back as a problem instead of hanging the sender.
+        let server = try LocalServer(script: "smtp_server.py", arguments: ["--log", "$DIR/log.jsonl", "--delay", "5"])
+        defer { server.stop() }
+        let smtp = SMTPSubmitter(
+            name: "slow", settings: SMTPSessionSettings(url: "smtp://127.0.0.1:\(server.port)/x", tls: .none, timeout: .seconds(1)),
+            maxConnections: 1)
+        let started = ContinuousClock.now
+        let result = try await smtp.submit(SMTPSubmission(from: "a@b.example", recipient: "x@c.example", message: message(to: "x")))
+        #expect(!result.accepted && result.reply == nil)
+        #expect(result.problem?.contains("no reply from the relay in 1 s") == true, "\(result)")
+        #expect(result.problem?.contains("may have been delivered") == true, "the data went out before the silence: \(result)")
+        #expect(ContinuousClock.now - started < .seconds(4))
+        smtp.shutdown()
+    }
+
+    @Test func idleSessionsAreClosedAndReopenedWhenNeeded() async throws {
+        let server = try LocalServer(script: "smtp_server.py", arguments: ["--log", "$DIR/log.jsonl", "--pipelining"])
+        defer { server.stop() }
+        let smtp = SMTPSubmitter(
+            name: "idle", settings: SMTPSessionSettings(url: "smtp://127.0.0.1:\(server.port)/x", tls: .none, timeout: .seconds(5)),
+            maxConnections: 1, idleLimit: .milliseconds(200))
+        for index in 0..<3 {
+            let result = try await smtp.submit(SMTPSubmission(from: "a@b.example", recipient: "f\(index)@c.example", message: message(to: "f\(index)")))
+            #expect(result.accepted, "\(result)")
+            try await Task.sleep(for: .milliseconds(600))
+        }
+        #expect(smtp.sessionsOpened == 3)
+        smtp.shutdown()
+        #expect(server.logLines().count == 3)
     }
 
     @Test func unreachableRelayFailsEveryWaitingMessage() async throws {
