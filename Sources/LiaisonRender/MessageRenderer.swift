@@ -185,7 +185,7 @@ public struct MessageRenderer: Sendable {
         guard let subjectText = try renderPart(.subject) else {
             throw RenderError("Template \(template.name) has no subject.mustache.")
         }
-        let subject = subjectText.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
+        let subject = subjectText.split(whereSeparator: \.isNewline).map { Whitespace.trim($0) }
             .filter { !$0.isEmpty }.joined(separator: " ")
         let text = try renderPart(.text)
             ?? templates.plainText(ofHTML: html, context: root, parts: parts, named: sources[.html]!.name)

@@ -1,4 +1,5 @@
 import Foundation
+import LiaisonModel
 
 /// The text part of a letter written only in HTML, spliced like the HTML itself: the HTML skeleton of a context's
 /// shape (markers where the strings go) is converted to text once, and each guardian's text is that skeleton with
@@ -164,7 +165,7 @@ struct LinkRendering: Sendable, Hashable {
 
     /// The rendering for a link's label (as written, trimmed) and `href`, and the address to write when there is one.
     static func of(label: String, href rawHref: String?) -> (rendering: LinkRendering, address: String?) {
-        guard let href = rawHref?.trimmingCharacters(in: .whitespaces), !href.isEmpty, !href.hasPrefix("#"),
+        guard let href = rawHref.map({ Whitespace.trim($0) }), !href.isEmpty, !href.hasPrefix("#"),
               !href.lowercased().hasPrefix("javascript:")
         else { return (LinkRendering(form: .labelOnly, stripped: 0), nil) }
         let lowered = href.lowercased()

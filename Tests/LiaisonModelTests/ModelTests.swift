@@ -233,3 +233,16 @@ import Testing
         #expect(policy.rounds(raisedAt: raised).first?.targets == [.primaryGuardians])
     }
 }
+
+@Suite struct WhitespaceTests {
+    @Test func trimsAsFoundationDoes() {
+        let pieces = [" ", "\t", "\n", "\r\n", "\u{00A0}", "\u{202F}", "\u{3000}", "\u{2028}", "\u{85}", "\u{200B}", "\u{180E}", "\u{FEFF}", "\u{1680}", "\u{205F}", "\u{0B}", "a", "é", "ب", "x y", "👩‍👧"]
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<3000 {
+            let text = (0..<Int.random(in: 0...6, using: &generator)).map { _ in pieces.randomElement(using: &generator)! }.joined()
+            #expect(Whitespace.trim(text) == text.trimmingCharacters(in: .whitespaces), "\(text.unicodeScalars.map(\.value))")
+            #expect(Whitespace.trim(text, newlines: true) == text.trimmingCharacters(in: .whitespacesAndNewlines))
+            #expect(Whitespace.isBlank(text) == text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty)
+        }
+    }
+}

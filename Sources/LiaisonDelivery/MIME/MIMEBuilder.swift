@@ -22,7 +22,7 @@ public enum MIMEBuilder {
     /// ``build(_:messageIDDomain:)`` as the bytes that go over the wire.
     static func buildBytes(_ message: MailMessage, messageIDDomain: String) throws(MIMEError) -> [UInt8] {
         guard !message.to.isEmpty else { throw MIMEError(.invalidValue, "the message has no recipients") }
-        guard !message.idempotencyKey.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+        guard !Whitespace.isBlank(message.idempotencyKey) else {
             throw MIMEError(.invalidValue, "the idempotency key is empty")
         }
         let domain = try checkedDomain(messageIDDomain, field: "the Message-ID domain")
@@ -201,7 +201,7 @@ public enum MIMEBuilder {
             let spec = try checkedAddress(mailbox.address, field: "the \(name) address")
             let comma = index < mailboxes.count - 1 ? "," : ""
             try refuseLineBreaks(mailbox.displayName ?? "", "the \(name) display name")
-            let displayName = (mailbox.displayName ?? "").trimmingCharacters(in: .whitespaces)
+            let displayName = Whitespace.trim(mailbox.displayName ?? "")
             if displayName.isEmpty {
                 writer.append(spec + comma)
             } else {
