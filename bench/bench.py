@@ -143,6 +143,33 @@ def nginx_count(url):
         return None
 
 
+def process_cpu(pid):
+    """User + system seconds a process has used so far (from /proc), or None."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as file:
+            fields = file.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def tree_cpu(pid):
+    """``process_cpu`` of a process and its children (nginx's master and its worker)."""
+    total = process_cpu(pid)
+    if total is None:
+        return None
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children", encoding="ascii") as file:
+            children = [int(child) for child in file.read().split()]
+    except OSError:
+        children = []
+    return total + sum(process_cpu(child) or 0.0 for child in children)
+
+
+def sink_pid(args, variant):
+    return args.smtp_pid if variant == "email" else args.http_pid
+
+
 def run_once(args, variant, folder, number):
     shutil.rmtree(os.path.join(folder, "state"), ignore_errors=True)  # a fresh outbox for every run
     shutil.rmtree(os.path.join(folder, ".liaison"), ignore_errors=True)
@@ -150,6 +177,7 @@ def run_once(args, variant, folder, number):
     log_file = os.path.join(args.work, f"liaison-{variant}-{number}.log")
     command = ["/usr/bin/time", "-v", "-o", time_file, args.liaison, "send", EVENT, "--config", os.path.join(folder, "liaison.yaml")]
     before = smtp_sink_count(args.smtp_log) if variant == "email" else nginx_count(args.http_status)
+    sink_before = tree_cpu(sink_pid(args, variant))
     phases = {}
     lines = []
     start = time.monotonic()
@@ -175,6 +203,7 @@ def run_once(args, variant, folder, number):
         after = smtp_sink_count(args.smtp_log)
     else:
         after = nginx_count(args.http_status)
+    sink_after = tree_cpu(sink_pid(args, variant))
     received = after - before if before is not None and after is not None else None
     if variant == "sms" and received is not None:
         received -= 1  # the status request itself
@@ -197,6 +226,7 @@ def run_once(args, variant, folder, number):
         "load": loaded,
         "enqueue": queued - loaded,
         "deliver": end - queued,
+        "sink_cpu": sink_after - sink_before if sink_before is not None and sink_after is not None else None,
         "problems": problems,
         "log": log_file,
     }
@@ -224,16 +254,38 @@ def curl_baseline(args):
     return results
 
 
+def smtp_baseline(args):
+    """postfix's smtp-source sending as many messages of about the size of liaison's to the same smtp-sink over 16
+    sessions: the transport's ceiling on this machine, without rendering, MIME or an outbox."""
+    source = shutil.which("smtp-source") or "/usr/sbin/smtp-source"
+    if not os.path.exists(source):
+        return ["  smtp-source not found"]
+    before_sink = process_cpu(args.smtp_pid)
+    before_self = os.times()
+    start = time.monotonic()
+    subprocess.run([source, "-s", "16", "-m", str(args.guardians), "-l", "6000", "-f", "office@load.example",
+                    "-t", "parent@example.net", f"127.0.0.1:{args.smtp_port}"], check=True, stdout=subprocess.DEVNULL)
+    wall = time.monotonic() - start
+    after_self = os.times()
+    after_sink = process_cpu(args.smtp_pid)
+    client = (after_self.children_user - before_self.children_user) + (after_self.children_system - before_self.children_system)
+    sink = f", smtp-sink {after_sink - before_sink:.2f} s CPU" if before_sink is not None and after_sink is not None else ""
+    return [f"  smtp-source -s 16 -l 6000 {args.guardians} messages in {wall:6.2f} s = {args.guardians / wall:8.0f} msg/s "
+            f"(client {client:.2f} s CPU{sink})"]
+
+
 def main():
     parser = argparse.ArgumentParser()
     for name in ["liaison", "root", "work", "smtp-log", "http-status"]:
         parser.add_argument(f"--{name}", default="")
     for name in ["smtp-port", "http-port", "guardians", "runs", "curl"]:
         parser.add_argument(f"--{name}", type=int, required=True)
+    for name in ["smtp-pid", "http-pid"]:
+        parser.add_argument(f"--{name}", type=int, default=0)
     args = parser.parse_args()
 
     header = (f"{'variant':<8} {'run':>3} {'messages':>8} {'wall s':>7} {'msg/s':>7} {'RSS MB':>7} {'user s':>7} {'sys s':>6} "
-              f"{'cpu s':>6} {'CPU%':>5} │ {'load s':>6} {'render+queue s':>14} {'deliver s':>9} {'sink got':>8}")
+              f"{'cpu s':>6} {'CPU%':>5} │ {'load s':>6} {'render+queue s':>14} {'deliver s':>9} {'sink got':>8} {'sink cpu s':>10}")
     rows = []
     summaries = []
     failures = []
@@ -249,7 +301,8 @@ def main():
                 f"{variant:<8} {number:>3} {result['sent']:>8} {result['wall']:>7.2f} {result['rate']:>7.0f} {result['rss_mb']:>7.1f} "
                 f"{result['user']:>7.2f} {result['sys']:>6.2f} {result['user'] + result['sys']:>6.2f} {result['cpu_percent']:>5} │ "
                 f"{result['load']:>6.2f} {result['enqueue']:>14.2f} {result['deliver']:>9.2f} "
-                f"{result['received'] if result['received'] is not None else '-':>8}")
+                f"{result['received'] if result['received'] is not None else '-':>8} "
+                f"{format(result['sink_cpu'], '.2f') if result['sink_cpu'] is not None else '-':>10}")
             if result["problems"]:
                 failures.append(f"{variant} run {number}: " + "; ".join(result["problems"]) + f" (log: {result['log']})")
                 with open(result["log"], encoding="utf-8") as file:
@@ -265,6 +318,11 @@ def main():
     print()
     print("\n".join(summaries))
     if args.curl:
+        print("SMTP baseline (no rendering, no MIME, no outbox):")
+        try:
+            print("\n".join(smtp_baseline(args)))
+        except (subprocess.CalledProcessError, OSError) as error:
+            print(f"  smtp-source baseline failed: {error}")
         print("HTTP baseline (no rendering, no signing, no outbox):")
         try:
             print("\n".join(curl_baseline(args)))

@@ -109,7 +109,8 @@ sink_user=()
 [ "$(id -u)" -eq 0 ] && sink_user=(-u nobody)
 # -c: running counters (mesg=N) on stdout, used to check that every message arrived.
 smtp-sink "${sink_user[@]}" -c 127.0.0.1:"$smtp_port" 1024 >"$work/smtp-sink.log" 2>&1 &
-pids+=($!)
+smtp_pid=$!
+pids+=($smtp_pid)
 
 http_port=$(free_port)
 mkdir -p "$work/nginx/logs" "$work/nginx/tmp"
@@ -145,6 +146,7 @@ pids+=($!)
 
 wait_port "$smtp_port"
 wait_port "$http_port"
+http_pid=$(cat "$work/nginx/nginx.pid" 2>/dev/null || echo 0)
 
 # --- 3–4. schools, runs, table ----------------------------------------------------------------------------------
 BENCH_WEBHOOK_SECRET="whsec_$(head -c 32 /dev/urandom | base64)"
@@ -152,6 +154,7 @@ export BENCH_WEBHOOK_SECRET
 
 python3 "$root/bench/bench.py" \
     --liaison "$liaison" --root "$root" --work "$work" \
-    --smtp-port "$smtp_port" --smtp-log "$work/smtp-sink.log" \
+    --smtp-port "$smtp_port" --smtp-log "$work/smtp-sink.log" --smtp-pid "$smtp_pid" \
+    --http-pid "$http_pid" \
     --http-port "$http_port" --http-status "${status_location:+http://127.0.0.1:$http_port/_status}" \
     --guardians "$guardians" --runs "$runs" --curl "$with_curl"
