@@ -263,7 +263,8 @@ public final class SMTPSubmitter: @unchecked Sendable {
             // Wait for the relay, a caller, an opener or the next deadline.
             pollSet.removeAll(keepingCapacity: true)
             pollSet.append(pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0))
-            var deadline = now + .seconds(1)
+            // A session that broke while writing is retired at once, on the next turn.
+            var deadline = sessions.contains { $0.broken != nil } ? now : now + .seconds(1)
             for session in sessions {
                 let events = Int16(POLLIN) | (session.hasOutput ? Int16(POLLOUT) : 0)
                 pollSet.append(pollfd(fd: session.socket, events: events, revents: 0))
