@@ -89,9 +89,11 @@ public final class SMTPSubmitter: @unchecked Sendable {
     private var cancelled: Set<ObjectIdentifier> = []
     private var opened: [OpenOutcome] = []
     private var accepting = true
-    /// Sessions opened so far (for tests and logs).
+    /// Sessions opened, and attempts to open one, so far (for tests and logs).
     private var openedCount = 0
+    private var attemptCount = 0
     var sessionsOpened: Int { lock.withLock { openedCount } }
+    var openAttempts: Int { lock.withLock { attemptCount } }
     private let finished = DispatchSemaphore(value: 0)
     /// A pipe whose read end is polled with the sessions, so callers can wake the engine thread.
     private let wakeRead: Int32
@@ -169,6 +171,7 @@ public final class SMTPSubmitter: @unchecked Sendable {
             let result = opener.open()
             lock.withLock {
                 opened.append(result)
+                attemptCount += 1
                 if case .opened = result { openedCount += 1 }
             }
             wake()
@@ -184,6 +187,12 @@ public final class SMTPSubmitter: @unchecked Sendable {
         var waiting = JobQueue()
         var sessions: [SMTPConnection] = []
         var opening = 0
+        // After a session could not be opened, no new one is tried before `openAllowedAt` (0.5 s, doubling to
+        // 30 s): a relay that refuses a fifth connection is not hammered while four are busy, and one that is down
+        // fails the messages at once instead of being dialled for each.
+        var openBackoff: Duration = .zero
+        var openAllowedAt = ContinuousClock.now
+        var lastFailure: SMTPResult?
         let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 8)
         defer { scratch.deallocate() }
         var pollSet: [pollfd] = []
@@ -211,11 +220,12 @@ public final class SMTPSubmitter: @unchecked Sendable {
                 switch result {
                 case .opened(let session):
                     sessions.append(SMTPConnection(session, now: now))
+                    openBackoff = .zero
+                    lastFailure = nil
                 case .refused(let failure):
-                    // Messages wait for other sessions if any are open or opening; otherwise they all fail alike.
-                    if sessions.isEmpty && opening == 0 {
-                        while let job = waiting.popFirst() { job.finish(failure) }
-                    }
+                    lastFailure = failure
+                    openBackoff = openBackoff == .zero ? .milliseconds(500) : min(openBackoff * 2, .seconds(30))
+                    openAllowedAt = now + openBackoff
                 }
             }
 
@@ -244,11 +254,16 @@ public final class SMTPSubmitter: @unchecked Sendable {
                 if let job = waiting.popFirst() { session.start(job) }
             }
             if !waiting.isEmpty {
-                let free = maxConnections - sessions.count - opening
-                let wanted = min(free, waiting.count - sessions.filter(\.canStart).count)
-                for _ in 0..<max(0, wanted) {
-                    opening += 1
-                    open()
+                if now >= openAllowedAt {
+                    let free = maxConnections - sessions.count - opening
+                    let wanted = min(free, waiting.count - sessions.filter(\.canStart).count)
+                    for _ in 0..<max(0, wanted) {
+                        opening += 1
+                        open()
+                    }
+                } else if sessions.isEmpty, opening == 0, let failure = lastFailure {
+                    // Nothing open, nothing opening, and the last attempt failed: the messages fail alike.
+                    while let job = waiting.popFirst() { job.finish(failure) }
                 }
             }
             for session in sessions {
@@ -265,6 +280,7 @@ public final class SMTPSubmitter: @unchecked Sendable {
             pollSet.append(pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0))
             // A session that broke while writing is retired at once, on the next turn.
             var deadline = sessions.contains { $0.broken != nil } ? now : now + .seconds(1)
+            if !waiting.isEmpty, openAllowedAt > now { deadline = min(deadline, openAllowedAt) }
             for session in sessions {
                 let events = Int16(POLLIN) | (session.hasOutput ? Int16(POLLOUT) : 0)
                 pollSet.append(pollfd(fd: session.socket, events: events, revents: 0))

@@ -161,6 +161,32 @@ import Testing
         #expect(server.logLines().count == 3)
     }
 
+    @Test func aRelayThatRefusesMoreSessionsIsNotHammered() async throws {
+        // Two sessions at most; the submitter may open four. The others are refused with 421 at the greeting.
+        let server = try LocalServer(
+            script: "smtp_server.py",
+            arguments: ["--log", "$DIR/log.jsonl", "--pipelining", "--max-sessions", "2", "--refused-log", "$DIR/refused.jsonl", "--delay", "0.01"])
+        defer { server.stop() }
+        let smtp = submitter(server, connections: 4)
+        let recipients = (0..<80).map { "family\($0)@example.net" }
+        let accepted = try await withThrowingTaskGroup(of: Bool.self) { group in
+            for recipient in recipients {
+                group.addTask {
+                    try await smtp.submit(SMTPSubmission(from: "office@school.example", recipient: recipient, message: message(to: recipient))).accepted
+                }
+            }
+            return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+        }
+        let attempts = smtp.openAttempts
+        smtp.shutdown()
+        #expect(accepted == recipients.count)
+        #expect(server.logLines().count == recipients.count)
+        // Two refused at first, then at most one more try per back-off step (0.5 s, 1 s, …) while the rest is sent.
+        let refused = server.logLines("refused.jsonl").count
+        #expect(refused >= 2 && refused <= 6, "\(refused) connections refused")
+        #expect(attempts == refused + smtp.sessionsOpened)
+    }
+
     @Test func unreachableRelayFailsEveryWaitingMessage() async throws {
         let smtp = SMTPSubmitter(
             name: "down", settings: SMTPSessionSettings(url: "smtp://127.0.0.1:9/x", tls: .none, timeout: .seconds(2)), maxConnections: 2)
@@ -173,6 +199,11 @@ import Testing
         }
         #expect(results.count == 5)
         #expect(results.allSatisfy { !$0.accepted && $0.curlResult == 7 && $0.reply == nil })
+        // Within the back-off after a failed attempt, more messages fail at once without dialling again.
+        let before = smtp.openAttempts
+        let again = try await smtp.submit(SMTPSubmission(from: "a@b.example", recipient: "y@c.example", message: message(to: "y")))
+        #expect(!again.accepted && again.curlResult == 7)
+        #expect(smtp.openAttempts == before)
     }
 }
 

@@ -3,7 +3,8 @@
 
 Options: --tls-cert/--tls-key offer (and require) STARTTLS; --auth user:password requires AUTH; --pipelining
 advertises PIPELINING (RFC 2920; aiosmtpd reads commands in order however they arrive); --per-session N answers
-421 and closes the connection at the MAIL after N accepted messages, as relays that limit sessions do.
+421 and closes the connection at the MAIL after N accepted messages, as relays that limit sessions do;
+--max-sessions N greets connections beyond N open ones with 421 and closes them (the log's "refused" lines count them).
 Recipients decide the reply: an address starting with `reject` gets 550 at RCPT; `tempfail` gets 451 the first
 time and 250 after; `throttle` gets 452 4.5.3 the first time. Accepted messages are written to --maildir
 (tmp/new/cur) as files, and one JSON line per message goes to --log (envelope and the message's Message-ID).
@@ -79,6 +80,32 @@ class Handler:
         return "250 2.0.0 Message accepted for delivery"
 
 
+class LimitedSMTP(SMTP):
+    """Refuses connections beyond `limit` open ones with 421 at the greeting, as busy relays do."""
+    limit = 0
+    active = 0
+    refused_log = None
+
+    def connection_made(self, transport):
+        if LimitedSMTP.limit and LimitedSMTP.active >= LimitedSMTP.limit:
+            transport.write(b"421 4.7.0 Too many concurrent connections\r\n")
+            transport.close()
+            self.liaison_refused = True
+            if LimitedSMTP.refused_log:
+                with open(LimitedSMTP.refused_log, "a", encoding="utf-8") as log:
+                    log.write(json.dumps({"refused": True}) + "\n")
+            return
+        self.liaison_refused = False
+        LimitedSMTP.active += 1
+        super().connection_made(transport)
+
+    def connection_lost(self, error):
+        if getattr(self, "liaison_refused", False):
+            return
+        LimitedSMTP.active -= 1
+        super().connection_lost(error)
+
+
 async def serve(args):
     if args.maildir:
         for sub in ("tmp", "new", "cur"):
@@ -98,7 +125,9 @@ async def serve(args):
 
         options.update(authenticator=check, auth_required=True, auth_require_tls=bool(args.tls_cert))
     loop = asyncio.get_running_loop()
-    server = await loop.create_server(lambda: SMTP(handler, **options), "127.0.0.1", 0, backlog=512)
+    LimitedSMTP.limit = args.max_sessions
+    LimitedSMTP.refused_log = args.refused_log
+    server = await loop.create_server(lambda: LimitedSMTP(handler, **options), "127.0.0.1", 0, backlog=512)
     print(server.sockets[0].getsockname()[1], flush=True)
     stop = asyncio.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -117,6 +146,8 @@ def main():
     parser.add_argument("--delay", type=float, default=0.0, help="seconds to wait before accepting each message")
     parser.add_argument("--pipelining", action="store_true", help="advertise PIPELINING")
     parser.add_argument("--per-session", type=int, default=0, help="messages per session before 421")
+    parser.add_argument("--max-sessions", type=int, default=0, help="open sessions beyond which connections get 421")
+    parser.add_argument("--refused-log", help="a JSON line per connection refused by --max-sessions")
     asyncio.run(serve(parser.parse_args()))
 
 
