@@ -2,16 +2,6 @@ import Foundation
 
 /// One libcurl HTTP transfer (SMTP goes through ``SMTPSubmitter``).
 public struct CurlRequest: Sendable {
-    /// How to protect an SMTP or HTTP connection.
-    public enum TLSMode: Sendable, Hashable {
-        /// Plain text (only for relays on the same host or in tests).
-        case none
-        /// STARTTLS when the server offers it.
-        case opportunistic
-        /// STARTTLS required (or implicit TLS for `smtps://` and `https://`); the transfer fails without it.
-        case required
-    }
-
     public var url: String
     /// HTTP method.
     public var method: String
@@ -20,7 +10,6 @@ public struct CurlRequest: Sendable {
     public var body: [UInt8]
     public var username: String?
     public var password: String?
-    public var tls: TLSMode
     /// Verify the server's certificate and name (on unless a test turns it off).
     public var verifyPeer: Bool
     /// A CA bundle to trust instead of the system's.
@@ -31,7 +20,7 @@ public struct CurlRequest: Sendable {
 
     public init(
         url: String, method: String = "POST", headers: [String] = [], body: [UInt8] = [],
-        username: String? = nil, password: String? = nil, tls: TLSMode = .required, verifyPeer: Bool = true,
+        username: String? = nil, password: String? = nil, verifyPeer: Bool = true,
         caFile: String? = nil, timeout: Duration = .seconds(30), connectTimeout: Duration = .seconds(10)
     ) {
         self.url = url
@@ -40,7 +29,6 @@ public struct CurlRequest: Sendable {
         self.body = body
         self.username = username
         self.password = password
-        self.tls = tls
         self.verifyPeer = verifyPeer
         self.caFile = caFile
         self.timeout = timeout

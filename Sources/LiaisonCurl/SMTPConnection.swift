@@ -171,6 +171,9 @@ final class SMTPConnection {
     var hasOutput: Bool { written < output.count }
     var isIdle: Bool { envelopeJob == nil && dataJob == nil && !waitingForReply }
 
+    /// How long to wait for the relay's next reply: `timeout`, or 2 s for the answer to QUIT.
+    func replyLimit(_ timeout: Duration) -> Duration { quitting ? .seconds(2) : timeout }
+
     /// Whether another message can start now.
     var canStart: Bool {
         broken == nil && !quitting && envelopeJob == nil && (capabilities.pipelining || dataJob == nil)

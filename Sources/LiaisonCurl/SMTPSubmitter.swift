@@ -7,9 +7,19 @@ import Glibc
 
 /// How to reach an SMTP relay.
 public struct SMTPSessionSettings: Sendable {
+    /// How to protect the connection.
+    public enum Security: Sendable, Hashable {
+        /// Plain text (only for relays on the same host or in tests).
+        case none
+        /// STARTTLS when the server offers it.
+        case opportunistic
+        /// STARTTLS required (or implicit TLS for `smtps://`); no message goes out without it.
+        case required
+    }
+
     /// `smtp://host:port/<EHLO name>` or `smtps://host:port/<EHLO name>`.
     public var url: String
-    public var tls: CurlRequest.TLSMode
+    public var tls: Security
     public var username: String?
     /// Never logged.
     public var password: String?
@@ -20,7 +30,7 @@ public struct SMTPSessionSettings: Sendable {
     public var connectTimeout: Duration
 
     public init(
-        url: String, tls: CurlRequest.TLSMode = .required, username: String? = nil, password: String? = nil, verifyPeer: Bool = true,
+        url: String, tls: Security = .required, username: String? = nil, password: String? = nil, verifyPeer: Bool = true,
         caFile: String? = nil, timeout: Duration = .seconds(60), connectTimeout: Duration = .seconds(10)
     ) {
         self.url = url
@@ -284,7 +294,7 @@ public final class SMTPSubmitter: @unchecked Sendable {
             for session in sessions {
                 let events = Int16(POLLIN) | (session.hasOutput ? Int16(POLLOUT) : 0)
                 pollSet.append(pollfd(fd: session.socket, events: events, revents: 0))
-                let limit = session.waitingForReply ? (session.quitting ? .seconds(2) : settings.timeout) : idleLimit
+                let limit = session.waitingForReply ? session.replyLimit(settings.timeout) : idleLimit
                 deadline = min(deadline, session.lastActivity + limit)
             }
             let wait = max(.zero, deadline - now)
@@ -299,19 +309,12 @@ public final class SMTPSubmitter: @unchecked Sendable {
                 let events = pollSet[index + 1].revents
                 if events & Int16(POLLIN | POLLERR | POLLHUP) != 0 { session.receive(into: scratch, now: after) }
                 if events & Int16(POLLOUT) != 0 { session.flush(now: after) }
-                if session.broken == nil, session.waitingForReply {
-                    let limit: Duration = session.quitting ? .seconds(2) : settings.timeout
-                    if after - session.lastActivity > limit { session.timedOut(after: limit) }
+                if session.broken == nil, session.waitingForReply, after - session.lastActivity > session.replyLimit(settings.timeout) {
+                    session.markBroken(session.quitting ? "closed after QUIT" : "no reply from the relay in \(settings.timeout.components.seconds) s")
                 }
             }
         }
         finished.signal()
-    }
-}
-
-extension SMTPConnection {
-    func timedOut(after limit: Duration) {
-        markBroken(quitting ? "closed after QUIT" : "no reply from the relay in \(limit.components.seconds) s")
     }
 }
 

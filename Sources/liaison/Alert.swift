@@ -52,7 +52,7 @@ struct RaiseAlert: AsyncParsableCommand {
         defer { engine.shutdown() }
         let request = CurlRequest(
             url: base.trimmingSuffix("/") + "/v1/alerts", headers: ["Content-Type: application/json", "Authorization: Bearer \(token)"],
-            body: Array(data), tls: .none, timeout: .seconds(30))
+            body: Array(data), timeout: .seconds(30))
         let response = try await engine.perform(request)
         guard response.completed else {
             printError("The daemon at \(base) does not answer (\(response.errorMessage)). Is `liaison serve` running?")

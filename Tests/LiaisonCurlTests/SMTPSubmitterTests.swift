@@ -8,6 +8,18 @@ import Testing
         Array("From: office@school.example\r\nTo: \(recipient)\r\nSubject: Test\r\nMessage-ID: <\(recipient)@liaison>\r\n\r\n\(body)".utf8)
     }
 
+    /// Submits a message to each recipient at once; returns how many the relay accepted.
+    func acceptedCount(_ smtp: SMTPSubmitter, _ recipients: [String]) async throws -> Int {
+        try await withThrowingTaskGroup(of: Bool.self) { group in
+            for recipient in recipients {
+                group.addTask {
+                    try await smtp.submit(SMTPSubmission(from: "office@school.example", recipient: recipient, message: message(to: recipient))).accepted
+                }
+            }
+            return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+        }
+    }
+
     func submitter(_ server: LocalServer, connections: Int = 2) -> SMTPSubmitter {
         SMTPSubmitter(
             name: "test", settings: SMTPSessionSettings(url: "smtp://127.0.0.1:\(server.port)/liaison.test", tls: .none, timeout: .seconds(10)),
@@ -85,14 +97,7 @@ import Testing
         defer { server.stop() }
         let smtp = submitter(server, connections: 2)
         let recipients = (0..<25).map { "family\($0)@example.net" }
-        let accepted = try await withThrowingTaskGroup(of: Bool.self) { group in
-            for recipient in recipients {
-                group.addTask {
-                    try await smtp.submit(SMTPSubmission(from: "office@school.example", recipient: recipient, message: message(to: recipient))).accepted
-                }
-            }
-            return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
-        }
+        let accepted = try await acceptedCount(smtp, recipients)
         smtp.shutdown()
         #expect(accepted == recipients.count)
         #expect(smtp.sessionsOpened >= recipients.count / 3)
@@ -116,14 +121,7 @@ import Testing
                 caFile: tls.certificate, timeout: .seconds(10)),
             maxConnections: 2)
         let recipients = (0..<20).map { "family\($0)@example.net" }
-        let accepted = try await withThrowingTaskGroup(of: Bool.self) { group in
-            for recipient in recipients {
-                group.addTask {
-                    try await smtp.submit(SMTPSubmission(from: "office@school.example", recipient: recipient, message: message(to: recipient))).accepted
-                }
-            }
-            return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
-        }
+        let accepted = try await acceptedCount(smtp, recipients)
         smtp.shutdown()
         #expect(accepted == recipients.count)
         #expect(Set(server.logLines().compactMap { $0["message_id"] as? String }) == Set(recipients.map { "<\($0)@liaison>" }))
@@ -169,14 +167,7 @@ import Testing
         defer { server.stop() }
         let smtp = submitter(server, connections: 4)
         let recipients = (0..<80).map { "family\($0)@example.net" }
-        let accepted = try await withThrowingTaskGroup(of: Bool.self) { group in
-            for recipient in recipients {
-                group.addTask {
-                    try await smtp.submit(SMTPSubmission(from: "office@school.example", recipient: recipient, message: message(to: recipient))).accepted
-                }
-            }
-            return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
-        }
+        let accepted = try await acceptedCount(smtp, recipients)
         let attempts = smtp.openAttempts
         smtp.shutdown()
         #expect(accepted == recipients.count)

@@ -7,7 +7,7 @@ public struct SMTPRelay: Sendable {
     public var name: String
     /// `smtp://host:port` or `smtps://host:port`.
     public var url: String
-    public typealias Security = CurlRequest.TLSMode
+    public typealias Security = SMTPSessionSettings.Security
     public var security: Security
     public var username: String?
     /// Resolved from the environment or a file by the caller; never logged.
@@ -20,7 +20,7 @@ public struct SMTPRelay: Sendable {
     public var caFile: String?
 
     public init(
-        name: String, url: String, security: CurlRequest.TLSMode = .required, username: String? = nil, password: String? = nil,
+        name: String, url: String, security: Security = .required, username: String? = nil, password: String? = nil,
         maxConnections: Int = 4, perMinute: Int? = nil, perDay: Int? = nil, timeout: Duration = .seconds(60),
         verifyPeer: Bool = true, caFile: String? = nil
     ) {

@@ -16,7 +16,6 @@ public final class WebhookChannel: Channel {
     private let payload: WebhookPayloadTemplate
     private let keys: [StandardWebhooks.SigningKey]
     private let fixedHeaders: [String]
-    private let tls: CurlRequest.TLSMode
     private let clock: @Sendable () -> Date
     private let engine: CurlEngine
 
@@ -27,7 +26,7 @@ public final class WebhookChannel: Channel {
         guard !gateway.trimmingCharacters(in: .whitespaces).isEmpty else {
             throw WebhookConfigurationError("A webhook gateway needs a name.")
         }
-        tls = try Self.checkedURL(target.url, gateway: gateway)
+        try Self.checkURL(target.url, gateway: gateway)
         guard !target.kinds.isEmpty else {
             throw WebhookConfigurationError("The webhook gateway \(gateway) carries no channel kinds (e.g. sms, voice, chat).")
         }
@@ -71,7 +70,7 @@ public final class WebhookChannel: Channel {
         let request = CurlRequest(
             url: target.url, method: "POST",
             headers: fixedHeaders + ["webhook-id: \(id)", "webhook-timestamp: \(timestamp)", "webhook-signature: \(signature)"],
-            body: bytes, tls: tls, timeout: target.timeout, connectTimeout: min(target.timeout, .seconds(10)))
+            body: bytes, timeout: target.timeout, connectTimeout: min(target.timeout, .seconds(10)))
         let response: CurlResponse
         do {
             response = try await engine.perform(request)
@@ -110,7 +109,8 @@ public final class WebhookChannel: Channel {
         return id
     }
 
-    private static func checkedURL(_ url: String, gateway: String) throws -> CurlRequest.TLSMode {
+    /// An absolute https URL, or http to a loopback host.
+    private static func checkURL(_ url: String, gateway: String) throws {
         guard let components = URLComponents(string: url), let scheme = components.scheme?.lowercased(),
               let host = components.host, !host.isEmpty
         else {
@@ -122,13 +122,12 @@ public final class WebhookChannel: Channel {
         }
         switch scheme {
         case "https":
-            return .required
+            return
         case "http":
             guard isLoopback(host) else {
                 throw WebhookConfigurationError(
                     "The webhook gateway \(gateway) uses http:// to \(host); only loopback hosts may be reached without TLS. Use https://.")
             }
-            return .none
         default:
             throw WebhookConfigurationError("The URL of the webhook gateway \(gateway) must start with https:// (not \(scheme)://).")
         }
