@@ -15,6 +15,9 @@ public final class CurlEngine: @unchecked Sendable {
     private var cancelled: Set<ObjectIdentifier> = []
     private var accepting = true
     private var stopped = false
+    /// Set when the thread has been woken and has not yet looked at `pending`: later callers need not wake it again
+    /// (one `curl_multi_wakeup`, a write to a socket, per batch of arrivals instead of per transfer).
+    private var woken = false
     private let finishedLoop = DispatchSemaphore(value: 0)
 
     private let multi: UnsafeMutableRawPointer
@@ -44,15 +47,16 @@ public final class CurlEngine: @unchecked Sendable {
         let id = ObjectIdentifier(transfer)
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<CurlResponse, any Error>) in
-                let accepted = lock.withLock {
-                    guard accepting else { return false }
+                let (accepted, wake) = lock.withLock { () -> (Bool, Bool) in
+                    guard accepting else { return (false, false) }
                     transfer.continuation = continuation
                     pending.append(transfer)
-                    return true
+                    defer { woken = true }
+                    return (true, !woken)
                 }
-                if accepted {
+                if wake {
                     curl_multi_wakeup(multi)
-                } else {
+                } else if !accepted {
                     continuation.resume(throwing: CurlError("The \(name) connection is shutting down."))
                 }
             }
@@ -81,6 +85,7 @@ public final class CurlEngine: @unchecked Sendable {
         var idle: [UnsafeMutableRawPointer] = []
         while true {
             let (admitted, toCancel, draining) = lock.withLock { () -> ([Transfer], Set<ObjectIdentifier>, Bool) in
+                woken = false
                 var admitted: [Transfer] = []
                 var kept: [Transfer] = []
                 for transfer in pending {

@@ -108,6 +108,8 @@ public final class SMTPSubmitter: @unchecked Sendable {
     /// A pipe whose read end is polled with the sessions, so callers can wake the engine thread.
     private let wakeRead: Int32
     private let wakeWrite: Int32
+    /// Set when the thread has been woken and has not yet taken `incoming`: later callers need not write to the pipe.
+    private var woken = false
 
     /// - Parameters:
     ///   - maxConnections: how many sessions may be open at once.
@@ -139,15 +141,16 @@ public final class SMTPSubmitter: @unchecked Sendable {
         let id = ObjectIdentifier(job)
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<SMTPResult, any Error>) in
-                let accepted = lock.withLock {
-                    guard accepting else { return false }
+                let (accepted, wake) = lock.withLock { () -> (Bool, Bool) in
+                    guard accepting else { return (false, false) }
                     job.continuation = continuation
                     incoming.append(job)
-                    return true
+                    defer { woken = true }
+                    return (true, !woken)
                 }
-                if accepted {
-                    wake()
-                } else {
+                if wake {
+                    self.wake()
+                } else if !accepted {
                     continuation.resume(throwing: CurlError("The \(name) relay connection is shutting down."))
                 }
             }
@@ -209,6 +212,7 @@ public final class SMTPSubmitter: @unchecked Sendable {
 
         while true {
             let (arrived, toCancel, results, draining) = lock.withLock {
+                woken = false
                 defer {
                     incoming.removeAll(keepingCapacity: true)
                     cancelled = []
