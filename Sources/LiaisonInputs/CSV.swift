@@ -80,8 +80,8 @@ public struct CSVTable: Sendable {
     /// The text without leading and trailing white space; the same string (no copy) when there is none, as usual.
     static func trimmed(_ text: String) -> String {
         guard let first = text.unicodeScalars.first, let last = text.unicodeScalars.last else { return text }
-        if !first.properties.isWhitespace && !last.properties.isWhitespace { return text }
-        return text.trimmingCharacters(in: .whitespacesAndNewlines)
+        if !Whitespace.contains(first, newlines: true) && !Whitespace.contains(last, newlines: true) { return text }
+        return Whitespace.trim(text, newlines: true)
     }
 
     /// The trimmed value, with `nil` for an absent column or an empty value.

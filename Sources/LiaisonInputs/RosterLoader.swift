@@ -84,8 +84,9 @@ public enum RosterLoader {
     private struct Loader {
         var diagnostics: [Diagnostic] = []
 
-        mutating func open(_ path: String, idColumn: String, required: [String], optional: [String]) -> Sheet? {
-            let (table, problems) = CSVReader.read(contentsOf: path)
+        /// Checks the columns of a file read by `CSVReader` and collects its ids.
+        mutating func open(_ read: (CSVTable?, [Diagnostic]), idColumn: String, required: [String], optional: [String]) -> Sheet? {
+            let (table, problems) = read
             diagnostics += problems
             guard let table else { return nil }
             var usable = true
@@ -140,15 +141,40 @@ public enum RosterLoader {
         }
 
         mutating func load(_ files: RosterFiles) -> (Roster, [Diagnostic]) {
-            let familySheet = open(files.families, idColumn: "family_id", required: familyColumns.required, optional: familyColumns.optional)
-            let guardianSheet = open(files.guardians, idColumn: "guardian_id", required: guardianColumns.required, optional: guardianColumns.optional)
-            let studentSheet = open(files.students, idColumn: "student_id", required: studentColumns.required, optional: studentColumns.optional)
-            let linkSheet = open(files.guardianships, idColumn: "guardian_id", required: guardianshipColumns.required, optional: guardianshipColumns.optional)
+            // The four files are parsed at the same time, then their rows checked at the same time (each kind by a
+            // loader of its own); diagnostics keep the files' order.
+            let read = Parallel.map([files.families, files.guardians, files.students, files.guardianships]) { CSVReader.read(contentsOf: $0) }
+            let familySheet = open(read[0], idColumn: "family_id", required: familyColumns.required, optional: familyColumns.optional)
+            let guardianSheet = open(read[1], idColumn: "guardian_id", required: guardianColumns.required, optional: guardianColumns.optional)
+            let studentSheet = open(read[2], idColumn: "student_id", required: studentColumns.required, optional: studentColumns.optional)
+            let linkSheet = open(read[3], idColumn: "guardian_id", required: guardianshipColumns.required, optional: guardianshipColumns.optional)
 
-            let families = loadFamilies(familySheet)
-            let guardians = loadGuardians(guardianSheet, families: familySheet)
-            let students = loadStudents(studentSheet)
-            let links = loadGuardianships(linkSheet, guardians: guardianSheet, students: studentSheet)
+            enum Loaded {
+                case families([Family]), guardians([Guardian]), students([Student]), links(Links)
+            }
+            let loaded = Parallel.map(0..<4) { kind -> (Loaded, [Diagnostic]) in
+                var loader = Loader()
+                let rows: Loaded = switch kind {
+                case 0: .families(loader.loadFamilies(familySheet))
+                case 1: .guardians(loader.loadGuardians(guardianSheet, families: familySheet))
+                case 2: .students(loader.loadStudents(studentSheet))
+                default: .links(loader.loadGuardianships(linkSheet, guardians: guardianSheet, students: studentSheet))
+                }
+                return (rows, loader.diagnostics)
+            }
+            var families: [Family] = []
+            var guardians: [Guardian] = []
+            var students: [Student] = []
+            var links = Links()
+            for (rows, found) in loaded {
+                diagnostics += found
+                switch rows {
+                case .families(let rows): families = rows
+                case .guardians(let rows): guardians = rows
+                case .students(let rows): students = rows
+                case .links(let rows): links = rows
+                }
+            }
 
             let validGuardians = Set(guardians.map(\.id))
             let validStudents = Set(students.map(\.id))

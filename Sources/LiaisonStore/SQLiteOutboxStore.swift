@@ -492,20 +492,7 @@ private enum Codec {
 enum MessageJSON {
     /// Encodes many messages, in slices on every core when there are enough to be worth it.
     static func encode(_ messages: [OutboundMessage]) -> [String] {
-        let slices = messages.count < 512 ? 1 : ProcessInfo.processInfo.activeProcessorCount
-        if slices <= 1 { return messages.map(encode) }
-        let size = (messages.count + slices - 1) / slices
-        final class Parts: @unchecked Sendable {
-            let lock = NSLock()
-            var parts: [[String]]
-            init(_ count: Int) { parts = Array(repeating: [], count: count) }
-        }
-        let encoded = Parts(slices)
-        DispatchQueue.concurrentPerform(iterations: slices) { slice in
-            let part = messages[min(slice * size, messages.count)..<min((slice + 1) * size, messages.count)].map(encode)
-            encoded.lock.withLock { encoded.parts[slice] = part }
-        }
-        return encoded.parts.flatMap { $0 }
+        Parallel.map(slicing: messages, minimum: 512, encode)
     }
 
     static func encode(_ message: OutboundMessage) -> String {

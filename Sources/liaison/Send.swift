@@ -67,15 +67,14 @@ struct Send: AsyncParsableCommand {
         let expected = recipients.reduce(0) { $0 + planner.channels(for: $1.guardian, priority: event.priority).count }
         let dispatcher = Dispatcher(store: store, channels: channelSet.channels, policy: settings.retry)
         let bar = ProgressBar(total: expected)
-        // Rendering and sending overlap: each chunk is written to the outbox (durably) as soon as it is rendered,
-        // claimed in the same transaction, and handed to the sending task while the next chunk renders.
-        let (chunks, chunkQueued) = AsyncStream.makeStream(of: [Delivery].self)
+        // Three stages overlap, each handing batches to the next through a short queue (so memory stays bounded
+        // however large the school): rendering a chunk, writing it to the outbox (durably, claimed in the same
+        // transaction), and sending. A chunk renders while the one before is being written and earlier ones sent.
+        let rendered = BatchQueue<[Delivery]>(capacity: 2)
+        let claimed = BatchQueue<[Delivery]>(capacity: 2)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
-                // Finishing the stream, even after an error, lets the sending task send every chunk claimed so far.
-                defer { chunkQueued.finish() }
-                var total = 0
-                var inserted = 0
+                defer { rendered.finish() }
                 for start in stride(from: 0, to: recipients.count, by: Self.chunkSize) {
                     let chunk = Array(recipients[start..<min(start + Self.chunkSize, recipients.count)])
                     let fresh = chunk.map(\.guardian.id).filter { !queued.contains($0) }
@@ -85,21 +84,29 @@ struct Send: AsyncParsableCommand {
                         ackURL: { tokens[$0.id].map { "\(base)/a/\($0)" } },
                         unsubscribeURL: { "\(base)/u/\(signer.token(purpose: "unsubscribe", subject: $0.id))" })
                     for problem in problems { printError("not sent: \(problem)") }
+                    guard await rendered.push(deliveries) else { return }
+                }
+            }
+            group.addTask {
+                // Finishing, even after an error, lets the sending stage send every chunk claimed so far; closing
+                // releases the rendering stage.
+                defer { claimed.finish() }
+                defer { rendered.close() }
+                var total = 0
+                var inserted = 0
+                while let deliveries = await rendered.next() {
                     let queued = try await store.enqueueAndClaim(deliveries, now: Date())
                     total += deliveries.count
                     inserted += queued.inserted.count
-                    if !queued.claimed.isEmpty { chunkQueued.yield(queued.claimed) }
+                    // Refused only when sending stopped with an error: claimed rows are recovered at the next run.
+                    if !queued.claimed.isEmpty, await !claimed.push(queued.claimed) { return }
                 }
                 printError("Queued \(inserted) new deliveries (\(total - inserted) already in the outbox).")
             }
             group.addTask {
-                var done = DispatchProgress()
-                for await claimed in chunks {
-                    done = try await dispatcher.deliver(claimed, after: done, progress: { bar.update($0) })
-                }
+                let done = try await dispatcher.deliver(from: claimed, progress: { bar.update($0) })
                 // Then whatever else is due: retries of earlier runs, deliveries left in flight by a crash.
-                let before = done
-                _ = try await dispatcher.drain(progress: { bar.update(before + $0) })
+                _ = try await dispatcher.drain(progress: { bar.update(done + $0) })
             }
             try await group.waitForAll()
         }

@@ -32,14 +32,16 @@ public struct Dispatcher: Sendable {
     public var store: any OutboxStore
     public var channels: [ChannelKind: any Channel]
     public var policy: RetryPolicy
-    /// How many sends run at once across all channels.
+    /// How many sends run at once across all channels. Each channel limits its own connections and queues the rest,
+    /// so this is set well above them: a connection that frees takes the next message from its channel's queue at
+    /// once, instead of waiting for a task on the busy cooperative pool to hand it one.
     public var concurrency: Int
     public var batchSize: Int
     public var clock: @Sendable () -> Date
     public var random: @Sendable () -> Double
 
     public init(
-        store: any OutboxStore, channels: [ChannelKind: any Channel], policy: RetryPolicy, concurrency: Int = 32,
+        store: any OutboxStore, channels: [ChannelKind: any Channel], policy: RetryPolicy, concurrency: Int = 128,
         batchSize: Int = 256, clock: @escaping @Sendable () -> Date = Date.init,
         random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }
     ) {
@@ -72,8 +74,26 @@ public struct Dispatcher: Sendable {
     public func deliver(
         _ claimed: [Delivery], after before: DispatchProgress = DispatchProgress(), progress: (@Sendable (DispatchProgress) -> Void)? = nil
     ) async throws -> DispatchProgress {
+        try await deliver(first: claimed, more: nil, after: before, progress: progress)
+    }
+
+    /// Sends claimed batches as they arrive in `queue` until it is finished, keeping `concurrency` sends in flight
+    /// from one batch into the next; records every result and returns what happened. Closes the queue when it
+    /// returns or throws, so the producer is never left waiting.
+    public func deliver(
+        from queue: BatchQueue<[Delivery]>, after before: DispatchProgress = DispatchProgress(),
+        progress: (@Sendable (DispatchProgress) -> Void)? = nil
+    ) async throws -> DispatchProgress {
+        defer { queue.close() }
+        return try await deliver(first: [], more: { await queue.next() }, after: before, progress: progress)
+    }
+
+    private func deliver(
+        first: [Delivery], more: (@Sendable () async -> [Delivery]?)?, after before: DispatchProgress,
+        progress: (@Sendable (DispatchProgress) -> Void)?
+    ) async throws -> DispatchProgress {
         var totals = before
-        try await send(claimed) { results in
+        try await send(first, more: more) { results in
             for result in results {
                 totals.attempted += 1
                 switch result.newState {
@@ -87,21 +107,27 @@ public struct Dispatcher: Sendable {
         return totals
     }
 
-    /// What a child task of `send` finished: one attempt, or the recording of some results.
+    /// What a child task of `send` finished: one attempt, the recording of some results, or fetching more work.
     private enum Finished: Sendable {
         case attempt(DeliveryResult)
         case recorded([DeliveryResult])
+        case fetched([Delivery]?)
     }
 
-    /// Sends a claimed batch with bounded concurrency and records results as they come in, one transaction at a time
-    /// (each with every result that arrived during the one before), so that a crash leaves few sent-but-unrecorded
-    /// deliveries behind and the sends never wait for a commit.
-    func send(_ deliveries: [Delivery], recorded: ([DeliveryResult]) -> Void) async throws {
+    /// Sends deliveries with bounded concurrency — `first`, then each batch `more` returns until it returns nil — and
+    /// records results as they come in, one transaction at a time (each with every result that arrived during the
+    /// one before), so that a crash leaves few sent-but-unrecorded deliveries behind and the sends never wait for a
+    /// commit. The next batch is fetched while the current one still has sends to start, so there is no lull between
+    /// batches.
+    func send(_ first: [Delivery], more: (@Sendable () async -> [Delivery]?)? = nil, recorded: ([DeliveryResult]) -> Void) async throws {
         let store = store
         try await withThrowingTaskGroup(of: Finished.self) { group in
             var pending: [DeliveryResult] = []
             var committing = false
-            var next = deliveries.makeIterator()
+            var waiting = first[...]
+            var fetching = false
+            var exhausted = more == nil
+            var inFlight = 0
             func commit() {
                 guard !committing, !pending.isEmpty else { return }
                 let batch = pending
@@ -112,21 +138,30 @@ public struct Dispatcher: Sendable {
                     return .recorded(batch)
                 }
             }
-            for _ in 0..<concurrency {
-                guard let delivery = next.next() else { break }
-                group.addTask { .attempt(await self.attempt(delivery)) }
+            func startSends() {
+                while inFlight < concurrency, let delivery = waiting.popFirst() {
+                    inFlight += 1
+                    group.addTask { .attempt(await self.attempt(delivery)) }
+                }
+                if !exhausted, !fetching, waiting.count < concurrency, let more {
+                    fetching = true
+                    group.addTask { .fetched(await more()) }
+                }
             }
+            startSends()
             while let finished = try await group.next() {
                 switch finished {
                 case .attempt(let result):
+                    inFlight -= 1
                     pending.append(result)
-                    if let delivery = next.next() {
-                        group.addTask { .attempt(await self.attempt(delivery)) }
-                    }
                 case .recorded(let batch):
                     committing = false
                     recorded(batch)
+                case .fetched(let batch):
+                    fetching = false
+                    if let batch { waiting.append(contentsOf: batch) } else { exhausted = true }
                 }
+                startSends()
                 commit()
             }
         }
