@@ -36,11 +36,18 @@ public enum SchoolLoader {
             report.finish()
             return (nil, report)
         }
-        let (loadedRoster, loadedDiagnostics) = configuration.oneRoster.map { OneRosterLoader.load($0, defaultLocale: configuration.school.defaultLocale) }
-            ?? RosterLoader.load(configuration.roster)
-        // Guardians sharing an email or phone are one recipient, everywhere the roster is used.
-        let (roster, mergeNotes) = SharedContacts.merge(loadedRoster)
-        let rosterDiagnostics = loadedDiagnostics + mergeNotes
+        // The roster, and the catalogs and templates, are read at the same time: neither needs the other.
+        let ((roster, rosterDiagnostics), (catalogs, catalogDiagnostics, templates, templateDiagnostics)) = Parallel.pair({
+            let (loadedRoster, loadedDiagnostics) = configuration.oneRoster.map { OneRosterLoader.load($0, defaultLocale: configuration.school.defaultLocale) }
+                ?? RosterLoader.load(configuration.roster)
+            // Guardians sharing an email or phone are one recipient, everywhere the roster is used.
+            let (roster, mergeNotes) = SharedContacts.merge(loadedRoster)
+            return (roster, loadedDiagnostics + mergeNotes)
+        }, {
+            let (catalogs, catalogDiagnostics) = CatalogSet.load(directories: configuration.localeDirectories)
+            let (templates, templateDiagnostics) = TemplateSet.load(directories: configuration.templateDirectories)
+            return (catalogs, catalogDiagnostics, templates, templateDiagnostics)
+        })
         var (events, scheduleDiagnostics) = configuration.schedule.isEmpty
             ? ([], []) : ScheduleLoader.load(path: configuration.schedule, school: configuration.school)
         let calendars = CalendarLoader.load(configuration, roster: roster, now: now)
@@ -52,8 +59,6 @@ public enum SchoolLoader {
         if let path = configuration.progress {
             (progress, progressDiagnostics) = ProgressLoader.load(path: path)
         }
-        let (catalogs, catalogDiagnostics) = CatalogSet.load(directories: configuration.localeDirectories)
-        let (templates, templateDiagnostics) = TemplateSet.load(directories: configuration.templateDirectories)
         // A missing file is already reported at the line of liaison.yaml that names it; the loader's own
         // report of it, without a line, would say the same thing twice.
         let missing = Set(configDiagnostics.filter { $0.code == "config.missing-file" }.compactMap { diagnostic in

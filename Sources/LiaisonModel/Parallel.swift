@@ -30,6 +30,12 @@ public enum Parallel {
         return map(ranges) { range in elements[range].map(transform) }.flatMap { $0 }
     }
 
+    /// `first()` and `second()` at the same time.
+    public static func pair<A, B>(_ first: () -> A, _ second: () -> B) -> (A, B) {
+        let results = map(0..<2) { index -> Any in index == 0 ? first() : second() }
+        return (results[0] as! A, results[1] as! B)
+    }
+
     /// One result per index, each written by one thread.
     private final class Slots<Value>: @unchecked Sendable {
         private let lock = NSLock()

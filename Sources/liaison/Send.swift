@@ -70,8 +70,8 @@ struct Send: AsyncParsableCommand {
         // Three stages overlap, each handing batches to the next through a short queue (so memory stays bounded
         // however large the school): rendering a chunk, writing it to the outbox (durably, claimed in the same
         // transaction), and sending. A chunk renders while the one before is being written and earlier ones sent.
-        let rendered = BatchQueue<[Delivery]>(capacity: 2)
-        let claimed = BatchQueue<[Delivery]>(capacity: 2)
+        let rendered = BatchQueue<[Delivery]>(capacity: 1)
+        let claimed = BatchQueue<[Delivery]>(capacity: 1)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 defer { rendered.finish() }
