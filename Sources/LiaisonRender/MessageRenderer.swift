@@ -5,6 +5,7 @@ import LiaisonModel
 /// What one guardian receives for one event: subject and both bodies, in their language.
 public struct RenderedMessage: Sendable, Hashable {
     public var subject: String
+    /// Empty when the request did not include it (`RenderRequest.includeHTML`).
     public var html: String
     public var text: String
     /// The language the letter is written in (`<html lang>`, `Content-Language`).
@@ -47,13 +48,20 @@ public struct RenderRequest: Sendable {
     public var ackURL: String?
     /// The moment the message is sent (for "in 3 days").
     public var now: Date
+    /// Whether the HTML letter is wanted (email); without it only the subject and text are made, and
+    /// `RenderedMessage.html` is empty.
+    public var includeHTML: Bool
 
-    public init(event: Event, recipient: Recipient, progress: [String: [ProgressRecord]] = [:], ackURL: String? = nil, now: Date) {
+    public init(
+        event: Event, recipient: Recipient, progress: [String: [ProgressRecord]] = [:], ackURL: String? = nil, now: Date,
+        includeHTML: Bool = true
+    ) {
         self.event = event
         self.recipient = recipient
         self.progress = progress
         self.ackURL = ackURL
         self.now = now
+        self.includeHTML = includeHTML
     }
 }
 
@@ -179,18 +187,32 @@ public struct MessageRenderer: Sendable {
             }
             return output
         }
-        guard let html = try renderPart(.html) else {
+        guard let htmlSource = sources[.html] else {
             throw RenderError("Template \(template.name) has no html.mustache.")
         }
+        var html: String?
+        func renderHTML() throws(RenderError) -> String {
+            if let html { return html }
+            let made = try renderPart(.html) ?? ""
+            html = made
+            return made
+        }
+        if request.includeHTML { _ = try renderHTML() }
         guard let subjectText = try renderPart(.subject) else {
             throw RenderError("Template \(template.name) has no subject.mustache.")
         }
         let subject = subjectText.split(whereSeparator: \.isNewline).map { Whitespace.trim($0) }
             .filter { !$0.isEmpty }.joined(separator: " ")
-        let text = try renderPart(.text)
-            ?? templates.plainText(ofHTML: html, context: root, parts: parts, named: sources[.html]!.name)
+        // The text comes from text.mustache, or from the HTML letter's skeleton (then the HTML itself is only made
+        // when the skeleton cannot be used).
+        let text: String
+        if let written = try renderPart(.text) {
+            text = written
+        } else {
+            text = try templates.plainText(ofHTML: renderHTML, context: root, parts: parts, named: htmlSource.name)
+        }
         return RenderedMessage(
-            subject: subject, html: html, text: text, language: language, direction: direction, chain: chain,
+            subject: subject, html: request.includeHTML ? html ?? "" : "", text: text, language: language, direction: direction, chain: chain,
             fallbacks: messages.fallbacks.sorted { $0.key < $1.key },
             translatedParts: TemplatePart.allCases.filter { sources[$0]?.locale != nil })
     }

@@ -207,7 +207,9 @@ public struct TemplateSet: Sendable {
 
     /// The text part of a template that has only HTML: its text skeleton for the context's shape filled with the
     /// context's strings when it applies (``TextSkeleton``), else `html` (the template `name` rendered) converted.
-    func plainText(ofHTML html: String, context: TemplateValue, parts: ContextParts?, named name: String) -> String {
+    func plainText<Failure: Error>(
+        ofHTML html: () throws(Failure) -> String, context: TemplateValue, parts: ContextParts?, named name: String
+    ) throws(Failure) -> String {
         if let parts, spliceable.contains(name), !parts.endsLine || indentFree.contains(name) {
             let text = textSkeletons.skeleton(name, parts: parts) {
                 let skeleton = skeletons.skeleton(name, parts: parts) {
@@ -217,7 +219,7 @@ public struct TemplateSet: Sendable {
             }
             if let filled = text?.fill(parts.strings) { return filled }
         }
-        return HTMLText.plainText(fromHTML: html)
+        return HTMLText.plainText(fromHTML: try html())
     }
 
     /// Renders the registered template `name` for `context`: by filling the skeleton of the context's shape when

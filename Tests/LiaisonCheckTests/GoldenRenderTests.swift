@@ -46,6 +46,28 @@ import LiaisonRender
         #expect(rendered == golden, "render differs from \(file.lastPathComponent)")
     }
 
+    /// A message for a channel without HTML (SMS, voice, chat) is made without the HTML letter: the same subject and
+    /// text as the full render, for every event and guardian of the golden school.
+    @Test func textOnlyRendersMatchTheFullRender() throws {
+        let school = try Self.school()
+        var compared = 0
+        for event in school.events {
+            for recipient in event.audience.recipients(in: school.roster) {
+                var request = RenderRequest(
+                    event: event, recipient: recipient, progress: school.progressByStudent,
+                    ackURL: "https://liaison.riverside.example/a/\(recipient.guardian.id)", now: referenceNow)
+                let full = try school.renderer.render(request)
+                request.includeHTML = false
+                let textOnly = try school.renderer.render(request)
+                #expect(textOnly.html.isEmpty && !full.html.isEmpty)
+                #expect(textOnly.subject == full.subject && textOnly.text == full.text, "\(event.id) \(recipient.guardian.id)")
+                #expect(textOnly.language == full.language && textOnly.fallbacks == full.fallbacks)
+                compared += 1
+            }
+        }
+        #expect(compared >= 10)
+    }
+
     @Test func languagesDirectionsAndChains() throws {
         let arabic = try Self.render("family-fun-run-2026", for: "G001")
         #expect(arabic.language == "ar")

@@ -87,7 +87,8 @@ public struct OutboxPlanner: Sendable {
         let rendered: RenderedMessage
         do {
             rendered = try renderer.render(RenderRequest(
-                event: event, recipient: recipient, progress: progress, ackURL: ackURL(guardian), now: sendAt))
+                event: event, recipient: recipient, progress: progress, ackURL: ackURL(guardian), now: sendAt,
+                includeHTML: channels.contains(.email)))
         } catch {
             return .failure(PlanProblem(guardianID: guardian.id, reason: error.message))
         }
