@@ -30,10 +30,18 @@ public enum Parallel {
         return map(ranges) { range in elements[range].map(transform) }.flatMap { $0 }
     }
 
-    /// `first()` and `second()` at the same time.
+    /// `first()` and `second()` at the same time: `second` on a worker thread, `first` on the caller's. (Not through
+    /// `concurrentPerform`, so that `first` may itself use `map` on every core: a nested apply runs serially.)
     public static func pair<A, B>(_ first: () -> A, _ second: () -> B) -> (A, B) {
-        let results = map(0..<2) { index -> Any in index == 0 ? first() : second() }
-        return (results[0] as! A, results[1] as! B)
+        let other = Slots<B>(1)
+        let done = DispatchGroup()
+        let mine = withoutActuallyEscaping(second) { second in
+            let work = Unchecked(second)
+            DispatchQueue.global().async(group: done) { other.set(0, work.value()) }
+            defer { done.wait() }  // `second` must not outlive this call
+            return first()
+        }
+        return (mine, other.values()[0])
     }
 
     /// One result per index, each written by one thread.

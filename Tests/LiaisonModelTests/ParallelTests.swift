@@ -1,0 +1,40 @@
+import Foundation
+import LiaisonModel
+import Testing
+
+/// Threads seen by the work, to tell that it really ran on more than one.
+private final class Threads: @unchecked Sendable {
+    private let lock = NSLock()
+    private var seen: Set<UInt> = []
+    func note() { lock.withLock { _ = seen.insert(UInt(pthread_self())) } }
+    var count: Int { lock.withLock { seen.count } }
+}
+
+@Suite struct ParallelTests {
+    @Test func mapKeepsTheOrder() {
+        let words = (0..<1_000).map { "w\($0)" }
+        #expect(Parallel.map(words) { $0.uppercased() } == words.map { $0.uppercased() })
+        #expect(Parallel.map(slicing: Array(0..<10_000), minimum: 512) { $0 * 3 } == (0..<10_000).map { $0 * 3 })
+        #expect(Parallel.map(slicing: [1, 2, 3], minimum: 512) { $0 + 1 } == [2, 3, 4])
+        #expect(Parallel.map([Int]()) { $0 }.isEmpty)
+    }
+
+    @Test func pairRunsBothSidesAndAMapInsideUsesSeveralThreads() {
+        let threads = Threads()
+        let (inner, other) = Parallel.pair({
+            // A map inside `first` (as the roster's files are read while catalogs load) is not serialised.
+            Parallel.map(0..<8) { index -> Int in
+                threads.note()
+                Thread.sleep(forTimeInterval: 0.02)
+                return index * index
+            }
+        }, {
+            "catalogs"
+        })
+        #expect(inner == (0..<8).map { $0 * $0 })
+        #expect(other == "catalogs")
+        if ProcessInfo.processInfo.activeProcessorCount > 1 {
+            #expect(threads.count > 1)
+        }
+    }
+}
