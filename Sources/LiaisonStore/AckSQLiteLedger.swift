@@ -64,21 +64,29 @@ public final class SQLiteAckLedger: AckLedger {
 
     public func issueTokens(eventID: String, occurrence: String, guardianIDs: [String], now: Date) async throws -> [String: String] {
         let createdAt = AckCodec.seconds(now)
+        // Drawn and hashed before the transaction, which holds the file's write lock.
+        let drawn = guardianIDs.map { guardianID in
+            let token = Self.newToken()
+            return (guardianID: guardianID, token: token, hash: Self.hash(token))
+        }
         // One transaction for the whole batch: one fsync instead of one per guardian.
         return try await writer.write { db in
             var tokens: [String: String] = [:]
+            tokens.reserveCapacity(drawn.count)
             let statement = try db.makeStatement(sql: """
                 INSERT OR IGNORE INTO ack_links (token_hash, event_id, occurrence, guardian_id, created_at)
                 VALUES (?, ?, ?, ?, ?)
                 """)
-            for guardianID in guardianIDs {
-                var inserted = false
-                while !inserted {
-                    let token = Self.newToken()
-                    try statement.execute(arguments: [Self.hash(token), eventID, occurrence, guardianID, createdAt])
-                    inserted = db.changesCount == 1  // a 128-bit collision never happens; if it did, draw again
-                    if inserted { tokens[guardianID] = token }
+            for (guardianID, first, firstHash) in drawn {
+                var (token, hash) = (first, firstHash)
+                while true {
+                    try statement.execute(arguments: [hash, eventID, occurrence, guardianID, createdAt])
+                    if db.changesCount == 1 { break }
+                    // A 128-bit collision never happens; if it did, draw again.
+                    token = Self.newToken()
+                    hash = Self.hash(token)
                 }
+                tokens[guardianID] = token
             }
             return tokens
         }

@@ -60,8 +60,19 @@ public final class SQLiteOutboxStore: OutboxStore {
         if deliveries.isEmpty { return ([], []) }
         // Encode outside the write transaction: it holds the file's write lock.
         let messages = MessageJSON.encode(deliveries.map(\.message))
-        let rows = Array(zip(deliveries, messages))
         let nowSeconds = now.map(Codec.seconds)
+        // The statements' arguments too: the write closure runs on the one writer every store on the file shares.
+        let rows = zip(deliveries, messages).map { d, message in
+            let claim = nowSeconds.map { Codec.seconds(d.notBefore) <= $0 } ?? false
+            let updatedAt = claim ? nowSeconds! : Codec.seconds(d.updatedAt)
+            let arguments: StatementArguments = [
+                d.key.occurrence, d.key.guardianID, d.key.channel.rawValue, d.eventID, d.address, d.recipientName,
+                d.priority.rawValue, Codec.rank(d.priority), claim ? "sending" : "queued", claim ? 1 : 0,
+                Codec.seconds(d.notBefore), d.deadline.map(Codec.seconds), Codec.seconds(d.createdAt),
+                Codec.seconds(d.createdAt), updatedAt, d.message.language,
+            ]
+            return (delivery: d, message: message, claim: claim, updatedAt: updatedAt, arguments: arguments)
+        }
         return try await writer.write { db in
             let insert = try db.cachedStatement(
                 sql: """
@@ -75,15 +86,8 @@ public final class SQLiteOutboxStore: OutboxStore {
             var inserted: [DeliveryKey] = []
             var claimed: [Delivery] = []
             inserted.reserveCapacity(rows.count)
-            for (d, message) in rows {
-                let claim = nowSeconds.map { Codec.seconds(d.notBefore) <= $0 } ?? false
-                let updatedAt = claim ? nowSeconds! : Codec.seconds(d.updatedAt)
-                try insert.execute(arguments: [
-                    d.key.occurrence, d.key.guardianID, d.key.channel.rawValue, d.eventID, d.address, d.recipientName,
-                    d.priority.rawValue, Codec.rank(d.priority), claim ? "sending" : "queued", claim ? 1 : 0,
-                    Codec.seconds(d.notBefore), d.deadline.map(Codec.seconds), Codec.seconds(d.createdAt),
-                    Codec.seconds(d.createdAt), updatedAt, d.message.language,
-                ])
+            for (d, message, claim, updatedAt, arguments) in rows {
+                try insert.execute(arguments: arguments)
                 guard db.changesCount > 0 else { continue }
                 try insertMessage.execute(arguments: [db.lastInsertedRowID, message])
                 inserted.append(d.key)
@@ -158,6 +162,16 @@ public final class SQLiteOutboxStore: OutboxStore {
         for result in results where ![.sent, .retry, .failed].contains(result.newState) {
             throw OutboxStoreError.invalidResultState(result.key, result.newState)
         }
+        let rows = results.map { result -> (update: StatementArguments, insert: StatementArguments) in
+            let key = result.key
+            let attempt = result.attempt
+            let finished = Codec.seconds(attempt.finishedAt)
+            let notBefore: Double? = result.newState == .retry ? Codec.seconds(result.notBefore ?? attempt.finishedAt) : nil
+            return (
+                [result.newState.rawValue, notBefore, attempt.reply, finished, key.occurrence, key.guardianID, key.channel.rawValue, attempt.number],
+                [key.occurrence, key.guardianID, key.channel.rawValue, attempt.number, Codec.seconds(attempt.startedAt),
+                 finished, attempt.target, attempt.outcome.rawValue, attempt.reply])
+        }
         try await writer.write { db in
             let update = try db.cachedStatement(
                 sql: """
@@ -170,20 +184,10 @@ public final class SQLiteOutboxStore: OutboxStore {
                         outcome, reply)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """)
-            for result in results {
-                let key = result.key
-                let attempt = result.attempt
-                let finished = Codec.seconds(attempt.finishedAt)
-                let notBefore: Double? = result.newState == .retry ? Codec.seconds(result.notBefore ?? attempt.finishedAt) : nil
-                try update.execute(arguments: [
-                    result.newState.rawValue, notBefore, attempt.reply, finished,
-                    key.occurrence, key.guardianID, key.channel.rawValue, attempt.number,
-                ])
+            for row in rows {
+                try update.execute(arguments: row.update)
                 guard db.changesCount == 1 else { continue }  // not in flight, or an older attempt: leave it alone
-                try insert.execute(arguments: [
-                    key.occurrence, key.guardianID, key.channel.rawValue, attempt.number, Codec.seconds(attempt.startedAt),
-                    finished, attempt.target, attempt.outcome.rawValue, attempt.reply,
-                ])
+                try insert.execute(arguments: row.insert)
             }
         }
     }
