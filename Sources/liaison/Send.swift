@@ -75,10 +75,20 @@ struct Send: AsyncParsableCommand {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 defer { rendered.finish() }
-                for start in stride(from: 0, to: recipients.count, by: Self.chunkSize) {
-                    let chunk = Array(recipients[start..<min(start + Self.chunkSize, recipients.count)])
-                    let fresh = chunk.map(\.guardian.id).filter { !queued.contains($0) }
-                    let tokens = try await ledger?.issueTokens(eventID: event.id, occurrence: occurrence, guardianIDs: fresh, now: now) ?? [:]
+                let chunks = stride(from: 0, to: recipients.count, by: Self.chunkSize).map {
+                    Array(recipients[$0..<min($0 + Self.chunkSize, recipients.count)])
+                }
+                @Sendable func issueTokens(_ index: Int) -> Task<[String: String], any Error>? {
+                    guard index < chunks.count, let ledger else { return nil }
+                    let fresh = chunks[index].map(\.guardian.id).filter { !queued.contains($0) }
+                    return Task { try await ledger.issueTokens(eventID: event.id, occurrence: occurrence, guardianIDs: fresh, now: now) }
+                }
+                // The next chunk's tokens are written while this chunk renders.
+                var upcoming = issueTokens(0)
+                defer { upcoming?.cancel() }
+                for (index, chunk) in chunks.enumerated() {
+                    let tokens = try await upcoming?.value ?? [:]
+                    upcoming = issueTokens(index + 1)
                     let (deliveries, problems) = await planner.plan(
                         event, recipients: chunk, occurrence: occurrence, sendAt: now, now: now,
                         ackURL: { tokens[$0.id].map { "\(base)/a/\($0)" } },
