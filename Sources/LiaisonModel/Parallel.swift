@@ -31,7 +31,8 @@ public enum Parallel {
     }
 
     /// `first()` and `second()` at the same time: `second` on a worker thread, `first` on the caller's. (Not through
-    /// `concurrentPerform`, so that `first` may itself use `map` on every core: a nested apply runs serially.)
+    /// `concurrentPerform`, so that `first` may itself use `map` on every core: an apply nested in an apply ran
+    /// serially here.)
     public static func pair<A, B>(_ first: () -> A, _ second: () -> B) -> (A, B) {
         let other = Slots<B>(1)
         let done = DispatchGroup()
