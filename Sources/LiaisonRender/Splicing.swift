@@ -64,7 +64,10 @@ package struct ContextParts {
         shape.reserveCapacity(512)
         strings.reserveCapacity(64)
         guard add(value) else { return nil }
-        shapeHash = shape.hashValue
+        // The bytes in one go (an array's own hashValue feeds the hasher one element at a time).
+        var hasher = Hasher()
+        shape.withUnsafeBytes { hasher.combine(bytes: $0) }
+        shapeHash = hasher.finalize()
     }
 
     private mutating func add(_ value: TemplateValue) -> Bool {
@@ -94,7 +97,7 @@ package struct ContextParts {
             for pair in pairs {
                 // Length-prefixed, so that no key can pass for another structure.
                 appendDecimal(pair.key.utf8.count)
-                shape.append(contentsOf: pair.key.utf8)
+                appendBytes(of: pair.key)
                 if !add(pair.value) { return false }
             }
             shape.append(0x7D)
@@ -104,9 +107,23 @@ package struct ContextParts {
         return true
     }
 
+    /// `number` in decimal, then `;` (digits written in place: this runs for every key of every message).
     private mutating func appendDecimal(_ number: Int) {
-        shape.append(contentsOf: String(number).utf8)
+        if number < 0 { shape.append(0x2D) }
+        var rest = number.magnitude
+        let start = shape.count
+        repeat {
+            shape.append(0x30 + UInt8(rest % 10))
+            rest /= 10
+        } while rest > 0
+        shape[start...].reverse()
         shape.append(0x3B)
+    }
+
+    /// The UTF-8 of `text`, copied at once where the string is contiguous (native strings are).
+    private mutating func appendBytes(of text: String) {
+        let copied: Void? = text.utf8.withContiguousStorageIfAvailable { shape.append(contentsOf: $0) }
+        if copied == nil { shape.append(contentsOf: text.utf8) }
     }
 }
 
