@@ -15,12 +15,34 @@ public enum Whitespace {
         }
     }
 
-    /// `text` without white space at either end.
+    /// `text` without white space at either end (the same string, not a copy, when there is none).
     public static func trim<Text: StringProtocol>(_ text: Text, newlines: Bool = false) -> String {
         let scalars = text.unicodeScalars
         guard let first = scalars.firstIndex(where: { !contains($0, newlines: newlines) }) else { return "" }
         let last = scalars.lastIndex(where: { !contains($0, newlines: newlines) })!
+        if first == scalars.startIndex, scalars.index(after: last) == scalars.endIndex { return String(text) }
         return String(String.UnicodeScalarView(scalars[first...last]))
+    }
+
+    /// `text` on one line: split at line breaks (as `Character.isNewline` finds them), each line trimmed, blank
+    /// ones dropped, the rest joined with a space. A subject line, for instance.
+    public static func singleLine(_ text: String) -> String {
+        // Most texts have no line break: then only the ends are trimmed. Line breaks in UTF-8: 0A–0D, C2 85
+        // (NEL), E2 80 A8 and E2 80 A9 (line and paragraph separators).
+        let breaks = text.utf8.withContiguousStorageIfAvailable { bytes -> Bool in
+            for index in bytes.indices {
+                switch bytes[index] {
+                case 0x0A...0x0D: return true
+                case 0xC2 where index + 1 < bytes.count && bytes[index + 1] == 0x85: return true
+                case 0xE2 where index + 2 < bytes.count && bytes[index + 1] == 0x80 && (bytes[index + 2] == 0xA8 || bytes[index + 2] == 0xA9):
+                    return true
+                default: continue
+                }
+            }
+            return false
+        } ?? true
+        if !breaks { return trim(text) }
+        return text.split(whereSeparator: \.isNewline).map { trim($0) }.filter { !$0.isEmpty }.joined(separator: " ")
     }
 
     /// Whether `text` is empty or white space only.

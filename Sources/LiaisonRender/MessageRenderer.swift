@@ -201,8 +201,7 @@ public struct MessageRenderer: Sendable {
         guard let subjectText = try renderPart(.subject) else {
             throw RenderError("Template \(template.name) has no subject.mustache.")
         }
-        let subject = subjectText.split(whereSeparator: \.isNewline).map { Whitespace.trim($0) }
-            .filter { !$0.isEmpty }.joined(separator: " ")
+        let subject = Whitespace.singleLine(subjectText)
         // The text comes from text.mustache, or from the HTML letter's skeleton (then the HTML itself is only made
         // when the skeleton cannot be used).
         let text: String

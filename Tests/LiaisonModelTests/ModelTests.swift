@@ -245,4 +245,19 @@ import Testing
             #expect(Whitespace.isBlank(text) == text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty)
         }
     }
+
+    /// One line, as subjects are made: the same as splitting at every `isNewline` character, trimming each line
+    /// and joining the non-blank ones with a space.
+    @Test func singleLineJoinsTrimmedLines() {
+        let pieces = [" ", "\t", "\n", "\r", "\r\n", "\u{0B}", "\u{0C}", "\u{85}", "\u{2028}", "\u{2029}", "\u{2027}", "\u{202A}",
+                      "\u{00A0}", "\u{3000}", "a", "é", "ب", "中", "x y", "👩‍👧", "\u{C2}"]
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<3000 {
+            let text = (0..<Int.random(in: 0...8, using: &generator)).map { _ in pieces.randomElement(using: &generator)! }.joined()
+            let expected = text.split(whereSeparator: \.isNewline).map { Whitespace.trim($0) }.filter { !$0.isEmpty }.joined(separator: " ")
+            #expect(Whitespace.singleLine(text) == expected, "\(text.unicodeScalars.map(\.value))")
+        }
+        #expect(Whitespace.singleLine("  Open Day: الأربعاء  ") == "Open Day: الأربعاء")
+        #expect(Whitespace.singleLine("Open Day\n  12 June \r\n\n") == "Open Day 12 June")
+    }
 }
