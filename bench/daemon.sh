@@ -17,7 +17,8 @@ if ! [ -x /usr/sbin/smtp-sink ]; then
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends postfix >/dev/null
     $sudo postfix stop >/dev/null 2>&1 || true
 fi
-swift build -c release --product liaison
+# Built as run.sh and deploy/liaison.service build it.
+swift build -c release --product liaison --static-swift-stdlib
 work=$(mktemp -d /tmp/liaison-daemon-bench.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 python3 bench/daemon.py --liaison "$root/.build/release/liaison" --root "$root" --work "$work" \

@@ -63,7 +63,9 @@ fi
 export PATH="$PATH:/usr/sbin:/sbin"
 
 echo "Building liaison (release)…" >&2
-swift build -c release --product liaison >&2
+# As it is deployed (deploy/liaison.service): the Swift runtime and Foundation linked in, so the binary runs on a
+# server without a Swift toolchain (and starts faster, with no runtime symbols to bind).
+swift build -c release --product liaison --static-swift-stdlib >&2
 liaison="$root/.build/release/liaison"
 
 # --- 2. the servers, all stopped by PID on exit -----------------------------------------------------------------
