@@ -32,17 +32,53 @@ public enum Parallel {
 
     /// `first()` and `second()` at the same time: `second` on a worker thread, `first` on the caller's. (Not through
     /// `concurrentPerform`, so that `first` may itself use `map` on every core: an apply nested in an apply ran
-    /// serially here.)
+    /// serially here.) When no worker has picked `second` up by the time `first` is done (the global queue busy, say
+    /// because the caller is one of its threads), the caller runs it itself instead of waiting for one.
     public static func pair<A, B>(_ first: () -> A, _ second: () -> B) -> (A, B) {
-        let other = Slots<B>(1)
-        let done = DispatchGroup()
-        let mine = withoutActuallyEscaping(second) { second in
-            let work = Unchecked(second)
-            DispatchQueue.global().async(group: done) { other.set(0, work.value()) }
-            defer { done.wait() }  // `second` must not outlive this call
-            return first()
+        withoutActuallyEscaping(second) { second in
+            let job = Job(second)
+            DispatchQueue.global().async { job.runIfUntaken() }
+            let mine = first()
+            return (mine, job.value())
         }
-        return (mine, other.values()[0])
+    }
+
+    /// A job for whichever comes first, a worker or the caller (who otherwise waits for the worker that took it).
+    /// Only the job goes to the worker, and it lets go of the closure once taken, so the closure never outlives `pair`.
+    private final class Job<Value>: @unchecked Sendable {
+        private let lock = NSLock()
+        private var work: (() -> Value)?
+        private var result: Value?
+        private let finished = DispatchSemaphore(value: 0)
+
+        init(_ work: @escaping () -> Value) { self.work = work }
+
+        private func take() -> (() -> Value)? {
+            lock.withLock {
+                defer { work = nil }
+                return work
+            }
+        }
+
+        /// The worker's side: runs the job unless the caller has taken it.
+        func runIfUntaken() {
+            if runTaken() { finished.signal() }
+        }
+
+        /// Runs the job if this side takes it; its reference to the closure ends with this call.
+        private func runTaken() -> Bool {
+            guard let work = take() else { return false }
+            let value = work()
+            lock.withLock { result = value }
+            return true
+        }
+
+        /// The caller's side: the result, running the job here if no worker has taken it.
+        func value() -> Value {
+            if let work = take() { return work() }
+            finished.wait()
+            return lock.withLock { result! }
+        }
     }
 
     /// One result per index, each written by one thread.

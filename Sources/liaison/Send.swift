@@ -83,7 +83,8 @@ struct Send: AsyncParsableCommand {
                     let fresh = chunks[index].map(\.guardian.id).filter { !queued.contains($0) }
                     return Task { try await ledger.issueTokens(eventID: event.id, occurrence: occurrence, guardianIDs: fresh, now: now) }
                 }
-                // The next chunk's tokens are written while this chunk renders.
+                // The next chunk's tokens are written while this chunk renders (if the run stops early, tokens of
+                // a chunk never queued stay unused in the ledger: harmless, they are found only by their hash).
                 var upcoming = issueTokens(0)
                 defer { upcoming?.cancel() }
                 for (index, chunk) in chunks.enumerated() {
@@ -108,8 +109,12 @@ struct Send: AsyncParsableCommand {
                     let queued = try await store.enqueueAndClaim(deliveries, now: Date())
                     total += deliveries.count
                     inserted += queued.inserted.count
-                    // Refused only when sending stopped with an error: claimed rows are recovered at the next run.
-                    if !queued.claimed.isEmpty, await !claimed.push(queued.claimed) { return }
+                    // Refused only when sending stopped with an error: these rows stay claimed (`sending`) and are
+                    // put back in the queue by the next run.
+                    if !queued.claimed.isEmpty, await !claimed.push(queued.claimed) {
+                        printError("\(queued.claimed.count) deliveries were queued but not sent; the next run sends them.")
+                        return
+                    }
                 }
                 printError("Queued \(inserted) new deliveries (\(total - inserted) already in the outbox).")
             }

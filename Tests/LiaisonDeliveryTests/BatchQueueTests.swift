@@ -70,6 +70,29 @@ private final class LastProgress: @unchecked Sendable {
         #expect(await queue.next() == nil)
     }
 
+    @Test func cancellingReleasesAWaitingConsumerOrProducer() async {
+        let queue = BatchQueue<Int>(capacity: 1)
+        let consumer = Task { await queue.next() }
+        try? await Task.sleep(for: .milliseconds(20))
+        consumer.cancel()
+        #expect(await consumer.value == nil)
+
+        #expect(await queue.push(1))
+        let producer = Task { await queue.push(2) }  // waits: the queue is full
+        try? await Task.sleep(for: .milliseconds(20))
+        producer.cancel()
+        #expect(await producer.value == false)
+        #expect(await queue.next() == 1)
+    }
+
+    @Test func closingReleasesAWaitingConsumer() async {
+        let queue = BatchQueue<Int>(capacity: 1)
+        async let waiting = queue.next()
+        try? await Task.sleep(for: .milliseconds(20))
+        queue.close()
+        #expect(await waiting == nil)
+    }
+
     @Test func aWaitingConsumerGetsTheNextBatchOrTheEnd() async {
         let queue = BatchQueue<Int>(capacity: 1)
         async let first = queue.next()

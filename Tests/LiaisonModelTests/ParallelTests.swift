@@ -37,4 +37,29 @@ private final class Threads: @unchecked Sendable {
             #expect(threads.count > 1)
         }
     }
+
+    /// Many pairs at once from the global queue's own threads (as a daemon reload runs the loader): whichever side
+    /// runs each `second`, every pair gets both results.
+    @Test func pairsFromBusyWorkersAllComplete() {
+        final class Results: @unchecked Sendable {
+            let lock = NSLock()
+            var pairs: [Int: (Int, String)] = [:]
+        }
+        let results = Results()
+        let done = DispatchGroup()
+        for index in 0..<16 {
+            DispatchQueue.global().async(group: done) {
+                let pair = Parallel.pair({ () -> Int in
+                    Thread.sleep(forTimeInterval: 0.005)
+                    return index * 2
+                }, { "second \(index)" })
+                results.lock.withLock { results.pairs[index] = pair }
+            }
+        }
+        done.wait()
+        #expect(results.pairs.count == 16)
+        for (index, pair) in results.pairs {
+            #expect(pair.0 == index * 2 && pair.1 == "second \(index)")
+        }
+    }
 }

@@ -5,7 +5,7 @@ import Foundation
 /// ahead of a slow consumer), `next` waits while it is empty.
 ///
 /// The producer calls ``finish()`` when it has no more; the consumer calls ``close()`` when it stops early, which
-/// releases a waiting producer (its `push` then returns false).
+/// releases a waiting producer (its `push` then returns false). A task cancelled while waiting is released too.
 public final class BatchQueue<Batch: Sendable>: @unchecked Sendable {
     private let lock = NSLock()
     private var batches: [Batch] = []
@@ -22,7 +22,8 @@ public final class BatchQueue<Batch: Sendable>: @unchecked Sendable {
 
     private var count: Int { batches.count - head }
 
-    /// Adds a batch, waiting while the queue is full; false when the consumer has closed the queue (the batch is dropped).
+    /// Adds a batch, waiting while the queue is full; false when the consumer has closed the queue or the calling
+    /// task is cancelled while waiting (the batch is dropped).
     @discardableResult
     public func push(_ batch: Batch) async -> Bool {
         while true {
@@ -38,13 +39,22 @@ public final class BatchQueue<Batch: Sendable>: @unchecked Sendable {
                 return true
             }
             if let state { return state }
-            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                let ready = lock.withLock { () -> Bool in
-                    if closed || count < capacity { return true }
-                    producer = continuation
-                    return false
+            if Task.isCancelled { return false }
+            await withTaskCancellationHandler {
+                await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                    let ready = lock.withLock { () -> Bool in
+                        if closed || count < capacity || Task.isCancelled { return true }
+                        producer = continuation
+                        return false
+                    }
+                    if ready { continuation.resume() }
                 }
-                if ready { continuation.resume() }
+            } onCancel: {
+                let waiting = lock.withLock { () -> CheckedContinuation<Void, Never>? in
+                    defer { producer = nil }
+                    return producer
+                }
+                waiting?.resume()
             }
         }
     }
@@ -59,38 +69,51 @@ public final class BatchQueue<Batch: Sendable>: @unchecked Sendable {
         waiting?.resume(returning: nil)
     }
 
-    /// The consumer takes no more batches: a waiting or later `push` returns false.
+    /// The consumer takes no more batches: a waiting or later `push` returns false, a waiting `next` nil.
     public func close() {
-        let waiting = lock.withLock { () -> CheckedContinuation<Void, Never>? in
+        let (producer, consumer) = lock.withLock { () -> (CheckedContinuation<Void, Never>?, CheckedContinuation<Batch?, Never>?) in
             closed = true
             batches = []
             head = 0
-            defer { producer = nil }
-            return producer
+            defer {
+                self.producer = nil
+                self.consumer = nil
+            }
+            return (self.producer, self.consumer)
         }
-        waiting?.resume()
+        producer?.resume()
+        consumer?.resume(returning: nil)
     }
 
-    /// The oldest batch, waiting for one; nil once the producer has finished and every batch was taken.
+    /// The oldest batch, waiting for one; nil once the producer has finished and every batch was taken, the queue
+    /// was closed, or the calling task is cancelled while waiting.
     public func next() async -> Batch? {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Batch?, Never>) in
-            let (ready, batch, releasing) = lock.withLock { () -> (Bool, Batch?, CheckedContinuation<Void, Never>?) in
-                if count > 0 {
-                    let batch = batches[head]
-                    head += 1
-                    if head == batches.count || head > 64 {
-                        batches.removeFirst(head)
-                        head = 0
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Batch?, Never>) in
+                let (ready, batch, releasing) = lock.withLock { () -> (Bool, Batch?, CheckedContinuation<Void, Never>?) in
+                    if count > 0 {
+                        let batch = batches[head]
+                        head += 1
+                        if head == batches.count || head > 64 {
+                            batches.removeFirst(head)
+                            head = 0
+                        }
+                        defer { producer = nil }
+                        return (true, batch, producer)
                     }
-                    defer { producer = nil }
-                    return (true, batch, producer)
+                    if finished || closed || Task.isCancelled { return (true, nil, nil) }
+                    consumer = continuation
+                    return (false, nil, nil)
                 }
-                if finished || closed { return (true, nil, nil) }
-                consumer = continuation
-                return (false, nil, nil)
+                releasing?.resume()
+                if ready { continuation.resume(returning: batch) }
             }
-            releasing?.resume()
-            if ready { continuation.resume(returning: batch) }
+        } onCancel: {
+            let waiting = lock.withLock { () -> CheckedContinuation<Batch?, Never>? in
+                defer { consumer = nil }
+                return consumer
+            }
+            waiting?.resume(returning: nil)
         }
     }
 }
