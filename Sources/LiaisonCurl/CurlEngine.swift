@@ -162,6 +162,25 @@ public final class CurlEngine: @unchecked Sendable {
     }
 }
 
+/// The options every handle sets alike, HTTP transfer or SMTP session: no signals, TLS verification (peer and host
+/// together, on unless turned off), a CA bundle to trust instead of the system's, and credentials.
+enum CurlAccess {
+    /// Sets them on `handle`; the first option libcurl refused (its code and name), or nil.
+    static func set(
+        _ handle: UnsafeMutableRawPointer, verifyPeer: Bool, caFile: String?, username: String?, password: String?
+    ) -> (code: CURLcode, option: String)? {
+        var options: [(CURLcode, String)] = [
+            (ccurl_set_long(handle, CURLOPT_NOSIGNAL, 1), "NOSIGNAL"),
+            (ccurl_set_long(handle, CURLOPT_SSL_VERIFYPEER, verifyPeer ? 1 : 0), "SSL_VERIFYPEER"),
+            (ccurl_set_long(handle, CURLOPT_SSL_VERIFYHOST, verifyPeer ? 2 : 0), "SSL_VERIFYHOST"),
+        ]
+        if let caFile { options.append((ccurl_set_string(handle, CURLOPT_CAINFO, caFile), "CAINFO")) }
+        if let username { options.append((ccurl_set_string(handle, CURLOPT_USERNAME, username), "USERNAME")) }
+        if let password { options.append((ccurl_set_string(handle, CURLOPT_PASSWORD, password), "PASSWORD")) }
+        return options.first { $0.0 != CURLE_OK }.map { (code: $0.0, option: $0.1) }
+    }
+}
+
 /// Calls `curl_global_init` once per process.
 enum CurlGlobal {
     private static let once: Void = {

@@ -76,7 +76,11 @@ struct SessionOpener: Sendable {
         }
         var code = CURLE_OK
         func set(_ result: CURLcode) { if code == CURLE_OK { code = result } }
-        set(ccurl_set_long(handle, CURLOPT_NOSIGNAL, 1))
+        if let refused = CurlAccess.set(
+            handle, verifyPeer: settings.verifyPeer, caFile: settings.caFile, username: settings.username, password: settings.password)
+        {
+            set(refused.code)
+        }
         set(ccurl_set_long(handle, CURLOPT_CONNECT_ONLY, 1))
         set(ccurl_set_string(handle, CURLOPT_URL, settings.url))
         set(ccurl_set_pointer(handle, CURLOPT_ERRORBUFFER, errorBuffer))
@@ -84,11 +88,6 @@ struct SessionOpener: Sendable {
         set(ccurl_set_long(handle, CURLOPT_CONNECTTIMEOUT_MS, settings.connectTimeout.curlMilliseconds))
         set(ccurl_set_long(handle, CURLOPT_TIMEOUT_MS, (settings.connectTimeout + settings.timeout).curlMilliseconds))
         set(ccurl_set_long(handle, CURLOPT_SERVER_RESPONSE_TIMEOUT, max(1, Int(settings.timeout.components.seconds))))
-        set(ccurl_set_long(handle, CURLOPT_SSL_VERIFYPEER, settings.verifyPeer ? 1 : 0))
-        set(ccurl_set_long(handle, CURLOPT_SSL_VERIFYHOST, settings.verifyPeer ? 2 : 0))
-        if let caFile = settings.caFile { set(ccurl_set_string(handle, CURLOPT_CAINFO, caFile)) }
-        if let username = settings.username { set(ccurl_set_string(handle, CURLOPT_USERNAME, username)) }
-        if let password = settings.password { set(ccurl_set_string(handle, CURLOPT_PASSWORD, password)) }
         set(ccurl_set_data_callback(handle, CURLOPT_HEADERFUNCTION, collectLine))
         set(ccurl_set_pointer(handle, CURLOPT_HEADERDATA, context))
         if code == CURLE_OK { code = curl_easy_perform(handle) }

@@ -42,16 +42,15 @@ final class Transfer: @unchecked Sendable {
             }
         }
         let me = Unmanaged.passUnretained(self).toOpaque()
-        try check(ccurl_set_long(handle, CURLOPT_NOSIGNAL, 1), "NOSIGNAL")
+        if let refused = CurlAccess.set(
+            handle, verifyPeer: request.verifyPeer, caFile: request.caFile, username: request.username, password: request.password)
+        {
+            try check(refused.code, refused.option)
+        }
         try check(ccurl_set_string(handle, CURLOPT_URL, request.url), "the URL \(request.url)")
         try check(ccurl_set_pointer(handle, CURLOPT_ERRORBUFFER, errorBuffer), "ERRORBUFFER")
         try check(ccurl_set_long(handle, CURLOPT_TIMEOUT_MS, request.timeout.curlMilliseconds), "TIMEOUT")
         try check(ccurl_set_long(handle, CURLOPT_CONNECTTIMEOUT_MS, request.connectTimeout.curlMilliseconds), "CONNECTTIMEOUT")
-        try check(ccurl_set_long(handle, CURLOPT_SSL_VERIFYPEER, request.verifyPeer ? 1 : 0), "SSL_VERIFYPEER")
-        try check(ccurl_set_long(handle, CURLOPT_SSL_VERIFYHOST, request.verifyPeer ? 2 : 0), "SSL_VERIFYHOST")
-        if let caFile = request.caFile { try check(ccurl_set_string(handle, CURLOPT_CAINFO, caFile), "CAINFO") }
-        if let username = request.username { try check(ccurl_set_string(handle, CURLOPT_USERNAME, username), "USERNAME") }
-        if let password = request.password { try check(ccurl_set_string(handle, CURLOPT_PASSWORD, password), "PASSWORD") }
         try check(ccurl_set_data_callback(handle, CURLOPT_WRITEFUNCTION, transferWrite), "WRITEFUNCTION")
         try check(ccurl_set_pointer(handle, CURLOPT_WRITEDATA, me), "WRITEDATA")
         try check(ccurl_set_data_callback(handle, CURLOPT_HEADERFUNCTION, transferHeader), "HEADERFUNCTION")

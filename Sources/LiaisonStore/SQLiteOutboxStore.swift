@@ -514,32 +514,11 @@ enum MessageJSON {
         return String(decoding: out, as: UTF8.self)
     }
 
-    private static let hex = Array("0123456789abcdef".utf8)
-
     private static func field(_ name: StaticString, _ value: String, _ out: inout [UInt8]) {
         out.append(0x22)
         out.append(contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
         out.append(contentsOf: [0x22, 0x3A, 0x22])
-        var value = value
-        value.withUTF8 { bytes in
-            // Runs of bytes that need no escape are copied whole.
-            var run = 0
-            for index in 0..<bytes.count {
-                let byte = bytes[index]
-                if byte >= 0x20 && byte != 0x22 && byte != 0x5C { continue }
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run..<index]))
-                run = index + 1
-                switch byte {
-                case 0x22: out.append(contentsOf: [0x5C, 0x22])
-                case 0x5C: out.append(contentsOf: [0x5C, 0x5C])
-                case 0x0A: out.append(contentsOf: [0x5C, 0x6E])
-                case 0x0D: out.append(contentsOf: [0x5C, 0x72])
-                case 0x09: out.append(contentsOf: [0x5C, 0x74])
-                default: out.append(contentsOf: [0x5C, 0x75, 0x30, 0x30, hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]])
-                }
-            }
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run...]))
-        }
+        JSONString.appendEscaped(value, to: &out)
         out.append(contentsOf: [0x22, 0x2C])
     }
 

@@ -201,9 +201,9 @@ import Testing
             #expect(payload["name"] == name)
             #expect(payload.count == 10)
         }
-        // Control characters travel as \uXXXX escapes, not raw bytes.
+        // Control characters travel as escapes (\n, \uXXXX), not raw bytes.
         let body = try #require(server.logLines()[1]["body"] as? String)
-        #expect(body.contains(#"\u0001"#) && body.contains(#"\u2028"#) && body.contains(#"\u000a"#))
+        #expect(body.contains(#"\u0001"#) && body.contains(#"\u2028"#) && body.contains(#"\n"#))
         #expect(!body.contains("\u{1}"))
     }
 

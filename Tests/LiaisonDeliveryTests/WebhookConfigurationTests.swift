@@ -194,7 +194,7 @@ import Testing
     }
 
     @Test func jsonEscaping() {
-        #expect(JSONStringContentType.escape("a\"b\\c\nd\u{0}\u{1F}\u{2028}é中") == #"a\"b\\c\u000ad\u0000\u001f\u2028é中"#)
+        #expect(JSONStringContentType.escape("a\"b\\c\nd\u{0}\u{1F}\u{2028}é中") == #"a\"b\\c\nd\u0000\u001f\u2028é中"#)
         #expect(JSONStringContentType.escape("Plain, مرحبا") == "Plain, مرحبا")
         // Random text, escaped and quoted, is a JSON string that Foundation's parser reads back as the same text, with
         // no raw control character or line separator left in it.

@@ -16,50 +16,8 @@ struct JSONStringContentType: MustacheContentType {
     }
 
     static func escape(_ text: String) -> String {
-        // Byte by byte over the UTF-8: most values (names, dates, plain sentences) need no escape and are returned
-        // as they are. U+2028 and U+2029 are E2 80 A8 and E2 80 A9.
-        var contiguous = text
-        contiguous.makeContiguousUTF8()  // native strings already are
-        let value = contiguous
-        return value.utf8.withContiguousStorageIfAvailable { escaped($0) ?? value } ?? value
+        JSONString.escaped(text)
     }
-
-    /// The escaped text, or nil when `bytes` need no escape.
-    private static func escaped(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
-        func needsEscape(_ index: Int) -> Bool {
-            let byte = bytes[index]
-            if byte == 0x22 || byte == 0x5C || byte < 0x20 { return true }
-            return byte == 0xE2 && index + 2 < bytes.count && bytes[index + 1] == 0x80 && (bytes[index + 2] == 0xA8 || bytes[index + 2] == 0xA9)
-        }
-        guard let first = bytes.indices.first(where: needsEscape) else { return nil }
-        var out: [UInt8] = []
-        out.reserveCapacity(bytes.count + 16)
-        out.append(contentsOf: bytes[..<first])
-        var index = first
-        while index < bytes.count {
-            guard needsEscape(index) else {
-                out.append(bytes[index])
-                index += 1
-                continue
-            }
-            switch bytes[index] {
-            case 0x22: out.append(contentsOf: [0x5C, 0x22])
-            case 0x5C: out.append(contentsOf: [0x5C, 0x5C])
-            case 0xE2:
-                out.append(contentsOf: Array(#"\u202"#.utf8) + [bytes[index + 2] == 0xA8 ? UInt8(ascii: "8") : UInt8(ascii: "9")])
-                index += 2
-            default:
-                let byte = bytes[index]
-                out.append(contentsOf: Array(#"\u00"#.utf8))
-                out.append(hexDigits[Int(byte >> 4)])
-                out.append(hexDigits[Int(byte & 0x0F)])
-            }
-            index += 1
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
-
-    private static let hexDigits = Array("0123456789abcdef".utf8)
 
     /// Registers the content type with swift-mustache once per process.
     static let registered: Void = {
