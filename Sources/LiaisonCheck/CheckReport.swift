@@ -176,3 +176,13 @@ public struct Table: Sendable {
         }
     }
 }
+
+/// One line of CSV (RFC 4180): a cell holding a comma, a quote or a line break of any kind is quoted, its quotes doubled.
+public enum CSVLine {
+    public static func join(_ cells: [String]) -> String {
+        cells.map { cell in
+            cell.contains(where: { $0 == "," || $0 == "\"" || $0.isNewline })
+                ? "\"" + cell.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : cell
+        }.joined(separator: ",")
+    }
+}

@@ -115,8 +115,10 @@ private final class LineCollector {
 private func collectLine(data: UnsafeMutablePointer<CChar>?, size: Int, count: Int, context: UnsafeMutableRawPointer?) -> Int {
     let length = size * count
     guard let context, let data, length > 0 else { return length }
-    var line = String(decoding: UnsafeRawBufferPointer(start: data, count: length), as: UTF8.self)
-    while let last = line.last, last == "\r" || last == "\n" { line.removeLast() }
+    // Trimmed as bytes: "\r\n" is one Character in Swift, so comparing the last Character with "\r" or "\n" never matches.
+    var bytes = UnsafeRawBufferPointer(start: data, count: length)[...]
+    while let last = bytes.last, last == 0x0D || last == 0x0A { bytes = bytes.dropLast() }
+    let line = String(decoding: bytes, as: UTF8.self)
     Unmanaged<LineCollector>.fromOpaque(context).takeUnretainedValue().lines.append(line)
     return length
 }

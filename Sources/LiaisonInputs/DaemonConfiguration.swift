@@ -28,7 +28,7 @@ public struct ServerSettings: Sendable, Hashable {
     /// The tokens, or none when the environment variable and file are both absent (the API then refuses everything).
     public func resolveTokens(environment: [String: String] = ProcessInfo.processInfo.environment) -> [String] {
         guard let text = try? apiTokens.resolve(environment: environment) else { return [] }
-        return text.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "," }).map(String.init)
+        return text.split(whereSeparator: { $0.isWhitespace || $0 == "," }).map(String.init)
     }
 }
 

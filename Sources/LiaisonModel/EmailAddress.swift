@@ -11,7 +11,7 @@ public enum EmailAddress {
 
     /// ``problem(with:)`` character by character, for any address.
     static func fullCheck(_ address: String) -> String? {
-        if address.contains(where: { $0 == " " || $0 == "\t" || $0 == "\r" || $0 == "\n" }) { return "it contains white space" }
+        if address.contains(where: \.isWhitespace) { return "it contains white space" }
         let parts = address.split(separator: "@", omittingEmptySubsequences: false)
         guard parts.count == 2 else { return parts.count < 2 ? "it has no @" : "it has more than one @" }
         let local = parts[0], domain = parts[1]

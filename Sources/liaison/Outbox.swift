@@ -62,10 +62,7 @@ struct Outbox: AsyncParsableCommand {
         case .csv:
             print(columns.joined(separator: ","))
             for row in rows {
-                print(cells(row).map { cell in
-                    cell.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
-                        ? "\"" + cell.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : cell
-                }.joined(separator: ","))
+                print(CSVLine.join(cells(row)))
             }
         case .json:
             var objects: [[String: Any]] = []

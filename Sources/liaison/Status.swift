@@ -46,9 +46,7 @@ struct Status: AsyncParsableCommand {
                 let cells = [row.guardian, row.name, row.family, row.classes.joined(separator: " "), row.language, row.letterLanguage ?? "",
                              "\(row.fallback)", row.delivered.joined(separator: " "), row.failed.joined(separator: "; "),
                              row.pending.joined(separator: " "), "\(row.acknowledged)", row.answer ?? "", row.email ?? "", row.phone ?? ""]
-                print(cells.map { cell in
-                    cell.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + cell.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : cell
-                }.joined(separator: ","))
+                print(CSVLine.join(cells))
             }
         case .table:
             printTable(rows, event: event, roster: snapshot.roster)

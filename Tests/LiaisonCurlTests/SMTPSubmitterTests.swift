@@ -1,5 +1,6 @@
 import Foundation
 import LiaisonTestSupport
+import CCurl
 import Testing
 @testable import LiaisonCurl
 
@@ -47,6 +48,7 @@ import Testing
         #expect(second.accepted)
         let log = server.logLines()
         #expect(log.compactMap { $0["message_id"] as? String } == ["<layla@example.net@liaison>", "<tempfail@example.net@liaison>"])
+        #expect(log.allSatisfy { $0["pipelined"] as? Bool == false }, "\(log)")
     }
 
     @Test func pipelinesMessagesWithRefusalsInBetween() async throws {
@@ -79,8 +81,11 @@ import Testing
             }
         }
         let expected = Set(recipients.filter { $0.hasPrefix("family") }.map { "<\($0)@liaison>" })
-        let logged = server.logLines().compactMap { $0["message_id"] as? String }
+        let log = server.logLines()
+        let logged = log.compactMap { $0["message_id"] as? String }
         #expect(logged.count == expected.count)
+        // Each message's commands went out in one group: the relay had RCPT in hand before it answered MAIL.
+        #expect(log.allSatisfy { $0["pipelined"] as? Bool == true }, "\(log)")
         #expect(Set(logged) == expected)
         // The relay undoes the dot-stuffing: the lines arrive as written.
         let folder = server.directory.appendingPathComponent("maildir/new")
@@ -89,6 +94,20 @@ import Testing
         }
         #expect(stored.count == expected.count)
         #expect(stored.allSatisfy { $0.contains("\n.hidden line family") && $0.contains("\n..two\n.\n") || $0.hasSuffix("\n..two\n.") })
+    }
+
+    /// libcurl hands over each line of the session with its CRLF, as a real relay sends it.
+    @Test func capabilitiesOfARealSession() throws {
+        let server = try LocalServer(script: "smtp_server.py", arguments: ["--log", "$DIR/log.jsonl", "--pipelining"])
+        defer { server.stop() }
+        let opener = SessionOpener(settings: SMTPSessionSettings(url: "smtp://127.0.0.1:\(server.port)/liaison.test", tls: .none))
+        guard case .opened(let session) = opener.open() else {
+            Issue.record("no session")
+            return
+        }
+        defer { curl_easy_cleanup(session.handle) }
+        #expect(session.capabilities.pipelining && session.capabilities.eightBitMIME, "\(session.capabilities)")
+        #expect(session.capabilities.size == 33_554_432, "\(session.capabilities)")
     }
 
     @Test func messagesOfAClosedSessionGoOutOnANewOne() async throws {

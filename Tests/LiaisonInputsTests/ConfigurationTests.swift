@@ -224,4 +224,11 @@ import Testing
         let (_, diagnostics) = ConfigurationLoader.load(path: path)
         #expect(diagnostics.codes == ["config.yaml-syntax"])
     }
+
+    /// A tokens file written on Windows (CRLF line ends) gives the same tokens as one with LF.
+    @Test func apiTokensSplitOnAnyLineEnd() {
+        let settings = ServerSettings(apiTokens: SecretReference(environment: "TOKENS"))
+        #expect(settings.resolveTokens(environment: ["TOKENS": "first-token\r\nsecond-token\r\n"]) == ["first-token", "second-token"])
+        #expect(settings.resolveTokens(environment: ["TOKENS": "a,b c\td\ne"]) == ["a", "b", "c", "d", "e"])
+    }
 }

@@ -139,6 +139,12 @@ import Testing
         #expect(EmailAddress.problem(with: address) != nil)
     }
 
+    /// A line break of any kind (CRLF is one Character in Swift) is white space, however the address reaches the check.
+    @Test(arguments: ["a\r\nb@example.net", "a@example.net\r\n", "\u{00A0}a@example.net", "a\tb@example.net", "王\r\n芳@例子.中国"])
+    func lineBreaksAndSpacesAreWhiteSpace(address: String) {
+        #expect(EmailAddress.problem(with: address) == "it contains white space")
+    }
+
     /// The byte-level check for ASCII addresses agrees with the character-level one on every printable ASCII address.
     @Test func fastPathAgreesWithTheFullCheck() {
         var generator = SystemRandomNumberGenerator()

@@ -7,7 +7,8 @@ advertises PIPELINING (RFC 2920; aiosmtpd reads commands in order however they a
 --max-sessions N greets connections beyond N open ones with 421 and closes them (the log's "refused" lines count them).
 Recipients decide the reply: an address starting with `reject` gets 550 at RCPT; `tempfail` gets 451 the first
 time and 250 after; `throttle` gets 452 4.5.3 the first time. Accepted messages are written to --maildir
-(tmp/new/cur) as files, and one JSON line per message goes to --log (envelope and the message's Message-ID).
+(tmp/new/cur) as files, and one JSON line per message goes to --log (envelope, the message's Message-ID, and whether
+its RCPT had arrived before MAIL was answered: "pipelined").
 """
 import argparse
 import asyncio
@@ -43,6 +44,8 @@ class Handler:
             return "421 4.7.0 Too many messages in this session, closing"
         envelope.mail_from = address
         envelope.mail_options.extend(mail_options)
+        # Pipelined (RFC 2920): the client sent RCPT without waiting for this reply, so it is already buffered.
+        envelope.liaison_pipelined = b"RCPT" in bytes(server._reader._buffer)
         return "250 OK"
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
@@ -76,7 +79,8 @@ class Handler:
                     break
             with open(self.log, "a", encoding="utf-8") as log:
                 log.write(json.dumps({"from": envelope.mail_from, "to": envelope.rcpt_tos, "message_id": message_id,
-                                      "size": len(data)}) + "\n")
+                                      "size": len(data),
+                                      "pipelined": getattr(envelope, "liaison_pipelined", False)}) + "\n")
         return "250 2.0.0 Message accepted for delivery"
 
 
