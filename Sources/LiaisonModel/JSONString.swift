@@ -6,28 +6,75 @@ public enum JSONString {
     public static func appendEscaped(_ text: String, to out: inout [UInt8]) {
         var text = text
         text.withUTF8 { bytes in
-            var run = 0
+            // One pass to size the output, one to write it in place: no per-escape appends.
+            var extra = 0
             var index = 0
             while index < bytes.count {
-                guard let length = escapeLength(bytes, at: index) else {
-                    index += 1
-                    continue
-                }
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run..<index]))
                 let byte = bytes[index]
-                switch byte {
-                case 0x22: out.append(contentsOf: [0x5C, 0x22])
-                case 0x5C: out.append(contentsOf: [0x5C, 0x5C])
-                case 0x0A: out.append(contentsOf: [0x5C, 0x6E])
-                case 0x0D: out.append(contentsOf: [0x5C, 0x72])
-                case 0x09: out.append(contentsOf: [0x5C, 0x74])
-                case 0xE2: out.append(contentsOf: [0x5C, 0x75, 0x32, 0x30, 0x32, bytes[index + 2] == 0xA8 ? 0x38 : 0x39])
-                default: out.append(contentsOf: [0x5C, 0x75, 0x30, 0x30, hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]])
+                let cost = Int(extraBytes[Int(byte)])
+                if cost == 0 {
+                    index += 1
+                } else if byte != 0xE2 {
+                    extra &+= cost
+                    index += 1
+                } else {
+                    extra &+= lineSeparatorAt(bytes, index) ? 3 : 0
+                    index += 1
                 }
-                index += length
-                run = index
             }
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run...]))
+            let start = out.count
+            if extra == 0 {
+                out.append(contentsOf: bytes)
+                return
+            }
+            out.append(contentsOf: repeatElement(0, count: bytes.count + extra))
+            out.withUnsafeMutableBufferPointer { buffer in
+                var o = start
+                var run = 0
+                var index = 0
+                func flushRun(_ end: Int) {
+                    let count = end - run
+                    if count > 0 {
+                        (buffer.baseAddress! + o).update(from: bytes.baseAddress! + run, count: count)
+                        o += count
+                    }
+                }
+                while index < bytes.count {
+                    let byte = bytes[index]
+                    if extraBytes[Int(byte)] == 0 || (byte == 0xE2 && !lineSeparatorAt(bytes, index)) {
+                        index += 1
+                        continue
+                    }
+                    flushRun(index)
+                    buffer[o] = 0x5C
+                    switch byte {
+                    case 0x22, 0x5C:
+                        buffer[o + 1] = byte
+                        o += 2
+                    case 0x0A, 0x0D, 0x09:
+                        buffer[o + 1] = byte == 0x0A ? 0x6E : byte == 0x0D ? 0x72 : 0x74
+                        o += 2
+                    case 0xE2:
+                        buffer[o + 1] = 0x75
+                        buffer[o + 2] = 0x32
+                        buffer[o + 3] = 0x30
+                        buffer[o + 4] = 0x32
+                        buffer[o + 5] = bytes[index + 2] == 0xA8 ? 0x38 : 0x39
+                        o += 6
+                        index += 2
+                    default:
+                        buffer[o + 1] = 0x75
+                        buffer[o + 2] = 0x30
+                        buffer[o + 3] = 0x30
+                        buffer[o + 4] = hex[Int(byte >> 4)]
+                        buffer[o + 5] = hex[Int(byte & 0x0F)]
+                        o += 6
+                    }
+                    index += 1
+                    run = index
+                }
+                flushRun(bytes.count)
+            }
         }
     }
 
@@ -46,11 +93,25 @@ public enum JSONString {
     @inline(__always)
     private static func escapeLength(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int) -> Int? {
         let byte = bytes[index]
-        if byte == 0x22 || byte == 0x5C || byte < 0x20 { return 1 }
-        if byte == 0xE2, index + 2 < bytes.count, bytes[index + 1] == 0x80, bytes[index + 2] == 0xA8 || bytes[index + 2] == 0xA9 {
-            return 3
+        if extraBytes[Int(byte)] == 0 { return nil }
+        if byte == 0xE2 { return lineSeparatorAt(bytes, index) ? 3 : nil }
+        return 1
+    }
+
+    /// U+2028 or U+2029 (E2 80 A8 / E2 80 A9) at `index`.
+    @inline(__always)
+    private static func lineSeparatorAt(_ bytes: UnsafeBufferPointer<UInt8>, _ index: Int) -> Bool {
+        index + 2 < bytes.count && bytes[index + 1] == 0x80 && (bytes[index + 2] == 0xA8 || bytes[index + 2] == 0xA9)
+    }
+
+    /// Bytes an escape adds for each byte: 1 for `"`, `\`, LF, CR and tab, 5 for other controls; E2 is marked (1) and
+    /// looked at closer, since it only needs an escape as the start of U+2028 or U+2029 (which then adds 3).
+    private static let extraBytes: [UInt8] = (0...255).map { byte in
+        switch byte {
+        case 0x22, 0x5C, 0x0A, 0x0D, 0x09, 0xE2: 1
+        case 0..<0x20: 5
+        default: 0
         }
-        return nil
     }
 
     private static let hex = Array("0123456789abcdef".utf8)

@@ -124,6 +124,43 @@ struct BodyEncodingTests {
         }
     }
 
+    /// Random texts with every kind of line end, short and long lines, escapes, leading periods and `From `: the
+    /// canonical bytes equal a plain split-and-join, and quoted-printable keeps its invariants, escapes a `.` or `F`
+    /// starting a line, and leaves a short clean line exactly as it was.
+    @Test func randomTextsCanonicalAndQuotedPrintable() {
+        let pieces = ["a", "b c", " ", "\t", "\n", "\r\n", "\r", "=", ".", "From ", "é", "中", String(repeating: "x", count: 70),
+                      "<p class=\"a\">", "\u{1}"]
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<1_000 {
+            let text = (0..<Int.random(in: 0...30, using: &generator)).map { _ in pieces.randomElement(using: &generator)! }.joined()
+            var lines: [String] = []
+            var line = ""
+            var scalars = Array(text.unicodeScalars)[...]
+            while let scalar = scalars.popFirst() {
+                if scalar == "\r" || scalar == "\n" {
+                    if scalar == "\r", scalars.first == "\n" { scalars.removeFirst() }
+                    lines.append(line)
+                    line = ""
+                } else {
+                    line.unicodeScalars.append(scalar)
+                }
+            }
+            if !line.isEmpty { lines.append(line) }
+            let canonical = BodyEncoding.canonicalBytes(text)
+            #expect(canonical == Array(lines.map { $0 + "\r\n" }.joined().utf8), "\(Array(text.utf8))")
+            checkQP(text)
+            let encoded = QuotedPrintable.encode(canonical)
+            for line in encoded.crlfLines {
+                #expect(!line.hasPrefix(".") && !line.hasPrefix("From "), "\(line)")
+            }
+            if let source = lines.first, !source.isEmpty, source.utf8.count <= 76,
+               source.utf8.allSatisfy({ (0x20...0x7E).contains($0) && $0 != 0x3D }), source.last != " ",
+               !source.hasPrefix("."), !source.hasPrefix("From ") {
+                #expect(encoded.crlfLines.first.map(String.init) == source)
+            }
+        }
+    }
+
     @Test func encodingChoice() {
         #expect(BodyEncoding.encode("Dear families,\nthe school is closed on Monday.\n").encoding == .quotedPrintable)
         #expect(BodyEncoding.encode("Reunión de padres y madres el jueves a las seis.\n").encoding == .quotedPrintable)

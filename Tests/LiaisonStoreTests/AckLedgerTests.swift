@@ -39,6 +39,21 @@ extension SQLiteAckLedger {
         #expect(SQLiteAckLedger.newToken().count == 22)
     }
 
+    /// Tokens drawn in one request for a whole batch are as random as single ones: distinct, half their bits set.
+    @Test func batchTokensAreDistinctAndBalanced() throws {
+        let tokens = SQLiteAckLedger.newTokens(2_000)
+        #expect(tokens.count == 2_000 && Set(tokens).count == 2_000)
+        var ones = 0
+        for token in tokens {
+            let bytes = try #require(tokenBytes(token))
+            #expect(bytes.count == 16)
+            ones += bytes.reduce(0) { $0 + $1.nonzeroBitCount }
+        }
+        // 256,000 bits: the count of ones is within 6 standard deviations (6 × 253) of half.
+        #expect(abs(ones - 128_000) < 1_520, "\(ones) ones")
+        #expect(SQLiteAckLedger.newTokens(0).isEmpty)
+    }
+
     @Test func tokensAreLongRandomBase64URL() async throws {
         let ledger = try SQLiteAckLedger.inMemory()
         var tokens: [String] = []

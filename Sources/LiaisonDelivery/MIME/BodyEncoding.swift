@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// RFC 2045 content transfer encodings for text bodies.
 enum BodyEncoding: String, Sendable, Hashable {
     case quotedPrintable = "quoted-printable"
@@ -10,26 +14,46 @@ enum BodyEncoding: String, Sendable, Hashable {
         return text.withUTF8 { input in
             // At most one byte more per byte (a lone LF or CR becomes CRLF), and a final CRLF.
             [UInt8](unsafeUninitializedCapacity: input.count * 2 + 2) { out, count in
+                guard let base = input.baseAddress, let target = out.baseAddress else {
+                    count = 0
+                    return
+                }
                 var o = 0
-                var previousWasCR = false
-                for byte in input {
-                    switch byte {
-                    case 0x0D:
+                if memchr(base, 0x0D, input.count) == nil {
+                    // The usual text: LF line ends only. Copy each line whole and end it with CRLF.
+                    var start = 0
+                    while start < input.count {
+                        let newline = memchr(base + start, 0x0A, input.count - start)
+                        let end = newline.map { base.distance(to: $0.assumingMemoryBound(to: UInt8.self)) } ?? input.count
+                        (target + o).update(from: base + start, count: end - start)
+                        o += end - start
+                        guard newline != nil else { break }
                         out[o] = 0x0D
                         out[o + 1] = 0x0A
                         o += 2
-                        previousWasCR = true
-                    case 0x0A:
-                        if !previousWasCR {
+                        start = end + 1
+                    }
+                } else {
+                    var previousWasCR = false
+                    for byte in input {
+                        switch byte {
+                        case 0x0D:
                             out[o] = 0x0D
                             out[o + 1] = 0x0A
                             o += 2
+                            previousWasCR = true
+                        case 0x0A:
+                            if !previousWasCR {
+                                out[o] = 0x0D
+                                out[o + 1] = 0x0A
+                                o += 2
+                            }
+                            previousWasCR = false
+                        default:
+                            out[o] = byte
+                            o += 1
+                            previousWasCR = false
                         }
-                        previousWasCR = false
-                    default:
-                        out[o] = byte
-                        o += 1
-                        previousWasCR = false
                     }
                 }
                 if o > 0, out[o - 1] != 0x0A {
@@ -193,6 +217,11 @@ enum QuotedPrintable {
     private static func encodeLine(
         _ input: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, _ out: UnsafeMutableBufferPointer<UInt8>, _ o: inout Int
     ) {
+        if fitsAsItIs(input, start, end) {
+            (out.baseAddress! + o).update(from: input.baseAddress! + start, count: end - start)
+            o += end - start
+            return
+        }
         var length = 0
         var atLineStart = true
         var index = start
@@ -233,6 +262,23 @@ enum QuotedPrintable {
             atLineStart = false
             index += 1
         }
+    }
+
+    /// Whether the line goes out unchanged: within the line limit, only printable ASCII other than `=` (white space
+    /// too, but not at its end), and not starting with `.` or `From `.
+    @inline(__always)
+    private static func fitsAsItIs(_ input: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
+        guard end > start, end - start <= lineLimit else { return end == start }
+        let first = input[start], last = input[end - 1]
+        if first == 0x2E || last == 0x20 || last == 0x09 || (first == 0x46 && startsWithFrom(input, start, end)) { return false }
+        var escaped: UInt8 = 0
+        for index in start..<end { escaped |= needsEscape[Int(input[index])] }
+        return escaped == 0
+    }
+
+    /// 1 for a byte that needs an escape wherever it stands in a line (white space only does at the end).
+    private static let needsEscape: [UInt8] = (0...255).map { byte in
+        byte == 0x20 || byte == 0x09 || (0x21...0x7E).contains(byte) && byte != 0x3D ? 0 : 1
     }
 
     private static func startsWithFrom(_ input: UnsafeBufferPointer<UInt8>, _ index: Int, _ end: Int) -> Bool {
