@@ -46,6 +46,19 @@ let testComposer = MailComposer(from: MailAddress("office@school.example", name:
         #expect(Set(ids).count == 2)
     }
 
+    /// An international domain goes into RCPT in its IDNA form, as in the To header: the relay needs no SMTPUTF8.
+    @Test func internationalDomainsGoOutInTheirASCIIForm() async throws {
+        let server = try LocalServer(script: "smtp_server.py", arguments: ["--log", "$DIR/log.jsonl", "--pipelining"])
+        defer { server.stop() }
+        let smtp = channel(port: server.port)
+        let sent = await smtp.send(sampleDelivery(to: "parent@例え.テスト"))
+        await smtp.shutdown()
+        guard case .sent = sent else { Issue.record("expected sent, got \(sent)"); return }
+        let log = server.logLines()
+        #expect(log.count == 1)
+        #expect(log.first?["to"] as? [String] == ["parent@xn--r8jz45g.xn--zckzah"], "\(log)")
+    }
+
     @Test func throttlingSlowsTheRelay() async throws {
         let server = try LocalServer(script: "smtp_server.py")
         defer { server.stop() }

@@ -86,8 +86,12 @@ public final class SMTPChannel: Channel {
 
     public func send(_ delivery: Delivery) async -> ChannelOutcome {
         let body: [UInt8]
+        let sender: String
+        let recipient: String
         do {
             body = try composer.mimeBytes(for: delivery, date: clock())
+            sender = try Self.envelopeAddress(composer.from.address)
+            recipient = try Self.envelopeAddress(delivery.address)
         } catch {
             return .failed(reply: "the message cannot be built: \(error)")
         }
@@ -122,7 +126,7 @@ public final class SMTPChannel: Channel {
             let relay = relays[index]
             let result: SMTPResult
             do {
-                result = try await relay.submitter.submit(SMTPSubmission(from: composer.from.address, recipient: delivery.address, message: body))
+                result = try await relay.submitter.submit(SMTPSubmission(from: sender, recipient: recipient, message: body))
             } catch {
                 return .retry(reply: "\(relay.settings.name): \(error)", after: nil)
             }
@@ -147,6 +151,12 @@ public final class SMTPChannel: Channel {
 
     public func shutdown() async {
         for relay in relays { relay.submitter.shutdown() }
+    }
+
+    /// The address as MAIL and RCPT carry it: an international domain in its IDNA (`xn--`) form, as in the headers,
+    /// so that no relay needs SMTPUTF8 for it. ASCII addresses, already checked by the MIME build, go as they are.
+    static func envelopeAddress(_ address: String) throws(MIMEError) -> String {
+        address.utf8.allSatisfy { $0 < 0x80 } ? address : try MIMEBuilder.checkedAddress(address)
     }
 }
 
