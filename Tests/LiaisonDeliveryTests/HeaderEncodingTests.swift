@@ -62,6 +62,12 @@ struct HeaderEncodingTests {
         checkSubject(subject)
     }
 
+    @Test func wordStartIsFoundAnywhere() {
+        for (text, found) in [("=?", true), ("a=?b", true), ("==?", true), ("?=", false), ("=", false), ("", false), ("= ?", false), ("é=?", true)] {
+            #expect(EncodedWord.hasWordStart(text.utf8) == found, "\(text)")
+        }
+    }
+
     @Test func mostlyAsciiUsesQAndEncodesOnlyTheWordsThatNeedIt() {
         let field = unstructuredField("Reunión de padres – jueves")
         #expect(field == "Subject: =?UTF-8?Q?Reuni=C3=B3n?= de padres =?UTF-8?B?4oCT?= jueves")

@@ -60,7 +60,17 @@ enum EncodedWord {
 
     /// Whether text would be taken for an encoded word (or worse) if written as it is.
     static func needsEncoding(_ text: Substring) -> Bool {
-        text.unicodeScalars.contains { $0.value >= 0x7F || ($0.value < 0x20 && $0 != "\t") } || text.contains("=?")
+        text.unicodeScalars.contains { $0.value >= 0x7F || ($0.value < 0x20 && $0 != "\t") } || hasWordStart(text.utf8)
+    }
+
+    /// Whether `=?` (the start of an encoded word) occurs: a byte scan, where `String.contains` goes through Foundation.
+    static func hasWordStart(_ utf8: some Collection<UInt8>) -> Bool {
+        var previous: UInt8 = 0
+        for byte in utf8 {
+            if previous == 0x3D, byte == 0x3F { return true }
+            previous = byte
+        }
+        return false
     }
 }
 
@@ -170,7 +180,7 @@ struct HeaderFieldWriter {
     /// encoded words when it is not ASCII (or the quoted string would not fit on a line).
     mutating func appendPhrase(_ name: String) {
         let printableASCII = name.unicodeScalars.allSatisfy { (0x20...0x7E).contains($0.value) }
-        if printableASCII, !name.contains("=?") {
+        if printableASCII, !EncodedWord.hasWordStart(name.utf8) {
             let words = name.split(separator: " ", omittingEmptySubsequences: false)
             if words.allSatisfy({ !$0.isEmpty && $0.utf8.count < Self.lineLimit && $0.utf8.allSatisfy(Self.isAtext) }) {
                 for word in words { append(String(word)) }
