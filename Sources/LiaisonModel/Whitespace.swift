@@ -45,6 +45,24 @@ public enum Whitespace {
         return text.split(whereSeparator: \.isNewline).map { trim($0) }.filter { !$0.isEmpty }.joined(separator: " ")
     }
 
+    /// `text` with every CRLF and lone CR made LF, as a file saved on Windows (or an old Mac) reads on Linux; the same
+    /// string when it has no CR.
+    public static func unixLineEnds(_ text: String) -> String {
+        guard text.utf8.contains(0x0D) else { return text }
+        var out: [UInt8] = []
+        out.reserveCapacity(text.utf8.count)
+        var previousWasCR = false
+        for byte in text.utf8 {
+            if byte == 0x0A, previousWasCR {
+                previousWasCR = false
+                continue  // the LF of a CRLF, already written
+            }
+            previousWasCR = byte == 0x0D
+            out.append(previousWasCR ? 0x0A : byte)
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
     /// Whether `text` is empty or white space only.
     public static func isBlank<Text: StringProtocol>(_ text: Text, newlines: Bool = true) -> Bool {
         text.unicodeScalars.allSatisfy { contains($0, newlines: newlines) }

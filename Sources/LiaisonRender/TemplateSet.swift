@@ -137,10 +137,12 @@ public struct TemplateSet: Sendable {
     }
 
     private static func parse(path: String, plainText: Bool, diagnostics: inout [Diagnostic]) -> TemplateFile? {
-        guard let data = FileManager.default.contents(atPath: path), let source = String(data: data, encoding: .utf8) else {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
             diagnostics.append(.error("template.syntax", "The template cannot be read as UTF-8 text.", at: SourceLocation(file: path)))
             return nil
         }
+        // A template saved with Windows line ends renders as one saved with LF: no CR reaches a text or an SMS.
+        let source = Whitespace.unixLineEnds(text)
         do {
             return try TemplateFile(path: path, source: source, plainText: plainText)
         } catch let error as MustacheTemplate.ParserError {

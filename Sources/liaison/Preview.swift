@@ -62,7 +62,8 @@ struct Preview: AsyncParsableCommand {
             print("Subject: \(message.subject)\n")
             print(message.text, terminator: "")
         case .html:
-            print(message.html, terminator: message.html.hasSuffix("\n") ? "" : "\n")
+            // A byte test: "\r\n" is one Character, so hasSuffix("\n") is false for a CRLF ending.
+            print(message.html, terminator: message.html.utf8.last == 0x0A ? "" : "\n")
         case .eml:
             guard guardian.email != nil else {
                 printError("Guardian \(guardian.id) has no email address; an .eml preview needs one.")

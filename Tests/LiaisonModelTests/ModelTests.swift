@@ -266,4 +266,24 @@ import Testing
         #expect(Whitespace.singleLine("  Open Day: الأربعاء  ") == "Open Day: الأربعاء")
         #expect(Whitespace.singleLine("Open Day\n  12 June \r\n\n") == "Open Day 12 June")
     }
+
+    /// CRLF and a lone CR become LF, nothing else changes: the same as splitting the scalars at CR LF, CR or LF.
+    @Test func unixLineEndsMatchSplittingAtEveryLineEnd() {
+        let pieces = ["\r", "\n", "\r\n", "\n\r", "a", "é", "中", " ", "\u{2028}", "\u{85}"]
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<2000 {
+            let text = (0..<Int.random(in: 0...10, using: &generator)).map { _ in pieces.randomElement(using: &generator)! }.joined()
+            var expected = String.UnicodeScalarView()
+            var scalars = Array(text.unicodeScalars)[...]
+            while let scalar = scalars.popFirst() {
+                if scalar == "\r" {
+                    if scalars.first == "\n" { scalars.removeFirst() }
+                    expected.append("\n")
+                } else {
+                    expected.append(scalar)
+                }
+            }
+            #expect(Whitespace.unixLineEnds(text) == String(expected), "\(text.unicodeScalars.map(\.value))")
+        }
+    }
 }

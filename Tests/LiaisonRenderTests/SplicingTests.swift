@@ -84,6 +84,21 @@ import Testing
         }
     }
 
+    /// Templates saved with Windows line ends (CRLF) render exactly as the same templates saved with LF.
+    @Test func windowsLineEndsRenderAsUnixOnes() throws {
+        let unix = try Self.load(Self.files)
+        let windows = try Self.load(Self.files.mapValues { $0.replacingOccurrences(of: "\n", with: "\r\n") })
+        #expect(Self.files.values.contains { $0.contains("\n") })
+        for context in Self.contexts {
+            for name in ["letter/html", "letter/subject", "letter/text", "plain/subject", "plain/html", "shout/subject", "shout/html"] {
+                let expected = Self.both(unix, name, context).direct
+                let result = Self.both(windows, name, context)
+                #expect(result.direct == expected, "\(name)")
+                #expect(result.spliced == expected, "\(name)")
+            }
+        }
+    }
+
     @Test func transformsOnStringsAreNotSpliced() throws {
         let set = try Self.load(Self.files)
         #expect(!set.spliceable.contains("shout/subject"))
