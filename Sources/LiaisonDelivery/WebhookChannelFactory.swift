@@ -5,9 +5,11 @@ import LiaisonModel
 /// Builds a webhook channel from liaison.yaml's settings, reading its template and secrets.
 enum WebhookChannelFactory {
     static func make(_ settings: WebhookSettings, environment: [String: String]) throws -> WebhookChannel {
-        guard let data = FileManager.default.contents(atPath: settings.template), let template = String(data: data, encoding: .utf8) else {
+        guard let data = FileManager.default.contents(atPath: settings.template), let text = String(data: data, encoding: .utf8) else {
             throw ChannelSetupError("webhook \(settings.name): the template \(settings.template) cannot be read")
         }
+        // Saved with Windows line ends, it reads as with LF (as message templates do).
+        let template = Whitespace.unixLineEnds(text)
         var secrets: [String] = []
         if let reference = settings.secret {
             do {

@@ -291,26 +291,27 @@ package enum TemplateSplicing {
     static let shapeTransforms: Set<String> = ["first", "last", "index", "even", "odd", "empty", "count"]
 
     static func isSpliceable(_ files: [TemplateFile]) -> Bool {
-        isSpliceable(sources: files.map(\.source))
+        isSpliceable(sources: files.map(\.source), tags: files.map(\.tags))
     }
 
     /// Whether a partial or block tag stands alone on its line after white space: Mustache then indents what it
     /// renders, looking at the last character written at each step (so a string's final line break matters).
     package static func mayIndent(sources: [String]) -> Bool {
-        sources.contains { source in
-            let lines = source.split(separator: "\n", omittingEmptySubsequences: false)
-            return TemplateScanner.tags(in: source).contains { tag in
-                guard [">", "<", "$"].contains(tag.sigil), tag.line - 1 < lines.count else { return false }
-                let before = lines[tag.line - 1].prefix(tag.column - 1)
-                return !before.isEmpty && before.allSatisfy { $0 == " " || $0 == "\t" }
-            }
-        }
+        mayIndent(tags: sources.map(TemplateScanner.tags(in:)))
+    }
+
+    static func mayIndent(tags: [[TemplateScanner.Tag]]) -> Bool {
+        tags.contains { $0.contains { tag in tag.indented && [">", "<", "$"].contains(tag.sigil) } }
     }
 
     package static func isSpliceable(sources: [String]) -> Bool {
-        for source in sources {
+        isSpliceable(sources: sources, tags: sources.map(TemplateScanner.tags(in:)))
+    }
+
+    static func isSpliceable(sources: [String], tags: [[TemplateScanner.Tag]]) -> Bool {
+        for (source, tags) in zip(sources, tags) {
             if source.unicodeScalars.contains(where: { $0 == "\u{E000}" || $0 == "\u{E001}" }) { return false }
-            for tag in TemplateScanner.tags(in: source) {
+            for tag in tags {
                 if tag.sigil == "=" { return false }
                 if tag.sigil == ">" || tag.sigil == "<", tag.name.hasPrefix("*") { return false }
                 let functions = tag.name.split(separator: "(", omittingEmptySubsequences: false).dropLast()

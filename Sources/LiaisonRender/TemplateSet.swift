@@ -23,6 +23,8 @@ public struct TemplateFile: Sendable {
     var studentKeys: Set<String>
     /// Partials used through `{{>name}}` or `{{<name}}`, with where they are used.
     var partials: [(name: String, location: SourceLocation)]
+    /// Every tag, scanned once.
+    var tags: [TemplateScanner.Tag]
 }
 
 /// A template folder: the base parts and the letters translators wrote for one language.
@@ -185,7 +187,7 @@ public struct TemplateSet: Sendable {
             let files = reachableFiles(of: template)
             let spliced = files.allSatisfy { $0.partials.allSatisfy { partials[$0.name] != nil } }
                 && TemplateSplicing.isSpliceable(files)
-            let unindented = spliced && !TemplateSplicing.mayIndent(sources: files.map(\.source))
+            let unindented = spliced && !TemplateSplicing.mayIndent(tags: files.map(\.tags))
             var names: [String] = []
             for (part, file) in template.parts {
                 library.register(file.template, named: "\(template.name)/\(part.rawValue)")
@@ -273,7 +275,7 @@ public struct TemplateSet: Sendable {
     public func messageUses(in name: String) -> [(key: String, location: SourceLocation)] {
         guard let template = templates[name] else { return [] }
         return reachableFiles(of: template).flatMap { file in
-            TemplateScanner.tags(in: file.source).compactMap { tag -> (String, SourceLocation)? in
+            file.tags.compactMap { tag -> (String, SourceLocation)? in
                 guard let key = tag.messageKey else { return nil }
                 return (key, SourceLocation(file: file.path, line: tag.line, column: tag.column, field: "t.\(key)"))
             }
@@ -307,7 +309,8 @@ extension TemplateFile {
         var studentKeys = Set<String>()
         var partials: [(String, SourceLocation)] = []
         var sections: [String] = []
-        for tag in TemplateScanner.tags(in: source) {
+        let tags = TemplateScanner.tags(in: source)
+        for tag in tags {
             switch tag.sigil {
             case "#", "^", "$":
                 sections.append(tag.name)
@@ -330,16 +333,20 @@ extension TemplateFile {
         self.keys = keys
         self.studentKeys = studentKeys
         self.partials = partials
+        self.tags = tags
     }
 }
 
 /// Finds the `{{…}}` tags of a template with their positions (default delimiters only).
 enum TemplateScanner {
-    struct Tag {
+    struct Tag: Sendable {
         var sigil: String
         var name: String
+        /// Lines counted by LF; the column in characters, from 1.
         var line: Int
         var column: Int
+        /// Only spaces and tabs, at least one, stand before the tag on its line (Mustache indents a partial there).
+        var indented: Bool = false
 
         /// The catalog key when the tag is `{{t.<key>}}` (also triple or `&` form).
         var messageKey: String? {
@@ -348,36 +355,63 @@ enum TemplateScanner {
         }
     }
 
+    private static let sigils = Set("#^/>&<$!%{=".utf8)
+
+    /// One pass over the UTF-8 bytes; characters are counted only for a column on a line with non-ASCII text.
     static func tags(in source: String) -> [Tag] {
-        var tags: [Tag] = []
-        var line = 1
-        var column = 1
-        var index = source.startIndex
-        while index < source.endIndex {
-            if source[index...].hasPrefix("{{") {
-                let tagLine = line, tagColumn = column
-                var cursor = source.index(index, offsetBy: 2)
-                guard let close = source[cursor...].range(of: "}}") else { break }
-                var body = source[cursor..<close.lowerBound].trimmingCharacters(in: .whitespaces)
-                var sigil = ""
-                if let first = body.first, "#^/>&<$!%{=".contains(first) {
-                    sigil = String(first)
-                    body = String(body.dropFirst()).trimmingCharacters(in: .whitespaces)
-                }
-                cursor = close.upperBound
-                if sigil == "{", cursor < source.endIndex, source[cursor] == "}" { cursor = source.index(after: cursor) }
-                if sigil != "!" {
-                    tags.append(Tag(sigil: sigil, name: body, line: tagLine, column: tagColumn))
-                }
-                for character in source[index..<cursor] {
-                    if character.isNewline { line += 1; column = 1 } else { column += 1 }
-                }
-                index = cursor
-                continue
+        var source = source
+        return source.withUTF8 { bytes in
+            var tags: [Tag] = []
+            var line = 1
+            var lineStart = 0
+            var index = 0
+            let count = bytes.count
+            func isBlank(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 }
+            func text(_ range: Range<Int>) -> String {
+                var start = range.lowerBound, end = range.upperBound
+                while start < end, isBlank(bytes[start]) { start += 1 }
+                while end > start, isBlank(bytes[end - 1]) { end -= 1 }
+                return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
             }
-            if source[index].isNewline { line += 1; column = 1 } else { column += 1 }
-            index = source.index(after: index)
+            while index + 1 < count {
+                let byte = bytes[index]
+                if byte == 0x0A {
+                    line += 1
+                    lineStart = index + 1
+                    index += 1
+                    continue
+                }
+                guard byte == 0x7B, bytes[index + 1] == 0x7B else {
+                    index += 1
+                    continue
+                }
+                // The closing braces.
+                var close = index + 2
+                while close + 1 < count, !(bytes[close] == 0x7D && bytes[close + 1] == 0x7D) { close += 1 }
+                guard close + 1 < count else { break }
+                var bodyStart = index + 2
+                while bodyStart < close, isBlank(bytes[bodyStart]) { bodyStart += 1 }
+                var sigil = ""
+                if bodyStart < close, sigils.contains(bytes[bodyStart]) {
+                    sigil = String(UnicodeScalar(bytes[bodyStart]))
+                    bodyStart += 1
+                }
+                var end = close + 2
+                if sigil == "{", end < count, bytes[end] == 0x7D { end += 1 }
+                if sigil != "!" {
+                    let before = UnsafeBufferPointer(rebasing: bytes[lineStart..<index])
+                    let column = before.allSatisfy { $0 < 0x80 } ? before.count + 1 : String(decoding: before, as: UTF8.self).count + 1
+                    tags.append(Tag(sigil: sigil, name: text(bodyStart..<close), line: line, column: column,
+                                    indented: !before.isEmpty && before.allSatisfy(isBlank)))
+                }
+                // Line breaks inside the tag (a comment, say) still count.
+                for inner in index..<end where bytes[inner] == 0x0A {
+                    line += 1
+                    lineStart = inner + 1
+                }
+                index = end
+            }
+            return tags
         }
-        return tags
     }
 }

@@ -288,3 +288,70 @@ import Testing
         }
     }
 }
+
+/// The byte-level tag scanner against a character-by-character reading of the same text.
+@Suite struct TemplateScannerTests {
+    struct Expected: Equatable {
+        var sigil: String, name: String, line: Int, column: Int, indented: Bool
+    }
+
+    /// The reference: characters, positions counted per character, lines split at LF.
+    static func reference(_ source: String) -> [Expected] {
+        var tags: [Expected] = []
+        let characters = Array(source)
+        let lines = source.split(separator: "\n", omittingEmptySubsequences: false)
+        var line = 1, column = 1, index = 0
+        func starts(_ text: String, at position: Int) -> Bool {
+            let pattern = Array(text)
+            return position + pattern.count <= characters.count && Array(characters[position..<position + pattern.count]) == pattern
+        }
+        while index < characters.count {
+            if starts("{{", at: index) {
+                var close = index + 2
+                while close < characters.count, !starts("}}", at: close) { close += 1 }
+                guard close < characters.count else { break }
+                var body = String(characters[(index + 2)..<close]).trimmingCharacters(in: CharacterSet(charactersIn: " \t"))
+                var sigil = ""
+                if let first = body.first, "#^/>&<$!%{=".contains(first) {
+                    sigil = String(first)
+                    body = String(body.dropFirst()).trimmingCharacters(in: CharacterSet(charactersIn: " \t"))
+                }
+                var end = close + 2
+                if sigil == "{", end < characters.count, characters[end] == "}" { end += 1 }
+                if sigil != "!" {
+                    let before = lines[line - 1].prefix(column - 1)
+                    tags.append(Expected(sigil: sigil, name: body, line: line, column: column,
+                                         indented: !before.isEmpty && before.allSatisfy { $0 == " " || $0 == "\t" }))
+                }
+                for character in characters[index..<end] {
+                    if character == "\n" { line += 1; column = 1 } else { column += 1 }
+                }
+                index = end
+                continue
+            }
+            if characters[index] == "\n" { line += 1; column = 1 } else { column += 1 }
+            index += 1
+        }
+        return tags
+    }
+
+    @Test func randomTemplatesScanAsCharacterByCharacter() {
+        let pieces = ["{{", "}}", "}}}", "{{{", "#", ">", "!", "&", " ", "\t", "\n", "name", "t.greeting", "é", "ليلى", "👩‍👧", "{", "}", "x"]
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<3000 {
+            let source = (0..<Int.random(in: 0...24, using: &generator)).map { _ in pieces.randomElement(using: &generator)! }.joined()
+            let scanned = TemplateScanner.tags(in: source).map {
+                Expected(sigil: $0.sigil, name: $0.name, line: $0.line, column: $0.column, indented: $0.indented)
+            }
+            #expect(scanned == Self.reference(source), "\(source.debugDescription)")
+        }
+    }
+
+    @Test func positionsCountCharacters() {
+        let tags = TemplateScanner.tags(in: "ليلى {{name}}\n  {{> footer }}\n{{! note\n}}{{{raw}}}")
+        #expect(tags.map(\.name) == ["name", "footer", "raw"])
+        #expect(tags.map(\.line) == [1, 2, 4])
+        #expect(tags.map(\.column) == [6, 3, 3])
+        #expect(tags.map(\.indented) == [false, true, false])
+    }
+}
