@@ -229,20 +229,22 @@ import Testing
     /// SIGTERM in the middle of sending 300 messages: the batch in flight is finished and recorded, nothing is left
     /// `sending`, the exit status is 0, and a restart sends the rest: every message once.
     @Test func sigtermDrainsAndARestartFinishesTheRest() throws {
-        // A relay that takes 50 ms per message (8 connections: about 160 a second), so SIGTERM lands mid-run.
-        let server = try LocalServer(script: "smtp_server.py", arguments: ["--log", "$DIR/log.jsonl", "--delay", "0.05"])
+        // A relay that takes 200 ms per message (8 connections: about 40 a second). The daemon queues a first chunk of
+        // 50 and claims the rest only when those 50 are done (about 1.4 s), so a SIGTERM sent once the whole send is
+        // queued and sending has begun lands while most messages are still unclaimed, however long rendering took.
+        let server = try LocalServer(script: "smtp_server.py", arguments: ["--log", "$DIR/log.jsonl", "--delay", "0.2"])
         defer { server.stop() }
         let school = try Self.school(guardians: 299, smtpPort: server.port, events: Self.scheduleEvents)
         defer { school.remove() }
         let daemon = try DaemonProcess(config: school.config, clockStart: "2030-06-05T08:30:00Z")
         #expect(daemon.waitForLog("queued a scheduled send", timeout: 30) != nil, "\(daemon.output)")
-        _ = waitUntil(10) { Self.accepted(server).count >= 20 }
+        _ = waitUntil(10) { Self.accepted(server).count >= 1 }
         #expect(daemon.stop() == 0, "\(daemon.output)")
         #expect(daemon.logs("dispatcher stopped: nothing in flight").count == 1)
         let sending = try runLiaison(["outbox", "--state", "sending", "--format", "csv", "--config", school.config])
         #expect(sending.output.split(separator: "\n").count == 1, "only the header: \(sending.output)")
         let first = Self.accepted(server).count
-        #expect(first < 300, "stopped before the end (\(first) sent)")
+        #expect(first < 300, "stopped before the end (\(first) sent): \(daemon.output)")
 
         let again = try DaemonProcess(config: school.config, clockStart: "2030-06-05T08:30:05Z")
         #expect(waitUntil(60) { Self.accepted(server).count >= 300 }, "\(again.output)")
