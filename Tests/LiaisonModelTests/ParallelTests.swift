@@ -20,21 +20,27 @@ private final class Threads: @unchecked Sendable {
     }
 
     @Test func pairRunsBothSidesAndAMapInsideUsesSeveralThreads() {
-        let threads = Threads()
-        let (inner, other) = Parallel.pair({
-            // A map inside `first` (as the roster's files are read while catalogs load) is not serialised.
-            Parallel.map(0..<8) { index -> Int in
-                threads.note()
-                Thread.sleep(forTimeInterval: 0.02)
-                return index * index
-            }
-        }, {
-            "catalogs"
-        })
-        #expect(inner == (0..<8).map { $0 * $0 })
-        #expect(other == "catalogs")
+        // A map inside `first` (as the roster's files are read while catalogs load) is not serialised. Dispatch
+        // promises no particular thread count (other suites keep its pool busy too), so this is tried up to five
+        // times: a map that is serialised stays on one thread every time.
+        var most = 0
+        for _ in 0..<5 where most < 2 {
+            let threads = Threads()
+            let (inner, other) = Parallel.pair({
+                Parallel.map(0..<8) { index -> Int in
+                    threads.note()
+                    Thread.sleep(forTimeInterval: 0.02)
+                    return index * index
+                }
+            }, {
+                "catalogs"
+            })
+            #expect(inner == (0..<8).map { $0 * $0 })
+            #expect(other == "catalogs")
+            most = max(most, threads.count)
+        }
         if ProcessInfo.processInfo.activeProcessorCount > 1 {
-            #expect(threads.count > 1)
+            #expect(most > 1)
         }
     }
 
