@@ -139,17 +139,20 @@ enum Support {
 
     // MARK: Suggestions
 
-    /// The closest known name when the unknown one looks like a typo of it.
+    /// The closest known name when the unknown one looks like a typo of it; of equally close ones the first in
+    /// sorted order, so the same mistake always gets the same suggestion (candidates often come from a set).
     static func suggestion(for name: String, among candidates: some Sequence<String>) -> String? {
         let lowered = name.lowercased()
-        var best: (String, Int)?
+        var best: (name: String, distance: Int)?
         for candidate in candidates {
             let distance = editDistance(lowered, candidate.lowercased())
-            if distance <= max(1, min(2, candidate.count / 4)), best == nil || distance < best!.1 {
-                best = (candidate, distance)
+            guard distance <= max(1, min(2, candidate.count / 4)) else { continue }
+            if let current = best, distance > current.distance || (distance == current.distance && candidate >= current.name) {
+                continue
             }
+            best = (candidate, distance)
         }
-        return best?.0
+        return best?.name
     }
 
     static func didYouMean(_ name: String, among candidates: some Sequence<String>) -> String {

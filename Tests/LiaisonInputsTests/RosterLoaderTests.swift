@@ -177,3 +177,16 @@ import Testing
         #expect(RosterLoader.channelNames("Email; SMS|voice ,chat") == ["email", "sms", "voice", "chat"])
     }
 }
+
+@Suite struct SuggestionTests {
+    /// Equally close names: the same suggestion whatever order the candidates come in (a set's order changes per run).
+    @Test func tiesAreBrokenBySortedOrder() {
+        let candidates = ["G019", "G009", "G090", "G199", "X123"]
+        for _ in 0..<50 {
+            #expect(Support.suggestion(for: "G099", among: candidates.shuffled()) == "G009")
+        }
+        #expect(Support.suggestion(for: "G099", among: Set(candidates)) == "G009")
+        #expect(Support.suggestion(for: "guardain_id", among: ["guardian_id", "family_id"].shuffled()) == "guardian_id")
+        #expect(Support.suggestion(for: "zzzz", among: candidates) == nil)
+    }
+}
