@@ -49,6 +49,13 @@ public final class MessageFormatter: Sendable {
         public func format(_ arguments: [String: MessageArgument]) throws(MessageFormatError) -> String {
             try compiled.get().format(arguments, pattern: pattern)
         }
+
+        /// The argument names the pattern uses, sorted: its text depends on these values and no others. Nil when
+        /// that is not known for certain (the analysis failed, or the pattern does not compile).
+        public var argumentNames: [String]? {
+            guard case .success(let message) = compiled else { return nil }
+            return message.memoNames
+        }
     }
 
     public func prepare(_ pattern: String, locale: LanguageTag, timeZone: TimeZone) -> Prepared {
@@ -90,7 +97,7 @@ final class CompiledMessage: @unchecked Sendable {
     /// How the pattern uses each argument name.
     private let uses: [String: Set<MessagePatternInfo.Argument.Kind>]
     /// The names the pattern uses, sorted, when the analysis is known to be complete (else nothing is memoized).
-    private let memoNames: [String]?
+    let memoNames: [String]?
     /// Formatted text by the values of the used arguments: ICU reads no other argument, so the guardians of a
     /// language share every message that names none of their own values. Bounded, emptied when full.
     private let memo = Locked<[[MessageArgument?]: String]>([:])

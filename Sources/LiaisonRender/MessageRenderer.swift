@@ -358,7 +358,7 @@ struct MessageBag {
 
     /// Finds and compiles the messages of `keys` for this chain, letter language and zone, in key order.
     func plan(keys: Set<String>) -> MessagePlan {
-        MessagePlan(entries: keys.sorted().map { key in
+        MessagePlan(keys.sorted().map { key in
             guard let found = catalogs.message(key, along: chain) else { return MessagePlan.Entry(key: key, found: nil) }
             let locale = found.locale.language == letterLanguage.language ? letterLanguage : found.locale
             return MessagePlan.Entry(
@@ -370,8 +370,12 @@ struct MessageBag {
     /// Formats a plan's messages into nested maps, so `a.b.c` is reached in Mustache as `t.a.b.c`; fails as
     /// ``text(for:arguments:)`` would for the first key (in order) that fails.
     mutating func format(_ plan: MessagePlan, arguments: [String: MessageArgument]) throws(RenderError) -> TemplateValue {
+        // The messages that name no value of the recipient's are the same for every recipient with the same event
+        // values: looked up together, by those values, instead of one by one.
+        let shared = plan.shared?.texts(for: arguments)
         var root: [(key: String, value: TemplateValue)] = []
-        for entry in plan.entries {
+        var nextShared = 0
+        for (index, entry) in plan.entries.enumerated() {
             guard let found = entry.found, let prepared = entry.prepared else {
                 throw RenderError("The catalog message \"\(entry.key)\" exists in no catalog along \(chain); add it to the source catalog.")
             }
@@ -379,10 +383,15 @@ struct MessageBag {
                 fallbacks.insert(MessageFallback(key: entry.key, language: found.locale))
             }
             let value: String
-            do {
-                value = try prepared.format(arguments)
-            } catch {
-                throw RenderError("The message \"\(entry.key)\" (\(found.locale), \(found.location)) cannot be formatted: \(error).")
+            if let shared, nextShared < shared.indices.count, shared.indices[nextShared] == index {
+                value = shared.texts[nextShared]
+                nextShared += 1
+            } else {
+                do {
+                    value = try prepared.format(arguments)
+                } catch {
+                    throw RenderError("The message \"\(entry.key)\" (\(found.locale), \(found.location)) cannot be formatted: \(error).")
+                }
             }
             Self.insert(value, at: entry.path[...], into: &root)
         }
@@ -398,7 +407,10 @@ struct MessageBag {
             return
         }
         var child: [(key: String, value: TemplateValue)] = []
-        if let index, case .map(let existing) = map[index].value { child = existing }
+        if let index, case .map(let existing) = map[index].value {
+            child = existing
+            map[index].value = .bool(false)  // the parent lets go, so the child is changed in place rather than copied
+        }
         insert(value, at: path.dropFirst(), into: &child)
         if let index { map[index].value = .map(child) } else { map.append((head, .map(child))) }
     }
@@ -423,6 +435,66 @@ struct MessagePlan: Sendable {
     }
 
     var entries: [Entry]
+    /// The entries whose text depends on no value of the recipient's, formatted together; nil when there are none.
+    let shared: SharedMessages?
+
+    init(_ entries: [Entry]) {
+        self.entries = entries
+        shared = SharedMessages(entries)
+    }
+}
+
+/// The texts of a plan's messages that use none of ``recipientArguments``, by the values of the arguments they do
+/// use: formatted once for all the recipients of an event and language. Bounded (emptied when full), locked.
+final class SharedMessages: @unchecked Sendable {
+    /// Arguments that differ from one recipient to the next (``MessageRenderer``'s, and those of each student).
+    static let recipientArguments: Set<String> = [
+        "guardian", "guardian_given", "children", "children_count", "child", "student", "student_full", "grade", "class",
+    ]
+    private static let capacity = 256
+
+    /// Positions in the plan's entries, ascending.
+    let indices: [Int]
+    private let prepared: [MessageFormatter.Prepared]
+    /// Every argument name those messages use, sorted: the key of a set of texts.
+    private let names: [String]
+    private let lock = NSLock()
+    private var texts: [[MessageArgument?]: [String]] = [:]
+
+    init?(_ entries: [MessagePlan.Entry]) {
+        var indices: [Int] = []
+        var prepared: [MessageFormatter.Prepared] = []
+        var names = Set<String>()
+        for (index, entry) in entries.enumerated() {
+            guard entry.found != nil, let message = entry.prepared, let used = message.argumentNames,
+                  Self.recipientArguments.isDisjoint(with: used) else { continue }
+            indices.append(index)
+            prepared.append(message)
+            names.formUnion(used)
+        }
+        guard !indices.isEmpty else { return nil }
+        self.indices = indices
+        self.prepared = prepared
+        self.names = names.sorted()
+    }
+
+    /// The shared texts for these arguments, in `indices` order; nil when one of them cannot be formatted (the
+    /// caller then formats message by message and reports the first failure in order).
+    func texts(for arguments: [String: MessageArgument]) -> (indices: [Int], texts: [String])? {
+        let key = names.map { arguments[$0] }
+        if let hit = lock.withLock({ texts[key] }) { return (indices, hit) }
+        var made: [String] = []
+        made.reserveCapacity(prepared.count)
+        for message in prepared {
+            guard let text = try? message.format(arguments) else { return nil }
+            made.append(text)
+        }
+        lock.withLock {
+            if texts.count >= Self.capacity { texts.removeAll(keepingCapacity: true) }
+            texts[key] = made
+        }
+        return (indices, made)
+    }
 }
 
 /// What the renders of one renderer share beyond fallback chains: message plans per template and language, the
