@@ -8,8 +8,9 @@ import Testing
     /// Kills `liaison send` with SIGKILL in the middle of 2,000 messages, runs it again, and counts at the server.
     @Test func killedSenderResumesWithoutLosingMessages() async throws {
         // A relay that takes 20 ms per message (8 connections: at most ~400 messages/s), so that the kill lands in the
-        // middle of the run however fast the sender and however loaded the machine.
-        let server = try LocalServer(script: "smtp_server.py", arguments: ["--log", "$DIR/log.jsonl", "--delay", "0.02"])
+        // middle of the run however fast the sender and however loaded the machine. It offers PIPELINING, as real
+        // relays do: each session then has a message's data and the next message's commands out at once.
+        let server = try LocalServer(script: "smtp_server.py", arguments: ["--log", "$DIR/log.jsonl", "--delay", "0.02", "--pipelining"])
         defer { server.stop() }
         let school = try SchoolFixture(guardians: 2000, smtpPort: server.port, repositoryRoot: LocalServer.repositoryRoot)
         defer { school.remove() }
@@ -43,6 +44,7 @@ import Testing
         let distinct = Set(ids)
         let duplicates = ids.count - distinct.count
         print("crash test: \(deliveredBeforeKill) accepted before SIGKILL, \(recordedSent) recorded sent, \(inFlight) in flight; after restart \(ids.count) accepted, \(distinct.count) distinct, \(duplicates) duplicate(s)")
+        #expect(log.contains { $0["pipelined"] as? Bool == true }, "the sessions pipelined")
         #expect(distinct.count == 2000)
         #expect(duplicates <= inFlight)
         let final = try await store.counts(eventID: "open-day")
