@@ -161,6 +161,67 @@ struct BodyEncodingTests {
         }
     }
 
+    /// An independent, byte-by-byte quoted-printable encoder with the same rules (greedy soft breaks, the last token
+    /// of a line may reach column 76; `.` and the `F` of `From ` escaped at the start of a physical line).
+    static func referenceQP(_ canonical: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = []
+        let hex = Array("0123456789ABCDEF".utf8)
+        var lines: [[UInt8]] = [[]]
+        var index = 0
+        while index < canonical.count {
+            if canonical[index] == 0x0D, index + 1 < canonical.count, canonical[index + 1] == 0x0A {
+                lines.append([])
+                index += 2
+            } else {
+                lines[lines.count - 1].append(canonical[index])
+                index += 1
+            }
+        }
+        let endsWithBreak = lines.last?.isEmpty ?? true
+        if endsWithBreak { lines.removeLast() }
+        for (number, line) in lines.enumerated() {
+            var column = 0
+            for (position, byte) in line.enumerated() {
+                let isLast = position == line.count - 1
+                var escape = !(byte >= 0x21 && byte <= 0x7E && byte != 0x3D) && !((byte == 0x20 || byte == 0x09) && !isLast)
+                let rest = Array(line[position...])
+                if column == 0, !escape, byte == 0x2E || (byte == 0x46 && rest.starts(with: Array("From ".utf8)) && position + 4 != line.count - 1) {
+                    escape = true
+                }
+                let width = escape ? 3 : 1
+                if column + width > (isLast ? 76 : 75) {
+                    out += Array("=\r\n".utf8)
+                    column = 0
+                    if !escape, byte == 0x2E || (byte == 0x46 && rest.starts(with: Array("From ".utf8)) && position + 4 != line.count - 1) {
+                        escape = true
+                    }
+                }
+                if escape {
+                    out += [0x3D, hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]]
+                    column += 3
+                } else {
+                    out.append(byte)
+                    column += 1
+                }
+            }
+            if number < lines.count - 1 || endsWithBreak { out += [0x0D, 0x0A] } else { out += Array("=\r\n".utf8) }
+        }
+        return out
+    }
+
+    /// Long lines of clean text (copied a stretch at a time) and lines with escapes at every position: the same
+    /// bytes as the reference encoder.
+    @Test func quotedPrintableMatchesAByteByByteReference() {
+        let pieces = [String(repeating: "abcdefghij", count: 9), "x", " ", "\t", "=", ".", "From ", "é", "\n", "\r\n",
+                      String(repeating: "y", count: 74), String(repeating: "z", count: 75), String(repeating: "w", count: 76), "F", "\u{1}"]
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<3_000 {
+            let text = (0..<Int.random(in: 0...12, using: &generator)).map { _ in pieces.randomElement(using: &generator)! }.joined()
+            let canonical = BodyEncoding.canonicalBytes(text)
+            #expect(QuotedPrintable.encodeBytes(canonical) == Self.referenceQP(canonical), "\(text.debugDescription)")
+        }
+    }
+
     @Test func encodingChoice() {
         #expect(BodyEncoding.encode("Dear families,\nthe school is closed on Monday.\n").encoding == .quotedPrintable)
         #expect(BodyEncoding.encode("Reunión de padres y madres el jueves a las seis.\n").encoding == .quotedPrintable)

@@ -165,8 +165,8 @@ enum QuotedPrintable {
     /// A lower bound of ``encode(_:)``'s length: every byte, two more for each that is always escaped.
     static func minimumLength(_ bytes: [UInt8]) -> Int {
         var escaped = 0
-        for byte in bytes {
-            escaped &+= alwaysEscaped[Int(byte)]
+        alwaysEscaped.withUnsafeBufferPointer { table in
+            for byte in bytes { escaped &+= table[Int(byte)] }
         }
         return bytes.count + 2 * escaped
     }
@@ -217,16 +217,30 @@ enum QuotedPrintable {
     private static func encodeLine(
         _ input: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, _ out: UnsafeMutableBufferPointer<UInt8>, _ o: inout Int
     ) {
-        if fitsAsItIs(input, start, end) {
-            (out.baseAddress! + o).update(from: input.baseAddress! + start, count: end - start)
-            o += end - start
-            return
-        }
         var length = 0
         var atLineStart = true
         var index = start
         let last = end - 1
         while index < end {
+            if length == 0 {
+                // At the start of a physical line, a clean stretch is copied whole: the rest of the line when it fits,
+                // else 75 bytes and a soft break, as the byte-by-byte loop below would write them.
+                if fitsAsItIs(input, index, end) {
+                    (out.baseAddress! + o).update(from: input.baseAddress! + index, count: end - index)
+                    o += end - index
+                    return
+                }
+                if end - index > lineLimit, isCleanStretch(input, index, index + lineLimit - 1, end) {
+                    (out.baseAddress! + o).update(from: input.baseAddress! + index, count: lineLimit - 1)
+                    o += lineLimit - 1
+                    out[o] = 0x3D
+                    out[o + 1] = 0x0D
+                    out[o + 2] = 0x0A
+                    o += 3
+                    index += lineLimit - 1
+                    continue
+                }
+            }
             let byte = input[index]
             var escape: Bool
             switch byte {
@@ -272,7 +286,22 @@ enum QuotedPrintable {
         let first = input[start], last = input[end - 1]
         if first == 0x2E || last == 0x20 || last == 0x09 || (first == 0x46 && startsWithFrom(input, start, end)) { return false }
         var escaped: UInt8 = 0
-        for index in start..<end { escaped |= needsEscape[Int(input[index])] }
+        needsEscape.withUnsafeBufferPointer { table in
+            for index in start..<end { escaped |= table[Int(input[index])] }
+        }
+        return escaped == 0
+    }
+
+    /// Whether `input[start..<stop]`, not reaching the line's end, goes out as it is from the start of a physical line:
+    /// no byte needing an escape there, and no `.` or `From ` first.
+    @inline(__always)
+    private static func isCleanStretch(_ input: UnsafeBufferPointer<UInt8>, _ start: Int, _ stop: Int, _ end: Int) -> Bool {
+        let first = input[start]
+        if first == 0x2E || (first == 0x46 && startsWithFrom(input, start, end)) { return false }
+        var escaped: UInt8 = 0
+        needsEscape.withUnsafeBufferPointer { table in
+            for index in start..<stop { escaped |= table[Int(input[index])] }
+        }
         return escaped == 0
     }
 
