@@ -10,6 +10,46 @@ public enum MessageArgument: Sendable, Hashable {
     case date(Date)
 }
 
+/// Argument values compared as written, for memo keys: strings by their UTF-8 bytes. (Swift's `==` on strings is
+/// canonical equivalence, so a name typed decomposed (NFD) would get the text made from its composed twin.)
+public struct ExactArguments: Hashable, Sendable {
+    public let values: [MessageArgument?]
+
+    public init(_ values: [MessageArgument?]) {
+        self.values = values
+    }
+
+    public static func == (lhs: ExactArguments, rhs: ExactArguments) -> Bool {
+        guard lhs.values.count == rhs.values.count else { return false }
+        for (left, right) in zip(lhs.values, rhs.values) {
+            switch (left, right) {
+            case (nil, nil): continue
+            case (.string(let a)?, .string(let b)?): if !a.utf8.elementsEqual(b.utf8) { return false }
+            case (let a?, let b?): if a != b { return false }
+            default: return false
+            }
+        }
+        return true
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(values.count)
+        for value in values {
+            switch value {
+            case nil:
+                hasher.combine(0 as UInt8)
+            case .string(var text)?:
+                hasher.combine(1 as UInt8)
+                text.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+                hasher.combine(0xFF as UInt8)
+            case let other?:
+                hasher.combine(2 as UInt8)
+                hasher.combine(other)
+            }
+        }
+    }
+}
+
 /// Formats ICU MessageFormat patterns; caches compiled patterns per (pattern, locale, time zone). Thread-safe.
 ///
 /// Named arguments work at any depth: `{children_count, plural, one {…} other {…}}`, `{start, date, long}`,
@@ -100,7 +140,7 @@ final class CompiledMessage: @unchecked Sendable {
     let memoNames: [String]?
     /// Formatted text by the values of the used arguments: ICU reads no other argument, so the guardians of a
     /// language share every message that names none of their own values. Bounded, emptied when full.
-    private let memo = Locked<[[MessageArgument?]: String]>([:])
+    private let memo = Locked<[ExactArguments: String]>([:])
     private static let memoCapacity = 1024
 
     init(pattern: String, locale: LanguageTag, timeZone: String) throws(MessageFormatError) {
@@ -151,7 +191,7 @@ final class CompiledMessage: @unchecked Sendable {
     func format(_ arguments: [String: MessageArgument], pattern: String) throws(MessageFormatError) -> String {
         guard let memoNames else { return try formatUncached(arguments, pattern: pattern) }
         // The values as given: how they are adapted depends only on the pattern, which is this object's.
-        let key = memoNames.map { arguments[$0] }
+        let key = ExactArguments(memoNames.map { arguments[$0] })
         if let hit = memo.withLock({ $0[key] }) { return hit }
         let text = try formatUncached(arguments, pattern: pattern)
         memo.withLock { memo in

@@ -459,7 +459,7 @@ final class SharedMessages: @unchecked Sendable {
     /// Every argument name those messages use, sorted: the key of a set of texts.
     private let names: [String]
     private let lock = NSLock()
-    private var texts: [[MessageArgument?]: [String]] = [:]
+    private var texts: [ExactArguments: [String]] = [:]
 
     init?(_ entries: [MessagePlan.Entry]) {
         var indices: [Int] = []
@@ -481,7 +481,7 @@ final class SharedMessages: @unchecked Sendable {
     /// The shared texts for these arguments, in `indices` order; nil when one of them cannot be formatted (the
     /// caller then formats message by message and reports the first failure in order).
     func texts(for arguments: [String: MessageArgument]) -> (indices: [Int], texts: [String])? {
-        let key = names.map { arguments[$0] }
+        let key = ExactArguments(names.map { arguments[$0] })
         if let hit = lock.withLock({ texts[key] }) { return (indices, hit) }
         var made: [String] = []
         made.reserveCapacity(prepared.count)
@@ -515,7 +515,13 @@ final class RenderCaches: @unchecked Sendable {
 
     private struct ListKey: Hashable {
         var locale: LanguageTag
-        var items: [String]
+        /// Compared as written (UTF-8 bytes), so each spelling of a name gets a list with that spelling.
+        var items: ExactArguments
+
+        init(locale: LanguageTag, items: [String]) {
+            self.locale = locale
+            self.items = ExactArguments(items.map { .string($0) })
+        }
     }
 
     private let lock = NSLock()

@@ -339,3 +339,20 @@ func instant(_ text: String) -> Date {
         #expect(londonTimes == ["00:30"])
     }
 }
+
+/// Values that are canonically equivalent but written differently (NFC and NFD) come out as they were given: the
+/// memo of formatted texts tells them apart, though Swift's `==` on strings does not.
+@Suite struct ExactValueTests {
+    @Test func composedAndDecomposedNamesKeepTheirBytes() throws {
+        let formatter = MessageFormatter()
+        let composed = "Zo\u{EB}", decomposed = "Zoe\u{308}"
+        #expect(composed == decomposed)  // Swift compares canonically
+        let en = LanguageTag("en-GB"), zone = TimeZone(identifier: "Europe/London")!
+        for name in [composed, decomposed, composed] {
+            let text = try formatter.format("Dear {guardian},", locale: en, timeZone: zone, arguments: ["guardian": .string(name)])
+            #expect(Array(text.utf8) == Array("Dear \(name),".utf8))
+            let prepared = formatter.prepare("Hello {guardian}", locale: en, timeZone: zone)
+            #expect(Array(try prepared.format(["guardian": .string(name)]).utf8) == Array("Hello \(name)".utf8))
+        }
+    }
+}

@@ -32,10 +32,7 @@ public enum MIMEBuilder {
         fields.append(try senderField("From", message.from))
         fields.append(try addressField("To", message.to))
         if let replyTo = message.replyTo { fields.append(try senderField("Reply-To", replyTo)) }
-        try refuseLineBreaks(message.subject, "the Subject")
-        var subject = HeaderFieldWriter(name: "Subject")
-        subject.appendUnstructured(message.subject)
-        fields.append(subject.text)
+        fields.append(try subjectField(message.subject))
         fields.append("Message-ID: " + messageID(for: message.idempotencyKey, domain: domain))
         fields.append("MIME-Version: 1.0")
         if let language = message.language { fields.append("Content-Language: " + language.rawValue) }
@@ -187,6 +184,17 @@ public enum MIMEBuilder {
     private static let memo = MIMEMemo()
 
     /// A From or Reply-To field: one mailbox, the same on every message of a school, so written once.
+    /// The folded, encoded Subject field: the same for every guardian an event reaches in one language, so kept.
+    private static func subjectField(_ subject: String) throws(MIMEError) -> String {
+        let key = "Subject\u{0}" + subject
+        if let field = memo.value(key, in: .field) { return field }
+        try refuseLineBreaks(subject, "the Subject")
+        var writer = HeaderFieldWriter(name: "Subject")
+        writer.appendUnstructured(subject)
+        memo.store(writer.text, for: key, in: .field)
+        return writer.text
+    }
+
     private static func senderField(_ name: String, _ mailbox: MailAddress) throws(MIMEError) -> String {
         let key = name + "\u{0}" + (mailbox.displayName ?? "\u{1}") + "\u{0}" + mailbox.address
         if let field = memo.value(key, in: .field) { return field }
@@ -291,18 +299,32 @@ public enum MIMEBuilder {
 }
 
 /// Bounded tables of strings by string (emptied when full), safe to share between threads.
+///
+/// Keys compare as UTF-8 bytes: Swift's `String` equality is canonical equivalence, so a subject or name typed in
+/// decomposed form (NFD) would otherwise get the field made from its composed (NFC) twin, and the message would not
+/// carry exactly the text it was given.
 final class MIMEMemo: @unchecked Sendable {
     enum Table: Int { case field, domain, host }
 
+    private struct Key: Hashable {
+        let bytes: [UInt8]
+        init(_ text: String) { bytes = Array(text.utf8) }
+        func hash(into hasher: inout Hasher) {
+            bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+        }
+    }
+
     private let lock = NSLock()
-    private var tables: [[String: String]] = [[:], [:], [:]]
+    private var tables: [[Key: String]] = [[:], [:], [:]]
     private let capacity = 1024
 
     func value(_ key: String, in table: Table) -> String? {
-        lock.withLock { tables[table.rawValue][key] }
+        let key = Key(key)
+        return lock.withLock { tables[table.rawValue][key] }
     }
 
     func store(_ value: String, for key: String, in table: Table) {
+        let key = Key(key)
         lock.withLock {
             if tables[table.rawValue].count >= capacity { tables[table.rawValue].removeAll(keepingCapacity: true) }
             tables[table.rawValue][key] = value
