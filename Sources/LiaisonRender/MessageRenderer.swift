@@ -434,7 +434,7 @@ struct MessagePlan: Sendable {
         }
     }
 
-    var entries: [Entry]
+    let entries: [Entry]
     /// The entries whose text depends on no value of the recipient's, formatted together; nil when there are none.
     let shared: SharedMessages?
 
