@@ -10,8 +10,7 @@ public enum MessageArgument: Sendable, Hashable {
     case date(Date)
 }
 
-/// Argument values compared as written, for memo keys: strings by their UTF-8 bytes. (Swift's `==` on strings is
-/// canonical equivalence, so a name typed decomposed (NFD) would get the text made from its composed twin.)
+/// Argument values compared as written, for memo keys: strings as ``ExactText``, by their UTF-8 bytes.
 public struct ExactArguments: Hashable, Sendable {
     public let values: [MessageArgument?]
 
@@ -24,7 +23,7 @@ public struct ExactArguments: Hashable, Sendable {
         for (left, right) in zip(lhs.values, rhs.values) {
             switch (left, right) {
             case (nil, nil): continue
-            case (.string(let a)?, .string(let b)?): if !a.utf8.elementsEqual(b.utf8) { return false }
+            case (.string(let a)?, .string(let b)?): if ExactText(a) != ExactText(b) { return false }
             case (let a?, let b?): if a != b { return false }
             default: return false
             }
@@ -38,10 +37,9 @@ public struct ExactArguments: Hashable, Sendable {
             switch value {
             case nil:
                 hasher.combine(0 as UInt8)
-            case .string(var text)?:
+            case .string(let text)?:
                 hasher.combine(1 as UInt8)
-                text.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
-                hasher.combine(0xFF as UInt8)
+                hasher.combine(ExactText(text))
             case let other?:
                 hasher.combine(2 as UInt8)
                 hasher.combine(other)

@@ -10,15 +10,11 @@ public enum JSONString {
             var extra = 0
             var index = 0
             while index < bytes.count {
-                let byte = bytes[index]
-                let cost = Int(extraBytes[Int(byte)])
-                if cost == 0 {
-                    index += 1
-                } else if byte != 0xE2 {
-                    extra &+= cost
-                    index += 1
+                if let length = escapeLength(bytes, at: index) {
+                    // A line separator's three bytes become six; any other escape adds what the table says.
+                    extra &+= length == 3 ? 3 : Int(extraBytes[Int(bytes[index])])
+                    index += length
                 } else {
-                    extra &+= lineSeparatorAt(bytes, index) ? 3 : 0
                     index += 1
                 }
             }
@@ -40,11 +36,11 @@ public enum JSONString {
                     }
                 }
                 while index < bytes.count {
-                    let byte = bytes[index]
-                    if extraBytes[Int(byte)] == 0 || (byte == 0xE2 && !lineSeparatorAt(bytes, index)) {
+                    guard let length = escapeLength(bytes, at: index) else {
                         index += 1
                         continue
                     }
+                    let byte = bytes[index]
                     flushRun(index)
                     buffer[o] = 0x5C
                     switch byte {
@@ -61,7 +57,6 @@ public enum JSONString {
                         buffer[o + 4] = 0x32
                         buffer[o + 5] = bytes[index + 2] == 0xA8 ? 0x38 : 0x39
                         o += 6
-                        index += 2
                     default:
                         buffer[o + 1] = 0x75
                         buffer[o + 2] = 0x30
@@ -70,7 +65,7 @@ public enum JSONString {
                         buffer[o + 5] = hex[Int(byte & 0x0F)]
                         o += 6
                     }
-                    index += 1
+                    index += length
                     run = index
                 }
                 flushRun(bytes.count)
@@ -104,8 +99,8 @@ public enum JSONString {
         index + 2 < bytes.count && bytes[index + 1] == 0x80 && (bytes[index + 2] == 0xA8 || bytes[index + 2] == 0xA9)
     }
 
-    /// Bytes an escape adds for each byte: 1 for `"`, `\`, LF, CR and tab, 5 for other controls; E2 is marked (1) and
-    /// looked at closer, since it only needs an escape as the start of U+2028 or U+2029 (which then adds 3).
+    /// Bytes an escape adds for each byte: 1 for `"`, `\`, LF, CR and tab, 5 for other controls; E2 is only marked,
+    /// since it needs an escape only as the start of U+2028 or U+2029.
     private static let extraBytes: [UInt8] = (0...255).map { byte in
         switch byte {
         case 0x22, 0x5C, 0x0A, 0x0D, 0x09, 0xE2: 1

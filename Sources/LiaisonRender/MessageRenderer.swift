@@ -372,7 +372,8 @@ struct MessageBag {
     mutating func format(_ plan: MessagePlan, arguments: [String: MessageArgument]) throws(RenderError) -> TemplateValue {
         // The messages that name no value of the recipient's are the same for every recipient with the same event
         // values: looked up together, by those values, instead of one by one.
-        let shared = plan.shared?.texts(for: arguments)
+        let sharedIndices = plan.shared?.indices ?? []
+        let sharedTexts = plan.shared?.texts(for: arguments)
         var root: [(key: String, value: TemplateValue)] = []
         var nextShared = 0
         for (index, entry) in plan.entries.enumerated() {
@@ -383,8 +384,8 @@ struct MessageBag {
                 fallbacks.insert(MessageFallback(key: entry.key, language: found.locale))
             }
             let value: String
-            if let shared, nextShared < shared.indices.count, shared.indices[nextShared] == index {
-                value = shared.texts[nextShared]
+            if let sharedTexts, nextShared < sharedIndices.count, sharedIndices[nextShared] == index {
+                value = sharedTexts[nextShared]
                 nextShared += 1
             } else {
                 do {
@@ -480,9 +481,9 @@ final class SharedMessages: @unchecked Sendable {
 
     /// The shared texts for these arguments, in `indices` order; nil when one of them cannot be formatted (the
     /// caller then formats message by message and reports the first failure in order).
-    func texts(for arguments: [String: MessageArgument]) -> (indices: [Int], texts: [String])? {
+    func texts(for arguments: [String: MessageArgument]) -> [String]? {
         let key = ExactArguments(names.map { arguments[$0] })
-        if let hit = lock.withLock({ texts[key] }) { return (indices, hit) }
+        if let hit = lock.withLock({ texts[key] }) { return hit }
         var made: [String] = []
         made.reserveCapacity(prepared.count)
         for message in prepared {
@@ -493,7 +494,7 @@ final class SharedMessages: @unchecked Sendable {
             if texts.count >= Self.capacity { texts.removeAll(keepingCapacity: true) }
             texts[key] = made
         }
-        return (indices, made)
+        return made
     }
 }
 
@@ -515,12 +516,12 @@ final class RenderCaches: @unchecked Sendable {
 
     private struct ListKey: Hashable {
         var locale: LanguageTag
-        /// Compared as written (UTF-8 bytes), so each spelling of a name gets a list with that spelling.
-        var items: ExactArguments
+        /// Compared as written, so each spelling of a name gets a list with that spelling.
+        var items: [ExactText]
 
         init(locale: LanguageTag, items: [String]) {
             self.locale = locale
-            self.items = ExactArguments(items.map { .string($0) })
+            self.items = items.map(ExactText.init)
         }
     }
 

@@ -267,6 +267,15 @@ import Testing
         #expect(Whitespace.singleLine("Open Day\n  12 June \r\n\n") == "Open Day 12 June")
     }
 
+    /// Canonically equivalent spellings are different keys; the same spelling is the same key.
+    @Test func exactTextComparesBytes() {
+        let composed = "Zo\u{EB}", decomposed = "Zoe\u{308}"
+        #expect(composed == decomposed)
+        #expect(ExactText(composed) != ExactText(decomposed))
+        #expect(ExactText(composed) == ExactText("Zo" + "\u{EB}"))
+        #expect(Set([ExactText(composed), ExactText(decomposed), ExactText(composed)]).count == 2)
+    }
+
     /// CRLF and a lone CR become LF, nothing else changes: the same as splitting the scalars at CR LF, CR or LF.
     @Test func unixLineEndsMatchSplittingAtEveryLineEnd() {
         let pieces = ["\r", "\n", "\r\n", "\n\r", "a", "é", "中", " ", "\u{2028}", "\u{85}"]

@@ -278,21 +278,16 @@ enum QuotedPrintable {
         }
     }
 
-    /// Whether the line goes out unchanged: within the line limit, only printable ASCII other than `=` (white space
-    /// too, but not at its end), and not starting with `.` or `From `.
+    /// Whether the rest of the line, `input[start..<end]`, goes out unchanged from the start of a physical line:
+    /// within the line limit, clean, and not ending in white space.
     @inline(__always)
     private static func fitsAsItIs(_ input: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
         guard end > start, end - start <= lineLimit else { return end == start }
-        let first = input[start], last = input[end - 1]
-        if first == 0x2E || last == 0x20 || last == 0x09 || (first == 0x46 && startsWithFrom(input, start, end)) { return false }
-        var escaped: UInt8 = 0
-        needsEscape.withUnsafeBufferPointer { table in
-            for index in start..<end { escaped |= table[Int(input[index])] }
-        }
-        return escaped == 0
+        let last = input[end - 1]
+        return last != 0x20 && last != 0x09 && isCleanStretch(input, start, end, end)
     }
 
-    /// Whether `input[start..<stop]`, not reaching the line's end, goes out as it is from the start of a physical line:
+    /// Whether `input[start..<stop]` (of a line ending at `end`) goes out as it is from the start of a physical line:
     /// no byte needing an escape there, and no `.` or `From ` first.
     @inline(__always)
     private static func isCleanStretch(_ input: UnsafeBufferPointer<UInt8>, _ start: Int, _ stop: Int, _ end: Int) -> Bool {

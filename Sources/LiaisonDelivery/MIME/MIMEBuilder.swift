@@ -183,7 +183,6 @@ public enum MIMEBuilder {
     /// Results that are the same for every message of a school (sender fields, domains), kept between messages.
     private static let memo = MIMEMemo()
 
-    /// A From or Reply-To field: one mailbox, the same on every message of a school, so written once.
     /// The folded, encoded Subject field: the same for every guardian an event reaches in one language, so kept.
     private static func subjectField(_ subject: String) throws(MIMEError) -> String {
         let key = "Subject\u{0}" + subject
@@ -195,6 +194,7 @@ public enum MIMEBuilder {
         return writer.text
     }
 
+    /// A From or Reply-To field: one mailbox, the same on every message of a school, so written once.
     private static func senderField(_ name: String, _ mailbox: MailAddress) throws(MIMEError) -> String {
         let key = name + "\u{0}" + (mailbox.displayName ?? "\u{1}") + "\u{0}" + mailbox.address
         if let field = memo.value(key, in: .field) { return field }
@@ -298,33 +298,22 @@ public enum MIMEBuilder {
     }
 }
 
-/// Bounded tables of strings by string (emptied when full), safe to share between threads.
-///
-/// Keys compare as UTF-8 bytes: Swift's `String` equality is canonical equivalence, so a subject or name typed in
-/// decomposed form (NFD) would otherwise get the field made from its composed (NFC) twin, and the message would not
-/// carry exactly the text it was given.
+/// Bounded tables of strings by string (emptied when full), safe to share between threads. Keys are ``ExactText``:
+/// a subject or name typed decomposed (NFD) must not get the field made from its composed (NFC) twin.
 final class MIMEMemo: @unchecked Sendable {
     enum Table: Int { case field, domain, host }
 
-    private struct Key: Hashable {
-        let bytes: [UInt8]
-        init(_ text: String) { bytes = Array(text.utf8) }
-        func hash(into hasher: inout Hasher) {
-            bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
-        }
-    }
-
     private let lock = NSLock()
-    private var tables: [[Key: String]] = [[:], [:], [:]]
+    private var tables: [[ExactText: String]] = [[:], [:], [:]]
     private let capacity = 1024
 
     func value(_ key: String, in table: Table) -> String? {
-        let key = Key(key)
+        let key = ExactText(key)
         return lock.withLock { tables[table.rawValue][key] }
     }
 
     func store(_ value: String, for key: String, in table: Table) {
-        let key = Key(key)
+        let key = ExactText(key)
         lock.withLock {
             if tables[table.rawValue].count >= capacity { tables[table.rawValue].removeAll(keepingCapacity: true) }
             tables[table.rawValue][key] = value
