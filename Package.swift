@@ -111,7 +111,7 @@ let package = Package(
         .testTarget(name: "LiaisonInputsTests", dependencies: ["LiaisonInputs", "LiaisonCurl", "LiaisonTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "LiaisonLocalizationTests", dependencies: ["LiaisonLocalization"]),
         .testTarget(name: "LiaisonRenderTests", dependencies: ["LiaisonRender"]),
-        .testTarget(name: "LiaisonStoreTests", dependencies: ["LiaisonStore", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "LiaisonStoreTests", dependencies: ["LiaisonStore", "LiaisonTestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "LiaisonCurlTests", dependencies: ["LiaisonCurl", "LiaisonTestSupport"]),
         .testTarget(
             name: "LiaisonDeliveryTests", dependencies: ["LiaisonDelivery", "LiaisonStore", "LiaisonTestSupport"], exclude: ["check_eml.py"]

@@ -5,71 +5,74 @@ public enum JSONString {
     /// Appends `text`, escaped, to `out` (without the surrounding quotes).
     public static func appendEscaped(_ text: String, to out: inout [UInt8]) {
         var text = text
-        text.withUTF8 { bytes in
-            // One pass to size the output, one to write it in place: no per-escape appends.
-            var extra = 0
+        text.withUTF8 { appendEscaped(bytes: $0, to: &out) }
+    }
+
+    /// Appends UTF-8 `bytes`, escaped, to `out` (without the surrounding quotes).
+    public static func appendEscaped(bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+        // One pass to size the output, one to write it in place: no per-escape appends.
+        var extra = 0
+        var index = 0
+        while index < bytes.count {
+            if let length = escapeLength(bytes, at: index) {
+                // A line separator's three bytes become six; any other escape adds what the table says.
+                extra &+= length == 3 ? 3 : Int(extraBytes[Int(bytes[index])])
+                index += length
+            } else {
+                index += 1
+            }
+        }
+        let start = out.count
+        if extra == 0 {
+            out.append(contentsOf: bytes)
+            return
+        }
+        out.append(contentsOf: repeatElement(0, count: bytes.count + extra))
+        out.withUnsafeMutableBufferPointer { buffer in
+            var o = start
+            var run = 0
             var index = 0
+            func flushRun(_ end: Int) {
+                let count = end - run
+                if count > 0 {
+                    (buffer.baseAddress! + o).update(from: bytes.baseAddress! + run, count: count)
+                    o += count
+                }
+            }
             while index < bytes.count {
-                if let length = escapeLength(bytes, at: index) {
-                    // A line separator's three bytes become six; any other escape adds what the table says.
-                    extra &+= length == 3 ? 3 : Int(extraBytes[Int(bytes[index])])
-                    index += length
-                } else {
+                guard let length = escapeLength(bytes, at: index) else {
                     index += 1
+                    continue
                 }
-            }
-            let start = out.count
-            if extra == 0 {
-                out.append(contentsOf: bytes)
-                return
-            }
-            out.append(contentsOf: repeatElement(0, count: bytes.count + extra))
-            out.withUnsafeMutableBufferPointer { buffer in
-                var o = start
-                var run = 0
-                var index = 0
-                func flushRun(_ end: Int) {
-                    let count = end - run
-                    if count > 0 {
-                        (buffer.baseAddress! + o).update(from: bytes.baseAddress! + run, count: count)
-                        o += count
-                    }
+                let byte = bytes[index]
+                flushRun(index)
+                buffer[o] = 0x5C
+                switch byte {
+                case 0x22, 0x5C:
+                    buffer[o + 1] = byte
+                    o += 2
+                case 0x0A, 0x0D, 0x09:
+                    buffer[o + 1] = byte == 0x0A ? 0x6E : byte == 0x0D ? 0x72 : 0x74
+                    o += 2
+                case 0xE2:
+                    buffer[o + 1] = 0x75
+                    buffer[o + 2] = 0x32
+                    buffer[o + 3] = 0x30
+                    buffer[o + 4] = 0x32
+                    buffer[o + 5] = bytes[index + 2] == 0xA8 ? 0x38 : 0x39
+                    o += 6
+                default:
+                    buffer[o + 1] = 0x75
+                    buffer[o + 2] = 0x30
+                    buffer[o + 3] = 0x30
+                    buffer[o + 4] = hex[Int(byte >> 4)]
+                    buffer[o + 5] = hex[Int(byte & 0x0F)]
+                    o += 6
                 }
-                while index < bytes.count {
-                    guard let length = escapeLength(bytes, at: index) else {
-                        index += 1
-                        continue
-                    }
-                    let byte = bytes[index]
-                    flushRun(index)
-                    buffer[o] = 0x5C
-                    switch byte {
-                    case 0x22, 0x5C:
-                        buffer[o + 1] = byte
-                        o += 2
-                    case 0x0A, 0x0D, 0x09:
-                        buffer[o + 1] = byte == 0x0A ? 0x6E : byte == 0x0D ? 0x72 : 0x74
-                        o += 2
-                    case 0xE2:
-                        buffer[o + 1] = 0x75
-                        buffer[o + 2] = 0x32
-                        buffer[o + 3] = 0x30
-                        buffer[o + 4] = 0x32
-                        buffer[o + 5] = bytes[index + 2] == 0xA8 ? 0x38 : 0x39
-                        o += 6
-                    default:
-                        buffer[o + 1] = 0x75
-                        buffer[o + 2] = 0x30
-                        buffer[o + 3] = 0x30
-                        buffer[o + 4] = hex[Int(byte >> 4)]
-                        buffer[o + 5] = hex[Int(byte & 0x0F)]
-                        o += 6
-                    }
-                    index += length
-                    run = index
-                }
-                flushRun(bytes.count)
+                index += length
+                run = index
             }
+            flushRun(bytes.count)
         }
     }
 

@@ -1,6 +1,7 @@
 import GRDB
 
-/// The outbox schema, versioned (v1, then outbox-v2: messages in their own table). Plain SQL that PostgreSQL also accepts (bar `INTEGER PRIMARY KEY` → identity,
+/// The outbox schema, versioned (v1; outbox-v2: messages in their own table; outbox-v3: messages written against
+/// shared bases). Plain SQL that PostgreSQL also accepts (bar `INTEGER PRIMARY KEY` → identity,
 /// `REAL` → double precision).
 ///
 /// Dates are stored as seconds since 1970-01-01T00:00:00Z (REAL), so they sort and compare as numbers.
@@ -69,6 +70,19 @@ enum OutboxSchema {
                     UPDATE deliveries SET language = COALESCE(
                         CASE WHEN json_valid(message) THEN json_extract(message, '$.language') END, '');
                     ALTER TABLE deliveries DROP COLUMN message;
+                    """)
+        }
+        migrator.registerMigration("outbox-v3") { db in
+            // Messages of one occurrence and language share most of their lines: one of them is stored once as their
+            // base, and each message's text and HTML may be written as the lines it shares with it plus its own
+            // (`MessageJSON`, `LineDelta`). A row whose base_id is NULL is written whole.
+            try db.execute(
+                sql: """
+                    CREATE TABLE message_bases (
+                        id INTEGER PRIMARY KEY,
+                        body TEXT NOT NULL
+                    );
+                    ALTER TABLE messages ADD COLUMN base_id INTEGER REFERENCES message_bases (id);
                     """)
         }
         return migrator

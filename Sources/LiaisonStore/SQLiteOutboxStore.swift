@@ -8,6 +8,8 @@ import LiaisonModel
 /// on disk, and several processes can share the file (they wait for each other up to the busy timeout).
 public final class SQLiteOutboxStore: OutboxStore {
     private let writer: any DatabaseWriter
+    /// The bases messages are written against (see ``MessageJSON``).
+    private let bases = MessageBases()
     /// The database file, or `nil` in memory.
     public let path: String?
 
@@ -39,9 +41,10 @@ public final class SQLiteOutboxStore: OutboxStore {
         occurrence, guardian_id, channel, event_id, address, recipient_name, priority, state, attempts, \
         not_before, deadline, created_at, updated_at, last_reply, id
         """
-    /// `rowColumns` and then the message's body, for reading whole deliveries.
+    /// `rowColumns` and then the message's body and base, for reading whole deliveries.
     fileprivate static let selectDeliveries = """
-        SELECT \(rowColumns), messages.body FROM deliveries JOIN messages ON messages.delivery_id = deliveries.id
+        SELECT \(rowColumns), messages.body, messages.base_id FROM deliveries
+        JOIN messages ON messages.delivery_id = deliveries.id
         """
     private static let keyMatch = "occurrence = ? AND guardian_id = ? AND channel = ?"
 
@@ -58,8 +61,12 @@ public final class SQLiteOutboxStore: OutboxStore {
     /// Inserts the new keys, as `queued`, or as `sending` (attempt 1) when `claimingDueAt` is given and they are due.
     private func insert(_ deliveries: [Delivery], claimingDueAt now: Date?) async throws -> (inserted: [DeliveryKey], claimed: [Delivery]) {
         if deliveries.isEmpty { return ([], []) }
-        // Encode outside the write transaction: it holds the file's write lock.
-        let messages = MessageJSON.encode(deliveries.map(\.message))
+        // Encode outside the write transaction: it holds the file's write lock. Messages of one occurrence and
+        // language are written against a base, the first of them (stored once), in a few hundred bytes each.
+        let (groupOf, groups) = bases.plan(deliveries)
+        let messages = Parallel.map(slicing: Array(zip(deliveries.map(\.message), groupOf)), minimum: 256) { message, group in
+            MessageJSON.encode(message, against: group.map { groups[$0].base })
+        }
         let nowSeconds = now.map(Codec.seconds)
         // The statements' arguments too: the write closure runs on the one writer every store on the file shares.
         let rows = zip(deliveries, messages).map { d, message in
@@ -73,7 +80,7 @@ public final class SQLiteOutboxStore: OutboxStore {
             ]
             return (delivery: d, message: message, claim: claim, updatedAt: updatedAt, arguments: arguments)
         }
-        return try await writer.write { db in
+        let (result, baseIDs) = try await writer.write { db in
             let insert = try db.cachedStatement(
                 sql: """
                     INSERT INTO deliveries (occurrence, guardian_id, channel, event_id, address, recipient_name, priority,
@@ -82,14 +89,26 @@ public final class SQLiteOutboxStore: OutboxStore {
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)
                     ON CONFLICT (occurrence, guardian_id, channel) DO NOTHING
                     """)
-            let insertMessage = try db.cachedStatement(sql: "INSERT INTO messages (delivery_id, body) VALUES (?, ?)")
+            let insertMessage = try db.cachedStatement(sql: "INSERT INTO messages (delivery_id, body, base_id) VALUES (?, ?, ?)")
+            let insertBase = try db.cachedStatement(sql: "INSERT INTO message_bases (body) VALUES (?)")
             var inserted: [DeliveryKey] = []
             var claimed: [Delivery] = []
             inserted.reserveCapacity(rows.count)
-            for (d, message, claim, updatedAt, arguments) in rows {
+            var baseIDs = groups.map(\.id)
+            for ((d, message, claim, updatedAt, arguments), group) in zip(rows, groupOf) {
                 try insert.execute(arguments: arguments)
                 guard db.changesCount > 0 else { continue }
-                try insertMessage.execute(arguments: [db.lastInsertedRowID, message])
+                let deliveryID = db.lastInsertedRowID
+                var baseID: Int64?
+                if message.delta, let group {
+                    // A new base is stored when the first row written against it is.
+                    if baseIDs[group] == nil, let source = groups[group].source {
+                        try insertBase.execute(arguments: [MessageJSON.encode(source)])
+                        baseIDs[group] = db.lastInsertedRowID
+                    }
+                    baseID = baseIDs[group]
+                }
+                try insertMessage.execute(arguments: [deliveryID, message.json, baseID])
                 inserted.append(d.key)
                 if claim {
                     var sending = d
@@ -100,8 +119,12 @@ public final class SQLiteOutboxStore: OutboxStore {
                     claimed.append(sending)
                 }
             }
-            return (inserted, claimed)
+            return ((inserted, claimed), baseIDs)
         }
+        for (group, id) in zip(groups, baseIDs) where group.id == nil {
+            if let id { bases.remember(group, id: id) }
+        }
+        return result
     }
 
     // MARK: - Claim
@@ -130,7 +153,7 @@ public final class SQLiteOutboxStore: OutboxStore {
                         LIMIT ?)
                     RETURNING \(Self.rowColumns)
                     """)
-            let body = try db.cachedStatement(sql: "SELECT body FROM messages WHERE delivery_id = ?")
+            let body = try db.cachedStatement(sql: "SELECT body, base_id FROM messages WHERE delivery_id = ?")
             let decoder = JSONDecoder()
             for rank in Codec.ranks {
                 let wanted = limit - claimed.count
@@ -146,7 +169,10 @@ public final class SQLiteOutboxStore: OutboxStore {
                     guard let message = try Row.fetchOne(body, arguments: [id]) else {
                         throw OutboxStoreError.corruptRow("no message for delivery \(id)")
                     }
-                    batch.append((row[9], row[11], id, try Codec.delivery(from: row, message: message, at: 0, decoder: decoder)))
+                    let delivery = try Codec.delivery(from: row) {
+                        try bases.message(message, bodyIndex: 0, baseIndex: 1, in: db, decoder: decoder)
+                    }
+                    batch.append((row[9], row[11], id, delivery))
                 }
                 batch.sort { ($0.notBefore, $0.createdAt, $0.id) < ($1.notBefore, $1.createdAt, $1.id) }
                 claimed += batch.map(\.delivery)
@@ -301,7 +327,10 @@ public final class SQLiteOutboxStore: OutboxStore {
                 ])
             guard db.changesCount == 1 else { return false }
             try db.execute(
-                sql: "UPDATE messages SET body = ? WHERE delivery_id = (SELECT id FROM deliveries WHERE \(Self.keyMatch))",
+                sql: """
+                    UPDATE messages SET body = ?, base_id = NULL
+                    WHERE delivery_id = (SELECT id FROM deliveries WHERE \(Self.keyMatch))
+                    """,
                 arguments: [message, d.key.occurrence, d.key.guardianID, d.key.channel.rawValue])
             return true
         }
@@ -316,7 +345,9 @@ public final class SQLiteOutboxStore: OutboxStore {
             let statement = try db.cachedStatement(sql: "\(Self.selectDeliveries) \(filter)")
             let cursor = try Row.fetchCursor(statement, arguments: arguments)
             var result: [Delivery] = []
-            while let row = try cursor.next() { result.append(try Codec.delivery(from: row, message: row, at: 15, decoder: decoder)) }
+            while let row = try cursor.next() {
+                result.append(try Codec.delivery(from: row) { try bases.message(row, bodyIndex: 15, baseIndex: 16, in: db, decoder: decoder) })
+            }
             return result
         }
     }
@@ -326,7 +357,9 @@ public final class SQLiteOutboxStore: OutboxStore {
             let row = try Row.fetchOne(
                 db, sql: "\(Self.selectDeliveries) WHERE \(Self.keyMatch)",
                 arguments: [key.occurrence, key.guardianID, key.channel.rawValue])
-            return try row.map { try Codec.delivery(from: $0, message: $0, at: 15, decoder: JSONDecoder()) }
+            return try row.map { row in
+                try Codec.delivery(from: row) { try bases.message(row, bodyIndex: 15, baseIndex: 16, in: db, decoder: JSONDecoder()) }
+            }
         }
     }
 
@@ -456,8 +489,8 @@ private enum Codec {
     static func seconds(_ date: Date) -> Double { date.timeIntervalSince1970 }
     static func date(_ seconds: Double) -> Date { Date(timeIntervalSince1970: seconds) }
 
-    /// Reads a row selected with `SQLiteOutboxStore.rowColumns`, its message from column `index` of `message`.
-    static func delivery(from row: Row, message messageRow: Row, at index: Int, decoder: JSONDecoder) throws -> Delivery {
+    /// Reads a row selected with `SQLiteOutboxStore.rowColumns`, its message from `readMessage`.
+    static func delivery(from row: Row, message readMessage: () throws -> OutboundMessage) throws -> Delivery {
         let occurrence: String = row[0]
         let guardianID: String = row[1]
         let channel: String = row[2]
@@ -472,11 +505,7 @@ private enum Codec {
         }
         let message: OutboundMessage
         do {
-            // The column's bytes as SQLite holds them: read once, without first making a String of the whole JSON.
-            message = try messageRow.withUnsafeData(atIndex: index) { data throws -> OutboundMessage in
-                guard let data else { throw OutboxStoreError.corruptRow("message is NULL") }
-                return try MessageJSON.decode(data, decoder: decoder)
-            }
+            message = try readMessage()
         } catch {
             throw OutboxStoreError.corruptRow("message for \(key): \(error)")
         }
@@ -487,191 +516,5 @@ private enum Codec {
             key: key, eventID: row[3], address: row[4], recipientName: row[5], priority: priority, state: state,
             attempts: row[8], notBefore: date(row[9]), deadline: deadline.map(date), createdAt: date(createdAt),
             updatedAt: date(updatedAt), lastReply: row[13], message: message)
-    }
-}
-
-/// The `message` column: the JSON `JSONEncoder` writes for ``OutboundMessage`` (so older versions read new rows),
-/// written and read by hand because Foundation's coders were a noticeable part of a large send. Anything the fast
-/// reader does not expect (another shape, an unknown class) goes to `JSONDecoder`, which also reports the errors.
-enum MessageJSON {
-    /// Encodes many messages, in slices on every core when there are enough to be worth it.
-    static func encode(_ messages: [OutboundMessage]) -> [String] {
-        Parallel.map(slicing: messages, minimum: 512, encode)
-    }
-
-    static func encode(_ message: OutboundMessage) -> String {
-        var out: [UInt8] = []
-        out.reserveCapacity(message.subject.utf8.count + message.text.utf8.count + (message.html?.utf8.count ?? 0) + 256)
-        out.append(0x7B)
-        field("subject", message.subject, &out)
-        field("text", message.text, &out)
-        if let html = message.html { field("html", html, &out) }
-        field("language", message.language, &out)
-        field("messageClass", message.messageClass.rawValue, &out)
-        if let url = message.ackURL { field("ackURL", url, &out) }
-        if let url = message.unsubscribeURL { field("unsubscribeURL", url, &out) }
-        out[out.count - 1] = 0x7D  // the last comma
-        return String(decoding: out, as: UTF8.self)
-    }
-
-    private static func field(_ name: StaticString, _ value: String, _ out: inout [UInt8]) {
-        out.append(0x22)
-        out.append(contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
-        out.append(contentsOf: [0x22, 0x3A, 0x22])
-        JSONString.appendEscaped(value, to: &out)
-        out.append(contentsOf: [0x22, 0x2C])
-    }
-
-    static func decode(_ json: String, decoder: JSONDecoder) throws -> OutboundMessage {
-        try decode(Data(json.utf8), decoder: decoder)
-    }
-
-    static func decode(_ json: Data, decoder: JSONDecoder) throws -> OutboundMessage {
-        if let message = fastDecode(json) { return message }
-        return try decoder.decode(OutboundMessage.self, from: json)
-    }
-
-    static func fastDecode(_ json: String) -> OutboundMessage? {
-        fastDecode(Data(json.utf8))
-    }
-
-    /// A flat object of string (or null) members, or `nil` for anything else.
-    static func fastDecode(_ json: Data) -> OutboundMessage? {
-        json.withUnsafeBytes { raw -> OutboundMessage? in
-            var reader = Reader(bytes: raw.bindMemory(to: UInt8.self))
-            var values: [String: String] = [:]
-            reader.skipSpace()
-            guard reader.take(0x7B) else { return nil }
-            reader.skipSpace()
-            if !reader.take(0x7D) {
-                while true {
-                    reader.skipSpace()
-                    guard let name = reader.string() else { return nil }
-                    reader.skipSpace()
-                    guard reader.take(0x3A) else { return nil }
-                    reader.skipSpace()
-                    if reader.takeNull() {
-                        values[name] = nil
-                    } else {
-                        guard let value = reader.string() else { return nil }
-                        values[name] = value
-                    }
-                    reader.skipSpace()
-                    if reader.take(0x2C) { continue }
-                    guard reader.take(0x7D) else { return nil }
-                    break
-                }
-            }
-            reader.skipSpace()
-            guard reader.atEnd, values.keys.allSatisfy(known.contains),
-                  let subject = values["subject"], let text = values["text"], let language = values["language"],
-                  let raw = values["messageClass"], let messageClass = OutboundMessage.Class(rawValue: raw)
-            else { return nil }
-            return OutboundMessage(
-                subject: subject, text: text, html: values["html"], language: language, messageClass: messageClass,
-                ackURL: values["ackURL"], unsubscribeURL: values["unsubscribeURL"])
-        }
-    }
-
-    private static let known: Set<String> = ["subject", "text", "html", "language", "messageClass", "ackURL", "unsubscribeURL"]
-
-    private struct Reader {
-        let bytes: UnsafeBufferPointer<UInt8>
-        var index = 0
-
-        var atEnd: Bool { index == bytes.count }
-
-        mutating func skipSpace() {
-            while index < bytes.count, bytes[index] == 0x20 || bytes[index] == 0x0A || bytes[index] == 0x0D || bytes[index] == 0x09 {
-                index += 1
-            }
-        }
-
-        mutating func take(_ byte: UInt8) -> Bool {
-            guard index < bytes.count, bytes[index] == byte else { return false }
-            index += 1
-            return true
-        }
-
-        mutating func takeNull() -> Bool {
-            guard index + 4 <= bytes.count, bytes[index] == 0x6E, bytes[index + 1] == 0x75, bytes[index + 2] == 0x6C,
-                  bytes[index + 3] == 0x6C else { return false }
-            index += 4
-            return true
-        }
-
-        /// A JSON string; `nil` when malformed (bad escape, lone surrogate, control character, no closing quote).
-        mutating func string() -> String? {
-            guard take(0x22) else { return nil }
-            let start = index
-            // Most strings have no escape: one copy of the bytes.
-            while index < bytes.count, bytes[index] != 0x22, bytes[index] != 0x5C, bytes[index] >= 0x20 { index += 1 }
-            guard index < bytes.count else { return nil }
-            if bytes[index] == 0x22 {
-                defer { index += 1 }
-                return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
-            }
-            var out: [UInt8] = []
-            out.reserveCapacity(bytes.count - start)
-            var run = start
-            while index < bytes.count {
-                let byte = bytes[index]
-                if byte >= 0x20 && byte != 0x22 && byte != 0x5C {
-                    index += 1
-                    continue
-                }
-                // Copy the run of plain bytes before this one in one go.
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run..<index]))
-                index += 1
-                switch byte {
-                case 0x22:
-                    return String(decoding: out, as: UTF8.self)
-                case 0x5C:
-                    guard index < bytes.count else { return nil }
-                    let escape = bytes[index]
-                    index += 1
-                    switch escape {
-                    case 0x22, 0x5C, 0x2F: out.append(escape)
-                    case 0x62: out.append(0x08)
-                    case 0x66: out.append(0x0C)
-                    case 0x6E: out.append(0x0A)
-                    case 0x72: out.append(0x0D)
-                    case 0x74: out.append(0x09)
-                    case 0x75:
-                        guard var scalar = hex4() else { return nil }
-                        if (0xD800..<0xDC00).contains(scalar) {
-                            guard take(0x5C), take(0x75), let low = hex4(), (0xDC00..<0xE000).contains(low) else { return nil }
-                            scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
-                        } else if (0xDC00..<0xE000).contains(scalar) {
-                            return nil
-                        }
-                        guard let unicode = Unicode.Scalar(scalar) else { return nil }
-                        out.append(contentsOf: String(Character(unicode)).utf8)
-                    default:
-                        return nil
-                    }
-                    run = index
-                default:
-                    return nil  // a control character
-                }
-            }
-            return nil
-        }
-
-        private mutating func hex4() -> UInt32? {
-            guard index + 4 <= bytes.count else { return nil }
-            var value: UInt32 = 0
-            for _ in 0..<4 {
-                let byte = bytes[index]
-                index += 1
-                switch byte {
-                case 0x30...0x39: value = value << 4 | UInt32(byte - 0x30)
-                case 0x41...0x46: value = value << 4 | UInt32(byte - 0x37)
-                case 0x61...0x66: value = value << 4 | UInt32(byte - 0x57)
-                default: return nil
-                }
-            }
-            return value
-        }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import LiaisonModel
+import LiaisonTestSupport
 import Testing
 @testable import LiaisonInputs
 
