@@ -84,8 +84,14 @@ enum ICU {
     }
 
     static func isRightToLeft(_ tag: LanguageTag) -> Bool {
-        cicu_locale_is_rtl(tag.rawValue) != 0
+        if let known = directionCache.withLock({ $0[tag] }) { return known }
+        let rightToLeft = cicu_locale_is_rtl(tag.rawValue) != 0
+        directionCache.withLock { $0[tag] = rightToLeft }
+        return rightToLeft
     }
+
+    /// ICU's answer by tag: asked for every message, and it does not change.
+    private static let directionCache = Locked<[LanguageTag: Bool]>([:])
 }
 
 /// A failed CICU call, read out of (and clearing) a `cicu_error`.

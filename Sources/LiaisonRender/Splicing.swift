@@ -256,7 +256,10 @@ package final class SkeletonCache<Value: Sendable>: @unchecked Sendable {
         var shape: [UInt8]
         var shapeHash: Int
 
-        static func == (a: Key, b: Key) -> Bool { a.shapeHash == b.shapeHash && a.template == b.template && a.shape == b.shape }
+        static func == (a: Key, b: Key) -> Bool {
+            a.shapeHash == b.shapeHash && a.template == b.template && a.shape.count == b.shape.count && (a.shape.isEmpty
+                || a.shape.withUnsafeBytes { x in b.shape.withUnsafeBytes { y in memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0 } })
+        }
 
         func hash(into hasher: inout Hasher) {
             hasher.combine(template)

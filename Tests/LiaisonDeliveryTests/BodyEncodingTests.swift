@@ -117,7 +117,10 @@ struct BodyEncodingTests {
             #expect(b64 == (bytes.isEmpty ? "" : foundation + "\r\n"))
             #expect(Base64.linesLength(bytes.count) == b64.utf8.count)
             let qp = QuotedPrintable.encode(bytes)
-            #expect(QuotedPrintable.minimumLength(bytes) <= qp.utf8.count)
+            var copy = text
+            let shape = copy.withUTF8 { BodyEncoding.canonicalShape($0) }
+            #expect(shape.count == bytes.count)
+            #expect(shape.nonASCII == bytes.filter { $0 >= 0x80 }.count)
             let chosen = BodyEncoding.encode(text)
             #expect(chosen.encoding == (b64.utf8.count < qp.utf8.count ? .base64 : .quotedPrintable))
             #expect(chosen.body == (chosen.encoding == .base64 ? b64 : qp))
@@ -219,6 +222,24 @@ struct BodyEncodingTests {
             let text = (0..<Int.random(in: 0...12, using: &generator)).map { _ in pieces.randomElement(using: &generator)! }.joined()
             let canonical = BodyEncoding.canonicalBytes(text)
             #expect(QuotedPrintable.encodeBytes(canonical) == Self.referenceQP(canonical), "\(text.debugDescription)")
+            #expect(QuotedPrintable.encodeText(text) == Self.referenceQP(canonical), "\(text.debugDescription)")
+        }
+    }
+
+    /// Every ASCII byte and some others, at every offset of long lines (the clean-stretch test reads eight bytes
+    /// at a time): the same bytes as the reference encoder, from the text and from its canonical form.
+    @Test func everyByteAtEveryOffsetMatchesTheReference() {
+        let specials: [UInt8] = Array(0x00...0x7F) + [0xC3, 0xA9]
+        for byte in specials where byte != 0x0A && byte != 0x0D {
+            for offset in 0..<80 {
+                var line = Array(repeating: UInt8(ascii: "a"), count: 150)
+                line[offset] = byte
+                if byte == 0xC3 { line[offset + 1] = 0xA9 }  // é, whole
+                let text = String(decoding: line + [0x0A] + line, as: UTF8.self)
+                let canonical = BodyEncoding.canonicalBytes(text)
+                #expect(QuotedPrintable.encodeText(text) == Self.referenceQP(canonical), "byte \(byte) at \(offset)")
+                #expect(QuotedPrintable.encodeBytes(canonical) == Self.referenceQP(canonical), "byte \(byte) at \(offset)")
+            }
         }
     }
 

@@ -11,58 +11,60 @@ enum BodyEncoding: String, Sendable, Hashable {
     /// CRLF added to non-empty text that lacks one.
     static func canonicalBytes(_ text: String) -> [UInt8] {
         var text = text
-        return text.withUTF8 { input in
-            // At most one byte more per byte (a lone LF or CR becomes CRLF), and a final CRLF.
-            [UInt8](unsafeUninitializedCapacity: input.count * 2 + 2) { out, count in
-                guard let base = input.baseAddress, let target = out.baseAddress else {
-                    count = 0
-                    return
-                }
-                var o = 0
-                if memchr(base, 0x0D, input.count) == nil {
-                    // The usual text: LF line ends only. Copy each line whole and end it with CRLF.
-                    var start = 0
-                    while start < input.count {
-                        let newline = memchr(base + start, 0x0A, input.count - start)
-                        let end = newline.map { base.distance(to: $0.assumingMemoryBound(to: UInt8.self)) } ?? input.count
-                        (target + o).update(from: base + start, count: end - start)
-                        o += end - start
-                        guard newline != nil else { break }
-                        out[o] = 0x0D
-                        out[o + 1] = 0x0A
-                        o += 2
-                        start = end + 1
-                    }
-                } else {
-                    var previousWasCR = false
-                    for byte in input {
-                        switch byte {
-                        case 0x0D:
-                            out[o] = 0x0D
-                            out[o + 1] = 0x0A
-                            o += 2
-                            previousWasCR = true
-                        case 0x0A:
-                            if !previousWasCR {
-                                out[o] = 0x0D
-                                out[o + 1] = 0x0A
-                                o += 2
-                            }
-                            previousWasCR = false
-                        default:
-                            out[o] = byte
-                            o += 1
-                            previousWasCR = false
-                        }
-                    }
-                }
-                if o > 0, out[o - 1] != 0x0A {
+        return text.withUTF8 { canonicalBytes(from: $0) }
+    }
+
+    static func canonicalBytes(from input: UnsafeBufferPointer<UInt8>) -> [UInt8] {
+        // At most one byte more per byte (a lone LF or CR becomes CRLF), and a final CRLF.
+        return [UInt8](unsafeUninitializedCapacity: input.count * 2 + 2) { out, count in
+            guard let base = input.baseAddress, let target = out.baseAddress else {
+                count = 0
+                return
+            }
+            var o = 0
+            if memchr(base, 0x0D, input.count) == nil {
+                // The usual text: LF line ends only. Copy each line whole and end it with CRLF.
+                var start = 0
+                while start < input.count {
+                    let newline = memchr(base + start, 0x0A, input.count - start)
+                    let end = newline.map { base.distance(to: $0.assumingMemoryBound(to: UInt8.self)) } ?? input.count
+                    (target + o).update(from: base + start, count: end - start)
+                    o += end - start
+                    guard newline != nil else { break }
                     out[o] = 0x0D
                     out[o + 1] = 0x0A
                     o += 2
+                    start = end + 1
                 }
-                count = o
+            } else {
+                var previousWasCR = false
+                for byte in input {
+                    switch byte {
+                    case 0x0D:
+                        out[o] = 0x0D
+                        out[o + 1] = 0x0A
+                        o += 2
+                        previousWasCR = true
+                    case 0x0A:
+                        if !previousWasCR {
+                            out[o] = 0x0D
+                            out[o + 1] = 0x0A
+                            o += 2
+                        }
+                        previousWasCR = false
+                    default:
+                        out[o] = byte
+                        o += 1
+                        previousWasCR = false
+                    }
+                }
             }
+            if o > 0, out[o - 1] != 0x0A {
+                out[o] = 0x0D
+                out[o + 1] = 0x0A
+                o += 2
+            }
+            count = o
         }
     }
 
@@ -75,11 +77,38 @@ enum BodyEncoding: String, Sendable, Hashable {
     /// ``encode(_:)`` as bytes. Only the chosen encoding is written: base64's length follows from the byte count, and
     /// quoted-printable is skipped when the bytes it must escape already make it longer.
     static func encodeBytes(_ text: String) -> (encoding: BodyEncoding, body: [UInt8]) {
-        let bytes = canonicalBytes(text)
-        let b64Length = Base64.linesLength(bytes.count)
-        if QuotedPrintable.minimumLength(bytes) > b64Length { return (.base64, Base64.encodeLinesBytes(bytes)) }
-        let qp = QuotedPrintable.encodeBytes(bytes)
-        return b64Length < qp.count ? (.base64, Base64.encodeLinesBytes(bytes)) : (.quotedPrintable, qp)
+        var text = text
+        let (canonicalCount, nonASCII) = text.withUTF8 { canonicalShape($0) }
+        let b64Length = Base64.linesLength(canonicalCount)
+        // Quoted-printable writes each non-ASCII byte as three: when that alone makes it longer, base64 it is.
+        if canonicalCount + 2 * nonASCII > b64Length { return (.base64, Base64.encodeLinesBytes(canonicalBytes(text))) }
+        let qp = QuotedPrintable.encodeText(text)
+        return b64Length < qp.count ? (.base64, Base64.encodeLinesBytes(canonicalBytes(text))) : (.quotedPrintable, qp)
+    }
+
+    /// The length of `canonicalBytes` of these bytes, and how many of them are not ASCII, without writing them.
+    static func canonicalShape(_ bytes: UnsafeBufferPointer<UInt8>) -> (count: Int, nonASCII: Int) {
+        guard let base = bytes.baseAddress, !bytes.isEmpty else { return (0, 0) }
+        var nonASCII = 0
+        let raw = UnsafeRawPointer(base)
+        var index = 0
+        while index + 8 <= bytes.count {
+            nonASCII &+= (raw.loadUnaligned(fromByteOffset: index, as: UInt64.self) & 0x8080_8080_8080_8080).nonzeroBitCount
+            index += 8
+        }
+        while index < bytes.count {
+            if bytes[index] >= 0x80 { nonASCII += 1 }
+            index += 1
+        }
+        if memchr(base, 0x0D, bytes.count) != nil { return (canonicalBytes(from: bytes).count, nonASCII) }
+        // LF line ends only: each becomes CRLF, and a last line without one gets it.
+        var lines = 0
+        var start = 0
+        while start < bytes.count, let newline = memchr(base + start, 0x0A, bytes.count - start) {
+            lines += 1
+            start = base.distance(to: newline.assumingMemoryBound(to: UInt8.self)) + 1
+        }
+        return (bytes.count + lines + (start < bytes.count ? 2 : 0), nonASCII)
     }
 }
 
@@ -162,18 +191,30 @@ enum QuotedPrintable {
         String(decoding: encodeBytes(bytes), as: UTF8.self)
     }
 
-    /// A lower bound of ``encode(_:)``'s length: every byte, two more for each that is always escaped.
-    static func minimumLength(_ bytes: [UInt8]) -> Int {
-        var escaped = 0
-        alwaysEscaped.withUnsafeBufferPointer { table in
-            for byte in bytes { escaped &+= table[Int(byte)] }
+    /// ``encodeBytes(_:)`` of `BodyEncoding.canonicalBytes(text)`, written straight from the text when its lines
+    /// end in LF only (the usual case): no canonical copy is made.
+    static func encodeText(_ text: String) -> [UInt8] {
+        var text = text
+        return text.withUTF8 { input -> [UInt8] in
+            guard let base = input.baseAddress, !input.isEmpty else { return [] }
+            if memchr(base, 0x0D, input.count) != nil { return encodeBytes(BodyEncoding.canonicalBytes(from: input)) }
+            // Worst case: every byte escaped (3) plus a soft break (3) per 25 escapes, a line feed becoming CRLF,
+            // and the final CRLF.
+            return [UInt8](unsafeUninitializedCapacity: input.count * 4 + 8) { out, count in
+                var o = 0
+                var start = 0
+                while start < input.count {
+                    let newline = memchr(base + start, 0x0A, input.count - start)
+                    let end = newline.map { base.distance(to: $0.assumingMemoryBound(to: UInt8.self)) } ?? input.count
+                    encodeLine(input, start, end, out, &o)
+                    out[o] = 0x0D
+                    out[o + 1] = 0x0A
+                    o += 2
+                    start = end + 1
+                }
+                count = o
+            }
         }
-        return bytes.count + 2 * escaped
-    }
-
-    /// 1 for a byte that is escaped wherever it stands: `=`, controls other than tab, CR and LF, and non-ASCII.
-    private static let alwaysEscaped: [Int] = (0...255).map { byte in
-        byte > 0x7E || (byte < 0x20 && byte != 0x0D && byte != 0x0A && byte != 0x09) || byte == 0x3D ? 1 : 0
     }
 
     static func encodeBytes(_ bytes: [UInt8]) -> [UInt8] {
@@ -293,11 +334,39 @@ enum QuotedPrintable {
     private static func isCleanStretch(_ input: UnsafeBufferPointer<UInt8>, _ start: Int, _ stop: Int, _ end: Int) -> Bool {
         let first = input[start]
         if first == 0x2E || (first == 0x46 && startsWithFrom(input, start, end)) { return false }
-        var escaped: UInt8 = 0
-        needsEscape.withUnsafeBufferPointer { table in
-            for index in start..<stop { escaped |= table[Int(input[index])] }
+        return needsEscape.withUnsafeBufferPointer { table in
+            // Eight bytes at a time: a word with none of the suspects (a control, tab included, `=`, DEL, non-ASCII)
+            // is clean; one with any is looked at byte by byte (a tab is clean inside a line).
+            let raw = UnsafeRawPointer(input.baseAddress!)
+            var index = start
+            while index + 8 <= stop {
+                let word = raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+                if mayNeedEscape(word) {
+                    var escaped: UInt8 = 0
+                    for offset in index..<(index + 8) { escaped |= table[Int(input[offset])] }
+                    if escaped != 0 { return false }
+                }
+                index += 8
+            }
+            var escaped: UInt8 = 0
+            while index < stop {
+                escaped |= table[Int(input[index])]
+                index += 1
+            }
+            return escaped == 0
         }
-        return escaped == 0
+    }
+
+    /// Whether any byte of `word` is below 0x20, `=`, 0x7F or above (SWAR: "has a zero byte" tests, exact about
+    /// whether there is one).
+    @inline(__always)
+    private static func mayNeedEscape(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        func hasZero(_ v: UInt64) -> Bool { (v &- ones) & ~v & highs != 0 }
+        if word & highs != 0 { return true }
+        // All bytes are ASCII here, so "less than 0x20" is exact too.
+        return (word &- ones &* 0x20) & ~word & highs != 0 || hasZero(word ^ (ones &* 0x3D)) || hasZero(word ^ (ones &* 0x7F))
     }
 
     /// 1 for a byte that needs an escape wherever it stands in a line (white space only does at the end).
