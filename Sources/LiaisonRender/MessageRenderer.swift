@@ -109,21 +109,9 @@ public struct MessageRenderer: Sendable {
         let guardian = request.recipient.guardian
         let chain = chain(for: guardian.language)
         let zone = guardian.timeZone ?? school.timeZone
-
-        // Which file renders each part: a translator's letter along the chain wins over the catalog-based one.
-        var sources: [TemplatePart: (name: String, locale: LanguageTag?)] = [:]
-        for part in TemplatePart.allCases {
-            if let locale = chain.candidates.first(where: { template.overrides[$0]?[part] != nil }) {
-                sources[part] = ("\(template.name)/\(locale.rawValue)/\(part.rawValue)", locale)
-            } else if template.parts[part] != nil {
-                sources[part] = ("\(template.name)/\(part.rawValue)", nil)
-            }
+        let (sources, language, direction) = caches.letter(template: template.name, requested: guardian.language) {
+            letter(template, chain: chain, requested: guardian.language)
         }
-        if let htmlLocale = sources[.html]?.locale, sources[.text]?.locale != htmlLocale {
-            sources[.text] = nil  // derive the text from the translator's HTML rather than mix two wordings
-        }
-        let language = formattingLocale(requested: guardian.language, letter: sources[.html]?.locale ?? chain.resolved)
-        let direction = TextDirection(for: language)
         let localeFormatter = LocaleFormatter(locale: language, timeZone: zone)
 
         var messages = MessageBag(catalogs: catalogs, chain: chain, letterLanguage: language, formatter: formatter, zone: zone)
@@ -241,6 +229,24 @@ public struct MessageRenderer: Sendable {
         return .map(context)
     }
 
+    /// Which file renders each part of `template` for a guardian asking for `requested` (a translator's letter
+    /// along the chain wins over the catalog-based one), the language the letter is formatted in, and its direction.
+    private func letter(_ template: MessageTemplate, chain: LocaleChain, requested: LanguageTag) -> LetterSetup {
+        var sources: [TemplatePart: (name: String, locale: LanguageTag?)] = [:]
+        for part in TemplatePart.allCases {
+            if let locale = chain.candidates.first(where: { template.overrides[$0]?[part] != nil }) {
+                sources[part] = ("\(template.name)/\(locale.rawValue)/\(part.rawValue)", locale)
+            } else if template.parts[part] != nil {
+                sources[part] = ("\(template.name)/\(part.rawValue)", nil)
+            }
+        }
+        if let htmlLocale = sources[.html]?.locale, sources[.text]?.locale != htmlLocale {
+            sources[.text] = nil  // derive the text from the translator's HTML rather than mix two wordings
+        }
+        let language = formattingLocale(requested: requested, letter: sources[.html]?.locale ?? chain.resolved)
+        return (sources, language, TextDirection(for: language))
+    }
+
     private func messageArguments(
         _ request: RenderRequest, chain: LocaleChain, formatter: LocaleFormatter, zone: TimeZone
     ) -> [String: MessageArgument] {
@@ -248,6 +254,7 @@ public struct MessageRenderer: Sendable {
         let guardian = request.recipient.guardian
         let names = request.recipient.students.map(\.givenName)
         var arguments: [String: MessageArgument] = [:]
+        arguments.reserveCapacity(event.data.count + 20)
         // The event's free data first, so the standard arguments win on a clash.
         for (key, value) in event.data {
             switch value {
@@ -498,8 +505,11 @@ final class SharedMessages: @unchecked Sendable {
     }
 }
 
-/// What the renders of one renderer share beyond fallback chains: message plans per template and language, the
-/// day count to an event, list formatting. All bounded (emptied when full) and guarded by one lock.
+/// Which file renders each part of a letter, the language it is formatted in, and its direction.
+typealias LetterSetup = (sources: [TemplatePart: (name: String, locale: LanguageTag?)], language: LanguageTag, direction: TextDirection)
+
+/// What the renders of one renderer share beyond fallback chains: letter set-ups and message plans per template and
+/// language, the day count to an event, list formatting. All bounded (emptied when full) and guarded by one lock.
 final class RenderCaches: @unchecked Sendable {
     private struct PlanKey: Hashable {
         var template: String
@@ -525,7 +535,13 @@ final class RenderCaches: @unchecked Sendable {
         }
     }
 
+    private struct LetterKey: Hashable {
+        var template: String
+        var requested: LanguageTag
+    }
+
     private let lock = NSLock()
+    private var letters: [LetterKey: LetterSetup] = [:]
     private var plans: [PlanKey: (global: MessagePlan, perStudent: MessagePlan)] = [:]
     private var days: [DaysKey: Int] = [:]
     private var lists: [ListKey: String] = [:]
@@ -538,6 +554,11 @@ final class RenderCaches: @unchecked Sendable {
     ) -> (global: MessagePlan, perStudent: MessagePlan) {
         let key = PlanKey(template: template, requested: requested, letter: letter, zone: zone.identifier)
         return cached(key, in: \.plans, make: make)
+    }
+
+    /// The files, language and direction of `template`'s letter for a guardian's requested language.
+    func letter(template: String, requested: LanguageTag, make: () -> LetterSetup) -> LetterSetup {
+        cached(LetterKey(template: template, requested: requested), in: \.letters, make: make)
     }
 
     func days(from now: Date, to start: Date, in zone: TimeZone) -> Int {

@@ -234,8 +234,42 @@ package struct Skeleton: Sendable {
 
     /// Mustache's HTML escaping (by character, as swift-mustache does it), skipped for text that has none of them.
     static func appendEscaped(_ text: String, to output: inout String) {
-        guard text.utf8.contains(where: { $0 == 0x3C || $0 == 0x3E || $0 == 0x26 || $0 == 0x22 || $0 == 0x27 }) else {
+        var text = text
+        let plain = text.withUTF8 { bytes -> Bool? in
+            var special = false
+            for (index, byte) in bytes.enumerated() where byte == 0x3C || byte == 0x3E || byte == 0x26 || byte == 0x22 || byte == 0x27 {
+                // Next to a non-ASCII scalar (a combining mark after it, a prepended one before), the byte may be
+                // part of a longer character, which swift-mustache leaves alone: those go character by character.
+                if index + 1 < bytes.count, bytes[index + 1] >= 0x80 { return nil }
+                if index > 0, bytes[index - 1] >= 0x80 { return nil }
+                special = true
+            }
+            return !special
+        }
+        if plain == true {
             output += text
+            return
+        }
+        if plain == false {
+            // Each special byte is a character of its own: escape bytewise, copying the runs between.
+            text.withUTF8 { bytes in
+                var run = 0
+                for (index, byte) in bytes.enumerated() {
+                    let replacement: String
+                    switch byte {
+                    case 0x3C: replacement = "&lt;"
+                    case 0x3E: replacement = "&gt;"
+                    case 0x26: replacement = "&amp;"
+                    case 0x22: replacement = "&quot;"
+                    case 0x27: replacement = "&#39;"
+                    default: continue
+                    }
+                    if run < index { output += String(decoding: UnsafeBufferPointer(rebasing: bytes[run..<index]), as: UTF8.self) }
+                    output += replacement
+                    run = index + 1
+                }
+                if run < bytes.count { output += String(decoding: UnsafeBufferPointer(rebasing: bytes[run...]), as: UTF8.self) }
+            }
             return
         }
         for character in text {

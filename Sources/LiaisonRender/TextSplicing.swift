@@ -107,6 +107,18 @@ package struct TextSkeleton: Sendable {
     /// depends on more than the text itself: white space at either end, control characters, a first character
     /// that would join the one before it (a combining mark) or a last one that would join the one after it.
     static func folded(_ text: String) -> String? {
+        var text = text
+        switch text.withUTF8(foldedASCII) {
+        case .notASCII: break
+        case .refused: return nil
+        case .unchanged: return text
+        case .folded(let folded): return folded
+        }
+        return foldedByScalars(text)
+    }
+
+    /// ``folded(_:)`` for any text, scalar by scalar.
+    static func foldedByScalars(_ text: String) -> String? {
         guard let first = text.first, let last = text.last else { return text }
         // Folding changes nothing when the only white space is single ASCII spaces before ordinary characters.
         var folds = false
@@ -148,6 +160,51 @@ package struct TextSkeleton: Sendable {
             }
         }
         return output
+    }
+}
+
+extension TextSkeleton {
+    enum ASCIIFolding {
+        case notASCII, refused, unchanged
+        case folded(String)
+    }
+
+    /// ``folded(_:)`` for ASCII text, byte by byte: no ASCII character joins its neighbour, and its white space is
+    /// space, tab, CR and LF (vertical tab and form feed are controls, refused).
+    static func foldedASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> ASCIIFolding {
+        var folds = false
+        var afterSpace = false
+        for byte in bytes {
+            switch byte {
+            case 0x80...: return .notASCII
+            case 0x20:
+                if afterSpace { folds = true }
+                afterSpace = true
+                continue
+            case 0x09, 0x0A, 0x0D: folds = true
+            case 0..<0x20, 0x7F: return .refused
+            default: break
+            }
+            afterSpace = false
+        }
+        guard let first = bytes.first, let last = bytes.last else { return .unchanged }
+        if first == 0x20 || first == 0x09 || first == 0x0A || first == 0x0D || last == 0x20 || last == 0x09 || last == 0x0A || last == 0x0D {
+            return .refused
+        }
+        guard folds else { return .unchanged }
+        var output: [UInt8] = []
+        output.reserveCapacity(bytes.count)
+        var inSpace = false
+        for byte in bytes {
+            if byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D {
+                if !inSpace { output.append(0x20) }
+                inSpace = true
+            } else {
+                output.append(byte)
+                inSpace = false
+            }
+        }
+        return .folded(String(decoding: output, as: UTF8.self))
     }
 }
 

@@ -186,6 +186,23 @@ import Testing
     }
 }
 
+/// The skeleton's HTML escaping writes what swift-mustache writes for `{{x}}`, also where a special character is
+/// part of a longer character (a combining mark after it, a prepended mark before it), which Mustache leaves alone.
+@Suite struct HTMLEscapingTests {
+    @Test func agreesWithMustache() throws {
+        let set = try SplicingTests.load(["e/html.mustache": "{{x}}", "e/subject.mustache": "x"])
+        let pieces = ["a", "<", ">", "&", "\"", "'", "\u{301}", "\u{600}", "é", "王", "👩‍👩‍👧", " ", "\r\n", "&amp;", "\u{200D}"]
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<3000 {
+            let text = (0..<Int.random(in: 0...10, using: &generator)).map { _ in pieces.randomElement(using: &generator)! }.joined()
+            var escaped = ""
+            Skeleton.appendEscaped(text, to: &escaped)
+            let direct = set.library.render(["x": text], withTemplate: "e/html")
+            #expect(escaped == direct, "\(Array(text.unicodeScalars))")
+        }
+    }
+}
+
 /// The byte-level line clean-up of HTML to text agrees with the character-level one it shortcuts.
 @Suite struct PlainTextFinishTests {
     @Test func agreesWithCharacters() {
@@ -276,6 +293,19 @@ import Testing
             }
         }
         #expect(spliced > 60, "ordinary strings should mostly take the spliced path")
+    }
+
+    /// Every ASCII byte, in random strings: the byte path folds (or refuses) exactly as the scalar path.
+    @Test func asciiFoldingAgreesWithTheScalarPath() {
+        var generator = SystemRandomNumberGenerator()
+        let common: [UInt8] = [0x20, 0x20, 0x09, 0x0A, 0x0D, 0x61, 0x62]
+        for _ in 0..<5000 {
+            let bytes = (0..<Int.random(in: 0...8, using: &generator)).map { _ in
+                Bool.random(using: &generator) ? common.randomElement(using: &generator)! : UInt8.random(in: 0...0x7F, using: &generator)
+            }
+            let text = String(decoding: bytes, as: UTF8.self)
+            #expect(TextSkeleton.folded(text) == TextSkeleton.foldedByScalars(text), "\(bytes)")
+        }
     }
 
     @Test func foldedStrings() {
