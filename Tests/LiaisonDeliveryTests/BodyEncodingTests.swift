@@ -127,6 +127,22 @@ struct BodyEncodingTests {
         }
     }
 
+    /// Long texts (the non-ASCII count is kept in byte-wide lanes, flushed every 255 words): exact counts, all
+    /// non-ASCII included.
+    @Test func canonicalShapeOfLongTexts() {
+        var generator = SystemRandomNumberGenerator()
+        for count in [0, 1, 7, 8, 2039, 2040, 2041, 4096, 20_000] {
+            for pieces in [["家"], ["é", "a", "\n"], ["a"], ["😀", "\r\n", "x"]] {
+                var text = ""
+                while text.utf8.count < count { text += pieces.randomElement(using: &generator)! }
+                var copy = text
+                let shape = copy.withUTF8 { BodyEncoding.canonicalShape($0) }
+                #expect(shape.count == BodyEncoding.canonicalBytes(text).count)
+                #expect(shape.nonASCII == text.utf8.filter { $0 >= 0x80 }.count, "\(count) \(pieces)")
+            }
+        }
+    }
+
     /// Random texts with every kind of line end, short and long lines, escapes, leading periods and `From `: the
     /// canonical bytes equal a plain split-and-join, and quoted-printable keeps its invariants, escapes a `.` or `F`
     /// starting a line, and leaves a short clean line exactly as it was.

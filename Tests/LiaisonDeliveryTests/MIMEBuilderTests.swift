@@ -115,6 +115,37 @@ struct MIMEBuilderTests {
         }
     }
 
+    /// The id as first written, by scalar and with string operations: the byte version must agree on any key.
+    static func referenceMessageID(for key: String, host: String) -> String {
+        let hash = String(StableHash.sha256Hex(key).prefix(24))
+        var readable = ""
+        for scalar in key.unicodeScalars {
+            if scalar.isASCII && (CharacterSet.alphanumerics.contains(scalar) || scalar == "_") {
+                readable.unicodeScalars.append(scalar)
+            } else if !readable.isEmpty, readable.last != "-" {
+                readable += "-"
+            }
+        }
+        let budget = min(40, 78 - 13 - 1 - hash.count - 1 - host.utf8.count - 1)
+        if readable.count > budget {
+            let cut = readable.prefix(max(0, budget + 1))
+            readable = cut.last == "-" || !cut.dropLast().contains("-") ? String(cut.dropLast()) : String(cut[..<cut.lastIndex(of: "-")!])
+        }
+        while readable.hasSuffix("-") { readable.removeLast() }
+        return "<" + (readable.isEmpty ? "" : readable + ".") + hash + "@" + host + ">"
+    }
+
+    @Test func messageIDsAgreeWithTheReference() {
+        let pieces = ["evt", ":", "/", "#", "-", "_", "guardian", "0042", "家长", "é", " ", "2026-11-27T08:15", "email", "--", "a"]
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<2000 {
+            let key = (0..<Int.random(in: 0...14, using: &generator)).map { _ in pieces.randomElement(using: &generator)! }.joined()
+            for domain in ["x.org", "liaison.example.org", String(repeating: "sub.", count: 9) + "example.org"] {
+                #expect(MIMEBuilder.messageID(for: key, domain: domain) == Self.referenceMessageID(for: key, host: domain), "\(key)")
+            }
+        }
+    }
+
     @Test func messageIDs() {
         let key = "evt:fieldtrip/2026-11-27T08:15#guardian 0042#email"
         let id = MIMEBuilder.messageID(for: key, domain: "liaison.example.org")

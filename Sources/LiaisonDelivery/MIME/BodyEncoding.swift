@@ -86,16 +86,33 @@ enum BodyEncoding: String, Sendable, Hashable {
         return b64Length < qp.count ? (.base64, Base64.encodeLinesBytes(canonicalBytes(text))) : (.quotedPrintable, qp)
     }
 
+    /// The sum of a word's eight byte lanes (up to 2,040): pairs into 16-bit lanes first, so no carry is lost.
+    @inline(__always)
+    private static func laneSum(_ lanes: UInt64) -> Int {
+        let pairs = (lanes & 0x00FF_00FF_00FF_00FF) &+ ((lanes >> 8) & 0x00FF_00FF_00FF_00FF)
+        return Int((pairs &* 0x0001_0001_0001_0001) >> 48)
+    }
+
     /// The length of `canonicalBytes` of these bytes, and how many of them are not ASCII, without writing them.
     static func canonicalShape(_ bytes: UnsafeBufferPointer<UInt8>) -> (count: Int, nonASCII: Int) {
         guard let base = bytes.baseAddress, !bytes.isEmpty else { return (0, 0) }
         var nonASCII = 0
         let raw = UnsafeRawPointer(base)
         var index = 0
+        // Eight counters of one byte each, summed every 255 words before one could overflow.
+        var lanes: UInt64 = 0
+        var words = 0
         while index + 8 <= bytes.count {
-            nonASCII &+= (raw.loadUnaligned(fromByteOffset: index, as: UInt64.self) & 0x8080_8080_8080_8080).nonzeroBitCount
+            lanes &+= (raw.loadUnaligned(fromByteOffset: index, as: UInt64.self) >> 7) & 0x0101_0101_0101_0101
             index += 8
+            words += 1
+            if words == 255 {
+                nonASCII += laneSum(lanes)
+                lanes = 0
+                words = 0
+            }
         }
+        nonASCII += laneSum(lanes)
         while index < bytes.count {
             if bytes[index] >= 0x80 { nonASCII += 1 }
             index += 1

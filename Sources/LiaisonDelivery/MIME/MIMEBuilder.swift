@@ -99,14 +99,15 @@ public enum MIMEBuilder {
     /// An unusable domain is reduced to its host-name characters (``build(_:messageIDDomain:)`` refuses it instead).
     public static func messageID(for idempotencyKey: String, domain: String) -> String {
         let host = hostName(domain)
-        let hash = String(StableHash.sha256Hex(idempotencyKey).prefix(24))
-        var readable = ""
-        for scalar in idempotencyKey.unicodeScalars {
-            let keep = scalar.isASCII && (Self.isASCIIAlphanumeric(scalar) || scalar == "_")
-            if keep {
-                readable.unicodeScalars.append(scalar)
-            } else if !readable.isEmpty, readable.last != "-" {
-                readable += "-"
+        let hash = StableHash.sha256Hex(idempotencyKey).utf8.prefix(24)
+        // The key's letters, digits and underscores, every other run of characters one "-" (all ASCII: bytes).
+        var readable: [UInt8] = []
+        readable.reserveCapacity(idempotencyKey.utf8.count)
+        for byte in idempotencyKey.utf8 {
+            if (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte) || byte == 0x5F {
+                readable.append(byte)
+            } else if let last = readable.last, last != 0x2D {
+                readable.append(0x2D)
             }
         }
         // "Message-ID: <" + readable + "." + hash + "@" + host + ">" within 78.
@@ -114,11 +115,24 @@ public enum MIMEBuilder {
         if readable.count > budget {
             // Cut at a separator when there is one, not inside a token.
             let cut = readable.prefix(max(0, budget + 1))
-            readable = cut.last == "-" || !cut.dropLast().contains("-")
-                ? String(cut.dropLast()) : String(cut[..<cut.lastIndex(of: "-")!])
+            if cut.last == 0x2D || !cut.dropLast().contains(0x2D) {
+                readable = Array(cut.dropLast())
+            } else {
+                readable = Array(cut[..<cut.lastIndex(of: 0x2D)!])
+            }
         }
-        while readable.hasSuffix("-") { readable.removeLast() }
-        return "<" + (readable.isEmpty ? "" : readable + ".") + hash + "@" + host + ">"
+        while readable.last == 0x2D { readable.removeLast() }
+        var id: [UInt8] = [0x3C]
+        id.reserveCapacity(readable.count + hash.count + host.utf8.count + 4)
+        if !readable.isEmpty {
+            id += readable
+            id.append(0x2E)
+        }
+        id += hash
+        id.append(0x40)
+        id += host.utf8
+        id.append(0x3E)
+        return String(decoding: id, as: UTF8.self)
     }
 
     /// RFC 5322 date-time in UTC with English names, e.g. `Mon, 23 Nov 2026 20:10:00 +0000`.
@@ -172,13 +186,6 @@ public enum MIMEBuilder {
         return length > 998 ? header[lineStart...] : nil
     }
 
-    /// `CharacterSet.alphanumerics.contains` for an ASCII scalar.
-    private static func isASCIIAlphanumeric(_ scalar: Unicode.Scalar) -> Bool {
-        switch scalar.value {
-        case 0x30...0x39, 0x41...0x5A, 0x61...0x7A: true
-        default: false
-        }
-    }
 
     /// Results that are the same for every message of a school (sender fields, domains), kept between messages.
     private static let memo = MIMEMemo()
