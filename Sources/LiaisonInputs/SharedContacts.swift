@@ -95,7 +95,7 @@ public enum SharedContacts {
     }
 
     static func email(_ guardian: Guardian) -> String? {
-        guard let email = guardian.email?.trimmingCharacters(in: .whitespacesAndNewlines).lowercased(), !email.isEmpty else { return nil }
+        guard let email = guardian.email.map({ Whitespace.trim($0, newlines: true).lowercased() }), !email.isEmpty else { return nil }
         return email
     }
 

@@ -118,6 +118,57 @@ import Testing
         #expect(!d.has("roster.unknown-guardian", line: 3))
     }
 
+    /// A roster large enough that guardians' rows are checked in slices at the same time: repeated ids (across
+    /// slices and within one), bad rows in every slice and a row without an id are all reported in file order,
+    /// with the first use of an id kept, exactly as one pass over the file would.
+    @Test func largeRostersReportInFileOrder() {
+        let fixture = Fixture()
+        let count = 4_000
+        var guardians = "guardian_id,family_id,given_name,family_name,email,language\n"
+        var expected: [(line: Int, code: String)] = []
+        var kept: [String] = []
+        var used: Set<String> = []
+        for index in 0..<count {
+            let line = index + 2
+            var id = String(format: "G%05d", index)
+            var email = "p\(index)@example.net"
+            var language = "en"
+            switch index {
+            case 3_500, 3_999: id = "G00010"  // an id from the first slice, used again near the end
+            case 2_001: id = "G02000"  // again at once, within a slice
+            case 1_999: id = ""
+            default: break
+            }
+            if index % 997 == 5 { email = "not an address" }
+            if index % 1_301 == 7 { language = "??" }
+            guardians += "\(id),F1,Name\(index),Family,\(email),\(language)\n"
+            if id.isEmpty {
+                expected.append((line, "roster.missing-value"))
+                if index % 997 == 5 { expected.append((line, "roster.invalid-email")) }
+                if index % 1_301 == 7 { expected.append((line, "roster.invalid-language")) }
+                continue
+            }
+            if used.contains(id) {
+                expected.append((line, "roster.duplicate-id"))
+                continue
+            }
+            used.insert(id)
+            var ok = true
+            if index % 997 == 5 { expected.append((line, "roster.invalid-email")); ok = false }
+            if index % 1_301 == 7 { expected.append((line, "roster.invalid-language")); ok = false }
+            if ok { kept.append(id) }
+        }
+        let links = "guardian_id,student_id,relationship,primary\n" + kept.map { "\($0),S1,parent,no\n" }.joined()
+        let files = write(
+            fixture, families: "family_id,family_name\nF1,Family\n", guardians: guardians,
+            students: "student_id,given_name,family_name,grade,class\nS1,Child,Family,1,1A\n", guardianships: links)
+        let (roster, diagnostics) = RosterLoader.load(files)
+        let found = diagnostics.filter { $0.location?.file == files.guardians }.map { ($0.location?.line ?? 0, $0.code) }
+        #expect(found.map(\.0) == expected.map(\.line))
+        #expect(found.map(\.1) == expected.map(\.code))
+        #expect(roster.guardians.map(\.id) == kept)
+    }
+
     @Test func missingColumnMakesTheFileUnusable() {
         let fixture = Fixture()
         let files = write(
