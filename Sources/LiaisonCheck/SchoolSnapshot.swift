@@ -36,8 +36,8 @@ public enum SchoolLoader {
             report.finish()
             return (nil, report)
         }
-        // The roster, and the catalogs and templates, are read at the same time: neither needs the other.
-        let ((roster, rosterDiagnostics), (catalogs, catalogDiagnostics, templates, templateDiagnostics)) = Parallel.pair({
+        // The roster, and the catalogs, templates and schedule, are read at the same time: neither needs the other.
+        let ((roster, rosterDiagnostics), (catalogs, catalogDiagnostics, templates, templateDiagnostics, schedule, renderer)) = Parallel.pair({
             let (loadedRoster, loadedDiagnostics) = configuration.oneRoster.map { OneRosterLoader.load($0, defaultLocale: configuration.school.defaultLocale) }
                 ?? RosterLoader.load(configuration.roster)
             // Guardians sharing an email or phone are one recipient, everywhere the roster is used.
@@ -46,10 +46,18 @@ public enum SchoolLoader {
         }, {
             let (catalogs, catalogDiagnostics) = CatalogSet.load(directories: configuration.localeDirectories)
             let (templates, templateDiagnostics) = TemplateSet.load(directories: configuration.templateDirectories)
-            return (catalogs, catalogDiagnostics, templates, templateDiagnostics)
+            let schedule = configuration.schedule.isEmpty
+                ? ([], []) : ScheduleLoader.load(path: configuration.schedule, school: configuration.school)
+            // The roster takes longer: meanwhile the catalogs' patterns are parsed for the cross-check, and the
+            // scheduled events' letters prepared in every catalog language for the trial renders and sends.
+            catalogs.analyzeAll()
+            let renderer = MessageRenderer(school: configuration.school, templates: templates, catalogs: catalogs)
+            for name in Set(schedule.0.map(\.template)).sorted() {
+                renderer.prepare(template: name, for: catalogs.locales)
+            }
+            return (catalogs, catalogDiagnostics, templates, templateDiagnostics, schedule, renderer)
         })
-        var (events, scheduleDiagnostics) = configuration.schedule.isEmpty
-            ? ([], []) : ScheduleLoader.load(path: configuration.schedule, school: configuration.school)
+        var (events, scheduleDiagnostics) = schedule
         let calendars = CalendarLoader.load(configuration, roster: roster, now: now)
         events += calendars.events
         scheduleDiagnostics += calendars.diagnostics
@@ -70,7 +78,6 @@ public enum SchoolLoader {
                 && diagnostic.location.map { missing.contains($0.file) } == true)
         }
 
-        let renderer = MessageRenderer(school: configuration.school, templates: templates, catalogs: catalogs)
         let snapshot = SchoolSnapshot(
             configuration: configuration, roster: roster, events: events, progress: progress,
             catalogs: catalogs, templates: templates, renderer: renderer)

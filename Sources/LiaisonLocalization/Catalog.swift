@@ -82,6 +82,8 @@ public struct LocaleCoverage: Sendable, Hashable, Codable {
 public struct CatalogSet: Sendable {
     public var sourceLocale: LanguageTag?
     public var catalogs: [LanguageTag: Catalog]
+    /// Each pattern's analysis (ICU's parse: the most work of `validate`), kept for the copies of this set.
+    private let analyses = PatternAnalyses()
 
     public init(catalogs: [Catalog]) {
         self.catalogs = Dictionary(catalogs.map { ($0.locale, $0) }, uniquingKeysWith: { _, later in later })
@@ -275,7 +277,7 @@ extension CatalogSet {
         for locale in locales {
             guard let catalog = catalogs[locale] else { continue }
             for message in catalog.messages.values.sorted(by: Self.inFileOrder) where message.isTranslated {
-                diagnostics += Self.check(message, locale: locale, knownArguments: knownArguments)
+                diagnostics += check(message, locale: locale, knownArguments: knownArguments)
             }
             guard sourceLocale != nil, !catalog.isSource else { continue }
             let missing = missingKeys(for: locale)
@@ -305,13 +307,28 @@ extension CatalogSet {
         return left.key < right.key
     }
 
-    static func check(_ message: CatalogMessage, locale: LanguageTag, knownArguments: Set<String>) -> [Diagnostic] {
+    /// Analyses every translated pattern now, so that `validate` finds them done: a loader calls it where it has a
+    /// core to spare (while the roster loads). `validate` gives the same diagnostics either way.
+    public func analyzeAll() {
+        for (locale, catalog) in catalogs {
+            for message in catalog.messages.values where message.isTranslated {
+                _ = analyses.info(message.text, locale: locale)
+            }
+        }
+    }
+
+    func check(_ message: CatalogMessage, locale: LanguageTag, knownArguments: Set<String>) -> [Diagnostic] {
+        Self.check(message, locale: locale, knownArguments: knownArguments, info: analyses.info(message.text, locale: locale))
+    }
+
+    static func check(
+        _ message: CatalogMessage, locale: LanguageTag, knownArguments: Set<String>, info analyzed: Result<MessagePatternInfo, MessageFormatError>
+    ) -> [Diagnostic] {
         let at = message.location.field(message.key)
         let info: MessagePatternInfo
-        do {
-            info = try MessagePattern.analyze(message.text, locale: locale)
-        } catch {
-            return [.error("catalog.syntax", "'\(message.key)' (\(locale)): \(error.message)", at: at)]
+        switch analyzed {
+        case .success(let found): info = found
+        case .failure(let error): return [.error("catalog.syntax", "'\(message.key)' (\(locale)): \(error.message)", at: at)]
         }
         var diagnostics: [Diagnostic] = []
         for missing in info.missingCategories {
@@ -401,5 +418,24 @@ public enum XLIFFWriter {
             }
         }
         return result
+    }
+}
+
+/// Pattern analyses by text and locale, shared by the copies of one catalog set.
+final class PatternAnalyses: @unchecked Sendable {
+    private struct Key: Hashable {
+        var text: ExactText
+        var locale: LanguageTag
+    }
+
+    private let lock = NSLock()
+    private var results: [Key: Result<MessagePatternInfo, MessageFormatError>] = [:]
+
+    func info(_ text: String, locale: LanguageTag) -> Result<MessagePatternInfo, MessageFormatError> {
+        let key = Key(text: ExactText(text), locale: locale)
+        if let found = lock.withLock({ results[key] }) { return found }
+        let made = Result { () throws(MessageFormatError) in try MessagePattern.analyze(text, locale: locale) }
+        lock.withLock { results[key] = made }
+        return made
     }
 }

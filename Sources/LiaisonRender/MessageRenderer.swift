@@ -101,6 +101,24 @@ public struct MessageRenderer: Sendable {
         return chain
     }
 
+    /// Works out ahead what rendering `template` for guardians asking for `languages` needs once per language (the
+    /// letter's set-up and its messages compiled by ICU), so that the first renders find it done. A loader calls it
+    /// where it has a core to spare; rendering gives the same result either way.
+    public func prepare(template name: String, for languages: [LanguageTag]) {
+        guard let template = templates.template(named: name) else { return }
+        for requested in languages {
+            let chain = chain(for: requested)
+            let (_, language, _) = caches.letter(template: template.name, requested: requested) {
+                letter(template, chain: chain, requested: requested)
+            }
+            let messages = MessageBag(catalogs: catalogs, chain: chain, letterLanguage: language, formatter: formatter, zone: school.timeZone)
+            _ = caches.plans(template: template.name, requested: requested, letter: language, zone: school.timeZone) {
+                let keys = templates.keys(for: template)
+                return (messages.plan(keys: keys.global), messages.plan(keys: keys.perStudent))
+            }
+        }
+    }
+
     public func render(_ request: RenderRequest) throws(RenderError) -> RenderedMessage {
         let event = request.event
         guard let template = templates.template(named: event.template) else {

@@ -33,6 +33,21 @@ import LiaisonRender
         ["G001", "G002", "G003", "G004", "G005"].map { (event, $0) }
     }
 
+    /// The loader prepares the scheduled letters in every catalog language while the roster loads: a renderer
+    /// prepared so renders every event for every guardian exactly as a fresh one does.
+    @Test func aPreparedRendererRendersAsAFreshOne() throws {
+        let school = try Self.school()
+        let fresh = MessageRenderer(school: school.school, templates: school.templates, catalogs: school.catalogs)
+        for event in school.events where school.templates.template(named: event.template) != nil {
+            for recipient in event.audience.recipients(in: school.roster) {
+                let request = RenderRequest(
+                    event: event, recipient: recipient, progress: school.progressByStudent,
+                    ackURL: "https://liaison.riverside.example/a/\(recipient.guardian.id)", now: referenceNow)
+                #expect(try school.renderer.render(request) == fresh.render(request), "\(event.id) \(recipient.guardian.id)")
+            }
+        }
+    }
+
     @Test(arguments: cases)
     func matchesGolden(event: String, guardian: String) throws {
         let message = try Self.render(event, for: guardian)

@@ -300,11 +300,18 @@ enum Fixtures {
 @Suite struct CatalogValidationTests {
     static let known: Set<String> = ["guardian_given", "children_count", "event", "start", "school", "child"]
 
+    /// The diagnostics of `validate`, checked to be the same when the patterns were analysed beforehand
+    /// (`analyzeAll`, as the school loader does while the roster loads) and when they were not.
     func validate(_ files: [String: String], defaultLocale: LanguageTag? = nil) throws -> ([Diagnostic], Folder) {
         let folder = try Folder(files)
         let (set, diagnostics) = CatalogSet.load(directories: [folder.path])
         #expect(diagnostics.isEmpty, "\(diagnostics)")
-        return (set.validate(knownArguments: Self.known, defaultLocale: defaultLocale), folder)
+        let (prepared, _) = CatalogSet.load(directories: [folder.path])
+        prepared.analyzeAll()
+        let found = set.validate(knownArguments: Self.known, defaultLocale: defaultLocale)
+        #expect(prepared.validate(knownArguments: Self.known, defaultLocale: defaultLocale) == found)
+        #expect(set.validate(knownArguments: Self.known, defaultLocale: defaultLocale) == found)
+        return (found, folder)
     }
 
     static func target(_ locale: String, _ units: [(String, String)]) -> String {
