@@ -45,6 +45,9 @@ struct OpenedSession: @unchecked Sendable {
     let handle: UnsafeMutableRawPointer
     let socket: Int32
     let capabilities: SMTPCapabilities
+    /// Plain TCP (`smtp://` without TLS): what the socket holds is all there is to read, with no TLS layer
+    /// keeping decrypted bytes back.
+    let plaintext: Bool
 }
 
 /// A session, or why none could be opened.
@@ -94,7 +97,9 @@ struct SessionOpener: Sendable {
         var socket: curl_socket_t = -1
         if code == CURLE_OK { code = ccurl_get_socket(handle, &socket) }
         if code == CURLE_OK, socket >= 0 {
-            return .opened(OpenedSession(handle: handle, socket: socket, capabilities: SMTPCapabilities(sessionLines: lines.lines)))
+            let plaintext = settings.tls == .none && settings.url.lowercased().hasPrefix("smtp://")
+            return .opened(OpenedSession(
+                handle: handle, socket: socket, capabilities: SMTPCapabilities(sessionLines: lines.lines), plaintext: plaintext))
         }
         var replyCode = 0
         _ = ccurl_get_long(handle, CURLINFO_RESPONSE_CODE, &replyCode)
@@ -140,6 +145,7 @@ final class SMTPConnection {
     let handle: UnsafeMutableRawPointer
     let socket: Int32
     let capabilities: SMTPCapabilities
+    let plaintext: Bool
     let openedAt: ContinuousClock.Instant
     private(set) var lastActivity: ContinuousClock.Instant
     private var reader = SMTPReplyReader()
@@ -164,6 +170,7 @@ final class SMTPConnection {
         handle = session.handle
         socket = session.socket
         capabilities = session.capabilities
+        plaintext = session.plaintext
         openedAt = now
         lastActivity = now
     }
@@ -263,7 +270,11 @@ final class SMTPConnection {
                 }
             } catch {
                 broken = error.description
+                return
             }
+            // A short read of a plain socket emptied it: asking again would only hear "nothing yet" (poll says
+            // when there is more). Through TLS, decrypted bytes may wait in the library, so read until it says so.
+            if plaintext, count < scratch.count { return }
         }
     }
 
