@@ -201,10 +201,15 @@ final class CompiledMessage: @unchecked Sendable {
 
     private func formatUncached(_ arguments: [String: MessageArgument], pattern: String) throws(MessageFormatError) -> String {
         // All names and string values in one buffer, so that every pointer handed to C lives for the whole call.
+        // Only the arguments the pattern uses when the analysis is complete (ICU reads no other; each one handed
+        // over is converted to UTF-16 by the shim): a renderer passes twenty, a greeting uses one.
+        let given: [(key: String, value: MessageArgument)] = memoNames.map { names in
+            names.compactMap { name in arguments[name].map { (name, $0) } }
+        } ?? arguments.map { ($0.key, $0.value) }
         var buffer: [UInt8] = []
         var spans: [(name: Range<Int>, value: Range<Int>?, argument: MessageArgument)] = []
-        buffer.reserveCapacity(arguments.reduce(0) { $0 + $1.key.utf8.count + 16 })
-        for (name, value) in arguments {
+        buffer.reserveCapacity(given.reduce(0) { $0 + $1.key.utf8.count + 16 })
+        for (name, value) in given {
             let value = adapted(value, for: uses[name] ?? [])
             let nameStart = buffer.count
             buffer.append(contentsOf: name.utf8)

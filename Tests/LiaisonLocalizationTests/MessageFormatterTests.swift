@@ -30,6 +30,26 @@ func instant(_ text: String) -> Date {
         other {# طفل}}
         """
 
+    /// Only the arguments a pattern uses are handed to ICU: the text is the same whether twenty others come along
+    /// or none, for plain, plural, select, number and date arguments.
+    @Test func unusedArgumentsChangeNothing() throws {
+        let patterns: [(String, LanguageTag)] = [
+            ("Dear {guardian},", "en"), (Self.arabic, "ar"), ("{kind, select, trip {Trip} other {Event}} on {start, date, long}", "fr"),
+            ("{n, number} {n, plural, one {child} other {children}} of {school}", "en"), ("No arguments at all", "en"),
+        ]
+        let used: [String: MessageArgument] = [
+            "guardian": .string("Zoë"), "children_count": .integer(3), "kind": .string("trip"), "start": .date(instant("2026-06-12T08:30:00Z")),
+            "n": .integer(2), "school": .string("Riverside"),
+        ]
+        var crowd = used
+        for index in 0..<20 { crowd["extra\(index)"] = index.isMultiple(of: 2) ? .string("x\(index)") : .integer(index) }
+        for (pattern, locale) in patterns {
+            let alone = try format(pattern, locale, used)
+            #expect(try format(pattern, locale, crowd) == alone)
+            #expect(try MessageFormatter().format(pattern, locale: locale, timeZone: zone("UTC"), arguments: crowd) == alone)
+        }
+    }
+
     @Test func arabicHasSixForms() throws {
         let expected: [(Int, String)] = [
             (0, "لا يوجد أطفال"), (1, "طفل واحد"), (2, "طفلان"), (3, "3 أطفال"), (11, "11 طفلًا"), (100, "100 طفل"),
