@@ -97,7 +97,10 @@ struct SessionOpener: Sendable {
         var socket: curl_socket_t = -1
         if code == CURLE_OK { code = ccurl_get_socket(handle, &socket) }
         if code == CURLE_OK, socket >= 0 {
-            let plaintext = settings.tls == .none && settings.url.lowercased().hasPrefix("smtp://")
+            // libcurl also honours proxy variables from the environment; an HTTPS proxy would add a TLS layer.
+            let environment = ProcessInfo.processInfo.environment
+            let proxied = ["all_proxy", "ALL_PROXY", "smtp_proxy", "SMTP_PROXY"].contains { environment[$0]?.isEmpty == false }
+            let plaintext = settings.tls == .none && settings.url.lowercased().hasPrefix("smtp://") && !proxied
             return .opened(OpenedSession(
                 handle: handle, socket: socket, capabilities: SMTPCapabilities(sessionLines: lines.lines), plaintext: plaintext))
         }
