@@ -318,15 +318,9 @@ extension CatalogSet {
     }
 
     func check(_ message: CatalogMessage, locale: LanguageTag, knownArguments: Set<String>) -> [Diagnostic] {
-        Self.check(message, locale: locale, knownArguments: knownArguments, info: analyses.info(message.text, locale: locale))
-    }
-
-    static func check(
-        _ message: CatalogMessage, locale: LanguageTag, knownArguments: Set<String>, info analyzed: Result<MessagePatternInfo, MessageFormatError>
-    ) -> [Diagnostic] {
         let at = message.location.field(message.key)
         let info: MessagePatternInfo
-        switch analyzed {
+        switch analyses.info(message.text, locale: locale) {
         case .success(let found): info = found
         case .failure(let error): return [.error("catalog.syntax", "'\(message.key)' (\(locale)): \(error.message)", at: at)]
         }

@@ -107,16 +107,25 @@ public struct MessageRenderer: Sendable {
     public func prepare(template name: String, for languages: [LanguageTag]) {
         guard let template = templates.template(named: name) else { return }
         for requested in languages {
-            let chain = chain(for: requested)
-            let (_, language, _) = caches.letter(template: template.name, requested: requested) {
-                letter(template, chain: chain, requested: requested)
-            }
-            let messages = MessageBag(catalogs: catalogs, chain: chain, letterLanguage: language, formatter: formatter, zone: school.timeZone)
-            _ = caches.plans(template: template.name, requested: requested, letter: language, zone: school.timeZone) {
-                let keys = templates.keys(for: template)
-                return (messages.plan(keys: keys.global), messages.plan(keys: keys.perStudent))
-            }
+            _ = setUp(template, requested: requested, zone: school.timeZone)
         }
+    }
+
+    /// What every render of `template` for a guardian asking for `requested` in `zone` shares, from the caches:
+    /// the fallback chain, the letter's set-up, a message bag for it and the message plans.
+    private func setUp(_ template: MessageTemplate, requested: LanguageTag, zone: TimeZone)
+        -> (chain: LocaleChain, letter: LetterSetup, messages: MessageBag, plans: (global: MessagePlan, perStudent: MessagePlan))
+    {
+        let chain = chain(for: requested)
+        let setup = caches.letter(template: template.name, requested: requested) {
+            letter(template, chain: chain, requested: requested)
+        }
+        let messages = MessageBag(catalogs: catalogs, chain: chain, letterLanguage: setup.language, formatter: formatter, zone: zone)
+        let plans = caches.plans(template: template.name, requested: requested, letter: setup.language, zone: zone) {
+            let keys = templates.keys(for: template)
+            return (messages.plan(keys: keys.global), messages.plan(keys: keys.perStudent))
+        }
+        return (chain, setup, messages, plans)
     }
 
     public func render(_ request: RenderRequest) throws(RenderError) -> RenderedMessage {
@@ -125,19 +134,10 @@ public struct MessageRenderer: Sendable {
             throw RenderError("Event \(event.id) uses template \"\(event.template)\", which does not exist under templates/.")
         }
         let guardian = request.recipient.guardian
-        let chain = chain(for: guardian.language)
         let zone = guardian.timeZone ?? school.timeZone
-        let (sources, language, direction) = caches.letter(template: template.name, requested: guardian.language) {
-            letter(template, chain: chain, requested: guardian.language)
-        }
+        var (chain, (sources, language, direction), messages, plans) = setUp(template, requested: guardian.language, zone: zone)
         let localeFormatter = LocaleFormatter(locale: language, timeZone: zone)
-
-        var messages = MessageBag(catalogs: catalogs, chain: chain, letterLanguage: language, formatter: formatter, zone: zone)
         let arguments = messageArguments(request, chain: chain, formatter: localeFormatter, zone: zone)
-        let plans = caches.plans(template: template.name, requested: guardian.language, letter: language, zone: zone) {
-            let keys = templates.keys(for: template)
-            return (messages.plan(keys: keys.global), messages.plan(keys: keys.perStudent))
-        }
         let translations = try messages.format(plans.global, arguments: arguments)
 
         var context: [(key: String, value: TemplateValue)] = [

@@ -228,16 +228,24 @@ package struct Skeleton: Sendable {
         return output
     }
 
-    private static let escapedCharacters: [Character: String] = [
-        "<": "&lt;", ">": "&gt;", "&": "&amp;", "\"": "&quot;", "'": "&#39;",
-    ]
+    /// What Mustache writes for an ASCII character it escapes in HTML, or nil.
+    private static func htmlEscape(_ byte: UInt8) -> String? {
+        switch byte {
+        case 0x3C: "&lt;"
+        case 0x3E: "&gt;"
+        case 0x26: "&amp;"
+        case 0x22: "&quot;"
+        case 0x27: "&#39;"
+        default: nil
+        }
+    }
 
     /// Mustache's HTML escaping (by character, as swift-mustache does it), skipped for text that has none of them.
     static func appendEscaped(_ text: String, to output: inout String) {
         var text = text
         let plain = text.withUTF8 { bytes -> Bool? in
             var special = false
-            for (index, byte) in bytes.enumerated() where byte == 0x3C || byte == 0x3E || byte == 0x26 || byte == 0x22 || byte == 0x27 {
+            for (index, byte) in bytes.enumerated() where htmlEscape(byte) != nil {
                 // Next to a non-ASCII scalar (a combining mark after it, a prepended one before), the byte may be
                 // part of a longer character, which swift-mustache leaves alone: those go character by character.
                 if index + 1 < bytes.count, bytes[index + 1] >= 0x80 { return nil }
@@ -246,37 +254,29 @@ package struct Skeleton: Sendable {
             }
             return !special
         }
-        if plain == true {
+        switch plain {
+        case true?:
             output += text
-            return
-        }
-        if plain == false {
+        case false?:
             // Each special byte is a character of its own: escape bytewise, copying the runs between.
             text.withUTF8 { bytes in
                 var run = 0
                 for (index, byte) in bytes.enumerated() {
-                    let replacement: String
-                    switch byte {
-                    case 0x3C: replacement = "&lt;"
-                    case 0x3E: replacement = "&gt;"
-                    case 0x26: replacement = "&amp;"
-                    case 0x22: replacement = "&quot;"
-                    case 0x27: replacement = "&#39;"
-                    default: continue
-                    }
+                    guard let replacement = htmlEscape(byte) else { continue }
                     if run < index { output += String(decoding: UnsafeBufferPointer(rebasing: bytes[run..<index]), as: UTF8.self) }
                     output += replacement
                     run = index + 1
                 }
                 if run < bytes.count { output += String(decoding: UnsafeBufferPointer(rebasing: bytes[run...]), as: UTF8.self) }
             }
-            return
-        }
-        for character in text {
-            if let replacement = escapedCharacters[character] {
-                output += replacement
-            } else {
-                output.append(character)
+        case nil:
+            // A character is escaped only when it is one of those ASCII characters on its own.
+            for character in text {
+                if let replacement = character.asciiValue.flatMap(htmlEscape) {
+                    output += replacement
+                } else {
+                    output.append(character)
+                }
             }
         }
     }

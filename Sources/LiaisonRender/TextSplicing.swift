@@ -188,15 +188,13 @@ extension TextSkeleton {
             afterSpace = false
         }
         guard let first = bytes.first, let last = bytes.last else { return .unchanged }
-        if first == 0x20 || first == 0x09 || first == 0x0A || first == 0x0D || last == 0x20 || last == 0x09 || last == 0x0A || last == 0x0D {
-            return .refused
-        }
+        if isSpace(first) || isSpace(last) { return .refused }
         guard folds else { return .unchanged }
         var output: [UInt8] = []
         output.reserveCapacity(bytes.count)
         var inSpace = false
         for byte in bytes {
-            if byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D {
+            if isSpace(byte) {
                 if !inSpace { output.append(0x20) }
                 inSpace = true
             } else {
@@ -205,6 +203,11 @@ extension TextSkeleton {
             }
         }
         return .folded(String(decoding: output, as: UTF8.self))
+    }
+
+    /// ASCII white space that is not refused as a control: space, tab, LF, CR.
+    private static func isSpace(_ byte: UInt8) -> Bool {
+        byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D
     }
 }
 

@@ -11,11 +11,6 @@ enum MessageJSON {
     /// Texts shorter than this are written whole: a delta would save too little to be worth reading back.
     static let deltaMinimum = 256
 
-    /// Encodes many messages, in slices on every core when there are enough to be worth it.
-    static func encode(_ messages: [OutboundMessage]) -> [String] {
-        Parallel.map(slicing: messages, minimum: 512, encode)
-    }
-
     static func encode(_ message: OutboundMessage) -> String {
         encode(message, against: nil).json
     }

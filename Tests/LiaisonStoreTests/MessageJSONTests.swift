@@ -24,11 +24,6 @@ import Testing
         }
     }
 
-    @Test func manyAreEncodedInOrder() {
-        let many = (0..<1500).map { OutboundMessage(subject: "S\($0)", text: "T\($0)\n", language: "en") }
-        #expect(MessageJSON.encode(many) == many.map(MessageJSON.encode))
-    }
-
     @Test func readsWhatJSONEncoderWrote() throws {
         let encoder = JSONEncoder()
         for message in Self.messages {

@@ -186,7 +186,6 @@ public enum MIMEBuilder {
         return length > 998 ? header[lineStart...] : nil
     }
 
-
     /// Results that are the same for every message of a school (sender fields, domains), kept between messages.
     private static let memo = MIMEMemo()
 
