@@ -49,6 +49,11 @@ let package = Package(
                 .product(name: "Mustache", package: "swift-mustache"),
             ]
         ),
+        // One planning stage: occurrences, the planner and the one queuer every send goes through.
+        .target(
+            name: "LiaisonPlan",
+            dependencies: ["LiaisonModel", "LiaisonRender", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         .target(
             name: "LiaisonStore",
             dependencies: ["LiaisonModel", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto")]
@@ -58,7 +63,7 @@ let package = Package(
         .target(
             name: "LiaisonDelivery",
             dependencies: [
-                "LiaisonModel", "LiaisonInputs", "LiaisonRender", "LiaisonStore", "LiaisonCurl",
+                "LiaisonModel", "LiaisonInputs", "LiaisonRender", "LiaisonPlan", "LiaisonStore", "LiaisonCurl",
                 .product(name: "Crypto", package: "swift-crypto"), .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ]
@@ -70,8 +75,8 @@ let package = Package(
         .executableTarget(
             name: "liaison",
             dependencies: [
-                "LiaisonModel", "LiaisonInputs", "LiaisonLocalization", "LiaisonRender", "LiaisonCheck", "LiaisonStore", "LiaisonDelivery",
-                "LiaisonServer", "LiaisonDaemon", "LiaisonCurl",
+                "LiaisonModel", "LiaisonInputs", "LiaisonLocalization", "LiaisonRender", "LiaisonCheck", "LiaisonPlan", "LiaisonStore",
+                "LiaisonDelivery", "LiaisonServer", "LiaisonDaemon", "LiaisonCurl",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -92,7 +97,7 @@ let package = Package(
         .target(
             name: "LiaisonDaemon",
             dependencies: [
-                "LiaisonModel", "LiaisonInputs", "LiaisonLocalization", "LiaisonRender", "LiaisonCheck", "LiaisonStore",
+                "LiaisonModel", "LiaisonInputs", "LiaisonLocalization", "LiaisonRender", "LiaisonCheck", "LiaisonPlan", "LiaisonStore",
                 "LiaisonDelivery", "LiaisonServer", "LiaisonCurl",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -111,6 +116,7 @@ let package = Package(
         .testTarget(name: "LiaisonInputsTests", dependencies: ["LiaisonInputs", "LiaisonCurl", "LiaisonTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "LiaisonLocalizationTests", dependencies: ["LiaisonLocalization"]),
         .testTarget(name: "LiaisonRenderTests", dependencies: ["LiaisonRender"]),
+        .testTarget(name: "LiaisonPlanTests", dependencies: ["LiaisonPlan", "LiaisonStore", "LiaisonCheck", "LiaisonInputs"]),
         .testTarget(name: "LiaisonStoreTests", dependencies: ["LiaisonStore", "LiaisonTestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "LiaisonCurlTests", dependencies: ["LiaisonCurl", "LiaisonTestSupport"]),
         .testTarget(

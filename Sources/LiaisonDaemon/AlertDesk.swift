@@ -1,6 +1,7 @@
 import Foundation
 import LiaisonDelivery
 import LiaisonModel
+import LiaisonPlan
 import LiaisonServer
 import LiaisonStore
 import Logging
@@ -11,11 +12,11 @@ import Logging
 struct AlertDesk: Sendable {
     let state: SchoolState
     let journal: any DaemonJournal
-    let queuer: OccurrenceQueuer
+    let queuing: DaemonQueuing
+    let store: any OutboxStore
     let ledger: any AckLedger
     let channels: @Sendable () -> Set<ChannelKind>
     let clock: DaemonClock
-    let dispatch: Wakeup
     let logger: Logger
 
     /// Validates and records a new alert, then runs its first round before returning.
@@ -90,23 +91,29 @@ struct AlertDesk: Sendable {
         let done = Set(try await journal.rounds(alertID: alert.id).map(\.round))
         var summary = RoundSummary()
         let planner = school.planner(channels: channels())
-        for round in settings.policy.dueRounds(raisedAt: alert.raisedAt, now: now, acknowledgedAt: nil, done: done) {
+        if let (round, collapsed) = settings.policy.roundToRun(raisedAt: alert.raisedAt, now: now, acknowledgedAt: nil, done: done) {
+            // Rounds missed while the daemon was down run as this one, once.
+            for missed in collapsed {
+                _ = try await journal.recordRound(AlertRound(alertID: alert.id, round: missed.id, ranAt: now, recipients: []))
+                logger.notice("alert round missed while stopped; sent as the current round", metadata: [
+                    "alert": "\(alert.id)", "missed": "\(missed.id)", "current": "\(round.id)",
+                ])
+            }
             let recipients = alert.recipients(for: round.targets, roster: school.roster, settings: settings)
             let guardians = recipients.filter { !$0.guardian.id.hasPrefix("staff:") }
             let staff = recipients.filter { $0.guardian.id.hasPrefix("staff:") }
-            let occurrence = alert.occurrence(round: round.id)
+            let occurrence = Occurrence.alertRound(alert, round: round.id, at: now)
             let event = state.alertEvent(alert.id) ?? AlertEvents.guardians(alert, snapshot: school.snapshot)
-            var outcome = try await queuer.queue(
-                event, occurrence: occurrence, recipients: guardians, sendAt: now, now: now, planner: planner, school: school.school)
+            var outcome = try await queuing.queue(Queuer.Request(
+                occurrence: occurrence, event: event, recipients: guardians, school: school.school, planner: planner, now: now))
             if !staff.isEmpty {
                 let staffEvent = AlertEvents.staff(alert, round: round.id, snapshot: school.snapshot, now: now, reached: guardians.map(\.guardian.id))
-                let staffOutcome = try await queuer.queue(
-                    staffEvent, occurrence: occurrence, recipients: staff, sendAt: now, now: now, planner: planner,
-                    school: school.school, withAckLinks: false)
+                let staffOutcome = try await queuing.queue(Queuer.Request(
+                    occurrence: occurrence, event: staffEvent, recipients: staff, school: school.school, planner: planner, now: now,
+                    withAckLinks: false))
                 outcome.queued += staffOutcome.queued
                 outcome.problems += staffOutcome.problems
             }
-            dispatch.ring()
             let reached = recipients.map(\.guardian.id)
             if try await journal.recordRound(AlertRound(alertID: alert.id, round: round.id, ranAt: now, recipients: reached)) {
                 logger.notice(
@@ -140,7 +147,7 @@ struct AlertDesk: Sendable {
         answered.acknowledgedVia = answer.via
         var withdrawn = 0
         for round in try await journal.rounds(alertID: alert.id) where round.round != "answered" {
-            withdrawn += try await queuer.store.cancel(
+            withdrawn += try await store.cancel(
                 matching: DeliveryQuery(occurrence: alert.occurrence(round: round.round)),
                 reason: "acknowledged by \(answer.guardianID)", now: now)
         }
@@ -152,11 +159,10 @@ struct AlertDesk: Sendable {
         if !staff.isEmpty {
             let event = AlertEvents.answered(
                 answered, snapshot: school.snapshot, by: guardian?.displayName ?? answer.guardianID, relationship: relationship)
-            notices = try await queuer.queue(
-                event, occurrence: alert.occurrence(round: "answered"), recipients: staff, sendAt: now, now: now,
-                planner: school.planner(channels: channels()), school: school.school, withAckLinks: false
-            ).queued.count
-            dispatch.ring()
+            notices = try await queuing.queue(Queuer.Request(
+                occurrence: .alertRound(alert, round: "answered", at: now), event: event, recipients: staff, school: school.school,
+                planner: school.planner(channels: channels()), now: now, withAckLinks: false
+            )).queued.count
         }
         _ = try await journal.recordRound(AlertRound(alertID: alert.id, round: "answered", ranAt: now, recipients: staff.map(\.guardian.id)))
         try await journal.update(answered)

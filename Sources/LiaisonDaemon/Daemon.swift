@@ -7,6 +7,7 @@ import LiaisonCheck
 import LiaisonDelivery
 import LiaisonInputs
 import LiaisonModel
+import LiaisonPlan
 import LiaisonServer
 import LiaisonStore
 import Logging
@@ -64,7 +65,9 @@ public enum Daemon {
         let store = try SQLiteOutboxStore(path: configuration.delivery.sqlitePath)
         let ledger = try SQLiteAckLedger(path: configuration.delivery.sqlitePath)
         let journal = try SQLiteDaemonJournal(path: configuration.delivery.sqlitePath)
-        let recovered = try await store.recoverInterrupted(now: clock.now())
+        let leases = LeaseKeeper(store: store, duration: configuration.delivery.lease)
+        // Only rows whose lease ran out: a `liaison send` running beside the daemon keeps its own.
+        let recovered = try await leases.recoverExpired()
         if recovered > 0 {
             logger.warning("deliveries left in flight by the last run will be tried again", metadata: ["count": "\(recovered)"])
         }
@@ -77,14 +80,14 @@ public enum Daemon {
         let schedulerWakeup = Wakeup()
         let escalationWakeup = Wakeup()
         let handoff = Handoff()
-        let queuer = OccurrenceQueuer(store: store, links: Links(ledger: ledger, signer: signer), dispatch: dispatchWakeup, handoff: handoff)
+        let queuing = DaemonQueuing(
+            queuer: Queuer(outbox: store, links: Links(tokens: ledger, signer: signer, school: configuration.school)),
+            leases: leases, handoff: handoff, dispatch: dispatchWakeup)
         let kinds: @Sendable () -> Set<ChannelKind> = { channels.kinds }
         let desk = AlertDesk(
-            state: state, journal: journal, queuer: queuer, ledger: ledger, channels: kinds, clock: clock, dispatch: dispatchWakeup,
-            logger: logger)
+            state: state, journal: journal, queuing: queuing, store: store, ledger: ledger, channels: kinds, clock: clock, logger: logger)
         try await desk.restore()
-        let scheduler = Scheduler(
-            state: state, journal: journal, queuer: queuer, channels: kinds, dispatch: dispatchWakeup, logger: logger)
+        let scheduler = Scheduler(state: state, journal: journal, queuing: queuing, store: store, channels: kinds, logger: logger)
         let admin = DaemonAdmin(state: state, journal: journal, store: store, ledger: ledger, desk: desk, clock: clock)
 
         let tokens = configuration.server.resolveTokens()
@@ -118,7 +121,9 @@ public enum Daemon {
             CalendarPollService(state: state, onChange: { schedulerWakeup.ring() }, logger: logger),
             EscalationService(desk: desk, clock: clock, wakeup: escalationWakeup, logger: logger),
             DispatchService(
-                store: store, channels: channels, state: state, clock: clock, wakeup: dispatchWakeup, handoff: handoff, logger: logger),
+                store: store, channels: channels, state: state, clock: clock, wakeup: dispatchWakeup, handoff: handoff, leases: leases,
+                logger: logger),
+            OutboxKeeperService(store: store, leases: leases, state: state, clock: clock, dispatch: dispatchWakeup, logger: logger),
             application,
         ]
         var groupConfiguration = ServiceGroupConfiguration(

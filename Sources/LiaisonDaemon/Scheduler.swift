@@ -1,6 +1,7 @@
 import Foundation
 import LiaisonDelivery
 import LiaisonModel
+import LiaisonPlan
 import LiaisonStore
 import Logging
 
@@ -13,13 +14,10 @@ import Logging
 struct Scheduler: Sendable {
     let state: SchoolState
     let journal: any DaemonJournal
-    let queuer: OccurrenceQueuer
+    let queuing: DaemonQueuing
+    let store: any OutboxStore
     let channels: @Sendable () -> Set<ChannelKind>
-    /// Rung whenever something was queued, so the dispatcher sends it at once.
-    let dispatch: Wakeup
     let logger: Logger
-
-    var store: any OutboxStore { queuer.store }
 
     /// One pass: queues what is due at `now`, records what was skipped, and returns when the next send is due.
     /// With `reconcile`, first brings what is still queued in line with the current schedule and roster.
@@ -47,9 +45,8 @@ struct Scheduler: Sendable {
             }
             for send in due where entries[send.occurrence] == nil {
                 let recipients = event.audience.recipients(in: school.roster)
-                let outcome = try await queuer.queue(
-                    event, occurrence: send.occurrence, recipients: recipients, sendAt: send.at, now: now, planner: planner,
-                    school: school.school)
+                let outcome = try await queuing.queue(Queuer.Request(
+                    occurrence: .scheduled(send), event: event, recipients: recipients, school: school.school, planner: planner, now: now))
                 for problem in outcome.problems {
                     logger.warning("not sent", metadata: ["event": "\(event.id)", "guardian": "\(problem.guardianID)", "reason": "\(problem.reason)"])
                 }
@@ -58,11 +55,11 @@ struct Scheduler: Sendable {
                     fingerprint: event.fingerprint, recordedAt: now)
                 try await journal.record(entry)
                 entries[entry.occurrence] = entry
-                dispatch.ring()
                 logger.info(
                     "queued a scheduled send",
                     metadata: [
                         "event": "\(event.id)", "occurrence": "\(send.occurrence)", "deliveries": "\(outcome.queued.count)",
+                        "already_queued": "\(outcome.alreadyQueued)",
                         "guardians": "\(recipients.count)", "problems": "\(outcome.problems.count)",
                     ])
             }
@@ -73,7 +70,7 @@ struct Scheduler: Sendable {
     /// Brings queued, unsent deliveries in line with the schedule and roster now loaded: withdrawn when their event is
     /// cancelled or gone or their send time no longer exists; re-rendered when the event or the roster changed
     /// (guardians gone from the audience are withdrawn, new ones queued).
-    private func reconcile(school: LoadedSchool, planner: OutboxPlanner, entries: inout [String: ScheduleEntry], now: Date) async throws {
+    private func reconcile(school: LoadedSchool, planner: Planner, entries: inout [String: ScheduleEntry], now: Date) async throws {
         let events = Dictionary(school.snapshot.events.map { ($0.id, $0) }, uniquingKeysWith: { $1 })
         for entry in entries.values.sorted(by: { $0.dueAt < $1.dueAt }) where entry.outcome == .queued {
             let unsent = try await store.deliveries(matching: DeliveryQuery(states: [.queued, .retry], occurrence: entry.occurrence))
@@ -83,7 +80,10 @@ struct Scheduler: Sendable {
                 withdrawReason = "the event is no longer in the schedule"
             } else if event!.isCancelled {
                 withdrawReason = "the event was cancelled"
-            } else if !SendSchedule.sends(for: event!).contains(where: { $0.occurrence == entry.occurrence }) {
+            } else if Occurrence.kind(of: entry.occurrence) == .scheduled,
+                !SendSchedule.sends(for: event!).contains(where: { $0.occurrence == entry.occurrence })
+            {
+                // Only what the schedule planned depends on its times; a send by hand or a resend stays.
                 withdrawReason = "the event's send times changed"
             }
             if let withdrawReason {
@@ -111,23 +111,16 @@ struct Scheduler: Sendable {
                     reason: "no longer in the event's audience", now: now)
             }
             let unsentGuardians = Set(unsent.map(\.key.guardianID))
-            let toRender = recipients.filter { unsentGuardians.contains($0.guardian.id) }
-            var revised = 0
-            if !toRender.isEmpty {
-                let base = Links.base(school.school)
-                let urls = try await queuer.links.ackURLs(
-                    base: base, eventID: event.id, occurrence: entry.occurrence, guardians: toRender.map(\.guardian.id), now: now)
-                let links = queuer.links
-                let (deliveries, _) = await planner.plan(
-                    event, recipients: toRender, occurrence: entry.occurrence, sendAt: entry.dueAt, now: now,
-                    ackURL: { urls[$0.id] }, unsubscribeURL: { links.unsubscribeURL(base: base, guardian: $0) })
-                for delivery in deliveries where try await store.revise(delivery, now: now) { revised += 1 }
-            }
+            let occurrence = Occurrence(
+                id: entry.occurrence, eventID: event.id, kind: Occurrence.kind(of: entry.occurrence), dueAt: entry.dueAt)
+            let revised = try await queuing.revise(Queuer.Request(
+                occurrence: occurrence, event: event, recipients: recipients.filter { unsentGuardians.contains($0.guardian.id) },
+                school: school.school, planner: planner, now: now))
             // Guardians new to the audience, when the event has not started yet.
             let added = now < event.start
-                ? try await queuer.queue(
-                    event, occurrence: entry.occurrence, recipients: recipients, sendAt: entry.dueAt, now: now, planner: planner,
-                    school: school.school).queued.count
+                ? try await queuing.queue(Queuer.Request(
+                    occurrence: occurrence, event: event, recipients: recipients, school: school.school, planner: planner, now: now)
+                ).queued.count
                 : 0
             var updated = entry
             updated.fingerprint = event.fingerprint

@@ -4,6 +4,7 @@ import LiaisonDelivery
 import LiaisonInputs
 import LiaisonLocalization
 import LiaisonModel
+import LiaisonPlan
 import LiaisonServer
 import LiaisonStore
 
@@ -19,8 +20,8 @@ public struct LoadedSchool: Sendable {
     public var configuration: LiaisonConfiguration { snapshot.configuration }
 
     /// The planner over this version's roster and templates, for the channels available.
-    func planner(channels: Set<ChannelKind>) -> OutboxPlanner {
-        OutboxPlanner(
+    func planner(channels: Set<ChannelKind>) -> Planner {
+        Planner(
             renderer: snapshot.renderer, roster: snapshot.roster, progress: snapshot.progressByStudent, available: channels)
     }
 }

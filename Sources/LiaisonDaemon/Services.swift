@@ -8,11 +8,10 @@ import ServiceLifecycle
 import UnixSignals
 
 /// A flag services share to stop taking new work at graceful shutdown.
-final class StopFlag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var stopped = false
-    var isSet: Bool { lock.withLock { stopped } }
-    func set() { lock.withLock { stopped = true } }
+final class StopFlag: Sendable {
+    private let stopped = Locked(false)
+    var isSet: Bool { stopped.value }
+    func set() { stopped.value = true }
 }
 
 /// The loop every background service runs: a pass, then a wait on `wakeup` for as long as the pass asks (cut short
@@ -68,35 +67,46 @@ struct SchedulerService: Service {
     }
 }
 
-/// Sends what is due from the outbox, urgent first, and expires what is past its deadline. At graceful shutdown it
-/// claims nothing more, finishes and records the batch in flight, and returns.
+/// Sends what is due from the outbox in lanes, one per channel and priority, each its own loop: a gateway that hangs
+/// holds up only its own channel's lane, and urgent deliveries never wait behind a bulk send (the urgent lane of a
+/// channel takes what the alert desk hands over before anything else). At graceful shutdown every lane claims
+/// nothing more and finishes and records the batch in flight; then what was handed over and not sent goes out.
 struct DispatchService: Service {
     let store: any OutboxStore
     let channels: ChannelHolder
     let state: SchoolState
     let clock: DaemonClock
     let wakeup: Wakeup
-    /// Urgent batches already claimed when they were queued: sent first.
+    /// Urgent batches already claimed when they were queued: sent first by their channel's urgent lane.
     let handoff: Handoff
+    let leases: LeaseKeeper
     let logger: Logger
 
+    /// The lanes: urgent and normal for every channel known or configured at start.
+    var lanes: [Lane] {
+        let kinds = Set(ChannelKind.known).union(channels.kinds).sorted()
+        return [Priority.urgent, .normal].flatMap { priority in kinds.map { Lane(channels: [$0], priority: priority) } }
+    }
+
     func run() async throws {
-        var lastExpiry = Date.distantPast
-        await runPasses("dispatch", wakeup: wakeup, logger: logger) { stop in
-            let dispatcher = dispatcher()
-            var totals = DispatchProgress()
-            while let batch = handoff.take() {
-                totals = try await dispatcher.deliver(batch, after: totals)
+        let lanes = lanes
+        let bells = lanes.map { _ in Wakeup() }
+        await withTaskGroup(of: Void.self) { group in
+            // One ring reaches every lane.
+            group.addTask {
+                await withGracefulShutdownHandler {
+                    while !Task.isShuttingDownGracefully && !Task.isCancelled {
+                        await wakeup.wait(upTo: .seconds(1))
+                        for bell in bells { bell.ring() }
+                    }
+                } onGracefulShutdown: {
+                    wakeup.ring()
+                }
             }
-            // A batch handed over meanwhile interrupts claiming (between batches) and is taken at once.
-            totals = totals + (try await dispatcher.drain(shouldContinue: { !stop.isSet && handoff.isEmpty }))
-            log(totals)
-            if Date().timeIntervalSince(lastExpiry) > 60 {
-                lastExpiry = Date()
-                let expired = try await store.expire(now: clock.now(), policy: dispatcher.policy)
-                if expired > 0 { logger.warning("gave up on deliveries past their deadline", metadata: ["count": "\(expired)"]) }
+            for (lane, bell) in zip(lanes, bells) {
+                group.addTask { await runLane(lane, wakeup: bell) }
             }
-            return handoff.isEmpty ? .seconds(1) : .zero
+            await group.waitForAll()
         }
         // Batches handed over are in flight already: they are finished, whatever the shutdown.
         var totals = DispatchProgress()
@@ -104,22 +114,83 @@ struct DispatchService: Service {
             do {
                 totals = try await dispatcher().deliver(batch, after: totals)
             } catch {
-                logger.error("could not record a handed-over batch; it is recovered at the next start", metadata: ["error": "\(error)"])
+                logger.error("could not record a handed-over batch; it is recovered when its lease runs out", metadata: ["error": "\(error)"])
             }
         }
-        log(totals)
+        log(totals, lane: nil)
         logger.info("dispatcher stopped: nothing in flight")
     }
 
-    private func dispatcher() -> Dispatcher {
-        Dispatcher(store: store, channels: channels.channels, policy: state.school.configuration.delivery.retry, clock: { clock.now() })
+    private func runLane(_ lane: Lane, wakeup: Wakeup) async {
+        let urgent = lane.priority == .urgent
+        let channel = lane.channels!.first!
+        await runPasses("dispatch \(lane)", wakeup: wakeup, logger: logger) { stop in
+            let dispatcher = dispatcher()
+            var totals = DispatchProgress()
+            if urgent {
+                while let batch = handoff.take(channel) {
+                    totals = try await dispatcher.deliver(batch, after: totals)
+                }
+            }
+            // A batch handed over meanwhile interrupts claiming (between batches) and is taken at once.
+            totals = totals + (try await dispatcher.drain(lane: lane, shouldContinue: { !stop.isSet && (!urgent || handoff.isEmpty(channel)) }))
+            log(totals, lane: lane)
+            return urgent && !handoff.isEmpty(channel) ? .zero : .seconds(1)
+        }
     }
 
-    private func log(_ totals: DispatchProgress) {
+    private func dispatcher() -> Dispatcher {
+        Dispatcher(
+            store: store, channels: channels.channels, policy: state.school.configuration.delivery.retry, clock: { clock.now() },
+            leases: leases)
+    }
+
+    private func log(_ totals: DispatchProgress, lane: Lane?) {
         guard totals.attempted > 0 else { return }
         logger.info(
             "delivered",
-            metadata: ["attempted": "\(totals.attempted)", "sent": "\(totals.sent)", "retrying": "\(totals.retrying)", "failed": "\(totals.failed)"])
+            metadata: [
+                "lane": "\(lane?.description ?? "handed over")", "attempted": "\(totals.attempted)", "sent": "\(totals.sent)",
+                "retrying": "\(totals.retrying)", "failed": "\(totals.failed)",
+            ])
+    }
+}
+
+/// Keeps this daemon's claims on the outbox alive and takes back rows whose lease ran out (a crashed or hung process,
+/// or results this one could not record, such as after a failed write), and gives up on deliveries past their
+/// deadline, once a minute.
+struct OutboxKeeperService: Service {
+    let store: any OutboxStore
+    let leases: LeaseKeeper
+    let state: SchoolState
+    let clock: DaemonClock
+    let dispatch: Wakeup
+    let logger: Logger
+
+    func run() async throws {
+        let logger = logger
+        let dispatch = dispatch
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                await leases.run(
+                    recovering: true,
+                    recovered: { count in
+                        logger.warning("took back deliveries whose sender stopped renewing its claim; they are sent again", metadata: ["count": "\(count)"])
+                        dispatch.ring()
+                    },
+                    failed: { error in logger.error("could not renew or recover claims", metadata: ["error": "\(error)"]) })
+            }
+            group.addTask {
+                await runPasses("expiry", wakeup: Wakeup(), logger: logger) { _ in
+                    let expired = try await store.expire(now: clock.now(), policy: state.school.configuration.delivery.retry)
+                    if expired > 0 { logger.warning("gave up on deliveries past their deadline", metadata: ["count": "\(expired)"]) }
+                    return .seconds(60)
+                }
+            }
+            // The lease loop runs until cancelled: cancel it once the daemon shuts down (the other loop has returned).
+            await group.next()
+            group.cancelAll()
+        }
     }
 }
 
@@ -226,20 +297,5 @@ struct ReloadService: Service {
                 "guardians": "\(snapshot.roster.guardians.count)", "ms": "\(Int(Date().timeIntervalSince(started) * 1000))",
             ])
         onReload()
-    }
-}
-
-/// A value behind a lock.
-final class Locked<Value: Sendable>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var stored: Value
-
-    init(_ value: Value) {
-        stored = value
-    }
-
-    var value: Value {
-        get { lock.withLock { stored } }
-        set { lock.withLock { stored = newValue } }
     }
 }

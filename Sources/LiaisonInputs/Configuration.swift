@@ -83,7 +83,7 @@ public enum ConfigurationLoader {
         "roster": ["families", "guardians", "students", "guardianships", "oneroster", "language_column", "languages"],
         "channels": ["email", "webhooks", "files"],
         "channels.email": ["from", "reply_to", "relays"],
-        "store": ["sqlite"],
+        "store": ["sqlite", "lease"],
         "retry": ["max_attempts", "base_delay", "max_delay", "deadline"],
         "server": ["listen", "api_tokens_env", "api_tokens_file"],
         "alerts": ["escalation", "repeat_every", "max_repeats", "on_call"],

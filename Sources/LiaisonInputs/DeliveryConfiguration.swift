@@ -87,6 +87,9 @@ public struct DeliverySettings: Sendable, Hashable {
     /// The SQLite outbox.
     public var sqlitePath: String
     public var retry: RetryPolicy
+    /// How long a claim on outbox rows holds without being renewed (`store.lease`): a process that stops renewing
+    /// (crashed, hung, or unable to record results) loses its rows to the next recovery after this long.
+    public var lease: Duration = .seconds(60)
 
     public init(filesFolder: String, sqlitePath: String, retry: RetryPolicy = RetryPolicy()) {
         self.filesFolder = filesFolder
@@ -141,6 +144,13 @@ struct DeliverySettingsReader {
         if let value = nodes.duration(values["retry.max_delay"], path: "retry.max_delay") { retry.maxDelay = value }
         if let value = nodes.duration(values["retry.deadline"], path: "retry.deadline") { retry.deadline = value }
         settings.retry = retry
+        if let value = nodes.duration(values["store.lease"], path: "store.lease") {
+            if value < .seconds(2) {
+                nodes.error("config.invalid-value", "store.lease must be at least 2s", values["store.lease"], "store.lease")
+            } else {
+                settings.lease = value
+            }
+        }
         return settings
     }
 

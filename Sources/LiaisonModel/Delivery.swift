@@ -85,13 +85,15 @@ public struct Delivery: Sendable, Hashable, Identifiable {
     /// The last reply or error, for people.
     public var lastReply: String?
     public var message: OutboundMessage
+    /// Who holds it while it is `sending`, with the fencing token its result must carry.
+    public var claim: DeliveryClaim?
 
     public var id: DeliveryKey { key }
 
     public init(
         key: DeliveryKey, eventID: String, address: String, recipientName: String, priority: Priority = .normal,
         state: DeliveryState = .queued, attempts: Int = 0, notBefore: Date, deadline: Date? = nil, createdAt: Date,
-        updatedAt: Date? = nil, lastReply: String? = nil, message: OutboundMessage
+        updatedAt: Date? = nil, lastReply: String? = nil, message: OutboundMessage, claim: DeliveryClaim? = nil
     ) {
         self.key = key
         self.eventID = eventID
@@ -106,6 +108,21 @@ public struct Delivery: Sendable, Hashable, Identifiable {
         self.updatedAt = updatedAt ?? createdAt
         self.lastReply = lastReply
         self.message = message
+        self.claim = claim
+    }
+}
+
+/// A claim on a `sending` delivery: its owner, the fencing token of the claim, and when its lease runs out.
+public struct DeliveryClaim: Sendable, Hashable {
+    public var owner: String
+    /// Grows with every claim on the outbox: a result is recorded only with the token of the row's current claim.
+    public var token: Int64
+    public var expires: Date
+
+    public init(owner: String, token: Int64, expires: Date) {
+        self.owner = owner
+        self.token = token
+        self.expires = expires
     }
 }
 

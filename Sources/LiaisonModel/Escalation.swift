@@ -84,6 +84,21 @@ public struct EscalationPolicy: Sendable, Hashable {
         return rounds(raisedAt: raised).filter { $0.at <= now && !done.contains($0.id) }
     }
 
+    /// The one round to run at `now`, if any: of the rounds due and not run, the latest, reaching every target of the
+    /// rounds it stands for (`collapsed`, to be recorded as run with it). After downtime the rounds missed go out once,
+    /// together, instead of one after another (the staff on call paged twice in a second).
+    public func roundToRun(raisedAt raised: Date, now: Date, acknowledgedAt: Date?, done: Set<String>) -> (round: Round, collapsed: [Round])? {
+        let due = dueRounds(raisedAt: raised, now: now, acknowledgedAt: acknowledgedAt, done: done)
+        guard var latest = due.last else { return nil }
+        let collapsed = Array(due.dropLast())
+        for earlier in collapsed.reversed() {
+            for target in earlier.targets where !latest.targets.contains(target) { latest.targets.insert(target, at: 0) }
+        }
+        // In escalation order: the primary guardians first, the staff last.
+        latest.targets.sort { EscalationTarget.allCases.firstIndex(of: $0)! < EscalationTarget.allCases.firstIndex(of: $1)! }
+        return (latest, collapsed)
+    }
+
     /// When the next round is due after `now`, for a scheduler to sleep until; `nil` when the escalation is over.
     public func nextRound(raisedAt raised: Date, after now: Date, acknowledgedAt: Date?) -> Round? {
         guard acknowledgedAt == nil else { return nil }

@@ -17,7 +17,7 @@ public struct ScheduledSend: Hashable, Sendable, Comparable, CustomStringConvert
         "\(eventID)@\(Self.stamp(at))"
     }
 
-    static func stamp(_ date: Date) -> String {
+    public static func stamp(_ date: Date) -> String {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime]
         formatter.timeZone = TimeZone(identifier: "UTC")

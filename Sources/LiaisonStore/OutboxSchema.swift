@@ -1,7 +1,7 @@
 import GRDB
 
 /// The outbox schema, versioned (v1; outbox-v2: messages in their own table; outbox-v3: messages written against
-/// shared bases). Plain SQL that PostgreSQL also accepts (bar `INTEGER PRIMARY KEY` → identity,
+/// shared bases; outbox-v4: claims with owners, fencing tokens and leases). Plain SQL that PostgreSQL also accepts (bar `INTEGER PRIMARY KEY` → identity,
 /// `REAL` → double precision).
 ///
 /// Dates are stored as seconds since 1970-01-01T00:00:00Z (REAL), so they sort and compare as numbers.
@@ -83,6 +83,20 @@ enum OutboxSchema {
                         body TEXT NOT NULL
                     );
                     ALTER TABLE messages ADD COLUMN base_id INTEGER REFERENCES message_bases (id);
+                    """)
+        }
+        migrator.registerMigration("outbox-v4") { db in
+            // Claims carry their owner, a fencing token and a lease: a row `sending` is taken back only once its lease
+            // ran out, so several processes can share the outbox. Rows left `sending` by an older Liaison have no
+            // lease and count as expired. `claim_tokens` hands out the fencing tokens, one per claiming transaction.
+            try db.execute(
+                sql: """
+                    ALTER TABLE deliveries ADD COLUMN claim_owner TEXT;
+                    ALTER TABLE deliveries ADD COLUMN claim_token INTEGER;
+                    ALTER TABLE deliveries ADD COLUMN lease_until REAL;
+                    CREATE INDEX deliveries_leases ON deliveries (lease_until) WHERE state = 'sending';
+                    CREATE TABLE claim_tokens (id INTEGER PRIMARY KEY CHECK (id = 1), last INTEGER NOT NULL);
+                    INSERT INTO claim_tokens (id, last) VALUES (1, 0);
                     """)
         }
         return migrator

@@ -38,12 +38,16 @@ public struct DeliveryResult: Sendable, Hashable {
     public var newState: DeliveryState
     /// For `.retry`: when to try next (the attempt's `finishedAt` when `nil`). Ignored for other states.
     public var notBefore: Date?
+    /// The fencing token of the claim the attempt was made under (``DeliveryClaim/token``): a result from a claim
+    /// whose lease was taken over is ignored.
+    public var token: Int64?
 
-    public init(key: DeliveryKey, attempt: DeliveryAttempt, newState: DeliveryState, notBefore: Date? = nil) {
+    public init(key: DeliveryKey, attempt: DeliveryAttempt, newState: DeliveryState, notBefore: Date? = nil, token: Int64? = nil) {
         self.key = key
         self.attempt = attempt
         self.newState = newState
         self.notBefore = notBefore
+        self.token = token
     }
 }
 
@@ -70,25 +74,34 @@ public enum OutboxStoreError: Error, Sendable, Hashable, CustomStringConvertible
 /// The durable outbox: every delivery with its state and the history of its attempts. Nothing is ever deleted.
 ///
 /// States move only along these edges: queued → sending → sent | retry | failed; retry → sending;
-/// queued | retry → cancelled | failed (expired); failed | cancelled → queued (requeue); sending → retry (recovery).
-public protocol OutboxStore: Sendable {
+/// queued | retry → cancelled | failed (expired); failed | cancelled → queued (requeue); sending → retry (recovery of
+/// a lease that ran out).
+///
+/// Every claim carries a ``ClaimLease``: the rows stay with their owner while it renews the lease, and only rows whose
+/// lease ran out (a process that crashed, hung, or could not record its results) are taken back. Several processes
+/// on one outbox therefore never send one row twice while they live.
+public protocol OutboxStore: OutboxWriter {
     /// Inserts the deliveries whose key is new, as `queued` with no attempts; keys already present are left exactly as
     /// they are (enqueuing twice does nothing). Returns the keys inserted. Durable when it returns.
     func enqueue(_ deliveries: [Delivery]) async throws -> [DeliveryKey]
-    /// Like `enqueue`, but the new deliveries already due at `now` are claimed for the caller in the same transaction
-    /// (`sending`, attempt 1) and returned as stored, so they go out without being read back; the caller sends them
-    /// and records each result with `complete`. New deliveries not yet due are queued as `enqueue` does.
-    func enqueueAndClaim(_ deliveries: [Delivery], now: Date) async throws -> (inserted: [DeliveryKey], claimed: [Delivery])
     /// Atomically moves up to `limit` due deliveries (queued or retry, `notBefore <= now`) of the given channels
-    /// (nil = all) to `sending`, incrementing `attempts`, and returns them: urgent first, then notBefore, then
-    /// createdAt. Two callers (or two processes on the same file) never claim the same row.
-    func claim(limit: Int, channels: Set<ChannelKind>?, now: Date) async throws -> [Delivery]
+    /// (nil = all) and priority (nil = any) to `sending` for `lease`, incrementing `attempts`, and returns them with
+    /// their claim: urgent first, then notBefore, then createdAt. Two callers (or two processes on the same file)
+    /// never claim the same row.
+    func claim(limit: Int, channels: Set<ChannelKind>?, priority: Priority?, now: Date, lease: ClaimLease) async throws -> [Delivery]
+    /// Extends to `until` the leases of `owner`'s claims with these tokens (rows still `sending`); returns how many rows.
+    func renew(owner: String, tokens: [Int64], until: Date) async throws -> Int
     /// Records a batch of results in one transaction (state, notBefore, lastReply, updatedAt + one attempt row each).
-    /// Only rows currently in `sending`, at the attempt number given, change; others are ignored. Durable when it returns.
+    /// Only rows currently in `sending`, at the attempt number and under the claim token given, change; others are
+    /// ignored. Durable when it returns.
     func complete(_ results: [DeliveryResult]) async throws
-    /// After a crash: every row left in `sending` goes back to `retry` due at `now`, with an `.interrupted` attempt.
-    /// Returns how many. Call it only when no other sender uses the same store (at start-up, under the daemon's lock).
-    func recoverInterrupted(now: Date) async throws -> Int
+    /// Every row left in `sending` whose lease ran out by `leaseNow` (real time), or whose owner is in `gone` (known to
+    /// have stopped), goes back to `retry`, keeping its due time so it is sent before newer work, with an
+    /// `.interrupted` attempt. Returns how many. Rows of a live owner are left alone, so any process may call it at
+    /// any time.
+    func recoverExpired(leaseNow: Date, gone: Set<String>) async throws -> Int
+    /// The owners of rows now `sending`.
+    func claimOwners() async throws -> Set<String>
     /// Queued or retry deliveries whose deadline (or else the policy deadline, counted from when they were queued)
     /// has passed become failed, with an attempt row saying so. Returns how many.
     func expire(now: Date, policy: RetryPolicy) async throws -> Int

@@ -39,7 +39,7 @@ public final class SQLiteOutboxStore: OutboxStore {
     /// The `deliveries` columns `Codec.delivery(from:message:)` reads, in order (the message is in `messages`).
     fileprivate static let rowColumns = """
         occurrence, guardian_id, channel, event_id, address, recipient_name, priority, state, attempts, \
-        not_before, deadline, created_at, updated_at, last_reply, id
+        not_before, deadline, created_at, updated_at, last_reply, id, claim_owner, claim_token, lease_until
         """
     /// `rowColumns` and then the message's body and base, for reading whole deliveries.
     fileprivate static let selectDeliveries = """
@@ -51,15 +51,29 @@ public final class SQLiteOutboxStore: OutboxStore {
     // MARK: - Enqueue
 
     public func enqueue(_ deliveries: [Delivery]) async throws -> [DeliveryKey] {
-        try await insert(deliveries, claimingDueAt: nil).inserted
+        try await insert(deliveries, claimingDueAt: nil, lease: nil).inserted
     }
 
-    public func enqueueAndClaim(_ deliveries: [Delivery], now: Date) async throws -> (inserted: [DeliveryKey], claimed: [Delivery]) {
-        try await insert(deliveries, claimingDueAt: now)
+    public func enqueueAndClaim(_ deliveries: [Delivery], now: Date, lease: ClaimLease) async throws -> (inserted: [DeliveryKey], claimed: [Delivery]) {
+        try await insert(deliveries, claimingDueAt: now, lease: lease)
     }
 
-    /// Inserts the new keys, as `queued`, or as `sending` (attempt 1) when `claimingDueAt` is given and they are due.
-    private func insert(_ deliveries: [Delivery], claimingDueAt now: Date?) async throws -> (inserted: [DeliveryKey], claimed: [Delivery]) {
+    public func queuedKeys(occurrence: String) async throws -> Set<DeliveryKey> {
+        try await writer.read { db in
+            var keys = Set<DeliveryKey>()
+            let rows = try Row.fetchCursor(db, sql: "SELECT guardian_id, channel FROM deliveries WHERE occurrence = ?", arguments: [occurrence])
+            while let row = try rows.next() {
+                keys.insert(DeliveryKey(occurrence: occurrence, guardianID: row[0], channel: ChannelKind(rawValue: row[1])))
+            }
+            return keys
+        }
+    }
+
+    /// Inserts the new keys, as `queued`, or as `sending` (attempt 1, claimed for `lease`) when `claimingDueAt` is
+    /// given and they are due.
+    private func insert(
+        _ deliveries: [Delivery], claimingDueAt now: Date?, lease: ClaimLease?
+    ) async throws -> (inserted: [DeliveryKey], claimed: [Delivery]) {
         if deliveries.isEmpty { return ([], []) }
         // Encode outside the write transaction: it holds the file's write lock. Messages of one occurrence and
         // language are written against a base, the first of them (stored once), in a few hundred bytes each.
@@ -77,6 +91,7 @@ public final class SQLiteOutboxStore: OutboxStore {
                 d.priority.rawValue, Codec.rank(d.priority), claim ? "sending" : "queued", claim ? 1 : 0,
                 Codec.seconds(d.notBefore), d.deadline.map(Codec.seconds), Codec.seconds(d.createdAt),
                 Codec.seconds(d.createdAt), updatedAt, d.message.language,
+                claim ? lease?.owner : nil, claim ? lease.map { Codec.seconds($0.expires) } : nil,
             ]
             return (delivery: d, message: message, claim: claim, updatedAt: updatedAt, arguments: arguments)
         }
@@ -85,8 +100,8 @@ public final class SQLiteOutboxStore: OutboxStore {
                 sql: """
                     INSERT INTO deliveries (occurrence, guardian_id, channel, event_id, address, recipient_name, priority,
                         priority_rank, state, attempts, not_before, deadline, queued_at, created_at, updated_at,
-                        last_reply, language)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)
+                        last_reply, language, claim_owner, lease_until, claim_token)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?)
                     ON CONFLICT (occurrence, guardian_id, channel) DO NOTHING
                     """)
             let insertMessage = try db.cachedStatement(sql: "INSERT INTO messages (delivery_id, body, base_id) VALUES (?, ?, ?)")
@@ -95,8 +110,9 @@ public final class SQLiteOutboxStore: OutboxStore {
             var claimed: [Delivery] = []
             inserted.reserveCapacity(rows.count)
             var baseIDs = groups.map(\.id)
+            let token: Int64? = lease != nil && rows.contains(where: \.claim) ? try Self.nextToken(db) : nil
             for ((d, message, claim, updatedAt, arguments), group) in zip(rows, groupOf) {
-                try insert.execute(arguments: arguments)
+                try insert.execute(arguments: arguments + [claim ? token : nil])
                 guard db.changesCount > 0 else { continue }
                 let deliveryID = db.lastInsertedRowID
                 var baseID: Int64?
@@ -116,6 +132,7 @@ public final class SQLiteOutboxStore: OutboxStore {
                     sending.attempts = 1
                     sending.updatedAt = Codec.date(updatedAt)
                     sending.lastReply = nil
+                    if let lease, let token { sending.claim = DeliveryClaim(owner: lease.owner, token: token, expires: lease.expires) }
                     claimed.append(sending)
                 }
             }
@@ -129,7 +146,15 @@ public final class SQLiteOutboxStore: OutboxStore {
 
     // MARK: - Claim
 
-    public func claim(limit: Int, channels: Set<ChannelKind>?, now: Date) async throws -> [Delivery] {
+    /// The next fencing token, inside the claiming transaction (which holds the file's write lock).
+    private static func nextToken(_ db: Database) throws -> Int64 {
+        guard let token = try Int64.fetchOne(db, sql: "UPDATE claim_tokens SET last = last + 1 WHERE id = 1 RETURNING last") else {
+            throw OutboxStoreError.corruptRow("the claim_tokens row is missing")
+        }
+        return token
+    }
+
+    public func claim(limit: Int, channels: Set<ChannelKind>?, priority: Priority?, now: Date, lease: ClaimLease) async throws -> [Delivery] {
         if limit <= 0 { return [] }
         if let channels, channels.isEmpty { return [] }
         let channelList = channels.map { $0.map(\.rawValue).sorted() }
@@ -145,7 +170,8 @@ public final class SQLiteOutboxStore: OutboxStore {
             // subquery.) The literal state list lets SQLite use the partial index `deliveries_due`.
             let statement = try db.cachedStatement(
                 sql: """
-                    UPDATE deliveries SET state = 'sending', attempts = attempts + 1, updated_at = ?
+                    UPDATE deliveries SET state = 'sending', attempts = attempts + 1, updated_at = ?,
+                        claim_owner = ?, claim_token = ?, lease_until = ?
                     WHERE state IN ('queued', 'retry') AND id IN (
                         SELECT id FROM deliveries
                         WHERE state IN ('queued', 'retry') AND priority_rank = ? AND not_before <= ?\(channelFilter)
@@ -155,10 +181,12 @@ public final class SQLiteOutboxStore: OutboxStore {
                     """)
             let body = try db.cachedStatement(sql: "SELECT body, base_id FROM messages WHERE delivery_id = ?")
             let decoder = JSONDecoder()
-            for rank in Codec.ranks {
+            var token: Int64?
+            for rank in Codec.ranks where priority.map({ Codec.rank($0) == rank }) ?? true {
                 let wanted = limit - claimed.count
                 if wanted <= 0 { break }
-                var arguments: StatementArguments = [nowSeconds, rank, nowSeconds]
+                if token == nil { token = try Self.nextToken(db) }
+                var arguments: StatementArguments = [nowSeconds, lease.owner, token, Codec.seconds(lease.expires), rank, nowSeconds]
                 if let channelList { arguments += StatementArguments(channelList) }
                 arguments += [wanted]
                 // RETURNING gives rows in no particular order: sort them as the subquery chose them.
@@ -194,15 +222,17 @@ public final class SQLiteOutboxStore: OutboxStore {
             let finished = Codec.seconds(attempt.finishedAt)
             let notBefore: Double? = result.newState == .retry ? Codec.seconds(result.notBefore ?? attempt.finishedAt) : nil
             return (
-                [result.newState.rawValue, notBefore, attempt.reply, finished, key.occurrence, key.guardianID, key.channel.rawValue, attempt.number],
+                [result.newState.rawValue, notBefore, attempt.reply, finished, key.occurrence, key.guardianID, key.channel.rawValue,
+                 attempt.number, result.token],
                 [key.occurrence, key.guardianID, key.channel.rawValue, attempt.number, Codec.seconds(attempt.startedAt),
                  finished, attempt.target, attempt.outcome.rawValue, attempt.reply])
         }
         try await writer.write { db in
             let update = try db.cachedStatement(
                 sql: """
-                    UPDATE deliveries SET state = ?, not_before = COALESCE(?, not_before), last_reply = ?, updated_at = ?
-                    WHERE \(Self.keyMatch) AND state = 'sending' AND attempts = ?
+                    UPDATE deliveries SET state = ?, not_before = COALESCE(?, not_before), last_reply = ?, updated_at = ?,
+                        claim_owner = NULL, claim_token = NULL, lease_until = NULL
+                    WHERE \(Self.keyMatch) AND state = 'sending' AND attempts = ? AND claim_token IS ?
                     """)
             let insert = try db.cachedStatement(
                 sql: """
@@ -212,7 +242,7 @@ public final class SQLiteOutboxStore: OutboxStore {
                     """)
             for row in rows {
                 try update.execute(arguments: row.update)
-                guard db.changesCount == 1 else { continue }  // not in flight, or an older attempt: leave it alone
+                guard db.changesCount == 1 else { continue }  // not in flight, or an older attempt or claim: leave it alone
                 try insert.execute(arguments: row.insert)
             }
         }
@@ -223,21 +253,54 @@ public final class SQLiteOutboxStore: OutboxStore {
     /// The reply recorded for an attempt found in flight at start-up.
     public static let interruptedReply = "interrupted: the sender stopped while this was in flight; it may have been delivered"
 
-    public func recoverInterrupted(now: Date) async throws -> Int {
-        let nowSeconds = Codec.seconds(now)
+    public func renew(owner: String, tokens: [Int64], until: Date) async throws -> Int {
+        if tokens.isEmpty { return 0 }
         return try await writer.write { db in
+            var renewed = 0
+            // In slices: a process may hold many claims, and SQLite limits a statement's arguments.
+            for start in stride(from: 0, to: tokens.count, by: 500) {
+                let slice = tokens[start..<min(start + 500, tokens.count)]
+                try db.execute(
+                    sql: """
+                        UPDATE deliveries SET lease_until = ?
+                        WHERE state = 'sending' AND claim_owner = ?
+                            AND claim_token IN (\(Array(repeating: "?", count: slice.count).joined(separator: ", ")))
+                        """, arguments: [Codec.seconds(until), owner] + StatementArguments(Array(slice)))
+                renewed += db.changesCount
+            }
+            return renewed
+        }
+    }
+
+    public func claimOwners() async throws -> Set<String> {
+        try await writer.read { db in
+            Set(try String.fetchAll(db, sql: "SELECT DISTINCT claim_owner FROM deliveries WHERE state = 'sending' AND claim_owner IS NOT NULL"))
+        }
+    }
+
+    public func recoverExpired(leaseNow: Date, gone: Set<String>) async throws -> Int {
+        let nowSeconds = Codec.seconds(leaseNow)
+        let owners = gone.sorted()
+        let ownerList = owners.isEmpty ? "" : " OR claim_owner IN (\(Array(repeating: "?", count: owners.count).joined(separator: ", ")))"
+        return try await writer.write { db in
+            let expired = "state = 'sending' AND (lease_until IS NULL OR lease_until <= ?\(ownerList))"
             // The claim time (updated_at) is when the interrupted attempt started.
             try db.execute(
                 sql: """
                     INSERT INTO attempts (occurrence, guardian_id, channel, number, started_at, finished_at, target,
                         outcome, reply)
                     SELECT occurrence, guardian_id, channel, attempts, updated_at, ?, '', 'interrupted', ?
-                    FROM deliveries WHERE state = 'sending'
+                    FROM deliveries WHERE \(expired)
                     ORDER BY id
-                    """, arguments: [nowSeconds, Self.interruptedReply])
+                    """, arguments: [nowSeconds, Self.interruptedReply, nowSeconds] + StatementArguments(owners))
+            // The due time stays as it was (at or before the claim), so these go out before anything queued later.
             try db.execute(
-                sql: "UPDATE deliveries SET state = 'retry', not_before = ?, last_reply = ?, updated_at = ? WHERE state = 'sending'",
-                arguments: [nowSeconds, Self.interruptedReply, nowSeconds])
+                sql: """
+                    UPDATE deliveries SET state = 'retry', last_reply = ?, updated_at = ?,
+                        claim_owner = NULL, claim_token = NULL, lease_until = NULL
+                    WHERE \(expired)
+                    """,
+                arguments: [Self.interruptedReply, nowSeconds, nowSeconds] + StatementArguments(owners))
             return db.changesCount
         }
     }
@@ -346,7 +409,7 @@ public final class SQLiteOutboxStore: OutboxStore {
             let cursor = try Row.fetchCursor(statement, arguments: arguments)
             var result: [Delivery] = []
             while let row = try cursor.next() {
-                result.append(try Codec.delivery(from: row) { try bases.message(row, bodyIndex: 15, baseIndex: 16, in: db, decoder: decoder) })
+                result.append(try Codec.delivery(from: row) { try bases.message(row, bodyIndex: 18, baseIndex: 19, in: db, decoder: decoder) })
             }
             return result
         }
@@ -358,7 +421,7 @@ public final class SQLiteOutboxStore: OutboxStore {
                 db, sql: "\(Self.selectDeliveries) WHERE \(Self.keyMatch)",
                 arguments: [key.occurrence, key.guardianID, key.channel.rawValue])
             return try row.map { row in
-                try Codec.delivery(from: row) { try bases.message(row, bodyIndex: 15, baseIndex: 16, in: db, decoder: JSONDecoder()) }
+                try Codec.delivery(from: row) { try bases.message(row, bodyIndex: 18, baseIndex: 19, in: db, decoder: JSONDecoder()) }
             }
         }
     }
@@ -414,6 +477,11 @@ public final class SQLiteOutboxStore: OutboxStore {
                 return DeliveryTally(channel: ChannelKind(rawValue: row[0]), language: row[1], state: state, count: row[3])
             }
         }
+    }
+
+    /// Runs a statement as it is, for tests that set up what an older or broken writer left.
+    func execute(_ sql: String) async throws {
+        try await writer.write { db in try db.execute(sql: sql) }
     }
 
     /// The writer connection's value of a pragma (`journal_mode`, `synchronous`, `busy_timeout`), for tests and diagnostics.
@@ -512,9 +580,16 @@ private enum Codec {
         let deadline: Double? = row[10]
         let createdAt: Double = row[11]
         let updatedAt: Double = row[12]
+        let owner: String? = row[15]
+        let token: Int64? = row[16]
+        let leaseUntil: Double? = row[17]
+        var claim: DeliveryClaim?
+        if state == .sending, let owner, let token, let leaseUntil {
+            claim = DeliveryClaim(owner: owner, token: token, expires: date(leaseUntil))
+        }
         return Delivery(
             key: key, eventID: row[3], address: row[4], recipientName: row[5], priority: priority, state: state,
             attempts: row[8], notBefore: date(row[9]), deadline: deadline.map(date), createdAt: date(createdAt),
-            updatedAt: date(updatedAt), lastReply: row[13], message: message)
+            updatedAt: date(updatedAt), lastReply: row[13], message: message, claim: claim)
     }
 }

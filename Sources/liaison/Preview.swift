@@ -3,6 +3,7 @@ import Foundation
 import LiaisonCheck
 import LiaisonDelivery
 import LiaisonModel
+import LiaisonPlan
 import LiaisonRender
 
 struct Preview: AsyncParsableCommand {
@@ -70,7 +71,7 @@ struct Preview: AsyncParsableCommand {
                 throw ExitCode(1)
             }
             // The same planner and composer `liaison send` uses, so the preview is the email as it would go out.
-            let planner = OutboxPlanner(
+            let planner = Planner(
                 renderer: snapshot.renderer, roster: snapshot.roster, progress: snapshot.progressByStudent, available: [.email])
             let base = (snapshot.school.baseURL?.absoluteString ?? "https://liaison.invalid").trimmingSuffix("/")
             let (deliveries, problems) = await planner.plan(

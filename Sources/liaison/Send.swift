@@ -3,14 +3,18 @@ import Foundation
 import LiaisonCheck
 import LiaisonDelivery
 import LiaisonModel
+import LiaisonPlan
 import LiaisonStore
 
 struct Send: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Render an event for its audience, put it in the outbox, and deliver it.",
         discussion: """
-            Each (event, guardian, channel) is queued once: sending the same event again delivers only what is \
-            not in the outbox yet. Normal messages wait for a guardian's quiet hours to end.
+            Sends the event's occurrence the schedule has due now (or its next one, early; or, for an event the \
+            schedule never sends, the event itself), under the same key `liaison serve` uses: each (occurrence, \
+            guardian, channel) is queued once, so sending by hand and then on schedule reaches nobody twice, and \
+            sending again delivers only what is not in the outbox yet. `--resend` sends it again to everyone, as a \
+            new occurrence recorded as a resend. Normal messages wait for a guardian's quiet hours to end.
             """
     )
 
@@ -25,6 +29,12 @@ struct Send: AsyncParsableCommand {
     @Option(help: "Send only to this guardian id.")
     var only: String?
 
+    @Flag(help: "Send even though the event has already started.")
+    var force = false
+
+    @Flag(help: "Send the occurrence again to everyone in the audience, as a new, numbered resend.")
+    var resend = false
+
     /// Guardians rendered and queued at a time while earlier ones are being sent. Smaller chunks keep less in
     /// flight between the stages: with 250, 10,000 letters went out in 1.21 s against 1.30 s with 500 and
     /// 1.33 s with 1,000 (alternated runs, bench/README.md).
@@ -35,100 +45,117 @@ struct Send: AsyncParsableCommand {
         let event = try snapshot.requireEvent(event)
         let settings = snapshot.configuration.delivery
         let now = Date()
+        if event.isCancelled {
+            printError("\(event.id) is cancelled: nothing is sent.")
+            throw ExitCode(1)
+        }
+        if now >= SendSchedule.cutoff(for: event) {
+            guard force else {
+                printError("\(event.id) started at \(ScheduledSend.stamp(event.start)): nothing is sent. Use --force to send anyway.")
+                throw ExitCode(1)
+            }
+            printError("warning: \(event.id) started at \(ScheduledSend.stamp(event.start)); sending anyway (--force).")
+        }
+        let stateFolder = (settings.sqlitePath as NSString).deletingLastPathComponent
         let store: any OutboxStore
+        let tokens: any AckTokenIssuer
         let channelSet: ChannelSet
+        let journal: (any DaemonJournal)?
         if dryRun {
             let stamp = ISO8601DateFormatter().string(from: now).replacingOccurrences(of: ":", with: "")
             let folder = (settings.filesFolder as NSString).deletingLastPathComponent + "/dry-run/\(event.id)-\(stamp)"
             channelSet = try ChannelSet.make(settings: settings, school: snapshot.school, fileFolder: folder, filesOnly: true)
             store = try SQLiteOutboxStore.inMemory()
+            tokens = try SQLiteAckLedger.inMemory()
+            journal = nil
         } else {
             channelSet = try ChannelSet.make(settings: settings, school: snapshot.school)
             store = try SQLiteOutboxStore(path: settings.sqlitePath)
-            let recovered = try await store.recoverInterrupted(now: now)
-            if recovered > 0 { printError("Recovered \(recovered) delivery(ies) left in flight by an earlier run; they will be tried again.") }
+            tokens = try SQLiteAckLedger(path: settings.sqlitePath)
+            journal = try SQLiteDaemonJournal(path: settings.sqlitePath)
         }
+        let leases = LeaseKeeper(store: store, duration: settings.lease)
+        // Only rows whose lease ran out: a daemon or another send on this state keeps what it holds.
+        let recovered = try await leases.recoverExpired()
+        if recovered > 0 { printError("Recovered \(recovered) delivery(ies) left in flight by a run that stopped; they are sent first.") }
         for line in channelSet.summary { printError("channel \(line)") }
 
-        let planner = OutboxPlanner(
+        var occurrence = Occurrence.forSendByHand(event, now: now)
+        if resend {
+            let earlier = try await journal?.scheduleEntries(eventID: event.id).filter { $0.occurrence.hasPrefix(occurrence.id + "#resend-") }.count ?? 0
+            occurrence = .resend(of: occurrence, number: earlier + 1, at: now)
+        }
+        printError("Sending \(describe(occurrence, of: event, now: now)).")
+
+        let planner = Planner(
             renderer: snapshot.renderer, roster: snapshot.roster, progress: snapshot.progressByStudent,
             available: Set(channelSet.channels.keys))
-        let signer = try LinkSigner.load(path: (settings.sqlitePath as NSString).deletingLastPathComponent + "/link-secret")
-        let base = (snapshot.school.baseURL?.absoluteString ?? "https://liaison.invalid").trimmingSuffix("/")
-        // One acknowledgement link per guardian and occurrence, issued only for deliveries not queued before
-        // (the ledger keeps only the token's hash).
-        let occurrence = event.id
-        let queued = Set(try await store.deliveries(matching: DeliveryQuery(eventID: event.id)).map(\.key.guardianID))
-        // Issued chunk by chunk, so the first families are being reached while later tokens are still being made.
-        let ledger = dryRun ? nil : try SQLiteAckLedger(path: settings.sqlitePath)
+        let signer = try LinkSigner.load(path: (stateFolder as NSString).appendingPathComponent("link-secret"))
+        let queuer = Queuer(
+            outbox: store, links: Links(tokens: tokens, signer: signer, school: snapshot.school), chunkSize: Self.chunkSize,
+            firstChunkSize: Self.chunkSize)
         let recipients = event.audience.recipients(in: snapshot.roster).filter { only == nil || $0.guardian.id == only }
         if let only, recipients.isEmpty {
             printError("Guardian \(only) is not in the audience of \(event.id).")
             throw ExitCode(1)
         }
         let expected = recipients.reduce(0) { $0 + planner.channels(for: $1.guardian, priority: event.priority).count }
-        let dispatcher = Dispatcher(store: store, channels: channelSet.channels, policy: settings.retry)
+        let dispatcher = Dispatcher(store: store, channels: channelSet.channels, policy: settings.retry, leases: leases)
         let bar = ProgressBar(total: expected)
-        // Three stages overlap, each handing batches to the next through a short queue (so memory stays bounded
-        // however large the school): rendering a chunk, writing it to the outbox (durably, claimed in the same
-        // transaction), and sending. A chunk renders while the one before is being written and earlier ones sent.
-        let rendered = BatchQueue<[Delivery]>(capacity: 1)
+        // Queuing (rendering a chunk while the one before is written, durably and claimed in the same transaction)
+        // overlaps with sending: chunks are handed on through a short queue, so memory stays bounded however large
+        // the school, and the first families are being reached while later ones are still being rendered.
         let claimed = BatchQueue<[Delivery]>(capacity: 1)
-        try await withThrowingTaskGroup(of: Void.self) { group in
+        let request = Queuer.Request(
+            occurrence: occurrence, event: event, recipients: recipients, school: snapshot.school, planner: planner, renderAt: now, now: now)
+        let outcome = try await withThrowingTaskGroup(of: Queuer.Outcome?.self) { group in
             group.addTask {
-                defer { rendered.finish() }
-                let chunks = stride(from: 0, to: recipients.count, by: Self.chunkSize).map {
-                    Array(recipients[$0..<min($0 + Self.chunkSize, recipients.count)])
-                }
-                @Sendable func issueTokens(_ index: Int) -> Task<[String: String], any Error>? {
-                    guard index < chunks.count, let ledger else { return nil }
-                    let fresh = chunks[index].map(\.guardian.id).filter { !queued.contains($0) }
-                    return Task { try await ledger.issueTokens(eventID: event.id, occurrence: occurrence, guardianIDs: fresh, now: now) }
-                }
-                // The next chunk's tokens are written while this chunk renders (if the run stops early, tokens of
-                // a chunk never queued stay unused in the ledger: harmless, they are found only by their hash).
-                var upcoming = issueTokens(0)
-                defer { upcoming?.cancel() }
-                for (index, chunk) in chunks.enumerated() {
-                    let tokens = try await upcoming?.value ?? [:]
-                    upcoming = issueTokens(index + 1)
-                    let (deliveries, problems) = await planner.plan(
-                        event, recipients: chunk, occurrence: occurrence, sendAt: now, now: now,
-                        ackURL: { tokens[$0.id].map { "\(base)/a/\($0)" } },
-                        unsubscribeURL: { "\(base)/u/\(signer.token(purpose: "unsubscribe", subject: $0.id))" })
-                    for problem in problems { printError("not sent: \(problem)") }
-                    guard await rendered.push(deliveries) else { return }
-                }
+                // Keeps this run's claims alive while it sends.
+                await leases.run(recovering: false)
+                return nil
             }
             group.addTask {
-                // Finishing, even after an error, lets the sending stage send every chunk claimed so far; closing
-                // releases the rendering stage.
+                // Finishing, even after an error, lets the sending stage send every chunk claimed so far.
                 defer { claimed.finish() }
-                defer { rendered.close() }
-                var total = 0
-                var inserted = 0
-                while let deliveries = await rendered.next() {
-                    let queued = try await store.enqueueAndClaim(deliveries, now: Date())
-                    total += deliveries.count
-                    inserted += queued.inserted.count
-                    // Refused only when sending stopped with an error: these rows stay claimed (`sending`) and are
-                    // put back in the queue by the next run.
-                    if !queued.claimed.isEmpty, await !claimed.push(queued.claimed) {
-                        printError("\(queued.claimed.count) deliveries were queued but not sent; the next run sends them.")
-                        return
-                    }
+                return try await queuer.queue(request, claim: { leases.lease() }) { chunk in
+                    leases.hold(chunk.claimed)
+                    guard !chunk.claimed.isEmpty else { return true }
+                    // Refused only when sending stopped with an error: these rows stay claimed until their lease runs
+                    // out, and the next run (or the daemon) sends them.
+                    if await claimed.push(chunk.claimed) { return true }
+                    leases.release(chunk.claimed)
+                    return false
                 }
-                printError("Queued \(inserted) new deliveries (\(total - inserted) already in the outbox).")
             }
             group.addTask {
                 let done = try await dispatcher.deliver(from: claimed, progress: { bar.update($0) })
                 // Then whatever else is due: retries of earlier runs, deliveries left in flight by a crash.
                 _ = try await dispatcher.drain(progress: { bar.update(done + $0) })
+                return nil
             }
-            try await group.waitForAll()
+            var outcome: Queuer.Outcome?
+            // The lease loop ends only when cancelled: once queuing and sending are done.
+            var finished = 0
+            while finished < 2, let result = try await group.next() {
+                finished += 1
+                if let result { outcome = result }
+            }
+            group.cancelAll()
+            return outcome ?? Queuer.Outcome()
         }
         bar.finish()
         await channelSet.shutdown()
+        for problem in outcome.problems { printError("not sent: \(problem)") }
+        if outcome.stoppedEarly { printError("Sending stopped early; the next run sends what was not queued.") }
+        printError("Queued \(outcome.queued.count) new deliveries (\(outcome.alreadyQueued) already in the outbox).")
+        if let journal, !outcome.queued.isEmpty {
+            let entries = try await journal.scheduleEntries(eventID: event.id)
+            if !entries.contains(where: { $0.occurrence == occurrence.id }) {
+                try await journal.record(ScheduleEntry(
+                    occurrence: occurrence.id, eventID: event.id, dueAt: occurrence.dueAt, outcome: .queued,
+                    reason: resend ? "resent by hand" : "sent by hand", fingerprint: event.fingerprint, recordedAt: now))
+            }
+        }
 
         let tallies = try await store.tallies(matching: DeliveryQuery(eventID: event.id, guardianID: only))
         let failures = try await store.deliveries(matching: DeliveryQuery(states: [.failed], eventID: event.id, guardianID: only))
@@ -137,6 +164,23 @@ struct Send: AsyncParsableCommand {
             print("Dry run: messages written to \(folder)")
         }
         if !failures.isEmpty { throw ExitCode(2) }
+    }
+
+    /// What is being sent, for the operator: which planned send, early or not, or a resend.
+    private func describe(_ occurrence: Occurrence, of event: Event, now: Date) -> String {
+        switch occurrence.kind {
+        case .manual:
+            return "\(event.id) (sent by hand only: the schedule has no send for it)"
+        case .resend(let original, let number):
+            return "\(event.id) again: resend \(number) of \(original)"
+        case .scheduled:
+            let when = ScheduledSend.stamp(occurrence.dueAt)
+            return occurrence.dueAt > now
+                ? "\(event.id): its send planned for \(when), now (the schedule will find it done)"
+                : "\(event.id): its send due at \(when)"
+        case .alertRound:
+            return occurrence.id
+        }
     }
 }
 

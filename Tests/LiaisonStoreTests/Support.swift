@@ -41,7 +41,32 @@ func result(_ delivery: Delivery, _ state: DeliveryState, reply: String = "250 O
         }
     return DeliveryResult(
         key: delivery.key, attempt: makeAttempt(delivery, outcome: outcome, reply: reply, finishedAt: finishedAt), newState: state,
-        notBefore: notBefore)
+        notBefore: notBefore, token: delivery.claim?.token)
+}
+
+/// The owner of claims made by these tests.
+let testOwner = "test-process"
+
+/// A lease that ends at the claim itself, for tests of what a crash leaves: recovery at any later moment takes the
+/// rows back. (Tests of live leases pass their own.)
+func testLease(_ now: Date, owner: String = testOwner) -> ClaimLease {
+    ClaimLease(owner: owner, expires: now)
+}
+
+extension OutboxStore {
+    /// A claim of any priority for ``testOwner`` (see ``testLease(_:owner:)``).
+    func claim(limit: Int, channels: Set<ChannelKind>?, now: Date) async throws -> [Delivery] {
+        try await claim(limit: limit, channels: channels, priority: nil, now: now, lease: testLease(now))
+    }
+
+    func enqueueAndClaim(_ deliveries: [Delivery], now: Date) async throws -> (inserted: [DeliveryKey], claimed: [Delivery]) {
+        try await enqueueAndClaim(deliveries, now: now, lease: testLease(now))
+    }
+
+    /// Recovery at `now` of what a crash left (every test lease has run out by then).
+    func recoverInterrupted(now: Date) async throws -> Int {
+        try await recoverExpired(leaseNow: now, gone: [])
+    }
 }
 
 /// A fresh folder (not yet created) for a store file; removed by `cleanUp`.

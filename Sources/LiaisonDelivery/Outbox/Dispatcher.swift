@@ -23,6 +23,27 @@ public struct DispatchProgress: Sendable, Hashable {
     }
 }
 
+/// A share of the outbox that one sending loop works on: some channels, some priority. Lanes keep one channel's
+/// hung gateway, or a long bulk send, from holding up another lane (urgent alerts have lanes of their own).
+public struct Lane: Sendable, Hashable, CustomStringConvertible {
+    /// nil: every channel.
+    public var channels: Set<ChannelKind>?
+    /// nil: every priority, urgent first.
+    public var priority: Priority?
+
+    public init(channels: Set<ChannelKind>? = nil, priority: Priority? = nil) {
+        self.channels = channels
+        self.priority = priority
+    }
+
+    public static let all = Lane()
+
+    public var description: String {
+        let kinds = channels.map { $0.map(\.rawValue).sorted().joined(separator: "+") } ?? "all"
+        return "\(priority?.rawValue ?? "any")/\(kinds)"
+    }
+}
+
 /// Moves due deliveries from the outbox through their channels and records every outcome.
 ///
 /// Claims in batches, sends concurrently (each channel limits itself further), and records results by group commit:
@@ -39,12 +60,15 @@ public struct Dispatcher: Sendable {
     public var batchSize: Int
     public var clock: @Sendable () -> Date
     public var random: @Sendable () -> Double
+    /// This process's claims: what the dispatcher claims is held (its lease renewed) until its result is recorded.
+    public var leases: LeaseKeeper
 
     public init(
         store: any OutboxStore, channels: [ChannelKind: any Channel], policy: RetryPolicy, concurrency: Int = 128,
         batchSize: Int = 256, clock: @escaping @Sendable () -> Date = Date.init,
-        random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }
+        random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }, leases: LeaseKeeper? = nil
     ) {
+        self.leases = leases ?? LeaseKeeper(store: store, duration: .seconds(60))
         self.store = store
         self.channels = channels
         self.policy = policy
@@ -54,16 +78,18 @@ public struct Dispatcher: Sendable {
         self.random = random
     }
 
-    /// Sends everything due now, until nothing due is left or `shouldContinue` says stop (checked before each
-    /// batch: a batch claimed is always finished and recorded); returns what happened.
+    /// Sends everything due now on `lane` (its channels and priority; every channel and priority by default), until
+    /// nothing due is left or `shouldContinue` says stop (checked before each batch: a batch claimed is always
+    /// finished and recorded); returns what happened.
     public func drain(
-        shouldContinue: @Sendable () -> Bool = { true }, progress: (@Sendable (DispatchProgress) -> Void)? = nil
+        lane: Lane = .all, shouldContinue: @Sendable () -> Bool = { true }, progress: (@Sendable (DispatchProgress) -> Void)? = nil
     ) async throws -> DispatchProgress {
         var totals = DispatchProgress()
-        let kinds = Set(channels.keys)
+        let kinds = lane.channels.map { $0.intersection(channels.keys) } ?? Set(channels.keys)
         while !Task.isCancelled && shouldContinue() {
-            let claimed = try await store.claim(limit: batchSize, channels: kinds, now: clock())
+            let claimed = try await store.claim(limit: batchSize, channels: kinds, priority: lane.priority, now: clock(), lease: leases.lease())
             if claimed.isEmpty { break }
+            leases.hold(claimed)
             totals = try await deliver(claimed, after: totals, progress: progress)
         }
         return totals
@@ -121,6 +147,14 @@ public struct Dispatcher: Sendable {
     /// batches.
     func send(_ first: [Delivery], more: (@Sendable () async -> [Delivery]?)? = nil, recorded: ([DeliveryResult]) -> Void) async throws {
         let store = store
+        // Rows given to this call and not yet recorded, by claim token: released to the lease keeper at the end, so
+        // rows whose results could not be recorded (a failed write) are no longer renewed and are recovered.
+        var outstanding: [Int64: Int] = [:]
+        func took(_ deliveries: some Sequence<Delivery>) {
+            for delivery in deliveries { if let token = delivery.claim?.token { outstanding[token, default: 0] += 1 } }
+        }
+        took(first)
+        defer { leases.release(counts: outstanding) }
         try await withThrowingTaskGroup(of: Finished.self) { group in
             var pending: [DeliveryResult] = []
             var committing = false
@@ -156,10 +190,22 @@ public struct Dispatcher: Sendable {
                     pending.append(result)
                 case .recorded(let batch):
                     committing = false
+                    var settled: [Int64: Int] = [:]
+                    for result in batch {
+                        guard let token = result.token, let count = outstanding[token] else { continue }
+                        outstanding[token] = count > 1 ? count - 1 : nil
+                        settled[token, default: 0] += 1
+                    }
+                    leases.release(counts: settled)
                     recorded(batch)
                 case .fetched(let batch):
                     fetching = false
-                    if let batch { waiting.append(contentsOf: batch) } else { exhausted = true }
+                    if let batch {
+                        took(batch)
+                        waiting.append(contentsOf: batch)
+                    } else {
+                        exhausted = true
+                    }
                 }
                 startSends()
                 commit()
@@ -196,12 +242,12 @@ public struct Dispatcher: Sendable {
             return DeliveryResult(
                 key: delivery.key,
                 attempt: DeliveryAttempt(key: delivery.key, number: number, startedAt: started, finishedAt: finished, target: target, outcome: .sent, reply: reply),
-                newState: .sent, notBefore: nil)
+                newState: .sent, notBefore: nil, token: delivery.claim?.token)
         case .failed(let reply):
             return DeliveryResult(
                 key: delivery.key,
                 attempt: DeliveryAttempt(key: delivery.key, number: number, startedAt: started, finishedAt: finished, target: target, outcome: .failed, reply: reply),
-                newState: .failed, notBefore: nil)
+                newState: .failed, notBefore: nil, token: delivery.claim?.token)
         case .retry(let reply, let after):
             let delay = policy.delay(afterAttempt: number, random: random(), retryAfter: after)
             let nextTry = finished.addingTimeInterval(TimeInterval(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18)
@@ -209,7 +255,9 @@ public struct Dispatcher: Sendable {
             let attempt = DeliveryAttempt(
                 key: delivery.key, number: number, startedAt: started, finishedAt: finished, target: target,
                 outcome: allowed ? .retry : .failed, reply: allowed ? reply : "gave up after \(number) attempt(s): \(reply)")
-            return DeliveryResult(key: delivery.key, attempt: attempt, newState: allowed ? .retry : .failed, notBefore: allowed ? nextTry : nil)
+            return DeliveryResult(
+                key: delivery.key, attempt: attempt, newState: allowed ? .retry : .failed, notBefore: allowed ? nextTry : nil,
+                token: delivery.claim?.token)
         }
     }
 }

@@ -10,11 +10,10 @@ public struct PlanProblem: Error, Sendable, Hashable, CustomStringConvertible {
     public var description: String { "\(guardianID): \(reason)" }
 }
 
-/// Turns an event occurrence into outbox rows: one rendered message per guardian and channel.
-///
-/// Normal messages go on the guardian's first preferred channel that the school has configured and the roster
-/// has an address for; urgent ones go on every such channel.
-public struct OutboxPlanner: Sendable {
+/// Turns an event occurrence into outbox rows: for each recipient, the channels (the first preferred one the school
+/// has configured and the roster has an address for; every such channel when urgent), the time it may go (after the
+/// guardian's quiet hours unless urgent), and the rendered message.
+public struct Planner: Sendable {
     public var renderer: MessageRenderer
     public var roster: Roster
     public var progress: [String: [ProgressRecord]]
@@ -46,8 +45,10 @@ public struct OutboxPlanner: Sendable {
     }
 
     /// The deliveries of `event` for the given recipients (an alert's escalation step, staff on call), in their order.
+    /// Keys in `skipping` (already in the outbox) are left out, and a recipient with nothing left is not rendered.
     public func plan(
         _ event: Event, recipients: [Recipient], occurrence: String, sendAt: Date, now: Date,
+        skipping: Set<DeliveryKey> = [],
         ackURL: @escaping @Sendable (Guardian) -> String? = { _ in nil },
         unsubscribeURL: @escaping @Sendable (Guardian) -> String? = { _ in nil }
     ) async -> (deliveries: [Delivery], problems: [PlanProblem]) {
@@ -59,7 +60,10 @@ public struct OutboxPlanner: Sendable {
                     var deliveries: [Delivery] = []
                     var problems: [PlanProblem] = []
                     for recipient in chunk {
-                        switch planOne(recipient, event: event, occurrence: occurrence, sendAt: sendAt, now: now, ackURL: ackURL, unsubscribeURL: unsubscribeURL) {
+                        switch planOne(
+                            recipient, event: event, occurrence: occurrence, sendAt: sendAt, now: now, skipping: skipping, ackURL: ackURL,
+                            unsubscribeURL: unsubscribeURL)
+                        {
                         case .success(let made): deliveries += made
                         case .failure(let problem): problems.append(problem)
                         }
@@ -76,13 +80,17 @@ public struct OutboxPlanner: Sendable {
 
     /// The deliveries for one guardian, or why there are none.
     func planOne(
-        _ recipient: Recipient, event: Event, occurrence: String, sendAt: Date, now: Date,
+        _ recipient: Recipient, event: Event, occurrence: String, sendAt: Date, now: Date, skipping: Set<DeliveryKey> = [],
         ackURL: (Guardian) -> String?, unsubscribeURL: (Guardian) -> String?
     ) -> Result<[Delivery], PlanProblem> {
         let guardian = recipient.guardian
-        let channels = channels(for: guardian, priority: event.priority)
+        var channels = channels(for: guardian, priority: event.priority)
         guard !channels.isEmpty else {
             return .failure(PlanProblem(guardianID: guardian.id, reason: "no configured channel among \(guardian.channels.map(\.rawValue).joined(separator: ", ")) has an address"))
+        }
+        if !skipping.isEmpty {
+            channels.removeAll { skipping.contains(DeliveryKey(occurrence: occurrence, guardianID: guardian.id, channel: $0)) }
+            if channels.isEmpty { return .success([]) }
         }
         let rendered: RenderedMessage
         do {

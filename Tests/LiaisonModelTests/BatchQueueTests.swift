@@ -1,8 +1,6 @@
 import Foundation
 import LiaisonModel
-import LiaisonStore
 import Testing
-@testable import LiaisonDelivery
 
 /// Counts shared between a producing and a consuming task.
 private final class Counts: @unchecked Sendable {
@@ -15,14 +13,6 @@ private final class Counts: @unchecked Sendable {
     func didTake() { lock.withLock { taken += 1; widest = max(widest, pushed - taken) } }
     /// The most batches that were pushed and not yet taken, seen after a take.
     var largestBacklog: Int { lock.withLock { widest } }
-}
-
-/// The last progress a dispatcher reported.
-private final class LastProgress: @unchecked Sendable {
-    private let lock = NSLock()
-    private var last = DispatchProgress()
-    func set(_ progress: DispatchProgress) { lock.withLock { last = progress } }
-    var value: DispatchProgress { lock.withLock { last } }
 }
 
 @Suite struct BatchQueueTests {
@@ -103,47 +93,5 @@ private final class LastProgress: @unchecked Sendable {
         try? await Task.sleep(for: .milliseconds(20))
         queue.finish()
         #expect(await end == nil)
-    }
-}
-
-@Suite struct StreamingDispatchTests {
-    /// Batches claimed one after another (as `liaison send` claims chunks) go out through one dispatcher call, each
-    /// delivery once, every result recorded.
-    @Test func sendsEveryClaimedBatchAsItArrives() async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("liaison-stream-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let files = try FileChannel(folder: folder.path, composer: testComposer)
-        let store = try SQLiteOutboxStore.inMemory()
-        let policy = RetryPolicy(maxAttempts: 3, baseDelay: .seconds(60), maxDelay: .seconds(600), deadline: .seconds(3600))
-        let dispatcher = Dispatcher(store: store, channels: [.email: files], policy: policy, concurrency: 8)
-        let queue = BatchQueue<[Delivery]>(capacity: 1)
-        let now = Date()
-        async let queued: Int = {
-            var claimedCount = 0
-            for batch in 0..<5 {
-                let deliveries = (0..<30).map { index in
-                    var delivery = sampleDelivery(to: "parent\(batch)-\(index)@example.net", guardian: "G\(batch)-\(index)")
-                    delivery.notBefore = now
-                    delivery.createdAt = now
-                    return delivery
-                }
-                let claimed = try await store.enqueueAndClaim(deliveries, now: now).claimed
-                claimedCount += claimed.count
-                #expect(await queue.push(claimed))
-            }
-            queue.finish()
-            return claimedCount
-        }()
-        let reported = LastProgress()
-        let done = try await dispatcher.deliver(from: queue, progress: { reported.set($0) })
-        #expect(try await queued == 150)
-        #expect(done.attempted == 150 && done.sent == 150)
-        #expect(reported.value == done)
-        let counts = try await store.counts(eventID: nil)
-        #expect(counts.filter { $0.value > 0 } == [.sent: 150])
-        let written = try FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent("new").path)
-        #expect(written.count == 150)
-        // The queue is closed once the dispatcher returns: a late producer is refused, not left waiting.
-        #expect(await queue.push([]) == false)
     }
 }

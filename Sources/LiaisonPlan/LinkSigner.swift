@@ -25,7 +25,7 @@ public struct LinkSigner: Sendable {
         try FileManager.default.createDirectory(
             atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         guard FileManager.default.createFile(atPath: path, contents: Data(bytes), attributes: [.posixPermissions: 0o600]) else {
-            throw ChannelSetupError("cannot create the link secret \(path)")
+            throw LinkSecretError(path: path)
         }
         return LinkSigner(secret: bytes)
     }
@@ -47,4 +47,10 @@ public struct LinkSigner: Sendable {
         for index in expected.indices { difference |= expected[index] ^ given[index] }
         return difference == 0 ? subject : nil
     }
+}
+
+/// The link secret could not be created.
+public struct LinkSecretError: Error, Sendable, CustomStringConvertible {
+    public var path: String
+    public var description: String { "cannot create the link secret \(path): check that the state folder is writable" }
 }

@@ -1,0 +1,187 @@
+import Foundation
+import LiaisonModel
+
+/// The one way into the outbox: every send — a scheduled one, `liaison send`, a resend, an alert's round, a revision
+/// after a reload — is planned and queued here, so keys, chunking and links are the same whoever asks.
+///
+/// For each recipient not yet queued for the occurrence: an acknowledgement link (its token stored hashed), the plan
+/// (channels, quiet hours, rendering), and a row per channel. Large audiences go in chunks, rendered while the
+/// chunk before is being written, each durable before it is handed on, so the first families are being reached
+/// while the last are still being rendered.
+public struct Queuer: Sendable {
+    public let outbox: any OutboxWriter
+    public let links: Links
+    /// Recipients per chunk; the first chunk is smaller, so the first families are reached within milliseconds.
+    public var chunkSize: Int
+    public var firstChunkSize: Int
+
+    public init(outbox: any OutboxWriter, links: Links, chunkSize: Int = 250, firstChunkSize: Int = 50) {
+        self.outbox = outbox
+        self.links = links
+        self.chunkSize = max(1, chunkSize)
+        self.firstChunkSize = max(1, min(firstChunkSize, chunkSize))
+    }
+
+    /// One occurrence to queue.
+    public struct Request: Sendable {
+        public var occurrence: Occurrence
+        public var event: Event
+        public var recipients: [Recipient]
+        /// The school version the planner belongs to (its base URL makes the links).
+        public var school: School
+        public var planner: Planner
+        /// The moment the messages are rendered for (the planned send time; dates in them count from it).
+        public var renderAt: Date
+        public var now: Date
+        /// False for messages that carry no acknowledgement link (notices to staff).
+        public var withAckLinks: Bool
+
+        public init(
+            occurrence: Occurrence, event: Event, recipients: [Recipient], school: School, planner: Planner, renderAt: Date? = nil,
+            now: Date, withAckLinks: Bool = true
+        ) {
+            self.occurrence = occurrence
+            self.event = event
+            self.recipients = recipients
+            self.school = school
+            self.planner = planner
+            self.renderAt = renderAt ?? occurrence.dueAt
+            self.now = now
+            self.withAckLinks = withAckLinks
+        }
+    }
+
+    /// One chunk, durable in the outbox.
+    public struct Chunk: Sendable {
+        public var inserted: [DeliveryKey]
+        /// The rows of `inserted` claimed in the same transaction (when the caller asked to claim): its to send.
+        public var claimed: [Delivery]
+        /// Rows planned in this chunk (inserted or found there after all).
+        public var planned: Int
+    }
+
+    /// What queuing an occurrence came to.
+    public struct Outcome: Sendable {
+        /// Keys new in the outbox.
+        public var queued: [DeliveryKey] = []
+        /// Rows the occurrence already had (queued before, by this caller or another).
+        public var alreadyQueued = 0
+        /// Recipients who get nothing, and why.
+        public var problems: [PlanProblem] = []
+        /// Whether the caller stopped taking chunks before every recipient was queued.
+        public var stoppedEarly = false
+
+        public init() {}
+    }
+
+    /// Queues `request`. With `claim`, the rows already due are claimed for the lease it gives, in the transaction
+    /// that queues them. `onChunk` gets each chunk once it is durable; returning false stops the queuing (what was
+    /// queued stays queued; the rest is not).
+    public func queue(
+        _ request: Request, claim: (@Sendable () -> ClaimLease)? = nil,
+        onChunk: @escaping @Sendable (Chunk) async -> Bool = { _ in true }
+    ) async throws -> Outcome {
+        let occurrence = request.occurrence.id
+        let existing = try await outbox.queuedKeys(occurrence: occurrence)
+        let planner = request.planner
+        // Recipients with every channel already queued are left out before anything is rendered or any link issued.
+        let fresh = request.recipients.filter { recipient in
+            let channels = planner.channels(for: recipient.guardian, priority: request.event.priority)
+            return channels.isEmpty
+                || channels.contains { !existing.contains(DeliveryKey(occurrence: occurrence, guardianID: recipient.guardian.id, channel: $0)) }
+        }
+        var outcome = Outcome()
+        outcome.alreadyQueued = existing.count
+        guard !fresh.isEmpty else { return outcome }
+        let chunks = Self.chunks(of: fresh, first: firstChunkSize, rest: chunkSize)
+        let links = links.with(school: request.school)
+        let rendered = BatchQueue<(deliveries: [Delivery], problems: [PlanProblem])>(capacity: 1)
+        let outbox = outbox
+        return try await withThrowingTaskGroup(of: Outcome?.self) { group in
+            // Rendering: the next chunk's links are issued while this one renders.
+            group.addTask {
+                defer { rendered.finish() }
+                @Sendable func issue(_ index: Int) -> Task<[String: String], any Error>? {
+                    guard request.withAckLinks, index < chunks.count else { return nil }
+                    let ids = chunks[index].map(\.guardian.id)
+                    return Task {
+                        try await links.ackURLs(eventID: request.event.id, occurrence: occurrence, guardians: ids, now: request.now)
+                    }
+                }
+                var upcoming = issue(0)
+                defer { upcoming?.cancel() }
+                for index in chunks.indices {
+                    let ackURLs = try await upcoming?.value ?? [:]
+                    upcoming = issue(index + 1)
+                    let planned = await planner.plan(
+                        request.event, recipients: chunks[index], occurrence: occurrence, sendAt: request.renderAt,
+                        now: request.now, skipping: existing, ackURL: { ackURLs[$0.id] },
+                        unsubscribeURL: { links.unsubscribeURL(guardian: $0) })
+                    guard await rendered.push(planned) else { return nil }
+                }
+                return nil
+            }
+            // Writing: each chunk durable, then handed on.
+            group.addTask {
+                defer { rendered.close() }
+                var outcome = Outcome()
+                while let (deliveries, problems) = await rendered.next().map({ ($0.deliveries, $0.problems) }) {
+                    outcome.problems += problems
+                    let chunk: Chunk
+                    if let claim {
+                        let (inserted, claimed) = try await outbox.enqueueAndClaim(deliveries, now: request.now, lease: claim())
+                        chunk = Chunk(inserted: inserted, claimed: claimed, planned: deliveries.count)
+                    } else {
+                        chunk = Chunk(inserted: try await outbox.enqueue(deliveries), claimed: [], planned: deliveries.count)
+                    }
+                    outcome.queued += chunk.inserted
+                    // Planned but not inserted: another caller queued them between the first look and this write.
+                    outcome.alreadyQueued += deliveries.count - chunk.inserted.count
+                    guard await onChunk(chunk) else {
+                        outcome.stoppedEarly = true
+                        break
+                    }
+                }
+                return outcome
+            }
+            var written = Outcome()
+            for try await result in group {
+                if let result { written = result }
+            }
+            outcome.queued = written.queued
+            outcome.alreadyQueued += written.alreadyQueued
+            outcome.problems = written.problems
+            outcome.stoppedEarly = written.stoppedEarly
+            return outcome
+        }
+    }
+
+    /// `items` cut into a first chunk of `first` and then chunks of `rest`.
+    static func chunks<Item>(of items: [Item], first: Int, rest: Int) -> [[Item]] {
+        var chunks: [[Item]] = []
+        var start = 0
+        while start < items.count {
+            let size = chunks.isEmpty ? first : rest
+            chunks.append(Array(items[start..<min(start + size, items.count)]))
+            start += size
+        }
+        return chunks
+    }
+
+    /// Renders again what `recipients` will be sent for an occurrence still queued (the event or the roster changed),
+    /// with fresh links; rows not waiting any more (sent, in flight) are left as they are. Returns how many changed.
+    public func revise(_ request: Request) async throws -> Int {
+        guard !request.recipients.isEmpty else { return 0 }
+        let links = links.with(school: request.school)
+        let occurrence = request.occurrence.id
+        let urls = request.withAckLinks
+            ? try await links.ackURLs(eventID: request.event.id, occurrence: occurrence, guardians: request.recipients.map(\.guardian.id), now: request.now)
+            : [:]
+        let (deliveries, _) = await request.planner.plan(
+            request.event, recipients: request.recipients, occurrence: occurrence, sendAt: request.renderAt, now: request.now,
+            ackURL: { urls[$0.id] }, unsubscribeURL: { links.unsubscribeURL(guardian: $0) })
+        var revised = 0
+        for delivery in deliveries where try await outbox.revise(delivery, now: request.now) { revised += 1 }
+        return revised
+    }
+}
