@@ -206,6 +206,11 @@ public final class SMTPSubmitter: @unchecked Sendable {
         var openBackoff: Duration = .zero
         var openAllowedAt = ContinuousClock.now
         var lastFailure: SMTPResult?
+        // While backing off with nothing open, one session at a time may still be tried as a probe, at most every
+        // `probeInterval`: messages fail with the last failure only just after one, so a relay that is back is
+        // noticed within a fraction of a second (a backoff of up to 30 s used to fail them all with the old error).
+        var lastProbe = ContinuousClock.now - .seconds(3600)
+        let probeInterval: Duration = .milliseconds(250)
         let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 8)
         defer { scratch.deallocate() }
         var pollSet: [pollfd] = []
@@ -240,6 +245,7 @@ public final class SMTPSubmitter: @unchecked Sendable {
                     lastFailure = failure
                     openBackoff = openBackoff == .zero ? .milliseconds(500) : min(openBackoff * 2, .seconds(30))
                     openAllowedAt = now + openBackoff
+                    lastProbe = now
                 }
             }
 
@@ -275,8 +281,12 @@ public final class SMTPSubmitter: @unchecked Sendable {
                         opening += 1
                         open()
                     }
+                } else if sessions.isEmpty, opening == 0, now - lastProbe >= probeInterval {
+                    lastProbe = now
+                    opening += 1
+                    open()
                 } else if sessions.isEmpty, opening == 0, let failure = lastFailure {
-                    // Nothing open, nothing opening, and the last attempt failed: the messages fail alike.
+                    // Nothing open, nothing opening, and the last attempt failed a moment ago: the messages fail alike.
                     while let job = waiting.popFirst() { job.finish(failure) }
                 }
             }

@@ -8,6 +8,10 @@ public enum ChannelOutcome: Sendable, Hashable {
     case retry(reply: String, after: Duration?)
     /// A permanent refusal for this address (5xx for SMTP, other 4xx for webhooks).
     case failed(reply: String)
+    /// The relay or gateway itself could not be used (unreachable, refusing sessions, TLS or authentication
+    /// problems, 502–504): retried like `.retry`, and the first success after it makes what the channel deferred
+    /// meanwhile due at once.
+    case unavailable(reply: String)
 }
 
 /// A way of delivering messages: SMTP relays, webhook gateways, a folder of files.
@@ -22,4 +26,15 @@ public protocol Channel: Sendable {
     func send(_ delivery: Delivery) async -> ChannelOutcome
     /// Lets in-flight sends finish and releases connections.
     func shutdown() async
+}
+
+extension ChannelOutcome {
+    /// What the outcome says about the channel itself.
+    public var signal: ChannelRecovery.Signal {
+        switch self {
+        case .sent: .worked
+        case .unavailable: .unavailable
+        case .retry, .failed: .other
+        }
+    }
 }

@@ -100,6 +100,10 @@ public protocol OutboxStore: OutboxWriter {
     /// `.interrupted` attempt. Returns how many. Rows of a live owner are left alone, so any process may call it at
     /// any time.
     func recoverExpired(leaseNow: Date, gone: Set<String>) async throws -> Int
+    /// Deliveries matching `query` that wait to be retried (state `retry`, due after `now`), and whose last attempt
+    /// was at or after `since` when given, become due at `now`: their channel works again after an outage, or someone
+    /// asked to retry now. Returns how many.
+    func expediteRetries(matching query: DeliveryQuery, since: Date?, now: Date) async throws -> Int
     /// The owners of rows now `sending`.
     func claimOwners() async throws -> Set<String>
     /// Queued or retry deliveries whose deadline (or else the policy deadline, counted from when they were queued)

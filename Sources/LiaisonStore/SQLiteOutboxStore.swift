@@ -272,6 +272,20 @@ public final class SQLiteOutboxStore: OutboxStore {
         }
     }
 
+    public func expediteRetries(matching query: DeliveryQuery, since: Date?, now: Date) async throws -> Int {
+        var narrowed = query
+        narrowed.limit = nil
+        let (filter, arguments) = Self.filter(narrowed, states: [.retry])
+        return try await writer.write { db in
+            try db.execute(
+                sql: """
+                    UPDATE deliveries SET not_before = ?
+                    WHERE state = 'retry' AND not_before > ? AND updated_at >= ? AND id IN (SELECT id FROM deliveries \(filter))
+                    """, arguments: [Codec.seconds(now), Codec.seconds(now), since.map(Codec.seconds) ?? -Double.greatestFiniteMagnitude] + arguments)
+            return db.changesCount
+        }
+    }
+
     public func claimOwners() async throws -> Set<String> {
         try await writer.read { db in
             Set(try String.fetchAll(db, sql: "SELECT DISTINCT claim_owner FROM deliveries WHERE state = 'sending' AND claim_owner IS NOT NULL"))

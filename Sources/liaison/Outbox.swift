@@ -87,8 +87,11 @@ struct Outbox: AsyncParsableCommand {
 
 struct Retry: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Queue failed deliveries again (after fixing an address in the roster) and send them.",
-        discussion: "Addresses are refreshed from the current roster before the deliveries are queued again."
+        abstract: "Queue failed deliveries again (after fixing an address in the roster) and send them, with those waiting to be retried.",
+        discussion: """
+            Addresses are refreshed from the current roster before the deliveries are queued again. Deliveries waiting \
+            for their next try (a relay that was down, a temporary refusal) are tried now instead of at their backoff.
+            """
     )
 
     @OptionGroup var options: ConfigOptions
@@ -113,11 +116,12 @@ struct Retry: AsyncParsableCommand {
             }
         }
         let requeued = try await store.requeue(matching: query, now: Date())
-        printError("Queued \(requeued) failed delivery(ies) again (\(updated) with a corrected address).")
-        guard requeued > 0 else { return }
+        let waiting = try await store.expediteRetries(matching: DeliveryQuery(eventID: event, guardianID: guardian), since: nil, now: Date())
+        printError("Queued \(requeued) failed delivery(ies) again (\(updated) with a corrected address); \(waiting) waiting to be retried are tried now.")
+        guard requeued + waiting > 0 else { return }
         let channelSet = try ChannelSet.make(settings: settings, school: snapshot.school)
         let dispatcher = Dispatcher(store: store, channels: channelSet.channels, policy: settings.retry)
-        let bar = ProgressBar(total: requeued)
+        let bar = ProgressBar(total: requeued + waiting)
         let totals = try await dispatcher.drain(progress: { bar.update($0) })
         bar.finish()
         await channelSet.shutdown()

@@ -15,6 +15,14 @@ struct Send: AsyncParsableCommand {
             guardian, channel) is queued once, so sending by hand and then on schedule reaches nobody twice, and \
             sending again delivers only what is not in the outbox yet. `--resend` sends it again to everyone, as a \
             new occurrence recorded as a resend. Normal messages wait for a guardian's quiet hours to end.
+
+            Temporary refusals (4xx) are tried again within the run for up to --retry-within seconds; what is still \
+            waiting then is left to `liaison serve` (or the next send). SIGTERM or Ctrl-C stops queuing, finishes what \
+            is in flight and records it; a second one stops at once (what was in flight is recovered by the next run).
+
+            Exit status: 0 every delivery sent (or held for quiet hours, for the daemon); 1 nothing done (bad input, \
+            an event that has started); 2 some deliveries failed permanently (listed); 3 some are still waiting to \
+            be retried, or the run was interrupted (the daemon or the next send finishes them).
             """
     )
 
@@ -34,6 +42,9 @@ struct Send: AsyncParsableCommand {
 
     @Flag(help: "Send the occurrence again to everyone in the audience, as a new, numbered resend.")
     var resend = false
+
+    @Option(help: "Seconds to keep retrying temporary failures within this run (0: leave them to the daemon at once).")
+    var retryWithin: Int = 60
 
     /// Guardians rendered and queued at a time while earlier ones are being sent. Smaller chunks keep less in
     /// flight between the stages: with 250, 10,000 letters went out in 1.21 s against 1.30 s with 500 and
@@ -106,6 +117,8 @@ struct Send: AsyncParsableCommand {
         // overlaps with sending: chunks are handed on through a short queue, so memory stays bounded however large
         // the school, and the first families are being reached while later ones are still being rendered.
         let claimed = BatchQueue<[Delivery]>(capacity: 1)
+        let stop = StopSignals()
+        let (retryWithin, occurrenceID) = (self.retryWithin, occurrence.id)
         let request = Queuer.Request(
             occurrence: occurrence, event: event, recipients: recipients, school: snapshot.school, planner: planner, renderAt: now, now: now)
         let outcome = try await withThrowingTaskGroup(of: Queuer.Outcome?.self) { group in
@@ -119,18 +132,30 @@ struct Send: AsyncParsableCommand {
                 defer { claimed.finish() }
                 return try await queuer.queue(request, claim: { leases.lease() }) { chunk in
                     leases.hold(chunk.claimed)
-                    guard !chunk.claimed.isEmpty else { return true }
+                    // After SIGTERM/SIGINT: this chunk is durable and claimed, so it is sent; nothing more is queued.
+                    let more = !stop.requested
+                    guard !chunk.claimed.isEmpty else { return more }
                     // Refused only when sending stopped with an error: these rows stay claimed until their lease runs
                     // out, and the next run (or the daemon) sends them.
-                    if await claimed.push(chunk.claimed) { return true }
+                    if await claimed.push(chunk.claimed) { return more }
                     leases.release(chunk.claimed)
                     return false
                 }
             }
             group.addTask {
-                let done = try await dispatcher.deliver(from: claimed, progress: { bar.update($0) })
+                let sent = try await dispatcher.deliver(from: claimed, progress: { bar.update($0) })
                 // Then whatever else is due: retries of earlier runs, deliveries left in flight by a crash.
-                _ = try await dispatcher.drain(progress: { bar.update(done + $0) })
+                var done = sent + (try await dispatcher.drain(shouldContinue: { !stop.requested }, progress: { bar.update(sent + $0) }))
+                // Temporary failures of this occurrence, retried while they come due within the run's retry window.
+                let window = Date().addingTimeInterval(TimeInterval(max(0, retryWithin)))
+                while !stop.requested {
+                    let waiting = try await store.deliveries(matching: DeliveryQuery(states: [.retry], occurrence: occurrenceID))
+                    guard let next = waiting.map(\.notBefore).min(), next <= window else { break }
+                    bar.note("\(waiting.count) to retry at \(Self.clock(next))")
+                    while Date() < next, !stop.requested { try await Task.sleep(for: .milliseconds(200)) }
+                    let before = done
+                    done = done + (try await dispatcher.drain(shouldContinue: { !stop.requested }, progress: { bar.update(before + $0) }))
+                }
                 return nil
             }
             var outcome: Queuer.Outcome?
@@ -144,6 +169,7 @@ struct Send: AsyncParsableCommand {
             return outcome ?? Queuer.Outcome()
         }
         bar.finish()
+        stop.uninstall()
         await channelSet.shutdown()
         for problem in outcome.problems { printError("not sent: \(problem)") }
         if outcome.stoppedEarly { printError("Sending stopped early; the next run sends what was not queued.") }
@@ -157,13 +183,36 @@ struct Send: AsyncParsableCommand {
             }
         }
 
-        let tallies = try await store.tallies(matching: DeliveryQuery(eventID: event.id, guardianID: only))
-        let failures = try await store.deliveries(matching: DeliveryQuery(states: [.failed], eventID: event.id, guardianID: only))
+        let mine = DeliveryQuery(guardianID: only, occurrence: occurrence.id)
+        let tallies = try await store.tallies(matching: mine)
+        var failedQuery = mine
+        failedQuery.states = [.failed]
+        let failures = try await store.deliveries(matching: failedQuery)
         print(DeliverySummary(tallies: tallies, failures: failures).text)
         if dryRun, let folder = (channelSet.channels[.email] as? FileChannel)?.folder.path {
             print("Dry run: messages written to \(folder)")
         }
+        var retryQuery = mine
+        retryQuery.states = [.retry, .sending]
+        let unfinished = try await store.deliveries(matching: retryQuery)
+        let held = tallies.filter { $0.state == .queued }.reduce(0) { $0 + $1.count }
+        if held > 0 {
+            printError("\(held) delivery(ies) wait for the end of a guardian's quiet hours: liaison serve sends them then.")
+        }
+        if stop.requested {
+            printError("Interrupted: \(outcome.stoppedEarly ? "not every guardian was queued; " : "")what was in flight was sent and recorded. Run send again (or let liaison serve) to finish.")
+        }
+        if !unfinished.isEmpty {
+            let next = unfinished.map(\.notBefore).min().map(Self.clock) ?? "-"
+            printError("\(unfinished.count) delivery(ies) are waiting to be retried (next at \(next)): liaison serve sends them, or run send again.")
+        }
         if !failures.isEmpty { throw ExitCode(2) }
+        if !unfinished.isEmpty || stop.requested { throw ExitCode(3) }
+    }
+
+    /// A time for people, on this machine's clock.
+    static func clock(_ date: Date) -> String {
+        date.formatted(.dateTime.hour(.twoDigits(amPM: .omitted)).minute(.twoDigits).second(.twoDigits))
     }
 
     /// What is being sent, for the operator: which planned send, early or not, or a resend.
@@ -184,33 +233,99 @@ struct Send: AsyncParsableCommand {
     }
 }
 
-/// A one-line progress bar on standard error (a line per update when it is not a terminal).
-final class ProgressBar: @unchecked Sendable {
+/// Progress on standard error: a bar redrawn in place on a terminal; in a log (not a terminal), a line at the start,
+/// at every tenth of the way or every 5 seconds, and at the end, so a log shows how the run went.
+final class ProgressBar: Sendable {
     let total: Int
-    let lock = NSLock()
     let terminal = isatty(2) != 0
-    var last = Date.distantPast
+    private struct State {
+        var last = Date.distantPast
+        var lastTenth = -1
+        var latest = DispatchProgress()
+        var printed = DispatchProgress()
+    }
+    private let state = Locked(State())
 
     init(total: Int) {
         self.total = total
     }
 
     func update(_ progress: DispatchProgress) {
-        lock.withLock {
+        state.withLock { state in
+            state.latest = progress
             let now = Date()
-            guard terminal || now.timeIntervalSince(last) > 2 else { return }
-            last = now
             let done = min(progress.attempted, max(total, 1))
-            let width = 30
-            let filled = total > 0 ? width * done / total : width
-            let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
-            let line = "\(bar) \(done)/\(total)  sent \(progress.sent)  retrying \(progress.retrying)  failed \(progress.failed)"
-            FileHandle.standardError.write(Data((terminal ? "\r\(line)" : line + "\n").utf8))
+            let tenth = total > 0 ? 10 * done / total : 10
+            guard terminal || tenth > state.lastTenth || now.timeIntervalSince(state.last) >= 5 else { return }
+            state.last = now
+            state.lastTenth = tenth
+            state.printed = progress
+            write(line(progress))
+        }
+    }
+
+    /// A remark between updates (what the run is waiting for).
+    func note(_ text: String) {
+        state.withLock { _ in
+            FileHandle.standardError.write(Data((terminal ? "\r\u{1B}[K\(text)\n" : text + "\n").utf8))
         }
     }
 
     func finish() {
-        if terminal { FileHandle.standardError.write(Data("\n".utf8)) }
+        state.withLock { state in
+            if !terminal, state.printed != state.latest { write(line(state.latest)) }
+            if terminal { FileHandle.standardError.write(Data("\n".utf8)) }
+        }
+    }
+
+    private func line(_ progress: DispatchProgress) -> String {
+        let done = min(progress.attempted, max(total, 1))
+        let width = 30
+        let filled = total > 0 ? width * done / total : width
+        let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
+        return "\(bar) \(done)/\(total)  sent \(progress.sent)  retrying \(progress.retrying)  failed \(progress.failed)"
+    }
+
+    private func write(_ line: String) {
+        FileHandle.standardError.write(Data((terminal ? "\r\(line)" : line + "\n").utf8))
+    }
+}
+
+/// SIGTERM and SIGINT while a send runs: the first asks it to stop queuing and finish what is in flight; a second
+/// ends the process at once (what was in flight is recovered by the next run, when its lease runs out).
+final class StopSignals: Sendable {
+    private let flag = Locked(false)
+    private let sources: Locked<[any DispatchSourceSignal]>
+
+    init() {
+        var made: [any DispatchSourceSignal] = []
+        sources = Locked([])
+        for signalNumber in [SIGTERM, SIGINT] {
+            signal(signalNumber, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
+            source.setEventHandler { [flag] in
+                let again = flag.withLock { requested in
+                    defer { requested = true }
+                    return requested
+                }
+                if again {
+                    printError("Stopped at once; what was in flight is sent by the next run.")
+                    exit(3)
+                }
+                printError("\nStopping: nothing more is queued; finishing what is in flight (again to stop at once).")
+            }
+            source.resume()
+            made.append(source)
+        }
+        sources.value = made
+    }
+
+    var requested: Bool { flag.value }
+
+    func uninstall() {
+        for source in sources.value { source.cancel() }
+        signal(SIGTERM, SIG_DFL)
+        signal(SIGINT, SIG_DFL)
     }
 }
 

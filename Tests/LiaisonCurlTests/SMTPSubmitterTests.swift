@@ -51,6 +51,41 @@ import Testing
         #expect(log.allSatisfy { $0["pipelined"] as? Bool == false }, "\(log)")
     }
 
+    /// The reported failure: after a relay outage, messages kept failing with the old "connection refused" for up to
+    /// 12 s after the relay was back (the submitter failed them with its last error while it backed off). A probe is
+    /// now allowed every 250 ms while nothing is open, so a relay that is back is used at once.
+    @Test func aRelayThatComesBackIsUsedAtOnce() async throws {
+        let first = try LocalServer(script: "smtp_server.py", arguments: ["--log", "$DIR/log.jsonl"])
+        let port = first.port
+        first.stop()
+        let smtp = SMTPSubmitter(
+            name: "test", settings: SMTPSessionSettings(url: "smtp://127.0.0.1:\(port)/liaison.test", tls: .none, timeout: .seconds(10)),
+            maxConnections: 2)
+        defer { smtp.shutdown() }
+        func send(_ recipient: String) async throws -> SMTPResult {
+            try await smtp.submit(SMTPSubmission(from: "office@school.example", recipient: recipient, message: message(to: recipient)))
+        }
+        // The relay is down for 6 s: refused, and the submitter backs off further with every failed session (to 4 s
+        // and more by the end).
+        for index in 0..<20 {
+            let result = try await send("down\(index)@example.net")
+            #expect(!result.accepted)
+            try await Task.sleep(for: .milliseconds(300))
+        }
+        let back = try LocalServer(script: "smtp_server.py", arguments: ["--log", "$DIR/log.jsonl", "--port", "\(port)"])
+        defer { back.stop() }
+        let started = ContinuousClock.now
+        var accepted = false
+        while !accepted, ContinuousClock.now - started < .seconds(5) {
+            accepted = try await send("back@example.net").accepted
+            if !accepted { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        let took = ContinuousClock.now - started
+        #expect(accepted)
+        print("relay back: used after \(took)")
+        #expect(took < .seconds(1), "the relay was used \(took) after it came back")
+    }
+
     @Test func pipelinesMessagesWithRefusalsInBetween() async throws {
         let server = try LocalServer(script: "smtp_server.py", arguments: ["--log", "$DIR/log.jsonl", "--maildir", "$DIR/maildir", "--pipelining"])
         defer { server.stop() }

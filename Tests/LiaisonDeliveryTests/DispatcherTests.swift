@@ -18,6 +18,43 @@ final class TestClock: @unchecked Sendable {
 }
 
 @Suite(.serialized) struct DispatcherTests {
+    /// The reported failure: after a relay outage the deferred messages waited out their backoff (the last went out
+    /// 73 s after the relay was back). The first message the relay takes again makes the others due at once.
+    @Test func aRelayBackFromAnOutageGetsWhatItDeferredAtOnce() async throws {
+        let probe = try LocalServer(script: "smtp_server.py", arguments: ["--log", "$DIR/log.jsonl"])
+        let port = probe.port
+        probe.stop()
+        let clock = TestClock(Date())
+        let smtp = SMTPChannel(
+            relays: [SMTPRelay(name: "local", url: "smtp://127.0.0.1:\(port)/x", security: .none, timeout: .seconds(5))],
+            composer: testComposer, clock: { clock.now })
+        let store = try SQLiteOutboxStore.inMemory()
+        let policy = RetryPolicy(maxAttempts: 5, baseDelay: .seconds(60), maxDelay: .seconds(600), deadline: .seconds(3600))
+        let dispatcher = Dispatcher(store: store, channels: [.email: smtp], policy: policy, clock: { clock.now }, random: { 0.5 })
+        func due(_ guardian: String) -> Delivery {
+            var delivery = sampleDelivery(to: "\(guardian.lowercased())@example.net", guardian: guardian)
+            delivery.notBefore = clock.now
+            delivery.createdAt = clock.now
+            return delivery
+        }
+        _ = try await store.enqueue((1...4).map { due("G\($0)") })
+        let down = try await dispatcher.drain()
+        #expect(down.retrying == 4)
+        #expect(try await store.deliveries(matching: DeliveryQuery(states: [.retry])).allSatisfy { $0.notBefore > clock.now.addingTimeInterval(40) })
+
+        // The relay is back; a new message goes out, and the four deferred ones are due again at once.
+        let back = try LocalServer(script: "smtp_server.py", arguments: ["--log", "$DIR/log.jsonl", "--port", "\(port)"])
+        defer { back.stop() }
+        try await Task.sleep(for: .milliseconds(300))
+        clock.advance(1)
+        _ = try await store.enqueue([due("G5")])
+        let first = try await dispatcher.drain()
+        let second = try await dispatcher.drain()
+        #expect(first.sent + second.sent == 5, "sent \(first.sent) then \(second.sent)")
+        #expect(Set(back.logLines().compactMap { ($0["to"] as? [String])?.first }).count == 5)
+        await smtp.shutdown()
+    }
+
     @Test func retriesTemporaryFailuresAndRecordsPermanentOnes() async throws {
         let server = try LocalServer(script: "smtp_server.py", arguments: ["--log", "$DIR/log.jsonl"])
         defer { server.stop() }

@@ -101,7 +101,8 @@ let testComposer = MailComposer(from: MailAddress("office@school.example", name:
             relays: [SMTPRelay(name: "plain", url: "smtp://127.0.0.1:\(server.port)/x", security: .required, timeout: .seconds(5))],
             composer: testComposer)
         let outcome = await smtp.send(sampleDelivery(to: "layla@example.net"))
-        guard case .retry = outcome else { Issue.record("a relay without STARTTLS must not get the message when TLS is required: \(outcome)"); return }
+        // The relay cannot be used as configured: the channel is unavailable (retried), the message not sent.
+        guard case .unavailable = outcome else { Issue.record("a relay without STARTTLS must not get the message when TLS is required: \(outcome)"); return }
         #expect(server.logLines().isEmpty)
         await smtp.shutdown()
     }
@@ -181,14 +182,14 @@ let testComposer = MailComposer(from: MailAddress("office@school.example", name:
 
         // Certificates are verified by default: an unknown CA is refused and nothing is sent.
         let untrusted = relay(password: "s3cret", caFile: nil)
-        guard case .retry(let reply, _) = await untrusted.send(sampleDelivery(to: "layla@example.net", guardian: "G2")) else {
+        guard case .unavailable(let reply) = await untrusted.send(sampleDelivery(to: "layla@example.net", guardian: "G2")) else {
             Issue.record("an unverified certificate must not be accepted"); return
         }
         #expect(reply.lowercased().contains("certificate") || reply.contains("curl 60"))
 
         // A wrong password is the school's problem, never the family's: retried, not failed.
         let wrong = relay(password: "wrong", caFile: tls.certificate)
-        guard case .retry(let authReply, _) = await wrong.send(sampleDelivery(to: "layla@example.net", guardian: "G3")) else {
+        guard case .unavailable(let authReply) = await wrong.send(sampleDelivery(to: "layla@example.net", guardian: "G3")) else {
             Issue.record("a refused login must be retried"); return
         }
         #expect(!authReply.contains("wrong"))

@@ -269,12 +269,18 @@ private final class Clock: @unchecked Sendable {
 fileprivate extension ChannelOutcome {
     var reply: String {
         switch self {
-        case .sent(let reply), .failed(let reply), .retry(let reply, _): reply
+        case .sent(let reply), .failed(let reply), .retry(let reply, _), .unavailable(let reply): reply
         }
     }
 
     var isSent: Bool { if case .sent = self { true } else { false } }
     var isFailed: Bool { if case .failed = self { true } else { false } }
-    var isRetry: Bool { if case .retry = self { true } else { false } }
+    /// Tried again later: a temporary problem of the message or of the gateway.
+    var isRetry: Bool {
+        switch self {
+        case .retry, .unavailable: true
+        default: false
+        }
+    }
     var retryAfter: Duration? { if case .retry(_, let after) = self { after } else { nil } }
 }

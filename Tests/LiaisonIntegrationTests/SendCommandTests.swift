@@ -1,4 +1,5 @@
 import Foundation
+import LiaisonStore
 import LiaisonTestSupport
 import Testing
 
@@ -56,5 +57,97 @@ import Testing
         let accepted = server.logLines().flatMap { ($0["to"] as? [String]) ?? [] }
         #expect(accepted.count == 20)
         #expect(accepted.contains("fixed.parent@example.net"))
+    }
+
+    /// An event that has started is refused unless forced; forced, it goes with a warning.
+    @Test func anEventThatHasStartedIsRefusedUnlessForced() throws {
+        let server = try LocalServer(script: "smtp_server.py", arguments: ["--log", "$DIR/log.jsonl"])
+        defer { server.stop() }
+        let school = try SchoolFixture(guardians: 3, smtpPort: server.port, repositoryRoot: LocalServer.repositoryRoot)
+        defer { school.remove() }
+        try school.edit("events.yaml", replacing: "start: 2030-06-12T09:30", with: "start: 2020-06-12T09:30")
+        try school.edit("events.yaml", replacing: "end: 2030-06-12T12:00", with: "end: 2020-06-12T12:00")
+        let refused = try runLiaison(["send", "open-day", "--config", school.config])
+        #expect(refused.status == 1, "\(refused.output)")
+        #expect(refused.output.contains("started at 2020-06-12T08:30:00Z: nothing is sent. Use --force"), "\(refused.output)")
+        #expect(server.logLines().isEmpty)
+        let forced = try runLiaison(["send", "open-day", "--force", "--config", school.config])
+        #expect(forced.status == 0, "\(forced.output)")
+        #expect(forced.output.contains("warning: open-day started"))
+        #expect(server.logLines().count == 3)
+    }
+
+    /// The reported failures: `send` exited 0 when the relay was down and nothing went out, and its progress line
+    /// stayed at "1/N" in a log. Now: exit 3 (waiting to be retried, left to the daemon) with what is left said; the
+    /// log gets the final count; and a relay back in time within the run's retry window gets everything.
+    @Test func aRelayThatIsDownLeavesWorkForTheDaemonAndSaysSo() throws {
+        let probe = try LocalServer(script: "smtp_server.py", arguments: [])
+        let port = probe.port
+        probe.stop()
+        let school = try SchoolFixture(guardians: 12, smtpPort: port, repositoryRoot: LocalServer.repositoryRoot)
+        defer { school.remove() }
+        let down = try runLiaison(["send", "open-day", "--retry-within", "0", "--config", school.config])
+        #expect(down.status == 3, "\(down.output)")
+        #expect(down.output.contains("12 delivery(ies) are waiting to be retried"), "\(down.output)")
+        #expect(down.output.contains("12/12"), "the log shows the final progress: \(down.output)")
+        #expect(down.output.contains("liaison serve sends them"))
+
+        // `liaison retry` after the relay is back sends them: nothing was lost, nothing goes twice.
+        let back = try LocalServer(script: "smtp_server.py", arguments: ["--log", "$DIR/log.jsonl", "--port", "\(port)"])
+        defer { back.stop() }
+        let retried = try runLiaison(["retry", "--event", "open-day", "--config", school.config])
+        #expect(retried.status == 0, "\(retried.output)")
+        let ids = back.logLines().compactMap { $0["message_id"] as? String }
+        #expect(ids.count == 12 && Set(ids).count == 12)
+    }
+
+    /// The reported failure: `send` never retried a 451 within its run. Now a temporary refusal is tried again when it
+    /// comes due within the run's retry window, and the run ends with everything sent.
+    @Test func aTemporaryRefusalIsRetriedWithinTheRun() throws {
+        let server = try LocalServer(script: "smtp_server.py", arguments: ["--log", "$DIR/log.jsonl"])
+        defer { server.stop() }
+        let school = try SchoolFixture(
+            guardians: 5, smtpPort: server.port, repositoryRoot: LocalServer.repositoryRoot,
+            email: { $0 == 2 ? "tempfail.parent@example.net" : "parent\($0)@example.net" })
+        defer { school.remove() }
+        try school.edit("liaison.yaml", replacing: "store:\n", with: "retry:\n  base_delay: 1s\nstore:\n")
+        let run = try runLiaison(["send", "open-day", "--config", school.config])
+        #expect(run.status == 0, "\(run.output)")
+        #expect(run.output.contains("1 to retry at"), "\(run.output)")
+        #expect(run.output.contains("5 deliveries: 5 sent"), "\(run.output)")
+        let accepted = server.logLines().flatMap { ($0["to"] as? [String]) ?? [] }
+        #expect(accepted.sorted() == (["tempfail.parent@example.net"] + [0, 1, 3, 4].map { "parent\($0)@example.net" }).sorted())
+    }
+
+    /// The reported failure: SIGTERM during `send` left hundreds of rows `sending`. Now it stops queuing, finishes
+    /// and records what is in flight, exits 3, and the next run sends the rest: every family once.
+    @Test func sigtermFinishesWhatIsInFlightAndTheNextRunTheRest() async throws {
+        let server = try LocalServer(script: "smtp_server.py", arguments: ["--log", "$DIR/log.jsonl", "--delay", "0.02"])
+        defer { server.stop() }
+        let school = try SchoolFixture(guardians: 1500, smtpPort: server.port, repositoryRoot: LocalServer.repositoryRoot)
+        defer { school.remove() }
+        let (first, output) = try startLiaison(["send", "open-day", "--config", school.config])
+        let reader = Task.detached { output.fileHandleForReading.readDataToEndOfFile() }
+        let deadline = Date().addingTimeInterval(60)
+        while server.logLines().count < 100, first.isRunning, Date() < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(first.isRunning)
+        kill(first.processIdentifier, SIGTERM)
+        first.waitUntilExit()
+        let text = String(decoding: await reader.value, as: UTF8.self)
+        #expect(first.terminationStatus == 3, "\(text)")
+        #expect(text.contains("Interrupted"), "\(text)")
+        let store = try SQLiteOutboxStore(path: school.folder.appendingPathComponent("state/outbox.sqlite").path)
+        let counts = try await store.counts(eventID: "open-day")
+        #expect(counts[.sending] == 0, "nothing is left in flight: \(counts)")
+        let sentFirst = counts[.sent] ?? 0
+        #expect(sentFirst > 0 && sentFirst < 1500)
+        #expect(server.logLines().count == sentFirst)
+
+        let second = try runLiaison(["send", "open-day", "--config", school.config])
+        #expect(second.status == 0, "\(second.output)")
+        let ids = server.logLines().compactMap { $0["message_id"] as? String }
+        #expect(ids.count == 1500 && Set(ids).count == 1500, "\(ids.count) accepted, \(Set(ids).count) distinct")
     }
 }

@@ -82,3 +82,24 @@ import Testing
         #expect(repeated.collapsed.map(\.id) == ["step-2", "step-3", "repeat-1", "repeat-2", "repeat-3"])
     }
 }
+
+@Suite struct ChannelRecoveryTests {
+    let t0 = Date(timeIntervalSince1970: 1_800_000_000)
+
+    /// The first success after the channel was unavailable ends the outage and says since when; problems of a
+    /// message (a full mailbox, a refused address) neither start nor end one.
+    @Test func theFirstSuccessAfterAnOutageEndsIt() {
+        var recovery = ChannelRecovery()
+        #expect(recovery.record(.worked, on: .email, at: t0) == nil)
+        #expect(recovery.record(.other, on: .email, at: t0) == nil)
+        #expect(!recovery.isFailing(.email))
+        #expect(recovery.record(.unavailable, on: .email, at: t0.addingTimeInterval(5)) == nil)
+        #expect(recovery.record(.unavailable, on: .email, at: t0.addingTimeInterval(9)) == nil)
+        #expect(recovery.record(.unavailable, on: .sms, at: t0.addingTimeInterval(7)) == nil)
+        #expect(recovery.record(.other, on: .email, at: t0.addingTimeInterval(10)) == nil)
+        #expect(recovery.isFailing(.email))
+        #expect(recovery.record(.worked, on: .email, at: t0.addingTimeInterval(20)) == t0.addingTimeInterval(5))
+        #expect(recovery.record(.worked, on: .email, at: t0.addingTimeInterval(21)) == nil)
+        #expect(recovery.isFailing(.sms))
+    }
+}

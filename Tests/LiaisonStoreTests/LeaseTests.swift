@@ -97,3 +97,25 @@ import Testing
         #expect(try await store.queuedKeys(occurrence: "a@3").isEmpty)
     }
 }
+
+@Suite struct ExpediteTests {
+    /// After an outage, what a channel deferred during it is made due; other channels, and what was deferred before
+    /// the outage, keep their times.
+    @Test func retriesOfTheOutageBecomeDueNow() async throws {
+        let store = try SQLiteOutboxStore.inMemory()
+        _ = try await store.enqueue([
+            makeDelivery(key("e", "before")), makeDelivery(key("e", "during")), makeDelivery(key("e", "sms", .sms)),
+        ])
+        let claimed = try await store.claim(limit: 3, channels: nil, now: at(0))
+        let byGuardian = Dictionary(uniqueKeysWithValues: claimed.map { ($0.key.guardianID, $0) })
+        try await store.complete([result(byGuardian["before"]!, .retry, notBefore: at(600), finishedAt: at(1))])
+        try await store.complete([
+            result(byGuardian["during"]!, .retry, notBefore: at(600), finishedAt: at(20)),
+            result(byGuardian["sms"]!, .retry, notBefore: at(600), finishedAt: at(20)),
+        ])
+        #expect(try await store.expediteRetries(matching: DeliveryQuery(channel: .email), since: at(10), now: at(30)) == 1)
+        #expect(try await store.delivery(key("e", "during"))?.notBefore == at(30))
+        #expect(try await store.delivery(key("e", "before"))?.notBefore == at(600))
+        #expect(try await store.delivery(key("e", "sms", .sms))?.notBefore == at(600))
+    }
+}

@@ -131,7 +131,7 @@ async def serve(args):
     loop = asyncio.get_running_loop()
     LimitedSMTP.limit = args.max_sessions
     LimitedSMTP.refused_log = args.refused_log
-    server = await loop.create_server(lambda: LimitedSMTP(handler, **options), "127.0.0.1", 0, backlog=512)
+    server = await loop.create_server(lambda: LimitedSMTP(handler, **options), "127.0.0.1", args.port, backlog=512)
     print(server.sockets[0].getsockname()[1], flush=True)
     stop = asyncio.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -142,6 +142,7 @@ async def serve(args):
 
 def main():
     parser = argparse.ArgumentParser()
+    parser.add_argument("--port", type=int, default=0, help="listen on this port (default: any free one)")
     parser.add_argument("--maildir")
     parser.add_argument("--log")
     parser.add_argument("--tls-cert", help="offer STARTTLS with this certificate (and require it)")

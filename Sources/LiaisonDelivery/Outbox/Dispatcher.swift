@@ -62,13 +62,18 @@ public struct Dispatcher: Sendable {
     public var random: @Sendable () -> Double
     /// This process's claims: what the dispatcher claims is held (its lease renewed) until its result is recorded.
     public var leases: LeaseKeeper
+    /// Outages of channels, shared by the dispatchers of one process: when a failing channel works again, what it
+    /// deferred meanwhile is made due at once.
+    public var recovery: Locked<ChannelRecovery>
 
     public init(
         store: any OutboxStore, channels: [ChannelKind: any Channel], policy: RetryPolicy, concurrency: Int = 128,
         batchSize: Int = 256, clock: @escaping @Sendable () -> Date = Date.init,
-        random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }, leases: LeaseKeeper? = nil
+        random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }, leases: LeaseKeeper? = nil,
+        recovery: Locked<ChannelRecovery> = Locked(ChannelRecovery())
     ) {
         self.leases = leases ?? LeaseKeeper(store: store, duration: .seconds(60))
+        self.recovery = recovery
         self.store = store
         self.channels = channels
         self.policy = policy
@@ -190,6 +195,7 @@ public struct Dispatcher: Sendable {
                     pending.append(result)
                 case .recorded(let batch):
                     committing = false
+
                     var settled: [Int64: Int] = [:]
                     for result in batch {
                         guard let token = result.token, let count = outstanding[token] else { continue }
@@ -229,6 +235,12 @@ public struct Dispatcher: Sendable {
         }
         let outcome = await channel.send(delivery)
         let made = result(delivery, started: started, target: channel.name, outcome: outcome)
+        let ended = recovery.withLock { $0.record(outcome.signal, on: delivery.key.channel, at: started) }
+        if let since = ended {
+            // The channel works again: what it deferred during the outage is due now, not at its backoff. (Best
+            // effort: if this write fails, those deliveries simply wait for their backoff.)
+            _ = try? await store.expediteRetries(matching: DeliveryQuery(channel: delivery.key.channel), since: since, now: clock())
+        }
         Self.count(made, language: delivery.message.language)
         return made
     }
@@ -248,6 +260,8 @@ public struct Dispatcher: Sendable {
                 key: delivery.key,
                 attempt: DeliveryAttempt(key: delivery.key, number: number, startedAt: started, finishedAt: finished, target: target, outcome: .failed, reply: reply),
                 newState: .failed, notBefore: nil, token: delivery.claim?.token)
+        case .unavailable(let reply):
+            return result(delivery, started: started, target: target, outcome: .retry(reply: reply, after: nil))
         case .retry(let reply, let after):
             let delay = policy.delay(afterAttempt: number, random: random(), retryAfter: after)
             let nextTry = finished.addingTimeInterval(TimeInterval(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18)

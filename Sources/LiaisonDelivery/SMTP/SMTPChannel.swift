@@ -128,7 +128,7 @@ public final class SMTPChannel: Channel {
             do {
                 result = try await relay.submitter.submit(SMTPSubmission(from: sender, recipient: recipient, message: body))
             } catch {
-                return .retry(reply: "\(relay.settings.name): \(error)", after: nil)
+                return .unavailable(reply: "\(relay.settings.name): \(error)")
             }
             let verdict = SMTPReply.classify(result)
             switch verdict.outcome {
@@ -146,7 +146,7 @@ public final class SMTPChannel: Channel {
                 return .retry(reply: "\(relay.settings.name): \(verdict.text)", after: nil)
             }
         }
-        return .retry(reply: problems.joined(separator: "; "), after: nil)
+        return .unavailable(reply: problems.joined(separator: "; "))
     }
 
     public func shutdown() async {

@@ -8,13 +8,15 @@ enum WebhookReply {
 
     static func outcome(_ response: CurlResponse, timeout: Duration, now: Date) -> ChannelOutcome {
         guard response.completed else {
-            return .retry(reply: networkProblem(response, timeout: timeout), after: nil)
+            return .unavailable(reply: networkProblem(response, timeout: timeout))
         }
         let code = response.responseCode
         let reply = statusReply(response)
         switch code {
         case 200...299:
             return .sent(reply: reply)
+        case 502, 503, 504 where response.header("Retry-After") == nil:
+            return .unavailable(reply: reply)
         case 408, 429, 500...599:
             return .retry(reply: reply, after: response.header("Retry-After").flatMap { retryAfter($0, now: now) })
         case 100...199, 300...499:
