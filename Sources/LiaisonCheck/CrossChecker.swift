@@ -1,4 +1,5 @@
 import Foundation
+import LiaisonInputs
 import LiaisonLocalization
 import LiaisonModel
 import LiaisonRender
@@ -25,6 +26,7 @@ struct CrossChecker {
             case 0:
                 checker.checkEvents()
                 checker.checkProgress()
+                checker.checkSendingPrerequisites()
             case 1:
                 checker.checkCatalogs()
                 checker.checkTemplates()
@@ -40,6 +42,63 @@ struct CrossChecker {
     }
 
     private var scheduleFile: String { snapshot.configuration.schedule }
+
+    /// What would make sending fail later, found now: links whose tokens would cross a network in clear (or that a
+    /// newsletter's one-click unsubscribe cannot use), and secrets the configuration names but that cannot be read.
+    private mutating func checkSendingPrerequisites() {
+        let configuration = snapshot.configuration
+        let base = configuration.school.baseURL?.absoluteString
+        let where_ = configuration.location(of: "school.base_url") ?? SourceLocation(file: configuration.file).field("school.base_url")
+        switch base.map(LinkSecurity.init) {
+        case nil:
+            diagnostics.append(.warning(
+                "config.no-base-url",
+                "school.base_url is not set: links in messages point at http://127.0.0.1:8080, which works on this machine only. Set it to the https:// address families reach Liaison at.",
+                at: SourceLocation(file: configuration.file).field("school.base_url")))
+        case .insecure:
+            let newsletters = snapshot.events.filter { MessageCategory.optional(for: $0) != nil }.map(\.id)
+            let why = newsletters.isEmpty
+                ? "acknowledgement links would carry their tokens across the network in clear"
+                : "acknowledgement links would carry their tokens in clear, and the newsletters' one-click unsubscribe (RFC 8058) needs https, so every newsletter email would fail (\(newsletters.prefix(3).joined(separator: ", ")))"
+            diagnostics.append(.error(
+                "config.insecure-base-url", "school.base_url \(base!) is not https: \(why). Use the https:// address families reach Liaison at.",
+                at: where_))
+        case .loopback:
+            diagnostics.append(.note(
+                "config.local-base-url",
+                "school.base_url \(base!) is this machine: links work only here, and newsletters carry no one-click unsubscribe (it needs https).",
+                at: where_))
+        case .https:
+            break
+        }
+        let delivery = configuration.delivery
+        for (index, relay) in delivery.relays.enumerated() {
+            guard let password = relay.password else { continue }
+            if let problem = Self.unreadable(password) {
+                diagnostics.append(.error(
+                    "config.missing-secret", "Relay \(relay.name)'s password cannot be read: \(problem); nothing can be sent through it.",
+                    at: relay.origin ?? SourceLocation(file: configuration.file).field("channels.email.relays[\(index)]")))
+            }
+        }
+        for (index, webhook) in delivery.webhooks.enumerated() {
+            guard let secret = webhook.secret else { continue }
+            if let problem = Self.unreadable(secret) {
+                diagnostics.append(.error(
+                    "config.missing-secret", "Webhook \(webhook.name)'s signing secret cannot be read: \(problem); every message to it would fail.",
+                    at: webhook.origin ?? SourceLocation(file: configuration.file).field("channels.webhooks[\(index)]")))
+            }
+        }
+    }
+
+    /// Why a secret cannot be read, or nil when it can (its value is never kept nor shown).
+    private static func unreadable(_ secret: SecretReference) -> String? {
+        do {
+            _ = try secret.resolve()
+            return nil
+        } catch {
+            return "\(error)"
+        }
+    }
 
     private func location(of event: Event, field: String) -> SourceLocation {
         (event.origin ?? SourceLocation(file: scheduleFile)).field("events.\(event.id).\(field)")
@@ -113,8 +172,9 @@ struct CrossChecker {
         }
         guard let source = catalogs.sourceCatalog else { return }
         let used = snapshot.templates.allMessageKeys
-        // rsvp.* label the answers schedules offer; ack.* are the acknowledgement pages' own wording.
-        for key in source.messages.keys.sorted() where !used.contains(key) && !key.hasPrefix("rsvp.") && !key.hasPrefix("ack.") {
+        // rsvp.* label the answers schedules offer; ack.* and unsubscribe.* are the pages' own wording.
+        let pages = ["rsvp.", "ack.", "unsubscribe."]
+        for key in source.messages.keys.sorted() where !used.contains(key) && !pages.contains(where: { key.hasPrefix($0) }) {
             diagnostics.append(.warning(
                 "catalog.unused-key", "The message \(key) is used by no template.", at: source.messages[key]?.location))
         }

@@ -73,7 +73,6 @@ public enum Daemon {
         }
         let channels = ChannelHolder(try ChannelSet.make(settings: configuration.delivery, school: configuration.school), settings: configuration.delivery)
         for line in channels.summary { logger.info("channel \(line)") }
-        let signer = try LinkSigner.load(path: (stateFolder as NSString).appendingPathComponent("link-secret"))
 
         let state = SchoolState(LoadedSchool(snapshot: snapshot, generation: 1, loadedAt: clock.now()), ledger: ledger)
         let dispatchWakeup = Wakeup()
@@ -81,7 +80,7 @@ public enum Daemon {
         let escalationWakeup = Wakeup()
         let handoff = Handoff()
         let queuing = DaemonQueuing(
-            queuer: Queuer(outbox: store, links: Links(tokens: ledger, signer: signer, school: configuration.school)),
+            queuer: Queuer(outbox: store, links: Links(ledger: ledger, school: configuration.school)),
             leases: leases, handoff: handoff, dispatch: dispatchWakeup)
         let kinds: @Sendable () -> Set<ChannelKind> = { channels.kinds }
         let desk = AlertDesk(

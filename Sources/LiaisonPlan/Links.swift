@@ -1,35 +1,39 @@
 import Foundation
 import LiaisonModel
 
-/// Makes every link a message carries, from one base URL: a fresh acknowledgement token per (occurrence, guardian),
-/// kept only as its hash, and signed unsubscribe links for newsletters.
+/// Makes every link a message carries, from one base URL: a fresh acknowledgement token per (occurrence, guardian)
+/// and, for what a family may unsubscribe from, a fresh unsubscribe token. Tokens are opaque (no roster id in a
+/// link) and kept only as their hashes.
 public struct Links: Sendable {
-    public let tokens: any AckTokenIssuer
-    public let signer: LinkSigner
+    public typealias Ledger = AckTokenIssuer & OptOutRegistry
+    public let ledger: any Ledger
     /// The school's public base URL, without a trailing slash.
     public let base: String
 
-    public init(tokens: any AckTokenIssuer, signer: LinkSigner, school: School) {
-        self.tokens = tokens
-        self.signer = signer
+    public init(ledger: any Ledger, school: School) {
+        self.ledger = ledger
         self.base = Self.base(school)
     }
 
-    /// The same tokens and signer for (a reloaded version of) a school.
+    /// The same ledger for (a reloaded version of) a school.
     public func with(school: School) -> Links {
-        Links(tokens: tokens, signer: signer, school: school)
+        Links(ledger: ledger, school: school)
     }
 
     /// Acknowledgement URLs by guardian id, issued in one transaction.
     public func ackURLs(eventID: String, occurrence: String, guardians: [String], now: Date) async throws -> [String: String] {
         guard !guardians.isEmpty else { return [:] }
-        let issued = try await tokens.issueTokens(eventID: eventID, occurrence: occurrence, guardianIDs: guardians, now: now)
+        let issued = try await ledger.issueTokens(eventID: eventID, occurrence: occurrence, guardianIDs: guardians, now: now)
         let base = base
         return issued.mapValues { "\(base)/a/\($0)" }
     }
 
-    public func unsubscribeURL(guardian: Guardian) -> String {
-        "\(base)/u/\(signer.token(purpose: "unsubscribe", subject: guardian.id))"
+    /// One-click unsubscribe URLs (RFC 8058) by guardian id, issued in one transaction.
+    public func unsubscribeURLs(category: MessageCategory, occurrence: String, guardians: [String], now: Date) async throws -> [String: String] {
+        guard !guardians.isEmpty else { return [:] }
+        let issued = try await ledger.issueUnsubscribeTokens(category: category, occurrence: occurrence, guardianIDs: guardians, now: now)
+        let base = base
+        return issued.mapValues { "\(base)/u/\($0)" }
     }
 
     /// The school's public base URL without a trailing slash (`school.base_url`; the daemon's default address when

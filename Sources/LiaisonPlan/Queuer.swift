@@ -68,6 +68,8 @@ public struct Queuer: Sendable {
         public var alreadyQueued = 0
         /// Recipients who get nothing, and why.
         public var problems: [PlanProblem] = []
+        /// Recipients left out because they opted out of the event's category (newsletters).
+        public var optedOut = 0
         /// Whether the caller stopped taking chunks before every recipient was queued.
         public var stoppedEarly = false
 
@@ -84,13 +86,19 @@ public struct Queuer: Sendable {
         let occurrence = request.occurrence.id
         let existing = try await outbox.queuedKeys(occurrence: occurrence)
         let planner = request.planner
+        let category = MessageCategory.optional(for: request.event)
+        var optedOut = Set<String>()
+        if let category { optedOut = try await links.ledger.optedOut(category: category) }
+        var outcome = Outcome()
+        // Guardians who opted out of this category are not planned at all (urgent messages have none).
+        let wanted = request.recipients.filter { !optedOut.contains($0.guardian.id) }
+        outcome.optedOut = request.recipients.count - wanted.count
         // Recipients with every channel already queued are left out before anything is rendered or any link issued.
-        let fresh = request.recipients.filter { recipient in
+        let fresh = wanted.filter { recipient in
             let channels = planner.channels(for: recipient.guardian, priority: request.event.priority)
             return channels.isEmpty
                 || channels.contains { !existing.contains(DeliveryKey(occurrence: occurrence, guardianID: recipient.guardian.id, channel: $0)) }
         }
-        var outcome = Outcome()
         outcome.alreadyQueued = existing.count
         guard !fresh.isEmpty else { return outcome }
         let chunks = Self.chunks(of: fresh, first: firstChunkSize, rest: chunkSize)
@@ -101,22 +109,29 @@ public struct Queuer: Sendable {
             // Rendering: the next chunk's links are issued while this one renders.
             group.addTask {
                 defer { rendered.finish() }
-                @Sendable func issue(_ index: Int) -> Task<[String: String], any Error>? {
-                    guard request.withAckLinks, index < chunks.count else { return nil }
+                @Sendable func issue(_ index: Int) -> Task<(ack: [String: String], unsubscribe: [String: String]), any Error>? {
+                    guard index < chunks.count, request.withAckLinks || category != nil else { return nil }
                     let ids = chunks[index].map(\.guardian.id)
                     return Task {
-                        try await links.ackURLs(eventID: request.event.id, occurrence: occurrence, guardians: ids, now: request.now)
+                        let ack = request.withAckLinks
+                            ? try await links.ackURLs(eventID: request.event.id, occurrence: occurrence, guardians: ids, now: request.now)
+                            : [:]
+                        var unsubscribe: [String: String] = [:]
+                        if let category {
+                            unsubscribe = try await links.unsubscribeURLs(category: category, occurrence: occurrence, guardians: ids, now: request.now)
+                        }
+                        return (ack, unsubscribe)
                     }
                 }
                 var upcoming = issue(0)
                 defer { upcoming?.cancel() }
                 for index in chunks.indices {
-                    let ackURLs = try await upcoming?.value ?? [:]
+                    let urls: (ack: [String: String], unsubscribe: [String: String]) = try await upcoming?.value ?? ([:], [:])
                     upcoming = issue(index + 1)
                     let planned = await planner.plan(
                         request.event, recipients: chunks[index], occurrence: occurrence, sendAt: request.renderAt,
-                        now: request.now, skipping: existing, ackURL: { ackURLs[$0.id] },
-                        unsubscribeURL: { links.unsubscribeURL(guardian: $0) })
+                        now: request.now, skipping: existing, ackURL: { urls.ack[$0.id] },
+                        unsubscribeURL: { urls.unsubscribe[$0.id] })
                     guard await rendered.push(planned) else { return nil }
                 }
                 return nil
@@ -174,12 +189,19 @@ public struct Queuer: Sendable {
         guard !request.recipients.isEmpty else { return 0 }
         let links = links.with(school: request.school)
         let occurrence = request.occurrence.id
+        let ids = request.recipients.map(\.guardian.id)
         let urls = request.withAckLinks
-            ? try await links.ackURLs(eventID: request.event.id, occurrence: occurrence, guardians: request.recipients.map(\.guardian.id), now: request.now)
+            ? try await links.ackURLs(eventID: request.event.id, occurrence: occurrence, guardians: ids, now: request.now)
             : [:]
+        let category = MessageCategory.optional(for: request.event)
+        var unsubscribeURLs: [String: String] = [:]
+        if let category {
+            unsubscribeURLs = try await links.unsubscribeURLs(category: category, occurrence: occurrence, guardians: ids, now: request.now)
+        }
+        let unsubscribe = unsubscribeURLs
         let (deliveries, _) = await request.planner.plan(
             request.event, recipients: request.recipients, occurrence: occurrence, sendAt: request.renderAt, now: request.now,
-            ackURL: { urls[$0.id] }, unsubscribeURL: { links.unsubscribeURL(guardian: $0) })
+            ackURL: { urls[$0.id] }, unsubscribeURL: { unsubscribe[$0.id] })
         var revised = 0
         for delivery in deliveries where try await outbox.revise(delivery, now: request.now) { revised += 1 }
         return revised

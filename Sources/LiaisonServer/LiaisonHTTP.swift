@@ -9,6 +9,8 @@ import LiaisonStore
 /// |---|---|
 /// | `GET /a/{token}` | the page behind the link in a message, in the guardian's language; records nothing |
 /// | `POST /a/{token}` | `answer=<id>` (form): records the answer, answers a confirmation page |
+/// | `GET /u/{token}` | the unsubscribe page behind a newsletter's link, in the guardian's language; records nothing |
+/// | `POST /u/{token}` | `List-Unsubscribe=One-Click` (RFC 8058, from a mail client or the page's button): records the opt-out |
 /// | `POST /v1/acks` | bearer; JSON `{"token", "answer"}` or `{"event", "guardian", "answer", "via"}` |
 /// | `GET /v1/events/{id}/acks` | bearer; the current answers as JSON |
 /// | `POST /v1/alerts` | bearer; JSON `{"student", "kind", "note"}`: raises an urgent alert (with an ``AdminService``) |
@@ -61,6 +63,9 @@ public struct LiaisonHTTP: Sendable {
         let pages = AckPages(server: self)
         router.get("/a/{token}") { request, context in try await pages.show(request, context: context) }
         router.post("/a/{token}") { request, context in try await pages.answer(request, context: context) }
+        let unsubscribe = UnsubscribePages(server: self)
+        router.get("/u/{token}") { request, context in try await unsubscribe.show(request, context: context) }
+        router.post("/u/{token}") { request, context in try await unsubscribe.unsubscribe(request, context: context) }
 
         let api = AckAPI(server: self)
         router.post("/v1/acks") { request, context in try await api.record(request, context: context) }

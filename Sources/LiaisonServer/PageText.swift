@@ -74,5 +74,11 @@ struct PageText {
         "ack.page.not_found": "This link is not valid. Please contact the school office: {phone}.",
         "ack.page.invalid_answer": "This answer is not one of the choices. Please go back and choose again.",
         "ack.page.back": "Back to the message",
+        "unsubscribe.page.heading": "{school}: newsletters",
+        "unsubscribe.page.explain":
+            "Press the button to stop receiving the school’s newsletters. Messages about your children, such as meetings, reports and urgent alerts, will still reach you.",
+        "unsubscribe.page.button": "Stop the newsletters",
+        "unsubscribe.page.done":
+            "You will no longer receive the school’s newsletters. To receive them again, please contact the school office: {phone}.",
     ]
 }

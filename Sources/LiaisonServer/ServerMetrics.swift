@@ -28,6 +28,17 @@ public final class ServerMetrics: Sendable {
         }
     }
 
+    /// Counts an opt-out recorded through an unsubscribe link.
+    func unsubscribed(category: String) {
+        registry.makeCounter(descriptor: Self.unsubscribes, labels: [("category", category)]).increment()
+    }
+
+    static var unsubscribes: MetricNameDescriptor {
+        MetricNameDescriptor(
+            namespace: "liaison", metricName: "unsubscribes", unitName: "total",
+            helpText: "Opt-outs recorded through unsubscribe links, by category.")
+    }
+
     static var acknowledgementLatency: MetricNameDescriptor {
         MetricNameDescriptor(
             namespace: "liaison", metricName: "acknowledgement_latency", unitName: "seconds",

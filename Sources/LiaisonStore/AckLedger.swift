@@ -54,7 +54,7 @@ public enum AckOutcome: Sendable, Hashable {
 }
 
 /// Who acknowledged what, and when: one current answer per (event, guardian), with the full history of answers.
-public protocol AckLedger: AckTokenIssuer {
+public protocol AckLedger: AckTokenIssuer, OptOutRegistry {
     /// A new unguessable token (≥128 bits from SystemRandomNumberGenerator, base64url, no padding) for the link in one
     /// message; only its SHA-256 is stored. Calling it twice for the same (occurrence, guardian) returns a new token
     /// each time; both stay valid.
@@ -79,4 +79,28 @@ public protocol AckLedger: AckTokenIssuer {
     /// The first acknowledgement of an event after `since` (to stop an alert's escalation and tell staff who answered
     /// and when).
     func firstAcknowledgement(eventID: String, since: Date) async throws -> Acknowledgement?
+
+    /// The unsubscribe link a token belongs to, or nil (unknown or malformed tokens: nil, never an error).
+    func unsubscribeLink(forToken token: String) async throws -> UnsubscribeLink?
+    /// Records that a guardian wants no more messages of `category`; false when they had already said so.
+    func optOut(guardianID: String, category: MessageCategory, via: String, at: Date) async throws -> Bool
+    /// Takes an opt-out back (the office, on the family's word); false when there was none.
+    func optIn(guardianID: String, category: MessageCategory) async throws -> Bool
+    /// The categories a guardian opted out of, with when.
+    func optOuts(guardianID: String) async throws -> [(category: MessageCategory, at: Date, via: String)]
+}
+
+/// What an unsubscribe link in one message stands for.
+public struct UnsubscribeLink: Sendable, Hashable {
+    public var guardianID: String
+    public var category: MessageCategory
+    public var occurrence: String
+    public var createdAt: Date
+
+    public init(guardianID: String, category: MessageCategory, occurrence: String, createdAt: Date) {
+        self.guardianID = guardianID
+        self.category = category
+        self.occurrence = occurrence
+        self.createdAt = createdAt
+    }
 }

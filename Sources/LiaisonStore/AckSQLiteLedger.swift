@@ -10,7 +10,7 @@ import GRDB
 /// Every change is one IMMEDIATE transaction, so two answers for the same (event, guardian), from two tasks or two
 /// processes, are decided one after the other against the current answer.
 public final class SQLiteAckLedger: AckLedger {
-    private let writer: any DatabaseWriter
+    let writer: any DatabaseWriter
     /// The database file, or `nil` in memory.
     public let path: String?
 
@@ -244,7 +244,7 @@ public final class SQLiteAckLedger: AckLedger {
 }
 
 /// Conversions between model values and stored columns.
-private enum AckCodec {
+enum AckCodec {
     static func seconds(_ date: Date) -> Double { date.timeIntervalSince1970 }
     static func date(_ seconds: Double) -> Date { Date(timeIntervalSince1970: seconds) }
 

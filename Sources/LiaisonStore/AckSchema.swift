@@ -52,6 +52,28 @@ enum AckSchema {
                     BEGIN SELECT RAISE(ABORT, 'ack_history is append-only'); END;
                     """)
         }
+        migrator.registerMigration("optout-v1") { db in
+            try db.execute(
+                sql: """
+                    -- One row per unsubscribe link issued: the SHA-256 of its token, never the token.
+                    CREATE TABLE optout_links (
+                        id INTEGER PRIMARY KEY,
+                        token_hash BLOB NOT NULL UNIQUE CHECK (length(token_hash) = 32),
+                        category TEXT NOT NULL,
+                        occurrence TEXT NOT NULL,
+                        guardian_id TEXT NOT NULL,
+                        created_at REAL NOT NULL
+                    );
+                    -- Who does not want a category of messages, since when and how they said so.
+                    CREATE TABLE optouts (
+                        guardian_id TEXT NOT NULL,
+                        category TEXT NOT NULL,
+                        at REAL NOT NULL,
+                        via TEXT NOT NULL,
+                        PRIMARY KEY (guardian_id, category)
+                    );
+                    """)
+        }
         return migrator
     }
 }

@@ -76,7 +76,7 @@ struct Preview: AsyncParsableCommand {
             let base = (snapshot.school.baseURL?.absoluteString ?? "https://liaison.invalid").trimmingSuffix("/")
             let (deliveries, problems) = await planner.plan(
                 event, occurrence: event.id, sendAt: now, now: now, only: guardian.id,
-                ackURL: { _ in ackURL }, unsubscribeURL: { "\(base)/u/\($0.id).PREVIEW" })
+                ackURL: { _ in ackURL }, unsubscribeURL: { _ in "\(base)/u/PREVIEW" })
             guard let delivery = deliveries.first else {
                 printError("Nothing would be emailed: \(problems.map(\.description).joined(separator: "; "))")
                 throw ExitCode(1)

@@ -69,7 +69,7 @@ struct Send: AsyncParsableCommand {
         }
         let stateFolder = (settings.sqlitePath as NSString).deletingLastPathComponent
         let store: any OutboxStore
-        let tokens: any AckTokenIssuer
+        let tokens: any AckLedger
         let channelSet: ChannelSet
         let journal: (any DaemonJournal)?
         if dryRun {
@@ -101,9 +101,8 @@ struct Send: AsyncParsableCommand {
         let planner = Planner(
             renderer: snapshot.renderer, roster: snapshot.roster, progress: snapshot.progressByStudent,
             available: Set(channelSet.channels.keys))
-        let signer = try LinkSigner.load(path: (stateFolder as NSString).appendingPathComponent("link-secret"))
         let queuer = Queuer(
-            outbox: store, links: Links(tokens: tokens, signer: signer, school: snapshot.school), chunkSize: Self.chunkSize,
+            outbox: store, links: Links(ledger: tokens, school: snapshot.school), chunkSize: Self.chunkSize,
             firstChunkSize: Self.chunkSize)
         let recipients = event.audience.recipients(in: snapshot.roster).filter { only == nil || $0.guardian.id == only }
         if let only, recipients.isEmpty {
@@ -172,6 +171,7 @@ struct Send: AsyncParsableCommand {
         stop.uninstall()
         await channelSet.shutdown()
         for problem in outcome.problems { printError("not sent: \(problem)") }
+        if outcome.optedOut > 0 { printError("\(outcome.optedOut) guardian(s) unsubscribed from these messages: not sent to them.") }
         if outcome.stoppedEarly { printError("Sending stopped early; the next run sends what was not queued.") }
         printError("Queued \(outcome.queued.count) new deliveries (\(outcome.alreadyQueued) already in the outbox).")
         if let journal, !outcome.queued.isEmpty {

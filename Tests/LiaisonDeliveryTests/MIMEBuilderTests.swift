@@ -167,6 +167,11 @@ struct MIMEBuilderTests {
     @Test func classHeaders() throws {
         let newsletter = headerSection(try build(sample(messageClass: .newsletter(unsubscribeURL: "https://lincoln.example.org/u/abc123"))))
         #expect(newsletter.contains("\r\nList-Unsubscribe: <https://lincoln.example.org/u/abc123>\r\nList-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n"))
+        // A link to this machine (the demo's http://127.0.0.1): the page, but no one-click, which RFC 8058 allows
+        // over HTTPS only.
+        let local = headerSection(try build(sample(messageClass: .newsletter(unsubscribeURL: "http://127.0.0.1:8080/u/abc123"))))
+        #expect(local.contains("\r\nList-Unsubscribe: <http://127.0.0.1:8080/u/abc123>\r\n"))
+        #expect(!local.contains("List-Unsubscribe-Post"))
         #expect(!newsletter.contains("Auto-Submitted"))
         let alert = headerSection(try build(sample(messageClass: .alert)))
         #expect(alert.contains("\r\nAuto-Submitted: auto-generated\r\nImportance: high\r\nX-Priority: 1\r\nPriority: urgent\r\n"))

@@ -103,3 +103,18 @@ import Testing
         #expect(recovery.isFailing(.sms))
     }
 }
+
+@Suite struct LinkSecurityTests {
+    @Test func httpsAnywhereLoopbackHTTPHereOnly() {
+        #expect(LinkSecurity("https://liaison.riverside.example/u/x") == .https)
+        #expect(LinkSecurity("HTTPS://liaison.riverside.example") == .https)
+        #expect(LinkSecurity("http://127.0.0.1:8080/u/x") == .loopback)
+        #expect(LinkSecurity("http://localhost:8080") == .loopback)
+        #expect(LinkSecurity("http://[::1]:8080/") == .loopback)
+        #expect(LinkSecurity("http://liaison.riverside.example/u/x") == .insecure)
+        #expect(LinkSecurity("http://127.0.0.1.evil.example/") == .insecure)
+        #expect(LinkSecurity("ftp://127.0.0.1/") == .insecure)
+        #expect(LinkSecurity("https:///nohost") == .insecure)
+        #expect(LinkSecurity("not a url") == .insecure)
+    }
+}

@@ -31,8 +31,7 @@ struct QueuerFixture {
     init(chunkSize: Int = 250) throws {
         outbox = try SQLiteOutboxStore.inMemory()
         ledger = try SQLiteAckLedger.inMemory()
-        let signer = LinkSigner(secret: Array("a secret of at least sixteen bytes".utf8))
-        queuer = Queuer(outbox: outbox, links: Links(tokens: ledger, signer: signer, school: demoSchool.school), chunkSize: chunkSize, firstChunkSize: 5)
+        queuer = Queuer(outbox: outbox, links: Links(ledger: ledger, school: demoSchool.school), chunkSize: chunkSize, firstChunkSize: 5)
         planner = Planner(
             renderer: demoSchool.renderer, roster: demoSchool.roster, progress: demoSchool.progressByStudent, available: [.email, .sms])
     }
@@ -155,5 +154,39 @@ struct QueuerFixture {
         #expect(outcome.stoppedEarly)
         #expect(outcome.queued.count <= 5)
         #expect(try await fixture.outbox.counts(eventID: concert.id)[.queued] == outcome.queued.count)
+    }
+}
+
+@Suite struct OptOutQueuerTests {
+    /// After one-click unsubscribe, the next newsletter skips that guardian only; other kinds of message and urgent
+    /// ones still reach them.
+    @Test func theNextNewsletterSkipsOnlyWhoUnsubscribed() async throws {
+        let fixture = try QueuerFixture()
+        let newsletter = try #require(demoSchool.events.first { $0.kind == .newsletter })
+        let now = newsletter.start.addingTimeInterval(-86_400 * 2)
+        let first = try await fixture.queuer.queue(fixture.request(.forSendByHand(newsletter, now: now), newsletter, now: now))
+        #expect(first.optedOut == 0 && first.queued.count > 2)
+        let rows = try await fixture.outbox.deliveries(matching: DeliveryQuery(eventID: newsletter.id))
+        let leaving = try #require(rows.first { $0.key.channel == .email })
+        // Its unsubscribe link is opaque, and leads to the guardian.
+        let url = try #require(leaving.message.unsubscribeURL)
+        #expect(url.hasPrefix(Links.base(demoSchool.school) + "/u/") && !url.contains(leaving.key.guardianID))
+        let token = String(url.split(separator: "/").last!)
+        let link = try #require(try await fixture.ledger.unsubscribeLink(forToken: token))
+        #expect(link.guardianID == leaving.key.guardianID && link.category == .newsletters)
+        #expect(try await fixture.ledger.optOut(guardianID: link.guardianID, category: .newsletters, via: "link", at: now))
+
+        // The next issue: everyone but them.
+        let resend = Occurrence.resend(of: .forSendByHand(newsletter, now: now), number: 1, at: now)
+        let next = try await fixture.queuer.queue(fixture.request(resend, newsletter, now: now))
+        #expect(next.optedOut == 1)
+        #expect(Set(next.queued.map(\.guardianID)) == Set(first.queued.map(\.guardianID)).subtracting([link.guardianID]))
+
+        // An announcement still reaches them; so does anything urgent.
+        let concert = try #require(demoSchool.events.first { $0.id == "winter-concert-2026" })
+        #expect(MessageCategory.optional(for: concert) == nil)
+        var urgentNewsletter = newsletter
+        urgentNewsletter.priority = .urgent
+        #expect(MessageCategory.optional(for: urgentNewsletter) == nil)
     }
 }

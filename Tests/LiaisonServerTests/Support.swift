@@ -112,4 +112,12 @@ struct FailingLedger: AckLedger {
     func acknowledgements(eventID: String) async throws -> [Acknowledgement] { throw DiskGone() }
     func history(eventID: String, guardianID: String) async throws -> [Acknowledgement] { throw DiskGone() }
     func firstAcknowledgement(eventID: String, since: Date) async throws -> Acknowledgement? { throw DiskGone() }
+    func issueUnsubscribeTokens(category: MessageCategory, occurrence: String, guardianIDs: [String], now: Date) async throws -> [String: String] {
+        throw DiskGone()
+    }
+    func optedOut(category: MessageCategory) async throws -> Set<String> { throw DiskGone() }
+    func unsubscribeLink(forToken token: String) async throws -> UnsubscribeLink? { throw DiskGone() }
+    func optOut(guardianID: String, category: MessageCategory, via: String, at: Date) async throws -> Bool { throw DiskGone() }
+    func optIn(guardianID: String, category: MessageCategory) async throws -> Bool { throw DiskGone() }
+    func optOuts(guardianID: String) async throws -> [(category: MessageCategory, at: Date, via: String)] { throw DiskGone() }
 }

@@ -42,7 +42,9 @@ public enum MIMEBuilder {
             break
         case let .newsletter(url):
             fields.append("List-Unsubscribe: <" + (try checkedUnsubscribeURL(url)) + ">")
-            fields.append("List-Unsubscribe-Post: List-Unsubscribe=One-Click")
+            // One-click (a POST with no further step) only over HTTPS (RFC 8058); a loopback http link (the demo) is
+            // offered as a plain link to its page.
+            if LinkSecurity(url) == .https { fields.append("List-Unsubscribe-Post: List-Unsubscribe=One-Click") }
         case .alert:
             fields += ["Auto-Submitted: auto-generated", "Importance: high", "X-Priority: 1", "Priority: urgent"]
         }
@@ -287,7 +289,7 @@ public enum MIMEBuilder {
 
     private static func checkedUnsubscribeURL(_ url: String) throws(MIMEError) -> String {
         try refuseLineBreaks(url, "the unsubscribe URL")
-        guard url.lowercased().hasPrefix("https://"), url.utf8.count > 8 else {
+        guard LinkSecurity(url) != .insecure else {
             throw MIMEError(.invalidValue, "the unsubscribe URL \"\(url)\" is not https (RFC 8058 one-click needs HTTPS)")
         }
         guard url.utf8.allSatisfy({ (0x21...0x7E).contains($0) && $0 != 0x3C && $0 != 0x3E }) else {
