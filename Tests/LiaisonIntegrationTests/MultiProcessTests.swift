@@ -225,7 +225,10 @@ import Testing
     /// not be recorded leave rows `sending`. Once writes work again, the daemon takes them back itself (their lease,
     /// 2 s, is no longer renewed) and sends them, without a restart. Only those rows may reach a guardian twice (they
     /// may have been accepted before their result failed to be written).
-    @Test func failedWriteUnderServeIsRecoveredWithoutRestart() async throws {
+    /// Run twice: every write and sync refused (SQLite sees a full disk), and only `fsync`/`fdatasync` refused (the
+    /// WAL frames are written but never synced: SQLite sees an I/O error).
+    @Test(arguments: ["write,pwrite,pwrite64,fsync,fdatasync", "fsync,fdatasync"])
+    func failedWriteUnderServeIsRecoveredWithoutRestart(calls: String) async throws {
         let shim = try FailingWriteShim()
         defer { shim.remove() }
         let server = try LocalServer(script: "smtp_server.py", arguments: ["--log", "$DIR/log.jsonl", "--delay", "0.02"])
@@ -235,7 +238,7 @@ import Testing
             guardians: guardians, smtpPort: server.port, repositoryRoot: LocalServer.repositoryRoot, sendAt: Self.sendAt, lease: "2s")
         defer { school.remove() }
 
-        let daemon = try DaemonProcess(config: school.config, clockStart: "2030-06-05T08:59:58Z", environment: shim.environment(matching: "outbox.sqlite"))
+        let daemon = try DaemonProcess(config: school.config, clockStart: "2030-06-05T08:59:58Z", environment: shim.environment(matching: "outbox.sqlite", calls: calls))
         defer { daemon.stop() }
         #expect(await Self.waitFor(60) { Self.delivered(server).total >= 60 }, "\(daemon.output)")
         try shim.fail()
@@ -256,7 +259,7 @@ import Testing
             .map { "\($0["level"] ?? ""): \($0["msg"] ?? "") \($0["error"] ?? "")" }
         #expect(daemon.stop() == 0, "\(daemon.output.suffix(3000))")
         let messages = Self.delivered(server)
-        print("failed write: \(stuck) left sending while writes failed (\(deliveredWhileFailing) accepted by then), \(recovered) taken back; server \(messages.total) accepted, \(messages.distinct) distinct, \(messages.duplicates) duplicate(s); \(shim.refusals(in: daemon.output)) write(s) refused; logged: \(Set(problems).sorted())")
+        print("failed write (\(calls)): \(stuck) left sending while writes failed (\(deliveredWhileFailing) accepted by then), \(recovered) taken back; server \(messages.total) accepted, \(messages.distinct) distinct, \(messages.duplicates) duplicate(s); \(shim.refusals(in: daemon.output)) write(s) refused; logged: \(Set(problems).sorted())")
         #expect(stuck > 0, "the failed writes left rows in flight")
         #expect(recovered >= stuck, "the daemon took back what was left sending")
         #expect(messages.distinct == guardians)
@@ -349,8 +352,8 @@ final class SendProcess: @unchecked Sendable {
     }
 }
 
-/// An LD_PRELOAD library, compiled by the test with `cc`, that makes writes and syncs on files whose path contains a
-/// given text fail with ENOSPC while a trigger file exists (SQLite's shared-memory file `-shm` is left alone). It
+/// An LD_PRELOAD library, compiled by the test with `cc`, that makes the chosen writes and syncs on files whose path
+/// contains a given text fail with ENOSPC while a trigger file exists (SQLite's shared-memory file `-shm` is left alone). It
 /// notes each refusal on standard error as `liaison-shim: refused <call> <path>` (the first 50).
 struct FailingWriteShim {
     let folder: URL
@@ -373,8 +376,11 @@ struct FailingWriteShim {
             int saved = errno;
             const char *trigger = getenv("LIAISON_FAIL_TRIGGER");
             const char *match = getenv("LIAISON_FAIL_MATCH");
+            const char *calls = getenv("LIAISON_FAIL_CALLS");
             int result = 0;
-            if (trigger && match && access(trigger, F_OK) == 0) {
+            char wanted[64];
+            snprintf(wanted, sizeof wanted, ",%s,", call);
+            if (trigger && match && calls && strstr(calls, wanted) && access(trigger, F_OK) == 0) {
                 char link[64], path[4096];
                 snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
                 ssize_t n = readlink(link, path, sizeof path - 1);
@@ -443,8 +449,9 @@ struct FailingWriteShim {
     }
 
     /// The environment for a process whose writes to files matching `text` are to fail on demand.
-    func environment(matching text: String) -> [String: String] {
-        ["LD_PRELOAD": library.path, "LIAISON_FAIL_TRIGGER": trigger.path, "LIAISON_FAIL_MATCH": text]
+    /// `calls`: which of write, pwrite, pwrite64, fsync, fdatasync fail, separated by commas.
+    func environment(matching text: String, calls: String) -> [String: String] {
+        ["LD_PRELOAD": library.path, "LIAISON_FAIL_TRIGGER": trigger.path, "LIAISON_FAIL_MATCH": text, "LIAISON_FAIL_CALLS": ",\(calls),"]
     }
 
     /// From now on, writes fail.
