@@ -127,12 +127,14 @@ import Testing
     }
 
     /// (b) `liaison serve` starts while `liaison send` is sending: the daemon's recovery (at start and every lease
-    /// interval) leaves the live sender's rows alone.
-    @Test func serveStartedWhileSendIsSending() async throws {
+    /// interval) leaves the live sender's rows alone. Run with the default lease (60 s) and the shortest (2 s), where
+    /// the daemon looks every 0.67 s and the send must keep renewing while it renders and sends.
+    @Test(arguments: [nil, "2s"] as [String?])
+    func serveStartedWhileSendIsSending(lease: String?) async throws {
         let server = try LocalServer(script: "smtp_server.py", arguments: ["--log", "$DIR/log.jsonl", "--delay", "0.02"])
         defer { server.stop() }
         let guardians = 1000
-        let school = try SchoolFixture(guardians: guardians, smtpPort: server.port, repositoryRoot: LocalServer.repositoryRoot)
+        let school = try SchoolFixture(guardians: guardians, smtpPort: server.port, repositoryRoot: LocalServer.repositoryRoot, lease: lease)
         defer { school.remove() }
 
         let send = try SendProcess(config: school.config)
@@ -202,18 +204,23 @@ import Testing
         defer { send.kill() }
         let sendRun = await send.finish()
         #expect(sendRun.status == 0, "\(sendRun.output)")
-        let scheduled = try #require(daemon.waitForLog("queued a scheduled send", timeout: 60), "\(daemon.output)")
-        #expect(scheduled["occurrence"] as? String == Self.occurrence)
+        #expect(sendRun.output.contains("its send planned for 2030-06-05T09:00:00Z"), "the same occurrence: \(sendRun.output)")
         #expect(await Self.waitFor(90) { Self.delivered(server).total >= guardians }, "\(daemon.output)")
+        // The scheduler comes to 09:00 about a second after the daemon starts, long before the send has sent 1,000
+        // messages and recorded its journal entry; were it later, it would find the entry and queue nothing (no log).
+        let scheduled = daemon.waitForLog("queued a scheduled send", timeout: 5) ?? [:]
         try await Task.sleep(for: .seconds(1))
         #expect(daemon.stop() == 0, "\(daemon.output)")
 
-        let daemonQueued = Int(scheduled["deliveries"] as? String ?? "") ?? -1
-        let daemonFound = Int(scheduled["already_queued"] as? String ?? "") ?? -1
+        let daemonQueued = Int(scheduled["deliveries"] as? String ?? "") ?? 0
+        let daemonFound = Int(scheduled["already_queued"] as? String ?? "")
         let sendQueued = Self.queuedCount(sendRun.output) ?? -1
-        print("send and scheduled send together: daemon queued \(daemonQueued) (found \(daemonFound)), send queued \(sendQueued)")
+        print("send and scheduled send together: daemon queued \(daemonQueued) (found \(daemonFound.map(String.init) ?? "no log")), send queued \(sendQueued)")
         #expect(daemonQueued + sendQueued == guardians, "\(daemon.logs("queued a scheduled send"))\n\(sendRun.output)")
-        #expect(daemonQueued + daemonFound == guardians)
+        if let daemonFound {
+            #expect(scheduled["occurrence"] as? String == Self.occurrence)
+            #expect(daemonQueued + daemonFound == guardians)
+        }
         #expect(daemon.logs("took back deliveries").isEmpty, "\(daemon.output)")
         try await Self.expectEveryoneOnce(server, school, guardians: guardians, occurrence: Self.occurrence)
     }
@@ -249,8 +256,10 @@ import Testing
         let stuck = try await store.counts(eventID: "open-day")[.sending] ?? 0
         let deliveredWhileFailing = Self.delivered(server).total
         shim.heal()
+        let healed = Date()
 
         let done = try await Self.waitFor(90) { try await store.counts(eventID: "open-day")[.sent] == guardians }
+        let catchUp = Date().timeIntervalSince(healed)
         let countsAfterHealing = try await store.counts(eventID: "open-day").filter { $0.value > 0 }
         #expect(done, "\(countsAfterHealing) \(daemon.output.suffix(3000))")
         #expect(daemon.process.isRunning, "the daemon kept running: \(daemon.output.suffix(3000))")
@@ -259,7 +268,7 @@ import Testing
             .map { "\($0["level"] ?? ""): \($0["msg"] ?? "") \($0["error"] ?? "")" }
         #expect(daemon.stop() == 0, "\(daemon.output.suffix(3000))")
         let messages = Self.delivered(server)
-        print("failed write (\(calls)): \(stuck) left sending while writes failed (\(deliveredWhileFailing) accepted by then), \(recovered) taken back; server \(messages.total) accepted, \(messages.distinct) distinct, \(messages.duplicates) duplicate(s); \(shim.refusals(in: daemon.output)) write(s) refused; logged: \(Set(problems).sorted())")
+        print("failed write (\(calls)): \(stuck) left sending while writes failed (\(deliveredWhileFailing) accepted by then), \(recovered) taken back, all sent \(String(format: "%.1f", catchUp)) s after writes worked again; server \(messages.total) accepted, \(messages.distinct) distinct, \(messages.duplicates) duplicate(s); \(shim.refusals(in: daemon.output)) write(s) refused; logged: \(Set(problems).sorted())")
         #expect(stuck > 0, "the failed writes left rows in flight")
         #expect(recovered >= stuck, "the daemon took back what was left sending")
         #expect(messages.distinct == guardians)
