@@ -14,13 +14,15 @@ final class DaemonProcess: @unchecked Sendable {
     private(set) var port = 0
     let token = "test-token-\(UUID().uuidString)"
 
-    init(config: String, clockStart: String? = nil) throws {
+    /// `environment` is added to the test's own (e.g. `LD_PRELOAD`).
+    init(config: String, clockStart: String? = nil, environment extra: [String: String] = [:]) throws {
         process.executableURL = liaisonExecutable
         var arguments = ["serve", "--config", config, "--listen", "127.0.0.1:0", "--log-level", "debug"]
         if let clockStart { arguments += ["--clock-start", clockStart] }
         process.arguments = arguments
         var environment = ProcessInfo.processInfo.environment
         environment["LIAISON_API_TOKENS"] = token
+        environment.merge(extra) { $1 }
         process.environment = environment
         let pipe = Pipe()
         process.standardOutput = pipe

@@ -9,7 +9,12 @@ struct SchoolFixture {
 
     static let languages = ["en", "ar", "ru", "pl", "zh-Hant", "vi", "so", "es", "fa", "uk"]
 
-    init(guardians count: Int, smtpPort: Int, repositoryRoot: URL, email: (Int) -> String = { "parent\(String(format: "%05d", $0))@example.net" }) throws {
+    /// `sendAt` gives `open-day` a planned send (`notify: send_at:`, school time, e.g. `2030-06-05T10:00`); `lease`
+    /// sets `store: lease:` (e.g. `2s`).
+    init(
+        guardians count: Int, smtpPort: Int, repositoryRoot: URL, sendAt: String? = nil, lease: String? = nil,
+        email: (Int) -> String = { "parent\(String(format: "%05d", $0))@example.net" }
+    ) throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("liaison-school-\(UUID().uuidString)")
         let roster = folder.appendingPathComponent("roster")
         try FileManager.default.createDirectory(at: roster, withIntermediateDirectories: true)
@@ -38,7 +43,7 @@ struct SchoolFixture {
             location: Main hall
             audience: everyone
             template: announcement
-        """
+        """ + (sendAt.map { "\n    notify:\n      send_at: [\($0)]" } ?? "") + "\n"
         try events.write(to: folder.appendingPathComponent("events.yaml"), atomically: true, encoding: .utf8)
         let root = repositoryRoot.path
         let yaml = """
@@ -68,7 +73,7 @@ struct SchoolFixture {
                 max_connections: 8
         store:
           sqlite: state/outbox.sqlite
-        """
+        """ + (lease.map { "\n  lease: \($0)" } ?? "") + "\n"
         try yaml.write(to: folder.appendingPathComponent("liaison.yaml"), atomically: true, encoding: .utf8)
     }
 
