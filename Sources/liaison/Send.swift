@@ -194,7 +194,13 @@ struct Send: AsyncParsableCommand {
         }
         var retryQuery = mine
         retryQuery.states = [.retry, .sending]
-        let unfinished = try await store.deliveries(matching: retryQuery)
+        // Rows another live process holds (liaison serve, another send) are its to finish, not this run's.
+        let (unfinished, elsewhere) = try await store.deliveries(matching: retryQuery).reduce(into: ([Delivery](), 0)) { split, row in
+            if row.state == .sending, let owner = row.claim?.owner, owner != leases.owner { split.1 += 1 } else { split.0.append(row) }
+        }
+        if elsewhere > 0 {
+            printError("\(elsewhere) delivery(ies) are being sent by another process on this state (liaison serve or another send).")
+        }
         let held = tallies.filter { $0.state == .queued }.reduce(0) { $0 + $1.count }
         if held > 0 {
             printError("\(held) delivery(ies) wait for the end of a guardian's quiet hours: liaison serve sends them then.")
