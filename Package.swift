@@ -116,6 +116,11 @@ let package = Package(
         .testTarget(name: "LiaisonInputsTests", dependencies: ["LiaisonInputs", "LiaisonCurl", "LiaisonTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "LiaisonLocalizationTests", dependencies: ["LiaisonLocalization"]),
         .testTarget(name: "LiaisonRenderTests", dependencies: ["LiaisonRender"]),
+        .testTarget(
+            name: "LiaisonDaemonTests",
+            dependencies: ["LiaisonDaemon", "LiaisonCheck", "LiaisonPlan", "LiaisonStore", "LiaisonDelivery", "LiaisonServer",
+                           .product(name: "Logging", package: "swift-log")]
+        ),
         .testTarget(name: "LiaisonPlanTests", dependencies: ["LiaisonPlan", "LiaisonStore", "LiaisonCheck", "LiaisonInputs"]),
         .testTarget(name: "LiaisonStoreTests", dependencies: ["LiaisonStore", "LiaisonTestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "LiaisonCurlTests", dependencies: ["LiaisonCurl", "LiaisonTestSupport"]),

@@ -5,35 +5,36 @@ import LiaisonModel
 
 /// The channels built from the current configuration. A reload that changes the `channels:` section builds new
 /// ones; the old ones stay open until the daemon stops, since a batch in flight may still be using them.
-final class ChannelHolder: @unchecked Sendable {
-    private let lock = NSLock()
-    private var current: ChannelSet
-    private var settings: DeliverySettings
-    private var retired: [ChannelSet] = []
+final class ChannelHolder: Sendable {
+    private struct State {
+        var current: ChannelSet
+        var settings: DeliverySettings
+        var retired: [ChannelSet] = []
+    }
+    private let state: Locked<State>
 
     init(_ set: ChannelSet, settings: DeliverySettings) {
-        current = set
-        self.settings = settings
+        state = Locked(State(current: set, settings: settings))
     }
 
-    var channels: [ChannelKind: any Channel] { lock.withLock { current.channels } }
+    var channels: [ChannelKind: any Channel] { state.withLock { $0.current.channels } }
     var kinds: Set<ChannelKind> { Set(channels.keys) }
-    var summary: [String] { lock.withLock { current.summary } }
+    var summary: [String] { state.withLock { $0.current.summary } }
 
     /// Builds new channels when `settings` differ from those in use; returns true when it did.
     func update(settings new: DeliverySettings, school: School) throws -> Bool {
-        guard lock.withLock({ new != settings }) else { return false }
+        guard state.withLock({ new != $0.settings }) else { return false }
         let built = try ChannelSet.make(settings: new, school: school)
-        lock.withLock {
-            retired.append(current)
-            current = built
-            settings = new
+        state.withLock { state in
+            state.retired.append(state.current)
+            state.current = built
+            state.settings = new
         }
         return true
     }
 
     func shutdown() async {
-        let all = lock.withLock { retired + [current] }
+        let all = state.withLock { $0.retired + [$0.current] }
         for set in all { await set.shutdown() }
     }
 }

@@ -28,22 +28,17 @@ struct Scheduler: Sendable {
         if reconcile {
             try await self.reconcile(school: school, planner: planner, entries: &entries, now: now)
         }
-        var next: Date?
-        for event in school.snapshot.events where !event.isCancelled {
-            let sends = SendSchedule.sends(for: event)
-            if let upcoming = sends.first(where: { $0.at > now }), upcoming.at < SendSchedule.cutoff(for: event) {
-                next = min(next ?? upcoming.at, upcoming.at)
-            }
-            let (due, skipped) = SendSchedule.due(sends, event: event, now: now)
-            for skip in skipped where entries[skip.send.occurrence] == nil {
+        let (actions, next) = SchedulePlan.pass(events: school.snapshot.events, recorded: Set(entries.keys), now: now)
+        for action in actions {
+            switch action {
+            case .skip(let event, let send, let reason):
                 let entry = ScheduleEntry(
-                    occurrence: skip.send.occurrence, eventID: event.id, dueAt: skip.send.at, outcome: .skipped,
-                    reason: skip.reason, fingerprint: event.fingerprint, recordedAt: now)
+                    occurrence: send.occurrence, eventID: event.id, dueAt: send.at, outcome: .skipped, reason: reason,
+                    fingerprint: event.fingerprint, recordedAt: now)
                 try await journal.record(entry)
                 entries[entry.occurrence] = entry
-                logger.notice("skipped a planned send", metadata: ["event": "\(event.id)", "occurrence": "\(skip.send.occurrence)", "reason": "\(skip.reason)"])
-            }
-            for send in due where entries[send.occurrence] == nil {
+                logger.notice("skipped a planned send", metadata: ["event": "\(event.id)", "occurrence": "\(send.occurrence)", "reason": "\(reason)"])
+            case .queue(let event, let send):
                 let recipients = event.audience.recipients(in: school.roster)
                 let outcome = try await queuing.queue(Queuer.Request(
                     occurrence: .scheduled(send), event: event, recipients: recipients, school: school.school, planner: planner, now: now))
@@ -75,18 +70,7 @@ struct Scheduler: Sendable {
         for entry in entries.values.sorted(by: { $0.dueAt < $1.dueAt }) where entry.outcome == .queued {
             let unsent = try await store.deliveries(matching: DeliveryQuery(states: [.queued, .retry], occurrence: entry.occurrence))
             let event = events[entry.eventID]
-            var withdrawReason: String?
-            if event == nil {
-                withdrawReason = "the event is no longer in the schedule"
-            } else if event!.isCancelled {
-                withdrawReason = "the event was cancelled"
-            } else if Occurrence.kind(of: entry.occurrence) == .scheduled,
-                !SendSchedule.sends(for: event!).contains(where: { $0.occurrence == entry.occurrence })
-            {
-                // Only what the schedule planned depends on its times; a send by hand or a resend stays.
-                withdrawReason = "the event's send times changed"
-            }
-            if let withdrawReason {
+            if let withdrawReason = SchedulePlan.withdrawal(of: entry.occurrence, event: event) {
                 let cancelled = try await store.cancel(
                     matching: DeliveryQuery(occurrence: entry.occurrence), reason: withdrawReason, now: now)
                 var withdrawn = entry

@@ -28,40 +28,43 @@ public struct LoadedSchool: Sendable {
 
 /// The school the daemon currently serves, swapped whole on a good reload; readers take one version and use it to the
 /// end of their work. Also holds the alerts' events, so acknowledgement pages find them.
-public final class SchoolState: @unchecked Sendable {
-    private let lock = NSLock()
-    private var current: LoadedSchool
-    private var alertEvents: [String: Event] = [:]
-    private var site: AckSite
+public final class SchoolState: Sendable {
+    private struct State {
+        var current: LoadedSchool
+        var alertEvents: [String: Event] = [:]
+        var site: AckSite
+    }
+    private let state: Locked<State>
     private let ledger: any AckLedger
 
     init(_ school: LoadedSchool, ledger: any AckLedger) {
-        current = school
         self.ledger = ledger
-        site = Self.makeSite(school, alerts: [:], ledger: ledger)
+        state = Locked(State(current: school, site: Self.makeSite(school, alerts: [:], ledger: ledger)))
     }
 
-    public var school: LoadedSchool { lock.withLock { current } }
+    public var school: LoadedSchool { state.withLock { $0.current } }
 
     /// The acknowledgement site for this version, alerts included (cheap: read under the lock).
-    public var ackSite: AckSite { lock.withLock { site } }
+    public var ackSite: AckSite { state.withLock { $0.site } }
 
     func replace(with school: LoadedSchool) {
-        lock.withLock {
-            current = school
-            site = Self.makeSite(school, alerts: alertEvents, ledger: ledger)
+        let ledger = ledger
+        state.withLock { state in
+            state.current = school
+            state.site = Self.makeSite(school, alerts: state.alertEvents, ledger: ledger)
         }
     }
 
     /// Adds (or replaces) the events of alerts so their links and the API find them.
     func addAlertEvents(_ events: [Event]) {
-        lock.withLock {
-            for event in events { alertEvents[event.id] = event }
-            site = Self.makeSite(current, alerts: alertEvents, ledger: ledger)
+        let ledger = ledger
+        state.withLock { state in
+            for event in events { state.alertEvents[event.id] = event }
+            state.site = Self.makeSite(state.current, alerts: state.alertEvents, ledger: ledger)
         }
     }
 
-    func alertEvent(_ id: String) -> Event? { lock.withLock { alertEvents[id] } }
+    func alertEvent(_ id: String) -> Event? { state.withLock { $0.alertEvents[id] } }
 
     private static func makeSite(_ school: LoadedSchool, alerts: [String: Event], ledger: any AckLedger) -> AckSite {
         var events = alerts

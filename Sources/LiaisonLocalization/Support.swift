@@ -2,22 +2,6 @@ import CICU
 import Foundation
 import LiaisonModel
 
-/// A value behind a lock; `NSLock` because ThreadSanitizer misreads `Synchronization.Mutex` on Linux.
-final class Locked<Value>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: Value
-
-    init(_ value: Value) {
-        self.value = value
-    }
-
-    func withLock<Result>(_ body: (inout Value) throws -> Result) rethrows -> Result {
-        lock.lock()
-        defer { lock.unlock() }
-        return try body(&value)
-    }
-}
-
 /// Thin Swift wrappers over CICU's C functions.
 enum ICU {
     /// Takes ownership of a string returned by CICU.

@@ -1,0 +1,117 @@
+import Foundation
+import LiaisonCheck
+import LiaisonModel
+import LiaisonPlan
+import LiaisonServer
+import LiaisonStore
+import Logging
+import Testing
+@testable import LiaisonDaemon
+@testable import LiaisonDelivery
+
+/// The daemon's scheduler and alert desk, over in-memory stores and explicit times: no process, no clock, no network.
+struct DaemonFixture {
+    let outbox: SQLiteOutboxStore
+    let ledger: SQLiteAckLedger
+    let journal: SQLiteDaemonJournal
+    let state: SchoolState
+    let queuing: DaemonQueuing
+    let handoff = Handoff()
+
+    static let school: SchoolSnapshot = {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("examples/demo-school/liaison.yaml").path
+        let (snapshot, report) = SchoolLoader.load(configPath: path, now: ISO8601DateFormatter().date(from: "2026-11-23T09:00:00Z")!)
+        precondition(report.passed, report.text())
+        return snapshot!
+    }()
+
+    init() throws {
+        outbox = try SQLiteOutboxStore.inMemory()
+        ledger = try SQLiteAckLedger.inMemory()
+        journal = try SQLiteDaemonJournal.inMemory()
+        state = SchoolState(LoadedSchool(snapshot: Self.school, generation: 1, loadedAt: Date()), ledger: ledger)
+        queuing = DaemonQueuing(
+            queuer: Queuer(outbox: outbox, links: Links(ledger: ledger, school: Self.school.school)),
+            leases: LeaseKeeper(store: outbox, duration: .seconds(60)), handoff: handoff, dispatch: Wakeup())
+    }
+
+    /// A scheduler as the daemon builds one (a restart is a new one over the same stores).
+    func scheduler() -> Scheduler {
+        Scheduler(
+            state: state, journal: journal, queuing: queuing, store: outbox, channels: { [.email, .sms, .voice] },
+            logger: Logger(label: "test"))
+    }
+
+    func desk(at now: Date) -> AlertDesk {
+        AlertDesk(
+            state: state, journal: journal, queuing: queuing, store: outbox, ledger: ledger, channels: { [.email, .sms, .voice] },
+            clock: DaemonClock(startingAt: now), logger: Logger(label: "test"))
+    }
+}
+
+@Suite struct SchedulerTests {
+    let concert = DaemonFixture.school.event("winter-concert-2026")!
+    var sends: [ScheduledSend] { SendSchedule.sends(for: concert) }
+
+    /// A send by hand first, then the scheduler when the send comes due, then a restart: every guardian once.
+    @Test func aSendByHandThenTheScheduleThenARestartQueueEachGuardianOnce() async throws {
+        let fixture = try DaemonFixture()
+        let early = sends[0].at.addingTimeInterval(-86_400)
+        // `liaison send`, a day early: through the same queuer, under the scheduler's key.
+        let byHand = try await fixture.queuing.queuer.queue(Queuer.Request(
+            occurrence: .forSendByHand(concert, now: early), event: concert,
+            recipients: concert.audience.recipients(in: DaemonFixture.school.roster), school: DaemonFixture.school.school,
+            planner: fixture.state.school.planner(channels: [.email, .sms, .voice]), now: early))
+        #expect(byHand.queued.count > 10)
+
+        let next = try await fixture.scheduler().pass(now: sends[0].at.addingTimeInterval(-60), reconcile: true)
+        #expect(next == sends[0].at)
+        _ = try await fixture.scheduler().pass(now: sends[0].at.addingTimeInterval(1), reconcile: false)
+        let rows = try await fixture.outbox.deliveries(matching: DeliveryQuery(eventID: concert.id))
+        #expect(rows.count == byHand.queued.count)
+        #expect(Set(rows.map(\.key.occurrence)) == [sends[0].occurrence])
+        #expect(try await fixture.journal.scheduleEntries(eventID: concert.id).map(\.outcome) == [.queued])
+
+        // A restart: a new scheduler over the same stores, reconciling first.
+        _ = try await fixture.scheduler().pass(now: sends[0].at.addingTimeInterval(120), reconcile: true)
+        #expect(try await fixture.outbox.deliveries(matching: DeliveryQuery(eventID: concert.id)).count == byHand.queued.count)
+    }
+
+    /// Down over both of the concert's sends: the reminder goes, the announcement is recorded as superseded.
+    @Test func afterDowntimeOnlyTheLatestSendGoes() async throws {
+        let fixture = try DaemonFixture()
+        _ = try await fixture.scheduler().pass(now: sends[1].at.addingTimeInterval(300), reconcile: true)
+        let rows = try await fixture.outbox.deliveries(matching: DeliveryQuery(eventID: concert.id))
+        #expect(!rows.isEmpty && Set(rows.map(\.key.occurrence)) == [sends[1].occurrence])
+        let entries = try await fixture.journal.scheduleEntries(eventID: concert.id)
+        #expect(entries.map(\.outcome) == [.skipped, .queued])
+    }
+}
+
+@Suite struct AlertDeskTests {
+    /// The reported failure: rounds missed during downtime were all sent together on restart (the nurse got two
+    /// alerts 0.1 s apart). Now they collapse into the current round, once.
+    @Test func roundsMissedWhileStoppedCollapseIntoOne() async throws {
+        let fixture = try DaemonFixture()
+        let raisedAt = ISO8601DateFormatter().date(from: "2026-12-02T16:00:00Z")!
+        let student = "S002"
+        let receipt = try await fixture.desk(at: raisedAt).raise(AlertRequest(student: student, kind: "accident", note: "A test"))
+        let alert = try #require(try await fixture.journal.alert(receipt.id))
+        #expect(try await fixture.journal.rounds(alertID: alert.id).map(\.round) == ["step-1"])
+        // The daemon was down from 16:00:30 to 16:03:10: steps 2 (1 min) and 3 (2 min) and the first repeat (4 min,
+        // not yet) — steps 2 and 3 go as one round.
+        let later = raisedAt.addingTimeInterval(190)
+        _ = try await fixture.desk(at: later).escalate(alert, now: later)
+        let rounds = try await fixture.journal.rounds(alertID: alert.id)
+        #expect(rounds.map(\.round).sorted() == ["step-1", "step-2", "step-3"])
+        #expect(rounds.first { $0.round == "step-2" }?.recipients == [])
+        let occurrences = Set(try await fixture.outbox.deliveries(matching: DeliveryQuery(eventID: alert.id)).map(\.key.occurrence))
+        #expect(occurrences == [alert.occurrence(round: "step-1"), alert.occurrence(round: "step-3")])
+        // The current round reached every guardian and the staff on call.
+        let reached = Set(rounds.first { $0.round == "step-3" }?.recipients ?? [])
+        let guardians = Set(DaemonFixture.school.roster.guardians(of: student).map(\.id))
+        #expect(guardians.isSubset(of: reached))
+        #expect(reached.contains { $0.hasPrefix("staff:") })
+    }
+}
