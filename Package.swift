@@ -64,7 +64,7 @@ let package = Package(
             name: "LiaisonDelivery",
             dependencies: [
                 "LiaisonModel", "LiaisonInputs", "LiaisonRender", "LiaisonPlan", "LiaisonStore", "LiaisonCurl",
-                .product(name: "Crypto", package: "swift-crypto"), .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),

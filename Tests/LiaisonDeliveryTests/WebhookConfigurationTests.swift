@@ -1,5 +1,6 @@
 import Foundation
 import LiaisonModel
+import LiaisonRender
 import Testing
 @testable import LiaisonDelivery
 
@@ -194,8 +195,8 @@ import Testing
     }
 
     @Test func jsonEscaping() {
-        #expect(JSONStringContentType.escape("a\"b\\c\nd\u{0}\u{1F}\u{2028}é中") == #"a\"b\\c\nd\u0000\u001f\u2028é中"#)
-        #expect(JSONStringContentType.escape("Plain, مرحبا") == "Plain, مرحبا")
+        #expect(JSONBodyTemplate.escape("a\"b\\c\nd\u{0}\u{1F}\u{2028}é中") == #"a\"b\\c\nd\u0000\u001f\u2028é中"#)
+        #expect(JSONBodyTemplate.escape("Plain, مرحبا") == "Plain, مرحبا")
         // Random text, escaped and quoted, is a JSON string that Foundation's parser reads back as the same text, with
         // no raw control character or line separator left in it.
         var generator = SystemRandomNumberGenerator()
@@ -203,7 +204,7 @@ import Testing
                                       "\u{2029}", "\u{2027}", "\u{202A}", "م", "中", "😀", "\u{E000}"]
         for _ in 0..<2_000 {
             let text = String(String.UnicodeScalarView((0..<Int.random(in: 0...12, using: &generator)).map { _ in pool.randomElement(using: &generator)! }))
-            let escaped = JSONStringContentType.escape(text)
+            let escaped = JSONBodyTemplate.escape(text)
             #expect(!escaped.unicodeScalars.contains { $0.value < 0x20 || $0 == "\u{2028}" || $0 == "\u{2029}" })
             let parsed = try? JSONSerialization.jsonObject(with: Data("\"\(escaped)\"".utf8), options: .fragmentsAllowed) as? String
             #expect(parsed == text, "\(text.unicodeScalars.map { String($0.value, radix: 16) })")

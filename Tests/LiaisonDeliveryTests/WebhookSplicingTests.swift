@@ -1,5 +1,6 @@
 import Foundation
 import LiaisonModel
+import LiaisonRender
 import Testing
 
 @testable import LiaisonDelivery
@@ -28,7 +29,7 @@ import Testing
             Self.delivery(name: "Ends\n", text: "Dear Layla,\n\nSee you.\n", ack: "y\r"),
         ]
         for delivery in deliveries {
-            let direct = payload.template.render(WebhookPayloadTemplate.context(delivery))
+            let direct = payload.template.rendered(WebhookPayloadTemplate.context(delivery))
             #expect(payload.render(delivery) == direct)
             #expect(payload.render(delivery) == direct)
             // Whether checked per body or once per skeleton, the verdict is the parser's.

@@ -1,9 +1,9 @@
 /// A strict RFC 8259 syntax check for a gateway's body, which Foundation's `JSONSerialization` is not (it takes
 /// trailing commas that a gateway's parser would refuse). Also refuses a name repeated in one object, whose
 /// meaning differs from one parser to the next.
-enum StrictJSON {
+public enum StrictJSON {
     /// Nil when `text` is one JSON object or array (with optional white space around it), else what is wrong.
-    static func problem(_ text: String) -> String? {
+    public static func problem(_ text: String) -> String? {
         var parser = Parser(bytes: Array(text.utf8))
         do throws(SyntaxError) {
             parser.skipWhitespace()
