@@ -82,14 +82,20 @@ struct DispatchService: Service {
     let leases: LeaseKeeper
     let logger: Logger
 
-    /// The lanes: urgent and normal for every channel known or configured at start.
-    var lanes: [Lane] {
-        let kinds = Set(ChannelKind.known).union(channels.kinds).sorted()
-        return [Priority.urgent, .normal].flatMap { priority in kinds.map { Lane(channels: [$0], priority: priority) } }
-    }
+    /// The channels with a lane of their own: every channel known or configured at start. A channel a reload adds
+    /// later (a webhook of a new kind) is served by the "rest" lanes.
+    var laneKinds: [ChannelKind] { Set(ChannelKind.known).union(channels.kinds).sorted() }
 
     func run() async throws {
-        let lanes = lanes
+        let own = laneKinds
+        let channels = channels
+        // Each lane: its priority and the channels it serves, looked up at every pass (the rest lanes' set changes
+        // with reloads).
+        var lanes: [(priority: Priority, kinds: @Sendable () -> Set<ChannelKind>, name: String)] = []
+        for priority in [Priority.urgent, .normal] {
+            for kind in own { lanes.append((priority, { [kind] }, "\(priority.rawValue)/\(kind.rawValue)")) }
+            lanes.append((priority, { channels.kinds.subtracting(own) }, "\(priority.rawValue)/other"))
+        }
         let bells = lanes.map { _ in Wakeup() }
         await withTaskGroup(of: Void.self) { group in
             // One ring reaches every lane.
@@ -104,7 +110,7 @@ struct DispatchService: Service {
                 }
             }
             for (lane, bell) in zip(lanes, bells) {
-                group.addTask { await runLane(lane, wakeup: bell) }
+                group.addTask { await runLane(priority: lane.priority, kinds: lane.kinds, name: lane.name, wakeup: bell) }
             }
             await group.waitForAll()
         }
@@ -117,25 +123,30 @@ struct DispatchService: Service {
                 logger.error("could not record a handed-over batch; it is recovered when its lease runs out", metadata: ["error": "\(error)"])
             }
         }
-        log(totals, lane: nil)
+        log(totals, lane: "handed over")
         logger.info("dispatcher stopped: nothing in flight")
     }
 
-    private func runLane(_ lane: Lane, wakeup: Wakeup) async {
-        let urgent = lane.priority == .urgent
-        let channel = lane.channels!.first!
-        await runPasses("dispatch \(lane)", wakeup: wakeup, logger: logger) { stop in
+    private func runLane(priority: Priority, kinds: @escaping @Sendable () -> Set<ChannelKind>, name: String, wakeup: Wakeup) async {
+        let urgent = priority == .urgent
+        await runPasses("dispatch \(name)", wakeup: wakeup, logger: logger) { stop in
+            let served = kinds()
+            guard !served.isEmpty else { return .seconds(1) }
             let dispatcher = dispatcher()
             var totals = DispatchProgress()
+            @Sendable func handedOver() -> Bool { urgent && served.contains { !handoff.isEmpty($0) } }
             if urgent {
-                while let batch = handoff.take(channel) {
-                    totals = try await dispatcher.deliver(batch, after: totals)
+                for kind in served.sorted() {
+                    while let batch = handoff.take(kind) {
+                        totals = try await dispatcher.deliver(batch, after: totals)
+                    }
                 }
             }
             // A batch handed over meanwhile interrupts claiming (between batches) and is taken at once.
-            totals = totals + (try await dispatcher.drain(lane: lane, shouldContinue: { !stop.isSet && (!urgent || handoff.isEmpty(channel)) }))
-            log(totals, lane: lane)
-            return urgent && !handoff.isEmpty(channel) ? .zero : .seconds(1)
+            let lane = Lane(channels: served, priority: priority)
+            totals = totals + (try await dispatcher.drain(lane: lane, shouldContinue: { !stop.isSet && !handedOver() }))
+            log(totals, lane: name)
+            return handedOver() ? .zero : .seconds(1)
         }
     }
 
@@ -145,12 +156,12 @@ struct DispatchService: Service {
             leases: leases)
     }
 
-    private func log(_ totals: DispatchProgress, lane: Lane?) {
+    private func log(_ totals: DispatchProgress, lane: String) {
         guard totals.attempted > 0 else { return }
         logger.info(
             "delivered",
             metadata: [
-                "lane": "\(lane?.description ?? "handed over")", "attempted": "\(totals.attempted)", "sent": "\(totals.sent)",
+                "lane": "\(lane)", "attempted": "\(totals.attempted)", "sent": "\(totals.sent)",
                 "retrying": "\(totals.retrying)", "failed": "\(totals.failed)",
             ])
     }
