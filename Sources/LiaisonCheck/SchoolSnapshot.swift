@@ -36,47 +36,25 @@ public enum SchoolLoader {
             report.finish()
             return (nil, report)
         }
-        // The roster, and the catalogs, templates and schedule, are read at the same time: neither needs the other.
-        let ((roster, rosterDiagnostics), (catalogs, catalogDiagnostics, templates, templateDiagnostics, schedule, renderer)) = Parallel.pair({
-            let (loadedRoster, loadedDiagnostics) = configuration.oneRoster.map { OneRosterLoader.load($0, defaultLocale: configuration.school.defaultLocale) }
-                ?? RosterLoader.load(configuration.roster)
-            // Guardians sharing an email or phone are one recipient, everywhere the roster is used.
-            let (roster, mergeNotes) = SharedContacts.merge(loadedRoster)
-            return (roster, loadedDiagnostics + mergeNotes)
-        }, {
+        // The school's inputs (LiaisonInputs) while, on the other core, the catalogs and templates are loaded, the
+        // catalogs' patterns parsed for the cross-check, and the scheduled events' letters prepared in every catalog
+        // language for the trial renders and sends.
+        let (inputs, (catalogs, catalogDiagnostics, templates, templateDiagnostics, renderer)) = SchoolInputsLoader.load(
+            configuration, configDiagnostics: configDiagnostics, now: now
+        ) { scheduled in
             let (catalogs, catalogDiagnostics) = CatalogSet.load(directories: configuration.localeDirectories)
             let (templates, templateDiagnostics) = TemplateSet.load(directories: configuration.templateDirectories)
-            let schedule = configuration.schedule.isEmpty
-                ? ([], []) : ScheduleLoader.load(path: configuration.schedule, school: configuration.school)
-            // The roster takes longer: meanwhile the catalogs' patterns are parsed for the cross-check, and the
-            // scheduled events' letters prepared in every catalog language for the trial renders and sends.
             catalogs.analyzeAll()
             let renderer = MessageRenderer(school: configuration.school, templates: templates, catalogs: catalogs)
-            for name in Set(schedule.0.map(\.template)).sorted() {
+            for name in Set(scheduled.map(\.template)).sorted() {
                 renderer.prepare(template: name, for: catalogs.locales)
             }
-            return (catalogs, catalogDiagnostics, templates, templateDiagnostics, schedule, renderer)
-        })
-        var (events, scheduleDiagnostics) = schedule
-        let calendars = CalendarLoader.load(configuration, roster: roster, now: now)
-        events += calendars.events
-        scheduleDiagnostics += calendars.diagnostics
-        report.calendar = calendars.mappings
-        var progress: [ProgressRecord] = []
-        var progressDiagnostics: [Diagnostic] = []
-        if let path = configuration.progress {
-            (progress, progressDiagnostics) = ProgressLoader.load(path: path)
+            return (catalogs, catalogDiagnostics, templates, templateDiagnostics, renderer)
         }
-        // A missing file is already reported at the line of liaison.yaml that names it; the loader's own
-        // report of it, without a line, would say the same thing twice.
-        let missing = Set(configDiagnostics.filter { $0.code == "config.missing-file" }.compactMap { diagnostic in
-            diagnostic.message.split(separator: " ").first { $0.contains("/") }.map(String.init)
-        })
-        let loaded = rosterDiagnostics + scheduleDiagnostics + progressDiagnostics + catalogDiagnostics + templateDiagnostics
-        report.diagnostics += loaded.filter { diagnostic in
-            !(diagnostic.code == "config.missing-file" && diagnostic.location?.line == nil
-                && diagnostic.location.map { missing.contains($0.file) } == true)
-        }
+        report.calendar = inputs.calendarMappings
+        report.diagnostics += inputs.diagnostics + SchoolInputsLoader.droppingRepeatedMissingFiles(
+            catalogDiagnostics + templateDiagnostics, configDiagnostics: configDiagnostics)
+        let (roster, events, progress) = (inputs.roster, inputs.events, inputs.progress)
 
         let snapshot = SchoolSnapshot(
             configuration: configuration, roster: roster, events: events, progress: progress,

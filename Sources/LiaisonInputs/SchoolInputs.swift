@@ -1,0 +1,67 @@
+import Foundation
+import LiaisonModel
+
+/// Everything a school's liaison.yaml names that is input data: the configuration, the roster (CSV or OneRoster,
+/// shared contacts merged), the events (schedule and calendars) and the progress data, with every problem found.
+/// (Catalogs and templates are the localization and render stages' own.)
+public struct SchoolInputs: Sendable {
+    public var configuration: LiaisonConfiguration
+    public var roster: Roster
+    public var events: [Event]
+    public var progress: [ProgressRecord]
+    /// How each calendar event maps to a notification plan (empty without calendars).
+    public var calendarMappings: [CalendarMapping]
+    /// The problems found while reading, in a stable order: roster, schedule and calendars, progress.
+    public var diagnostics: [Diagnostic]
+}
+
+/// Loads a whole school's inputs.
+public enum SchoolInputsLoader {
+    /// Reads what `configuration` names. The roster, the longest part, is read while `alongside` runs on the other
+    /// core with the schedule's events (the caller loads and prepares its catalogs and templates there); its
+    /// result comes back with the inputs. `configDiagnostics` are the configuration's own, used to report a missing
+    /// file once, at the line of liaison.yaml that names it.
+    public static func load<Alongside: Sendable>(
+        _ configuration: LiaisonConfiguration, configDiagnostics: [Diagnostic], now: Date,
+        alongside: @escaping @Sendable (_ scheduled: [Event]) -> Alongside
+    ) -> (SchoolInputs, Alongside) {
+        let ((roster, rosterDiagnostics), (schedule, extra)) = Parallel.pair({
+            let (loadedRoster, loadedDiagnostics) = configuration.oneRoster.map { OneRosterLoader.load($0, defaultLocale: configuration.school.defaultLocale) }
+                ?? RosterLoader.load(configuration.roster)
+            // Guardians sharing an email or phone are one recipient, everywhere the roster is used.
+            let (roster, mergeNotes) = SharedContacts.merge(loadedRoster)
+            return (roster, loadedDiagnostics + mergeNotes)
+        }, {
+            let schedule = configuration.schedule.isEmpty
+                ? ([], []) : ScheduleLoader.load(path: configuration.schedule, school: configuration.school)
+            return (schedule, alongside(schedule.0))
+        })
+        var (events, scheduleDiagnostics) = schedule
+        let calendars = CalendarLoader.load(configuration, roster: roster, now: now)
+        events += calendars.events
+        scheduleDiagnostics += calendars.diagnostics
+        var progress: [ProgressRecord] = []
+        var progressDiagnostics: [Diagnostic] = []
+        if let path = configuration.progress {
+            (progress, progressDiagnostics) = ProgressLoader.load(path: path)
+        }
+        let diagnostics = droppingRepeatedMissingFiles(
+            rosterDiagnostics + scheduleDiagnostics + progressDiagnostics, configDiagnostics: configDiagnostics)
+        let inputs = SchoolInputs(
+            configuration: configuration, roster: roster, events: events, progress: progress,
+            calendarMappings: calendars.mappings, diagnostics: diagnostics)
+        return (inputs, extra)
+    }
+
+    /// `diagnostics` without a loader's report of a missing file that liaison.yaml's own diagnostics already give
+    /// at the line naming it (the same thing twice, once without a line).
+    public static func droppingRepeatedMissingFiles(_ diagnostics: [Diagnostic], configDiagnostics: [Diagnostic]) -> [Diagnostic] {
+        let missing = Set(configDiagnostics.filter { $0.code == "config.missing-file" }.compactMap { diagnostic in
+            diagnostic.message.split(separator: " ").first { $0.contains("/") }.map(String.init)
+        })
+        return diagnostics.filter { diagnostic in
+            !(diagnostic.code == "config.missing-file" && diagnostic.location?.line == nil
+                && diagnostic.location.map { missing.contains($0.file) } == true)
+        }
+    }
+}
