@@ -8,7 +8,7 @@ import Glibc
 /// How to reach an SMTP relay.
 public struct SMTPSessionSettings: Sendable {
     /// How to protect the connection.
-    public enum Security: Sendable, Hashable {
+    public enum Security: String, Sendable, Hashable {
         /// Plain text (only for relays on the same host or in tests).
         case none
         /// STARTTLS when the server offers it.

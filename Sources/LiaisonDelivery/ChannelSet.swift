@@ -20,27 +20,7 @@ public struct ChannelSet: Sendable {
         var summary: [String] = []
         if !filesOnly {
             if !settings.relays.isEmpty {
-                var relays: [SMTPRelay] = []
-                for relay in settings.relays {
-                    var password: String?
-                    if let reference = relay.password {
-                        do {
-                            password = try reference.resolve(environment: environment)
-                        } catch {
-                            throw ChannelSetupError("relay \(relay.name): the password cannot be read: \(error)")
-                        }
-                    }
-                    let security: SMTPRelay.Security = switch relay.security {
-                    case .none: .none
-                    case .opportunistic: .opportunistic
-                    case .required: .required
-                    }
-                    relays.append(SMTPRelay(
-                        name: relay.name, url: relay.url, security: security, username: relay.username, password: password,
-                        maxConnections: relay.maxConnections, perMinute: relay.perMinute, perDay: relay.perDay,
-                        timeout: relay.timeout, verifyPeer: relay.verifyPeer))
-                }
-                channels[.email] = SMTPChannel(relays: relays, composer: composer)
+                channels[.email] = try SMTPChannel(relays: settings.relays, composer: composer, environment: environment)
                 summary.append("email: SMTP via \(settings.relays.map { "\($0.name) (\($0.url))" }.joined(separator: ", "))")
             }
             for webhook in settings.webhooks {

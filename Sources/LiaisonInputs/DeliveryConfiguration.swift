@@ -1,4 +1,5 @@
 import Foundation
+import LiaisonCurl
 import LiaisonModel
 import Yams
 
@@ -37,27 +38,47 @@ public struct SecretError: Error, Sendable, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// How to protect a connection to a relay.
-public enum TransportSecurity: String, Sendable, Hashable {
-    case none
-    case opportunistic
-    case required
-}
+/// How to protect a connection to a relay: the SMTP sessions' own setting (`tls:` in liaison.yaml).
+public typealias TransportSecurity = SMTPSessionSettings.Security
 
-/// One SMTP relay (Microsoft 365, Google Workspace, the school's own server) with its limits.
+/// One SMTP relay (Microsoft 365, Google Workspace, the school's own server) with its limits: the one relay
+/// settings type, read from liaison.yaml and given as it is to the SMTP channel, which makes each session's
+/// `SMTPSessionSettings` from it.
 public struct RelaySettings: Sendable, Hashable {
     public var name: String
     /// `smtp://host:port` (STARTTLS per `security`) or `smtps://host:port` (TLS from the start).
     public var url: String
     public var security: TransportSecurity
     public var username: String?
+    /// Where the password is; read when the channel is built, never kept in the configuration.
     public var password: SecretReference?
     public var maxConnections: Int
     public var perMinute: Int?
     public var perDay: Int?
     public var timeout: Duration
     public var verifyPeer: Bool
+    /// A CA bundle to trust (a school's own CA) instead of the system's.
+    public var caFile: String?
     public var origin: SourceLocation?
+
+    public init(
+        name: String, url: String, security: TransportSecurity = .required, username: String? = nil, password: SecretReference? = nil,
+        maxConnections: Int = 4, perMinute: Int? = nil, perDay: Int? = nil, timeout: Duration = .seconds(60), verifyPeer: Bool = true,
+        caFile: String? = nil, origin: SourceLocation? = nil
+    ) {
+        self.name = name
+        self.url = url
+        self.security = security
+        self.username = username
+        self.password = password
+        self.maxConnections = maxConnections
+        self.perMinute = perMinute
+        self.perDay = perDay
+        self.timeout = timeout
+        self.verifyPeer = verifyPeer
+        self.caFile = caFile
+        self.origin = origin
+    }
 }
 
 /// One webhook gateway.

@@ -1,4 +1,5 @@
 import Foundation
+import LiaisonInputs
 import LiaisonModel
 import LiaisonStore
 import LiaisonTestSupport
@@ -25,8 +26,8 @@ final class TestClock: @unchecked Sendable {
         let port = probe.port
         probe.stop()
         let clock = TestClock(Date())
-        let smtp = SMTPChannel(
-            relays: [SMTPRelay(name: "local", url: "smtp://127.0.0.1:\(port)/x", security: .none, timeout: .seconds(5))],
+        let smtp = try SMTPChannel(
+            relays: [RelaySettings(name: "local", url: "smtp://127.0.0.1:\(port)/x", security: .none, timeout: .seconds(5))],
             composer: testComposer, clock: { clock.now })
         let store = try SQLiteOutboxStore.inMemory()
         let policy = RetryPolicy(maxAttempts: 5, baseDelay: .seconds(60), maxDelay: .seconds(600), deadline: .seconds(3600))
@@ -59,8 +60,8 @@ final class TestClock: @unchecked Sendable {
         let server = try LocalServer(script: "smtp_server.py", arguments: ["--log", "$DIR/log.jsonl"])
         defer { server.stop() }
         let clock = TestClock(Date())
-        let smtp = SMTPChannel(
-            relays: [SMTPRelay(name: "local", url: "smtp://127.0.0.1:\(server.port)/x", security: .none)], composer: testComposer,
+        let smtp = try SMTPChannel(
+            relays: [RelaySettings(name: "local", url: "smtp://127.0.0.1:\(server.port)/x", security: .none)], composer: testComposer,
             clock: { clock.now })
         let store = try SQLiteOutboxStore.inMemory()
         let policy = RetryPolicy(maxAttempts: 3, baseDelay: .seconds(60), maxDelay: .seconds(600), deadline: .seconds(3600))
@@ -103,8 +104,8 @@ final class TestClock: @unchecked Sendable {
     @Test func givesUpAfterTheLastAttempt() async throws {
         let clock = TestClock(Date())
         // Nothing listens on port 9: every attempt is a temporary failure.
-        let smtp = SMTPChannel(
-            relays: [SMTPRelay(name: "down", url: "smtp://127.0.0.1:9/x", security: .none, timeout: .seconds(2))],
+        let smtp = try SMTPChannel(
+            relays: [RelaySettings(name: "down", url: "smtp://127.0.0.1:9/x", security: .none, timeout: .seconds(2))],
             composer: testComposer, clock: { clock.now })
         let store = try SQLiteOutboxStore.inMemory()
         let policy = RetryPolicy(maxAttempts: 2, baseDelay: .seconds(10), maxDelay: .seconds(10), deadline: .seconds(3600))

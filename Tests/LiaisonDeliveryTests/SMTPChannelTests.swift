@@ -1,4 +1,5 @@
 import Foundation
+import LiaisonInputs
 import LiaisonModel
 import LiaisonTestSupport
 import Testing
@@ -14,16 +15,16 @@ func sampleDelivery(to address: String, guardian: String = "G1", subject: String
 let testComposer = MailComposer(from: MailAddress("office@school.example", name: "Riverside Primary School"), messageIDDomain: "liaison.school.example")
 
 @Suite(.serialized) struct SMTPChannelTests {
-    func channel(port: Int, perMinute: Int? = nil) -> SMTPChannel {
-        SMTPChannel(
-            relays: [SMTPRelay(name: "local", url: "smtp://127.0.0.1:\(port)/liaison.test", security: .none, perMinute: perMinute)],
+    func channel(port: Int, perMinute: Int? = nil) throws -> SMTPChannel {
+        try SMTPChannel(
+            relays: [RelaySettings(name: "local", url: "smtp://127.0.0.1:\(port)/liaison.test", security: .none, perMinute: perMinute)],
             composer: testComposer)
     }
 
     @Test func repliesAreClassifiedPerRecipient() async throws {
         let server = try LocalServer(script: "smtp_server.py", arguments: ["--log", "$DIR/log.jsonl", "--maildir", "$DIR/maildir"])
         defer { server.stop() }
-        let smtp = channel(port: server.port)
+        let smtp = try channel(port: server.port)
         let sent = await smtp.send(sampleDelivery(to: "layla@example.net"))
         guard case .sent(let reply) = sent else { Issue.record("expected sent, got \(sent)"); return }
         #expect(reply.contains("250"))
@@ -50,7 +51,7 @@ let testComposer = MailComposer(from: MailAddress("office@school.example", name:
     @Test func internationalDomainsGoOutInTheirASCIIForm() async throws {
         let server = try LocalServer(script: "smtp_server.py", arguments: ["--log", "$DIR/log.jsonl", "--pipelining"])
         defer { server.stop() }
-        let smtp = channel(port: server.port)
+        let smtp = try channel(port: server.port)
         let sent = await smtp.send(sampleDelivery(to: "parent@例え.テスト"))
         await smtp.shutdown()
         guard case .sent = sent else { Issue.record("expected sent, got \(sent)"); return }
@@ -62,13 +63,13 @@ let testComposer = MailComposer(from: MailAddress("office@school.example", name:
     @Test func throttlingSlowsTheRelay() async throws {
         let server = try LocalServer(script: "smtp_server.py")
         defer { server.stop() }
-        let smtp = channel(port: server.port)
+        let smtp = try channel(port: server.port)
         let throttled = await smtp.send(sampleDelivery(to: "throttle@example.net"))
         guard case .retry(let reply, _) = throttled else { Issue.record("expected retry, got \(throttled)"); return }
         #expect(reply.contains("452"))
         // The relay now pauses before the next message; a short maximum wait hands it back to the outbox.
-        let quick = SMTPChannel(
-            relays: [SMTPRelay(name: "local", url: "smtp://127.0.0.1:\(server.port)/x", security: .none, perMinute: 1)],
+        let quick = try SMTPChannel(
+            relays: [RelaySettings(name: "local", url: "smtp://127.0.0.1:\(server.port)/x", security: .none, perMinute: 1)],
             composer: testComposer, maximumWait: .seconds(1))
         _ = await quick.send(sampleDelivery(to: "a@example.net"))
         let limited = await quick.send(sampleDelivery(to: "b@example.net", guardian: "G9"))
@@ -82,10 +83,10 @@ let testComposer = MailComposer(from: MailAddress("office@school.example", name:
     @Test func unreachableRelayFailsOverToTheNext() async throws {
         let server = try LocalServer(script: "smtp_server.py", arguments: ["--log", "$DIR/log.jsonl"])
         defer { server.stop() }
-        let smtp = SMTPChannel(
+        let smtp = try SMTPChannel(
             relays: [
-                SMTPRelay(name: "down", url: "smtp://127.0.0.1:9/x", security: .none, timeout: .seconds(2)),
-                SMTPRelay(name: "up", url: "smtp://127.0.0.1:\(server.port)/x", security: .none),
+                RelaySettings(name: "down", url: "smtp://127.0.0.1:9/x", security: .none, timeout: .seconds(2)),
+                RelaySettings(name: "up", url: "smtp://127.0.0.1:\(server.port)/x", security: .none),
             ],
             composer: testComposer)
         let outcome = await smtp.send(sampleDelivery(to: "layla@example.net"))
@@ -97,8 +98,8 @@ let testComposer = MailComposer(from: MailAddress("office@school.example", name:
     @Test func requiredTLSIsNotSilentlyDropped() async throws {
         let server = try LocalServer(script: "smtp_server.py", arguments: ["--log", "$DIR/log.jsonl"])
         defer { server.stop() }
-        let smtp = SMTPChannel(
-            relays: [SMTPRelay(name: "plain", url: "smtp://127.0.0.1:\(server.port)/x", security: .required, timeout: .seconds(5))],
+        let smtp = try SMTPChannel(
+            relays: [RelaySettings(name: "plain", url: "smtp://127.0.0.1:\(server.port)/x", security: .required, timeout: .seconds(5))],
             composer: testComposer)
         let outcome = await smtp.send(sampleDelivery(to: "layla@example.net"))
         // The relay cannot be used as configured: the channel is unavailable (retried), the message not sent.
@@ -169,26 +170,26 @@ let testComposer = MailComposer(from: MailAddress("office@school.example", name:
             script: "smtp_server.py",
             arguments: ["--log", "$DIR/log.jsonl", "--tls-cert", tls.certificate, "--tls-key", tls.key, "--auth", "office:s3cret"])
         defer { server.stop() }
-        func relay(password: String, caFile: String?) -> SMTPChannel {
-            SMTPChannel(
-                relays: [SMTPRelay(
-                    name: "tls", url: "smtp://127.0.0.1:\(server.port)/x", security: .required, username: "office", password: password,
-                    timeout: .seconds(10), caFile: caFile)],
-                composer: testComposer)
+        func relay(password: String, caFile: String?) throws -> SMTPChannel {
+            try SMTPChannel(
+                relays: [RelaySettings(
+                    name: "tls", url: "smtp://127.0.0.1:\(server.port)/x", security: .required, username: "office",
+                    password: SecretReference(environment: "TEST_SMTP_PASSWORD"), timeout: .seconds(10), caFile: caFile)],
+                composer: testComposer, environment: ["TEST_SMTP_PASSWORD": password])
         }
-        let good = relay(password: "s3cret", caFile: tls.certificate)
+        let good = try relay(password: "s3cret", caFile: tls.certificate)
         let sent = await good.send(sampleDelivery(to: "layla@example.net"))
         guard case .sent = sent else { Issue.record("expected sent over STARTTLS, got \(sent)"); return }
 
         // Certificates are verified by default: an unknown CA is refused and nothing is sent.
-        let untrusted = relay(password: "s3cret", caFile: nil)
+        let untrusted = try relay(password: "s3cret", caFile: nil)
         guard case .unavailable(let reply) = await untrusted.send(sampleDelivery(to: "layla@example.net", guardian: "G2")) else {
             Issue.record("an unverified certificate must not be accepted"); return
         }
         #expect(reply.lowercased().contains("certificate") || reply.contains("curl 60"))
 
         // A wrong password is the school's problem, never the family's: retried, not failed.
-        let wrong = relay(password: "wrong", caFile: tls.certificate)
+        let wrong = try relay(password: "wrong", caFile: tls.certificate)
         guard case .unavailable(let authReply) = await wrong.send(sampleDelivery(to: "layla@example.net", guardian: "G3")) else {
             Issue.record("a refused login must be retried"); return
         }

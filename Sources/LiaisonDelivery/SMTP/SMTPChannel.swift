@@ -1,42 +1,7 @@
 import Foundation
 import LiaisonCurl
+import LiaisonInputs
 import LiaisonModel
-
-/// One SMTP relay as the channel uses it: where, how securely, with whose credentials, how fast.
-public struct SMTPRelay: Sendable {
-    public var name: String
-    /// `smtp://host:port` or `smtps://host:port`.
-    public var url: String
-    public typealias Security = SMTPSessionSettings.Security
-    public var security: Security
-    public var username: String?
-    /// Resolved from the environment or a file by the caller; never logged.
-    public var password: String?
-    public var maxConnections: Int
-    public var perMinute: Int?
-    public var perDay: Int?
-    public var timeout: Duration
-    public var verifyPeer: Bool
-    public var caFile: String?
-
-    public init(
-        name: String, url: String, security: Security = .required, username: String? = nil, password: String? = nil,
-        maxConnections: Int = 4, perMinute: Int? = nil, perDay: Int? = nil, timeout: Duration = .seconds(60),
-        verifyPeer: Bool = true, caFile: String? = nil
-    ) {
-        self.name = name
-        self.url = url
-        self.security = security
-        self.username = username
-        self.password = password
-        self.maxConnections = maxConnections
-        self.perMinute = perMinute
-        self.perDay = perDay
-        self.timeout = timeout
-        self.verifyPeer = verifyPeer
-        self.caFile = caFile
-    }
-}
 
 /// Sends email through one or more SMTP relays with libcurl, classifying each reply for the outbox:
 /// 2xx sent; 4xx (and network, TLS or authentication problems) retried later, throttling replies also slowing the
@@ -50,38 +15,53 @@ public final class SMTPChannel: Channel {
     /// Longest a send waits for a rate-limit slot before handing the delivery back to the outbox.
     private let maximumWait: TimeInterval
 
-    final class Relay: @unchecked Sendable {
-        let settings: SMTPRelay
+    final class Relay: Sendable {
+        let settings: RelaySettings
         let submitter: SMTPSubmitter
-        private let lock = NSLock()
-        private var limit: RateLimit
+        private let limit: Locked<RateLimit>
 
-        init(_ settings: SMTPRelay, now: Date) {
+        /// `password`: the relay's password, read from where its settings say.
+        init(_ settings: RelaySettings, password: String?, now: Date) {
             self.settings = settings
             self.submitter = SMTPSubmitter(
                 name: settings.name,
                 settings: SMTPSessionSettings(
-                    url: settings.url, tls: settings.security, username: settings.username, password: settings.password,
+                    url: settings.url, tls: settings.security, username: settings.username, password: password,
                     verifyPeer: settings.verifyPeer, caFile: settings.caFile, timeout: settings.timeout),
                 maxConnections: settings.maxConnections)
-            self.limit = RateLimit(perMinute: settings.perMinute, perDay: settings.perDay, now: now)
+            self.limit = Locked(RateLimit(perMinute: settings.perMinute, perDay: settings.perDay, now: now))
         }
 
-        func acquire(now: Date) -> Date? { lock.withLock { limit.acquire(now: now) } }
-        func throttled(now: Date) { lock.withLock { limit.throttled(now: now) } }
-        func succeeded() { lock.withLock { limit.succeeded() } }
+        func acquire(now: Date) -> Date? { limit.withLock { $0.acquire(now: now) } }
+        func throttled(now: Date) { limit.withLock { $0.throttled(now: now) } }
+        func succeeded() { limit.withLock { $0.succeeded() } }
     }
 
+    /// A channel over `relays`, tried in order; their passwords are read here from where the settings say
+    /// (`environment` or a file), and one that cannot be read is an error naming where it was looked for.
     public init(
-        name: String = "email", relays: [SMTPRelay], composer: MailComposer, maximumWait: Duration = .seconds(60), clock: @escaping @Sendable () -> Date = Date.init
-    ) {
+        name: String = "email", relays: [RelaySettings], composer: MailComposer, maximumWait: Duration = .seconds(60),
+        environment: [String: String] = ProcessInfo.processInfo.environment, clock: @escaping @Sendable () -> Date = Date.init
+    ) throws(ChannelSetupError) {
         precondition(!relays.isEmpty, "an SMTP channel needs at least one relay")
         self.name = name
         self.composer = composer
         self.clock = clock
         self.maximumWait = TimeInterval(maximumWait.components.seconds)
         let now = clock()
-        self.relays = relays.map { Relay($0, now: now) }
+        var made: [Relay] = []
+        for relay in relays {
+            var password: String?
+            if let reference = relay.password {
+                do {
+                    password = try reference.resolve(environment: environment)
+                } catch {
+                    throw ChannelSetupError("relay \(relay.name): the password cannot be read: \(error)")
+                }
+            }
+            made.append(Relay(relay, password: password, now: now))
+        }
+        self.relays = made
     }
 
     public func send(_ delivery: Delivery) async -> ChannelOutcome {
