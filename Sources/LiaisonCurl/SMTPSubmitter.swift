@@ -67,12 +67,16 @@ public struct SMTPResult: Sendable, Hashable {
     public var problem: String?
     /// libcurl's result code when a session could not be opened; 0 otherwise.
     public var curlResult: Int32
+    /// The session broke after the message's data went out: the relay may have taken it, so it must not be handed
+    /// to another relay at once (that could deliver it twice).
+    public var mayHaveBeenDelivered: Bool
 
-    public init(accepted: Bool, reply: SMTPServerReply?, problem: String?, curlResult: Int32) {
+    public init(accepted: Bool, reply: SMTPServerReply?, problem: String?, curlResult: Int32, mayHaveBeenDelivered: Bool = false) {
         self.accepted = accepted
         self.reply = reply
         self.problem = problem
         self.curlResult = curlResult
+        self.mayHaveBeenDelivered = mayHaveBeenDelivered
     }
 }
 
@@ -264,7 +268,9 @@ public final class SMTPSubmitter: @unchecked Sendable {
                         restarted.append(job)
                     }
                 }
-                maybeDelivered?.finish(.problem("\(problem) after the message was sent; it may have been delivered"))
+                maybeDelivered?.finish(SMTPResult(
+                    accepted: false, reply: nil, problem: "\(problem) after the message was sent; it may have been delivered", curlResult: 0,
+                    mayHaveBeenDelivered: true))
                 session.close()
                 return true
             }

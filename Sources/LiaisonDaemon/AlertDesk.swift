@@ -92,13 +92,6 @@ struct AlertDesk: Sendable {
         var summary = RoundSummary()
         let planner = school.planner(channels: channels())
         if let (round, collapsed) = settings.policy.roundToRun(raisedAt: alert.raisedAt, now: now, acknowledgedAt: nil, done: done) {
-            // Rounds missed while the daemon was down run as this one, once.
-            for missed in collapsed {
-                _ = try await journal.recordRound(AlertRound(alertID: alert.id, round: missed.id, ranAt: now, recipients: []))
-                logger.notice("alert round missed while stopped; sent as the current round", metadata: [
-                    "alert": "\(alert.id)", "missed": "\(missed.id)", "current": "\(round.id)",
-                ])
-            }
             let recipients = alert.recipients(for: round.targets, roster: school.roster, settings: settings)
             let guardians = recipients.filter { !$0.guardian.id.hasPrefix("staff:") }
             let staff = recipients.filter { $0.guardian.id.hasPrefix("staff:") }
@@ -115,7 +108,16 @@ struct AlertDesk: Sendable {
                 outcome.problems += staffOutcome.problems
             }
             let reached = recipients.map(\.guardian.id)
-            if try await journal.recordRound(AlertRound(alertID: alert.id, round: round.id, ranAt: now, recipients: reached)) {
+            let recorded = try await journal.recordRound(AlertRound(alertID: alert.id, round: round.id, ranAt: now, recipients: reached))
+            // Rounds missed while the daemon was down ran as this one, once; recorded only now that it is queued and
+            // recorded, so a failure before leaves them due (and merged again) at the next pass.
+            for missed in collapsed {
+                _ = try await journal.recordRound(AlertRound(alertID: alert.id, round: missed.id, ranAt: now, recipients: []))
+                logger.notice("alert round missed while stopped; sent as the current round", metadata: [
+                    "alert": "\(alert.id)", "missed": "\(missed.id)", "current": "\(round.id)",
+                ])
+            }
+            if recorded {
                 logger.notice(
                     "alert escalation round",
                     metadata: [

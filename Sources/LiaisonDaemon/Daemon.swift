@@ -66,6 +66,8 @@ public enum Daemon {
         let ledger = try SQLiteAckLedger(path: configuration.delivery.sqlitePath)
         let journal = try SQLiteDaemonJournal(path: configuration.delivery.sqlitePath)
         let leases = LeaseKeeper(store: store, duration: configuration.delivery.lease)
+        // Channel outages, seen by every lane: the first success after one makes what it deferred due at once.
+        let recovery = Locked(ChannelRecovery())
         // Only rows whose lease ran out: a `liaison send` running beside the daemon keeps its own.
         let recovered = try await leases.recoverExpired()
         if recovered > 0 {
@@ -119,10 +121,12 @@ public enum Daemon {
             SchedulerService(scheduler: scheduler, clock: clock, wakeup: schedulerWakeup, logger: logger),
             CalendarPollService(state: state, onChange: { schedulerWakeup.ring() }, logger: logger),
             EscalationService(desk: desk, clock: clock, wakeup: escalationWakeup, logger: logger),
+            // Before the dispatcher: services stop in reverse order, so leases are renewed until the dispatcher has
+            // finished what it has in flight.
+            OutboxKeeperService(store: store, leases: leases, state: state, clock: clock, dispatch: dispatchWakeup, logger: logger),
             DispatchService(
                 store: store, channels: channels, state: state, clock: clock, wakeup: dispatchWakeup, handoff: handoff, leases: leases,
-                logger: logger),
-            OutboxKeeperService(store: store, leases: leases, state: state, clock: clock, dispatch: dispatchWakeup, logger: logger),
+                recovery: recovery, logger: logger),
             application,
         ]
         var groupConfiguration = ServiceGroupConfiguration(

@@ -80,6 +80,8 @@ struct DispatchService: Service {
     /// Urgent batches already claimed when they were queued: sent first by their channel's urgent lane.
     let handoff: Handoff
     let leases: LeaseKeeper
+    /// Shared by every lane and pass: an outage seen in one pass is ended by a success in another.
+    let recovery: Locked<ChannelRecovery>
     let logger: Logger
 
     /// The channels with a lane of their own: every channel known or configured at start. A channel a reload adds
@@ -153,7 +155,7 @@ struct DispatchService: Service {
     private func dispatcher() -> Dispatcher {
         Dispatcher(
             store: store, channels: channels.channels, policy: state.school.configuration.delivery.retry, clock: { clock.now() },
-            leases: leases)
+            leases: leases, recovery: recovery)
     }
 
     private func log(_ totals: DispatchProgress, lane: String) {

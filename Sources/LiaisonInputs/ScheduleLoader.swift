@@ -140,7 +140,14 @@ public enum ScheduleLoader {
             guard collectKeys(known: ScheduleLoader.eventKeys) else { return nil }
 
             let id = text("id", required: required("id"))
-            if let id {
+            if let id, let bad = id.unicodeScalars.first(where: { "@#/ ".unicodeScalars.contains($0) || $0.properties.generalCategory == .control }) {
+                // An id is part of every delivery key: `@` starts a send time, `#` a resend or round, `/` separates the
+                // key's parts; white space and control characters would break logs and links.
+                fail(
+                    "schedule.invalid-id",
+                    "the id \"\(id)\" contains \(bad == " " ? "a space" : "\"\(bad.escaped(asASCII: true))\""): use letters, digits, - and _; this event is left out",
+                    keys["id"]?.value, field("id"))
+            } else if let id {
                 if let first = idLines[id] {
                     fail("schedule.duplicate-id", "the id \"\(id)\" is already used by the event on line \(first); this event is left out", keys["id"]?.value, field("id"))
                 } else {

@@ -31,22 +31,53 @@ struct UnsubscribePages: Sendable {
         guard let site = server.site() else { return unavailable() }
         guard let link = try await find(context, in: site) else { return notFound(site) }
         let text = text(for: link, in: site)
-        guard AckPages.mediaType(of: request.headers[.contentType] ?? "") == "application/x-www-form-urlencoded" else {
+        let contentType = request.headers[.contentType] ?? ""
+        let buffer = try await request.body.collect(upTo: AckPages.maxFormSize)
+        let form = String(decoding: buffer.readableBytesView, as: UTF8.self)
+        // RFC 8058: mail clients SHOULD send multipart/form-data and MAY send a urlencoded form; some send no type.
+        let value: String?
+        switch AckPages.mediaType(of: contentType) {
+        case "application/x-www-form-urlencoded", "": value = AckPages.parseForm(form)["List-Unsubscribe"]
+        case "multipart/form-data": value = Self.multipartField("List-Unsubscribe", in: form, contentType: contentType)
+        default:
             return .html(.unsupportedMediaType, page(text, header(text) + "<p>\(HTML.escape(text("unsubscribe.page.explain")))</p>\n"))
         }
-        let buffer = try await request.body.collect(upTo: AckPages.maxFormSize)
-        let form = AckPages.parseForm(String(decoding: buffer.readableBytesView, as: UTF8.self))
-        guard form["List-Unsubscribe"] == "One-Click" else {
+        guard value == "One-Click" else {
             return .html(.badRequest, page(text, header(text) + "<p>\(HTML.escape(text("unsubscribe.page.explain")))</p>\n"))
         }
         if try await site.ledger.optOut(guardianID: link.guardianID, category: link.category, via: "link", at: server.now()) {
             server.metrics.unsubscribed(category: link.category.rawValue)
+        }
+        // What of that category still waits to be sent to them (quiet hours, a retry) is withdrawn too.
+        if let outbox = server.outbox {
+            for event in site.events.values where MessageCategory.optional(for: event) == link.category {
+                _ = try await outbox.cancel(
+                    matching: DeliveryQuery(eventID: event.id, guardianID: link.guardianID), reason: "unsubscribed", now: server.now())
+            }
         }
         let body = header(text) + "<p class=\"answer\">\(HTML.escape(text("unsubscribe.page.done", ["phone": .string(text.officeContact)])))</p>\n"
         return .html(.ok, page(text, body))
     }
 
     // MARK: - Pieces
+
+    /// The value of the field `name` in a multipart/form-data body (RFC 7578), trimmed; nil when absent.
+    static func multipartField(_ name: String, in body: String, contentType: String) -> String? {
+        guard let boundaryRange = contentType.range(of: "boundary=", options: .caseInsensitive) else { return nil }
+        var boundary = String(contentType[boundaryRange.upperBound...].prefix { $0 != ";" }).trimmingCharacters(in: .whitespaces)
+        if boundary.hasPrefix("\""), boundary.hasSuffix("\""), boundary.count >= 2 { boundary = String(boundary.dropFirst().dropLast()) }
+        guard !boundary.isEmpty else { return nil }
+        let normalized = body.replacingOccurrences(of: "\r\n", with: "\n")
+        for part in normalized.components(separatedBy: "--" + boundary) {
+            guard let split = part.range(of: "\n\n") else { continue }
+            let headers = part[..<split.lowerBound].lowercased()
+            guard headers.contains("content-disposition:"),
+                  headers.contains("name=\"\(name.lowercased())\"") || headers.contains("name=\(name.lowercased())")
+            else { continue }
+            return String(part[split.upperBound...]).trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        return nil
+    }
 
     private func find(_ context: some RequestContext, in site: AckSite) async throws -> UnsubscribeLink? {
         let token = context.parameters.get("token") ?? ""

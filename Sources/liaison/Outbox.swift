@@ -120,8 +120,12 @@ struct Retry: AsyncParsableCommand {
         printError("Queued \(requeued) failed delivery(ies) again (\(updated) with a corrected address); \(waiting) waiting to be retried are tried now.")
         guard requeued + waiting > 0 else { return }
         let channelSet = try ChannelSet.make(settings: settings, school: snapshot.school)
-        let dispatcher = Dispatcher(store: store, channels: channelSet.channels, policy: settings.retry)
+        // Claims renewed while this runs, so a daemon beside it never takes them for a crash's leftovers.
+        let leases = LeaseKeeper(store: store, duration: settings.lease)
+        let dispatcher = Dispatcher(store: store, channels: channelSet.channels, policy: settings.retry, leases: leases)
         let bar = ProgressBar(total: requeued + waiting)
+        let renewing = Task { await leases.run(recovering: false, failed: { printError("warning: could not renew this run's claims: \($0)") }) }
+        defer { renewing.cancel() }
         let totals = try await dispatcher.drain(progress: { bar.update($0) })
         bar.finish()
         await channelSet.shutdown()

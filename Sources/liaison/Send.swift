@@ -120,16 +120,25 @@ struct Send: AsyncParsableCommand {
         let (retryWithin, occurrenceID) = (self.retryWithin, occurrence.id)
         let request = Queuer.Request(
             occurrence: occurrence, event: event, recipients: recipients, school: snapshot.school, planner: planner, renderAt: now, now: now)
-        let outcome = try await withThrowingTaskGroup(of: Queuer.Outcome?.self) { group in
+        let sendable = Set(channelSet.channels.keys)
+        let (outcome, queuingError) = try await withThrowingTaskGroup(of: (Queuer.Outcome?, (any Error)?).self) { group in
             group.addTask {
                 // Keeps this run's claims alive while it sends.
-                await leases.run(recovering: false)
-                return nil
+                await leases.run(recovering: false, failed: { printError("warning: could not renew this run's claims: \($0)") })
+                return (nil, nil)
             }
             group.addTask {
-                // Finishing, even after an error, lets the sending stage send every chunk claimed so far.
+                // Finishing, even after an error, lets the sending stage send every chunk claimed so far; the error
+                // is thrown once they are sent and recorded.
                 defer { claimed.finish() }
-                return try await queuer.queue(request, claim: { leases.lease() }) { chunk in
+                do {
+                    return (try await queue(), nil)
+                } catch {
+                    return (nil, error)
+                }
+            }
+            @Sendable func queue() async throws -> Queuer.Outcome {
+                try await queuer.queue(request, claim: { leases.lease() }) { chunk in
                     leases.hold(chunk.claimed)
                     // After SIGTERM/SIGINT: this chunk is durable and claimed, so it is sent; nothing more is queued.
                     let more = !stop.requested
@@ -148,33 +157,46 @@ struct Send: AsyncParsableCommand {
                 // Temporary failures of this occurrence, retried while they come due within the run's retry window.
                 let window = Date().addingTimeInterval(TimeInterval(max(0, retryWithin)))
                 while !stop.requested {
+                    // Only what this run can send (a row for a channel it has not configured is the daemon's).
                     let waiting = try await store.deliveries(matching: DeliveryQuery(states: [.retry], occurrence: occurrenceID))
+                        .filter { sendable.contains($0.key.channel) }
                     guard let next = waiting.map(\.notBefore).min(), next <= window else { break }
                     bar.note("\(waiting.count) to retry at \(Self.clock(next))")
                     while Date() < next, !stop.requested { try await Task.sleep(for: .milliseconds(200)) }
                     let before = done
-                    done = done + (try await dispatcher.drain(shouldContinue: { !stop.requested }, progress: { bar.update(before + $0) }))
+                    let round = try await dispatcher.drain(shouldContinue: { !stop.requested }, progress: { bar.update(before + $0) })
+                    done = done + round
+                    // Nothing could be claimed (another process holds them): leave them to it rather than spin.
+                    if round.attempted == 0 { break }
                 }
-                return nil
+                return (nil, nil)
             }
             var outcome: Queuer.Outcome?
+            var queuingError: (any Error)?
             // The lease loop ends only when cancelled: once queuing and sending are done.
             var finished = 0
-            while finished < 2, let result = try await group.next() {
+            while finished < 2, let (result, error) = try await group.next() {
                 finished += 1
                 if let result { outcome = result }
+                if let error { queuingError = error }
             }
             group.cancelAll()
-            return outcome ?? Queuer.Outcome()
+            return (outcome ?? Queuer.Outcome(), queuingError)
         }
         bar.finish()
         stop.uninstall()
         await channelSet.shutdown()
+        if let queuingError {
+            // What was claimed before the error was sent and recorded; the rest is not queued.
+            printError("Queuing stopped: \(queuingError). What was queued before was sent; run send again to queue the rest.")
+        }
         for problem in outcome.problems { printError("not sent: \(problem)") }
         if outcome.optedOut > 0 { printError("\(outcome.optedOut) guardian(s) unsubscribed from these messages: not sent to them.") }
         if outcome.stoppedEarly { printError("Sending stopped early; the next run sends what was not queued.") }
         printError("Queued \(outcome.queued.count) new deliveries (\(outcome.alreadyQueued) already in the outbox).")
-        if let journal, !outcome.queued.isEmpty {
+        // Recorded only for a whole send: after --only, or a send stopped half-way, the scheduler must still queue the
+        // rest of the audience when the occurrence comes due (the queuer skips who already has it).
+        if let journal, !outcome.queued.isEmpty, only == nil, !outcome.stoppedEarly {
             let entries = try await journal.scheduleEntries(eventID: event.id)
             if !entries.contains(where: { $0.occurrence == occurrence.id }) {
                 try await journal.record(ScheduleEntry(
@@ -213,7 +235,7 @@ struct Send: AsyncParsableCommand {
             printError("\(unfinished.count) delivery(ies) are waiting to be retried (next at \(next)): liaison serve sends them, or run send again.")
         }
         if !failures.isEmpty { throw ExitCode(2) }
-        if !unfinished.isEmpty || stop.requested { throw ExitCode(3) }
+        if !unfinished.isEmpty || stop.requested || queuingError != nil { throw ExitCode(3) }
     }
 
     /// A time for people, on this machine's clock.

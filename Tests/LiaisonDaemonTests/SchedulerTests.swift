@@ -115,3 +115,26 @@ struct DaemonFixture {
         #expect(reached.contains { $0.hasPrefix("staff:") })
     }
 }
+
+@Suite struct PartialSendTests {
+    /// Reviewed failure: `liaison send --only G` recorded the occurrence in the journal, so the scheduler skipped it
+    /// for everyone else. The queuer and the scheduler now meet only in the outbox: a partial send records nothing,
+    /// and the scheduled send reaches the rest (and not G again).
+    @Test func aSendToOneGuardianLeavesTheScheduledSendToTheRest() async throws {
+        let fixture = try DaemonFixture()
+        let concert = DaemonFixture.school.event("winter-concert-2026")!
+        let send = SendSchedule.sends(for: concert)[0]
+        let audience = concert.audience.recipients(in: DaemonFixture.school.roster)
+        let one = try #require(audience.first)
+        let early = send.at.addingTimeInterval(-3600)
+        let byHand = try await fixture.queuing.queuer.queue(Queuer.Request(
+            occurrence: .forSendByHand(concert, now: early), event: concert, recipients: [one],
+            school: DaemonFixture.school.school, planner: fixture.state.school.planner(channels: [.email, .sms, .voice]), now: early))
+        #expect(byHand.queued.count >= 1)
+        _ = try await fixture.scheduler().pass(now: send.at.addingTimeInterval(1), reconcile: true)
+        let rows = try await fixture.outbox.deliveries(matching: DeliveryQuery(occurrence: send.occurrence))
+        let perGuardian = Dictionary(grouping: rows, by: \.key.guardianID)
+        #expect(perGuardian.count >= audience.count - 2)
+        #expect(perGuardian[one.guardian.id]?.count == byHand.queued.count)
+    }
+}

@@ -231,6 +231,21 @@ import Testing
         #expect(missing.1.codes == ["config.missing-file"])
     }
 
+    /// An id is part of every delivery key: `@` would read as a send time, `#` as a resend or an alert's round.
+    @Test func idsWithKeyCharactersAreRefusedWithTheirLine() {
+        let fixture = Fixture()
+        var yaml = "events:\n"
+        for id in ["parents@hall", "y7#trip", "a/b", "two words", "fine-id_2"] {
+            yaml += "  - id: \"\(id)\"\n    kind: announcement\n    title: T\n    start: 2030-06-12T09:30\n    audience: everyone\n    template: announcement\n"
+        }
+        let (events, d) = ScheduleLoader.load(path: fixture.write("ids.yaml", yaml), school: school)
+        #expect(events.map(\.id) == ["fine-id_2"])
+        #expect(d.codes == Array(repeating: "schedule.invalid-id", count: 4))
+        #expect(d.map { $0.location?.line } == [2, 8, 14, 20])
+        #expect(d[0].message.contains("\"@\""))
+        #expect(d[3].message.contains("a space"))
+    }
+
     @Test func timestampsAreReadAsWrittenNotAsYAMLDates() throws {
         let fixture = Fixture()
         // `!!timestamp` and unquoted ISO dates would be Dates to a YAML decoder, in UTC.

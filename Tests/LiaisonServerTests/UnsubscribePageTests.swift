@@ -80,4 +80,40 @@ struct UnsubscribePageTests {
         }
         #expect(try await fixture.ledger.optedOut(category: .newsletters).isEmpty)
     }
+
+    /// RFC 8058: clients SHOULD post multipart/form-data; what the guardian still had waiting is withdrawn.
+    @Test("A multipart one-click is recorded, and newsletters still waiting for the guardian are withdrawn")
+    func multipartAndWithdrawal() async throws {
+        let fixture = try Fixture()
+        let token = try await unsubscribeToken(fixture, "G2")
+        func row(_ event: String, _ guardian: String) -> Delivery {
+            Delivery(
+                key: DeliveryKey(occurrence: "\(event)@1", guardianID: guardian, channel: .email), eventID: event,
+                address: "\(guardian)@example.org", recipientName: guardian, notBefore: now.addingTimeInterval(3600), createdAt: now,
+                message: OutboundMessage(subject: "s", text: "t", language: "en"))
+        }
+        _ = try await fixture.outbox.enqueue([row("newsletter", "G2"), row("newsletter", "G3"), row("open-evening", "G2")])
+        try await fixture.test { client in
+            let boundary = "----liaison-test-7MA4YWxkTrZu0gW"
+            let body = "--\(boundary)\r\nContent-Disposition: form-data; name=\"List-Unsubscribe\"\r\n\r\nOne-Click\r\n--\(boundary)--\r\n"
+            try await client.execute(
+                uri: "/u/\(token)", method: .post, headers: [.contentType: "multipart/form-data; boundary=\(boundary)"],
+                body: ByteBuffer(string: body)
+            ) { response in
+                #expect(response.status == .ok)
+            }
+        }
+        #expect(try await fixture.ledger.optedOut(category: .newsletters) == ["G2"])
+        let states = Dictionary(uniqueKeysWithValues: try await fixture.outbox.deliveries(matching: .all).map { ("\($0.eventID)/\($0.key.guardianID)", $0.state) })
+        #expect(states == ["newsletter/G2": .cancelled, "newsletter/G3": .queued, "open-evening/G2": .queued])
+    }
+
+    @Test("Multipart fields are read by name, quoted boundary or not")
+    func multipartParsing() {
+        let body = "--b\r\nContent-Disposition: form-data; name=\"other\"\r\n\r\nx\r\n--b\r\nContent-Disposition: form-data; name=\"List-Unsubscribe\"\r\n\r\nOne-Click\r\n--b--"
+        #expect(UnsubscribePages.multipartField("List-Unsubscribe", in: body, contentType: "multipart/form-data; boundary=b") == "One-Click")
+        #expect(UnsubscribePages.multipartField("List-Unsubscribe", in: body, contentType: "multipart/form-data; boundary=\"b\"") == "One-Click")
+        #expect(UnsubscribePages.multipartField("Missing", in: body, contentType: "multipart/form-data; boundary=b") == nil)
+        #expect(UnsubscribePages.multipartField("List-Unsubscribe", in: body, contentType: "multipart/form-data") == nil)
+    }
 }

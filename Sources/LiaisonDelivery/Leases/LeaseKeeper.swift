@@ -89,14 +89,19 @@ public final class LeaseKeeper: Sendable {
         while !Task.isCancelled {
             do {
                 try await renewDue()
-                let now = realClock()
-                if recovering, now.timeIntervalSince(lastRecovery) >= interval.seconds {
-                    lastRecovery = now
-                    let count = try await recoverExpired()
-                    if count > 0 { recovered(count) }
-                }
             } catch {
                 failed(error)
+            }
+            // Apart from renewing: a renewal that keeps failing must not stop this process taking back other rows.
+            let now = realClock()
+            if recovering, now.timeIntervalSince(lastRecovery) >= interval.seconds {
+                lastRecovery = now
+                do {
+                    let count = try await recoverExpired()
+                    if count > 0 { recovered(count) }
+                } catch {
+                    failed(error)
+                }
             }
             try? await Task.sleep(for: tick)
         }

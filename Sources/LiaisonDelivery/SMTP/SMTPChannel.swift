@@ -158,7 +158,8 @@ public enum SMTPReply {
         if result.accepted { return (.sent, result.reply?.text ?? "250 accepted", false, false) }
         guard let reply = result.reply else {
             let problem = result.problem ?? "no reply"
-            return (.retry, result.curlResult != 0 ? "\(problem) (curl \(result.curlResult))" : problem, false, true)
+            // Data that went out may have been taken: retried later, on its backoff, not at once on another relay.
+            return (.retry, result.curlResult != 0 ? "\(problem) (curl \(result.curlResult))" : problem, false, !result.mayHaveBeenDelivered)
         }
         let code = reply.code
         switch code {
