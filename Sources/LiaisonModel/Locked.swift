@@ -2,7 +2,7 @@ import Foundation
 
 /// A value behind a lock: the one lock type of Liaison's shared state (NSLock, which ThreadSanitizer sees correctly
 /// on Linux, where it reports false races on `Synchronization.Mutex`).
-public final class Locked<Value>: @unchecked Sendable {
+public final class Locked<Value: Sendable>: @unchecked Sendable {
     private let lock = NSLock()
     private var stored: Value
 

@@ -92,6 +92,13 @@ struct Send: AsyncParsableCommand {
         for line in channelSet.summary { printError("channel \(line)") }
 
         var occurrence = Occurrence.forSendByHand(event, now: now)
+        // A Liaison before the planning stage keyed a send by hand by the bare event id: those families have it.
+        if occurrence.id != event.id, !resend, !(try await store.queuedKeys(occurrence: event.id)).isEmpty {
+            printError(
+                "\(event.id) was sent by an earlier version of Liaison under the key \(event.id); sending it as \(occurrence.id) would reach "
+                    + "those families again. Use --resend to send it again on purpose.")
+            throw ExitCode(1)
+        }
         if resend {
             let earlier = try await journal?.scheduleEntries(eventID: event.id).filter { $0.occurrence.hasPrefix(occurrence.id + "#resend-") }.count ?? 0
             occurrence = .resend(of: occurrence, number: earlier + 1, at: now)
@@ -321,13 +328,14 @@ final class ProgressBar: Sendable {
 
 /// SIGTERM and SIGINT while a send runs: the first asks it to stop queuing and finish what is in flight; a second
 /// ends the process at once (what was in flight is recovered by the next run, when its lease runs out).
-final class StopSignals: Sendable {
+///
+/// `@unchecked`: the sources are made once, never changed, and Dispatch allows cancelling them from any thread.
+final class StopSignals: @unchecked Sendable {
     private let flag = Locked(false)
-    private let sources: Locked<[any DispatchSourceSignal]>
+    private let sources: [any DispatchSourceSignal]
 
     init() {
         var made: [any DispatchSourceSignal] = []
-        sources = Locked([])
         for signalNumber in [SIGTERM, SIGINT] {
             signal(signalNumber, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
@@ -345,13 +353,13 @@ final class StopSignals: Sendable {
             source.resume()
             made.append(source)
         }
-        sources.value = made
+        sources = made
     }
 
     var requested: Bool { flag.value }
 
     func uninstall() {
-        for source in sources.value { source.cancel() }
+        for source in sources { source.cancel() }
         signal(SIGTERM, SIG_DFL)
         signal(SIGINT, SIG_DFL)
     }

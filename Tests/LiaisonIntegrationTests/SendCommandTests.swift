@@ -1,4 +1,5 @@
 import Foundation
+import LiaisonModel
 import LiaisonStore
 import LiaisonTestSupport
 import Testing
@@ -149,5 +150,28 @@ import Testing
         #expect(second.status == 0, "\(second.output)")
         let ids = server.logLines().compactMap { $0["message_id"] as? String }
         #expect(ids.count == 1500 && Set(ids).count == 1500, "\(ids.count) accepted, \(Set(ids).count) distinct")
+    }
+
+    /// Rows an earlier Liaison queued under the bare event id (before sends by hand took the scheduler's key): send
+    /// refuses to reach those families again unless asked to resend.
+    @Test func rowsUnderTheOldKeyAreNotSentAgainByAccident() async throws {
+        let server = try LocalServer(script: "smtp_server.py", arguments: ["--log", "$DIR/log.jsonl"])
+        defer { server.stop() }
+        let school = try SchoolFixture(guardians: 3, smtpPort: server.port, repositoryRoot: LocalServer.repositoryRoot, sendAt: "2030-06-05T10:00")
+        defer { school.remove() }
+        let store = try SQLiteOutboxStore(path: school.folder.appendingPathComponent("state/outbox.sqlite").path)
+        let old = Delivery(
+            key: DeliveryKey(occurrence: "open-day", guardianID: "G00000", channel: .email), eventID: "open-day",
+            address: "parent00000@example.net", recipientName: "Parent", state: .queued, notBefore: Date(), createdAt: Date(),
+            message: OutboundMessage(subject: "Open Day", text: "Hello", language: "en"))
+        _ = try await store.enqueue([old])
+        _ = try await store.cancel(matching: DeliveryQuery(occurrence: "open-day"), reason: "sent by the old version", now: Date())
+        let refused = try runLiaison(["send", "open-day", "--config", school.config])
+        #expect(refused.status == 1, "\(refused.output)")
+        #expect(refused.output.contains("sent by an earlier version of Liaison under the key open-day"), "\(refused.output)")
+        #expect(server.logLines().isEmpty)
+        let resent = try runLiaison(["send", "open-day", "--resend", "--config", school.config])
+        #expect(resent.status == 0, "\(resent.output)")
+        #expect(server.logLines().count == 3)
     }
 }
