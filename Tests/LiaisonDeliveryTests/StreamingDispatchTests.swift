@@ -34,6 +34,7 @@ private final class LastProgress: @unchecked Sendable {
                     return delivery
                 }
                 let claimed = try await store.enqueueAndClaim(deliveries, now: now, lease: dispatcher.leases.lease()).claimed
+                dispatcher.leases.hold(claimed)
                 claimedCount += claimed.count
                 #expect(await queue.push(claimed))
             }

@@ -118,3 +118,27 @@ import Testing
         #expect(LinkSecurity("not a url") == .insecure)
     }
 }
+
+@Suite struct LeaseHoldTests {
+    let t0 = Date(timeIntervalSince1970: 1_800_000_000)
+
+    /// A sender checks its claim before sending: held while on the book and within its lease as claimed or renewed.
+    @Test func aClaimIsHeldWithinItsLeaseAndWhileOnTheBook() {
+        var book = LeaseBook(owner: "me", duration: .seconds(30))
+        let claim = DeliveryClaim(owner: "me", token: 5, expires: t0.addingTimeInterval(30))
+        let row = Delivery(
+            key: DeliveryKey(occurrence: "e", guardianID: "g", channel: .email), eventID: "e", address: "a@example.org",
+            recipientName: "A", state: .sending, attempts: 1, notBefore: t0, createdAt: t0,
+            message: OutboundMessage(subject: "s", text: "t", language: "en"), claim: claim)
+        #expect(!book.holds(claim, at: t0))  // not on the book yet
+        book.claimed([row], now: t0)
+        #expect(book.holds(claim, at: t0.addingTimeInterval(29)))
+        #expect(!book.holds(claim, at: t0.addingTimeInterval(30)))  // paused past its lease, never renewed
+        book.renewed(at: t0.addingTimeInterval(20))
+        #expect(book.holds(claim, at: t0.addingTimeInterval(49)))
+        #expect(!book.holds(claim, at: t0.addingTimeInterval(50)))
+        #expect(!book.holds(DeliveryClaim(owner: "other", token: 5, expires: t0.addingTimeInterval(60)), at: t0))
+        book.settled(token: 5)
+        #expect(!book.holds(claim, at: t0.addingTimeInterval(21)))
+    }
+}

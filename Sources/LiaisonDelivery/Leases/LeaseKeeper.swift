@@ -49,6 +49,12 @@ public final class LeaseKeeper: Sendable {
         }
     }
 
+    /// Whether this process still holds `claim` now (see ``LeaseBook/holds(_:at:)``).
+    public func holds(_ claim: DeliveryClaim) -> Bool {
+        let now = realClock()
+        return book.withLock { $0.holds(claim, at: now) }
+    }
+
     /// Claim tokens with rows in flight.
     public var heldTokens: [Int64] { book.withLock { $0.tokens } }
 

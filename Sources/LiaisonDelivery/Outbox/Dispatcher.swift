@@ -230,6 +230,12 @@ public struct Dispatcher: Sendable {
 
     func attempt(_ delivery: Delivery) async -> DeliveryResult {
         let started = clock()
+        if let claim = delivery.claim, !leases.holds(claim) {
+            // The claim ran out before it could be sent (the process was paused, or could not renew): another process
+            // may have it now. Not sent; recorded as a retry if the row is still this claim's (else the result is
+            // fenced off), and sent later by whoever holds it.
+            return result(delivery, started: started, target: "-", outcome: .retry(reply: "the claim ran out before this was sent; it is sent later", after: nil))
+        }
         guard let channel = channels[delivery.key.channel] else {
             return result(delivery, started: started, target: "-", outcome: .retry(reply: "no \(delivery.key.channel) channel is configured", after: nil))
         }

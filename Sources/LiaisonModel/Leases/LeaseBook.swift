@@ -60,6 +60,15 @@ public struct LeaseBook: Sendable, Hashable {
         renewedAt = now
     }
 
+    /// Whether this process still holds `claim` at `now`: it is on the book and its lease, as claimed or as last
+    /// renewed, has not run out. A sender checks before sending: a claim that ran out (the process was paused, or
+    /// could not renew) may already be another process's.
+    public func holds(_ claim: DeliveryClaim, at now: Date) -> Bool {
+        guard claim.owner == owner, inFlight[claim.token] != nil else { return false }
+        let renewedUntil = renewedAt.map { $0.addingTimeInterval(duration.seconds) } ?? claim.expires
+        return now < max(claim.expires, renewedUntil)
+    }
+
     /// A name for this process on claims: host, process id and a random part, unique across restarts.
     public static func makeOwner() -> String {
         let host = ProcessInfo.processInfo.hostName
