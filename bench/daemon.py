@@ -17,6 +17,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -460,7 +461,8 @@ def busy_alert_benchmark(args):
     folder = os.path.join(args.work, "busy-school")
     smtp_port, http_port = free_port(), free_port()
     sink_log = os.path.join(args.work, "busy-smtp-sink.log")
-    sink = subprocess.Popen(["/usr/sbin/smtp-sink", "-c", "-u", os.environ.get("USER", "root"), f"127.0.0.1:{smtp_port}", "256"],
+    # Unbuffered, so that its `mesg=` counter is current when read (through a file, stdio would hold it back).
+    sink = subprocess.Popen(["stdbuf", "-o0", "/usr/sbin/smtp-sink", "-c", "-u", os.environ.get("USER", "root"), f"127.0.0.1:{smtp_port}", "256"],
                             stdout=open(sink_log, "w"), stderr=subprocess.STDOUT)
     gateway = HungGateway()
     variants = [("newsletter (email + SMS to a hung gateway)", False), (f"the same + {args.acks} acks at once", True)]
@@ -489,6 +491,13 @@ def busy_alert_benchmark(args):
                         time.sleep(0.005)
                     # The newsletter's emails are going out now (10,000 at several thousand a second); its SMS lane
                     # is stuck on the gateway.
+                    perf = None
+                    if os.environ.get("BENCH_PERF"):
+                        # A profile of the daemon from here to the last alert email: BENCH_PERF=folder.
+                        perf = subprocess.Popen(
+                            ["perf", "record", "-F", "1999", "-g", "-p", str(daemon.process.pid), "-o",
+                             os.path.join(os.environ["BENCH_PERF"], f"busy-{'acks-' if with_acks else ''}{run + 1}.data")],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                     time.sleep(args.busy_delay)
                     sent_before = sink_count(sink_log)
                     if client:
@@ -508,6 +517,9 @@ def busy_alert_benchmark(args):
                                 break
                         time.sleep(0.02)
                     sent_at_done = sink_count(sink_log)
+                    if perf:
+                        perf.send_signal(signal.SIGINT)
+                        perf.wait()
                     acks = summarize_acks(client.result()) if client else None
                     recorded = recorded_acks(http_port, "newsletter") if client else None
                 finally:
