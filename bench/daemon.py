@@ -162,6 +162,12 @@ class Daemon:
                     values[key] = int(value.split()[0]) / 1024
         return values
 
+    def cpu(self):
+        """User + system CPU seconds the daemon has used so far."""
+        with open(f"/proc/{self.process.pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def stop(self, timeout=60):
         self.process.terminate()
         try:
@@ -399,13 +405,15 @@ def acks_benchmark(args):
                 raise SystemExit("the daemon did not start: " + json.dumps(daemon.lines[-5:]))
             time.sleep(1)
             client = AckClient(http_port, "open-day", args.acks, args.ack_connections)
+            cpu_before = daemon.cpu()
             client.fire()
             summary = summarize_acks(client.result())
+            summary["daemon_cpu"] = daemon.cpu() - cpu_before
             recorded = recorded_acks(http_port, "open-day")
         finally:
             daemon.stop()
         runs.append({**summary, "recorded": recorded})
-        print(f"  run {run + 1}: {describe_acks(summary, recorded)}", flush=True)
+        print(f"  run {run + 1}: {describe_acks(summary, recorded)}; daemon CPU {summary['daemon_cpu']:.2f} s", flush=True)
     return runs
 
 
