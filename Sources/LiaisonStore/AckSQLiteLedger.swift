@@ -7,10 +7,13 @@ import GRDB
 /// share the outbox's file: in one process they share its pool (``SQLiteFile``), each running its own migrations;
 /// another process's writers wait for them up to the busy timeout.
 ///
-/// Every change is one IMMEDIATE transaction, so two answers for the same (event, guardian), from two tasks or two
-/// processes, are decided one after the other against the current answer.
+/// Every change is made in an IMMEDIATE transaction, so two answers for the same (event, guardian), from two tasks or two
+/// processes, are decided one after the other against the current answer. Answers given at the same time are written
+/// together, several in one transaction (group commit, see `acknowledge`).
 public final class SQLiteAckLedger: AckLedger {
     let writer: any DatabaseWriter
+    /// Answers waiting for their group commit (see `acknowledge`).
+    private let answers = Locked(AnswerQueue())
     /// The database file, or `nil` in memory.
     public let path: String?
 
@@ -154,36 +157,107 @@ public final class SQLiteAckLedger: AckLedger {
 
     private static let ackColumns = "event_id, guardian_id, answer, at, via, occurrence"
 
+    /// One `acknowledge` call: its answer, and where its outcome goes once the transaction holding it is durable.
+    struct PendingAnswer: Sendable {
+        var eventID: String
+        var guardianID: String
+        var answer: String
+        var via: String
+        var occurrence: String?
+        var at: Date
+        var changeUntil: Date?
+        var reply: CheckedContinuation<AckOutcome, any Error>
+    }
+
+    /// The answers waiting for the next group commit, and whether a commit is under way.
+    struct AnswerQueue: Sendable {
+        var waiting: [PendingAnswer] = []
+        var committing = false
+    }
+
+    /// Most answers written by one transaction: a burst is written in several, so the outbox's writes (an alert's
+    /// claims and results), queued on the same writer connection, get their turn between them.
+    static let maxAnswersPerCommit = 256
+
+    /// Answers are written by group commit, like the dispatcher's results: one transaction at a time, each with every
+    /// answer that arrived while the previous one was being written (up to ``maxAnswersPerCommit``), so a burst of
+    /// thousands costs a few fsyncs instead of one each. Within a transaction the answers are decided one after the
+    /// other, in the order they arrived, against the current answer, exactly as one transaction each would decide them;
+    /// a call returns once the transaction holding its answer is committed, and if that transaction fails, every call
+    /// in it fails and none of its answers is recorded.
     public func acknowledge(
         eventID: String, guardianID: String, answer: String, via: String, occurrence: String?, at: Date, changeUntil: Date?
     ) async throws -> AckOutcome {
-        let atSeconds = AckCodec.seconds(at)
-        return try await writer.write { db in
-            let current = try String.fetchOne(
-                db, sql: "SELECT answer FROM acks WHERE event_id = ? AND guardian_id = ?", arguments: [eventID, guardianID])
+        try await withCheckedThrowingContinuation { reply in
+            let pending = PendingAnswer(
+                eventID: eventID, guardianID: guardianID, answer: answer, via: via, occurrence: occurrence, at: at,
+                changeUntil: changeUntil, reply: reply)
+            let startCommitting = answers.withLock { queue -> Bool in
+                queue.waiting.append(pending)
+                guard !queue.committing else { return false }
+                queue.committing = true
+                return true
+            }
+            if startCommitting {
+                Task { await self.commitWaitingAnswers() }
+            }
+        }
+    }
+
+    /// Writes the waiting answers, a transaction at a time, until none is left.
+    private func commitWaitingAnswers() async {
+        while true {
+            let batch = answers.withLock { queue -> [PendingAnswer] in
+                let batch = Array(queue.waiting.prefix(Self.maxAnswersPerCommit))
+                queue.waiting.removeFirst(batch.count)
+                if batch.isEmpty { queue.committing = false }
+                return batch
+            }
+            guard !batch.isEmpty else { return }
+            do {
+                let outcomes = try await writer.write { db in try Self.record(batch, db) }
+                for (pending, outcome) in zip(batch, outcomes) { pending.reply.resume(returning: outcome) }
+            } catch {
+                for pending in batch { pending.reply.resume(throwing: error) }
+            }
+        }
+    }
+
+    /// Decides and writes `batch` in order, inside the caller's transaction: each answer sees those before it.
+    private static func record(_ batch: [PendingAnswer], _ db: Database) throws -> [AckOutcome] {
+        let current = try db.cachedStatement(sql: "SELECT answer FROM acks WHERE event_id = ? AND guardian_id = ?")
+        let update = try db.cachedStatement(
+            sql: "UPDATE acks SET answer = ?, at = ?, via = ?, occurrence = ? WHERE event_id = ? AND guardian_id = ?")
+        let insert = try db.cachedStatement(sql: "INSERT INTO acks (\(ackColumns)) VALUES (?, ?, ?, ?, ?, ?)")
+        let append = try db.cachedStatement(
+            sql: "INSERT INTO ack_history (\(ackColumns), previous) VALUES (?, ?, ?, ?, ?, ?, ?)")
+        return try batch.map { pending -> AckOutcome in
+            let atSeconds = AckCodec.seconds(pending.at)
+            let previous = try String.fetchOne(current, arguments: [pending.eventID, pending.guardianID])
             let outcome: AckOutcome
-            if let current {
+            if let previous {
                 // The same answer again, or a read receipt after an answer (reading a reminder keeps the RSVP).
-                if current == answer || answer == Acknowledgement.read { return .unchanged }
-                if let changeUntil, at >= changeUntil { return .tooLate(deadline: changeUntil) }
-                try db.execute(
-                    sql: """
-                        UPDATE acks SET answer = ?, at = ?, via = ?, occurrence = ?
-                        WHERE event_id = ? AND guardian_id = ?
-                        """, arguments: [answer, atSeconds, via, occurrence, eventID, guardianID])
-                outcome = .changed(from: current)
+                if previous == pending.answer || pending.answer == Acknowledgement.read { return .unchanged }
+                if let changeUntil = pending.changeUntil, pending.at >= changeUntil { return .tooLate(deadline: changeUntil) }
+                try update.execute(arguments: [
+                    pending.answer, atSeconds, pending.via, pending.occurrence, pending.eventID, pending.guardianID,
+                ])
+                outcome = .changed(from: previous)
             } else {
-                try db.execute(
-                    sql: "INSERT INTO acks (\(Self.ackColumns)) VALUES (?, ?, ?, ?, ?, ?)",
-                    arguments: [eventID, guardianID, answer, atSeconds, via, occurrence])
+                try insert.execute(arguments: [
+                    pending.eventID, pending.guardianID, pending.answer, atSeconds, pending.via, pending.occurrence,
+                ])
                 outcome = .recorded
             }
-            try db.execute(
-                sql: "INSERT INTO ack_history (\(Self.ackColumns), previous) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                arguments: [eventID, guardianID, answer, atSeconds, via, occurrence, current])
+            try append.execute(arguments: [
+                pending.eventID, pending.guardianID, pending.answer, atSeconds, pending.via, pending.occurrence, previous,
+            ])
             return outcome
         }
     }
+
+    /// How many answers wait for a commit (not counting those being written), and whether one is under way; for tests.
+    var answerQueue: (waiting: Int, committing: Bool) { answers.withLock { ($0.waiting.count, $0.committing) } }
 
     public func acknowledgement(eventID: String, guardianID: String) async throws -> Acknowledgement? {
         try await writer.read { db in
