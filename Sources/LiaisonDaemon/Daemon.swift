@@ -68,6 +68,8 @@ public enum Daemon {
         let leases = LeaseKeeper(store: store, duration: configuration.delivery.lease)
         // Channel outages, seen by every lane: the first success after one makes what it deferred due at once.
         let recovery = Locked(ChannelRecovery())
+        // Held while an alert is queued or sent: normal traffic gives it the CPU and the disk first.
+        let gate = UrgentGate()
         // Only rows whose lease ran out: a `liaison send` running beside the daemon keeps its own.
         let recovered = try await leases.recoverExpired()
         if recovered > 0 {
@@ -83,7 +85,7 @@ public enum Daemon {
         let handoff = Handoff()
         let queuing = DaemonQueuing(
             queuer: Queuer(outbox: store, links: Links(ledger: ledger, school: configuration.school)),
-            leases: leases, handoff: handoff, dispatch: dispatchWakeup)
+            leases: leases, handoff: handoff, dispatch: dispatchWakeup, gate: gate)
         let kinds: @Sendable () -> Set<ChannelKind> = { channels.kinds }
         let desk = AlertDesk(
             state: state, journal: journal, queuing: queuing, store: store, ledger: ledger, channels: kinds, clock: clock, logger: logger)
@@ -126,7 +128,7 @@ public enum Daemon {
             OutboxKeeperService(store: store, leases: leases, state: state, clock: clock, dispatch: dispatchWakeup, logger: logger),
             DispatchService(
                 store: store, channels: channels, state: state, clock: clock, wakeup: dispatchWakeup, handoff: handoff, leases: leases,
-                recovery: recovery, logger: logger),
+                recovery: recovery, gate: gate, logger: logger),
             application,
         ]
         var groupConfiguration = ServiceGroupConfiguration(

@@ -82,6 +82,8 @@ struct DispatchService: Service {
     let leases: LeaseKeeper
     /// Shared by every lane and pass: an outage seen in one pass is ended by a success in another.
     let recovery: Locked<ChannelRecovery>
+    /// Urgent lanes hold it while they work; normal lanes take no new batch while it is held.
+    let gate: UrgentGate
     let logger: Logger
 
     /// The channels with a lane of their own: every channel known or configured at start. A channel a reload adds
@@ -130,26 +132,44 @@ struct DispatchService: Service {
     }
 
     private func runLane(priority: Priority, kinds: @escaping @Sendable () -> Set<ChannelKind>, name: String, wakeup: Wakeup) async {
-        let urgent = priority == .urgent
+        let gate = gate
+        let handoff = handoff
         await runPasses("dispatch \(name)", wakeup: wakeup, logger: logger) { stop in
             let served = kinds()
             guard !served.isEmpty else { return .seconds(1) }
-            let dispatcher = dispatcher()
-            var totals = DispatchProgress()
-            @Sendable func handedOver() -> Bool { urgent && served.contains { !handoff.isEmpty($0) } }
-            if urgent {
-                for kind in served.sorted() {
-                    while let batch = handoff.take(kind) {
-                        totals = try await dispatcher.deliver(batch, after: totals)
-                    }
-                }
+            if priority == .urgent {
+                // An alert handed over is urgent work: normal lanes hold back until it is sent.
+                let handedOver = served.contains { !handoff.isEmpty($0) }
+                return handedOver
+                    ? try await gate.urgent { try await urgentPass(served, name: name, stop: stop) }
+                    : try await urgentPass(served, name: name, stop: stop)
             }
-            // A batch handed over meanwhile interrupts claiming (between batches) and is taken at once.
+            // While an alert is queued or sent, normal traffic waits (never longer than the gate allows at a time),
+            // and stops between batches when one starts.
+            if !gate.isClear { await gate.waitUntilClear() }
             let lane = Lane(channels: served, priority: priority)
-            totals = totals + (try await dispatcher.drain(lane: lane, shouldContinue: { !stop.isSet && !handedOver() }))
+            let totals = try await dispatcher().drain(lane: lane, shouldContinue: { !stop.isSet && gate.isClear })
             log(totals, lane: name)
-            return handedOver() ? .zero : .seconds(1)
+            return gate.isClear ? .seconds(1) : .milliseconds(10)
         }
+    }
+
+    /// One pass of an urgent lane: what was handed over, then what is due.
+    private func urgentPass(_ served: Set<ChannelKind>, name: String, stop: StopFlag) async throws -> Duration {
+        let dispatcher = dispatcher()
+        var totals = DispatchProgress()
+        let handoff = handoff
+        @Sendable func handedOver() -> Bool { served.contains { !handoff.isEmpty($0) } }
+        for kind in served.sorted() {
+            while let batch = handoff.take(kind) {
+                totals = try await dispatcher.deliver(batch, after: totals)
+            }
+        }
+        // A batch handed over meanwhile interrupts claiming (between batches) and is taken at once.
+        let lane = Lane(channels: served, priority: .urgent)
+        totals = totals + (try await dispatcher.drain(lane: lane, shouldContinue: { !stop.isSet && !handedOver() }))
+        log(totals, lane: name)
+        return handedOver() ? .zero : .seconds(1)
     }
 
     private func dispatcher() -> Dispatcher {

@@ -33,7 +33,7 @@ struct DaemonFixture {
         state = SchoolState(LoadedSchool(snapshot: Self.school, generation: 1, loadedAt: Date()), ledger: ledger)
         queuing = DaemonQueuing(
             queuer: Queuer(outbox: outbox, links: Links(ledger: ledger, school: Self.school.school)),
-            leases: LeaseKeeper(store: outbox, duration: .seconds(60)), handoff: handoff, dispatch: Wakeup())
+            leases: LeaseKeeper(store: outbox, duration: .seconds(60)), handoff: handoff, dispatch: Wakeup(), gate: UrgentGate())
     }
 
     /// A scheduler as the daemon builds one (a restart is a new one over the same stores).
@@ -136,5 +136,39 @@ struct DaemonFixture {
         let perGuardian = Dictionary(grouping: rows, by: \.key.guardianID)
         #expect(perGuardian.count >= audience.count - 2)
         #expect(perGuardian[one.guardian.id]?.count == byHand.queued.count)
+    }
+}
+
+@Suite struct UrgentGateTests {
+    /// Normal work waits while urgent work runs and resumes when it ends; urgent work that outlasts the longest pause
+    /// does not hold normal work back for good.
+    @Test func normalWorkWaitsForUrgentWorkButIsNeverStarved() async throws {
+        let gate = UrgentGate(longestPause: .seconds(30))
+        let release = Locked(false)
+        #expect(gate.isClear)
+        async let urgent: Void = gate.urgent {
+            while !release.value { try? await Task.sleep(for: .milliseconds(5)) }
+        }
+        while gate.isClear { try await Task.sleep(for: .milliseconds(1)) }
+        async let waiting: Bool = {
+            await gate.waitUntilClear()
+            return release.value
+        }()
+        try await Task.sleep(for: .milliseconds(50))
+        release.value = true
+        #expect(await waiting, "the wait ended only once the urgent work was done")
+        await urgent
+        #expect(gate.isClear)
+
+        let short = UrgentGate(longestPause: .milliseconds(50))
+        let end = Locked(false)
+        async let long: Void = short.urgent {
+            while !end.value { try? await Task.sleep(for: .milliseconds(5)) }
+        }
+        while short.isClear { try await Task.sleep(for: .milliseconds(1)) }
+        await short.waitUntilClear()
+        #expect(!short.isClear, "the wait gave up while the urgent work still ran")
+        end.value = true
+        await long
     }
 }
