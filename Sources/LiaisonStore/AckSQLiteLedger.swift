@@ -66,23 +66,30 @@ public final class SQLiteAckLedger: AckLedger {
     }
 
     public func issueTokens(eventID: String, occurrence: String, guardianIDs: [String], now: Date) async throws -> [String: String] {
-        let createdAt = AckCodec.seconds(now)
+        try await issueHashedTokens(
+            guardianIDs: guardianIDs,
+            insert: "INSERT OR IGNORE INTO ack_links (token_hash, event_id, occurrence, guardian_id, created_at) VALUES (?, ?, ?, ?, ?)",
+            arguments: { hash, guardianID in [hash, eventID, occurrence, guardianID, AckCodec.seconds(now)] })
+    }
+
+    /// A fresh token per guardian, stored as its hash by `insert` (an `INSERT OR IGNORE` whose arguments `arguments`
+    /// gives for a hash and a guardian id), all in one transaction: one fsync instead of one per guardian.
+    func issueHashedTokens(
+        guardianIDs: [String], insert: String, arguments: @escaping @Sendable (Data, String) -> StatementArguments
+    ) async throws -> [String: String] {
+        guard !guardianIDs.isEmpty else { return [:] }
         // Drawn and hashed before the transaction, which holds the file's write lock.
         let drawn = zip(guardianIDs, Self.newTokens(guardianIDs.count)).map { guardianID, token in
             (guardianID: guardianID, token: token, hash: Self.hash(token))
         }
-        // One transaction for the whole batch: one fsync instead of one per guardian.
         return try await writer.write { db in
             var tokens: [String: String] = [:]
             tokens.reserveCapacity(drawn.count)
-            let statement = try db.makeStatement(sql: """
-                INSERT OR IGNORE INTO ack_links (token_hash, event_id, occurrence, guardian_id, created_at)
-                VALUES (?, ?, ?, ?, ?)
-                """)
+            let statement = try db.makeStatement(sql: insert)
             for (guardianID, first, firstHash) in drawn {
                 var (token, hash) = (first, firstHash)
                 while true {
-                    try statement.execute(arguments: [hash, eventID, occurrence, guardianID, createdAt])
+                    try statement.execute(arguments: arguments(hash, guardianID))
                     if db.changesCount == 1 { break }
                     // A 128-bit collision never happens; if it did, draw again.
                     token = Self.newToken()

@@ -8,27 +8,10 @@ extension SQLiteAckLedger {
     public func issueUnsubscribeTokens(
         category: MessageCategory, occurrence: String, guardianIDs: [String], now: Date
     ) async throws -> [String: String] {
-        guard !guardianIDs.isEmpty else { return [:] }
-        let createdAt = AckCodec.seconds(now)
-        let drawn = zip(guardianIDs, Self.newTokens(guardianIDs.count)).map { ($0, $1, Self.hash($1)) }
-        return try await writer.write { db in
-            var tokens: [String: String] = [:]
-            let statement = try db.makeStatement(sql: """
-                INSERT OR IGNORE INTO optout_links (token_hash, category, occurrence, guardian_id, created_at)
-                VALUES (?, ?, ?, ?, ?)
-                """)
-            for (guardianID, first, firstHash) in drawn {
-                var (token, hash) = (first, firstHash)
-                while true {
-                    try statement.execute(arguments: [hash, category.rawValue, occurrence, guardianID, createdAt])
-                    if db.changesCount == 1 { break }
-                    token = Self.newToken()
-                    hash = Self.hash(token)
-                }
-                tokens[guardianID] = token
-            }
-            return tokens
-        }
+        try await issueHashedTokens(
+            guardianIDs: guardianIDs,
+            insert: "INSERT OR IGNORE INTO optout_links (token_hash, category, occurrence, guardian_id, created_at) VALUES (?, ?, ?, ?, ?)",
+            arguments: { hash, guardianID in [hash, category.rawValue, occurrence, guardianID, AckCodec.seconds(now)] })
     }
 
     public func optedOut(category: MessageCategory) async throws -> Set<String> {
