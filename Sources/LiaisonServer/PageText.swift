@@ -36,6 +36,13 @@ struct PageText {
         }
     }
 
+    /// ` lang="…"` when `key` is written in another language than the page (a fallback), else nothing: a reader
+    /// is never given another language unmarked.
+    func langAttribute(_ key: String) -> String {
+        let locale = site.catalogs.message(key, along: chain)?.locale ?? "en"
+        return locale == chain.resolved ? "" : " lang=\"\(locale.rawValue)\""
+    }
+
     /// Text the school wrote (an event title), in the reader's language if it gave one.
     func resolve(_ text: LocalizedText) -> String {
         text.resolve(along: chain.candidates).text
