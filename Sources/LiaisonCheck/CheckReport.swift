@@ -77,16 +77,21 @@ public struct CheckReport: Sendable, Codable {
         }
     }
 
-    mutating func finish() {
-        diagnostics.sort { lhs, rhs in
+    mutating func finish(limits: InputLimits = .standard) {
+        func order(_ lhs: Diagnostic, _ rhs: Diagnostic) -> Bool {
             if lhs.severity != rhs.severity { return lhs.severity < rhs.severity }
             let left = lhs.location, right = rhs.location
             if left?.file != right?.file { return (left?.file ?? "") < (right?.file ?? "") }
             if left?.line != right?.line { return (left?.line ?? 0) < (right?.line ?? 0) }
             return lhs.code < rhs.code
         }
+        diagnostics.sort(by: order)
         errors = diagnostics.filter { $0.severity == .error }.count
         warnings = diagnostics.filter { $0.severity == .warning }.count
+        // The counts are of every problem; the list keeps the first ones of each file and says how many more.
+        if diagnostics.count > limits.diagnosticsPerFile {
+            diagnostics = DiagnosticLimiter.capped(diagnostics, limit: limits.diagnosticsPerFile).sorted(by: order)
+        }
     }
 
     /// The report as pretty JSON.

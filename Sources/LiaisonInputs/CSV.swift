@@ -105,40 +105,47 @@ public struct CSVTable: Sendable {
 
 /// An RFC 4180 reader that reports problems with their line and column and keeps going.
 public enum CSVReader {
-    public static func read(contentsOf path: String) -> (CSVTable?, [Diagnostic]) {
-        switch Support.readFile(path) {
-        case .value(let bytes): read(bytes, file: path)
+    public static func read(contentsOf path: String, limits: InputLimits = .standard) -> (CSVTable?, [Diagnostic]) {
+        switch Support.readFile(path, limit: limits.fileBytes) {
+        case .value(let bytes): read(bytes, file: path, limits: limits)
         case .problem(let diagnostic): (nil, [diagnostic])
         }
     }
 
-    public static func read(_ data: Data, file: String) -> (CSVTable?, [Diagnostic]) {
-        read([UInt8](data), file: file)
+    public static func read(_ data: Data, file: String, limits: InputLimits = .standard) -> (CSVTable?, [Diagnostic]) {
+        read([UInt8](data), file: file, limits: limits)
     }
 
-    public static func read(_ bytes: [UInt8], file: String) -> (CSVTable?, [Diagnostic]) {
-        var diagnostics: [Diagnostic] = []
+    /// Reads within `limits`: a row longer than ``InputLimits/lineBytes`` or wider than ``InputLimits/columns`` is
+    /// reported and left out, and no more than ``InputLimits/diagnosticsPerFile`` problems are listed (then a count).
+    public static func read(_ bytes: [UInt8], file: String, limits: InputLimits = .standard) -> (CSVTable?, [Diagnostic]) {
+        var diagnostics = DiagnosticLimiter(file: file, limit: limits.diagnosticsPerFile)
+        let table = readAll(bytes, file: file, limits: limits, diagnostics: &diagnostics)
+        return (table, diagnostics.finish())
+    }
+
+    private static func readAll(_ bytes: [UInt8], file: String, limits: InputLimits, diagnostics: inout DiagnosticLimiter) -> CSVTable? {
         if let encoding = Support.foreignEncoding(bytes) {
             diagnostics.append(.error(
                 "csv.invalid-utf8", "the file is encoded as \(encoding); save it as UTF-8",
                 at: SourceLocation(file: file, line: 1, column: 1)))
-            return (nil, diagnostics)
+            return nil
         }
-        var parser = Parser(bytes: bytes, file: file)
+        var parser = Parser(bytes: bytes, file: file, limits: limits)
         parser.run()
-        diagnostics += parser.diagnostics
+        diagnostics.append(contentsOf: parser.diagnostics.finish())
 
         var records = parser.records
         guard !records.isEmpty else {
             if !parser.sawRecord {
                 diagnostics.append(.error("csv.empty-file", "the file has no header row", at: SourceLocation(file: file)))
             }
-            return (nil, diagnostics)
+            return nil
         }
         let headerRecord = records.removeFirst()
         guard headerRecord.clean else {
             // The header itself is broken: its errors are reported; nothing below it can be trusted.
-            return (nil, diagnostics)
+            return nil
         }
         let header = headerRecord.record.fields.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
         var seen: [String: Int] = [:]
@@ -172,8 +179,7 @@ public enum CSVReader {
                 good.append(record)
             }
         }
-        let table = CSVTable(file: file, header: header, records: good, headerLine: headerRecord.record.line, rejected: rejected)
-        return (table, diagnostics)
+        return CSVTable(file: file, header: header, records: good, headerLine: headerRecord.record.line, rejected: rejected)
     }
 
     struct ParsedRecord {
@@ -189,19 +195,22 @@ public enum CSVReader {
         var line = 1
         var column = 1
         var records: [ParsedRecord] = []
-        var diagnostics: [Diagnostic] = []
+        var diagnostics: DiagnosticLimiter
         var sawRecord = false
         let badByte: Int?
         var badByteReported = false
         var restarts = 0
         var start = 0
+        let limits: InputLimits
 
         static let quote: UInt8 = 0x22, comma: UInt8 = 0x2C, cr: UInt8 = 0x0D, lf: UInt8 = 0x0A
         static let space: UInt8 = 0x20, tab: UInt8 = 0x09
 
-        init(bytes: [UInt8], file: String) {
+        init(bytes: [UInt8], file: String, limits: InputLimits) {
             self.bytes = bytes
             self.file = file
+            self.limits = limits
+            diagnostics = DiagnosticLimiter(file: file, limit: limits.diagnosticsPerFile)
             if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { index = 3 }
             start = index
             badByte = Support.firstInvalidUTF8(bytes, from: index)
@@ -213,6 +222,20 @@ public enum CSVReader {
         private mutating func consume() {
             if bytes[index] & 0xC0 != 0x80 { column += 1 }
             index += 1
+        }
+
+        /// Moves to the next CR or LF (or the end) with memchr: a 50 MB line is skipped in milliseconds.
+        private mutating func skipToLineEnd() {
+            let from = index
+            index = bytes.withUnsafeBytes { raw in
+                let base = raw.baseAddress!
+                let rest = raw.count - from
+                func find(_ byte: UInt8) -> Int {
+                    guard let hit = memchr(base + from, Int32(byte), rest) else { return raw.count }
+                    return base.distance(to: UnsafeRawPointer(hit))
+                }
+                return min(find(Self.lf), find(Self.cr))
+            }
         }
 
         /// Moves past a CR, LF or CRLF.
@@ -252,6 +275,7 @@ public enum CSVReader {
                     continue
                 }
                 let recordLine = line
+                let recordStart = index
                 var fields: [String] = []
                 var fieldLines: [Int] = []
                 var fieldColumns: [Int] = []
@@ -259,6 +283,19 @@ public enum CSVReader {
                 var anyQuoted = false
                 fieldLoop: while true {
                     let fieldStart = index
+                    if fields.count >= limits.columns || index - recordStart > limits.lineBytes {
+                        // Too wide or too long to be a row of a roster: reported, and the rest of its line skipped.
+                        diagnostics.append(.error(
+                            fields.count >= limits.columns ? "limit.columns" : "limit.line-length",
+                            fields.count >= limits.columns
+                                ? "this row has more than \(limits.columns) fields; it is left out. \(limits.advice(.columns))"
+                                : "this row is longer than \(limits.lineBytes) bytes; it is left out. \(limits.advice(.lineBytes))",
+                            at: SourceLocation(file: file, line: line, column: column)))
+                        clean = false
+                        skipToLineEnd()
+                        if !atEnd { consumeLineBreak() }
+                        break fieldLoop
+                    }
                     var fieldBytes: [UInt8] = []
                     // Spaces before an opening quote are tolerated (`a, "b"`).
                     var probe = index
@@ -272,7 +309,7 @@ public enum CSVReader {
                         consume()
                         var closed = false
                         var restart: (index: Int, line: Int)?
-                        while !atEnd {
+                        while !atEnd, index - recordStart <= limits.lineBytes {
                             let byte = bytes[index]
                             if byte == Self.quote {
                                 if index + 1 < bytes.count, bytes[index + 1] == Self.quote {
@@ -292,6 +329,11 @@ public enum CSVReader {
                                 fieldBytes.append(byte)
                                 consume()
                             }
+                        }
+                        if !closed, !atEnd {
+                            // Stopped at the length limit: the next field check reports it.
+                            fields.append("")
+                            continue fieldLoop
                         }
                         if !closed {
                             diagnostics.append(.error(
@@ -328,7 +370,7 @@ public enum CSVReader {
                     } else {
                         fieldLines.append(line)
                         fieldColumns.append(column)
-                        while !atEnd, bytes[index] != Self.comma, !isLineBreak(bytes[index]) {
+                        while !atEnd, bytes[index] != Self.comma, !isLineBreak(bytes[index]), index - recordStart <= limits.lineBytes {
                             if bytes[index] == Self.quote, clean {
                                 diagnostics.append(.error(
                                     "csv.stray-quote",
@@ -342,6 +384,7 @@ public enum CSVReader {
                     }
                     checkEncoding(from: fieldStart, to: index, fieldIndex: fields.count)
                     fields.append(String(decoding: fieldBytes, as: UTF8.self))
+                    if index - recordStart > limits.lineBytes { continue fieldLoop }
                     if !atEnd, bytes[index] == Self.comma {
                         consume()
                         continue fieldLoop

@@ -83,6 +83,16 @@ public enum RosterLoader {
 
     private struct Loader {
         var diagnostics: [Diagnostic] = []
+        /// Id comparisons left for suggestions: each suggestion compares the id with every id of a file, so a
+        /// broken file with thousands of unknown ids would take minutes; the report lists only the first ones anyway.
+        var comparisonsLeft = 2_000_000
+
+        /// `Support.didYouMean` for an unknown id, while comparisons are left.
+        mutating func didYouMeanID(_ id: String, among ids: some Collection<String>) -> String {
+            guard comparisonsLeft >= ids.count else { return "" }
+            comparisonsLeft -= ids.count
+            return Support.didYouMean(id, among: ids)
+        }
 
         /// Checks the columns of a file read by `CSVReader` and collects its ids.
         mutating func open(_ read: (CSVTable?, [Diagnostic]), idColumn: String, required: [String], optional: [String]) -> Sheet? {
@@ -253,7 +263,7 @@ public enum RosterLoader {
                 if !id.isEmpty, !firstUse(id, "guardian_id", record, in: table, lines: &lines) { continue }
                 let familyID = required("family_id", record, in: table, ok: &ok)
                 if !familyID.isEmpty, let families, families.ids[familyID] == nil {
-                    error("roster.unknown-family", "family_id \"\(familyID)\" is not in \(families.table.file)\(Support.didYouMean(familyID, among: families.ids.keys))", "family_id", record, table)
+                    error("roster.unknown-family", "family_id \"\(familyID)\" is not in \(families.table.file)\(didYouMeanID(familyID, among: families.ids.keys))", "family_id", record, table)
                     ok = false
                 }
                 let givenName = required("given_name", record, in: table, ok: &ok)
@@ -405,11 +415,11 @@ public enum RosterLoader {
                 let guardianID = required("guardian_id", record, in: table, ok: &ok)
                 let studentID = required("student_id", record, in: table, ok: &ok)
                 if !guardianID.isEmpty, let guardians, guardians.ids[guardianID] == nil {
-                    error("roster.unknown-guardian", "guardian_id \"\(guardianID)\" is not in \(guardians.table.file)\(Support.didYouMean(guardianID, among: guardians.ids.keys))", "guardian_id", record, table)
+                    error("roster.unknown-guardian", "guardian_id \"\(guardianID)\" is not in \(guardians.table.file)\(didYouMeanID(guardianID, among: guardians.ids.keys))", "guardian_id", record, table)
                     ok = false
                 }
                 if !studentID.isEmpty, let students, students.ids[studentID] == nil {
-                    error("roster.unknown-student", "student_id \"\(studentID)\" is not in \(students.table.file)\(Support.didYouMean(studentID, among: students.ids.keys))", "student_id", record, table)
+                    error("roster.unknown-student", "student_id \"\(studentID)\" is not in \(students.table.file)\(didYouMeanID(studentID, among: students.ids.keys))", "student_id", record, table)
                     ok = false
                 }
                 let primaryText = table.value("primary", in: record) ?? ""

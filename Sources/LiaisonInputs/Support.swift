@@ -15,16 +15,34 @@ enum Support {
         return isDirectory.boolValue ? .directory : .file
     }
 
-    /// Reads a whole file, or explains why it cannot be read (`config.missing-file`).
-    static func readFile(_ path: String) -> Loaded<[UInt8]> {
+    /// Reads a whole regular file of at most `limit` bytes, or explains why it cannot be read (`config.missing-file`,
+    /// `limit.file-size`): a device or pipe named as a roster would otherwise be read forever.
+    static func readFile(_ path: String, limit: Int = InputLimits.standard.fileBytes) -> Loaded<[UInt8]> {
         switch state(of: path) {
         case .missing:
             return .problem(.error("config.missing-file", "\(path) does not exist", at: SourceLocation(file: path)))
         case .directory:
             return .problem(.error("config.missing-file", "\(path) is a folder, not a file", at: SourceLocation(file: path)))
         case .file:
-            guard let data = FileManager.default.contents(atPath: path) else {
+            let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+            guard attributes?[.type] as? FileAttributeType == .typeRegular else {
+                return .problem(.error("config.missing-file", "\(path) is not a regular file", at: SourceLocation(file: path)))
+            }
+            if let size = attributes?[.size] as? Int, size > limit {
+                return .problem(.error(
+                    "limit.file-size", "\(path) is \(size) bytes. \(InputLimits.advice(.fileBytes, limit))", at: SourceLocation(file: path)))
+            }
+            guard let handle = FileHandle(forReadingAtPath: path) else {
                 return .problem(.error("config.missing-file", "\(path) cannot be read", at: SourceLocation(file: path)))
+            }
+            defer { try? handle.close() }
+            guard let data = try? handle.read(upToCount: limit + 1) ?? Data() else {
+                return .problem(.error("config.missing-file", "\(path) cannot be read", at: SourceLocation(file: path)))
+            }
+            if data.count > limit {
+                return .problem(.error(
+                    "limit.file-size", "\(path) grew past the limit while it was read. \(InputLimits.advice(.fileBytes, limit))",
+                    at: SourceLocation(file: path)))
             }
             return .value([UInt8](data))
         }

@@ -145,7 +145,7 @@ extension CatalogSet {
     /// is not translated never replaces a translated one. catalog.duplicate-key warns about two translations of one key
     /// for one locale within one folder (the later file in name order wins). A folder that does not exist is skipped (the configuration
     /// check reports it).
-    public static func load(directories: [String]) -> (CatalogSet, [Diagnostic]) {
+    public static func load(directories: [String], limits: InputLimits = .standard) -> (CatalogSet, [Diagnostic]) {
         var diagnostics: [Diagnostic] = []
         var entries: [LanguageTag: [String: (message: CatalogMessage, folder: Int)]] = [:]
         var files: [LanguageTag: [String]] = [:]
@@ -159,6 +159,10 @@ extension CatalogSet {
                 var isDirectory: ObjCBool = false
                 guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue
                 else { continue }
+                if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int, size > limits.fileBytes {
+                    diagnostics.append(.error("limit.file-size", "The catalog is \(size) bytes. \(limits.advice(.fileBytes))", at: SourceLocation(file: path)))
+                    continue
+                }
                 guard let data = FileManager.default.contents(atPath: path) else {
                     diagnostics.append(.error("catalog.xml-syntax", "cannot read the file", at: SourceLocation(file: path)))
                     continue

@@ -142,6 +142,7 @@ final class CompiledMessage: @unchecked Sendable {
     private static let memoCapacity = 1024
 
     init(pattern: String, locale: LanguageTag, timeZone: String) throws(MessageFormatError) {
+        try MessageFormatError.checkNesting(pattern)
         var error = cicu_error.empty()
         let length = pattern.utf8.count
         let localeID = ICU.formattingLocale(locale)

@@ -24,6 +24,41 @@ public struct MessageFormatError: Error, Sendable, Hashable, CustomStringConvert
 
     public var description: String { message }
 
+    /// Refuses a pattern whose arguments nest deeper than `limit` (`{a, select, x {{b, plural, …}}}` is two) before
+    /// ICU's recursive parser sees it: thousands of nested `select` run it out of stack. Apostrophe-quoted braces
+    /// (`'{'`) are text, as ICU reads them.
+    static func checkNesting(_ pattern: String, limit: Int = InputLimits.standard.nesting) throws(MessageFormatError) {
+        var depth = 0
+        var quoted = false
+        var line = 1
+        var column = 0
+        var characters = pattern.makeIterator()
+        var pending: Character? = characters.next()
+        while let character = pending {
+            pending = characters.next()
+            column += 1
+            if character == "\n" { line += 1; column = 0 }
+            if character == "'" {
+                if pending == "'" { pending = characters.next(); column += 1; continue }
+                if quoted { quoted = false; continue }
+                if let next = pending, next == "{" || next == "}" || next == "#" || next == "|" { quoted = true }
+                continue
+            }
+            guard !quoted else { continue }
+            if character == "{" {
+                depth += 1
+                // An argument and its sub-message are two braces: the limit counts arguments.
+                if depth > 2 * limit {
+                    throw MessageFormatError(
+                        message: "arguments nested more than \(limit) deep at line \(line), column \(column). \(InputLimits.advice(.nesting, limit))",
+                        line: line, column: column, code: "limit.nesting")
+                }
+            } else if character == "}" {
+                depth = max(0, depth - 1)
+            }
+        }
+    }
+
     /// Builds an error from a CICU failure, turning ICU's UTF-16 offset into a character offset, line and column.
     init(_ failure: ICUFailure, pattern: String, explanation: String? = nil) {
         let what = explanation ?? Self.explain(failure.name)
@@ -205,6 +240,7 @@ public enum MessagePattern {
 
     /// The argument uses, or the error that stops the pattern from compiling (a missing `other` excepted).
     static func rawUses(_ pattern: String, locale: LanguageTag) throws(MessageFormatError) -> [RawUse] {
+        try MessageFormatError.checkNesting(pattern)
         var error = cicu_error.empty()
         let length = pattern.utf8.count
         let json = pattern.withCString { cicu_pattern_analyze($0, length, locale.rawValue, &error) }

@@ -202,3 +202,61 @@ extension Array where Element == Diagnostic {
     /// True when any element is an error.
     public var hasErrors: Bool { contains { $0.severity == .error } }
 }
+
+/// Keeps the first `limit` diagnostics about one file and counts the rest, so a broken export (an unclosed quote
+/// makes every later line wrong) gives a readable report instead of a million lines.
+public struct DiagnosticLimiter: Sendable {
+    public let file: String
+    public let limit: Int
+    public private(set) var kept: [Diagnostic] = []
+    public private(set) var dropped = 0
+    private var sawError = false
+
+    public init(file: String, limit: Int) {
+        self.file = file
+        self.limit = limit
+    }
+
+    public mutating func append(_ diagnostic: Diagnostic) {
+        if kept.count < limit {
+            kept.append(diagnostic)
+        } else {
+            dropped += 1
+            if diagnostic.severity == .error { sawError = true }
+        }
+    }
+
+    public mutating func append(contentsOf diagnostics: some Sequence<Diagnostic>) {
+        for diagnostic in diagnostics { append(diagnostic) }
+    }
+
+    /// Whether more would be dropped: a reader may stop looking for problems it could not report.
+    public var isFull: Bool { kept.count >= limit }
+
+    /// The kept diagnostics and, when some were dropped, one more saying how many (an error if any was).
+    public func finish() -> [Diagnostic] {
+        guard dropped > 0 else { return kept }
+        let summary = "\(dropped) more problem\(dropped == 1 ? "" : "s") in this file are not listed; fix the ones above first. "
+            + InputLimits.advice(.diagnosticsPerFile, limit)
+        return kept + [Diagnostic(sawError ? .error : .warning, code: "limit.diagnostics", summary, at: SourceLocation(file: file))]
+    }
+
+    /// `diagnostics` with at most `limit` kept for each file (those without a file are all kept).
+    public static func capped(_ diagnostics: [Diagnostic], limit: Int) -> [Diagnostic] {
+        var limiters: [String: DiagnosticLimiter] = [:]
+        var order: [String] = []
+        var result: [Diagnostic] = []
+        for diagnostic in diagnostics {
+            guard let file = diagnostic.location?.file else {
+                result.append(diagnostic)
+                continue
+            }
+            if limiters[file] == nil {
+                limiters[file] = DiagnosticLimiter(file: file, limit: limit)
+                order.append(file)
+            }
+            limiters[file]!.append(diagnostic)
+        }
+        return result + order.flatMap { limiters[$0]!.finish() }
+    }
+}

@@ -185,10 +185,10 @@ public struct MessageRenderer: Sendable {
 
         let root = TemplateValue.map(context)
         let parts = splicing ? ContextParts(root) : nil
-        var direct: Any?
+        var direct: DirectContext?
         func renderPart(_ part: TemplatePart) throws(RenderError) -> String? {
             guard let source = sources[part] else { return nil }
-            guard let output = templates.render(root, parts: parts, direct: &direct, named: source.name) else {
+            guard let output = try templates.render(root, parts: parts, direct: &direct, named: source.name) else {
                 throw RenderError("Template part \(source.name) could not be rendered.")
             }
             return output

@@ -29,15 +29,21 @@ package indirect enum TemplateValue {
     }
 
     /// The value Mustache renders: dictionaries, arrays and scalars; each string passed through `string`.
-    package func mustacheValue(_ string: (String) -> String) -> Any {
+    /// With a `budget`, every list's items are paid for from it (``RenderBudget``).
+    package func mustacheValue(_ string: (String) -> String, budget: RenderBudget? = nil) -> Any {
         switch self {
         case .string(let text): string(text)
         case .int(let number): number
         case .double(let number): number
         case .bool(let flag): flag
-        case .list(let items): items.map { $0.mustacheValue(string) }
+        case .list(let items):
+            if let budget {
+                BudgetedList(items: items.map { $0.mustacheValue(string, budget: budget) }, budget: budget)
+            } else {
+                items.map { $0.mustacheValue(string) }
+            }
         case .map(let pairs):
-            Dictionary(pairs.map { ($0.key, $0.value.mustacheValue(string)) }, uniquingKeysWith: { _, last in last })
+            Dictionary(pairs.map { ($0.key, $0.value.mustacheValue(string, budget: budget)) }, uniquingKeysWith: { _, last in last })
         case .other(let value): value
         }
     }
@@ -148,13 +154,15 @@ package struct Skeleton: Sendable {
     static func marker(_ index: Int) -> String { "\u{E000}aZ\(index)&\"\u{E001}" }
 
     /// The skeleton of `context`'s shape: `render` applied to the context with a marker for each string.
-    package static func make(_ context: TemplateValue, parts: ContextParts, render: (Any) -> String?) -> Skeleton? {
+    package static func make(
+        _ context: TemplateValue, parts: ContextParts, budget: RenderBudget? = nil, render: (Any) -> String?
+    ) -> Skeleton? {
         var index = 0
-        let marked = context.mustacheValue { text in
+        let marked = context.mustacheValue({ text in
             if text.isEmpty { return text }
             defer { index += 1 }
             return marker(index)
-        }
+        }, budget: budget)
         guard index == parts.strings.count, let rendered = render(marked) else { return nil }
         return Skeleton(rendered: rendered, strings: parts.strings.count)
     }

@@ -38,9 +38,15 @@ public struct MessageTemplate: Sendable {
     public var overrideLocales: [LanguageTag] { overrides.keys.sorted() }
 }
 
+/// The Mustache value of one message's context, kept between its parts, and the budget its lists spend.
+struct DirectContext {
+    var value: Any
+    var budget: RenderBudget
+}
+
 /// Every template and partial from the configured folders, parsed once.
 public struct TemplateSet: Sendable {
-    public private(set) var templates: [String: MessageTemplate] = [:]
+    public internal(set) var templates: [String: MessageTemplate] = [:]
     var partials: [String: TemplateFile] = [:]
     var library = MustacheLibrary()
     /// Registered names whose renders may be spliced (``TemplateSplicing``), and their skeletons.
@@ -50,6 +56,10 @@ public struct TemplateSet: Sendable {
     var skeletons = SkeletonCache<Skeleton>()
     /// The text skeletons of HTML-only templates (``TextSkeleton``), by the HTML part's name and shape.
     var textSkeletons = SkeletonCache<TextSkeleton>()
+    /// How deep, how long and how much a template may go (``InputLimits``).
+    var limits = InputLimits.standard
+    /// Names taken out because they include themselves or reach too deep (``removeEndlessPartials()``).
+    var endless: Set<String> = []
 
     static let textPragma = "{{%CONTENT_TYPE:TEXT}}"
 
@@ -63,8 +73,9 @@ public struct TemplateSet: Sendable {
     /// Loads `templates/<name>/{subject,html,text}.mustache`, `templates/<name>/<locale>/…` and
     /// `templates/_partials/*.mustache` from each folder; later folders replace earlier ones file by file.
     /// Problems become diagnostics (`template.*`); the files that parse are kept.
-    public static func load(directories: [String]) -> (TemplateSet, [Diagnostic]) {
+    public static func load(directories: [String], limits: InputLimits = .standard) -> (TemplateSet, [Diagnostic]) {
         var set = TemplateSet()
+        set.limits = limits
         var diagnostics: [Diagnostic] = []
         let fileManager = FileManager.default
         for directory in directories {
@@ -79,7 +90,7 @@ public struct TemplateSet: Sendable {
                     for file in (try? fileManager.contentsOfDirectory(atPath: folder))?.sorted() ?? [] where file.hasSuffix(".mustache") {
                         let name = String(file.dropLast(".mustache".count))
                         let path = (folder as NSString).appendingPathComponent(file)
-                        if let parsed = parse(path: path, plainText: name.hasSuffix("-text"), diagnostics: &diagnostics) {
+                        if let parsed = parse(path: path, plainText: name.hasSuffix("-text"), limits: limits, diagnostics: &diagnostics) {
                             set.partials[name] = parsed
                         }
                     }
@@ -90,7 +101,7 @@ public struct TemplateSet: Sendable {
                 for part in TemplatePart.allCases {
                     let path = (folder as NSString).appendingPathComponent("\(part.rawValue).mustache")
                     guard fileManager.fileExists(atPath: path) else { continue }
-                    if let parsed = parse(path: path, plainText: part.isPlainText, diagnostics: &diagnostics) {
+                    if let parsed = parse(path: path, plainText: part.isPlainText, limits: limits, diagnostics: &diagnostics) {
                         template.parts[part] = parsed
                     } else {
                         template.parts[part] = nil
@@ -109,7 +120,7 @@ public struct TemplateSet: Sendable {
                     for part in TemplatePart.allCases {
                         let path = (subfolder as NSString).appendingPathComponent("\(part.rawValue).mustache")
                         guard fileManager.fileExists(atPath: path) else { continue }
-                        if let parsed = parse(path: path, plainText: part.isPlainText, diagnostics: &diagnostics) {
+                        if let parsed = parse(path: path, plainText: part.isPlainText, limits: limits, diagnostics: &diagnostics) {
                             template.overrides[locale, default: [:]][part] = parsed
                         }
                     }
@@ -128,6 +139,7 @@ public struct TemplateSet: Sendable {
                 }
             }
         }
+        diagnostics += set.removeEndlessPartials()
         set.registerAll()
         diagnostics += set.unknownPartials()
         return (set, diagnostics)
@@ -138,7 +150,13 @@ public struct TemplateSet: Sendable {
         return FileManager.default.fileExists(atPath: path, isDirectory: &flag) && flag.boolValue
     }
 
-    private static func parse(path: String, plainText: Bool, diagnostics: inout [Diagnostic]) -> TemplateFile? {
+    private static func parse(path: String, plainText: Bool, limits: InputLimits, diagnostics: inout [Diagnostic]) -> TemplateFile? {
+        if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int, size > limits.fileBytes {
+            diagnostics.append(.error(
+                "limit.file-size", "The template is \(size) bytes, too large to be a template. \(limits.advice(.fileBytes))",
+                at: SourceLocation(file: path)))
+            return nil
+        }
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
             diagnostics.append(.error("template.syntax", "The template cannot be read as UTF-8 text.", at: SourceLocation(file: path)))
             return nil
@@ -146,7 +164,9 @@ public struct TemplateSet: Sendable {
         // A template saved with Windows line ends renders as one saved with LF: no CR reaches a text or an SMS.
         let source = Whitespace.unixLineEnds(text)
         do {
-            return try TemplateFile(path: path, source: source, plainText: plainText)
+            return try TemplateFile(path: path, source: source, plainText: plainText, limits: limits)
+        } catch let error as TemplateShapeError {
+            diagnostics.append(.error(error.code, error.message, at: SourceLocation(file: path, line: error.line, column: error.column)))
         } catch let error as MustacheTemplate.ParserError {
             var column = error.context.columnNumber
             if plainText, error.context.lineNumber == 1 { column = max(1, column - textPragma.count) }
@@ -217,7 +237,9 @@ public struct TemplateSet: Sendable {
         if let parts, spliceable.contains(name), !parts.endsLine || indentFree.contains(name) {
             let text = textSkeletons.skeleton(name, parts: parts) {
                 let skeleton = skeletons.skeleton(name, parts: parts) {
-                    Skeleton.make(context, parts: parts) { library.render($0, withTemplate: name) }
+                    let budget = RenderBudget(limit: limits.templateRepeats)
+                    let made = Skeleton.make(context, parts: parts, budget: budget) { library.render($0, withTemplate: name) }
+                    return budget.exceeded ? nil : made
                 }
                 return skeleton.flatMap { TextSkeleton(html: $0, strings: parts.strings.count) }
             }
@@ -229,15 +251,30 @@ public struct TemplateSet: Sendable {
     /// Renders the registered template `name` for `context`: by filling the skeleton of the context's shape when
     /// `parts` (the context taken apart) is given and the template allows it, else through Mustache (`direct` keeps
     /// the Mustache value of the context between the parts of one message).
-    func render(_ context: TemplateValue, parts: ContextParts?, direct: inout Any?, named name: String) -> String? {
+    /// Lists are rendered within ``InputLimits/templateRepeats`` items per part: past it, the render is refused.
+    func render(
+        _ context: TemplateValue, parts: ContextParts?, direct: inout DirectContext?, named name: String
+    ) throws(RenderError) -> String? {
         if let parts, spliceable.contains(name), !parts.endsLine || indentFree.contains(name) {
             let skeleton = skeletons.skeleton(name, parts: parts) {
-                Skeleton.make(context, parts: parts) { library.render($0, withTemplate: name) }
+                let budget = RenderBudget(limit: limits.templateRepeats)
+                let made = Skeleton.make(context, parts: parts, budget: budget) { library.render($0, withTemplate: name) }
+                return budget.exceeded ? nil : made
             }
             if let skeleton { return skeleton.fill(parts.strings) }
         }
-        if direct == nil { direct = context.mustacheValue }
-        return library.render(direct!, withTemplate: name)
+        if direct == nil {
+            let budget = RenderBudget(limit: limits.templateRepeats)
+            direct = DirectContext(value: context.mustacheValue({ $0 }, budget: budget), budget: budget)
+        }
+        direct!.budget.reset()
+        let rendered = library.render(direct!.value, withTemplate: name)
+        if direct!.budget.exceeded {
+            throw RenderError(
+                "Template part \(name) repeats its lists more than \(limits.templateRepeats) times in one message (lists nested in lists?); "
+                    + "render fewer items or raise limits.template_repeats in liaison.yaml.")
+        }
+        return rendered
     }
 
     private func allFiles(of template: MessageTemplate) -> [TemplateFile] {
@@ -248,7 +285,7 @@ public struct TemplateSet: Sendable {
         var diagnostics: [Diagnostic] = []
         let files = templates.values.flatMap(allFiles(of:)) + Array(partials.values)
         for file in files.sorted(by: { $0.path < $1.path }) {
-            for use in file.partials where partials[use.name] == nil {
+            for use in file.partials where partials[use.name] == nil && !endless.contains(use.name) {
                 diagnostics.append(.error(
                     "template.unknown-partial",
                     "The partial \"\(use.name)\" does not exist; add templates/_partials/\(use.name).mustache or fix the name.",
@@ -301,15 +338,18 @@ public struct TemplateSet: Sendable {
 }
 
 extension TemplateFile {
-    init(path: String, source: String, plainText: Bool) throws {
+    /// Scans the tags first: a shape Mustache's recursive parser or renderer cannot survive (sections nested past
+    /// the limit, a section repeating inside itself, delimiters the scanner cannot follow) is refused before parsing.
+    init(path: String, source: String, plainText: Bool, limits: InputLimits = .standard) throws {
         self.path = path
         self.source = source
+        let tags = TemplateScanner.tags(in: source)
+        try TemplateShapeError.check(tags, limits: limits)
         self.template = try MustacheTemplate(string: plainText ? TemplateSet.textPragma + source : source)
         var keys = Set<String>()
         var studentKeys = Set<String>()
         var partials: [(String, SourceLocation)] = []
         var sections: [String] = []
-        let tags = TemplateScanner.tags(in: source)
         for tag in tags {
             switch tag.sigil {
             case "#", "^", "$":

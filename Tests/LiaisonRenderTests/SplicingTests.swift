@@ -19,10 +19,10 @@ import Testing
 
     /// The spliced and the direct render of `name`, the spliced one twice (making and then using the skeleton).
     static func both(_ set: TemplateSet, _ name: String, _ context: TemplateValue) -> (spliced: String?, again: String?, direct: String?) {
-        var direct: Any?
+        var direct: DirectContext?
         let parts = ContextParts(context)
-        let spliced = set.render(context, parts: parts, direct: &direct, named: name)
-        let again = set.render(context, parts: parts, direct: &direct, named: name)
+        let spliced = try? set.render(context, parts: parts, direct: &direct, named: name)
+        let again = try? set.render(context, parts: parts, direct: &direct, named: name)
         return (spliced, again, set.library.render(context.mustacheValue, withTemplate: name))
     }
 
@@ -276,9 +276,9 @@ import Testing
             }
             let context = Self.context(values)
             for name in ["t/html", "u/html"] {
-                var direct: Any?
+                var direct: DirectContext?
                 let parts = ContextParts(context)
-                let html = try #require(set.render(context, parts: parts, direct: &direct, named: name))
+                let html = try #require(try set.render(context, parts: parts, direct: &direct, named: name))
                 let expected = HTMLText.plainText(fromHTML: html)
                 #expect(set.plainText(ofHTML: { html }, context: context, parts: parts, named: name) == expected, "\(name) \(values)")
                 if name == "t/html", let skeleton = set.textSkeletons.skeleton(name, parts: parts!, make: { nil }),

@@ -164,7 +164,12 @@ private struct ComponentReader {
         return result
     }
 
-    /// DURATION (RFC 5545 §3.3.6) in seconds: `PT1H30M`, `P1D`, `P2W`.
+    /// The longest DURATION read: ten years. Longer is a typing slip, and a length near `Int.max` would
+    /// overflow every sum it takes part in.
+    static let longestDuration = 10 * 366 * 86_400
+
+    /// DURATION (RFC 5545 §3.3.6) in seconds: `PT1H30M`, `P1D`, `P2W`; `nil` when malformed or longer than
+    /// ``longestDuration``.
     static func duration(_ text: String) -> Int? {
         var body = Substring(text.trimmingCharacters(in: .whitespaces).uppercased())
         var sign = 1
@@ -175,15 +180,19 @@ private struct ComponentReader {
         for character in body {
             if character.isNumber { number.append(character); continue }
             if character == "T" { inTime = true; continue }
-            guard let value = Int(number) else { return nil }
+            guard number.count <= 12, let value = Int(number) else { return nil }
+            let unit: Int
             switch (character, inTime) {
-            case ("W", false): total += value * 604_800
-            case ("D", false): total += value * 86_400
-            case ("H", true): total += value * 3_600
-            case ("M", true): total += value * 60
-            case ("S", true): total += value
+            case ("W", false): unit = 604_800
+            case ("D", false): unit = 86_400
+            case ("H", true): unit = 3_600
+            case ("M", true): unit = 60
+            case ("S", true): unit = 1
             default: return nil
             }
+            // At most 12 digits times at most 604,800 fits easily; the sum is checked against the cap each step.
+            total += value * unit
+            guard total <= longestDuration else { return nil }
             number = ""
             any = true
         }
@@ -229,7 +238,7 @@ private struct ComponentReader {
             if let seconds = ComponentReader.duration(durationLine.value), seconds >= 0 {
                 entry.length = seconds
             } else {
-                diagnostics.append(.warning("calendar.invalid-date", "DURATION \"\(durationLine.value)\" is not a duration like PT1H30M or P1D; it is ignored", at: location(durationLine)))
+                diagnostics.append(.warning("calendar.invalid-date", "DURATION \"\(durationLine.value)\" is not a duration like PT1H30M or P1D of at most ten years; it is ignored", at: location(durationLine)))
             }
         } else if start.isDate {
             entry.length = 86_400
