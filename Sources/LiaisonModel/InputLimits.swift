@@ -18,8 +18,6 @@ public struct InputLimits: Sendable, Hashable {
     public var diagnosticsPerFile: Int = 100
     /// Section repetitions (list items rendered) in one part of one message.
     public var templateRepeats: Int = 100_000
-    /// Links followed from one OneRoster record to another (a guardian's agents, say).
-    public var referenceChain: Int = 16
 
     public init() {}
 
@@ -35,7 +33,6 @@ public struct InputLimits: Sendable, Hashable {
         case partialChain = "partial_chain"
         case diagnosticsPerFile = "diagnostics_per_file"
         case templateRepeats = "template_repeats"
-        case referenceChain = "reference_chain"
     }
 
     public subscript(name: Name) -> Int {
@@ -48,7 +45,6 @@ public struct InputLimits: Sendable, Hashable {
             case .partialChain: partialChain
             case .diagnosticsPerFile: diagnosticsPerFile
             case .templateRepeats: templateRepeats
-            case .referenceChain: referenceChain
             }
         }
         set {
@@ -60,7 +56,6 @@ public struct InputLimits: Sendable, Hashable {
             case .partialChain: partialChain = newValue
             case .diagnosticsPerFile: diagnosticsPerFile = newValue
             case .templateRepeats: templateRepeats = newValue
-            case .referenceChain: referenceChain = newValue
             }
         }
     }

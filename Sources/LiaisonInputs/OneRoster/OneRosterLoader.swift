@@ -103,7 +103,7 @@ public enum OneRosterLoader {
 
             // Links: a guardian's agents are students, a student's agents are guardians (listed primary first).
             var links: [(guardian: String, student: String, primaryRank: Int?)] = []
-            var seen = Set<String>()
+            var seen: [String: Int] = [:]
             for sourcedID in order {
                 let user = byID[sourcedID]!
                 for (rank, agent) in user.agents.enumerated() {
@@ -118,10 +118,12 @@ public enum OneRosterLoader {
                         continue
                     }
                     let rankFromStudent = user.role == "student" ? rank : nil
-                    if seen.insert(guardian + "\u{0}" + student).inserted {
+                    let key = guardian + "\u{0}" + student
+                    if let index = seen[key] {
+                        if let rankFromStudent { links[index].primaryRank = rankFromStudent }
+                    } else {
+                        seen[key] = links.count
                         links.append((guardian, student, rankFromStudent))
-                    } else if let rankFromStudent, let index = links.firstIndex(where: { $0.guardian == guardian && $0.student == student }) {
-                        links[index].primaryRank = rankFromStudent
                     }
                 }
             }
@@ -130,24 +132,25 @@ public enum OneRosterLoader {
                 primaryOf[link.student] = link.guardian
             }
 
-            let households = Households(links: links.map { ($0.guardian, $0.student) }, guardians: order.filter { guardians[$0] != nil })
+            let households = Households(links: links.map { ($0.guardian, $0.student) }, guardians: order.filter { guardians[$0] != nil }, byID: byID)
+            let linkedGuardians = Set(links.map(\.guardian))
             var guardianList: [Guardian] = []
             var kept = Set<String>()
             for sourcedID in order {
                 guard let (_, record) = guardians[sourcedID] else { continue }
                 let user = byID[sourcedID]!
-                let household = households.id(ofGuardian: sourcedID, byID: byID)
+                let household = households.id(ofGuardian: sourcedID)
                 if let guardian = guardian(user, record: record, table: users, family: household, language: languages[sourcedID]) {
                     guardianList.append(guardian)
                     kept.insert(sourcedID)
                 }
-                if !links.contains(where: { $0.guardian == sourcedID }) {
+                if !linkedGuardians.contains(sourcedID) {
                     diagnostics.append(.warning("roster.guardian-without-students", "guardian \(user.id) is linked to no student (agentSourcedIds); they will receive no messages about children", at: users.location(of: "sourcedId", in: record)))
                 }
             }
             var families: [Family] = []
-            for household in households.groups {
-                let id = households.id(of: household, byID: byID)
+            for (index, household) in households.groups.enumerated() {
+                let id = households.id(at: index)
                 let names = household.students.compactMap { byID[$0] }.compactMap { users.nonEmpty("familyName", in: $0.record) }
                     + household.guardians.compactMap { byID[$0] }.compactMap { users.nonEmpty("familyName", in: $0.record) }
                 families.append(Family(id: id, name: names.first ?? id))
@@ -256,24 +259,39 @@ public enum OneRosterLoader {
     }
 
     /// Households: guardians and students linked to each other, directly or through another member.
+    /// Guardians and students linked to each other, grouped by union-find (by size, with full path compression) so
+    /// that a district-wide chain of links stays linear instead of quadratic.
     struct Households {
         var groups: [(guardians: [String], students: [String])] = []
         private var groupOfGuardian: [String: Int] = [:]
+        /// Each group's id, worked out once.
+        private var ids: [String] = []
 
-        init(links: [(String, String)], guardians: [String]) {
+        init(links: [(String, String)], guardians: [String], byID: [String: User]) {
             var parent: [String: String] = [:]
+            var size: [String: Int] = [:]
             func find(_ node: String) -> String {
                 var root = node
                 while let next = parent[root], next != root { root = next }
-                parent[node] = root
+                var current = node
+                while let next = parent[current], next != root {
+                    parent[current] = root
+                    current = next
+                }
                 return root
+            }
+            func union(_ a: String, _ b: String) {
+                let (rootA, rootB) = (find(a), find(b))
+                guard rootA != rootB else { return }
+                let (small, large) = size[rootA, default: 1] < size[rootB, default: 1] ? (rootA, rootB) : (rootB, rootA)
+                parent[small] = large
+                size[large, default: 1] += size[small, default: 1]
             }
             for guardian in guardians { parent["g:" + guardian] = "g:" + guardian }
             for (guardian, student) in links {
                 parent["s:" + student] = parent["s:" + student] ?? "s:" + student
                 parent["g:" + guardian] = parent["g:" + guardian] ?? "g:" + guardian
-                let a = find("g:" + guardian), b = find("s:" + student)
-                if a != b { parent[a] = b }
+                union("g:" + guardian, "s:" + student)
             }
             var index: [String: Int] = [:]
             for guardian in guardians {
@@ -285,19 +303,27 @@ public enum OneRosterLoader {
                 groups[index[root]!].guardians.append(guardian)
                 groupOfGuardian[guardian] = index[root]!
             }
-            for (_, student) in links {
-                if let group = index[find("s:" + student)], !groups[group].students.contains(student) { groups[group].students.append(student) }
+            var placed = Set<String>()
+            for (_, student) in links where !placed.contains(student) {
+                if let group = index[find("s:" + student)] {
+                    groups[group].students.append(student)
+                    placed.insert(student)
+                }
             }
+            ids = groups.map { Self.id(of: $0, byID: byID) }
         }
 
+        /// The id of the group at `index`.
+        func id(at index: Int) -> String { ids[index] }
+
         /// `H-` and the smallest student id of the household (or of its first guardian without children).
-        func id(of group: (guardians: [String], students: [String]), byID: [String: User]) -> String {
+        static func id(of group: (guardians: [String], students: [String]), byID: [String: User]) -> String {
             let ids = group.students.compactMap { byID[$0]?.id }.sorted()
             return "H-" + (ids.first ?? group.guardians.first.flatMap { byID[$0]?.id } ?? "?")
         }
 
-        func id(ofGuardian guardian: String, byID: [String: User]) -> String {
-            groupOfGuardian[guardian].map { id(of: groups[$0], byID: byID) } ?? "H-?"
+        func id(ofGuardian guardian: String) -> String {
+            groupOfGuardian[guardian].map { ids[$0] } ?? "H-?"
         }
     }
 }
