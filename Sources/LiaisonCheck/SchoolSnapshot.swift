@@ -36,14 +36,26 @@ public enum SchoolLoader {
             report.finish()
             return (nil, report)
         }
+        return load(configuration, configDiagnostics: configDiagnostics, report: report, now: now)
+    }
+
+    /// Loads the school a configuration already read names (the daemon's last good copy of the inputs, say).
+    public static func load(_ configuration: LiaisonConfiguration, now: Date = Date()) -> (SchoolSnapshot?, CheckReport) {
+        load(configuration, configDiagnostics: [], report: CheckReport(configFile: configuration.file), now: now)
+    }
+
+    private static func load(
+        _ configuration: LiaisonConfiguration, configDiagnostics: [Diagnostic], report: CheckReport, now: Date
+    ) -> (SchoolSnapshot?, CheckReport) {
+        var report = report
         // The school's inputs (LiaisonInputs) while, on the other core, the catalogs and templates are loaded, the
         // catalogs' patterns parsed for the cross-check, and the scheduled events' letters prepared in every catalog
         // language for the trial renders and sends.
         let (inputs, (catalogs, catalogDiagnostics, templates, templateDiagnostics, renderer)) = SchoolInputsLoader.load(
             configuration, configDiagnostics: configDiagnostics, now: now
         ) { scheduled in
-            let (catalogs, catalogDiagnostics) = CatalogSet.load(directories: configuration.localeDirectories)
-            let (templates, templateDiagnostics) = TemplateSet.load(directories: configuration.templateDirectories)
+            let (catalogs, catalogDiagnostics) = CatalogSet.load(directories: configuration.localeDirectories, limits: configuration.limits)
+            let (templates, templateDiagnostics) = TemplateSet.load(directories: configuration.templateDirectories, limits: configuration.limits)
             catalogs.analyzeAll()
             let renderer = MessageRenderer(school: configuration.school, templates: templates, catalogs: catalogs)
             for name in Set(scheduled.map(\.template)).sorted() {
@@ -63,7 +75,7 @@ public enum SchoolLoader {
         checker.run()
         report.diagnostics += checker.diagnostics
         report.summarize(snapshot, recipients: checker.recipientCounts, now: now)
-        report.finish()
+        report.finish(limits: configuration.limits)
         return (snapshot, report)
     }
 }

@@ -53,8 +53,27 @@ public enum Daemon {
         let clock = options.clock
         let started = Date()
         let (loaded, report) = SchoolLoader.load(configPath: options.configPath, now: clock.now())
-        guard let snapshot = loaded, report.passed else {
+        guard let live = loaded?.configuration else {
+            // liaison.yaml itself is unusable: there is no state folder to fall back on.
             throw DaemonStartError(report.text() + "\nFix the errors above first (liaison check shows them).")
+        }
+        let lastGood = LastGoodInputs(stateFolder: (live.delivery.sqlitePath as NSString).deletingLastPathComponent)
+        let snapshot: SchoolSnapshot
+        if let good = loaded, report.passed {
+            snapshot = good
+            do { try lastGood.record(live, at: clock.now()) } catch { logger.warning("the inputs could not be copied as the last good ones: \(error)") }
+        } else if let fallback = lastGood.configuration(replacing: live),
+                  case let (copied?, copyReport) = SchoolLoader.load(fallback, now: clock.now()), copyReport.passed {
+            // Broken inputs at start: serve what last loaded cleanly, so alerts and acknowledgements keep working.
+            for diagnostic in report.diagnostics where diagnostic.severity == .error {
+                logger.error("inputs refused at start: \(diagnostic.logLine)", metadata: ["code": "\(diagnostic.code)"])
+            }
+            logger.error(
+                "the school's inputs have errors; serving the last good copy until they are fixed (liaison check shows what to fix)",
+                metadata: ["errors": "\(report.errors)", "recorded_at": "\(lastGood.recordedAt ?? "?")"])
+            snapshot = copied
+        } else {
+            throw DaemonStartError(report.text() + "\nFix the errors above first (liaison check shows them); no last good copy of the inputs was recorded.")
         }
         let configuration = snapshot.configuration
         MemoryRelease.afterLoading()
@@ -118,7 +137,8 @@ public enum Daemon {
 
         let services: [any Service] = [
             ReloadService(
-                configPath: options.configPath, state: state, channels: channels, clock: clock, interval: configuration.daemon.watchInterval,
+                configPath: options.configPath, watched: live, lastGood: lastGood, state: state, channels: channels, clock: clock,
+                interval: configuration.daemon.watchInterval,
                 onReload: { schedulerWakeup.ring() }, logger: logger),
             SchedulerService(scheduler: scheduler, clock: clock, wakeup: schedulerWakeup, logger: logger),
             CalendarPollService(state: state, onChange: { schedulerWakeup.ring() }, logger: logger),

@@ -3,6 +3,7 @@ import LiaisonCheck
 import LiaisonDelivery
 import LiaisonModel
 import LiaisonStore
+import LiaisonInputs
 import Logging
 import ServiceLifecycle
 import UnixSignals
@@ -245,6 +246,9 @@ struct EscalationService: Service {
 /// is logged diagnostic by diagnostic and the last good one stays in service.
 struct ReloadService: Service {
     let configPath: String
+    /// The live configuration whose files are watched (the school may be served from the last good copy).
+    let watched: Locked<LiaisonConfiguration>
+    let lastGood: LastGoodInputs
     let state: SchoolState
     let channels: ChannelHolder
     let clock: DaemonClock
@@ -252,8 +256,23 @@ struct ReloadService: Service {
     let onReload: @Sendable () -> Void
     let logger: Logger
 
+    init(
+        configPath: String, watched: LiaisonConfiguration, lastGood: LastGoodInputs, state: SchoolState, channels: ChannelHolder,
+        clock: DaemonClock, interval: Duration, onReload: @escaping @Sendable () -> Void, logger: Logger
+    ) {
+        self.configPath = configPath
+        self.watched = Locked(watched)
+        self.lastGood = lastGood
+        self.state = state
+        self.channels = channels
+        self.clock = clock
+        self.interval = interval
+        self.onReload = onReload
+        self.logger = logger
+    }
+
     func run() async throws {
-        let stamps = Locked(InputFiles.stamps(of: state.school.configuration))
+        let stamps = Locked(InputFiles.stamps(of: watched.value))
         // Both triggers feed one queue: reloads run one at a time, in order.
         let (requests, request) = AsyncStream.makeStream(of: String.self, bufferingPolicy: .bufferingNewest(4))
         await withTaskGroup(of: Void.self) { group in
@@ -267,7 +286,7 @@ struct ReloadService: Service {
                 group.addTask {
                     while !Task.isCancelled && !Task.isShuttingDownGracefully {
                         try? await Task.sleep(for: interval)
-                        let now = InputFiles.stamps(of: state.school.configuration)
+                        let now = InputFiles.stamps(of: watched.value)
                         let before = stamps.value
                         if now != before {
                             stamps.value = now
@@ -298,11 +317,10 @@ struct ReloadService: Service {
         }
         guard let snapshot = loaded, report.passed else {
             // Remember these stamps: the same broken files are not reported again every interval.
-            if let snapshot = loaded { stamps.value = InputFiles.stamps(of: snapshot.configuration) } else {
-                stamps.value = InputFiles.stamps(of: state.school.configuration)
-            }
+            if let snapshot = loaded { watched.value = snapshot.configuration }
+            stamps.value = InputFiles.stamps(of: watched.value)
             for diagnostic in report.diagnostics where diagnostic.severity == .error {
-                logger.error("reload refused: \(diagnostic)", metadata: ["code": "\(diagnostic.code)"])
+                logger.error("reload refused: \(diagnostic.logLine)", metadata: ["code": "\(diagnostic.code)"])
             }
             logger.error(
                 "reload failed check; still serving the last good configuration",
@@ -319,9 +337,13 @@ struct ReloadService: Service {
             return
         }
         state.replace(with: LoadedSchool(snapshot: snapshot, generation: previous.generation + 1, loadedAt: clock.now()))
+        watched.value = snapshot.configuration
         stamps.value = InputFiles.stamps(of: snapshot.configuration)
+        do { try lastGood.record(snapshot.configuration, at: clock.now()) } catch {
+            logger.warning("the inputs could not be copied as the last good ones: \(error)")
+        }
         for diagnostic in report.diagnostics where diagnostic.severity == .warning {
-            logger.warning("\(diagnostic)", metadata: ["code": "\(diagnostic.code)"])
+            logger.warning("\(diagnostic.logLine)", metadata: ["code": "\(diagnostic.code)"])
         }
         logger.notice(
             "reloaded",

@@ -84,6 +84,19 @@ public struct CSVTable: Sendable {
         return Whitespace.trim(text, newlines: true)
     }
 
+    /// The trimmed value with line breaks and control characters taken out, and then a warning at the field
+    /// (without the value: reports reach logs). A name with a line break would make every email to its guardian
+    /// fail at send time, sickness alerts included; it is caught here, where the office can fix it.
+    public func singleLineValue(_ column: String, in record: CSVRecord) -> (value: String?, warning: Diagnostic?) {
+        guard let value = value(column, in: record) else { return (nil, nil) }
+        guard let cleaned = Whitespace.controlsRemoved(value) else { return (value, nil) }
+        let warning = Diagnostic.warning(
+            "roster.control-character",
+            "\(column) holds a line break or control character, which cannot go into an email header, an SMS or a page title; it is read with them removed",
+            at: location(of: column, in: record))
+        return (cleaned, warning)
+    }
+
     /// The trimmed value, with `nil` for an absent column or an empty value.
     public func nonEmpty(_ column: String, in record: CSVRecord) -> String? {
         guard let value = value(column, in: record), !value.isEmpty else { return nil }

@@ -46,6 +46,8 @@ public struct LiaisonConfiguration: Sendable {
     /// A OneRoster 1.1 CSV export used instead of the four roster files (`roster: {oneroster: folder}`); `roster`
     /// then names its users.csv for guardians and students.
     public var oneRoster: OneRosterSource?
+    /// How much of each input is read, parsed and rendered (`limits:`).
+    public var limits = InputLimits.standard
 
     public init(
         file: String, school: School, roster: RosterFiles, schedule: String, progress: String? = nil,
@@ -76,8 +78,9 @@ public enum ConfigurationLoader {
     static let knownKeys: [String: [String]] = [
         "": [
             "school", "roster", "schedule", "progress", "templates", "locales", "channels", "store", "retry", "calendars",
-            "calendar_rules", "calendar_horizon", "server", "alerts", "daemon",
+            "calendar_rules", "calendar_horizon", "server", "alerts", "daemon", "limits",
         ],
+        "limits": InputLimits.Name.allCases.map(\.rawValue),
         "school": ["name", "default_locale", "time_zone", "base_url", "contact"],
         "school.contact": ["email", "phone", "address", "website"],
         "roster": ["families", "guardians", "students", "guardianships", "oneroster", "language_column", "languages"],
@@ -163,7 +166,12 @@ public enum ConfigurationLoader {
                 usable = false
             }
 
-            let name = text("school.name")
+            var name = text("school.name")
+            if let written = name, let cleaned = Whitespace.controlsRemoved(written) {
+                // The school's name is in every From: header and subject; one line, no control characters.
+                error("config.invalid-value", "school.name holds a line break or control character; write it on one line", "school.name")
+                name = cleaned
+            }
             let locale = text("school.default_locale").flatMap { raw -> LanguageTag? in
                 if let tag = LanguageTag(raw) { return tag }
                 error("config.invalid-locale", "default_locale \"\(raw)\" is not a BCP 47 language tag (for example en, fr-CA, zh-Hant)", "school.default_locale")
@@ -215,6 +223,15 @@ public enum ConfigurationLoader {
             let daemon = daemonReader.daemon(values)
             report.diagnostics += daemonReader.nodes.report.diagnostics
             if !daemonReader.nodes.usable { usable = false }
+            var limits = InputLimits.standard
+            for limit in InputLimits.Name.allCases {
+                guard let raw = text("limits.\(limit.rawValue)") else { continue }
+                guard let value = Int(raw.replacingOccurrences(of: "_", with: "")), value > 0 else {
+                    error("config.invalid-value", "limits.\(limit.rawValue) must be a whole number above 0, not \"\(raw)\"", "limits.\(limit.rawValue)")
+                    continue
+                }
+                limits[limit] = value
+            }
             let provisional = School(name: name ?? "", defaultLocale: locale ?? "en", timeZone: zone ?? TimeZone(identifier: "UTC")!)
             var calendarReader = CalendarSettingsReader(folder: folder, school: provisional, report: YAMLDiagnostics(file: file))
             let calendars = calendarReader.read(values)
@@ -236,6 +253,7 @@ public enum ConfigurationLoader {
             configuration.daemon = daemon
             configuration.calendars = calendars
             configuration.oneRoster = oneRoster
+            configuration.limits = limits
             return (configuration, report.diagnostics)
         }
 

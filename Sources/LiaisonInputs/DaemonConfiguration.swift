@@ -131,9 +131,14 @@ struct DaemonSettingsReader {
 
     private mutating func staff(_ item: (path: String, node: Node, values: [String: Node]), defaultLocale: LanguageTag?) -> StaffMember? {
         let values = item.values
-        guard let name = nodes.scalar(values["name"]) else {
+        guard var name = nodes.scalar(values["name"]) else {
             nodes.error("config.missing-key", "a person on call needs name:", item.node, item.path)
             return nil
+        }
+        if let cleaned = Whitespace.controlsRemoved(name) {
+            // Their name goes into the To: header of every alert they are sent.
+            nodes.error("config.invalid-value", "name holds a line break or control character; write it on one line", values["name"], "\(item.path).name")
+            name = cleaned
         }
         let email = nodes.scalar(values["email"])
         if let email, let problem = EmailAddress.problem(with: email) {

@@ -9,8 +9,8 @@ public enum ProgressLoader {
 
     /// Reads progress data (progress.* codes). Whether each student exists is for `check` to say.
     /// Rows with errors are reported and left out; a subject repeated for a student is a warning and both are kept.
-    public static func load(path: String) -> ([ProgressRecord], [Diagnostic]) {
-        let (table, problems) = CSVReader.read(contentsOf: path)
+    public static func load(path: String, limits: InputLimits = .standard) -> ([ProgressRecord], [Diagnostic]) {
+        let (table, problems) = CSVReader.read(contentsOf: path, limits: limits)
         var diagnostics = problems
         guard let table else { return ([], diagnostics) }
         var usable = true

@@ -19,8 +19,9 @@ public enum RosterLoader {
     /// Reads the four files, checks required and unknown columns and every value (roster.* codes),
     /// cross-references ids, and returns the usable part of the roster (rows with errors are left out,
     /// and reported) plus the diagnostics.
-    public static func load(_ files: RosterFiles) -> (Roster, [Diagnostic]) {
+    public static func load(_ files: RosterFiles, limits: InputLimits = .standard) -> (Roster, [Diagnostic]) {
         var loader = Loader()
+        loader.limits = limits
         return loader.load(files)
     }
 
@@ -83,6 +84,7 @@ public enum RosterLoader {
 
     private struct Loader {
         var diagnostics: [Diagnostic] = []
+        var limits = InputLimits.standard
         /// Id comparisons left for suggestions: each suggestion compares the id with every id of a file, so a
         /// broken file with thousands of unknown ids would take minutes; the report lists only the first ones anyway.
         var comparisonsLeft = 2_000_000
@@ -125,8 +127,16 @@ public enum RosterLoader {
         }
 
         /// The trimmed value of a required field, reporting roster.missing-value when it is empty.
+        /// A value with line breaks and control characters taken out, and a warning at the field (without the
+        /// value: reports reach logs): a name with a line break would make every email to its guardian fail.
+        mutating func text(_ column: String, _ record: CSVRecord, in table: CSVTable) -> String? {
+            let (value, warning) = table.singleLineValue(column, in: record)
+            if let warning { diagnostics.append(warning) }
+            return value
+        }
+
         mutating func required(_ column: String, _ record: CSVRecord, in table: CSVTable, ok: inout Bool) -> String {
-            let value = table.value(column, in: record) ?? ""
+            let value = text(column, record, in: table) ?? ""
             if value.isEmpty {
                 diagnostics.append(.error("roster.missing-value", "\(column) is empty", at: table.location(of: column, in: record)))
                 ok = false
@@ -153,7 +163,7 @@ public enum RosterLoader {
         mutating func load(_ files: RosterFiles) -> (Roster, [Diagnostic]) {
             // The four files are parsed at the same time, then their rows checked at the same time (each kind by a
             // loader of its own); diagnostics keep the files' order.
-            let read = Parallel.map([files.families, files.guardians, files.students, files.guardianships]) { CSVReader.read(contentsOf: $0) }
+            let read = Parallel.map([files.families, files.guardians, files.students, files.guardianships]) { [limits] in CSVReader.read(contentsOf: $0, limits: limits) }
             let familySheet = open(read[0], idColumn: "family_id", required: familyColumns.required, optional: familyColumns.optional)
             let guardianSheet = open(read[1], idColumn: "guardian_id", required: guardianColumns.required, optional: guardianColumns.optional)
             let studentSheet = open(read[2], idColumn: "student_id", required: studentColumns.required, optional: studentColumns.optional)
@@ -243,7 +253,7 @@ public enum RosterLoader {
                 var ok = true
                 let id = required("family_id", record, in: table, ok: &ok)
                 guard ok, firstUse(id, "family_id", record, in: table, lines: &lines) else { continue }
-                let name = table.value("family_name", in: record) ?? ""
+                let name = text("family_name", record, in: table) ?? ""
                 result.append(Family(id: id, name: name, origin: table.location(of: "family_id", in: record)))
             }
             return result
@@ -267,7 +277,7 @@ public enum RosterLoader {
                     ok = false
                 }
                 let givenName = required("given_name", record, in: table, ok: &ok)
-                let familyName = table.value("family_name", in: record) ?? ""
+                let familyName = text("family_name", record, in: table) ?? ""
 
                 var email = table.nonEmpty("email", in: record)
                 if let raw = email {
@@ -388,7 +398,7 @@ public enum RosterLoader {
                 let givenName = required("given_name", record, in: table, ok: &ok)
                 guard ok else { continue }
                 result.append(Student(
-                    id: id, givenName: givenName, familyName: table.value("family_name", in: record) ?? "",
+                    id: id, givenName: givenName, familyName: text("family_name", record, in: table) ?? "",
                     grade: table.value("grade", in: record) ?? "", className: table.value("class", in: record) ?? "",
                     origin: table.location(of: "student_id", in: record)))
             }

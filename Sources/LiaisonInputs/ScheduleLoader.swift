@@ -253,13 +253,24 @@ public enum ScheduleLoader {
 
         mutating func localized(_ key: String, required: Bool) -> LocalizedText? {
             guard let node = value(key, required: required) else { return nil }
-            return localizedText(node, path: field(key), name: key, required: required)
+            // A title becomes a subject line, an SMS and a page title: one line, no control characters.
+            return localizedText(node, path: field(key), name: key, required: required, singleLine: key == "title" || key == "location")
         }
 
-        mutating func localizedText(_ node: Node, path: String, name: String, required: Bool) -> LocalizedText? {
+        /// `text` without line breaks and control characters when `singleLine`, with a warning at the value.
+        mutating func oneLine(_ text: String, _ singleLine: Bool, _ node: Node, _ path: String, _ name: String) -> String {
+            guard singleLine, let cleaned = Whitespace.controlsRemoved(text) else { return text }
+            report.warning(
+                "schedule.control-character",
+                "the \(name) holds a line break or control character, which cannot go into a subject line or an SMS; it is read with them removed",
+                node, path)
+            return cleaned
+        }
+
+        mutating func localizedText(_ node: Node, path: String, name: String, required: Bool, singleLine: Bool = false) -> LocalizedText? {
             switch node {
             case .scalar(let scalar):
-                let text = scalar.string.trimmingCharacters(in: .whitespacesAndNewlines)
+                let text = oneLine(scalar.string.trimmingCharacters(in: .whitespacesAndNewlines), singleLine, node, path, name)
                 if text.isEmpty {
                     if required { fail("schedule.missing-key", "\(name) is empty", node, path) }
                     return nil
@@ -275,10 +286,11 @@ public enum ScheduleLoader {
                         fail("schedule.invalid-locale", "\"\(rawTag)\" is not a BCP 47 language tag (for example en, ar, zh-Hant)", keyNode, entryPath)
                         continue
                     }
-                    guard let text = valueNode.rawScalar?.trimmingCharacters(in: .whitespacesAndNewlines), !text.isEmpty else {
+                    guard let raw = valueNode.rawScalar?.trimmingCharacters(in: .whitespacesAndNewlines), !raw.isEmpty else {
                         fail("schedule.invalid-value", "the \(name) in \(rawTag) must be text, not \(valueNode.kindDescription)", valueNode, entryPath)
                         continue
                     }
+                    let text = oneLine(raw, singleLine, valueNode, entryPath, name)
                     if translations[tag] == nil { translations[tag] = text }
                     if first == nil { first = text }
                 }

@@ -26,8 +26,8 @@ public enum SchoolInputsLoader {
         alongside: @escaping @Sendable (_ scheduled: [Event]) -> Alongside
     ) -> (SchoolInputs, Alongside) {
         let ((roster, rosterDiagnostics), (schedule, extra)) = Parallel.pair({
-            let (loadedRoster, loadedDiagnostics) = configuration.oneRoster.map { OneRosterLoader.load($0, defaultLocale: configuration.school.defaultLocale) }
-                ?? RosterLoader.load(configuration.roster)
+            let (loadedRoster, loadedDiagnostics) = configuration.oneRoster.map { OneRosterLoader.load($0, defaultLocale: configuration.school.defaultLocale, limits: configuration.limits) }
+                ?? RosterLoader.load(configuration.roster, limits: configuration.limits)
             // Guardians sharing an email or phone are one recipient, everywhere the roster is used.
             let (roster, mergeNotes) = SharedContacts.merge(loadedRoster)
             return (roster, loadedDiagnostics + mergeNotes)
@@ -43,7 +43,7 @@ public enum SchoolInputsLoader {
         var progress: [ProgressRecord] = []
         var progressDiagnostics: [Diagnostic] = []
         if let path = configuration.progress {
-            (progress, progressDiagnostics) = ProgressLoader.load(path: path)
+            (progress, progressDiagnostics) = ProgressLoader.load(path: path, limits: configuration.limits)
         }
         let diagnostics = droppingRepeatedMissingFiles(
             rosterDiagnostics + scheduleDiagnostics + progressDiagnostics, configDiagnostics: configDiagnostics)

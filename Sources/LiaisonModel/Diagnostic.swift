@@ -203,6 +203,14 @@ extension Array where Element == Diagnostic {
     public var hasErrors: Bool { contains { $0.severity == .error } }
 }
 
+extension Diagnostic {
+    /// What a log may say about a diagnostic: where and which kind, never the message, which may quote a roster
+    /// value (an email address, a name). `liaison check` shows the whole message to the person fixing it.
+    public var logLine: String {
+        "\(location.map { "\($0): " } ?? "")\(severity.rawValue) [\(code)] (liaison check explains)"
+    }
+}
+
 /// Keeps the first `limit` diagnostics about one file and counts the rest, so a broken export (an unclosed quote
 /// makes every later line wrong) gives a readable report instead of a million lines.
 public struct DiagnosticLimiter: Sendable {

@@ -63,6 +63,41 @@ public enum Whitespace {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// `text` made safe for a mail header, an SMS or a page title: line breaks and tabs (CR, LF, VT, FF, NEL, U+2028,
+    /// U+2029) become a space, other control characters (NUL, ESC, DEL, C1) are dropped, runs of spaces collapse and
+    /// the ends are trimmed; `nil` when `text` has none of them (the common case, checked on the bytes).
+    public static func controlsRemoved(_ text: String) -> String? {
+        var found = false
+        for byte in text.utf8 where byte < 0x20 || byte == 0x7F || byte == 0xC2 || byte == 0xE2 {
+            if byte == 0xC2 || byte == 0xE2 {
+                // Possibly C1 (C2 80–9F) or a line/paragraph separator (E2 80 A8/A9): look at the scalars.
+                if text.unicodeScalars.contains(where: { (0x80...0x9F).contains($0.value) || $0.value == 0x2028 || $0.value == 0x2029 }) {
+                    found = true
+                    break
+                }
+                continue
+            }
+            found = true
+            break
+        }
+        guard found else { return nil }
+        var scalars = String.UnicodeScalarView()
+        var pendingSpace = false
+        for scalar in text.unicodeScalars {
+            switch scalar.value {
+            case 0x09...0x0D, 0x85, 0x2028, 0x2029, 0x20:
+                pendingSpace = !scalars.isEmpty
+            case 0x00...0x1F, 0x7F, 0x80...0x9F:
+                continue
+            default:
+                if pendingSpace { scalars.append(" ") }
+                pendingSpace = false
+                scalars.append(scalar)
+            }
+        }
+        return String(scalars)
+    }
+
     /// Whether `text` is empty or white space only.
     public static func isBlank<Text: StringProtocol>(_ text: Text, newlines: Bool = true) -> Bool {
         text.unicodeScalars.allSatisfy { contains($0, newlines: newlines) }

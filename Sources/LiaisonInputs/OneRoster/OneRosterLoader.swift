@@ -14,8 +14,8 @@ public enum OneRosterLoader {
     static let classColumns = ["sourcedId", "title"]
     static let enrollmentColumns = ["classSourcedId", "userSourcedId", "role"]
 
-    public static func load(_ source: OneRosterSource, defaultLocale: LanguageTag) -> (Roster, [Diagnostic]) {
-        var loader = Loader(source: source, defaultLocale: defaultLocale)
+    public static func load(_ source: OneRosterSource, defaultLocale: LanguageTag, limits: InputLimits = .standard) -> (Roster, [Diagnostic]) {
+        var loader = Loader(source: source, defaultLocale: defaultLocale, limits: limits)
         return loader.load()
     }
 
@@ -32,11 +32,12 @@ public enum OneRosterLoader {
     private struct Loader {
         let source: OneRosterSource
         let defaultLocale: LanguageTag
+        let limits: InputLimits
         var diagnostics: [Diagnostic] = []
 
         /// Opens a file of the export and checks its required columns; `nil` when it cannot be used.
         mutating func open(_ path: String, required: [String]) -> CSVTable? {
-            let (table, problems) = CSVReader.read(contentsOf: path)
+            let (table, problems) = CSVReader.read(contentsOf: path, limits: limits)
             diagnostics += problems
             guard let table else { return nil }
             let missing = required.filter { !table.hasColumn($0) }
@@ -94,7 +95,7 @@ public enum OneRosterLoader {
                         diagnostics.append(.warning("oneroster.no-class", "student \(user.id) has no class in enrollments.csv; class audiences will not reach them", at: users.location(of: "sourcedId", in: user.record)))
                     }
                     students.append(Student(
-                        id: user.id, givenName: users.value("givenName", in: user.record) ?? "", familyName: users.value("familyName", in: user.record) ?? "",
+                        id: user.id, givenName: text("givenName", user.record, in: users) ?? "", familyName: text("familyName", user.record, in: users) ?? "",
                         grade: grade, className: homerooms[sourcedID] ?? "", origin: users.location(of: "sourcedId", in: user.record)))
                 } else {
                     guardians[sourcedID] = (sourcedID, user.record)
@@ -151,8 +152,8 @@ public enum OneRosterLoader {
             var families: [Family] = []
             for (index, household) in households.groups.enumerated() {
                 let id = households.id(at: index)
-                let names = household.students.compactMap { byID[$0] }.compactMap { users.nonEmpty("familyName", in: $0.record) }
-                    + household.guardians.compactMap { byID[$0] }.compactMap { users.nonEmpty("familyName", in: $0.record) }
+                let names = (household.students + household.guardians).compactMap { byID[$0] }
+                    .compactMap { users.nonEmpty("familyName", in: $0.record).map { Whitespace.controlsRemoved($0) ?? $0 } }
                 families.append(Family(id: id, name: names.first ?? id))
             }
             let guardianships = links.filter { kept.contains($0.guardian) }.map { link in
@@ -162,6 +163,13 @@ public enum OneRosterLoader {
                     origin: users.location(of: "agentSourcedIds", in: guardian.record))
             }
             return (Roster(families: families, guardians: guardianList, students: students, guardianships: guardianships), diagnostics)
+        }
+
+        /// A name without line breaks or control characters (``CSVTable/singleLineValue(_:in:)``).
+        mutating func text(_ column: String, _ record: CSVRecord, in table: CSVTable) -> String? {
+            let (value, warning) = table.singleLineValue(column, in: record)
+            if let warning { diagnostics.append(warning) }
+            return value
         }
 
         /// CEDS grade codes as schools say them: `05` → `5`; others (`KG`, `R`) unchanged.
@@ -253,7 +261,7 @@ public enum OneRosterLoader {
                 diagnostics.append(.warning("oneroster.no-language", "guardian \(user.id) has no language\(source.languageColumn.map { " in the column \($0)" } ?? "")\(source.languagesFile.map { " or in \($0)" } ?? ""); the school's \(defaultLocale) is used", at: table.location(of: "sourcedId", in: record)))
             }
             return Guardian(
-                id: user.id, familyID: family, givenName: table.value("givenName", in: record) ?? "", familyName: table.value("familyName", in: record) ?? "",
+                id: user.id, familyID: family, givenName: text("givenName", record, in: table) ?? "", familyName: text("familyName", record, in: table) ?? "",
                 email: email, phone: phone, language: tag, channels: email != nil ? [.email] : [.sms], origin: table.location(of: "sourcedId", in: record))
         }
     }

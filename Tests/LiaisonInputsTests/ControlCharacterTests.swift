@@ -1,0 +1,63 @@
+import Foundation
+import LiaisonModel
+import Testing
+@testable import LiaisonInputs
+
+/// A name with a line break or NUL (an SIS export, a parent editing their own name) once passed `check` and then made
+/// every email to that guardian fail at send time, sickness alerts included. It is now cleaned at input, with a
+/// warning at file:line that does not repeat the value.
+@Suite struct ControlCharacterTests {
+    @Test func theCleanerTurnsBreaksIntoSpacesAndDropsOtherControls() {
+        #expect(Whitespace.controlsRemoved("Layla") == nil)
+        #expect(Whitespace.controlsRemoved("Nguyễn Thị 明") == nil)
+        #expect(Whitespace.controlsRemoved("Layla\r\nHaddad") == "Layla Haddad")
+        #expect(Whitespace.controlsRemoved("Lay\u{0}la\u{1B}[31m") == "Layla[31m")
+        #expect(Whitespace.controlsRemoved("A\u{2028}B\u{85}C\u{9F}D\tE") == "A B CD E")
+        #expect(Whitespace.controlsRemoved("\nBcc: x@example.net") == "Bcc: x@example.net")
+        // Bidi controls are not control characters: they are isolated where text is written out.
+        #expect(Whitespace.controlsRemoved("\u{202E}abc") == nil)
+    }
+
+    @Test func rosterNamesWithBreaksAndNULAreCleanedWithAWarningAtTheField() throws {
+        let fixture = Fixture()
+        let files = RosterFiles(
+            families: fixture.write("f.csv", "family_id,family_name\nF1,\"Had\ndad\"\n"),
+            guardians: fixture.write("g.csv", "guardian_id,family_id,given_name,family_name,email,language\nG1,F1,\"Layla\r\nBcc: x@example.net\",Had\u{0}dad,l@example.net,ar\n"),
+            students: fixture.write("s.csv", "student_id,given_name,family_name,grade,class\nS1,Yu\u{7}suf,Haddad,3,3A\n"),
+            guardianships: fixture.write("l.csv", "guardian_id,student_id\nG1,S1\n"))
+        let (roster, diagnostics) = RosterLoader.load(files)
+        let layla = try #require(roster.guardian("G1"))
+        #expect(layla.givenName == "Layla Bcc: x@example.net")
+        #expect(layla.familyName == "Haddad")
+        #expect(roster.students.first?.givenName == "Yusuf")
+        #expect(roster.families.first?.name == "Had dad")
+        let warnings = diagnostics.filter { $0.code == "roster.control-character" }
+        #expect(warnings.count == 4)
+        #expect(warnings.allSatisfy { $0.severity == .warning && $0.location?.line != nil && $0.location?.field != nil })
+        #expect(warnings.allSatisfy { !$0.message.contains("Layla") && !$0.message.contains("Bcc") })
+    }
+
+    @Test func eventTitlesAreOneLine() throws {
+        let fixture = Fixture()
+        let path = fixture.write("events.yaml", """
+            events:
+              - id: trip
+                kind: announcement
+                title: "Trip\\nto the zoo\\u0000"
+                start: 2027-06-12T09:00
+                audience: everyone
+                template: announcement
+              - id: fair
+                kind: announcement
+                title: {en: "Fair", ar: "معرض\\r\\nالمدرسة"}
+                start: 2027-06-13T09:00
+                audience: everyone
+                template: announcement
+            """)
+        let school = School(name: "Riverside", defaultLocale: "en", timeZone: TimeZone(identifier: "Europe/London")!)
+        let (events, diagnostics) = ScheduleLoader.load(path: path, school: school)
+        #expect(events.first?.title.base == "Trip to the zoo")
+        #expect(events.last?.title.translations["ar"] == "معرض المدرسة")
+        #expect(diagnostics.filter { $0.code == "schedule.control-character" }.map(\.location?.line) == [4, 10])
+    }
+}
