@@ -79,6 +79,32 @@ import Testing
         }
     }
 
+    /// Found by fuzz-ical: a daily rule from DTSTART in year 1 made 200,000 occurrences to keep a few hundred.
+    @Test func aRuleFromYearOneMakesOnlyTheWindowsOccurrencesNumberedFromItsStart() {
+        let (occurrences, _) = readCalendar("""
+            BEGIN:VCALENDAR
+            BEGIN:VEVENT
+            UID:e0@fuzz
+            SUMMARY:Daily 0
+            DTSTART:00010101T090000Z
+            RRULE:FREQ=DAILY
+            END:VEVENT
+            END:VCALENDAR
+            """, window: DateInterval(start: Date(timeIntervalSince1970: Double(-719_162 + 2) * 86_400), duration: 3 * 86_400))
+        #expect(occurrences.map(\.number) == [3, 4, 5])
+        let (many, _) = readCalendar("""
+            BEGIN:VCALENDAR
+            BEGIN:VEVENT
+            UID:e1@fuzz
+            DTSTART;VALUE=DATE:20000101
+            RRULE:FREQ=DAILY
+            \((0..<3_000).map { "EXDATE;VALUE=DATE:\(20000102 + $0 % 27)" }.joined(separator: "\n"))
+            END:VEVENT
+            END:VCALENDAR
+            """, window: DateInterval(start: utc("2000-01-01T00:00:00Z"), end: utc("2000-02-01T00:00:00Z")))
+        #expect(many.count == 31 - 27)
+    }
+
     @Test func aPipeOrDeviceNamedAsAnInputIsNotReadForever() throws {
         let fixture = Fixture()
         let fifo = fixture.path("roster.csv")

@@ -297,7 +297,18 @@ private struct ComponentReader {
     /// The recurrence set of one UID (RFC 5545 §3.8.5): DTSTART, RRULE and RDATE, less EXDATE, with
     /// RECURRENCE-ID overrides replacing or cancelling single occurrences.
     func expand(master: CalendarEntry?, overrides: [CalendarEntry], window: DateInterval) -> [CalendarOccurrence] {
-        var byOriginal: [Date: CalendarOccurrence] = [:]
+        // What each original start becomes; occurrences are made only for those inside the window (a daily rule
+        // from year 1 has 200,000 starts to number, and only a few hundred to make).
+        enum Made {
+            case master(CalendarEntry, start: Date, wall: WallTime, recurring: Bool)
+            case override(CalendarEntry, start: Date, wall: WallTime)
+            var start: Date {
+                switch self {
+                case .master(_, let start, _, _), .override(_, let start, _): start
+                }
+            }
+        }
+        var byOriginal: [Date: Made] = [:]
         if let master, !master.cancelled {
             let zone = master.start.zone(fallback: defaultZone)
             let lastDay = zone.wall(at: window.end).day + 1
@@ -330,16 +341,19 @@ private struct ComponentReader {
                     walls[instant] = zone.wall(at: instant)
                 }
             }
+            var exceptedDays = Set<Int>()
             for exception in master.exceptions {
                 if master.start.isDate || exception.isDate {
-                    walls = walls.filter { $0.value.day != exception.wall.day }
+                    exceptedDays.insert(exception.wall.day)
                 } else {
                     walls[exception.instant(fallback: zone)] = nil
                 }
             }
+            // One pass for every whole-day exception: thousands of EXDATEs on a long rule stay linear.
+            if !exceptedDays.isEmpty { walls = walls.filter { !exceptedDays.contains($0.value.day) } }
             let recurring = !master.rules.isEmpty || !master.dates.isEmpty
             for (instant, wall) in walls {
-                byOriginal[instant] = occurrence(master, original: instant, start: instant, wall: wall, recurring: recurring)
+                byOriginal[instant] = .master(master, start: instant, wall: wall, recurring: recurring)
             }
         }
         for override in overrides {
@@ -352,11 +366,22 @@ private struct ComponentReader {
             }
             let start = override.start.isDate ? Date(timeIntervalSince1970: Double(override.start.wall.day * 86_400)) : override.start.instant(fallback: defaultZone)
             let wall = override.start.form == .utc ? zone.wall(at: start) : override.start.wall
-            byOriginal[original] = occurrence(override, original: original, start: start, wall: wall, recurring: true)
+            byOriginal[original] = .override(override, start: start, wall: wall)
         }
-        var numbered = byOriginal.sorted { $0.key < $1.key }.map(\.value)
-        for index in numbered.indices { numbered[index].number = index + 1 }
-        return numbered.filter { window.start <= $0.start && $0.start < window.end }
+        var result: [CalendarOccurrence] = []
+        for (index, (original, made)) in byOriginal.sorted(by: { $0.key < $1.key }).enumerated()
+        where window.start <= made.start && made.start < window.end {
+            var occurrence: CalendarOccurrence
+            switch made {
+            case .master(let entry, let start, let wall, let recurring):
+                occurrence = self.occurrence(entry, original: original, start: start, wall: wall, recurring: recurring)
+            case .override(let entry, let start, let wall):
+                occurrence = self.occurrence(entry, original: original, start: start, wall: wall, recurring: true)
+            }
+            occurrence.number = index + 1
+            result.append(occurrence)
+        }
+        return result
     }
 
     /// An occurrence of an entry at an instant (for dates, midnight UTC of the day stands for the day). `wall` is
