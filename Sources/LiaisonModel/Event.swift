@@ -166,6 +166,14 @@ extension Audience {
         return result
     }
 
+    /// Whether this audience reaches `guardian` (``recipients(in:)`` for one guardian, without resolving everyone).
+    public func includes(_ guardian: Guardian, in roster: Roster) -> Bool {
+        if families.contains(guardian.familyID) { return true }
+        return roster.students(of: guardian.id).contains { student in
+            wholeSchool || grades.contains(student.grade) || classes.contains(student.className) || students.contains(student.id)
+        }
+    }
+
     /// The names that match nothing in the roster.
     public func unknownMembers(in roster: Roster) -> UnknownAudienceMembers {
         var unknown = UnknownAudienceMembers()

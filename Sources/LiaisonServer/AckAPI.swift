@@ -64,7 +64,9 @@ struct AckAPI: Sendable {
         }
         let via = body.via ?? "api"
         guard Self.isValidVia(via) else {
-            return Self.error(.badRequest, "invalid-via", "via is 1 to 32 lowercase letters, digits, - or _.")
+            return Self.error(
+                .badRequest, "invalid-via",
+                "via is the channel the answer came on: \(Self.apiVias.sorted().joined(separator: ", ")) (page and staff are Liaison's own).")
         }
 
         let eventID: String
@@ -78,8 +80,13 @@ struct AckAPI: Sendable {
             (eventID, guardianID, occurrence) = (link.eventID, link.guardianID, link.occurrence)
             issuedAt = link.createdAt
         } else if let event = body.event, let guardian = body.guardian {
-            guard site.roster.guardian(guardian) != nil else {
+            guard let known = site.roster.guardian(guardian) else {
                 return Self.error(.notFound, "unknown-guardian", "No guardian \(guardian) in the roster.")
+            }
+            // Only a guardian the event was sent to can answer it: a gateway's token is not a licence to answer
+            // for any family about anything.
+            if let scheduled = site.events[event], !scheduled.audience.includes(known, in: site.roster) {
+                return Self.error(.forbidden, "not-in-audience", "Guardian \(guardian) is not in the audience of \(event).")
             }
             (eventID, guardianID) = (event, guardian)
         } else {
@@ -133,10 +140,11 @@ struct AckAPI: Sendable {
 
     // MARK: - Replies
 
-    static func isValidVia(_ via: String) -> Bool {
-        !via.isEmpty && via.utf8.count <= 32
-            && via.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" || $0 == "_" }
-    }
+    /// What a gateway may say an answer came by: the channels, or plain `api`. `page` (the acknowledgement page) and
+    /// `staff` (`liaison ack`) are recorded by Liaison itself, never claimed through the API.
+    static let apiVias: Set<String> = Set(ChannelKind.known.map(\.rawValue) + ["api"])
+
+    static func isValidVia(_ via: String) -> Bool { apiVias.contains(via) }
 
     static func json(_ status: HTTPResponse.Status, _ value: some Encodable) throws -> Response {
         let encoder = JSONEncoder()

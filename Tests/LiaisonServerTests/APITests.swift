@@ -106,6 +106,31 @@ struct APITests {
         #expect(try await fixture.ledger.acknowledgements(eventID: "open-evening").isEmpty)
     }
 
+    @Test("Only guardians in the event's audience can be answered for, and page and staff cannot be claimed as via")
+    func audienceAndVia() async throws {
+        let fixture = try Fixture()
+        try await fixture.test { client in
+            // G2 has no children at the school: open-evening (everyone) was never sent to them.
+            let (headers, body) = json(#"{"event": "open-evening", "guardian": "G2", "answer": "attending", "via": "sms"}"#)
+            try await client.execute(uri: "/v1/acks", method: .post, headers: headers, body: body) { response in
+                #expect(response.status == .forbidden)
+                #expect(response.text.contains("not-in-audience"))
+            }
+            for via in ["page", "staff", "office"] {
+                let (headers, body) = json(#"{"event": "open-evening", "guardian": "G1", "answer": "attending", "via": "\#(via)"}"#)
+                try await client.execute(uri: "/v1/acks", method: .post, headers: headers, body: body) { response in
+                    #expect(response.status == .badRequest, "\(via)")
+                }
+            }
+            let (headers2, body2) = json(#"{"event": "open-evening", "guardian": "G1", "answer": "attending", "via": "voice"}"#)
+            try await client.execute(uri: "/v1/acks", method: .post, headers: headers2, body: body2) { response in
+                #expect(response.status == .ok)
+            }
+        }
+        #expect(try await fixture.ledger.acknowledgement(eventID: "open-evening", guardianID: "G2") == nil)
+        #expect(try await fixture.ledger.acknowledgement(eventID: "open-evening", guardianID: "G1")?.via == "voice")
+    }
+
     @Test("healthz is always ok; readyz waits for the site")
     func health() async throws {
         try await Fixture().test { client in
