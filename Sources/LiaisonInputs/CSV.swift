@@ -89,12 +89,13 @@ public struct CSVTable: Sendable {
     /// fail at send time, sickness alerts included; it is caught here, where the office can fix it.
     public func singleLineValue(_ column: String, in record: CSVRecord) -> (value: String?, warning: Diagnostic?) {
         guard let value = value(column, in: record) else { return (nil, nil) }
-        guard let cleaned = Whitespace.controlsRemoved(value) else { return (value, nil) }
+        // Direction controls stay, inside an isolate: they may be how a name is written, never how the line around it is.
+        guard let cleaned = Whitespace.controlsRemoved(value) else { return (BidiIsolation.contained(value) ?? value, nil) }
         let warning = Diagnostic.warning(
             "roster.control-character",
             "\(column) holds a line break or control character, which cannot go into an email header, an SMS or a page title; it is read with them removed",
             at: location(of: column, in: record))
-        return (cleaned, warning)
+        return (BidiIsolation.contained(cleaned) ?? cleaned, warning)
     }
 
     /// The trimmed value, with `nil` for an absent column or an empty value.

@@ -259,12 +259,13 @@ public enum ScheduleLoader {
 
         /// `text` without line breaks and control characters when `singleLine`, with a warning at the value.
         mutating func oneLine(_ text: String, _ singleLine: Bool, _ node: Node, _ path: String, _ name: String) -> String {
-            guard singleLine, let cleaned = Whitespace.controlsRemoved(text) else { return text }
+            guard singleLine else { return text }
+            guard let cleaned = Whitespace.controlsRemoved(text) else { return BidiIsolation.contained(text) ?? text }
             report.warning(
                 "schedule.control-character",
                 "the \(name) holds a line break or control character, which cannot go into a subject line or an SMS; it is read with them removed",
                 node, path)
-            return cleaned
+            return BidiIsolation.contained(cleaned) ?? cleaned
         }
 
         mutating func localizedText(_ node: Node, path: String, name: String, required: Bool, singleLine: Bool = false) -> LocalizedText? {

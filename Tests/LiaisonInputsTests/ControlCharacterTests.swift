@@ -61,3 +61,49 @@ import Testing
         #expect(diagnostics.filter { $0.code == "schedule.control-character" }.map(\.location?.line) == [4, 10])
     }
 }
+
+/// A U+202E in a name once reversed the rest of a subject line and an SMS after it: direction controls are kept
+/// inside an isolate (FSI … PDI), which closes any override they open.
+@Suite struct BidiIsolationTests {
+    @Test func valuesWithDirectionControlsAreIsolatedAndOthersUntouched() {
+        #expect(BidiIsolation.contained("Layla") == nil)
+        #expect(BidiIsolation.contained("ليلى حداد") == nil)
+        #expect(BidiIsolation.contained("\u{202E}gnp.exe") == "\u{2068}\u{202E}gnp.exe\u{2069}")
+        #expect(BidiIsolation.contained("a\u{2067}b") == "\u{2068}a\u{2067}b\u{2069}")
+    }
+
+    @Test func rosterNamesTitlesAndCalendarSummariesAreIsolatedAtInput() throws {
+        let fixture = Fixture()
+        let files = RosterFiles(
+            families: fixture.write("f.csv", "family_id\nF1\n"),
+            guardians: fixture.write("g.csv", "guardian_id,family_id,given_name,email,language\nG1,F1,\u{202E}alyaL,l@example.net,ar\n"),
+            students: fixture.write("s.csv", "student_id,given_name,grade,class\nS1,Yusuf,3,3A\n"),
+            guardianships: fixture.write("l.csv", "guardian_id,student_id\nG1,S1\n"))
+        let (roster, _) = RosterLoader.load(files)
+        #expect(roster.guardian("G1")?.givenName == "\u{2068}\u{202E}alyaL\u{2069}")
+
+        let path = fixture.write("events.yaml", """
+            events:
+              - id: trip
+                kind: announcement
+                title: "Trip \\u202Eoz eht ot"
+                start: 2027-06-12T09:00
+                audience: everyone
+                template: announcement
+            """)
+        let school = School(name: "Riverside", defaultLocale: "en", timeZone: TimeZone(identifier: "Europe/London")!)
+        let (events, _) = ScheduleLoader.load(path: path, school: school)
+        #expect(events.first?.title.base == "\u{2068}Trip \u{202E}oz eht ot\u{2069}")
+
+        let (occurrences, _) = readCalendar("""
+            BEGIN:VCALENDAR
+            BEGIN:VEVENT
+            UID:x
+            DTSTART:20270101T090000Z
+            SUMMARY:Fair\u{202E}\\nday
+            END:VEVENT
+            END:VCALENDAR
+            """)
+        #expect(occurrences.first?.summary == "\u{2068}Fair\u{202E} day\u{2069}")
+    }
+}

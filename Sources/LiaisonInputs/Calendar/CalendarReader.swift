@@ -215,7 +215,9 @@ private struct ComponentReader {
             diagnostics.append(.warning("calendar.missing-property", "this VEVENT has no UID; its identity is taken from its summary and start, so editing either makes it a new event", at: beginning.field("UID")))
         }
         var entry = CalendarEntry(uid: uid, start: start, line: component.line)
-        entry.summary = summary
+        // A summary becomes a subject line and an SMS: one line, direction controls kept inside an isolate.
+        let oneLine = Whitespace.controlsRemoved(summary) ?? summary
+        entry.summary = BidiIsolation.contained(oneLine) ?? oneLine
         entry.summaryLanguage = component.property("SUMMARY")?.parameter("LANGUAGE")
         entry.details = component.property("DESCRIPTION").map { CalendarText.unescape($0.value) }.flatMap { $0.isEmpty ? nil : $0 }
         entry.location = component.property("LOCATION").map { CalendarText.unescape($0.value) }.flatMap { $0.isEmpty ? nil : $0 }
