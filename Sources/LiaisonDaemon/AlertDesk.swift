@@ -53,8 +53,22 @@ struct AlertDesk: Sendable {
             "alert raised",
             metadata: ["alert": "\(alert.id)", "student": "\(student.id)", "kind": "\(kind.rawValue)", "by": "\(alert.raisedBy)"])
         let first = try await escalate(alert, now: now)
+        // What was queued, per guardian and channel, and who could not be reached: never "notified" for a guardian
+        // nothing was queued for.
+        let queued = first.queued.filter { !$0.guardianID.hasPrefix("staff:") }
+        let reachedIDs = Set(queued.map(\.guardianID))
+        let unreachable = first.guardians.filter { !reachedIDs.contains($0) }.map { id in
+            AlertReceipt.Unreachable(
+                guardian: id,
+                reason: first.problems.first { $0.guardianID == id }?.reason ?? "already queued, or no channel the school has configured reaches them")
+        }
+        for missing in unreachable {
+            logger.error("alert cannot reach a guardian: phone them", metadata: ["alert": "\(alert.id)", "guardian": "\(missing.guardian)"])
+        }
         return AlertReceipt(
-            id: alert.id, student: student.id, kind: kind.rawValue, raisedAt: now, notified: first.guardians, deliveries: first.deliveries)
+            id: alert.id, student: student.id, kind: kind.rawValue, raisedAt: now, notified: first.guardians.filter(reachedIDs.contains),
+            deliveries: queued.count, queued: queued.map { AlertReceipt.Queued(guardian: $0.guardianID, channel: $0.channel.rawValue) },
+            unreachable: unreachable)
     }
 
     /// Re-registers the events of alerts still active (after a restart) so their links work.
@@ -81,6 +95,8 @@ struct AlertDesk: Sendable {
     struct RoundSummary {
         var guardians: [String] = []
         var deliveries = 0
+        var queued: [DeliveryKey] = []
+        var problems: [PlanProblem] = []
     }
 
     /// Stops the alert if someone answered; otherwise queues every round now due that has not run.
@@ -131,10 +147,13 @@ struct AlertDesk: Sendable {
                     ])
             }
             for problem in outcome.problems {
-                logger.error("alert not sent to a recipient", metadata: ["alert": "\(alert.id)", "guardian": "\(problem.guardianID)", "reason": "\(problem.reason)"])
+                // The id only: the reason can quote an address.
+                logger.error("alert not sent to a recipient", metadata: ["alert": "\(alert.id)", "guardian": "\(problem.guardianID)"])
             }
             if summary.guardians.isEmpty { summary.guardians = guardians.map(\.guardian.id) }
             summary.deliveries += outcome.queued.count
+            summary.queued += outcome.queued
+            summary.problems += outcome.problems
         }
         if settings.policy.nextRound(raisedAt: alert.raisedAt, after: now, acknowledgedAt: nil) == nil {
             var exhausted = alert

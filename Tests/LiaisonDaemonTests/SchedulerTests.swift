@@ -26,11 +26,11 @@ struct DaemonFixture {
         return snapshot!
     }()
 
-    init() throws {
+    init(school: SchoolSnapshot = Self.school) throws {
         outbox = try SQLiteOutboxStore.inMemory()
         ledger = try SQLiteAckLedger.inMemory()
         journal = try SQLiteDaemonJournal.inMemory()
-        state = SchoolState(LoadedSchool(snapshot: Self.school, generation: 1, loadedAt: Date()), ledger: ledger)
+        state = SchoolState(LoadedSchool(snapshot: school, generation: 1, loadedAt: Date()), ledger: ledger)
         queuing = DaemonQueuing(
             queuer: Queuer(outbox: outbox, links: Links(ledger: ledger, school: Self.school.school)),
             leases: LeaseKeeper(store: outbox, duration: .seconds(60)), handoff: handoff, dispatch: Wakeup(), gate: UrgentGate())
@@ -113,6 +113,39 @@ struct DaemonFixture {
         let guardians = Set(DaemonFixture.school.roster.guardians(of: student).map(\.id))
         #expect(guardians.isSubset(of: reached))
         #expect(reached.contains { $0.hasPrefix("staff:") })
+    }
+}
+
+@Suite struct AlertReceiptTests {
+    /// Reported: POST /v1/alerts answered 201 listing a guardian as notified when nothing could be queued for them.
+    /// The receipt now lists what was queued per guardian and channel, and who cannot be reached and why.
+    @Test func aGuardianNothingCouldBeQueuedForIsListedAsUnreachableNotNotified() async throws {
+        let student = "S002"
+        var snapshot = DaemonFixture.school
+        let roster = snapshot.roster
+        let guardians = roster.guardians(of: student).map(\.id)
+        let silent = try #require(guardians.first)
+        snapshot.roster = Roster(
+            families: roster.families,
+            guardians: roster.guardians.map { guardian in
+                guard guardian.id == silent else { return guardian }
+                var unreachable = guardian
+                unreachable.email = nil
+                unreachable.phone = nil
+                return unreachable
+            },
+            students: roster.students, guardianships: roster.guardianships)
+        let fixture = try DaemonFixture(school: snapshot)
+        let raisedAt = ISO8601DateFormatter().date(from: "2026-12-02T16:00:00Z")!
+        let receipt = try await fixture.desk(at: raisedAt).raise(AlertRequest(student: student, kind: "sickness", note: "Fever"))
+        #expect(!receipt.notified.contains(silent))
+        #expect(receipt.unreachable.map(\.guardian) == [silent])
+        #expect(receipt.unreachable.first?.reason.contains("address") == true)
+        #expect(receipt.deliveries == receipt.queued.count)
+        #expect(Set(receipt.queued.map(\.guardian)) == Set(receipt.notified))
+        let rows = try await fixture.outbox.deliveries(matching: DeliveryQuery(eventID: receipt.id))
+        #expect(Set(rows.filter { !$0.key.guardianID.hasPrefix("staff:") }.map { "\($0.key.guardianID)/\($0.key.channel.rawValue)" })
+            == Set(receipt.queued.map { "\($0.guardian)/\($0.channel)" }))
     }
 }
 

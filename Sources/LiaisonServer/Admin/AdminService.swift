@@ -30,20 +30,47 @@ public struct AlertReceipt: Sendable, Codable, Hashable {
     public var student: String
     public var kind: String
     public var raisedAt: Date
-    /// Guardian ids the first round went to.
+    /// Guardian ids the first round queued at least one message for.
     public var notified: [String]
     /// Deliveries queued for the first round (one per guardian and channel).
     public var deliveries: Int
+    /// Each of those deliveries: who, on which channel.
+    public var queued: [Queued]
+    /// Guardians of the child the first round could queue nothing for, and why: the office should phone them.
+    public var unreachable: [Unreachable]
     /// Where to follow it: `/v1/alerts/{id}`.
     public var statusPath: String
 
-    public init(id: String, student: String, kind: String, raisedAt: Date, notified: [String], deliveries: Int) {
+    public struct Queued: Sendable, Codable, Hashable {
+        public var guardian: String
+        public var channel: String
+        public init(guardian: String, channel: String) {
+            self.guardian = guardian
+            self.channel = channel
+        }
+    }
+
+    public struct Unreachable: Sendable, Codable, Hashable {
+        public var guardian: String
+        public var reason: String
+        public init(guardian: String, reason: String) {
+            self.guardian = guardian
+            self.reason = reason
+        }
+    }
+
+    public init(
+        id: String, student: String, kind: String, raisedAt: Date, notified: [String], deliveries: Int, queued: [Queued] = [],
+        unreachable: [Unreachable] = []
+    ) {
         self.id = id
         self.student = student
         self.kind = kind
         self.raisedAt = raisedAt
         self.notified = notified
         self.deliveries = deliveries
+        self.queued = queued
+        self.unreachable = unreachable
         statusPath = "/v1/alerts/\(id)"
     }
 }
