@@ -486,7 +486,30 @@ public enum ScheduleLoader {
                 fail("schedule.invalid-value", "data is too large or too deeply nested, or has a key that is not a plain name", node, path)
                 return [:]
             }
+            for (key, found) in Self.scriptURLs(in: .map(map), path: path) {
+                fail(
+                    "schedule.unsafe-url",
+                    "\(key) is a \(found) URL, which a letter must not link to (it runs code or hides content in the reader's mail program); link to an https page",
+                    node, key)
+            }
             return map
+        }
+
+        /// Text values that are `javascript:`, `vbscript:` or `data:` URLs (as browsers read a scheme: case and any
+        /// tab, line break or leading space ignored), with their key paths.
+        static func scriptURLs(in value: DataValue, path: String) -> [(path: String, scheme: String)] {
+            switch value {
+            case .string(let text):
+                let scheme = String(String.UnicodeScalarView(text.unicodeScalars.filter { $0.value > 0x20 }).prefix(11)).lowercased()
+                for unsafe in ["javascript:", "vbscript:", "data:"] where scheme.hasPrefix(unsafe) { return [(path, String(unsafe.dropLast()))] }
+                return []
+            case .list(let items):
+                return items.enumerated().flatMap { scriptURLs(in: $0.element, path: "\(path)[\($0.offset + 1)]") }
+            case .map(let map):
+                return map.keys.sorted().flatMap { scriptURLs(in: map[$0]!, path: KeyPath.child(path, $0)) }
+            default:
+                return []
+            }
         }
     }
 }

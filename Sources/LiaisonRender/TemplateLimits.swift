@@ -11,10 +11,16 @@ struct TemplateShapeError: Error, Sendable {
     /// One pass over the scanned tags: nesting depth, a section inside a section of the same name (each level
     /// repeats the whole list again: 16 levels of three students is 43 million copies), and set-delimiter tags
     /// (after one, neither this scan nor the catalog-key scan sees the tags).
-    static func check(_ tags: [TemplateScanner.Tag], limits: InputLimits) throws(TemplateShapeError) {
+    static func check(_ tags: [TemplateScanner.Tag], limits: InputLimits, html: Bool = false) throws(TemplateShapeError) {
         var open: [TemplateScanner.Tag] = []
         for tag in tags {
             switch tag.sigil {
+            case "{" where html, "&" where html:
+                // Roster and event data written into HTML unescaped is markup a parent or an export can inject.
+                throw TemplateShapeError(
+                    code: "template.unescaped",
+                    message: "{{\(tag.sigil == "{" ? "{" : "&")\(tag.name)\(tag.sigil == "{" ? "}" : "")}} writes its value into the HTML without escaping, so a name or a title could add markup or scripts to a letter; write {{\(tag.name)}}.",
+                    line: tag.line, column: tag.column)
             case "=":
                 throw TemplateShapeError(
                     code: "template.set-delimiter",

@@ -344,7 +344,7 @@ extension TemplateFile {
         self.path = path
         self.source = source
         let tags = TemplateScanner.tags(in: source)
-        try TemplateShapeError.check(tags, limits: limits)
+        try TemplateShapeError.check(tags, limits: limits, html: !plainText)
         self.template = try MustacheTemplate(string: plainText ? TemplateSet.textPragma + source : source)
         var keys = Set<String>()
         var studentKeys = Set<String>()

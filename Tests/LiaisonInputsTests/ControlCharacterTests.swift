@@ -107,3 +107,36 @@ import Testing
         #expect(occurrences.first?.summary == "\u{2068}Fair\u{202E} day\u{2069}")
     }
 }
+
+/// `javascript:` and `data:` links in newsletter data once passed `check`.
+@Suite struct UnsafeURLTests {
+    @Test func scriptAndDataURLsInEventDataAreErrors() throws {
+        let fixture = Fixture()
+        let path = fixture.write("events.yaml", """
+            events:
+              - id: news
+                kind: newsletter
+                title: News
+                start: 2027-06-12T09:00
+                audience: everyone
+                template: newsletter
+                data:
+                  items:
+                    - title: Fair
+                      link: " JavaScript:alert(1)"
+                    - title: Photo
+                      link: "data:text/html;base64,PHNjcmlwdD4="
+                    - title: Trip
+                      link: "java\tscript:x"
+                    - title: Fine
+                      link: https://riverside.example/fair
+            """)
+        let school = School(name: "Riverside", defaultLocale: "en", timeZone: TimeZone(identifier: "Europe/London")!)
+        let (_, diagnostics) = ScheduleLoader.load(path: path, school: school)
+        let unsafe = diagnostics.filter { $0.code == "schedule.unsafe-url" }
+        #expect(unsafe.map(\.location?.field) == [
+            "events[0].data.items[1].link", "events[0].data.items[2].link", "events[0].data.items[3].link",
+        ])
+        #expect(unsafe.allSatisfy { $0.severity == .error })
+    }
+}

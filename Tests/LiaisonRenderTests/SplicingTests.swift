@@ -51,7 +51,7 @@ import Testing
     static let files: [String: String] = [
         "letter/html.mustache": """
             {{<layout}}{{$body}}<p>{{t.common.greeting}}</p>
-            <p title="{{guardian.name}}">{{{guardian.name}}} {{&guardian.name}} {{count}} {{ratio}}</p>
+            <p title="{{guardian.name}}">{{guardian.name}} {{count}} {{ratio}}</p>
             {{#items}}{{#first()}}<ul>
             {{/first()}}  <li>{{.}}</li>
             {{#last()}}</ul>{{/last()}}{{/items}}{{^items}}<p>none</p>{{/items}}
@@ -60,7 +60,7 @@ import Testing
             {{/body}}{{/layout}}
             """,
         "letter/subject.mustache": "{{t.common.greeting}} {{guardian.name}}",
-        "letter/text.mustache": "{{t.common.greeting}}\n{{#items}}\n- {{.}}\n{{/items}}\n  {{>list-text}}\n{{t.common.bye}}\n",
+        "letter/text.mustache": "{{t.common.greeting}} {{{guardian.name}}} {{&guardian.name}}\n{{#items}}\n- {{.}}\n{{/items}}\n  {{>list-text}}\n{{t.common.bye}}\n",
         "_partials/layout.mustache": "<html><body>\n{{$body}}{{/body}}\n</body></html>\n",
         "_partials/ack.mustache": "{{#ack_url}}\n  <a href=\"{{ack_url}}\">{{guardian.name}}</a>\n{{/ack_url}}\n",
         "_partials/list-text.mustache": "{{%CONTENT_TYPE:TEXT}}{{#items}}\n* {{.}} & {{guardian.name}}\n{{/items}}\n",

@@ -114,6 +114,15 @@ import Testing
         #expect(try set.render(small, parts: nil, direct: &again, named: "note/html") == "xx")
     }
 
+    @Test func unescapedTagsAreRefusedInHTMLAndAllowedInPlainText() throws {
+        let (_, html) = try Self.load(["note/subject.mustache": "{{{event.title}}}", "note/html.mustache": "<p>{{{guardian.name}}} {{&data.link}}</p>"])
+        let refused = Self.errors(html, "template.unescaped")
+        #expect(refused.map(\.location?.column) == [4])  // the first one stops the file
+        #expect(refused.first?.message.contains("{{guardian.name}}") == true)
+        let (_, text) = try Self.load(["note/subject.mustache": "{{{event.title}}}", "note/html.mustache": "<p>{{guardian.name}}</p>", "note/text.mustache": "{{&guardian.name}}"])
+        #expect(Self.errors(text, "template.unescaped").isEmpty)
+    }
+
     @Test func aTemplateFileLargerThanTheLimitIsNotRead() throws {
         var limits = InputLimits()
         limits.fileBytes = 1_000
