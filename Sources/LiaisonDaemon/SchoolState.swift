@@ -69,8 +69,10 @@ public final class SchoolState: Sendable {
     private static func makeSite(_ school: LoadedSchool, alerts: [String: Event], ledger: any AckLedger) -> AckSite {
         var events = alerts
         for event in school.snapshot.events { events[event.id] = event }
-        return AckSite(
+        var site = AckSite(
             school: school.school, events: events, roster: school.roster, catalogs: school.snapshot.catalogs,
             formatter: MessageFormatter(), ledger: ledger)
+        site.linkLifetime = school.snapshot.configuration.links
+        return site
     }
 }

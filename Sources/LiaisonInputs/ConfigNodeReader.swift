@@ -44,11 +44,14 @@ struct ConfigNodeReader {
             unit = factor
             digits = String(raw.dropLast())
         }
-        guard let value = Int64(digits), value >= 0 else {
-            error("config.invalid-value", "\(path) must be a duration such as 30s, 5m, 2h or 2d, not \"\(raw)\"", node, path)
+        // Checked: a value such as 9223372036854775807d would overflow the multiplication.
+        guard let value = Int64(digits), value >= 0, case let (seconds, false) = value.multipliedReportingOverflow(by: unit),
+              seconds <= 100 * 366 * 86_400
+        else {
+            error("config.invalid-value", "\(path) must be a duration such as 30s, 5m, 2h or 2d (at most 100 years), not \"\(raw)\"", node, path)
             return nil
         }
-        return .seconds(value * unit)
+        return .seconds(seconds)
     }
 
     mutating func items(_ node: Node, path: String, keys: Set<String>) -> [(path: String, node: Node, values: [String: Node])] {

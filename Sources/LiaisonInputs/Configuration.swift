@@ -46,6 +46,8 @@ public struct LiaisonConfiguration: Sendable {
     /// A OneRoster 1.1 CSV export used instead of the four roster files (`roster: {oneroster: folder}`); `roster`
     /// then names its users.csv for guardians and students.
     public var oneRoster: OneRosterSource?
+    /// How long message links keep working (`links:`).
+    public var links = LinkLifetime()
     /// How much of each input is read, parsed and rendered (`limits:`).
     public var limits = InputLimits.standard
 
@@ -78,9 +80,10 @@ public enum ConfigurationLoader {
     static let knownKeys: [String: [String]] = [
         "": [
             "school", "roster", "schedule", "progress", "templates", "locales", "channels", "store", "retry", "calendars",
-            "calendar_rules", "calendar_horizon", "server", "alerts", "daemon", "limits",
+            "calendar_rules", "calendar_horizon", "server", "alerts", "daemon", "limits", "links",
         ],
         "limits": InputLimits.Name.allCases.map(\.rawValue),
+        "links": ["after_event", "alert"],
         "school": ["name", "default_locale", "time_zone", "base_url", "contact"],
         "school.contact": ["email", "phone", "address", "website"],
         "roster": ["families", "guardians", "students", "guardianships", "oneroster", "language_column", "languages"],
@@ -221,6 +224,7 @@ public enum ConfigurationLoader {
             let server = daemonReader.server(values)
             let alerts = daemonReader.alerts(values, defaultLocale: locale)
             let daemon = daemonReader.daemon(values)
+            let links = daemonReader.links(values)
             report.diagnostics += daemonReader.nodes.report.diagnostics
             if !daemonReader.nodes.usable { usable = false }
             var limits = InputLimits.standard
@@ -254,6 +258,7 @@ public enum ConfigurationLoader {
             configuration.calendars = calendars
             configuration.oneRoster = oneRoster
             configuration.limits = limits
+            configuration.links = links
             return (configuration, report.diagnostics)
         }
 

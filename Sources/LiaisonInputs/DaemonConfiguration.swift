@@ -71,6 +71,14 @@ struct DaemonSettingsReader {
         return settings
     }
 
+    /// `links.after_event` (30d) and `links.alert` (24h): how long the links in messages keep working.
+    mutating func links(_ values: [String: Node]) -> LinkLifetime {
+        var lifetime = LinkLifetime()
+        if let value = nodes.duration(values["links.after_event"], path: "links.after_event") { lifetime.afterEvent = value }
+        if let value = nodes.duration(values["links.alert"], path: "links.alert") { lifetime.alert = value }
+        return lifetime
+    }
+
     mutating func daemon(_ values: [String: Node]) -> DaemonSettings {
         var settings = DaemonSettings()
         if let value = nodes.duration(values["daemon.shutdown_timeout"], path: "daemon.shutdown_timeout") { settings.shutdownTimeout = value }

@@ -74,8 +74,10 @@ struct AckAPI: Sendable {
         var occurrence: String?
         var issuedAt: Date?
         if let token = body.token {
-            guard token.utf8.count <= 128, let link = try await site.ledger.link(forToken: token) else {
-                return Self.error(.notFound, "unknown-token", "No acknowledgement link has this token.")
+            guard token.utf8.count <= 128, let link = try await site.ledger.link(forToken: token),
+                  let linked = site.events[link.eventID], site.linkWorks(guardianID: link.guardianID, event: linked, at: server.now())
+            else {
+                return Self.error(.notFound, "unknown-token", "No working acknowledgement link has this token (it may have expired).")
             }
             (eventID, guardianID, occurrence) = (link.eventID, link.guardianID, link.occurrence)
             issuedAt = link.createdAt

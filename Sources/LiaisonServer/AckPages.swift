@@ -93,7 +93,7 @@ struct AckPages: Sendable {
     /// The link and its event, or nil for an unknown token or an event no longer on the schedule.
     private func find(_ token: String, in site: AckSite) async throws -> (AckLink, Event)? {
         guard !token.isEmpty, token.utf8.count <= 128, let link = try await site.ledger.link(forToken: token),
-            let event = site.events[link.eventID]
+            let event = site.events[link.eventID], site.linkWorks(guardianID: link.guardianID, event: event, at: server.now())
         else { return nil }
         return (link, event)
     }

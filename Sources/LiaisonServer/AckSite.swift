@@ -16,6 +16,8 @@ public struct AckSite: Sendable {
     public var catalogs: CatalogSet
     public var formatter: MessageFormatter
     public var ledger: any AckLedger
+    /// How long links keep working (`links:` in liaison.yaml).
+    public var linkLifetime = LinkLifetime()
 
     public init(
         school: School, events: [String: Event], roster: Roster, catalogs: CatalogSet, formatter: MessageFormatter,
@@ -37,6 +39,12 @@ public struct AckSite: Sendable {
         self.init(
             school: school, events: Dictionary(events.map { ($0.id, $0) }, uniquingKeysWith: { _, later in later }),
             roster: roster, catalogs: catalogs, formatter: formatter, ledger: ledger)
+    }
+
+    /// Whether a link for `guardianID` about `event` still works: the guardian is still on the roster (a family that
+    /// left keeps no working links) and the link has not expired.
+    func linkWorks(guardianID: String, event: Event, at now: Date) -> Bool {
+        roster.guardian(guardianID) != nil && !linkLifetime.isExpired(event, at: now)
     }
 
     /// The answers an event accepts: `"read"` always (reading never replaces an answer), and its RSVP option ids.

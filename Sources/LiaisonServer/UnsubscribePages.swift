@@ -82,7 +82,9 @@ struct UnsubscribePages: Sendable {
     private func find(_ context: some RequestContext, in site: AckSite) async throws -> UnsubscribeLink? {
         let token = context.parameters.get("token") ?? ""
         guard !token.isEmpty, token.utf8.count <= 128 else { return nil }
-        return try await site.ledger.unsubscribeLink(forToken: token)
+        // A guardian removed from the roster keeps no working links.
+        guard let link = try await site.ledger.unsubscribeLink(forToken: token), site.roster.guardian(link.guardianID) != nil else { return nil }
+        return link
     }
 
     private func text(for link: UnsubscribeLink, in site: AckSite) -> PageText {

@@ -131,6 +131,37 @@ struct APITests {
         #expect(try await fixture.ledger.acknowledgement(eventID: "open-evening", guardianID: "G1")?.via == "voice")
     }
 
+    @Test("Links stop working after the event's lifetime, and for a guardian no longer on the roster")
+    func linksExpire() async throws {
+        // sports-day was yesterday: with links kept 12 hours after an event, its link no longer works.
+        let short = try Fixture(links: LinkLifetime(afterEvent: .seconds(12 * 3600)))
+        let old = try await short.token("sports-day", "G1")
+        let current = try await short.token("open-evening", "G1")
+        try await short.test { client in
+            try await client.execute(uri: "/a/\(old)", method: .get) { response in
+                #expect(response.status == .notFound)
+            }
+            try await client.execute(uri: "/a/\(current)", method: .get) { response in
+                #expect(response.status == .ok)
+            }
+            let (headers, body) = json(#"{"token": "\#(old)", "answer": "read"}"#)
+            try await client.execute(uri: "/v1/acks", method: .post, headers: headers, body: body) { response in
+                #expect(response.status == .notFound)
+            }
+        }
+        // The family left: G1 is gone from the roster, and so are their links.
+        let roster = makeRoster()
+        let left = try Fixture(roster: Roster(
+            families: roster.families, guardians: roster.guardians.filter { $0.id != "G1" }, students: roster.students, guardianships: []))
+        let token = try await left.token("open-evening", "G1")
+        try await left.test { client in
+            try await client.execute(uri: "/a/\(token)", method: .get) { response in
+                #expect(response.status == .notFound)
+            }
+        }
+        #expect(try await short.ledger.acknowledgement(eventID: "sports-day", guardianID: "G1") == nil)
+    }
+
     @Test("healthz is always ok; readyz waits for the site")
     func health() async throws {
         try await Fixture().test { client in

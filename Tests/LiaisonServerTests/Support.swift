@@ -63,15 +63,17 @@ struct Fixture {
     let outbox: SQLiteOutboxStore
     let http: LiaisonHTTP
 
-    init(title: LocalizedText? = nil, loaded: Bool = true) throws {
+    init(title: LocalizedText? = nil, loaded: Bool = true, links: LinkLifetime = LinkLifetime(), roster: Roster = makeRoster()) throws {
         let ledger = try SQLiteAckLedger.inMemory()
         let outbox = try SQLiteOutboxStore.inMemory()
-        let site = AckSite(
-            school: makeSchool(), events: makeEvents(title: title), roster: makeRoster(), catalogs: catalogs,
+        var site = AckSite(
+            school: makeSchool(), events: makeEvents(title: title), roster: roster, catalogs: catalogs,
             ledger: ledger)
+        site.linkLifetime = links
+        let loadedSite = site
         self.ledger = ledger
         self.outbox = outbox
-        http = LiaisonHTTP(site: { loaded ? site : nil }, apiTokens: [apiToken], outbox: outbox, now: { now })
+        http = LiaisonHTTP(site: { loaded ? loadedSite : nil }, apiTokens: [apiToken], outbox: outbox, now: { now })
     }
 
     func token(_ event: String, _ guardian: String) async throws -> String {
