@@ -34,6 +34,18 @@ struct ConfigNodeReader {
         return value
     }
 
+    /// `true`/`false` (also `yes`/`no`, `1`/`0`).
+    mutating func flag(_ node: Node?, path: String) -> Bool? {
+        guard let raw = scalar(node) else { return nil }
+        switch raw.lowercased() {
+        case "true", "yes", "1": return true
+        case "false", "no", "0": return false
+        default:
+            error("config.invalid-value", "\(path) must be true or false, not \"\(raw)\"", node, path)
+            return nil
+        }
+    }
+
     /// `30`, `30s`, `5m`, `2h`, `2d`.
     mutating func duration(_ node: Node?, path: String) -> Duration? {
         guard let raw = scalar(node) else { return nil }

@@ -112,7 +112,7 @@ import Testing
         for name in ["password", "SMTP_PASSWORD", "passwd", "client_secret", "token", "accessToken", "api_key", "ApiKey", "private_key", "signing_key", "key"] {
             #expect(ConfigurationLoader.isSecretKey(name), "\(name)")
         }
-        for name in ["keyboard", "monkey", "password_env", "token_file", "name", "time_zone"] {
+        for name in ["keyboard", "monkey", "password_env", "token_file", "name", "time_zone", "allow_password_without_tls"] {
             #expect(!ConfigurationLoader.isSecretKey(name), "\(name)")
         }
     }
