@@ -92,6 +92,26 @@ struct ConfigNodeReader {
 
     func location(_ node: Node, _ path: String) -> SourceLocation { report.location(node, path) }
 
+    /// `ca_file`: a PEM bundle of the certificate authorities to trust instead of the system's (a school's own CA).
+    /// One that does not exist, cannot be read or holds no certificate is reported at its line (libcurl would refuse
+    /// every connection); the path is kept so the channel reports the same.
+    mutating func caFile(_ values: [String: Node], path: String) -> String? {
+        guard let raw = scalar(values["ca_file"]) else { return nil }
+        let file = Support.join(folder, raw)
+        let keyPath = "\(path).ca_file"
+        if Support.state(of: file) != .file {
+            report.error("config.missing-file", "the CA file \(file) named by \(keyPath) does not exist (or is not a file)", values["ca_file"], keyPath)
+        } else if !FileManager.default.isReadableFile(atPath: file) {
+            report.error("config.missing-file", "the CA file \(file) named by \(keyPath) cannot be read by this user", values["ca_file"], keyPath)
+        } else if let data = FileManager.default.contents(atPath: file), !data.isEmpty,
+                  !String(decoding: data, as: UTF8.self).contains("-----BEGIN CERTIFICATE-----") {
+            report.error(
+                "config.invalid-value", "the CA file \(file) named by \(keyPath) holds no PEM certificate (-----BEGIN CERTIFICATE-----)",
+                values["ca_file"], keyPath)
+        }
+        return file
+    }
+
     mutating func secret(_ values: [String: Node], env: String, file: String, path: String) -> SecretReference? {
         let environment = scalar(values[env])
         let filePath = scalar(values[file]).map { Support.join(folder, $0) }

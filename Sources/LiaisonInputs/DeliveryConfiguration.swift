@@ -107,6 +107,8 @@ public struct WebhookSettings: Sendable, Hashable {
     public var secret: SecretReference?
     public var maxConnections: Int
     public var timeout: Duration
+    /// A CA bundle to trust instead of the system's (`ca_file`).
+    public var caFile: String?
     public var origin: SourceLocation?
 }
 
@@ -147,9 +149,11 @@ struct DeliverySettingsReader {
 
     static let relayKeys: Set<String> = [
         "name", "url", "tls", "username", "password_env", "password_file", "max_connections", "per_minute", "per_day",
-        "timeout", "verify_peer", "allow_password_without_tls",
+        "timeout", "verify_peer", "ca_file", "allow_password_without_tls",
     ]
-    static let webhookKeys: Set<String> = ["name", "url", "kinds", "template", "secret_env", "secret_file", "max_connections", "timeout"]
+    static let webhookKeys: Set<String> = [
+        "name", "url", "kinds", "template", "secret_env", "secret_file", "max_connections", "timeout", "ca_file",
+    ]
 
     mutating func read(_ values: [String: Node]) -> DeliverySettings {
         let state = Support.join(folder, ".liaison")
@@ -218,10 +222,16 @@ struct DeliverySettingsReader {
             perMinute: nodes.integer(values["per_minute"], path: "\(item.path).per_minute"),
             perDay: nodes.integer(values["per_day"], path: "\(item.path).per_day"),
             timeout: nodes.duration(values["timeout"], path: "\(item.path).timeout") ?? .seconds(60),
-            verifyPeer: verify,
+            verifyPeer: verify, caFile: nodes.caFile(values, path: item.path),
             allowPasswordWithoutTLS: nodes.flag(values["allow_password_without_tls"], path: "\(item.path).allow_password_without_tls") ?? false,
             origin: nodes.location(item.node, item.path))
         checkPasswordTransport(relay, item)
+        if !verify {
+            nodes.report.warning(
+                "config.tls-unverified",
+                "relay \(relay.name) has verify_peer: false: any certificate is accepted, so anyone on the network path can pose as the relay and read its password and every message. Trust the relay's own CA with ca_file instead",
+                values["verify_peer"], "\(item.path).verify_peer")
+        }
         return relay
     }
 
@@ -271,6 +281,6 @@ struct DeliverySettingsReader {
             secret: nodes.secret(values, env: "secret_env", file: "secret_file", path: item.path),
             maxConnections: max(1, nodes.integer(values["max_connections"], path: "\(item.path).max_connections") ?? 4),
             timeout: nodes.duration(values["timeout"], path: "\(item.path).timeout") ?? .seconds(15),
-            origin: nodes.location(item.node, item.path))
+            caFile: nodes.caFile(values, path: item.path), origin: nodes.location(item.node, item.path))
     }
 }

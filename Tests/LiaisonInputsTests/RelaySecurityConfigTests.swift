@@ -89,4 +89,31 @@ import Testing
         let error = try #require(diagnostics.first("config.invalid-value"), "\(diagnostics.listing)")
         #expect(error.message.contains("verify_peer must be true or false"))
     }
+
+    @Test func aCAFileThatIsMissingOrHoldsNoCertificateIsReportedAtItsLine() throws {
+        let fixture = Fixture()
+        let notPEM = fixture.write("not-a-ca.pem", "hello\n")
+        let pem = fixture.write("ca.pem", "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n")
+        for (file, code) in [("/nonexistent/school-ca.pem", "config.missing-file"), (notPEM, "config.invalid-value")] {
+            let (_, diagnostics) = load(relay: ["url: smtps://mail.riverside.example:465", "ca_file: \(file)"])
+            let error = try #require(diagnostics.first(code), "\(diagnostics.listing)")
+            #expect(error.severity == .error)
+            #expect(error.message.contains(file))
+            #expect(error.location?.field == "channels.email.relays[0].ca_file")
+            #expect(error.location?.line == (try line(of: "ca_file:", in: diagnostics)))
+        }
+        let (loaded, diagnostics) = load(relay: ["url: smtps://mail.riverside.example:465", "ca_file: \(pem)"])
+        #expect(loaded?.delivery.relays.first?.caFile == pem)
+        #expect(!diagnostics.contains { $0.location?.field?.hasSuffix("ca_file") == true }, "\(diagnostics.listing)")
+    }
+
+    @Test func turningCertificateChecksOffIsAWarning() throws {
+        let (loaded, diagnostics) = load(relay: ["url: smtps://mail.riverside.example:465", "verify_peer: false"])
+        #expect(loaded?.delivery.relays.first?.verifyPeer == false)
+        let warning = try #require(diagnostics.first("config.tls-unverified"), "\(diagnostics.listing)")
+        #expect(warning.severity == .warning)
+        #expect(warning.location?.line == (try line(of: "verify_peer", in: diagnostics)))
+        let (_, checked) = load(relay: ["url: smtps://mail.riverside.example:465", "verify_peer: true"])
+        #expect(checked.with("config.tls-unverified").isEmpty)
+    }
 }
