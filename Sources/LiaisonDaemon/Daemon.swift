@@ -77,6 +77,8 @@ public enum Daemon {
         }
         let configuration = snapshot.configuration
         MemoryRelease.afterLoading()
+        // Modes tightened on family data (the state, the file channel's letters) are worth a line in the log.
+        PrivateFiles.notices.value = { notice in logger.notice("\(notice)") }
         let stateFolder = (configuration.delivery.sqlitePath as NSString).deletingLastPathComponent
         let lock = try StateLock(folder: stateFolder)
         defer { lock.release() }
@@ -171,7 +173,7 @@ final class StateLock: Sendable {
     let descriptor: Int32
 
     init(folder: String) throws {
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try PrivateFiles.folder(folder)
         let path = (folder as NSString).appendingPathComponent("liaison.lock")
         descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { throw DaemonStartError("cannot open \(path): \(String(cString: strerror(errno)))") }
