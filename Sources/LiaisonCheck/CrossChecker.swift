@@ -110,7 +110,7 @@ struct CrossChecker {
         let named = ["server.api_tokens_file", "server.api_tokens_env"].lazy.compactMap { configuration.location(of: $0) }.first
         secrets.append(ReferencedSecret(
             reference: configuration.server.apiTokens, what: "The API tokens (\(configuration.server.apiTokens))",
-            consequence: "the admin and gateway API would refuse every request: no alert raised with liaison alert or POST /v1/alerts, no answer posted by a gateway",
+            consequence: "the admin and gateway API would refuse every request: no alert raised with liaison alert or POST /v1/alerts, no answer posted by a gateway, no /metrics on the main address",
             severity: named == nil ? .note : .warning, location: named ?? file.field("server.api_tokens_env")))
         return secrets
     }

@@ -137,7 +137,7 @@ public enum Daemon {
                 ])
         }
 
-        let services: [any Service] = [
+        var services: [any Service] = [
             ReloadService(
                 configPath: options.configPath, watched: live, lastGood: lastGood, state: state, channels: channels, clock: clock,
                 interval: configuration.daemon.watchInterval,
@@ -153,6 +153,11 @@ public enum Daemon {
                 recovery: recovery, gate: gate, logger: logger),
             application,
         ]
+        if let metrics = configuration.server.metricsListen {
+            services.append(http.metricsApplication(host: metrics.host, port: metrics.port, logger: httpLogger) { bound in
+                logger.notice("metrics are served without a token", metadata: ["listen": "\(metrics.host):\(bound)"])
+            })
+        }
         var groupConfiguration = ServiceGroupConfiguration(
             services: services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)

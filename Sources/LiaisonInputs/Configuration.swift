@@ -88,7 +88,7 @@ public enum ConfigurationLoader {
         "channels.email": ["from", "reply_to", "relays"],
         "store": ["sqlite", "lease"],
         "retry": ["max_attempts", "base_delay", "max_delay", "deadline"],
-        "server": ["listen", "api_tokens_env", "api_tokens_file"],
+        "server": ["listen", "api_tokens_env", "api_tokens_file", "metrics_listen"],
         "alerts": ["escalation", "repeat_every", "max_repeats", "on_call"],
         "daemon": ["shutdown_timeout", "watch_interval"],
     ]

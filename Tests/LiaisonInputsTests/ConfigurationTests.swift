@@ -226,6 +226,17 @@ import Testing
         #expect(diagnostics.codes == ["config.yaml-syntax"])
     }
 
+    @Test func metricsListenIsReadAndChecked() throws {
+        let (_, path) = school(config: Self.goodConfig + "\nserver:\n  listen: 0.0.0.0:8080\n  metrics_listen: 127.0.0.1:9464\n")
+        let (loaded, diagnostics) = ConfigurationLoader.load(path: path)
+        #expect(diagnostics.isEmpty, "\(diagnostics.listing)")
+        #expect(loaded?.server.metricsListen == ServerSettings.ListenAddress(host: "127.0.0.1", port: 9464))
+        let (_, bad) = school(config: Self.goodConfig + "\nserver:\n  metrics_listen: prometheus\n")
+        let (none, problems) = ConfigurationLoader.load(path: bad)
+        #expect(none == nil)
+        #expect(problems.first("config.invalid-value")?.message.contains("server.metrics_listen must be host:port") == true, "\(problems.listing)")
+    }
+
     /// A tokens file written on Windows (CRLF line ends) gives the same tokens as one with LF.
     @Test func apiTokensSplitOnAnyLineEnd() {
         let settings = ServerSettings(apiTokens: SecretReference(environment: "TOKENS"))
