@@ -76,6 +76,9 @@ public enum Daemon {
             throw DaemonStartError(report.text() + "\nFix the errors above first (liaison check shows them); no last good copy of the inputs was recorded.")
         }
         let configuration = snapshot.configuration
+        for diagnostic in report.diagnostics where DeliverySettings.transportWarningCodes.contains(diagnostic.code) {
+            logger.warning("\(diagnostic.message)", metadata: ["code": "\(diagnostic.code)", "at": "\(diagnostic.location.map(\.description) ?? "")"])
+        }
         MemoryRelease.afterLoading()
         // Modes tightened on family data (the state, the file channel's letters) are worth a line in the log.
         PrivateFiles.notices.value = { notice in logger.notice("\(notice)") }

@@ -136,6 +136,12 @@ public struct DeliverySettings: Sendable, Hashable {
     }
 }
 
+extension DeliverySettings {
+    /// The codes of warnings about how the channels protect what they send (a password that may go in clear,
+    /// certificates not checked): `send`, `retry` and `serve` repeat them, not only `check`.
+    public static let transportWarningCodes: Set<String> = ["config.password-without-tls", "config.tls-unverified"]
+}
+
 /// Reads the delivery sections from the nodes the configuration reader collected.
 struct DeliverySettingsReader {
     var nodes: ConfigNodeReader
