@@ -57,6 +57,10 @@ public enum Daemon {
             // liaison.yaml itself is unusable: there is no state folder to fall back on.
             throw DaemonStartError(report.text() + "\nFix the errors above first (liaison check shows them).")
         }
+        // Modes tightened on family data (the state, the file channel's letters) are worth a line in the log.
+        PrivateFiles.notices.value = { notice in logger.notice("\(notice)") }
+        // The state folder holds family data (the outbox, the last good roster): owner-only before anything goes in.
+        try PrivateFiles.folder((live.delivery.sqlitePath as NSString).deletingLastPathComponent)
         let lastGood = LastGoodInputs(stateFolder: (live.delivery.sqlitePath as NSString).deletingLastPathComponent)
         let snapshot: SchoolSnapshot
         if let good = loaded, report.passed {
@@ -77,11 +81,9 @@ public enum Daemon {
         }
         let configuration = snapshot.configuration
         for diagnostic in report.diagnostics where DeliverySettings.transportWarningCodes.contains(diagnostic.code) {
-            logger.warning("\(diagnostic.message)", metadata: ["code": "\(diagnostic.code)", "at": "\(diagnostic.location.map(\.description) ?? "")"])
+            logger.warning("channel security: \(diagnostic.logLine)", metadata: ["code": "\(diagnostic.code)"])
         }
         MemoryRelease.afterLoading()
-        // Modes tightened on family data (the state, the file channel's letters) are worth a line in the log.
-        PrivateFiles.notices.value = { notice in logger.notice("\(notice)") }
         let stateFolder = (configuration.delivery.sqlitePath as NSString).deletingLastPathComponent
         let lock = try StateLock(folder: stateFolder)
         defer { lock.release() }

@@ -41,4 +41,28 @@ import Testing
             #expect(mode(path) == (isFolder.boolValue ? "700" : "600"), "\(relative)")
         }
     }
+
+    /// `liaison serve` under the test's umask (022 here): its state folder, database and the last good copy of the
+    /// roster are owner-only from the first start, with nothing to tighten afterwards.
+    @Test func serveKeepsItsStateOwnerOnly() throws {
+        let previous = umask(0o022)
+        defer { umask(previous) }
+        let server = try LocalServer(script: "smtp_server.py", arguments: ["--log", "$DIR/log.jsonl"])
+        defer { server.stop() }
+        let school = try SchoolFixture(guardians: 2, smtpPort: server.port, repositoryRoot: LocalServer.repositoryRoot)
+        defer { school.remove() }
+        let daemon = try DaemonProcess(config: school.config)
+        defer { daemon.stop() }
+        let state = school.folder.appendingPathComponent("state").path
+        #expect(mode(state) == "700")
+        #expect(mode(state + "/outbox.sqlite") == "600")
+        let copied = try #require(FileManager.default.enumerator(atPath: state + "/last-good")?.allObjects as? [String])
+        #expect(copied.contains { $0.hasSuffix("guardians.csv") }, "\(copied)")
+        for relative in copied {
+            var isFolder: ObjCBool = false
+            FileManager.default.fileExists(atPath: state + "/last-good/" + relative, isDirectory: &isFolder)
+            #expect(mode(state + "/last-good/" + relative) == (isFolder.boolValue ? "700" : "600"), "\(relative)")
+        }
+        #expect(daemon.logs("tightened").isEmpty, "a fresh start has nothing to tighten: \(daemon.logs("tightened"))")
+    }
 }
