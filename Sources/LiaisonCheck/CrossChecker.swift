@@ -71,23 +71,48 @@ struct CrossChecker {
         case .https:
             break
         }
-        let delivery = configuration.delivery
-        for (index, relay) in delivery.relays.enumerated() {
+        for secret in Self.referencedSecrets(configuration) {
+            if let problem = Self.unreadable(secret.reference) {
+                diagnostics.append(Diagnostic(
+                    secret.severity, code: "config.missing-secret", "\(secret.what) cannot be read: \(problem); \(secret.consequence).",
+                    at: secret.location))
+            }
+        }
+    }
+
+    /// A secret the configuration refers to (never its value), and what its absence would cost.
+    struct ReferencedSecret {
+        var reference: SecretReference
+        var what: String
+        var consequence: String
+        var severity: Diagnostic.Severity
+        var location: SourceLocation
+    }
+
+    /// Every secret liaison.yaml refers to: relay passwords and webhook signing secrets (nothing goes out without
+    /// them: errors) and the API tokens (the admin and gateway API refuses every request without them: a warning
+    /// when `server.api_tokens_env`/`_file` names them, a note for the default `$LIAISON_API_TOKENS`).
+    static func referencedSecrets(_ configuration: LiaisonConfiguration) -> [ReferencedSecret] {
+        let file = SourceLocation(file: configuration.file)
+        var secrets: [ReferencedSecret] = []
+        for (index, relay) in configuration.delivery.relays.enumerated() {
             guard let password = relay.password else { continue }
-            if let problem = Self.unreadable(password) {
-                diagnostics.append(.error(
-                    "config.missing-secret", "Relay \(relay.name)'s password cannot be read: \(problem); nothing can be sent through it.",
-                    at: relay.origin ?? SourceLocation(file: configuration.file).field("channels.email.relays[\(index)]")))
-            }
+            secrets.append(ReferencedSecret(
+                reference: password, what: "Relay \(relay.name)'s password", consequence: "nothing can be sent through it",
+                severity: .error, location: relay.origin ?? file.field("channels.email.relays[\(index)]")))
         }
-        for (index, webhook) in delivery.webhooks.enumerated() {
+        for (index, webhook) in configuration.delivery.webhooks.enumerated() {
             guard let secret = webhook.secret else { continue }
-            if let problem = Self.unreadable(secret) {
-                diagnostics.append(.error(
-                    "config.missing-secret", "Webhook \(webhook.name)'s signing secret cannot be read: \(problem); every message to it would fail.",
-                    at: webhook.origin ?? SourceLocation(file: configuration.file).field("channels.webhooks[\(index)]")))
-            }
+            secrets.append(ReferencedSecret(
+                reference: secret, what: "Webhook \(webhook.name)'s signing secret", consequence: "every message to it would fail",
+                severity: .error, location: webhook.origin ?? file.field("channels.webhooks[\(index)]")))
         }
+        let named = ["server.api_tokens_file", "server.api_tokens_env"].lazy.compactMap { configuration.location(of: $0) }.first
+        secrets.append(ReferencedSecret(
+            reference: configuration.server.apiTokens, what: "The API tokens (\(configuration.server.apiTokens))",
+            consequence: "the admin and gateway API would refuse every request: no alert raised with liaison alert or POST /v1/alerts, no answer posted by a gateway, no /metrics on the main address",
+            severity: named == nil ? .note : .warning, location: named ?? file.field("server.api_tokens_env")))
+        return secrets
     }
 
     /// Why a secret cannot be read, or nil when it can (its value is never kept nor shown).

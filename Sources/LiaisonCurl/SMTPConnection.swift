@@ -72,7 +72,7 @@ struct SessionOpener: Sendable {
         errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
         defer { errorBuffer.deallocate() }
         let context = Unmanaged.passUnretained(lines).toOpaque()
-        let level: curl_usessl = switch settings.tls {
+        let level: curl_usessl = switch settings.effectiveTLS {
         case .none: CURLUSESSL_NONE
         case .opportunistic: CURLUSESSL_TRY
         case .required: CURLUSESSL_ALL
@@ -100,7 +100,7 @@ struct SessionOpener: Sendable {
             // libcurl also honours proxy variables from the environment; an HTTPS proxy would add a TLS layer.
             let environment = ProcessInfo.processInfo.environment
             let proxied = ["all_proxy", "ALL_PROXY", "smtp_proxy", "SMTP_PROXY"].contains { environment[$0]?.isEmpty == false }
-            let plaintext = settings.tls == .none && settings.url.lowercased().hasPrefix("smtp://") && !proxied
+            let plaintext = settings.effectiveTLS == .none && settings.url.lowercased().hasPrefix("smtp://") && !proxied
             return .opened(OpenedSession(
                 handle: handle, socket: socket, capabilities: SMTPCapabilities(sessionLines: lines.lines), plaintext: plaintext))
         }

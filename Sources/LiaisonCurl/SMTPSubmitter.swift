@@ -11,7 +11,8 @@ public struct SMTPSessionSettings: Sendable {
     public enum Security: String, Sendable, Hashable {
         /// Plain text (only for relays on the same host or in tests).
         case none
-        /// STARTTLS when the server offers it.
+        /// STARTTLS when the server offers it; without it the session stays in clear, but a password is never sent in
+        /// clear unless ``SMTPSessionSettings/allowPasswordWithoutTLS`` says so: with credentials this acts as `required`.
         case opportunistic
         /// STARTTLS required (or implicit TLS for `smtps://`); no message goes out without it.
         case required
@@ -28,10 +29,14 @@ public struct SMTPSessionSettings: Sendable {
     /// Longest wait for any reply of the relay, and for opening a session after connecting.
     public var timeout: Duration
     public var connectTimeout: Duration
+    /// Lets `none` and `opportunistic` authenticate over a connection without TLS (the password then crosses the
+    /// network in clear). Off: a session with credentials over `smtp://` requires STARTTLS whatever `tls` says.
+    public var allowPasswordWithoutTLS: Bool
 
     public init(
         url: String, tls: Security = .required, username: String? = nil, password: String? = nil, verifyPeer: Bool = true,
-        caFile: String? = nil, timeout: Duration = .seconds(60), connectTimeout: Duration = .seconds(10)
+        caFile: String? = nil, timeout: Duration = .seconds(60), connectTimeout: Duration = .seconds(10),
+        allowPasswordWithoutTLS: Bool = false
     ) {
         self.url = url
         self.tls = tls
@@ -41,6 +46,17 @@ public struct SMTPSessionSettings: Sendable {
         self.caFile = caFile
         self.timeout = timeout
         self.connectTimeout = connectTimeout
+        self.allowPasswordWithoutTLS = allowPasswordWithoutTLS
+    }
+
+    /// The TLS a session actually gets: `tls`, raised to `required` when credentials would otherwise be sent over
+    /// `smtp://` without TLS and ``allowPasswordWithoutTLS`` is off. (libcurl's "try" level authenticates in clear
+    /// when the relay offers no STARTTLS: seen with a relay offering AUTH PLAIN on plain TCP.)
+    public var effectiveTLS: Security {
+        let credentials = username != nil || password != nil
+        let implicitTLS = url.lowercased().hasPrefix("smtps://")
+        if credentials, !implicitTLS, !allowPasswordWithoutTLS { return .required }
+        return tls
     }
 }
 

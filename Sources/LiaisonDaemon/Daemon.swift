@@ -57,6 +57,10 @@ public enum Daemon {
             // liaison.yaml itself is unusable: there is no state folder to fall back on.
             throw DaemonStartError(report.text() + "\nFix the errors above first (liaison check shows them).")
         }
+        // Modes tightened on family data (the state, the file channel's letters) are worth a line in the log.
+        PrivateFiles.notices.value = { notice in logger.notice("\(notice)") }
+        // The state folder holds family data (the outbox, the last good roster): owner-only before anything goes in.
+        try PrivateFiles.folder((live.delivery.sqlitePath as NSString).deletingLastPathComponent)
         let lastGood = LastGoodInputs(stateFolder: (live.delivery.sqlitePath as NSString).deletingLastPathComponent)
         let snapshot: SchoolSnapshot
         if let good = loaded, report.passed {
@@ -76,6 +80,9 @@ public enum Daemon {
             throw DaemonStartError(report.text() + "\nFix the errors above first (liaison check shows them); no last good copy of the inputs was recorded.")
         }
         let configuration = snapshot.configuration
+        for diagnostic in report.diagnostics where DeliverySettings.transportWarningCodes.contains(diagnostic.code) {
+            logger.warning("channel security: \(diagnostic.logLine)", metadata: ["code": "\(diagnostic.code)"])
+        }
         MemoryRelease.afterLoading()
         let stateFolder = (configuration.delivery.sqlitePath as NSString).deletingLastPathComponent
         let lock = try StateLock(folder: stateFolder)
@@ -135,7 +142,7 @@ public enum Daemon {
                 ])
         }
 
-        let services: [any Service] = [
+        var services: [any Service] = [
             ReloadService(
                 configPath: options.configPath, watched: live, lastGood: lastGood, state: state, channels: channels, clock: clock,
                 interval: configuration.daemon.watchInterval,
@@ -151,6 +158,11 @@ public enum Daemon {
                 recovery: recovery, gate: gate, logger: logger),
             application,
         ]
+        if let metrics = configuration.server.metricsListen {
+            services.append(http.metricsApplication(host: metrics.host, port: metrics.port, logger: httpLogger) { bound in
+                logger.notice("metrics are served without a token", metadata: ["listen": "\(metrics.host):\(bound)"])
+            })
+        }
         var groupConfiguration = ServiceGroupConfiguration(
             services: services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
@@ -171,7 +183,7 @@ final class StateLock: Sendable {
     let descriptor: Int32
 
     init(folder: String) throws {
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try PrivateFiles.folder(folder)
         let path = (folder as NSString).appendingPathComponent("liaison.lock")
         descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { throw DaemonStartError("cannot open \(path): \(String(cString: strerror(errno)))") }

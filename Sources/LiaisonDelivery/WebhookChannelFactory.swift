@@ -20,7 +20,7 @@ enum WebhookChannelFactory {
         }
         let target = WebhookTarget(
             name: settings.name, url: settings.url, kinds: Set(settings.kinds), template: template, secrets: secrets,
-            timeout: settings.timeout, maxConnections: settings.maxConnections, headers: [])
+            timeout: settings.timeout, maxConnections: settings.maxConnections, headers: [], caFile: settings.caFile)
         do {
             return try WebhookChannel(target: target)
         } catch {

@@ -34,6 +34,18 @@ struct ConfigNodeReader {
         return value
     }
 
+    /// `true`/`false` (also `yes`/`no`, `1`/`0`).
+    mutating func flag(_ node: Node?, path: String) -> Bool? {
+        guard let raw = scalar(node) else { return nil }
+        switch raw.lowercased() {
+        case "true", "yes", "1": return true
+        case "false", "no", "0": return false
+        default:
+            error("config.invalid-value", "\(path) must be true or false, not \"\(raw)\"", node, path)
+            return nil
+        }
+    }
+
     /// `30`, `30s`, `5m`, `2h`, `2d`.
     mutating func duration(_ node: Node?, path: String) -> Duration? {
         guard let raw = scalar(node) else { return nil }
@@ -82,6 +94,26 @@ struct ConfigNodeReader {
     }
 
     func location(_ node: Node, _ path: String) -> SourceLocation { report.location(node, path) }
+
+    /// `ca_file`: a PEM bundle of the certificate authorities to trust instead of the system's (a school's own CA).
+    /// One that does not exist, cannot be read or holds no certificate is reported at its line (libcurl would refuse
+    /// every connection); the path is kept so the channel reports the same.
+    mutating func caFile(_ values: [String: Node], path: String) -> String? {
+        guard let raw = scalar(values["ca_file"]) else { return nil }
+        let file = Support.join(folder, raw)
+        let keyPath = "\(path).ca_file"
+        if Support.state(of: file) != .file {
+            report.error("config.missing-file", "the CA file \(file) named by \(keyPath) does not exist (or is not a file)", values["ca_file"], keyPath)
+        } else if !FileManager.default.isReadableFile(atPath: file) {
+            report.error("config.missing-file", "the CA file \(file) named by \(keyPath) cannot be read by this user", values["ca_file"], keyPath)
+        } else if let data = FileManager.default.contents(atPath: file), !data.isEmpty,
+                  !String(decoding: data, as: UTF8.self).contains("-----BEGIN CERTIFICATE-----") {
+            report.error(
+                "config.invalid-value", "the CA file \(file) named by \(keyPath) holds no PEM certificate (-----BEGIN CERTIFICATE-----)",
+                values["ca_file"], keyPath)
+        }
+        return file
+    }
 
     mutating func secret(_ values: [String: Node], env: String, file: String, path: String) -> SecretReference? {
         let environment = scalar(values[env])

@@ -91,7 +91,7 @@ public enum ConfigurationLoader {
         "channels.email": ["from", "reply_to", "relays"],
         "store": ["sqlite", "lease"],
         "retry": ["max_attempts", "base_delay", "max_delay", "deadline"],
-        "server": ["listen", "api_tokens_env", "api_tokens_file"],
+        "server": ["listen", "api_tokens_env", "api_tokens_file", "metrics_listen"],
         "alerts": ["escalation", "repeat_every", "max_repeats", "on_call"],
         "daemon": ["shutdown_timeout", "watch_interval"],
     ]
@@ -104,10 +104,14 @@ public enum ConfigurationLoader {
         "schedule", "templates", "locales",
     ]
 
-    /// Whether a key name looks like it holds a secret. Keys naming where a secret lives (`*_env`, `*_file`) are fine.
+    /// Flags that name a secret without holding one.
+    static let flagsNamingSecrets: Set<String> = ["allow_password_without_tls"]
+
+    /// Whether a key name looks like it holds a secret. Keys naming where a secret lives (`*_env`, `*_file`) and the
+    /// flags of ``flagsNamingSecrets`` are fine.
     public static func isSecretKey(_ name: String) -> Bool {
         let key = name.lowercased().replacingOccurrences(of: "-", with: "_")
-        if key.hasSuffix("_env") || key.hasSuffix("_file") { return false }
+        if key.hasSuffix("_env") || key.hasSuffix("_file") || flagsNamingSecrets.contains(key) { return false }
         let words = ["password", "passwd", "secret", "token", "api_key", "apikey", "private_key", "privatekey"]
         if words.contains(where: { key.contains($0) }) { return true }
         return key == "key" || key.hasSuffix("_key")

@@ -6,8 +6,22 @@ import Yams
 public struct ServerSettings: Sendable, Hashable {
     public var host: String
     public var port: Int
-    /// Bearer tokens for the admin and gateway API, several separated by spaces or lines (to rotate).
+    /// Bearer tokens for the admin and gateway API, several separated by spaces or lines (to rotate); `/metrics` on
+    /// the main address wants one too.
     public var apiTokens: SecretReference
+    /// `server.metrics_listen`: a second address serving only `/metrics`, without a token, for a Prometheus that
+    /// reaches it over a network of its own (loopback, a management interface).
+    public var metricsListen: ListenAddress?
+
+    public struct ListenAddress: Sendable, Hashable {
+        public var host: String
+        public var port: Int
+
+        public init(host: String, port: Int) {
+            self.host = host
+            self.port = port
+        }
+    }
 
     public init(host: String = "127.0.0.1", port: Int = 8080, apiTokens: SecretReference = SecretReference(environment: "LIAISON_API_TOKENS")) {
         self.host = host
@@ -55,16 +69,11 @@ struct DaemonSettingsReader {
 
     mutating func server(_ values: [String: Node]) -> ServerSettings {
         var settings = ServerSettings()
-        if let raw = nodes.scalar(values["server.listen"]) {
-            if let (host, port) = ServerSettings.parseListen(raw) {
-                settings.host = host
-                settings.port = port
-            } else {
-                nodes.error(
-                    "config.invalid-value", "server.listen must be host:port (for example 127.0.0.1:8080), not \"\(raw)\"",
-                    values["server.listen"], "server.listen")
-            }
+        if let listen = listenAddress(values, "server.listen", example: "127.0.0.1:8080") {
+            settings.host = listen.host
+            settings.port = listen.port
         }
+        settings.metricsListen = listenAddress(values, "server.metrics_listen", example: "127.0.0.1:9464")
         if let reference = nodes.secret(values, env: "server.api_tokens_env", file: "server.api_tokens_file", path: "server") {
             settings.apiTokens = reference
         }
@@ -77,6 +86,15 @@ struct DaemonSettingsReader {
         if let value = nodes.duration(values["links.after_event"], path: "links.after_event") { lifetime.afterEvent = value }
         if let value = nodes.duration(values["links.alert"], path: "links.alert") { lifetime.alert = value }
         return lifetime
+    }
+
+    private mutating func listenAddress(_ values: [String: Node], _ key: String, example: String) -> ServerSettings.ListenAddress? {
+        guard let raw = nodes.scalar(values[key]) else { return nil }
+        guard let (host, port) = ServerSettings.parseListen(raw) else {
+            nodes.error("config.invalid-value", "\(key) must be host:port (for example \(example)), not \"\(raw)\"", values[key], key)
+            return nil
+        }
+        return ServerSettings.ListenAddress(host: host, port: port)
     }
 
     mutating func daemon(_ values: [String: Node]) -> DaemonSettings {

@@ -56,15 +56,19 @@ public struct RelaySettings: Sendable, Hashable {
     public var perMinute: Int?
     public var perDay: Int?
     public var timeout: Duration
+    /// `verify_peer: false` accepts any certificate (and so anyone in the middle): `check` warns about it.
     public var verifyPeer: Bool
-    /// A CA bundle to trust (a school's own CA) instead of the system's.
+    /// A CA bundle to trust (a school's own CA) instead of the system's (`ca_file`).
     public var caFile: String?
+    /// `allow_password_without_tls: true`: the username and password may go over `smtp://` without TLS (`tls: none`,
+    /// or `opportunistic` to a relay offering no STARTTLS). Without it a relay with credentials gets them only over TLS.
+    public var allowPasswordWithoutTLS: Bool
     public var origin: SourceLocation?
 
     public init(
         name: String, url: String, security: TransportSecurity = .required, username: String? = nil, password: SecretReference? = nil,
         maxConnections: Int = 4, perMinute: Int? = nil, perDay: Int? = nil, timeout: Duration = .seconds(60), verifyPeer: Bool = true,
-        caFile: String? = nil, origin: SourceLocation? = nil
+        caFile: String? = nil, allowPasswordWithoutTLS: Bool = false, origin: SourceLocation? = nil
     ) {
         self.name = name
         self.url = url
@@ -77,7 +81,18 @@ public struct RelaySettings: Sendable, Hashable {
         self.timeout = timeout
         self.verifyPeer = verifyPeer
         self.caFile = caFile
+        self.allowPasswordWithoutTLS = allowPasswordWithoutTLS
         self.origin = origin
+    }
+
+    /// Whether a username or password is configured.
+    public var hasCredentials: Bool { username != nil || password != nil }
+
+    /// The SMTP sessions' settings for this relay, with its password read.
+    public func sessionSettings(password: String?) -> SMTPSessionSettings {
+        SMTPSessionSettings(
+            url: url, tls: security, username: username, password: password, verifyPeer: verifyPeer, caFile: caFile, timeout: timeout,
+            allowPasswordWithoutTLS: allowPasswordWithoutTLS)
     }
 }
 
@@ -92,6 +107,8 @@ public struct WebhookSettings: Sendable, Hashable {
     public var secret: SecretReference?
     public var maxConnections: Int
     public var timeout: Duration
+    /// A CA bundle to trust instead of the system's (`ca_file`).
+    public var caFile: String?
     public var origin: SourceLocation?
 }
 
@@ -119,6 +136,12 @@ public struct DeliverySettings: Sendable, Hashable {
     }
 }
 
+extension DeliverySettings {
+    /// The codes of warnings about how the channels protect what they send (a password that may go in clear,
+    /// certificates not checked): `send`, `retry` and `serve` repeat them, not only `check`.
+    public static let transportWarningCodes: Set<String> = ["config.password-without-tls", "config.tls-unverified"]
+}
+
 /// Reads the delivery sections from the nodes the configuration reader collected.
 struct DeliverySettingsReader {
     var nodes: ConfigNodeReader
@@ -132,9 +155,11 @@ struct DeliverySettingsReader {
 
     static let relayKeys: Set<String> = [
         "name", "url", "tls", "username", "password_env", "password_file", "max_connections", "per_minute", "per_day",
-        "timeout", "verify_peer",
+        "timeout", "verify_peer", "ca_file", "allow_password_without_tls",
     ]
-    static let webhookKeys: Set<String> = ["name", "url", "kinds", "template", "secret_env", "secret_file", "max_connections", "timeout"]
+    static let webhookKeys: Set<String> = [
+        "name", "url", "kinds", "template", "secret_env", "secret_file", "max_connections", "timeout", "ca_file",
+    ]
 
     mutating func read(_ values: [String: Node]) -> DeliverySettings {
         let state = Support.join(folder, ".liaison")
@@ -194,8 +219,8 @@ struct DeliverySettingsReader {
             }
             security = parsed
         }
-        let verify = nodes.scalar(values["verify_peer"]).map { !["false", "no", "0"].contains($0.lowercased()) } ?? true
-        return RelaySettings(
+        let verify = nodes.flag(values["verify_peer"], path: "\(item.path).verify_peer") ?? true
+        let relay = RelaySettings(
             name: nodes.scalar(values["name"]) ?? URL(string: url)?.host ?? "relay", url: url, security: security,
             username: nodes.scalar(values["username"]),
             password: nodes.secret(values, env: "password_env", file: "password_file", path: item.path),
@@ -203,7 +228,35 @@ struct DeliverySettingsReader {
             perMinute: nodes.integer(values["per_minute"], path: "\(item.path).per_minute"),
             perDay: nodes.integer(values["per_day"], path: "\(item.path).per_day"),
             timeout: nodes.duration(values["timeout"], path: "\(item.path).timeout") ?? .seconds(60),
-            verifyPeer: verify, origin: nodes.location(item.node, item.path))
+            verifyPeer: verify, caFile: nodes.caFile(values, path: item.path),
+            allowPasswordWithoutTLS: nodes.flag(values["allow_password_without_tls"], path: "\(item.path).allow_password_without_tls") ?? false,
+            origin: nodes.location(item.node, item.path))
+        checkPasswordTransport(relay, item)
+        if !verify {
+            nodes.report.warning(
+                "config.tls-unverified",
+                "relay \(relay.name) has verify_peer: false: any certificate is accepted, so anyone on the network path can pose as the relay and read its password and every message. Trust the relay's own CA with ca_file instead",
+                values["verify_peer"], "\(item.path).verify_peer")
+        }
+        return relay
+    }
+
+    /// A password goes over `smtp://` without TLS only when the relay says so: `tls: none` with credentials is an error
+    /// unless `allow_password_without_tls: true`, and with that key set `check` warns (with it, `opportunistic` also
+    /// logs in when the relay offers no STARTTLS; without it, `opportunistic` with credentials requires STARTTLS).
+    private mutating func checkPasswordTransport(_ relay: RelaySettings, _ item: (path: String, node: Node, values: [String: Node])) {
+        guard relay.hasCredentials, relay.security != .required, relay.url.lowercased().hasPrefix("smtp://") else { return }
+        if relay.allowPasswordWithoutTLS {
+            nodes.report.warning(
+                "config.password-without-tls",
+                "relay \(relay.name) may send its username and password without TLS (tls: \(relay.security.rawValue), allow_password_without_tls: true): anyone on the network path can read them. Use tls: required or an smtps:// URL unless the relay is on this machine or a network you trust",
+                item.values["allow_password_without_tls"], "\(item.path).allow_password_without_tls")
+        } else if relay.security == .none {
+            nodes.error(
+                "config.password-without-tls",
+                "relay \(relay.name) has tls: none and a username or password: the password would cross the network in clear. Use tls: required (STARTTLS) or an smtps:// URL; remove username and password_env/password_file if the relay accepts this host without a login; or add allow_password_without_tls: true if the password may go in clear (a relay on this machine)",
+                item.values["tls"], "\(item.path).tls")
+        }
     }
 
     private mutating func webhook(_ item: (path: String, node: Node, values: [String: Node])) -> WebhookSettings? {
@@ -234,6 +287,6 @@ struct DeliverySettingsReader {
             secret: nodes.secret(values, env: "secret_env", file: "secret_file", path: item.path),
             maxConnections: max(1, nodes.integer(values["max_connections"], path: "\(item.path).max_connections") ?? 4),
             timeout: nodes.duration(values["timeout"], path: "\(item.path).timeout") ?? .seconds(15),
-            origin: nodes.location(item.node, item.path))
+            caFile: nodes.caFile(values, path: item.path), origin: nodes.location(item.node, item.path))
     }
 }

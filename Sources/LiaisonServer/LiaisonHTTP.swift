@@ -17,7 +17,7 @@ import LiaisonStore
 /// | `GET /v1/alerts/{id}` | bearer; the alert and every round of its escalation |
 /// | `GET /v1/events`, `GET /v1/events/{id}/status` | bearer; events with figures; who was reached and who answered |
 /// | `GET /healthz`, `GET /readyz` | 200 `ok`; 200 once the site is loaded, 503 before |
-/// | `GET /metrics` | Prometheus text |
+/// | `GET /metrics` | bearer; Prometheus text (``metricsRouter()`` serves it without a token on an address of its own) |
 ///
 /// ```swift
 /// let http = LiaisonHTTP(site: { current.site }, apiTokens: tokens, outbox: outbox)
@@ -82,19 +82,45 @@ public struct LiaisonHTTP: Sendable {
         router.get("/readyz") { _, _ in
             site() == nil ? Response.text(.serviceUnavailable, "not ready\n") : Response.text(.ok, "ready\n")
         }
-        router.get("/metrics") { _, _ in
-            if let outbox { try await metrics.refreshOutbox(outbox) }
-            return Response.text(.ok, metrics.exposition(), contentType: "text/plain; version=0.0.4; charset=utf-8")
+        // Queue depth, delivery counts by language and request rates are the school's business: behind the token.
+        router.get("/metrics") { request, _ in
+            guard isAuthorized(request) else { return AckAPI.unauthorized() }
+            return try await metricsExposition()
         }
         return router
+    }
+
+    /// `/metrics` alone, without a token, for `server.metrics_listen`: an address only the monitoring side reaches.
+    public func metricsRouter() -> Router<BasicRequestContext> {
+        let router = Router()
+        router.get("/metrics") { _, _ in try await metricsExposition() }
+        return router
+    }
+
+    private func metricsExposition() async throws -> Response {
+        if let outbox { try await metrics.refreshOutbox(outbox) }
+        return Response.text(.ok, metrics.exposition(), contentType: "text/plain; version=0.0.4; charset=utf-8")
     }
 
     /// An application serving ``router()`` on `host:port` (port 0: any free port, passed to `onRunning`).
     public func application(
         host: String, port: Int, logger: Logger? = nil, onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
+        Self.serve(router(), host: host, port: port, logger: logger, onRunning: onRunning)
+    }
+
+    /// An application serving ``metricsRouter()`` on `host:port`.
+    public func metricsApplication(
+        host: String, port: Int, logger: Logger? = nil, onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) -> some ApplicationProtocol {
+        Self.serve(metricsRouter(), host: host, port: port, logger: logger, onRunning: onRunning)
+    }
+
+    private static func serve(
+        _ router: Router<BasicRequestContext>, host: String, port: Int, logger: Logger?, onRunning: @escaping @Sendable (Int) async -> Void
+    ) -> some ApplicationProtocol {
         Application(
-            router: router(), configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "liaison"),
+            router: router, configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "liaison"),
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) },
             logger: logger)
     }

@@ -7,15 +7,19 @@ enum SQLiteFile {
     /// How long a writer waits for another process's transaction.
     static let busyTimeout: TimeInterval = 30
 
-    /// A pool on the file at `path` (its folder created if needed), migrated with `migrator`.
+    /// A pool on the file at `path` (its folder created if needed), migrated with `migrator`. The file and its folder
+    /// hold every family's addresses and messages: they are made (or tightened to) 0600 and 0700 first, see
+    /// ``PrivateFiles``.
     ///
     /// Stores on the same file in one process (the outbox, the acknowledgement ledger, the daemon's journal) share one
     /// pool, so their writes queue on its one writer connection instead of meeting at SQLite's file lock, where a
     /// waiting connection sleeps in steps of milliseconds. Other processes still wait on the lock (busy timeout).
     static func open(path: String, migrator: DatabaseMigrator) throws -> (pool: DatabasePool, path: String) {
         let url = URL(fileURLWithPath: path)
-        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         let pool = try OpenPools.shared.pool(for: url.standardizedFileURL.path) {
+            // Only here, before this process has a connection on the file (see PrivateFiles.database).
+            try PrivateFiles.folder(url.deletingLastPathComponent().path)
+            try PrivateFiles.database(url.path)
             let pool = try DatabasePool(path: url.path, configuration: configuration(label: "Liaison"))
             // GRDB sets synchronous = NORMAL with WAL; we never acknowledge before the WAL is synced.
             try pool.writeWithoutTransaction { db in

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LiaisonCheck
+import LiaisonInputs
 import LiaisonModel
 
 @main
@@ -29,13 +30,19 @@ func printError(_ message: String) {
 }
 
 /// Loads the school named by `--config`. Prints the check report and exits 1 when the configuration cannot be
-/// used, or, when `strict`, when it has any error.
-func loadSchool(_ options: ConfigOptions, strict: Bool = false) throws -> SchoolSnapshot {
+/// used, or, when `strict`, when it has any error. A command that is `sending` also repeats the warnings about how
+/// the channels protect what they carry (a password allowed in clear, certificates not checked).
+func loadSchool(_ options: ConfigOptions, strict: Bool = false, sending: Bool = false) throws -> SchoolSnapshot {
     let (loaded, report) = SchoolLoader.load(configPath: options.config)
     guard let snapshot = loaded, !strict || report.passed else {
         printError(report.text())
         if strict { printError("Fix the errors above first (liaison check shows them).") }
         throw ExitCode(1)
+    }
+    if sending {
+        for diagnostic in report.diagnostics where DeliverySettings.transportWarningCodes.contains(diagnostic.code) {
+            printError(diagnostic.description)
+        }
     }
     return snapshot
 }

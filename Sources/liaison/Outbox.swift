@@ -103,7 +103,7 @@ struct Retry: AsyncParsableCommand {
     var guardian: String?
 
     func run() async throws {
-        let snapshot = try loadSchool(options)
+        let snapshot = try loadSchool(options, sending: true)
         let settings = snapshot.configuration.delivery
         let store = try SQLiteOutboxStore(path: settings.sqlitePath)
         let query = DeliveryQuery(states: [.failed], eventID: event, guardianID: guardian)

@@ -52,7 +52,7 @@ struct Send: AsyncParsableCommand {
     static let chunkSize = 250
 
     func run() async throws {
-        let snapshot = try loadSchool(options, strict: true)
+        let snapshot = try loadSchool(options, strict: true, sending: true)
         let event = try snapshot.requireEvent(event)
         let settings = snapshot.configuration.delivery
         let now = Date()

@@ -60,10 +60,33 @@ import LiaisonModel
                     username: office@riverside.example
                     password_file: /nonexistent/liaison-password
             """)
-        let missing = diagnostics.filter { $0.code == "config.missing-secret" }
+        let missing = diagnostics.filter { $0.code == "config.missing-secret" && !$0.message.hasPrefix("The API tokens") }
         #expect(missing.count == 2, "\(diagnostics.filter { $0.severity != .note }.map(\.description))")
         #expect(missing.allSatisfy { $0.severity == .error })
         #expect(missing.contains { $0.message.contains("sms-gateway") && $0.message.contains(variable) })
         #expect(missing.contains { $0.message.contains("office365") && $0.message.contains("/nonexistent/liaison-password") })
+    }
+
+    /// Every secret the configuration refers to is checked, the API tokens too (reported: an unreadable tokens file
+    /// showed only as a warning in the daemon's log, and every alert raised through the API was refused).
+    @Test func unreadableAPITokensAreReportedAtTheirKey() throws {
+        let named = try check([("  listen: 127.0.0.1:8080", "  listen: 127.0.0.1:8080\n  api_tokens_file: /nonexistent/liaison-api-tokens")])
+        let tokens = try #require(named.first { $0.code == "config.missing-secret" }, "\(named.map(\.description))")
+        #expect(tokens.severity == .warning)
+        #expect(tokens.message.contains("/nonexistent/liaison-api-tokens") && tokens.message.contains("refuse every request"))
+        #expect(tokens.location?.field == "server.api_tokens_file")
+        #expect(tokens.location?.line != nil)
+
+        let variable = "LIAISON_TEST_UNSET_\(UUID().uuidString.prefix(8))"
+        let environment = try check([("  listen: 127.0.0.1:8080", "  listen: 127.0.0.1:8080\n  api_tokens_env: \(variable)")])
+        #expect(environment.contains { $0.code == "config.missing-secret" && $0.severity == .warning && $0.message.contains(variable) })
+    }
+
+    @Test func theDefaultTokenVariableUnsetIsANote() throws {
+        guard ProcessInfo.processInfo.environment["LIAISON_API_TOKENS"] == nil else { return }
+        let diagnostics = try check([])
+        let note = try #require(diagnostics.first { $0.code == "config.missing-secret" })
+        #expect(note.severity == .note)
+        #expect(note.message.contains("$LIAISON_API_TOKENS"))
     }
 }

@@ -112,7 +112,7 @@ import Testing
         for name in ["password", "SMTP_PASSWORD", "passwd", "client_secret", "token", "accessToken", "api_key", "ApiKey", "private_key", "signing_key", "key"] {
             #expect(ConfigurationLoader.isSecretKey(name), "\(name)")
         }
-        for name in ["keyboard", "monkey", "password_env", "token_file", "name", "time_zone"] {
+        for name in ["keyboard", "monkey", "password_env", "token_file", "name", "time_zone", "allow_password_without_tls"] {
             #expect(!ConfigurationLoader.isSecretKey(name), "\(name)")
         }
     }
@@ -224,6 +224,17 @@ import Testing
         let path = fixture.write("deep.yaml", String(repeating: "[", count: 100_000))
         let (_, diagnostics) = ConfigurationLoader.load(path: path)
         #expect(diagnostics.codes == ["config.yaml-syntax"])
+    }
+
+    @Test func metricsListenIsReadAndChecked() throws {
+        let (_, path) = school(config: Self.goodConfig + "\nserver:\n  listen: 0.0.0.0:8080\n  metrics_listen: 127.0.0.1:9464\n")
+        let (loaded, diagnostics) = ConfigurationLoader.load(path: path)
+        #expect(diagnostics.isEmpty, "\(diagnostics.listing)")
+        #expect(loaded?.server.metricsListen == ServerSettings.ListenAddress(host: "127.0.0.1", port: 9464))
+        let (_, bad) = school(config: Self.goodConfig + "\nserver:\n  metrics_listen: prometheus\n")
+        let (none, problems) = ConfigurationLoader.load(path: bad)
+        #expect(none == nil)
+        #expect(problems.first("config.invalid-value")?.message.contains("server.metrics_listen must be host:port") == true, "\(problems.listing)")
     }
 
     /// A tokens file written on Windows (CRLF line ends) gives the same tokens as one with LF.

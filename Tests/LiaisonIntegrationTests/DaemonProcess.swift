@@ -114,9 +114,11 @@ final class DaemonProcess: @unchecked Sendable {
         var json: [String: Any]? { (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any] }
     }
 
-    /// A request to the daemon; `bearer` adds the API token.
-    func request(_ method: String, _ path: String, json: [String: Any]? = nil, form: String? = nil, bearer: Bool = true) throws -> Reply {
-        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
+    /// A request to the daemon (on `port`, by default the main address); `bearer` adds the API token.
+    func request(
+        _ method: String, _ path: String, json: [String: Any]? = nil, form: String? = nil, bearer: Bool = true, port: Int? = nil
+    ) throws -> Reply {
+        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port ?? self.port)\(path)")!)
         request.httpMethod = method
         if bearer { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
         if let json {

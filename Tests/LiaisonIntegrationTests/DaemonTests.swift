@@ -143,6 +143,26 @@ import Testing
         #expect(Set(accepted).count == everyone)
     }
 
+    /// `server.metrics_listen`: Prometheus scrapes a second address without a token; the main one still wants it.
+    @Test func metricsHaveAnAddressOfTheirOwn() throws {
+        let server = try LocalServer(script: "smtp_server.py", arguments: ["--log", "$DIR/log.jsonl"])
+        defer { server.stop() }
+        let school = try Self.school(guardians: 2, smtpPort: server.port, events: "events: []\n")
+        defer { school.remove() }
+        try Self.append(school, "liaison.yaml", "server:\n  metrics_listen: 127.0.0.1:0\n")
+        let daemon = try DaemonProcess(config: school.config)
+        defer { daemon.stop() }
+        let serving = try #require(daemon.waitForLog("metrics are served without a token", timeout: 10), "\(daemon.output)")
+        let port = try #require((serving["listen"] as? String)?.split(separator: ":").last.flatMap { Int($0) })
+        #expect(port != daemon.port)
+        let scraped = try daemon.request("GET", "/metrics", bearer: false, port: port)
+        #expect(scraped.status == 200)
+        #expect(scraped.body.contains("liaison_outbox_deliveries{state="), "\(scraped.body)")
+        #expect(try daemon.request("GET", "/v1/events", port: port).status == 404, "only metrics there")
+        #expect(try daemon.request("GET", "/metrics", bearer: false).status == 401)
+        #expect(try daemon.request("GET", "/metrics").status == 200)
+    }
+
     /// An alert goes to the primary guardian at once, widens after 3 s (opening the page does not count as an
     /// answer), and stops at the first POST; the staff on call are told who answered.
     @Test func alertEscalatesUntilAcknowledgedThroughThePage() throws {
@@ -185,7 +205,8 @@ import Testing
         #expect(alert?["acknowledgedBy"] as? String == "G00000")
         let rounds = (report?["rounds"] as? [[String: Any]])?.compactMap { $0["round"] as? String }
         #expect(rounds == ["step-1", "step-2", "answered"], "\(report ?? [:])")
-        let metrics = try daemon.request("GET", "/metrics", bearer: false).body
+        #expect(try daemon.request("GET", "/metrics", bearer: false).status == 401, "metrics want the token on the main address")
+        let metrics = try daemon.request("GET", "/metrics").body
         #expect(metrics.contains("liaison_messages_total{"), "\(metrics)")
         #expect(metrics.contains("state=\"sent\""))
         #expect(metrics.contains("liaison_acknowledgement_latency_seconds_count 1"), "\(metrics)")

@@ -193,7 +193,7 @@ struct APITests {
             let (headers2, body2) = json(#"{"event": "open-evening", "guardian": "G1", "answer": "attending", "via": "sms"}"#)
             try await client.execute(uri: "/v1/acks", method: .post, headers: headers2, body: body2) { _ in }
             try await client.execute(uri: "/a/unknown", method: .get) { _ in }
-            try await client.execute(uri: "/metrics", method: .get) { response in
+            try await client.execute(uri: "/metrics", method: .get, headers: [.authorization: "Bearer \(apiToken)"]) { response in
                 #expect(response.status == .ok)
                 let text = response.text
                 #expect(text.contains(#"liaison_acknowledgements_total{via="page"} 1"#))
@@ -202,6 +202,35 @@ struct APITests {
                 #expect(text.contains(#"liaison_http_requests_total{route="/a/{token}",method="GET",status="404"} 1"#))
                 #expect(text.contains(#"liaison_outbox_deliveries{state="queued"} 0"#))
                 #expect(!text.contains(token))
+            }
+        }
+    }
+
+    /// Reported: `/metrics` answered anyone who reached the acknowledgement pages' address, giving away queue depths,
+    /// delivery counts by language and request rates.
+    @Test("metrics on the main address want the API token; the metrics address serves them alone, without one")
+    func metricsAreNotPublic() async throws {
+        let fixture = try Fixture()
+        try await fixture.test { client in
+            for bearer in [nil, "Bearer wrong-token", "Basic \(apiToken)"] {
+                var headers = HTTPFields()
+                if let bearer { headers[.authorization] = bearer }
+                try await client.execute(uri: "/metrics", method: .get, headers: headers) { response in
+                    #expect(response.status == .unauthorized, "\(bearer ?? "no token")")
+                    #expect(response.headers[.wwwAuthenticate] == "Bearer")
+                    #expect(!response.text.contains("liaison_"))
+                }
+            }
+        }
+        try await Application(router: fixture.http.metricsRouter()).test(.router) { client in
+            try await client.execute(uri: "/metrics", method: .get) { response in
+                #expect(response.status == .ok)
+                #expect(response.text.contains(#"liaison_outbox_deliveries{state="queued"} 0"#))
+            }
+            for uri in ["/v1/events", "/a/anything", "/healthz"] {
+                try await client.execute(uri: uri, method: .get, headers: [.authorization: "Bearer \(apiToken)"]) { response in
+                    #expect(response.status == .notFound, "the metrics address serves nothing else: \(uri)")
+                }
             }
         }
     }

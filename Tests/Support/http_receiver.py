@@ -4,10 +4,12 @@
 /ok -> 204; /status/N -> N; /retry-after/S -> 429 with Retry-After: S; /hang/S -> sleeps S seconds, then 204;
 /flaky/N -> 500 for the first N requests to that path, then 200; anything else -> 404.
 Every request is appended as one JSON line to the file named by --log (method, path, headers, body).
+--tls-cert/--tls-key: HTTPS with that certificate (a client that does not trust it never gets to send a request).
 """
 import argparse
 import json
 import signal
+import ssl
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -69,9 +71,16 @@ class Server(ThreadingHTTPServer):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--log")
+    parser.add_argument("--tls-cert")
+    parser.add_argument("--tls-key")
     args = parser.parse_args()
     server = Server(("127.0.0.1", 0), Handler)
     server.log = args.log
+    if args.tls_cert:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(args.tls_cert, args.tls_key)
+        # The handshake runs in accept(): a client refusing the certificate is dropped there (an OSError the server ignores).
+        server.socket = context.wrap_socket(server.socket, server_side=True)
     print(server.server_address[1], flush=True)
     server.serve_forever()
 

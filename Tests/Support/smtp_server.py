@@ -5,6 +5,8 @@ Options: --tls-cert/--tls-key offer (and require) STARTTLS; --auth user:password
 advertises PIPELINING (RFC 2920; aiosmtpd reads commands in order however they arrive); --per-session N answers
 421 and closes the connection at the MAIL after N accepted messages, as relays that limit sessions do;
 --max-sessions N greets connections beyond N open ones with 421 and closes them (the log's "refused" lines count them).
+--wire FILE appends every byte a client sends before any TLS (on a session without STARTTLS: all of it), to show
+what crossed the network in clear. --auth without --tls-cert offers AUTH on plain TCP, as a careless relay does.
 Recipients decide the reply: an address starting with `reject` gets 550 at RCPT; `tempfail` gets 451 the first
 time and 250 after; `throttle` gets 452 4.5.3 the first time. Accepted messages are written to --maildir
 (tmp/new/cur) as files, and one JSON line per message goes to --log (envelope, the message's Message-ID, and whether
@@ -89,6 +91,7 @@ class LimitedSMTP(SMTP):
     limit = 0
     active = 0
     refused_log = None
+    wire_log = None
 
     def connection_made(self, transport):
         if LimitedSMTP.limit and LimitedSMTP.active >= LimitedSMTP.limit:
@@ -102,6 +105,13 @@ class LimitedSMTP(SMTP):
         self.liaison_refused = False
         LimitedSMTP.active += 1
         super().connection_made(transport)
+
+    def data_received(self, data):
+        # Before STARTTLS this is what the socket carried; after it, asyncio's TLS layer no longer calls this.
+        if LimitedSMTP.wire_log and getattr(self, "_original_transport", None) is None:
+            with open(LimitedSMTP.wire_log, "ab") as wire:
+                wire.write(data)
+        super().data_received(data)
 
     def connection_lost(self, error):
         if getattr(self, "liaison_refused", False):
@@ -131,6 +141,7 @@ async def serve(args):
     loop = asyncio.get_running_loop()
     LimitedSMTP.limit = args.max_sessions
     LimitedSMTP.refused_log = args.refused_log
+    LimitedSMTP.wire_log = args.wire
     server = await loop.create_server(lambda: LimitedSMTP(handler, **options), "127.0.0.1", args.port, backlog=512)
     print(server.sockets[0].getsockname()[1], flush=True)
     stop = asyncio.Event()
@@ -153,6 +164,7 @@ def main():
     parser.add_argument("--per-session", type=int, default=0, help="messages per session before 421")
     parser.add_argument("--max-sessions", type=int, default=0, help="open sessions beyond which connections get 421")
     parser.add_argument("--refused-log", help="a JSON line per connection refused by --max-sessions")
+    parser.add_argument("--wire", help="append the bytes clients send in clear to this file")
     asyncio.run(serve(parser.parse_args()))
 
 

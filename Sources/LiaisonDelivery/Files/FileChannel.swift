@@ -1,11 +1,14 @@
 import Crypto
 import Foundation
 import LiaisonModel
+import LiaisonStore
 
 /// Writes each message as a file instead of sending it: email as an `.eml` in a Maildir (`new/`), webhook kinds
 /// as JSON under `webhooks/<kind>/`. The embedded default for the demo and for dry runs.
 ///
 /// File names derive from the delivery key, so writing a delivery again replaces its file rather than adding one.
+/// Files are 0600 and folders 0700 whatever the umask (they are letters to families); opening the channel tightens
+/// what an older version or another tool left open to other users.
 public final class FileChannel: Channel {
     public let name: String
     public let kinds: Set<ChannelKind>
@@ -22,9 +25,11 @@ public final class FileChannel: Channel {
         self.folder = URL(fileURLWithPath: folder)
         self.composer = composer
         self.clock = clock
+        try PrivateFiles.folder(folder)
         for sub in ["tmp", "new", "cur"] {
-            try FileManager.default.createDirectory(at: self.folder.appendingPathComponent(sub), withIntermediateDirectories: true)
+            try PrivateFiles.folder(self.folder.appendingPathComponent(sub).path)
         }
+        PrivateFiles.tree(folder)
     }
 
     /// A file name that is stable for a delivery key.
@@ -67,13 +72,13 @@ public final class FileChannel: Channel {
         // Write to tmp/ first and rename, as Maildir readers expect: a file in new/ is always complete.
         let temporary = folder.appendingPathComponent("tmp").appendingPathComponent(UUID().uuidString)
         do {
-            try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try data.write(to: temporary, options: .atomic)
+            try PrivateFiles.folder(target.deletingLastPathComponent().path)
+            try PrivateFiles.write(data, to: temporary.path)
             if FileManager.default.fileExists(atPath: target.path) { try FileManager.default.removeItem(at: target) }
             try FileManager.default.moveItem(at: temporary, to: target)
         } catch {
             try? FileManager.default.removeItem(at: temporary)
-            return .retry(reply: "cannot write \(target.path): \(error.localizedDescription)", after: nil)
+            return .retry(reply: "cannot write \(target.path): \(error)", after: nil)
         }
         return .sent(reply: "written to \(target.path)")
     }

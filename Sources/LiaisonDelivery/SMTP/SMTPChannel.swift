@@ -25,9 +25,7 @@ public final class SMTPChannel: Channel {
             self.settings = settings
             self.submitter = SMTPSubmitter(
                 name: settings.name,
-                settings: SMTPSessionSettings(
-                    url: settings.url, tls: settings.security, username: settings.username, password: password,
-                    verifyPeer: settings.verifyPeer, caFile: settings.caFile, timeout: settings.timeout),
+                settings: settings.sessionSettings(password: password),
                 maxConnections: settings.maxConnections)
             self.limit = Locked(RateLimit(perMinute: settings.perMinute, perDay: settings.perDay, now: now))
         }

@@ -70,7 +70,7 @@ public final class WebhookChannel: Channel {
         let request = CurlRequest(
             url: target.url, method: "POST",
             headers: fixedHeaders + ["webhook-id: \(id)", "webhook-timestamp: \(timestamp)", "webhook-signature: \(signature)"],
-            body: bytes, timeout: target.timeout, connectTimeout: min(target.timeout, .seconds(10)))
+            body: bytes, caFile: target.caFile, timeout: target.timeout, connectTimeout: min(target.timeout, .seconds(10)))
         let response: CurlResponse
         do {
             response = try await engine.perform(request)

@@ -25,10 +25,12 @@ public struct WebhookTarget: Sendable {
     public var maxConnections: Int
     /// Extra header lines, e.g. `Authorization: Bearer …` (values come from env or files and are never logged).
     public var headers: [String]
+    /// A PEM bundle of the CAs to trust instead of the system's (a gateway with a certificate from the school's own CA).
+    public var caFile: String?
 
     public init(
         name: String, url: String, kinds: Set<ChannelKind>, template: String, secrets: [String],
-        timeout: Duration = .seconds(15), maxConnections: Int = 4, headers: [String] = []
+        timeout: Duration = .seconds(15), maxConnections: Int = 4, headers: [String] = [], caFile: String? = nil
     ) {
         self.name = name
         self.url = url
@@ -38,6 +40,7 @@ public struct WebhookTarget: Sendable {
         self.timeout = timeout
         self.maxConnections = maxConnections
         self.headers = headers
+        self.caFile = caFile
     }
 }
 
