@@ -74,7 +74,7 @@ flags+=(--package-path fuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as
 bin=$scratch/$configuration
 work=.build/fuzz-work
 findings=fuzz/findings
-mkdir -p "$work" "$findings"
+mkdir -p "$work/artifacts" "$findings"
 
 log() { printf '%s\n' "$*" >&2; }
 demangle() { swift demangle --simplified 2>/dev/null || cat; }
@@ -129,7 +129,7 @@ run_regressions() {  # folder kind (fixed or pending)
             local out=$work/regression-$target-$name.log
             started=$SECONDS
             set +e
-            "$bin/fuzz-$target" "${common[@]}" "$input" >"$out" 2>&1
+            "$bin/fuzz-$target" "${common[@]}" "-artifact_prefix=$work/artifacts/" "$input" >"$out" 2>&1
             status=$?
             set -e
             if ((status == 0)); then
