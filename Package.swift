@@ -9,6 +9,11 @@ let package = Package(
     products: [
         .executable(name: "liaison", targets: ["liaison"]),
         .library(name: "LiaisonModel", targets: ["LiaisonModel"]),
+        // For the fuzz package (fuzz/Package.swift), which builds these with -sanitize=fuzzer,address.
+        .library(name: "LiaisonInputs", targets: ["LiaisonInputs"]),
+        .library(name: "LiaisonLocalization", targets: ["LiaisonLocalization"]),
+        .library(name: "LiaisonRender", targets: ["LiaisonRender"]),
+        .library(name: "LiaisonDelivery", targets: ["LiaisonDelivery"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

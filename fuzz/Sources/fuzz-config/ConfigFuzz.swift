@@ -1,0 +1,42 @@
+import Foundation
+import FuzzDriver
+import FuzzSupport
+import LiaisonInputs
+import LiaisonModel
+
+// liaison.yaml and events.yaml: YAML composed with positions (Yams), then the configuration reader (every
+// section, calendar rules included) and the schedule reader (events, audiences, times in zones, reminders).
+//
+// Input: a configuration and a schedule separated by a `%%` line. An input without separator is read as both.
+// The schedule is read for the school the configuration names when it loads, else for a fixed one.
+
+let fallbackSchool = School(name: "Fuzz Primary", defaultLocale: "en-GB", timeZone: FuzzClock.london)
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzConfig(_ data: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
+    let input = FuzzInput(data, count)
+    let configText = input.part(0) ?? []
+    let scheduleText = input.parts.count > 1 ? input.parts[1] : configText
+
+    let configPath = Scratch.save(configText, to: "config/liaison.yaml")
+    let (configuration, diagnostics) = ConfigurationLoader.load(path: configPath)
+    for diagnostic in diagnostics { _ = diagnostic.description }
+    FuzzLog.show("configuration", diagnostics.map(\.description))
+    if let configuration {
+        for key in configuration.locations.keys { _ = configuration.location(of: key) }
+        _ = configuration.calendars.window(from: FuzzClock.now)
+    }
+
+    let schedulePath = Scratch.save(scheduleText, to: "config/events.yaml")
+    let (events, scheduleDiagnostics) = ScheduleLoader.load(path: schedulePath, school: configuration?.school ?? fallbackSchool)
+    for diagnostic in scheduleDiagnostics { _ = diagnostic.description }
+    FuzzLog.show("schedule: \(events.count) events", scheduleDiagnostics.map(\.description))
+    for event in events { _ = event.audience.description }
+    return 0
+}
+
+/// The entry point SwiftPM links as `main`: libFuzzer's driver with this target.
+@_cdecl("fuzz_config_main")
+public func fuzz_config_main(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+    liaison_fuzz_run(argc, argv, fuzzConfig)
+}
