@@ -219,6 +219,11 @@ if ((seconds > 0)); then
     for line in "${summary[@]}"; do log "$line"; done
 fi
 
+# A target that crashed leaves its scratch folder (/dev/shm/liaison-fuzz-<pid>) behind: remove those of dead processes.
+for dir in /dev/shm/liaison-fuzz-*; do
+    [ -d "$dir" ] && ! kill -0 "${dir##*-}" 2>/dev/null && rm -rf "$dir"
+done
+
 if ((${#failures[@]})); then
     log ""
     log "fuzz.sh: ${#failures[@]} failure(s):"
