@@ -96,6 +96,19 @@ import Testing
         #expect(outcome.reply.hasPrefix("HTTP 429 Too Many Requests"))
     }
 
+    /// A gateway that says when to come back is not down: 502, 503 and 504 with Retry-After wait for it (the three
+    /// patterns once shared one `where`, which applied to 504 alone).
+    @Test(arguments: [502, 503, 504])
+    func unavailableWithRetryAfterWaitsForIt(status: Int) async throws {
+        let server = try receiver()
+        defer { server.stop() }
+        let channel = try WebhookChannel(target: WebhookFixtures.target(port: server.port, path: "/retry-after/9/\(status)"))
+        let outcome = await channel.send(WebhookFixtures.delivery())
+        await channel.shutdown()
+        #expect(outcome.retryAfter == .seconds(9))
+        #expect(outcome.reply.hasPrefix("HTTP \(status) "))
+    }
+
     @Test func aHangPastTheTimeoutIsRetried() async throws {
         let server = try receiver()
         defer { server.stop() }

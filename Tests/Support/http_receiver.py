@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A local HTTP receiver for Liaison's tests: prints its port, then answers by path.
 
-/ok -> 204; /status/N -> N; /retry-after/S -> 429 with Retry-After: S; /hang/S -> sleeps S seconds, then 204;
+/ok -> 204; /status/N -> N; /retry-after/S -> 429 with Retry-After: S (/retry-after/S/N: status N); /hang/S -> sleeps S seconds, then 204;
 /flaky/N -> 500 for the first N requests to that path, then 200; anything else -> 404.
 Every request is appended as one JSON line to the file named by --log (method, path, headers, body).
 --tls-cert/--tls-key: HTTPS with that certificate (a client that does not trust it never gets to send a request).
@@ -41,6 +41,8 @@ class Handler(BaseHTTPRequestHandler):
             status = 204
         elif parts[0] == "status" and len(parts) > 1:
             status = int(parts[1])
+        elif parts[0] == "retry-after" and len(parts) > 2:
+            status, headers = int(parts[2]), {"Retry-After": parts[1]}
         elif parts[0] == "retry-after" and len(parts) > 1:
             status, headers = 429, {"Retry-After": parts[1]}
         elif parts[0] == "hang" and len(parts) > 1:

@@ -15,7 +15,10 @@ enum WebhookReply {
         switch code {
         case 200...299:
             return .sent(reply: reply)
-        case 502, 503, 504 where response.header("Retry-After") == nil:
+        // Each pattern needs its own `where`: written once, it applied to 504 alone, and a 502 or 503 that said when to
+        // come back was taken for an outage.
+        case 502 where response.header("Retry-After") == nil, 503 where response.header("Retry-After") == nil,
+             504 where response.header("Retry-After") == nil:
             return .unavailable(reply: reply)
         case 408, 429, 500...599:
             return .retry(reply: reply, after: response.header("Retry-After").flatMap { retryAfter($0, now: now) })
