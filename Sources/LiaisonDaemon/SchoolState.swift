@@ -35,7 +35,7 @@ public final class SchoolState: Sendable {
         var site: AckSite
     }
     private let state: Locked<State>
-    private let ledger: any AckLedger
+    let ledger: any AckLedger
 
     init(_ school: LoadedSchool, ledger: any AckLedger) {
         self.ledger = ledger

@@ -176,7 +176,7 @@ struct DispatchService: Service {
     private func dispatcher() -> Dispatcher {
         Dispatcher(
             store: store, channels: channels.channels, policy: state.school.configuration.delivery.retry, clock: { clock.now() },
-            leases: leases, recovery: recovery)
+            leases: leases, recovery: recovery, links: state.ledger)
     }
 
     private func log(_ totals: DispatchProgress, lane: String) {

@@ -18,11 +18,9 @@ public struct MessageCategory: RawRepresentable, Hashable, Sendable, Codable, Cu
     public var description: String { rawValue }
 }
 
-/// What the planning stage needs of the opt-outs: who opted out, and fresh unsubscribe links (opaque tokens, stored
-/// only as their hashes, naming no roster id).
+/// What the planning stage needs of the opt-outs: who opted out (unsubscribe links are drawn when a letter is sent,
+/// through ``LinkTokenIssuer``).
 public protocol OptOutRegistry: Sendable {
-    /// A fresh unsubscribe token per guardian for one occurrence of `category`; guardian id → token.
-    func issueUnsubscribeTokens(category: MessageCategory, occurrence: String, guardianIDs: [String], now: Date) async throws -> [String: String]
     /// The guardians who opted out of `category`.
     func optedOut(category: MessageCategory) async throws -> Set<String>
 }

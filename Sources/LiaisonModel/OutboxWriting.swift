@@ -34,9 +34,3 @@ public protocol OutboxWriter: Sendable {
     /// Replaces what a delivery not yet sent (queued or retry) will send; false, changing nothing, for any other state.
     func revise(_ delivery: Delivery, now: Date) async throws -> Bool
 }
-
-/// Issues the acknowledgement tokens links carry; only their hashes are kept.
-public protocol AckTokenIssuer: Sendable {
-    /// A fresh token per guardian for one occurrence, in one transaction; guardian id → token.
-    func issueTokens(eventID: String, occurrence: String, guardianIDs: [String], now: Date) async throws -> [String: String]
-}

@@ -1,16 +1,16 @@
 import Foundation
 import LiaisonModel
 
-/// Makes every link a message carries, from one base URL: a fresh acknowledgement token per (occurrence, guardian)
-/// and, for what a family may unsubscribe from, a fresh unsubscribe token. Tokens are opaque (no roster id in a
-/// link) and kept only as their hashes.
+/// Makes every link a message carries, from one base URL. The tokens in them are placeholders
+/// (``LinkPlaceholder``): the letter waits in the outbox without a live token, and the sender draws a fresh token
+/// (kept only as its hash) when it sends it. Tokens are opaque: no roster id in a link.
 public struct Links: Sendable {
-    public typealias Ledger = AckTokenIssuer & OptOutRegistry
-    public let ledger: any Ledger
+    /// Who opted out of what (a newsletter is not planned for them).
+    public let ledger: any OptOutRegistry
     /// The school's public base URL, without a trailing slash.
     public let base: String
 
-    public init(ledger: any Ledger, school: School) {
+    public init(ledger: any OptOutRegistry, school: School) {
         self.ledger = ledger
         self.base = Self.base(school)
     }
@@ -20,21 +20,11 @@ public struct Links: Sendable {
         Links(ledger: ledger, school: school)
     }
 
-    /// Acknowledgement URLs by guardian id, issued in one transaction.
-    public func ackURLs(eventID: String, occurrence: String, guardians: [String], now: Date) async throws -> [String: String] {
-        guard !guardians.isEmpty else { return [:] }
-        let issued = try await ledger.issueTokens(eventID: eventID, occurrence: occurrence, guardianIDs: guardians, now: now)
-        let base = base
-        return issued.mapValues { "\(base)/a/\($0)" }
-    }
+    /// The acknowledgement URL a letter is rendered with; its token is drawn when the letter is sent.
+    public var ackURL: String { "\(base)/a/\(LinkPlaceholder.ack)" }
 
-    /// One-click unsubscribe URLs (RFC 8058) by guardian id, issued in one transaction.
-    public func unsubscribeURLs(category: MessageCategory, occurrence: String, guardians: [String], now: Date) async throws -> [String: String] {
-        guard !guardians.isEmpty else { return [:] }
-        let issued = try await ledger.issueUnsubscribeTokens(category: category, occurrence: occurrence, guardianIDs: guardians, now: now)
-        let base = base
-        return issued.mapValues { "\(base)/u/\($0)" }
-    }
+    /// The one-click unsubscribe URL (RFC 8058) a newsletter is rendered with; its token is drawn when it is sent.
+    public var unsubscribeURL: String { "\(base)/u/\(LinkPlaceholder.unsubscribe)" }
 
     /// The school's public base URL without a trailing slash (`school.base_url`; the daemon's default address when
     /// none is configured, which only works on the server itself).

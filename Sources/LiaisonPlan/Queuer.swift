@@ -4,7 +4,7 @@ import LiaisonModel
 /// The one way into the outbox: every send — a scheduled one, `liaison send`, a resend, an alert's round, a revision
 /// after a reload — is planned and queued here, so keys, chunking and links are the same whoever asks.
 ///
-/// For each recipient not yet queued for the occurrence: an acknowledgement link (its token stored hashed), the plan
+/// For each recipient not yet queued for the occurrence: an acknowledgement link (its token drawn when sent), the plan
 /// (channels, quiet hours, rendering), and a row per channel. Large audiences go in chunks, rendered while the
 /// chunk before is being written, each durable before it is handed on, so the first families are being reached
 /// while the last are still being rendered.
@@ -106,32 +106,15 @@ public struct Queuer: Sendable {
         let rendered = BatchQueue<(deliveries: [Delivery], problems: [PlanProblem])>(capacity: 1)
         let outbox = outbox
         return try await withThrowingTaskGroup(of: Outcome?.self) { group in
-            // Rendering: the next chunk's links are issued while this one renders.
+            // Rendering: links carry placeholders, their tokens drawn when each letter is sent.
             group.addTask {
                 defer { rendered.finish() }
-                @Sendable func issue(_ index: Int) -> Task<(ack: [String: String], unsubscribe: [String: String]), any Error>? {
-                    guard index < chunks.count, request.withAckLinks || category != nil else { return nil }
-                    let ids = chunks[index].map(\.guardian.id)
-                    return Task {
-                        let ack = request.withAckLinks
-                            ? try await links.ackURLs(eventID: request.event.id, occurrence: occurrence, guardians: ids, now: request.now)
-                            : [:]
-                        var unsubscribe: [String: String] = [:]
-                        if let category {
-                            unsubscribe = try await links.unsubscribeURLs(category: category, occurrence: occurrence, guardians: ids, now: request.now)
-                        }
-                        return (ack, unsubscribe)
-                    }
-                }
-                var upcoming = issue(0)
-                defer { upcoming?.cancel() }
-                for index in chunks.indices {
-                    let urls: (ack: [String: String], unsubscribe: [String: String]) = try await upcoming?.value ?? ([:], [:])
-                    upcoming = issue(index + 1)
+                let ackURL = request.withAckLinks ? links.ackURL : nil
+                let unsubscribeURL = category == nil ? nil : links.unsubscribeURL
+                for chunk in chunks {
                     let planned = await planner.plan(
-                        request.event, recipients: chunks[index], occurrence: occurrence, sendAt: request.renderAt,
-                        now: request.now, skipping: existing, ackURL: { urls.ack[$0.id] },
-                        unsubscribeURL: { urls.unsubscribe[$0.id] })
+                        request.event, recipients: chunk, occurrence: occurrence, sendAt: request.renderAt,
+                        now: request.now, skipping: existing, ackURL: { _ in ackURL }, unsubscribeURL: { _ in unsubscribeURL })
                     guard await rendered.push(planned) else { return nil }
                 }
                 return nil
@@ -184,24 +167,16 @@ public struct Queuer: Sendable {
     }
 
     /// Renders again what `recipients` will be sent for an occurrence still queued (the event or the roster changed),
-    /// with fresh links; rows not waiting any more (sent, in flight) are left as they are. Returns how many changed.
+    /// (links are drawn when sent); rows not waiting any more (sent, in flight) are left as they are. Returns how many changed.
     public func revise(_ request: Request) async throws -> Int {
         guard !request.recipients.isEmpty else { return 0 }
         let links = links.with(school: request.school)
         let occurrence = request.occurrence.id
-        let ids = request.recipients.map(\.guardian.id)
-        let urls = request.withAckLinks
-            ? try await links.ackURLs(eventID: request.event.id, occurrence: occurrence, guardians: ids, now: request.now)
-            : [:]
-        let category = MessageCategory.optional(for: request.event)
-        var unsubscribeURLs: [String: String] = [:]
-        if let category {
-            unsubscribeURLs = try await links.unsubscribeURLs(category: category, occurrence: occurrence, guardians: ids, now: request.now)
-        }
-        let unsubscribe = unsubscribeURLs
+        let ackURL = request.withAckLinks ? links.ackURL : nil
+        let unsubscribeURL = MessageCategory.optional(for: request.event) == nil ? nil : links.unsubscribeURL
         let (deliveries, _) = await request.planner.plan(
             request.event, recipients: request.recipients, occurrence: occurrence, sendAt: request.renderAt, now: request.now,
-            ackURL: { urls[$0.id] }, unsubscribeURL: { unsubscribe[$0.id] })
+            ackURL: { _ in ackURL }, unsubscribeURL: { _ in unsubscribeURL })
         var revised = 0
         for delivery in deliveries where try await outbox.revise(delivery, now: request.now) { revised += 1 }
         return revised

@@ -54,7 +54,7 @@ public enum AckOutcome: Sendable, Hashable {
 }
 
 /// Who acknowledged what, and when: one current answer per (event, guardian), with the full history of answers.
-public protocol AckLedger: AckTokenIssuer, OptOutRegistry {
+public protocol AckLedger: LinkTokenIssuer, OptOutRegistry {
     /// A new unguessable token (≥128 bits from SystemRandomNumberGenerator, base64url, no padding) for the link in one
     /// message; only its SHA-256 is stored. Calling it twice for the same (occurrence, guardian) returns a new token
     /// each time; both stay valid.

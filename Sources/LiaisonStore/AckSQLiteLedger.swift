@@ -101,6 +101,38 @@ public final class SQLiteAckLedger: AckLedger {
         }
     }
 
+    public func issueTokens(_ requests: [LinkTokenRequest], now: Date) async throws -> [String] {
+        guard !requests.isEmpty else { return [] }
+        let createdAt = AckCodec.seconds(now)
+        // Drawn and hashed before the transaction, which holds the file's write lock.
+        let drawn = Self.newTokens(requests.count).map { ($0, Self.hash($0)) }
+        return try await writer.write { db in
+            let ack = try db.makeStatement(
+                sql: "INSERT OR IGNORE INTO ack_links (token_hash, event_id, occurrence, guardian_id, created_at) VALUES (?, ?, ?, ?, ?)")
+            let unsubscribe = try db.makeStatement(
+                sql: "INSERT OR IGNORE INTO optout_links (token_hash, category, occurrence, guardian_id, created_at) VALUES (?, ?, ?, ?, ?)")
+            var tokens: [String] = []
+            tokens.reserveCapacity(requests.count)
+            for (request, (first, firstHash)) in zip(requests, drawn) {
+                var (token, hash) = (first, firstHash)
+                while true {
+                    switch request.kind {
+                    case .ack(let eventID):
+                        try ack.execute(arguments: [hash, eventID, request.occurrence, request.guardianID, createdAt])
+                    case .unsubscribe(let category):
+                        try unsubscribe.execute(arguments: [hash, category.rawValue, request.occurrence, request.guardianID, createdAt])
+                    }
+                    if db.changesCount == 1 { break }
+                    // A 128-bit collision never happens; if it did, draw again.
+                    token = Self.newToken()
+                    hash = Self.hash(token)
+                }
+                tokens.append(token)
+            }
+            return tokens
+        }
+    }
+
     public func link(forToken token: String) async throws -> AckLink? {
         // The format check looks only at length and alphabet, never compares secret bytes; the lookup is by the hash.
         guard Self.isWellFormed(token) else { return nil }

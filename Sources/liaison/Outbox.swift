@@ -122,7 +122,9 @@ struct Retry: AsyncParsableCommand {
         let channelSet = try ChannelSet.make(settings: settings, school: snapshot.school)
         // Claims renewed while this runs, so a daemon beside it never takes them for a crash's leftovers.
         let leases = LeaseKeeper(store: store, duration: settings.lease)
-        let dispatcher = Dispatcher(store: store, channels: channelSet.channels, policy: settings.retry, leases: leases)
+        let dispatcher = Dispatcher(
+            store: store, channels: channelSet.channels, policy: settings.retry, leases: leases,
+            links: try SQLiteAckLedger(path: settings.sqlitePath))
         let bar = ProgressBar(total: requeued + waiting)
         let renewing = Task { await leases.run(recovering: false, failed: { printError("warning: could not renew this run's claims: \($0)") }) }
         defer { renewing.cancel() }

@@ -117,7 +117,7 @@ struct Send: AsyncParsableCommand {
             throw ExitCode(1)
         }
         let expected = recipients.reduce(0) { $0 + planner.channels(for: $1.guardian, priority: event.priority).count }
-        let dispatcher = Dispatcher(store: store, channels: channelSet.channels, policy: settings.retry, leases: leases)
+        let dispatcher = Dispatcher(store: store, channels: channelSet.channels, policy: settings.retry, leases: leases, links: tokens)
         let bar = ProgressBar(total: expected)
         // Queuing (rendering a chunk while the one before is written, durably and claimed in the same transaction)
         // overlaps with sending: chunks are handed on through a short queue, so memory stays bounded however large

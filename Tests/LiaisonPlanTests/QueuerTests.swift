@@ -168,9 +168,15 @@ struct QueuerFixture {
         #expect(first.optedOut == 0 && first.queued.count > 2)
         let rows = try await fixture.outbox.deliveries(matching: DeliveryQuery(eventID: newsletter.id))
         let leaving = try #require(rows.first { $0.key.channel == .email })
+        // The stored letter carries a placeholder, not a live token; the token is drawn when it is sent.
+        #expect(leaving.message.unsubscribeURL == Links.base(demoSchool.school) + "/u/" + LinkPlaceholder.unsubscribe)
+        let request = try #require(leaving.message.linkRequests(key: leaving.key, eventID: leaving.eventID).unsubscribe)
+        let drawn = try await fixture.ledger.issueTokens([request], now: now)
+        let sent = leaving.message.withLinkTokens(ack: nil, unsubscribe: drawn[0])
         // Its unsubscribe link is opaque, and leads to the guardian.
-        let url = try #require(leaving.message.unsubscribeURL)
+        let url = try #require(sent.unsubscribeURL)
         #expect(url.hasPrefix(Links.base(demoSchool.school) + "/u/") && !url.contains(leaving.key.guardianID))
+        #expect(!url.contains(LinkPlaceholder.unsubscribe))
         let token = String(url.split(separator: "/").last!)
         let link = try #require(try await fixture.ledger.unsubscribeLink(forToken: token))
         #expect(link.guardianID == leaving.key.guardianID && link.category == .newsletters)

@@ -106,6 +106,7 @@ struct FailingLedger: AckLedger {
     func issueTokens(eventID: String, occurrence: String, guardianIDs: [String], now: Date) async throws -> [String: String] {
         throw DiskGone()
     }
+    func issueTokens(_ requests: [LinkTokenRequest], now: Date) async throws -> [String] { throw DiskGone() }
     func link(forToken token: String) async throws -> AckLink? { throw DiskGone() }
     func acknowledge(
         eventID: String, guardianID: String, answer: String, via: String, occurrence: String?, at: Date, changeUntil: Date?

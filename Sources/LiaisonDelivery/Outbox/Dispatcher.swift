@@ -65,13 +65,17 @@ public struct Dispatcher: Sendable {
     /// Outages of channels, shared by the dispatchers of one process: when a failing channel works again, what it
     /// deferred meanwhile is made due at once.
     public var recovery: Locked<ChannelRecovery>
+    /// Draws the link tokens of letters as they are sent (they wait in the outbox with placeholders); without it a
+    /// letter that needs links is not sent.
+    public var links: (any LinkTokenIssuer)?
 
     public init(
         store: any OutboxStore, channels: [ChannelKind: any Channel], policy: RetryPolicy, concurrency: Int = 128,
         batchSize: Int = 256, clock: @escaping @Sendable () -> Date = Date.init,
         random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }, leases: LeaseKeeper? = nil,
-        recovery: Locked<ChannelRecovery> = Locked(ChannelRecovery())
+        recovery: Locked<ChannelRecovery> = Locked(ChannelRecovery()), links: (any LinkTokenIssuer)? = nil
     ) {
+        self.links = links
         self.leases = leases ?? LeaseKeeper(store: store, duration: .seconds(60))
         self.recovery = recovery
         self.store = store
@@ -142,7 +146,7 @@ public struct Dispatcher: Sendable {
     private enum Finished: Sendable {
         case attempt(DeliveryResult)
         case recorded([DeliveryResult])
-        case fetched([Delivery]?)
+        case fetched(Linked?)
     }
 
     /// Sends deliveries with bounded concurrency — `first`, then each batch `more` returns until it returns nil — and
@@ -163,7 +167,9 @@ public struct Dispatcher: Sendable {
         try await withThrowingTaskGroup(of: Finished.self) { group in
             var pending: [DeliveryResult] = []
             var committing = false
-            var waiting = first[...]
+            let linked = await withLinks(first)
+            pending += linked.unready
+            var waiting = linked.ready[...]
             var fetching = false
             var exhausted = more == nil
             var inFlight = 0
@@ -184,10 +190,14 @@ public struct Dispatcher: Sendable {
                 }
                 if !exhausted, !fetching, waiting.count < concurrency, let more {
                     fetching = true
-                    group.addTask { .fetched(await more()) }
+                    group.addTask {
+                        guard let batch = await more() else { return .fetched(nil) }
+                        return .fetched(await withLinks(batch))
+                    }
                 }
             }
             startSends()
+            commit()
             while let finished = try await group.next() {
                 switch finished {
                 case .attempt(let result):
@@ -207,8 +217,10 @@ public struct Dispatcher: Sendable {
                 case .fetched(let batch):
                     fetching = false
                     if let batch {
-                        took(batch)
-                        waiting.append(contentsOf: batch)
+                        took(batch.ready)
+                        took(batch.claims.values)
+                        waiting.append(contentsOf: batch.ready)
+                        pending += batch.unready
                     } else {
                         exhausted = true
                     }
@@ -217,6 +229,58 @@ public struct Dispatcher: Sendable {
                 commit()
             }
         }
+    }
+
+    /// A batch given its links, and the deliveries that could not be (recorded as retries).
+    struct Linked: Sendable {
+        var ready: [Delivery]
+        var unready: [DeliveryResult]
+        /// The deliveries behind `unready`, for the lease accounting.
+        var claims: [DeliveryKey: Delivery]
+    }
+
+    /// The batch with a fresh token drawn (its hash stored, in one transaction) for every link placeholder; a letter
+    /// whose tokens cannot be drawn is not sent but retried, never sent with a placeholder.
+    func withLinks(_ batch: [Delivery]) async -> Linked {
+        var requests: [LinkTokenRequest] = []
+        var slots: [(index: Int, ack: Int?, unsubscribe: Int?)] = []
+        for (index, delivery) in batch.enumerated() where delivery.message.awaitsLinks {
+            let (ack, unsubscribe) = delivery.message.linkRequests(key: delivery.key, eventID: delivery.eventID)
+            var slot: (index: Int, ack: Int?, unsubscribe: Int?) = (index, nil, nil)
+            if let ack { slot.ack = requests.count; requests.append(ack) }
+            if let unsubscribe { slot.unsubscribe = requests.count; requests.append(unsubscribe) }
+            slots.append(slot)
+        }
+        guard !slots.isEmpty else { return Linked(ready: batch, unready: [], claims: [:]) }
+        let now = clock()
+        do {
+            guard let links else { throw LinkError.noIssuer }
+            let tokens = try await links.issueTokens(requests, now: now)
+            var ready = batch
+            for slot in slots {
+                ready[slot.index].message = batch[slot.index].message.withLinkTokens(
+                    ack: slot.ack.map { tokens[$0] }, unsubscribe: slot.unsubscribe.map { tokens[$0] })
+            }
+            return Linked(ready: ready, unready: [], claims: [:])
+        } catch {
+            let needing = Set(slots.map(\.index))
+            let reply = (error as? LinkError)?.description ?? "its links could not be made (\(type(of: error))); it is sent later"
+            var linked = Linked(ready: [], unready: [], claims: [:])
+            for (index, delivery) in batch.enumerated() {
+                if needing.contains(index) {
+                    linked.unready.append(result(delivery, started: now, target: "-", outcome: .retry(reply: reply, after: nil)))
+                    linked.claims[delivery.key] = delivery
+                } else {
+                    linked.ready.append(delivery)
+                }
+            }
+            return linked
+        }
+    }
+
+    enum LinkError: Error, CustomStringConvertible {
+        case noIssuer
+        var description: String { "no link ledger to draw its links from; it is sent later" }
     }
 
     /// `liaison_messages_total{channel,state,language}`: every attempt's outcome, through swift-metrics (a no-op unless the
