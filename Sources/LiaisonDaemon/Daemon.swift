@@ -116,8 +116,10 @@ public enum Daemon {
         let desk = AlertDesk(
             state: state, journal: journal, queuing: queuing, store: store, ledger: ledger, channels: kinds, clock: clock, logger: logger)
         try await desk.restore()
-        let scheduler = Scheduler(state: state, journal: journal, queuing: queuing, store: store, channels: kinds, logger: logger)
-        let admin = DaemonAdmin(state: state, journal: journal, store: store, ledger: ledger, desk: desk, clock: clock)
+        let records = try FamilyRecords(delivery: configuration.delivery)
+        let scheduler = Scheduler(
+            state: state, journal: journal, queuing: queuing, store: store, channels: kinds, logger: logger, audit: records.audit)
+        let admin = DaemonAdmin(state: state, journal: journal, store: store, ledger: ledger, desk: desk, clock: clock, audit: records.audit)
 
         let tokens = configuration.server.resolveTokens()
         if tokens.isEmpty {
@@ -153,6 +155,7 @@ public enum Daemon {
             // Before the dispatcher: services stop in reverse order, so leases are renewed until the dispatcher has
             // finished what it has in flight.
             OutboxKeeperService(store: store, leases: leases, state: state, clock: clock, dispatch: dispatchWakeup, logger: logger),
+            RetentionService(records: records, state: state, clock: clock, logger: logger),
             DispatchService(
                 store: store, channels: channels, state: state, clock: clock, wakeup: dispatchWakeup, handoff: handoff, leases: leases,
                 recovery: recovery, gate: gate, logger: logger),

@@ -11,9 +11,17 @@ struct DaemonAdmin: AdminService {
     let ledger: any AckLedger
     let desk: AlertDesk
     let clock: DaemonClock
+    /// Where raised alerts are recorded (actor: who the request names, `api` when it names nobody).
+    var audit: (any AuditLog)? = nil
 
     func raiseAlert(_ request: AlertRequest) async throws -> AlertReceipt {
-        try await desk.raise(request)
+        let receipt = try await desk.raise(request)
+        // After the alert is queued: the audit log never delays it, and its failure never stops it.
+        let actor = request.raisedBy.map { "api (" + String((Whitespace.controlsRemoved($0) ?? $0).prefix(80)) + ")" } ?? "api"
+        try? await audit?.append(AuditEntry(
+            at: clock.now(), actor: actor, action: .alertRaised, subject: receipt.id,
+            detail: "kind=\(receipt.kind) deliveries=\(receipt.deliveries) unreachable=\(receipt.unreachable.count)"))
+        return receipt
     }
 
     func alert(id: String) async throws -> AlertReport? {

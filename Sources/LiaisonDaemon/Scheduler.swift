@@ -18,6 +18,8 @@ struct Scheduler: Sendable {
     let store: any OutboxStore
     let channels: @Sendable () -> Set<ChannelKind>
     let logger: Logger
+    /// Where each scheduled send is recorded as an administrative action (actor `schedule`).
+    var audit: (any AuditLog)? = nil
 
     /// One pass: queues what is due at `now`, records what was skipped, and returns when the next send is due.
     /// With `reconcile`, first brings what is still queued in line with the current schedule and roster.
@@ -50,6 +52,9 @@ struct Scheduler: Sendable {
                     fingerprint: event.fingerprint, recordedAt: now)
                 try await journal.record(entry)
                 entries[entry.occurrence] = entry
+                await record(AuditEntry(
+                    at: now, actor: "schedule", action: .scheduledSend, subject: send.occurrence,
+                    detail: "deliveries=\(outcome.queued.count) already_queued=\(outcome.alreadyQueued) problems=\(outcome.problems.count)"))
                 logger.info(
                     "queued a scheduled send",
                     metadata: [
@@ -116,6 +121,14 @@ struct Scheduler: Sendable {
                     "updated queued messages",
                     metadata: ["event": "\(event.id)", "occurrence": "\(entry.occurrence)", "revised": "\(revised)", "withdrawn": "\(gone)", "added": "\(added)"])
             }
+        }
+    }
+
+    /// Appends to the audit log; a failure is logged, never stops a send.
+    private func record(_ entry: AuditEntry) async {
+        guard let audit else { return }
+        do { try await audit.append(entry) } catch {
+            logger.error("could not write the audit log", metadata: ["action": "\(entry.action.rawValue)", "error": "\(type(of: error))"])
         }
     }
 }

@@ -19,10 +19,11 @@ final class StopFlag: Sendable {
 /// by a ring), until graceful shutdown; the pass under way then finishes and no other starts. A pass that throws is
 /// logged and tried again in 5 s: the daemon never stops over one.
 func runPasses(
-    _ name: String, wakeup: Wakeup, logger: Logger, pass: (_ stop: StopFlag) async throws -> Duration
+    _ name: String, wakeup: Wakeup, logger: Logger, firstDelay: Duration = .zero, pass: (_ stop: StopFlag) async throws -> Duration
 ) async {
     let stop = StopFlag()
     await withGracefulShutdownHandler {
+        if firstDelay > .zero { await wakeup.wait(upTo: firstDelay) }
         while !stop.isSet {
             var sleep: Duration
             do {
@@ -238,6 +239,32 @@ struct EscalationService: Service {
     func run() async throws {
         await runPasses("escalation", wakeup: wakeup, logger: logger) { _ in
             clock.wait(until: try await desk.pass(), atMost: .seconds(1))
+        }
+    }
+}
+
+/// Applies the retention policy (`retention:` in the current configuration) a minute after start and then every
+/// hour: letters' text, alert notes, old records and the file channel's letters go when the policy says so.
+struct RetentionService: Service {
+    let records: FamilyRecords
+    let state: SchoolState
+    let clock: DaemonClock
+    let logger: Logger
+
+    func run() async throws {
+        let logger = logger
+        await runPasses("retention", wakeup: Wakeup(), logger: logger, firstDelay: .seconds(60)) { _ in
+            let configuration = state.school.configuration
+            let sweep = try await records.applyRetention(configuration.retention, actor: "daemon", now: clock.now())
+            if !sweep.isEmpty {
+                logger.notice(
+                    "removed records past the retention policy",
+                    metadata: [
+                        "bodies": "\(sweep.bodies)", "delivery_records": "\(sweep.deliveryRecords)", "answers_and_links": "\(sweep.answersAndLinks)",
+                        "alert_notes": "\(sweep.alertNotes)", "alerts": "\(sweep.alerts)", "files": "\(sweep.files)",
+                    ])
+            }
+            return .seconds(3600)
         }
     }
 }

@@ -48,6 +48,8 @@ public struct LiaisonConfiguration: Sendable {
     public var oneRoster: OneRosterSource?
     /// How long message links keep working (`links:`).
     public var links = LinkLifetime()
+    /// How long records about families are kept (`retention:`).
+    public var retention = RetentionPolicy.standard
     /// How much of each input is read, parsed and rendered (`limits:`).
     public var limits = InputLimits.standard
 
@@ -80,10 +82,11 @@ public enum ConfigurationLoader {
     static let knownKeys: [String: [String]] = [
         "": [
             "school", "roster", "schedule", "progress", "templates", "locales", "channels", "store", "retry", "calendars",
-            "calendar_rules", "calendar_horizon", "server", "alerts", "daemon", "limits", "links",
+            "calendar_rules", "calendar_horizon", "server", "alerts", "daemon", "limits", "links", "retention",
         ],
         "limits": InputLimits.Name.allCases.map(\.rawValue),
         "links": ["after_event", "alert"],
+        "retention": RetentionPolicy.Kind.allCases.map(\.rawValue),
         "school": ["name", "default_locale", "time_zone", "base_url", "contact"],
         "school.contact": ["email", "phone", "address", "website"],
         "roster": ["families", "guardians", "students", "guardianships", "oneroster", "language_column", "languages"],
@@ -229,6 +232,7 @@ public enum ConfigurationLoader {
             let alerts = daemonReader.alerts(values, defaultLocale: locale)
             let daemon = daemonReader.daemon(values)
             let links = daemonReader.links(values)
+            let retention = daemonReader.retention(values)
             report.diagnostics += daemonReader.nodes.report.diagnostics
             if !daemonReader.nodes.usable { usable = false }
             var limits = InputLimits.standard
@@ -263,6 +267,7 @@ public enum ConfigurationLoader {
             configuration.oneRoster = oneRoster
             configuration.limits = limits
             configuration.links = links
+            configuration.retention = retention
             return (configuration, report.diagnostics)
         }
 

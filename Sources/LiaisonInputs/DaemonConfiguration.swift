@@ -88,6 +88,26 @@ struct DaemonSettingsReader {
         return lifetime
     }
 
+    /// `retention.<kind>` (see ``RetentionPolicy``): days, or a duration such as `30d`; at least one day.
+    mutating func retention(_ values: [String: Node]) -> RetentionPolicy {
+        var policy = RetentionPolicy.standard
+        for kind in RetentionPolicy.Kind.allCases {
+            let key = "retention.\(kind.rawValue)"
+            guard let raw = nodes.scalar(values[key]) else { continue }
+            if let days = Int(raw), days >= 1 {
+                policy[kind] = days
+            } else if raw.last == "d", let duration = nodes.duration(values[key], path: key), duration >= .seconds(86_400) {
+                policy[kind] = Int(duration.components.seconds / 86_400)
+            } else {
+                nodes.error("config.invalid-value", "\(key) must be a number of days of at least 1 (for example 30 or 30d), not \"\(raw)\"", values[key], key)
+            }
+        }
+        for problem in policy.problems {
+            nodes.report.warning("config.retention", problem, values["retention.delivery_records"], "retention.delivery_records")
+        }
+        return policy
+    }
+
     private mutating func listenAddress(_ values: [String: Node], _ key: String, example: String) -> ServerSettings.ListenAddress? {
         guard let raw = nodes.scalar(values[key]) else { return nil }
         guard let (host, port) = ServerSettings.parseListen(raw) else {

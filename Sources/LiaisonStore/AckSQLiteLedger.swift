@@ -194,7 +194,7 @@ public final class SQLiteAckLedger: AckLedger {
 
     // MARK: - Answers
 
-    private static let ackColumns = "event_id, guardian_id, answer, at, via, occurrence"
+    static let ackColumns = "event_id, guardian_id, answer, at, via, occurrence"
 
     /// One `acknowledge` call: its answer, and where its outcome goes once the transaction holding it is durable.
     struct PendingAnswer: Sendable {

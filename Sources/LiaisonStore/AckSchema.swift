@@ -74,6 +74,19 @@ enum AckSchema {
                     );
                     """)
         }
+        migrator.registerMigration("ack-v2-retention") { db in
+            // The history stays append-only against edits, but its rows may go when the retention policy or a
+            // family's erasure says so: only inside a transaction that holds the release row (see
+            // `SQLiteAckLedger.release`), which no other connection ever sees.
+            try db.execute(
+                sql: """
+                    CREATE TABLE ack_history_release (id INTEGER PRIMARY KEY CHECK (id = 1));
+                    DROP TRIGGER ack_history_no_delete;
+                    CREATE TRIGGER ack_history_no_delete BEFORE DELETE ON ack_history
+                    WHEN NOT EXISTS (SELECT 1 FROM ack_history_release)
+                    BEGIN SELECT RAISE(ABORT, 'ack_history is append-only (rows go only by retention or erasure)'); END;
+                    """)
+        }
         return migrator
     }
 }

@@ -57,6 +57,14 @@ final class MessageBases: @unchecked Sendable {
         var source: OutboundMessage?
     }
 
+    /// Forgets every base remembered (after retention blanked the unused ones in the file).
+    func forget() {
+        lock.withLock {
+            current.removeAll()
+            stored.removeAll()
+        }
+    }
+
     /// Remembers a base the caller's transaction stored (call it once the transaction has committed).
     func remember(_ group: Group, id: Int64) {
         lock.withLock {

@@ -99,6 +99,11 @@ enum OutboxSchema {
                     INSERT INTO claim_tokens (id, last) VALUES (1, 0);
                     """)
         }
+        migrator.registerMigration("outbox-v5") { db in
+            // Retention: a final row whose message text was removed (see `RetentionPolicy`) is marked, and never
+            // queued again (there is nothing left to send).
+            try db.execute(sql: "ALTER TABLE deliveries ADD COLUMN purged_at REAL")
+        }
         return migrator
     }
 }

@@ -4,7 +4,7 @@ import LiaisonModel
 
 /// The daemon's journal in SQLite, usually in the outbox's file (its own migrator, like the ack ledger's).
 public final class SQLiteDaemonJournal: DaemonJournal {
-    private let writer: any DatabaseWriter
+    let writer: any DatabaseWriter
 
     /// Opens (creating if needed) and migrates the journal at `path`; the file may be the outbox's.
     public init(path: String) throws {
@@ -98,7 +98,7 @@ public final class SQLiteDaemonJournal: DaemonJournal {
 
     // MARK: - Alerts
 
-    private static let alertColumns =
+    static let alertColumns =
         "id, student_id, kind, note, raised_at, raised_by, status, acknowledged_at, acknowledged_by, acknowledged_via"
 
     public func open(_ alert: Alert) async throws {
@@ -172,7 +172,7 @@ public final class SQLiteDaemonJournal: DaemonJournal {
         ]
     }
 
-    private static func alert(_ row: Row) throws -> Alert {
+    static func alert(_ row: Row) throws -> Alert {
         let kind: String = row[2]
         let status: String = row[6]
         guard let parsedKind = AlertKind(rawValue: kind), let parsedStatus = Alert.Status(rawValue: status) else {

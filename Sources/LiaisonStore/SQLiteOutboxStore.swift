@@ -7,9 +7,9 @@ import LiaisonModel
 /// Every change is one IMMEDIATE transaction with `synchronous = FULL`, so a method returns only once its change is
 /// on disk, and several processes can share the file (they wait for each other up to the busy timeout).
 public final class SQLiteOutboxStore: OutboxStore {
-    private let writer: any DatabaseWriter
+    let writer: any DatabaseWriter
     /// The bases messages are written against (see ``MessageJSON``).
-    private let bases = MessageBases()
+    let bases = MessageBases()
     /// The database file, or `nil` in memory.
     public let path: String?
 
@@ -364,7 +364,7 @@ public final class SQLiteOutboxStore: OutboxStore {
             try db.execute(
                 sql: """
                     UPDATE deliveries SET state = 'queued', not_before = ?, queued_at = ?, updated_at = ?
-                    WHERE state IN ('failed', 'cancelled') AND id IN (SELECT id FROM deliveries \(filter))
+                    WHERE state IN ('failed', 'cancelled') AND purged_at IS NULL AND id IN (SELECT id FROM deliveries \(filter))
                     """, arguments: [nowSeconds, nowSeconds, nowSeconds] + arguments)
             return db.changesCount
         }

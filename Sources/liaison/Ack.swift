@@ -22,6 +22,9 @@ struct Ack: AsyncParsableCommand {
     @Option(help: "\"read\" (the default) or one of the event's RSVP option ids.")
     var answer: String = Acknowledgement.read
 
+    @Option(help: "Who took the answer, for the audit log (default: the system user).")
+    var by: String?
+
     func run() async throws {
         let snapshot = try loadSchool(options)
         let event = try snapshot.requireEvent(event)
@@ -36,6 +39,10 @@ struct Ack: AsyncParsableCommand {
         let ledger = try SQLiteAckLedger(path: snapshot.configuration.delivery.sqlitePath)
         let outcome = try await ledger.acknowledge(
             eventID: event.id, guardianID: guardian, answer: answer, via: "staff", occurrence: nil, at: Date(), changeUntil: event.start)
+        if case .tooLate = outcome {} else if case .unchanged = outcome {} else {
+            try await SQLiteAuditLog(path: snapshot.configuration.delivery.sqlitePath).append(AuditEntry(
+                at: Date(), actor: auditActor(by), action: .ackRecorded, subject: event.id, detail: "answer=\(answer) via=staff"))
+        }
         switch outcome {
         case .recorded: print("Recorded: \(guardian) answered \(answer) for \(event.id).")
         case .changed(let from): print("Changed: \(guardian) answered \(answer) for \(event.id) (was \(from)).")

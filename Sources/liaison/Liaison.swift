@@ -9,7 +9,10 @@ struct Liaison: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "liaison",
         abstract: "Keeps a school and its families in touch, each family in its own language.",
-        subcommands: [Serve.self, Check.self, Preview.self, Send.self, RaiseAlert.self, Outbox.self, Retry.self, Status.self, Ack.self, Locales.self]
+        subcommands: [
+            Serve.self, Check.self, Preview.self, Send.self, RaiseAlert.self, Outbox.self, Retry.self, Status.self, Ack.self, Locales.self,
+            FamilyCommand.self, RetentionCommand.self, AuditCommand.self,
+        ]
     )
 }
 

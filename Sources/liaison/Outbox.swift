@@ -102,6 +102,9 @@ struct Retry: AsyncParsableCommand {
     @Option(help: "Only failed deliveries to this guardian.")
     var guardian: String?
 
+    @Option(help: "Who is doing this, for the audit log (default: the system user).")
+    var by: String?
+
     func run() async throws {
         let snapshot = try loadSchool(options, sending: true)
         let settings = snapshot.configuration.delivery
@@ -119,6 +122,9 @@ struct Retry: AsyncParsableCommand {
         let waiting = try await store.expediteRetries(matching: DeliveryQuery(eventID: event, guardianID: guardian), since: nil, now: Date())
         printError("Queued \(requeued) failed delivery(ies) again (\(updated) with a corrected address); \(waiting) waiting to be retried are tried now.")
         guard requeued + waiting > 0 else { return }
+        try await SQLiteAuditLog(path: settings.sqlitePath).append(AuditEntry(
+            at: Date(), actor: auditActor(by), action: .retry, subject: event ?? "all",
+            detail: "requeued=\(requeued) expedited=\(waiting) addresses_corrected=\(updated)" + (guardian == nil ? "" : " one_guardian")))
         let channelSet = try ChannelSet.make(settings: settings, school: snapshot.school)
         // Claims renewed while this runs, so a daemon beside it never takes them for a crash's leftovers.
         let leases = LeaseKeeper(store: store, duration: settings.lease)

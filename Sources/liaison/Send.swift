@@ -37,6 +37,9 @@ struct Send: AsyncParsableCommand {
     @Option(help: "Send only to this guardian id.")
     var only: String?
 
+    @Option(help: "Who is sending, for the audit log (default: the system user).")
+    var by: String?
+
     @Flag(help: "Send even though the event has already started.")
     var force = false
 
@@ -201,6 +204,13 @@ struct Send: AsyncParsableCommand {
         if outcome.optedOut > 0 { printError("\(outcome.optedOut) guardian(s) unsubscribed from these messages: not sent to them.") }
         if outcome.stoppedEarly { printError("Sending stopped early; the next run sends what was not queued.") }
         printError("Queued \(outcome.queued.count) new deliveries (\(outcome.alreadyQueued) already in the outbox).")
+        if !dryRun {
+            let audit = try SQLiteAuditLog(path: settings.sqlitePath)
+            try await audit.append(AuditEntry(
+                at: now, actor: auditActor(by), action: .send, subject: occurrence.id,
+                detail: "deliveries=\(outcome.queued.count) already_queued=\(outcome.alreadyQueued)" + (only == nil ? "" : " one_guardian")
+                    + (resend ? " resend" : "") + (force ? " forced" : "")))
+        }
         // Recorded only for a whole send: after --only, or a send stopped half-way, the scheduler must still queue the
         // rest of the audience when the occurrence comes due (the queuer skips who already has it).
         if let journal, !outcome.queued.isEmpty, only == nil, !outcome.stoppedEarly {

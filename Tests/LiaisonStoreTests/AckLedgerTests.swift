@@ -387,7 +387,7 @@ extension SQLiteAckLedger {
             #expect(try await outbox.delivery(delivery.key)?.state == .sent)
             #expect(try await ledger.acknowledgement(eventID: "trip", guardianID: "g1")?.answer == "attending")
             #expect(
-                try await ledger.rawRows("SELECT identifier FROM grdb_migrations ORDER BY identifier") == [["ack-v1"], ["optout-v1"], ["outbox-v2"], ["outbox-v3"], ["outbox-v4"], ["v1"]])
+                try await ledger.rawRows("SELECT identifier FROM grdb_migrations ORDER BY identifier") == [["ack-v1"], ["ack-v2-retention"], ["optout-v1"], ["outbox-v2"], ["outbox-v3"], ["outbox-v4"], ["outbox-v5"], ["v1"]])
             #expect(try outbox.pragma("journal_mode") == "wal")
         }
     }

@@ -33,7 +33,7 @@ public final class FileChannel: Channel {
     }
 
     /// A file name that is stable for a delivery key.
-    static func fileName(for key: DeliveryKey) -> String {
+    public static func fileName(for key: DeliveryKey) -> String {
         let digest = String(StableHash.sha256Hex(key.rawValue).prefix(24))
         let readable = key.rawValue.map { $0.isLetter || $0.isNumber || $0 == "-" ? $0 : "_" }.prefix(60)
         return "\(String(readable)).\(digest)"
