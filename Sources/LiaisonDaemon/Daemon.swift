@@ -129,7 +129,8 @@ public enum Daemon {
         }
         let http = LiaisonHTTP(
             site: { state.ackSite }, apiTokens: tokens, outbox: store, admin: admin,
-            metrics: ServerMetrics(registry: options.registry), now: { clock.now() })
+            metrics: ServerMetrics(registry: options.registry), now: { clock.now() },
+            throttle: RequestThrottle(limits: configuration.server.rateLimits, trustedProxies: configuration.server.trustedProxies))
         let host = options.host ?? configuration.server.host
         let port = options.port ?? configuration.server.port
         var httpLogger = logger

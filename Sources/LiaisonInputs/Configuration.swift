@@ -94,7 +94,10 @@ public enum ConfigurationLoader {
         "channels.email": ["from", "reply_to", "relays"],
         "store": ["sqlite", "lease"],
         "retry": ["max_attempts", "base_delay", "max_delay", "deadline"],
-        "server": ["listen", "api_tokens_env", "api_tokens_file", "metrics_listen"],
+        "server": ["listen", "api_tokens_env", "api_tokens_file", "metrics_listen", "rate_limits", "trusted_proxies"],
+        "server.rate_limits": ["per_address", "per_link", "free_failures", "failure_half_life", "max_penalty", "max_clients"],
+        "server.rate_limits.per_address": ["rate", "burst"],
+        "server.rate_limits.per_link": ["rate", "burst"],
         "alerts": ["escalation", "repeat_every", "max_repeats", "on_call"],
         "daemon": ["shutdown_timeout", "watch_interval"],
     ]

@@ -12,6 +12,10 @@ public struct ServerSettings: Sendable, Hashable {
     /// `server.metrics_listen`: a second address serving only `/metrics`, without a token, for a Prometheus that
     /// reaches it over a network of its own (loopback, a management interface).
     public var metricsListen: ListenAddress?
+    /// `server.rate_limits`: how hard the pages and the API may be hit (never requests with an API token).
+    public var rateLimits = RateLimits()
+    /// `server.trusted_proxies`: reverse proxies (addresses or CIDR blocks) whose `X-Forwarded-For` names the client.
+    public var trustedProxies = TrustedProxies()
 
     public struct ListenAddress: Sendable, Hashable {
         public var host: String
@@ -77,7 +81,92 @@ struct DaemonSettingsReader {
         if let reference = nodes.secret(values, env: "server.api_tokens_env", file: "server.api_tokens_file", path: "server") {
             settings.apiTokens = reference
         }
+        settings.rateLimits = rateLimits(values)
+        settings.trustedProxies = trustedProxies(values)
         return settings
+    }
+
+    /// `server.rate_limits`: `per_address` and `per_link` (`rate: 20/s`, `burst: 200`), `free_failures`,
+    /// `failure_half_life`, `max_penalty`, `max_clients`.
+    private mutating func rateLimits(_ values: [String: Node]) -> RateLimits {
+        var limits = RateLimits()
+        if let bucket = bucket(values, "server.rate_limits.per_address", default: limits.perAddress) { limits.perAddress = bucket }
+        if let bucket = bucket(values, "server.rate_limits.per_link", default: limits.perLink) { limits.perLink = bucket }
+        if let value = positive(values, "server.rate_limits.free_failures", allowZero: true) { limits.freeFailures = value }
+        if let value = positive(values, "server.rate_limits.max_clients", minimum: 1000) { limits.maxClients = value }
+        for (key, minimum) in [("failure_half_life", 60), ("max_penalty", 1)] {
+            let path = "server.rate_limits.\(key)"
+            guard let value = nodes.duration(values[path], path: path) else { continue }
+            guard value >= .seconds(minimum) else {
+                nodes.error("config.invalid-value", "\(path) must be at least \(minimum)s", values[path], path)
+                continue
+            }
+            if key == "max_penalty" { limits.maxPenalty = value } else { limits.failureHalfLife = value }
+        }
+        return limits
+    }
+
+    /// `rate:` (`20/s`, `600/m`, `100/h`) and `burst:` (whole requests, at least 1) of one of the limits' buckets.
+    private mutating func bucket(_ values: [String: Node], _ path: String, default bucket: RateLimits.Bucket) -> RateLimits.Bucket? {
+        guard values[path] != nil else { return nil }
+        var bucket = bucket
+        if let raw = nodes.scalar(values["\(path).rate"]) {
+            guard let rate = RateLimits.Rate(raw) else {
+                nodes.error(
+                    "config.invalid-value", "\(path).rate must be requests per second, minute or hour (20/s, 600/m, 100/h), not \"\(raw)\"",
+                    values["\(path).rate"], "\(path).rate")
+                return nil
+            }
+            bucket.rate = rate
+        }
+        if let burst = positive(values, "\(path).burst") { bucket.burst = burst }
+        return bucket
+    }
+
+    private mutating func positive(_ values: [String: Node], _ path: String, minimum: Int = 1, allowZero: Bool = false) -> Int? {
+        guard let raw = nodes.scalar(values[path]) else { return nil }
+        let minimum = allowZero ? 0 : minimum
+        guard let value = Int(raw.replacingOccurrences(of: "_", with: "")), value >= minimum, value <= 100_000_000 else {
+            nodes.error("config.invalid-value", "\(path) must be a whole number from \(minimum) to 100000000, not \"\(raw)\"", values[path], path)
+            return nil
+        }
+        return value
+    }
+
+    /// `server.trusted_proxies`: a list of addresses and CIDR blocks (`127.0.0.1`, `10.0.0.0/8`, `fd00::/8`).
+    private mutating func trustedProxies(_ values: [String: Node]) -> TrustedProxies {
+        let key = "server.trusted_proxies"
+        guard let node = values[key], !node.isNull else { return TrustedProxies() }
+        let entries: [Node]
+        var isList = true
+        switch node {
+        case .sequence(let sequence): entries = Array(sequence)
+        case .scalar:
+            entries = [node]
+            isList = false
+        default:
+            nodes.error("config.invalid-value", "\(key) must be a list of addresses or CIDR blocks, not \(node.kindDescription)", node, key)
+            return TrustedProxies()
+        }
+        var proxies = TrustedProxies()
+        for (index, entry) in entries.enumerated() {
+            let path = isList ? KeyPath.item(key, index) : key
+            guard let raw = nodes.scalar(entry), let network = IPNetwork(raw) else {
+                nodes.error(
+                    "config.invalid-value",
+                    "\(path) must be an IP address or CIDR block (10.0.0.0/8, 192.0.2.7, fd00::/8), not \"\(entry.rawScalar ?? entry.kindDescription)\"",
+                    entry, path)
+                continue
+            }
+            if network.bits == 0 {
+                // Every peer a proxy: any client could name itself in X-Forwarded-For and escape its limits.
+                nodes.report.warning(
+                    "config.invalid-value", "\(path) \(raw) trusts every address: any client can then choose the address it is limited as",
+                    entry, path)
+            }
+            proxies.networks.append(network)
+        }
+        return proxies
     }
 
     /// `links.after_event` (30d) and `links.alert` (24h): how long the links in messages keep working.

@@ -19,6 +19,9 @@ import LiaisonStore
 /// | `GET /healthz`, `GET /readyz` | 200 `ok`; 200 once the site is loaded, 503 before |
 /// | `GET /metrics` | bearer; Prometheus text (``metricsRouter()`` serves it without a token on an address of its own) |
 ///
+/// `/a/`, `/u/` and `/v1/` are rate limited (``ThrottleMiddleware``, ``RequestThrottle``), except for requests the
+/// bearer token authorizes.
+///
 /// ```swift
 /// let http = LiaisonHTTP(site: { current.site }, apiTokens: tokens, outbox: outbox)
 /// try await http.application(host: "127.0.0.1", port: 8080).runService()
@@ -33,6 +36,8 @@ public struct LiaisonHTTP: Sendable {
     let admin: (any AdminService)?
     public let metrics: ServerMetrics
     let now: @Sendable () -> Date
+    /// The rate limits' state, shared by every router this value makes.
+    let throttle: RequestThrottle
 
     /// - Parameters:
     ///   - site: the current site, or nil while it is not loaded.
@@ -41,9 +46,11 @@ public struct LiaisonHTTP: Sendable {
     ///   - admin: the daemon behind the admin API (alerts, events, status); without it those routes are 404.
     ///   - metrics: where the counters live.
     ///   - now: the clock deciding whether an answer is too late.
+    ///   - throttle: the rate limits of the pages and the API, and the proxies trusted to name the client.
     public init(
         site: @escaping @Sendable () -> AckSite?, apiTokens: [String], outbox: (any OutboxStore)? = nil,
-        admin: (any AdminService)? = nil, metrics: ServerMetrics = ServerMetrics(), now: @escaping @Sendable () -> Date = { Date() }
+        admin: (any AdminService)? = nil, metrics: ServerMetrics = ServerMetrics(), now: @escaping @Sendable () -> Date = { Date() },
+        throttle: RequestThrottle = RequestThrottle()
     ) {
         self.site = site
         self.apiTokens = apiTokens.filter { !$0.isEmpty }
@@ -51,14 +58,17 @@ public struct LiaisonHTTP: Sendable {
         self.admin = admin
         self.metrics = metrics
         self.now = now
+        self.throttle = throttle
     }
 
     /// The router with every route and middleware.
-    public func router() -> Router<BasicRequestContext> {
-        let router = Router()
-        // Middleware first: Hummingbird wraps each route in the middleware added before it.
+    public func router() -> Router<LiaisonRequestContext> {
+        let router = Router(context: LiaisonRequestContext.self)
+        // Middleware first: Hummingbird wraps each route in the middleware added before it. A 429 is counted and
+        // carries the security headers like any answer.
         router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
         router.add(middleware: SecurityHeadersMiddleware())
+        router.add(middleware: ThrottleMiddleware(server: self))
 
         let pages = AckPages(server: self)
         router.get("/a/{token}") { request, context in try await pages.show(request, context: context) }
@@ -116,9 +126,9 @@ public struct LiaisonHTTP: Sendable {
         Self.serve(metricsRouter(), host: host, port: port, logger: logger, onRunning: onRunning)
     }
 
-    private static func serve(
-        _ router: Router<BasicRequestContext>, host: String, port: Int, logger: Logger?, onRunning: @escaping @Sendable (Int) async -> Void
-    ) -> some ApplicationProtocol {
+    private static func serve<Context: RequestContext>(
+        _ router: Router<Context>, host: String, port: Int, logger: Logger?, onRunning: @escaping @Sendable (Int) async -> Void
+    ) -> some ApplicationProtocol where Context.Source == ApplicationRequestContextSource {
         Application(
             router: router, configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "liaison"),
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) },
@@ -143,6 +153,6 @@ public struct LiaisonHTTP: Sendable {
 /// The server's router (see ``LiaisonHTTP``).
 public func makeRouter(
     site: @escaping @Sendable () -> AckSite?, apiTokens: [String], outbox: (any OutboxStore)?
-) -> Router<BasicRequestContext> {
+) -> Router<LiaisonRequestContext> {
     LiaisonHTTP(site: site, apiTokens: apiTokens, outbox: outbox).router()
 }

@@ -8,7 +8,9 @@ import Prometheus
 ///
 /// - `liaison_acknowledgements_total{via}`: answers recorded or changed (not the unchanged or too-late ones);
 /// - `liaison_http_requests_total{route,method,status}`: requests by route pattern (`/a/{token}`, never the token);
-/// - `liaison_outbox_deliveries{state}`: deliveries in the outbox by state, read when `/metrics` is fetched.
+/// - `liaison_outbox_deliveries{state}`: deliveries in the outbox by state, read when `/metrics` is fetched;
+/// - `liaison_http_throttled_total{routes,reason}`: requests the rate limits answered 429 (`ack`, `unsubscribe`,
+///   `api`; `penalty`, `address`, `link`).
 public final class ServerMetrics: Sendable {
     public let registry: PrometheusCollectorRegistry
 
@@ -50,6 +52,17 @@ public final class ServerMetrics: Sendable {
             descriptor: Self.requests,
             labels: [("route", route), ("method", method.rawValue), ("status", String(status.code))]
         ).increment()
+    }
+
+    /// Counts a request the rate limits refused.
+    func throttled(routes: String, reason: String) {
+        registry.makeCounter(descriptor: Self.throttled, labels: [("routes", routes), ("reason", reason)]).increment()
+    }
+
+    static var throttled: MetricNameDescriptor {
+        MetricNameDescriptor(
+            namespace: "liaison", subsystem: "http", metricName: "throttled", unitName: "total",
+            helpText: "Requests answered 429 by the rate limits, by route group and reason.")
     }
 
     /// Reads the outbox's counts into the gauges (every state, zeros included).

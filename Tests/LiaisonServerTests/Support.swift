@@ -63,7 +63,10 @@ struct Fixture {
     let outbox: SQLiteOutboxStore
     let http: LiaisonHTTP
 
-    init(title: LocalizedText? = nil, loaded: Bool = true, links: LinkLifetime = LinkLifetime(), roster: Roster = makeRoster()) throws {
+    init(
+        title: LocalizedText? = nil, loaded: Bool = true, links: LinkLifetime = LinkLifetime(), roster: Roster = makeRoster(),
+        admin: (any AdminService)? = nil, throttle: RequestThrottle = RequestThrottle()
+    ) throws {
         let ledger = try SQLiteAckLedger.inMemory()
         let outbox = try SQLiteOutboxStore.inMemory()
         var site = AckSite(
@@ -73,7 +76,8 @@ struct Fixture {
         let loadedSite = site
         self.ledger = ledger
         self.outbox = outbox
-        http = LiaisonHTTP(site: { loaded ? loadedSite : nil }, apiTokens: [apiToken], outbox: outbox, now: { now })
+        http = LiaisonHTTP(
+            site: { loaded ? loadedSite : nil }, apiTokens: [apiToken], outbox: outbox, admin: admin, now: { now }, throttle: throttle)
     }
 
     func token(_ event: String, _ guardian: String) async throws -> String {

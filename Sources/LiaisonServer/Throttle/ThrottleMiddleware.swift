@@ -1,0 +1,106 @@
+import Foundation
+import Hummingbird
+import LiaisonModel
+
+/// The routes the rate limits apply to, by their first path segment; the name is the metric's `group` label.
+enum ThrottledRoutes: String, Sendable {
+    /// `/a/{token}`: acknowledgement pages.
+    case ack
+    /// `/u/{token}`: unsubscribe pages.
+    case unsubscribe
+    /// `/v1/…`: the API.
+    case api
+
+    init?(path: String) {
+        if path.hasPrefix("/a/") {
+            self = .ack
+        } else if path.hasPrefix("/u/") {
+            self = .unsubscribe
+        } else if path.hasPrefix("/v1/") || path == "/v1" {
+            self = .api
+        } else {
+            return nil
+        }
+    }
+
+    /// The link's token in a page's path (`/a/{token}`), which the per-link limit counts; nil for the API.
+    func link(in path: String) -> String? {
+        guard self != .api else { return nil }
+        let token = path.dropFirst(3)
+        guard !token.isEmpty, !token.contains("/"), token.utf8.count <= 128 else { return nil }
+        return String(token)
+    }
+}
+
+/// Applies ``RequestThrottle`` to `/a/`, `/u/` and `/v1/`: a refused request gets 429 with `Retry-After`, and how
+/// an admitted one went (a 401, 404 or 410 is a failed guess) is recorded for its address and link.
+///
+/// - Important: a request the API's bearer token authorizes passes before any limit is looked at, so the office
+///   raises and follows alerts even while its own address is shut out for a flood of bad guesses.
+struct ThrottleMiddleware: RouterMiddleware {
+    typealias Context = LiaisonRequestContext
+
+    let server: LiaisonHTTP
+
+    static let forwardedFor = HeaderName("X-Forwarded-For")!
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
+        let path = request.uri.path
+        guard let routes = ThrottledRoutes(path: path), !server.isAuthorized(request) else {
+            return try await next(request, context)
+        }
+        let throttle = server.throttle
+        let client = throttle.trustedProxies.client(peer: context.peer, forwardedFor: request.headers[values: Self.forwardedFor])
+        let link = routes.link(in: path)
+        if case .refuse(let reason, let wait) = throttle.admit(address: client, link: link) {
+            server.metrics.throttled(routes: routes.rawValue, reason: reason.rawValue)
+            return Self.tooManyRequests(routes, retryAfter: wait)
+        }
+        let status: HTTPResponse.Status
+        let response: Response
+        do {
+            response = try await next(request, context)
+            status = response.status
+        } catch let error as any HTTPResponseError {
+            record(error.status, client: client, link: link, context: context)
+            throw error
+        }
+        record(status, client: client, link: link, context: context)
+        return response
+    }
+
+    private func record(_ status: HTTPResponse.Status, client: IPAddress?, link: String?, context: Context) {
+        guard let penalty = server.throttle.record(Self.outcome(status), address: client, link: link) else { return }
+        context.logger.info(
+            "Client shut out after failed attempts",
+            metadata: [
+                "liaison.client": "\(client.map { "\($0)" } ?? "unknown")",
+                "liaison.penalty_s": "\(Int(penalty.components.seconds))",
+            ])
+    }
+
+    /// 401 (a wrong bearer token), 404 and 410 (no such link, or an expired one) are guesses; the rest of the 4xx and
+    /// 5xx say nothing about the client; everything else found what it asked for.
+    static func outcome(_ status: HTTPResponse.Status) -> Throttle<ContinuousClock.Instant>.Outcome {
+        switch status.code {
+        case 401, 404, 410: .failure
+        case 400..<600 where status.code != 409: .neutral
+        default: .success
+        }
+    }
+
+    /// 429 with `Retry-After` in whole seconds (at least 1): JSON for the API, a line of text for the pages.
+    static func tooManyRequests(_ routes: ThrottledRoutes, retryAfter wait: Duration) -> Response {
+        // Rounded up, less a millisecond of floating-point noise: a wait of 60.000000001 s says 60.
+        let exact = Double(wait.components.seconds) + Double(wait.components.attoseconds) / 1e18
+        let seconds = max(1, Int((exact - 0.001).rounded(.up)))
+        var response =
+            routes == .api
+            ? AckAPI.error(.tooManyRequests, "rate-limited", "Too many requests; try again in \(seconds) s.")
+            : .text(.tooManyRequests, "Too many requests. Please try again in \(seconds) seconds.\n")
+        response.headers[.retryAfter] = String(seconds)
+        return response
+    }
+}
