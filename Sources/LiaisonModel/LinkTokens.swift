@@ -42,15 +42,15 @@ public protocol LinkTokenIssuer: Sendable {
 extension OutboundMessage {
     /// Whether the letter still has placeholders for link tokens (it has not been given its links yet).
     public var awaitsLinks: Bool {
-        ackURL?.contains(LinkPlaceholder.ack) == true || unsubscribeURL?.contains(LinkPlaceholder.unsubscribe) == true
+        ackURL?.hasSuffix(LinkPlaceholder.ack) == true || unsubscribeURL?.hasSuffix(LinkPlaceholder.unsubscribe) == true
     }
 
     /// The tokens this letter needs when it is sent to `key`'s guardian for `eventID`.
     public func linkRequests(key: DeliveryKey, eventID: String) -> (ack: LinkTokenRequest?, unsubscribe: LinkTokenRequest?) {
-        let ack = ackURL?.contains(LinkPlaceholder.ack) == true
+        let ack = ackURL?.hasSuffix(LinkPlaceholder.ack) == true
             ? LinkTokenRequest(kind: .ack(eventID: eventID), occurrence: key.occurrence, guardianID: key.guardianID) : nil
         var unsubscribe: LinkTokenRequest?
-        if unsubscribeURL?.contains(LinkPlaceholder.unsubscribe) == true {
+        if unsubscribeURL?.hasSuffix(LinkPlaceholder.unsubscribe) == true {
             // Only newsletters carry unsubscribe links; a letter of another class keeps its placeholder-free form.
             let category = MessageCategory(messageClass: messageClass) ?? .newsletters
             unsubscribe = LinkTokenRequest(kind: .unsubscribe(category), occurrence: key.occurrence, guardianID: key.guardianID)
@@ -60,24 +60,62 @@ extension OutboundMessage {
 
     /// The letter as sent: each placeholder replaced by its token, in the subject, both bodies and the link fields.
     public func withLinkTokens(ack: String?, unsubscribe: String?) -> OutboundMessage {
-        var pairs: [(String, String)] = []
+        var pairs: [(placeholder: String, token: String)] = []
         if let ack { pairs.append((LinkPlaceholder.ack, ack)) }
         if let unsubscribe { pairs.append((LinkPlaceholder.unsubscribe, unsubscribe)) }
         guard !pairs.isEmpty else { return self }
-        func filled(_ text: String) -> String {
-            var text = text
-            for (placeholder, token) in pairs where text.contains(placeholder) {
-                text = text.replacingOccurrences(of: placeholder, with: token)
-            }
-            return text
-        }
         var message = self
-        message.subject = filled(subject)
-        message.text = filled(text)
-        message.html = html.map(filled)
-        message.ackURL = ackURL.map(filled)
-        message.unsubscribeURL = unsubscribeURL.map(filled)
+        message.subject = LinkPlaceholder.replacing(pairs, in: subject)
+        message.text = LinkPlaceholder.replacing(pairs, in: text)
+        message.html = html.map { LinkPlaceholder.replacing(pairs, in: $0) }
+        message.ackURL = ackURL.map { LinkPlaceholder.replacing(pairs, in: $0) }
+        message.unsubscribeURL = unsubscribeURL.map { LinkPlaceholder.replacing(pairs, in: $0) }
         return message
+    }
+}
+
+extension LinkPlaceholder {
+    /// `text` with every occurrence of each placeholder replaced by its token: a byte search (memchr, memcmp) over the
+    /// UTF-8, since letters are several kilobytes and sent by the thousand (Foundation's search, which compares
+    /// grapheme clusters, took more CPU than the rest of sending). Placeholders are ASCII, so a byte match is a
+    /// character match. Tested against `replacingOccurrences(of:with:)`.
+    public static func replacing(_ pairs: [(placeholder: String, token: String)], in text: String) -> String {
+        var text = text
+        let found: [(start: Int, pair: Int)] = text.withUTF8 { bytes in
+            guard let base = bytes.baseAddress else { return [] }
+            var found: [(start: Int, pair: Int)] = []
+            for (index, pair) in pairs.enumerated() {
+                pair.placeholder.utf8.withContiguousStorageIfAvailable { needle in
+                    guard let needleBase = needle.baseAddress, needle.count > 0 else { return }
+                    var offset = 0
+                    // memchr for the first byte, then memcmp for the rest (glibc's memmem is not visible to Swift).
+                    while offset + needle.count <= bytes.count,
+                        let hit = memchr(base + offset, Int32(needleBase[0]), bytes.count - needle.count + 1 - offset)
+                    {
+                        let start = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+                        if memcmp(hit, needleBase, needle.count) == 0 {
+                            found.append((start, index))
+                            offset = start + needle.count
+                        } else {
+                            offset = start + 1
+                        }
+                    }
+                }
+            }
+            return found
+        }
+        guard !found.isEmpty else { return text }
+        let bytes = Array(text.utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count + found.count * 8)
+        var position = 0
+        for (start, pair) in found.sorted(by: { $0.start < $1.start }) where start >= position {
+            out.append(contentsOf: bytes[position..<start])
+            out.append(contentsOf: pairs[pair].token.utf8)
+            position = start + pairs[pair].placeholder.utf8.count
+        }
+        out.append(contentsOf: bytes[position...])
+        return String(decoding: out, as: UTF8.self)
     }
 }
 

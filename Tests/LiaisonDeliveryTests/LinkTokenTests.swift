@@ -109,4 +109,20 @@ import Testing
         #expect(sent.ackURL == "\(base)/a/AAAAAAAAAAAAAAAAAAAAAA" && sent.unsubscribeURL == "\(base)/u/BBBBBBBBBBBBBBBBBBBBBB")
         #expect(!sent.awaitsLinks && message.awaitsLinks)
     }
+
+    /// The byte search gives what Foundation's `replacingOccurrences` gives, on letters of every script.
+    @Test func replacingMatchesFoundation() {
+        var generator = SystemRandomNumberGenerator()
+        let pieces = [
+            LinkPlaceholder.ack, LinkPlaceholder.unsubscribe, "LIAISON-", "LIAISON-ACK-LINK-TOKE", "https://s.example/a/", "مرحبا",
+            "Xin chào", "你好", "é", "e\u{301}", "\n", " ", "👩‍👩‍👧", "ACK", "-TOKEN",
+        ]
+        let pairs = [(placeholder: LinkPlaceholder.ack, token: "tok_ACK-1234567890abcde"), (placeholder: LinkPlaceholder.unsubscribe, token: "u")]
+        for _ in 0..<2000 {
+            let text = (0..<Int.random(in: 0...12, using: &generator)).map { _ in pieces.randomElement(using: &generator)! }.joined()
+            let expected = text.replacingOccurrences(of: pairs[0].placeholder, with: pairs[0].token)
+                .replacingOccurrences(of: pairs[1].placeholder, with: pairs[1].token)
+            #expect(LinkPlaceholder.replacing(pairs, in: text) == expected, "\(text.debugDescription)")
+        }
+    }
 }
