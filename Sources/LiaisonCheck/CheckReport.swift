@@ -90,6 +90,7 @@ public struct CheckReport: Sendable, Codable {
         warnings = diagnostics.filter { $0.severity == .warning }.count
         // The counts are of every problem; the list keeps the first ones of each file and says how many more.
         if diagnostics.count > limits.diagnosticsPerFile {
+            // Sorted first so each file keeps its most severe; sorted again to put the "N more" lines in their place.
             diagnostics = DiagnosticLimiter.capped(diagnostics, limit: limits.diagnosticsPerFile).sorted(by: order)
         }
     }

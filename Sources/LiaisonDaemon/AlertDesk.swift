@@ -31,11 +31,8 @@ struct AlertDesk: Sendable {
         guard !school.roster.guardians(of: student.id).isEmpty else {
             throw AdminRequestError(.invalid, "no-guardians", "Student \(student.id) has no guardians in the roster: phone the emergency contact.")
         }
-        // Line breaks stay; other control characters go (a NUL cut the stored note short while the sent one was
-        // whole), and direction controls are kept inside an isolate.
-        let written = String(String.UnicodeScalarView((request.note ?? "").unicodeScalars.filter { scalar in
-            scalar == "\n" || scalar == "\t" || !(scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value))
-        })).trimmingCharacters(in: .whitespacesAndNewlines)
+        // Line breaks stay; other control characters go, and direction controls are kept inside an isolate.
+        let written = Whitespace.multilineControlsRemoved(request.note ?? "")
         let note = BidiIsolation.contained(written) ?? written
         guard note.count <= 2000 else { throw AdminRequestError(.invalid, "note-too-long", "Keep the note under 2,000 characters.") }
         let now = clock.now()

@@ -1,5 +1,6 @@
 import Foundation
 import LiaisonInputs
+import LiaisonStore
 import Logging
 
 /// A copy of the school's inputs as they were when they last loaded without errors (roster, schedule, progress,
@@ -38,7 +39,8 @@ struct LastGoodInputs: Sendable {
     /// Copies the inputs of `configuration` as the new last good copy.
     func record(_ configuration: LiaisonConfiguration, at date: Date) throws {
         let manager = FileManager.default
-        try manager.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        // The roster is family data: folders 0700 and files 0600 from the moment they exist, whatever the umask.
+        try PrivateFiles.folder(folder)
         let staging = (folder as NSString).appendingPathComponent("new-\(getpid())")
         try? manager.removeItem(atPath: staging)
         let stagingFiles = (staging as NSString).appendingPathComponent("files")
@@ -46,13 +48,11 @@ struct LastGoodInputs: Sendable {
             var info = stat()
             guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { continue }
             let target = stagingFiles + Self.absolute(path)
-            try manager.createDirectory(
-                atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-            try manager.copyItem(atPath: path, toPath: target)
-            chmod(target, 0o600)
+            try PrivateFiles.folder((target as NSString).deletingLastPathComponent)
+            try PrivateFiles.write(try Data(contentsOf: URL(fileURLWithPath: path)), to: target)
         }
-        try Data(ISO8601DateFormatter().string(from: date).utf8).write(to: URL(fileURLWithPath: (staging as NSString).appendingPathComponent("recorded-at")))
-        chmod((staging as NSString).appendingPathComponent("recorded-at"), 0o600)
+        try PrivateFiles.folder(staging)
+        try PrivateFiles.write(Data(ISO8601DateFormatter().string(from: date).utf8), to: (staging as NSString).appendingPathComponent("recorded-at"))
         let old = (folder as NSString).appendingPathComponent("old-\(getpid())")
         try? manager.removeItem(atPath: old)
         if manager.fileExists(atPath: current) { try manager.moveItem(atPath: current, toPath: old) }

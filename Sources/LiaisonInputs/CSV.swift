@@ -87,6 +87,13 @@ public struct CSVTable: Sendable {
     /// The trimmed value with line breaks and control characters taken out, and then a warning at the field
     /// (without the value: reports reach logs). A name with a line break would make every email to its guardian
     /// fail at send time, sickness alerts included; it is caught here, where the office can fix it.
+    /// ``singleLineValue(_:in:)`` with its warning appended to `diagnostics`: what the roster loaders read names with.
+    public func singleLineValue(_ column: String, in record: CSVRecord, reporting diagnostics: inout [Diagnostic]) -> String? {
+        let (value, warning) = singleLineValue(column, in: record)
+        if let warning { diagnostics.append(warning) }
+        return value
+    }
+
     public func singleLineValue(_ column: String, in record: CSVRecord) -> (value: String?, warning: Diagnostic?) {
         guard let value = value(column, in: record) else { return (nil, nil) }
         // Direction controls stay, inside an isolate: they may be how a name is written, never how the line around it is.

@@ -126,15 +126,13 @@ public enum RosterLoader {
             return Sheet(table: table, usable: usable, ids: ids)
         }
 
-        /// The trimmed value of a required field, reporting roster.missing-value when it is empty.
         /// A value with line breaks and control characters taken out, and a warning at the field (without the
         /// value: reports reach logs): a name with a line break would make every email to its guardian fail.
         mutating func text(_ column: String, _ record: CSVRecord, in table: CSVTable) -> String? {
-            let (value, warning) = table.singleLineValue(column, in: record)
-            if let warning { diagnostics.append(warning) }
-            return value
+            table.singleLineValue(column, in: record, reporting: &diagnostics)
         }
 
+        /// The trimmed value of a required field, reporting roster.missing-value when it is empty.
         mutating func required(_ column: String, _ record: CSVRecord, in table: CSVTable, ok: inout Bool) -> String {
             let value = text(column, record, in: table) ?? ""
             if value.isEmpty {

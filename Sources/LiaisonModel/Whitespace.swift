@@ -45,6 +45,16 @@ public enum Whitespace {
         return text.split(whereSeparator: \.isNewline).map { trim($0) }.filter { !$0.isEmpty }.joined(separator: " ")
     }
 
+    /// `text` as a note of several lines may be kept (an alert's note, a staff message): line ends made LF, tabs
+    /// kept, every other control character (NUL, ESC, DEL, C0, C1) dropped, the ends trimmed. A NUL once cut a stored
+    /// note short while the sent one was whole.
+    public static func multilineControlsRemoved(_ text: String) -> String {
+        let lines = unixLineEnds(text)
+        return String(String.UnicodeScalarView(lines.unicodeScalars.filter { scalar in
+            scalar == "\n" || scalar == "\t" || !(scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value))
+        })).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
     /// `text` with every CRLF and lone CR made LF, as a file saved on Windows (or an old Mac) reads on Linux; the same
     /// string when it has no CR.
     public static func unixLineEnds(_ text: String) -> String {

@@ -167,9 +167,7 @@ public enum OneRosterLoader {
 
         /// A name without line breaks or control characters (``CSVTable/singleLineValue(_:in:)``).
         mutating func text(_ column: String, _ record: CSVRecord, in table: CSVTable) -> String? {
-            let (value, warning) = table.singleLineValue(column, in: record)
-            if let warning { diagnostics.append(warning) }
-            return value
+            table.singleLineValue(column, in: record, reporting: &diagnostics)
         }
 
         /// CEDS grade codes as schools say them: `05` → `5`; others (`KG`, `R`) unchanged.
