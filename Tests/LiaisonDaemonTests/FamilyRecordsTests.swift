@@ -2,6 +2,7 @@ import Foundation
 import LiaisonCheck
 import LiaisonModel
 import LiaisonPlan
+import LiaisonServer
 import LiaisonStore
 import Testing
 @testable import LiaisonDaemon
@@ -147,5 +148,34 @@ import Testing
         #expect(kept == 0)
         let audit = try await records.audit.entries(since: nil, limit: 10)
         #expect(audit.map(\.action) == [.retentionApplied] && audit.first?.actor == "daemon")
+    }
+}
+
+/// The daemon's administrative actions reach the audit log with who did them: alerts raised through the API, and
+/// scheduled sends.
+@Suite struct DaemonAuditTests {
+    @Test func alertsAndScheduledSendsAreAudited() async throws {
+        let fixture = try DaemonFixture()
+        let audit = try SQLiteAuditLog.inMemory()
+        let raisedAt = ISO8601DateFormatter().date(from: "2026-11-24T10:00:00Z")!
+        let clock = DaemonClock(startingAt: raisedAt)
+        let admin = DaemonAdmin(
+            state: fixture.state, journal: fixture.journal, store: fixture.outbox, ledger: fixture.ledger, desk: fixture.desk(at: raisedAt),
+            clock: clock, audit: audit)
+        let receipt = try await admin.raiseAlert(AlertRequest(student: "S002", kind: "accident", note: "Grazed knee", raisedBy: "Office\nDesk"))
+
+        var scheduler = fixture.scheduler()
+        scheduler.audit = audit
+        let concert = try #require(DaemonFixture.school.event("winter-concert-2026"))
+        let send = try #require(SendSchedule.sends(for: concert).first)
+        _ = try await scheduler.pass(now: send.at.addingTimeInterval(1), reconcile: true)
+
+        let entries = try await audit.entries(since: nil, limit: 10)
+        let alert = try #require(entries.first { $0.action == .alertRaised })
+        #expect(alert.subject == receipt.id && alert.actor == "api (Office Desk)")
+        #expect(alert.detail.contains("kind=accident") && !alert.detail.contains("Grazed"))
+        let scheduled = try #require(entries.first { $0.action == .scheduledSend })
+        #expect(scheduled.actor == "schedule" && scheduled.subject == send.occurrence && scheduled.detail.contains("deliveries="))
+        #expect(try await audit.verify() == (nil, entries.count))
     }
 }
