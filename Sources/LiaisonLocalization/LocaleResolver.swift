@@ -54,7 +54,10 @@ public struct LocaleChain: Sendable, Hashable, CustomStringConvertible {
 ///    likely script is the requested one (so `zh` serves zh-CN but never zh-TW, and a catalog `sr` serves sr-Cyrl);
 /// 3. catalogs of the same language and script for another region (`pt-PT` for `pt-BR`), the region CLDR thinks
 ///    likeliest first, then alphabetically;
-/// 4. the school's default, then the source locale.
+/// 4. the school's default and, the same way, its own equivalents, broader tags and siblings (`es-ES` → `es`),
+///    then the source locale.
+///
+/// `und` goes straight to step 4.
 public struct LocaleResolver: Sendable {
     public var available: Set<LanguageTag>
     public var schoolDefault: LanguageTag
@@ -68,6 +71,40 @@ public struct LocaleResolver: Sendable {
 
     public func chain(for requested: LanguageTag) -> LocaleChain {
         let canonical = ICU.canonicalize(requested)
+        let maximal = ICU.maximize(Self.core(canonical))
+        // `und` (and a tag of an undetermined language) says nothing about the family: the school's default, not the
+        // language CLDR guesses for `und` (English).
+        let undetermined = Self.parts(of: maximal).language == "und" || requested.language == "und"
+        var candidates: [LanguageTag] = []
+        func add(_ tag: LanguageTag) {
+            if !candidates.contains(tag) { candidates.append(tag) }
+        }
+        (undetermined ? [requested] : sameLanguageCandidates(for: requested)).forEach(add)
+        // The school's default resolves like anyone's tag: `es-ES` without its own catalog is served by `es`.
+        add(schoolDefault)
+        sameLanguageCandidates(for: schoolDefault).filter(available.contains).forEach(add)
+        add(sourceLocale)
+
+        let found = candidates.filter(available.contains)
+        let resolved = found.first ?? sourceLocale
+        let kind: LocaleChain.FallbackKind
+        if undetermined {
+            kind = .otherLanguage
+        } else if resolved == requested || resolved == canonical || ICU.maximize(Self.core(resolved)) == maximal {
+            kind = .none
+        } else if Self.sameLanguageAndScript(resolved, maximal) {
+            kind = .sameLanguage
+        } else {
+            kind = .otherLanguage
+        }
+        return LocaleChain(
+            requested: requested, candidates: candidates, available: found, resolved: resolved, fallbackKind: kind)
+    }
+
+    /// Steps 1 to 3 for `requested`: the tag, its equivalents, broader tags and sibling catalogs of the same language
+    /// and script.
+    func sameLanguageCandidates(for requested: LanguageTag) -> [LanguageTag] {
+        let canonical = ICU.canonicalize(requested)
         // Extensions (`-u-nu-arab`) and private use say how to format, not which catalog: match without them.
         let core = Self.core(canonical)
         let maximal = ICU.maximize(core)
@@ -76,10 +113,6 @@ public struct LocaleResolver: Sendable {
         var candidates: [LanguageTag] = []
         func add(_ tag: LanguageTag?) {
             if let tag, !candidates.contains(tag) { candidates.append(tag) }
-        }
-        func sameScript(_ tag: LanguageTag) -> Bool {
-            let other = Self.parts(of: ICU.maximize(Self.core(tag)))
-            return other.language == parts.language && other.script == parts.script
         }
 
         add(requested)
@@ -111,32 +144,24 @@ public struct LocaleResolver: Sendable {
             let (l, r) = (left.element.subtags.count, right.element.subtags.count)
             return l != r ? l > r : left.offset < right.offset
         }
-        for (_, tag) in ranked where sameScript(tag) {
+        for (_, tag) in ranked where Self.sameLanguageAndScript(tag, maximal) {
             add(tag)
         }
 
         let likeliest = Self.tag(parts.language, parts.script, nil, []).map(ICU.maximize)
-        let siblings = available.filter { !candidates.contains($0) && sameScript($0) }.sorted { left, right in
+        let siblings = available.filter { !candidates.contains($0) && Self.sameLanguageAndScript($0, maximal) }.sorted { left, right in
             let (l, r) = (ICU.maximize(left) == likeliest, ICU.maximize(right) == likeliest)
             return l != r ? l : left < right
         }
         siblings.forEach(add)
+        return candidates
+    }
 
-        add(schoolDefault)
-        add(sourceLocale)
-
-        let found = candidates.filter(available.contains)
-        let resolved = found.first ?? sourceLocale
-        let kind: LocaleChain.FallbackKind
-        if resolved == requested || resolved == canonical || ICU.maximize(Self.core(resolved)) == maximal {
-            kind = .none
-        } else if sameScript(resolved) {
-            kind = .sameLanguage
-        } else {
-            kind = .otherLanguage
-        }
-        return LocaleChain(
-            requested: requested, candidates: candidates, available: found, resolved: resolved, fallbackKind: kind)
+    /// Whether `tag`, maximised, has the language and script of `maximal`.
+    private static func sameLanguageAndScript(_ tag: LanguageTag, _ maximal: LanguageTag) -> Bool {
+        let other = parts(of: ICU.maximize(core(tag)))
+        let mine = parts(of: maximal)
+        return other.language == mine.language && other.script == mine.script
     }
 
     /// The tag without extensions and private use (`ar-EG` for `ar-EG-u-nu-latn`).
@@ -167,4 +192,9 @@ public struct LocaleResolver: Sendable {
     private static func tag(_ language: String, _ script: String?, _ region: String?, _ rest: [String]) -> LanguageTag? {
         LanguageTag(([language, script, region].compactMap { $0 } + rest).joined(separator: "-"))
     }
+}
+
+extension LanguageTag {
+    /// The script the tag is written in, given or likely (CLDR likely subtags): `Arab` for `ar`, `Latn` for `ar-Latn`.
+    public var likelyScript: String? { ICU.maximize(self).script }
 }

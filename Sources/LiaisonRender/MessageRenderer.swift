@@ -228,7 +228,8 @@ public struct MessageRenderer: Sendable {
     /// and the letter's language when it is a fallback to another language.
     func formattingLocale(requested: LanguageTag, letter: LanguageTag) -> LanguageTag {
         let schoolDefault = school.defaultLocale
-        guard requested.language == letter.language else {
+        // A catalog of another language or script (`ar` for `ar-Latn`) writes the letter: its tag labels and formats it.
+        guard requested.language == letter.language, requested.likelyScript == letter.likelyScript else {
             return letter.language == schoolDefault.language && letter.region == nil ? schoolDefault : letter
         }
         if requested.region == nil, requested.script == nil, schoolDefault.language == requested.language, schoolDefault.region != nil {

@@ -44,6 +44,23 @@ let referenceNow = ISO8601DateFormatter().date(from: "2026-11-23T09:00:00Z")!
         }
         #expect(rendered > 100)
     }
+
+    /// Issue 16, deliverable 5: a letter is labelled, directed and formatted as the catalog it was written from. No
+    /// catalog serves another script (`ar` never writes an `ar-Latn` letter): that guardian gets the school's English,
+    /// labelled English, never an English letter claiming `ar-Latn`.
+    @Test func aLetterFromAnotherScriptIsLabelledAsItsCatalog() throws {
+        let (loaded, _) = SchoolLoader.load(configPath: path("examples/demo-school/liaison.yaml"), now: referenceNow)
+        let school = try #require(loaded)
+        let event = try #require(school.event("winter-concert-2026"))
+        var recipient = try #require(event.audience.recipients(in: school.roster).first)
+        for (tag, expected, direction) in [("ar-Latn", "en-GB", "ltr"), ("ar-EG", "ar-EG", "rtl"), ("zh-TW", "zh-TW", "ltr"), ("und", "en-GB", "ltr")] {
+            recipient.guardian.language = try #require(LanguageTag(tag))
+            let message = try school.renderer.render(.init(
+                event: event, recipient: recipient, progress: school.progressByStudent, ackURL: "https://liaison.example/a/x", now: referenceNow))
+            #expect(message.language.rawValue == expected, "\(tag) → \(message.language)")
+            #expect(message.direction.rawValue == direction && message.html.contains("lang=\"\(expected)\" dir=\"\(direction)\""))
+        }
+    }
 }
 
 @Suite struct BrokenSchoolTests {

@@ -130,3 +130,30 @@ import Testing
         #expect(chain.fallbackKind == .otherLanguage)
     }
 }
+
+/// Issue 16, deliverable 5: the school's default resolves like a guardian's tag; `und` takes the school's default.
+@Suite struct SchoolDefaultResolutionTests {
+    @Test func aRegionalDefaultFindsItsLanguagesCatalog() {
+        let resolver = LocaleResolver(available: ["en", "es", "ar"], schoolDefault: "es-ES", sourceLocale: "en")
+        // A guardian whose language has no catalog gets the school's Spanish, not the source English.
+        let chain = resolver.chain(for: "pt-BR")
+        #expect(chain.resolved == "es" && chain.fallbackKind == .otherLanguage)
+        #expect(chain.candidates.suffix(3) == ["es-ES", "es", "en"])
+        // The default's own guardians are served by `es` as their language.
+        #expect(resolver.chain(for: "es-ES").resolved == "es" && resolver.chain(for: "es-ES").fallbackKind == .none)  // es is es-Latn-ES
+    }
+
+    @Test func undeterminedTakesTheSchoolDefaultNotEnglish() {
+        let resolver = LocaleResolver(available: ["en", "cy"], schoolDefault: "cy", sourceLocale: "en")
+        for tag: LanguageTag in ["und", "und-GB", "und-Latn"] {
+            let chain = resolver.chain(for: tag)
+            #expect(chain.resolved == "cy", "\(tag) → \(chain.resolved)")
+            #expect(chain.fallbackKind == .otherLanguage)
+        }
+    }
+
+    @Test func likelyScripts() {
+        let tags: [LanguageTag] = ["ar", "ar-Latn", "zh-TW", "sr"]
+        #expect(tags.map(\.likelyScript) == ["Arab", "Latn", "Hant", "Cyrl"])
+    }
+}
