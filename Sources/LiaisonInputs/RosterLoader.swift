@@ -305,9 +305,21 @@ public enum RosterLoader {
                 let languageText = required("language", record, in: table, ok: &ok)
                 if !languageText.isEmpty {
                     language = LanguageTag(languageText)
-                    if language == nil {
-                        error("roster.invalid-language", "language \"\(languageText)\" is not a BCP 47 language tag (for example ar, pt-BR, zh-Hant-HK)", "language", record, table)
-                        ok = false
+                    if language == nil || language.map(LanguageNames.isImplausible) == true {
+                        // A language's name where a tag belongs ("Arabic", "Farsi"): read as its tag, and said so.
+                        if let named = LanguageNames.tag(named: languageText) {
+                            diagnostics.append(.warning(
+                                "roster.language-name", "language \"\(languageText)\" is a language's name: read as \(named) (write the tag \(named))",
+                                at: table.location(of: "language", in: record)))
+                            language = named
+                        } else {
+                            error(
+                                "roster.invalid-language",
+                                "language \"\(languageText)\" is neither a BCP 47 language tag (for example ar, pt-BR, zh-Hant-HK) nor a language's name Liaison knows",
+                                "language", record, table)
+                            language = nil
+                            ok = false
+                        }
                     }
                 }
 

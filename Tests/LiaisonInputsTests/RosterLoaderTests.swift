@@ -241,3 +241,27 @@ import Testing
         #expect(Support.suggestion(for: "zzzz", among: candidates) == nil)
     }
 }
+
+@Suite struct LanguageNameTests {
+
+    /// Issue 16: language names typed where a tag belongs are read as their tag with a warning at the field; a word
+    /// that is neither is refused at its line, never a silent letter in the school's default language.
+    @Test func languageNamesAreReadAsTheirTags() throws {
+        let fixture = Fixture()
+        let names = ["Arabic", "farsi", "Somali", "العربية", "Tiếng Việt", "Chinese (Traditional)", "Mandarin", "ar", "Klingonese"]
+        let rows = names.enumerated().map { index, name in "G\(index),F1,Name,Family,g\(index)@example.net,\"\(name)\"" }
+        let files = RosterLoaderTests().write(
+            fixture, families: "family_id,family_name\nF1,Family\n",
+            guardians: "guardian_id,family_id,given_name,family_name,email,language\n" + rows.joined(separator: "\n") + "\n",
+            students: "student_id,given_name,family_name,grade,class\nS1,Kid,Family,1,1A\n",
+            guardianships: "guardian_id,student_id,relationship,primary\nG0,S1,mother,yes\n")
+        let (roster, diagnostics) = RosterLoader.load(files)
+        let read = roster.guardians.map { "\($0.id)=\($0.language)" }
+        #expect(read == ["G0=ar", "G1=fa", "G2=so", "G3=ar", "G4=vi", "G5=zh-Hant", "G6=zh", "G7=ar"])
+        let warned = diagnostics.filter { $0.code == "roster.language-name" }
+        #expect(warned.count == 7 && warned.allSatisfy { $0.severity == .warning && $0.location?.field == "language" })
+        #expect(warned.first?.location?.line == 2 && warned.first?.message.contains("read as ar") == true)
+        let refused = try #require(diagnostics.first { $0.code == "roster.invalid-language" })
+        #expect(refused.severity == .error && refused.location?.line == 10 && refused.message.contains("Klingonese"))
+    }
+}
