@@ -198,3 +198,25 @@ extension LanguageTag {
     /// The script the tag is written in, given or likely (CLDR likely subtags): `Arab` for `ar`, `Latn` for `ar-Latn`.
     public var likelyScript: String? { ICU.maximize(self).script }
 }
+
+extension LocaleChain {
+    /// The locale dates, numbers and lists are formatted in, the same for a letter and a page: the guardian's own
+    /// tag when the text is in their language and script (so `es-MX` and `zh-Hant-HK` get their regional formats
+    /// from the `es` and `zh-Hant` catalogs), the school's regional default for a bare tag of the school's language
+    /// (`en` in a school set to `en-GB`), and the catalog's language when the text is a fallback to another language
+    /// or script (its tag then labels the letter: `lang`, `dir`, `Content-Language`).
+    public static func formattingLocale(requested: LanguageTag, letter: LanguageTag, schoolDefault: LanguageTag) -> LanguageTag {
+        guard requested.language == letter.language, requested.likelyScript == letter.likelyScript else {
+            return letter.language == schoolDefault.language && letter.region == nil ? schoolDefault : letter
+        }
+        if requested.region == nil, requested.script == nil, schoolDefault.language == requested.language, schoolDefault.region != nil {
+            return schoolDefault
+        }
+        return requested
+    }
+
+    /// ``formattingLocale(requested:letter:schoolDefault:)`` for text written from this chain's catalog.
+    public func formattingLocale(schoolDefault: LanguageTag) -> LanguageTag {
+        Self.formattingLocale(requested: requested, letter: resolved, schoolDefault: schoolDefault)
+    }
+}

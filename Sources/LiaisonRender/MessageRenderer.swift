@@ -222,20 +222,9 @@ public struct MessageRenderer: Sendable {
             translatedParts: TemplatePart.allCases.filter { sources[$0]?.locale != nil })
     }
 
-    /// The locale dates, numbers and lists are formatted in: the guardian's own tag when the letter is in their
-    /// language (so `es-MX` and `zh-Hant-HK` get their regional formats from the `es` and `zh-Hant` catalogs),
-    /// the school's regional default for a bare tag of the school's language (`en` in a school set to `en-GB`),
-    /// and the letter's language when it is a fallback to another language.
+    /// The locale a letter is labelled and formatted in (see ``LocaleChain/formattingLocale(requested:letter:schoolDefault:)``).
     func formattingLocale(requested: LanguageTag, letter: LanguageTag) -> LanguageTag {
-        let schoolDefault = school.defaultLocale
-        // A catalog of another language or script (`ar` for `ar-Latn`) writes the letter: its tag labels and formats it.
-        guard requested.language == letter.language, requested.likelyScript == letter.likelyScript else {
-            return letter.language == schoolDefault.language && letter.region == nil ? schoolDefault : letter
-        }
-        if requested.region == nil, requested.script == nil, schoolDefault.language == requested.language, schoolDefault.region != nil {
-            return schoolDefault
-        }
-        return requested
+        LocaleChain.formattingLocale(requested: requested, letter: letter, schoolDefault: school.defaultLocale)
     }
 
     private var schoolContext: TemplateValue {

@@ -18,6 +18,8 @@ struct PageText {
 
     /// The language the page is written in.
     var language: LanguageTag { chain.resolved }
+    /// Dates and numbers as the letters format them (`en-GB` for a British family read from the `en` catalog).
+    var formattingLocale: LanguageTag { chain.formattingLocale(schoolDefault: site.school.defaultLocale) }
     var isRightToLeft: Bool { TextDirection(for: chain.resolved) == .rtl }
 
     /// The message `key` formatted with `arguments` (plain text, not yet escaped).
@@ -25,7 +27,8 @@ struct PageText {
         let pattern: String
         let locale: LanguageTag
         if let found = site.catalogs.message(key, along: chain) {
-            (pattern, locale) = (found.message.text, found.locale)
+            // Formatted as the letters are, when the message is in the page's language; a fallback's in its own.
+            (pattern, locale) = (found.message.text, found.locale == chain.resolved ? formattingLocale : found.locale)
         } else {
             (pattern, locale) = (Self.englishDefaults[key] ?? key, "en")
         }
@@ -59,7 +62,7 @@ struct PageText {
 
     /// When the event takes place, in the reader's language and the event's zone.
     func when(_ event: Event) -> String {
-        let formatter = LocaleFormatter(locale: chain.resolved, timeZone: event.timeZone)
+        let formatter = LocaleFormatter(locale: formattingLocale, timeZone: event.timeZone)
         return event.allDay ? formatter.date(event.start) : formatter.dateTime(event.start)
     }
 

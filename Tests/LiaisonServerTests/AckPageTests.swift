@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import LiaisonLocalization
 import LiaisonModel
 import LiaisonStore
 import Testing
@@ -228,5 +229,29 @@ struct AckPageTests {
         #expect(AckPages.parseForm("answer=not-attending&x=1") == ["answer": "not-attending", "x": "1"])
         #expect(AckPages.parseForm("answer=a+b%26c&answer=second") == ["answer": "a b&c"])
         #expect(AckPages.mediaType(of: "Application/X-WWW-Form-Urlencoded; charset=UTF-8") == "application/x-www-form-urlencoded")
+    }
+
+    /// Issue 16: a page formats dates exactly as the letters do: a British family read from the `en` catalog sees
+    /// "Sunday 13 December 2026 at 18:00" (en-GB), not the US "December 13, 2026 at 6:00 PM".
+    @Test("Pages format dates as the letters do (en-GB from the en catalog)")
+    func pageDatesFollowTheLetters() async throws {
+        var roster = makeRoster()
+        roster = Roster(
+            families: roster.families,
+            guardians: roster.guardians + [Guardian(id: "G6", familyID: "F2", givenName: "Tom", familyName: "Smith", language: "en-GB")],
+            students: roster.students, guardianships: roster.guardianships)
+        let fixture = try Fixture(roster: roster)
+        let token = try await fixture.token("open-evening", "G6")
+        let event = try #require(makeEvents().first)
+        let british = LocaleFormatter(locale: "en-GB", timeZone: london).dateTime(event.start)
+        let american = LocaleFormatter(locale: "en", timeZone: london).dateTime(event.start)
+        #expect(british != american)
+        try await fixture.test { client in
+            try await client.execute(uri: "/a/\(token)", method: .get) { response in
+                #expect(response.text.contains("<html lang=\"en\" dir=\"ltr\">"))
+                #expect(response.text.contains(HTML.escape(british)), "\(british)")
+                #expect(!response.text.contains(HTML.escape(american)))
+            }
+        }
     }
 }
