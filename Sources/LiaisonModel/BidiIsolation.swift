@@ -18,4 +18,10 @@ public enum BidiIsolation {
         guard text.utf8.contains(0xE2), text.unicodeScalars.contains(where: isControl) else { return nil }
         return String(open) + text + String(close)
     }
+
+    /// `text` inside a left-to-right isolate (LRI … PDI): a phone number or an e-mail address keeps its order inside
+    /// Arabic or Persian text ("+44 20 7946 0000", not "0000 7946 20 44+"). Empty text stays empty.
+    public static func leftToRight(_ text: String) -> String {
+        text.isEmpty ? text : "\u{2066}" + text + "\u{2069}"
+    }
 }

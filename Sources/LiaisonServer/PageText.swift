@@ -67,7 +67,8 @@ struct PageText {
     }
 
     /// How to reach the office: its phone, else its e-mail address.
-    var officeContact: String { site.school.contact.phone ?? site.school.contact.email ?? "" }
+    /// Isolated left to right, so it reads in order on Arabic and Persian pages.
+    var officeContact: String { BidiIsolation.leftToRight(site.school.contact.phone ?? site.school.contact.email ?? "") }
 
     /// Only the standard message arguments are used (`school`, `guardian_given`, `start`, `phone`), so that
     /// `liaison check` knows them all; the deadline to change an answer is the event's start.

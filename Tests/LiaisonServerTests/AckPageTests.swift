@@ -254,4 +254,16 @@ struct AckPageTests {
             }
         }
     }
+
+    /// Issue 16: the office's phone number reads in order on Arabic and Persian pages ("+44 20 7946 0000", not
+    /// "0000 7946 20 44+"): it is isolated left to right inside the sentence.
+    @Test("The office phone is isolated left to right on right-to-left pages")
+    func phoneIsIsolated() throws {
+        let site = AckSite(school: makeSchool(), events: makeEvents(), roster: makeRoster(), catalogs: catalogs, ledger: try SQLiteAckLedger.inMemory())
+        for language: LanguageTag in ["ar", "fa", "en"] {
+            let text = PageText(site: site, language: language)
+            let sentence = text("ack.page.not_found", ["phone": .string(text.officeContact)])
+            #expect(sentence.contains("\u{2066}+44 20 7946 0000\u{2069}"), "\(language): \(sentence)")
+        }
+    }
 }
