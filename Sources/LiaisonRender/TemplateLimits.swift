@@ -61,6 +61,33 @@ extension TemplateSet {
                 for (part, file) in parts { files["\(template.name)/\(locale.rawValue)/\(part.rawValue)"] = file }
             }
         }
+        // A block override given to a layout ({{<layout}}{{$b}}…{{/b}}{{/layout}}) is rendered wherever a file of
+        // that render expands {{$b}}, at any depth, and the outermost override wins: a partial named inside it
+        // counts as included by every file that expands b (a layout, or a partial it reaches, that the partial
+        // inherits again would recurse forever otherwise).
+        var overrideIncludes: [String: Set<String>] = [:]
+        var expandedBlocks: [String: Set<String>] = [:]
+        for (name, file) in files {
+            var open: [(sigil: String, name: String)] = []
+            for tag in file.tags {
+                if tag.sigil == ">" || tag.sigil == "<" {
+                    for index in open.indices where index > 0 && open[index].sigil == "$" && open[index - 1].sigil == "<" {
+                        overrideIncludes[open[index].name, default: []].insert(tag.name)
+                    }
+                }
+                switch tag.sigil {
+                case "#", "^", "<":
+                    open.append((tag.sigil, tag.name))
+                case "$":
+                    if open.last?.sigil != "<" { expandedBlocks[name, default: []].insert(tag.name) }
+                    open.append((tag.sigil, tag.name))
+                case "/":
+                    if let index = open.lastIndex(where: { $0.name == tag.name }) { open.removeSubrange(index...) }
+                default:
+                    break
+                }
+            }
+        }
         var diagnostics: [Diagnostic] = []
         var removed = Set<String>()
         // Longest chain below each name, memoised; `nil` while the name is on the current path.
@@ -88,7 +115,8 @@ extension TemplateSet {
             depth[name] = .some(nil)
             path.append(name)
             var deepest = 0
-            for use in file.partials { deepest = max(deepest, visit(use.name) + 1) }
+            let throughBlocks = (expandedBlocks[name] ?? []).flatMap { overrideIncludes[$0] ?? [] }
+            for use in file.partials.map(\.name) + Set(throughBlocks).sorted() { deepest = max(deepest, visit(use) + 1) }
             path.removeLast()
             depth[name] = deepest
             return deepest

@@ -48,6 +48,27 @@ import Testing
         #expect(Self.errors(layout, "template.partial-cycle").first?.message.contains("layout → layout") == true)
     }
 
+    @Test func aBlockOverrideIncludingAPartialThatInheritsTheLayoutAgainIsRefused() throws {
+        // fuzz/regressions/render/block-override-includes-its-parent.mustache: the layout expands the letter's
+        // block, which includes q, which inherits the layout again without overriding the block.
+        let files = [
+            "note/subject.mustache": "Note", "note/html.mustache": "{{<p}}{{$b}}{{>q}}{{/b}}{{/p}}",
+            "_partials/p.mustache": "<div>{{$b}}{{/b}}</div>", "_partials/q.mustache": "{{<p}}{{/p}}",
+        ]
+        let (set, diagnostics) = try Self.load(files)
+        let cycle = try #require(Self.errors(diagnostics, "template.partial-cycle").first)
+        #expect(cycle.message.contains("p → q → p"))
+        #expect(set.partials["p"] == nil && set.partials["q"] == nil)
+        var direct: DirectContext?
+        #expect(try set.render(.map([]), parts: nil, direct: &direct, named: "note/html") == "")
+
+        // The same layout with an override that includes a partial not leading back to it is fine.
+        let (fine, none) = try Self.load(files.merging(["_partials/q.mustache": "<p>q</p>"]) { $1 })
+        #expect(none.filter { $0.severity == .error }.isEmpty, "\(none)")
+        var again: DirectContext?
+        #expect(try fine.render(.map([]), parts: nil, direct: &again, named: "note/html") == "<div><p>q</p></div>")
+    }
+
     @Test func aChainOfPartialsPastTheLimitIsRefused() throws {
         var files = Self.letter
         for level in 0..<4 { files["_partials/\(level == 0 ? "body" : "p\(level)").mustache"] = "{{>p\(level + 1)}}" }

@@ -296,11 +296,29 @@ private struct ComponentReader {
         return result
     }
 
+    /// How far (in days) a wall time here can be from the UTC wall time of the same instant, with room to
+    /// spare: a day for real zones, ten for a VTIMEZONE (its offsets may be written up to ±99:59).
+    static func dayMargin(_ zone: CalendarZone) -> Int {
+        switch zone {
+        case .utc: 1
+        case .system: 2
+        case .defined: 10
+        }
+    }
+
+    /// The start an override replaces (its RECURRENCE-ID; for dates, midnight UTC of the day).
+    func originalStart(_ recurrenceID: CalendarTime, zone: CalendarZone) -> Date {
+        recurrenceID.isDate ? Date(timeIntervalSince1970: Double(recurrenceID.wall.day * 86_400)) : recurrenceID.instant(fallback: zone)
+    }
+
     /// The recurrence set of one UID (RFC 5545 §3.8.5): DTSTART, RRULE and RDATE, less EXDATE, with
     /// RECURRENCE-ID overrides replacing or cancelling single occurrences.
+    ///
+    /// Occurrences are numbered from DTSTART, but only those inside the window are made: the rule's starts on
+    /// days well before the window are counted by ``RecurrenceSeries`` (arithmetically where it can), and made
+    /// only near a date the file names (RDATE, EXDATE, RECURRENCE-ID), where they may be moved, removed or
+    /// doubled. A daily rule from year 1 makes a few hundred starts, not 740,000.
     func expand(master: CalendarEntry?, overrides: [CalendarEntry], window: DateInterval) -> [CalendarOccurrence] {
-        // What each original start becomes; occurrences are made only for those inside the window (a daily rule
-        // from year 1 has 200,000 starts to number, and only a few hundred to make).
         enum Made {
             case master(CalendarEntry, start: Date, wall: WallTime, recurring: Bool)
             case override(CalendarEntry, start: Date, wall: WallTime)
@@ -311,32 +329,47 @@ private struct ComponentReader {
             }
         }
         var byOriginal: [Date: Made] = [:]
+        // Starts of the rules on days before `firstDay` are before the window: `series` counts them, and
+        // `madeEarly` lists those made all the same (near dates the file names).
+        var series: RecurrenceSeries?
+        var firstDay = Int.min
+        var madeEarly = Set<Int>()
+        var dayOf: (Date) -> Int = { _ in 0 }
         if let master, !master.cancelled {
             let zone = master.start.zone(fallback: defaultZone)
             let lastDay = zone.wall(at: window.end).day + 1
-            var starts: [WallTime] = []
-            if master.rules.isEmpty {
-                starts = [master.start.wall]
-            }
-            for rule in master.rules {
-                var produced = 0
-                starts += RecurrenceExpander(rule: rule, start: master.start.wall).starts(through: lastDay) { wall in
-                    produced += 1
-                    if let count = rule.count, produced > count { return true }
-                    guard let until = rule.until else { return false }
-                    switch until.form {
-                    case .date: return wall.day > until.wall.day
-                    default: return zone.instant(for: wall) > until.instant(fallback: zone)
-                    }
-                }
-            }
+            let margin = ComponentReader.dayMargin(zone)
+            firstDay = zone.wall(at: window.start).day - margin - 1
+            let second = master.start.wall.second
+            let starts = RecurrenceSeries(rules: master.rules, start: master.start.wall, zone: zone, through: lastDay)
+            series = starts
+            let isDate = master.start.isDate
+            dayOf = { isDate ? Int(($0.timeIntervalSince1970 / 86_400).rounded(.down)) : zone.wall(at: $0).day }
             // Each start by its instant, with the wall time it was written or generated as.
             var walls: [Date: WallTime] = [:]
-            for wall in starts {
-                walls[master.start.isDate ? Date(timeIntervalSince1970: Double(wall.wallSeconds)) : zone.instant(for: wall)] = wall
+            func make(_ day: Int) {
+                let wall = WallTime(day: day, second: second)
+                walls[isDate ? Date(timeIntervalSince1970: Double(wall.wallSeconds)) : zone.instant(for: wall)] = wall
+            }
+            for day in starts.days(from: firstDay, through: lastDay) { make(day) }
+            func makeStarts(near day: Int) {
+                guard day - margin < firstDay else { return }
+                for near in starts.days(from: day - margin, through: min(day + margin, firstDay - 1)) where madeEarly.insert(near).inserted {
+                    make(near)
+                }
             }
             for date in master.dates {
-                if master.start.isDate {
+                makeStarts(near: isDate ? date.wall.day : dayOf(date.instant(fallback: zone)))
+            }
+            for exception in master.exceptions {
+                makeStarts(near: isDate || exception.isDate ? exception.wall.day : dayOf(exception.instant(fallback: zone)))
+            }
+            for override in overrides {
+                guard let recurrenceID = override.recurrenceID else { continue }
+                makeStarts(near: dayOf(originalStart(recurrenceID, zone: zone)))
+            }
+            for date in master.dates {
+                if isDate {
                     walls[Date(timeIntervalSince1970: Double(date.wall.day * 86_400))] = WallTime(day: date.wall.day)
                 } else {
                     let instant = date.instant(fallback: zone)
@@ -345,7 +378,7 @@ private struct ComponentReader {
             }
             var exceptedDays = Set<Int>()
             for exception in master.exceptions {
-                if master.start.isDate || exception.isDate {
+                if isDate || exception.isDate {
                     exceptedDays.insert(exception.wall.day)
                 } else {
                     walls[exception.instant(fallback: zone)] = nil
@@ -361,7 +394,7 @@ private struct ComponentReader {
         for override in overrides {
             guard let recurrenceID = override.recurrenceID else { continue }
             let zone = master?.start.zone(fallback: defaultZone) ?? override.start.zone(fallback: defaultZone)
-            let original = recurrenceID.isDate ? Date(timeIntervalSince1970: Double(recurrenceID.wall.day * 86_400)) : recurrenceID.instant(fallback: zone)
+            let original = originalStart(recurrenceID, zone: zone)
             if override.cancelled {
                 byOriginal[original] = nil
                 continue
@@ -370,17 +403,29 @@ private struct ComponentReader {
             let wall = override.start.form == .utc ? zone.wall(at: start) : override.start.wall
             byOriginal[original] = .override(override, start: start, wall: wall)
         }
+        // The starts counted but not made, on days before `day`: all of them come before an original on that day
+        // (those near a date the file names were made, and every start keeps DTSTART's time of day).
+        let madeEarlyDays = madeEarly.sorted()
+        let countedBeforeWindow = series.map { $0.count(before: firstDay) - madeEarlyDays.count } ?? 0
+        func unmadeStarts(before day: Int) -> Int {
+            guard let series else { return 0 }
+            guard day < firstDay else { return countedBeforeWindow }
+            return series.count(before: day) - RecurrenceSeries.lowerBound(madeEarlyDays, day)
+        }
         var result: [CalendarOccurrence] = []
         for (index, (original, made)) in byOriginal.sorted(by: { $0.key < $1.key }).enumerated()
         where window.start <= made.start && made.start < window.end {
             var occurrence: CalendarOccurrence
+            let day: Int
             switch made {
             case .master(let entry, let start, let wall, let recurring):
                 occurrence = self.occurrence(entry, original: original, start: start, wall: wall, recurring: recurring)
+                day = wall.day
             case .override(let entry, let start, let wall):
                 occurrence = self.occurrence(entry, original: original, start: start, wall: wall, recurring: true)
+                day = dayOf(original)
             }
-            occurrence.number = index + 1
+            occurrence.number = index + 1 + unmadeStarts(before: day)
             result.append(occurrence)
         }
         return result

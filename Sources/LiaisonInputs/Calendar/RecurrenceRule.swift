@@ -150,9 +150,30 @@ struct RecurrenceExpander {
         return result
     }
 
+    /// A day no calendar reaches (~188 million years away): periods further than ``stepLimit(_:)`` from DTSTART
+    /// are placed there, so that INTERVAL and COUNT values near `Int.max` cannot overflow.
+    static let farDay = 1 << 36
+
+    /// The most periods of a frequency (about 11,000 years) reckoned from DTSTART; further ones are at ``farDay``.
+    static func stepLimit(_ frequency: RecurrenceRule.Frequency) -> Int {
+        switch frequency {
+        case .daily: 4_100_000
+        case .weekly: 580_000
+        case .monthly: 132_000
+        case .yearly: 11_000
+        }
+    }
+
+    /// `n` × INTERVAL, in periods of the rule's frequency; `nil` when that is beyond ``stepLimit(_:)``.
+    static func step(_ n: Int, of rule: RecurrenceRule) -> Int? {
+        let (step, overflow) = n.multipliedReportingOverflow(by: rule.interval)
+        guard !overflow, step <= stepLimit(rule.frequency) else { return nil }
+        return step
+    }
+
     /// The days of the n-th period after the one holding DTSTART.
     private func periodDays(_ n: Int) -> Range<Int> {
-        let step = n * rule.interval
+        guard let step = RecurrenceExpander.step(n, of: rule) else { return RecurrenceExpander.farDay..<(RecurrenceExpander.farDay + 1) }
         let (year0, month0, _) = start.civil
         switch rule.frequency {
         case .daily:
