@@ -1,6 +1,5 @@
 import Foundation
 import Hummingbird
-import HummingbirdTesting
 import LiaisonModel
 import LiaisonStore
 import Testing
@@ -222,7 +221,7 @@ struct APITests {
                 }
             }
         }
-        try await Application(router: fixture.http.metricsRouter()).test(.router) { client in
+        try await RouterClient.run(fixture.http.metricsRouter()) { client in
             try await client.execute(uri: "/metrics", method: .get) { response in
                 #expect(response.status == .ok)
                 #expect(response.text.contains(#"liaison_outbox_deliveries{state="queued"} 0"#))

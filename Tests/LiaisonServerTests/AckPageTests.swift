@@ -1,6 +1,5 @@
 import Foundation
 import Hummingbird
-import HummingbirdTesting
 import LiaisonLocalization
 import LiaisonModel
 import LiaisonStore
@@ -185,7 +184,7 @@ struct AckPageTests {
         let site = AckSite(
             school: makeSchool(), events: makeEvents(), roster: makeRoster(), catalogs: catalogs, ledger: FailingLedger())
         let http = LiaisonHTTP(site: { site }, apiTokens: [apiToken], now: { now })
-        try await Application(router: http.router()).test(.router) { client in
+        try await RouterClient.run(http.router()) { client in
             try await client.execute(uri: "/a/sometoken", method: .get) { response in
                 #expect(response.status == .internalServerError)
                 #expect(response.headers[.cacheControl] == "no-store")
@@ -198,7 +197,7 @@ struct AckPageTests {
     func live() async throws {
         let fixture = try Fixture()
         let token = try await fixture.token("open-evening", "G3")
-        try await fixture.http.application(host: "127.0.0.1", port: 0).test(.live) { client in
+        try await LiveClient.run({ fixture.http.application(host: "127.0.0.1", port: 0, onRunning: $0) }) { client in
             try await client.execute(uri: "/a/\(token)", method: .get) { response in
                 #expect(response.status == .ok)
                 #expect(response.text.contains("<html lang=\"ru\" dir=\"ltr\">"))

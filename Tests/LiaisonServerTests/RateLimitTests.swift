@@ -1,6 +1,5 @@
 import Foundation
 import Hummingbird
-import HummingbirdTesting
 import LiaisonModel
 import Testing
 @testable import LiaisonServer
@@ -48,7 +47,7 @@ struct RateLimitTests {
         let clock = TestClock()
         let office = OfficeDouble()
         let fixture = try Fixture(admin: office, throttle: RequestThrottle(clock: { clock.now }))
-        try await fixture.http.application(host: "127.0.0.1", port: 0).test(.live) { client in
+        try await LiveClient.run({ fixture.http.application(host: "127.0.0.1", port: 0, onRunning: $0) }) { client in
             var statuses: [HTTPResponse.Status] = []
             var retryAfter: [String] = []
             for guess in 0..<30 {
@@ -102,7 +101,7 @@ struct RateLimitTests {
     func guardianOpensTheirLink() async throws {
         let fixture = try Fixture(throttle: RequestThrottle(clock: { ContinuousClock.now }))
         let token = try await fixture.token("open-evening", "G2")
-        try await fixture.http.application(host: "127.0.0.1", port: 0).test(.live) { client in
+        try await LiveClient.run({ fixture.http.application(host: "127.0.0.1", port: 0, onRunning: $0) }) { client in
             for _ in 0..<12 {
                 try await client.execute(uri: "/a/\(token)", method: .get) { response in #expect(response.status == .ok) }
             }
@@ -126,7 +125,7 @@ struct RateLimitTests {
             limits: limits, trustedProxies: TrustedProxies([IPNetwork("127.0.0.0/8")!, IPNetwork("::1")!]), clock: { clock.now })
         let fixture = try Fixture(throttle: throttle)
         let token = try await fixture.token("open-evening", "G2")
-        try await fixture.http.application(host: "127.0.0.1", port: 0).test(.live) { client in
+        try await LiveClient.run({ fixture.http.application(host: "127.0.0.1", port: 0, onRunning: $0) }) { client in
             let guesser: HTTPFields = [ThrottleMiddleware.forwardedFor: "192.0.2.66"]
             for guess in 0..<12 {
                 try await client.execute(uri: "/u/forged-\(guess)", method: .get, headers: guesser) { _ in }

@@ -1,6 +1,5 @@
 import Foundation
 import Hummingbird
-import HummingbirdTesting
 import LiaisonLocalization
 import LiaisonModel
 import LiaisonStore
@@ -84,13 +83,9 @@ struct Fixture {
         try await ledger.issueToken(eventID: event, occurrence: "\(event)@1", guardianID: guardian, now: now)
     }
 
-    func test<Value>(_ body: @escaping @Sendable (any TestClientProtocol) async throws -> Value) async throws -> Value {
-        try await Application(router: http.router()).test(.router, body)
+    func test<Value>(_ body: (any TestClient) async throws -> Value) async throws -> Value {
+        try await RouterClient.run(http.router(), body)
     }
-}
-
-extension TestResponse {
-    var text: String { String(decoding: body.readableBytesView, as: UTF8.self) }
 }
 
 func form(_ text: String) -> (HTTPFields, ByteBuffer) {
