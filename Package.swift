@@ -122,7 +122,7 @@ let package = Package(
         .testTarget(name: "LiaisonModelTests", dependencies: ["LiaisonModel"]),
         .testTarget(name: "LiaisonInputsTests", dependencies: ["LiaisonInputs", "LiaisonCurl", "LiaisonTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "LiaisonLocalizationTests", dependencies: ["LiaisonLocalization"]),
-        .testTarget(name: "LiaisonRenderTests", dependencies: ["LiaisonRender"]),
+        .testTarget(name: "LiaisonRenderTests", dependencies: ["LiaisonRender", "LiaisonLocalization", "LiaisonModel"]),
         .testTarget(
             name: "LiaisonDaemonTests",
             dependencies: ["LiaisonDaemon", "LiaisonCheck", "LiaisonPlan", "LiaisonStore", "LiaisonDelivery", "LiaisonServer",

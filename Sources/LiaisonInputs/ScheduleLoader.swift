@@ -279,7 +279,7 @@ public enum ScheduleLoader {
                 return LocalizedText(text)
             case .mapping(let mapping):
                 var translations: [LanguageTag: String] = [:]
-                var first: String?
+                var first: (text: String, tag: LanguageTag)?
                 for (keyNode, valueNode) in mapping {
                     let rawTag = keyNode.rawScalar ?? ""
                     let entryPath = KeyPath.child(path, rawTag)
@@ -293,13 +293,14 @@ public enum ScheduleLoader {
                     }
                     let text = oneLine(raw, singleLine, valueNode, entryPath, name)
                     if translations[tag] == nil { translations[tag] = text }
-                    if first == nil { first = text }
+                    if first == nil { first = (text, tag) }
                 }
                 guard let first else {
                     if ok { fail("schedule.invalid-value", "\(name) has no text in any language", node, path) }
                     return nil
                 }
-                return LocalizedText(translations[school.defaultLocale] ?? first, translations: translations)
+                if let base = translations[school.defaultLocale] { return LocalizedText(base, translations: translations) }
+                return LocalizedText(first.text, translations: translations, baseLanguage: first.tag)
             default:
                 fail("schedule.invalid-value", "\(name) must be text or a map from language to text, not \(node.kindDescription)", node, path)
                 return nil
@@ -482,7 +483,7 @@ public enum ScheduleLoader {
                 return [:]
             }
             var budget = 50_000
-            guard case .map(let map)? = DataConversion.value(node, budget: &budget) else {
+            guard case .map(let map)? = DataConversion.value(node, budget: &budget, defaultLanguage: school.defaultLocale) else {
                 fail("schedule.invalid-value", "data is too large or too deeply nested, or has a key that is not a plain name", node, path)
                 return [:]
             }
@@ -507,6 +508,10 @@ public enum ScheduleLoader {
                 return items.enumerated().flatMap { scriptURLs(in: $0.element, path: "\(path)[\($0.offset + 1)]") }
             case .map(let map):
                 return map.keys.sorted().flatMap { scriptURLs(in: map[$0]!, path: KeyPath.child(path, $0)) }
+            case .text(let text):
+                return ([(nil, text.base)] + text.translations.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }).flatMap { tag, value in
+                    scriptURLs(in: .string(value), path: tag.map { KeyPath.child(path, $0.rawValue) } ?? path)
+                }
             default:
                 return []
             }

@@ -148,8 +148,10 @@ enum KeyPath {
 /// Free template data: YAML scalars keep their text unless they are plain numbers, booleans or null (YAML 1.2
 /// core schema, so `no` and `2026-06-12` stay strings).
 enum DataConversion {
-    /// Converts with a budget so that aliases cannot blow a small file up into a huge value.
-    static func value(_ node: Node, budget: inout Int, depth: Int = 0) -> DataValue? {
+    /// Converts with a budget so that aliases cannot blow a small file up into a huge value. A map whose keys are all
+    /// language tags, one of them `defaultLanguage`'s, and whose values are all text is staff text with versions per
+    /// language (``DataValue/text(_:)``), written as an event's title is.
+    static func value(_ node: Node, budget: inout Int, depth: Int = 0, defaultLanguage: LanguageTag? = nil) -> DataValue? {
         budget -= 1
         guard budget >= 0, depth < 64 else { return nil }
         switch node {
@@ -158,20 +160,39 @@ enum DataConversion {
         case .sequence(let sequence):
             var items: [DataValue] = []
             for item in sequence {
-                guard let value = value(item, budget: &budget, depth: depth + 1) else { return nil }
+                guard let value = value(item, budget: &budget, depth: depth + 1, defaultLanguage: defaultLanguage) else { return nil }
                 items.append(value)
             }
             return .list(items)
         case .mapping(let mapping):
+            if let defaultLanguage, let text = localizedText(mapping, defaultLanguage: defaultLanguage) { return .text(text) }
             var map: [String: DataValue] = [:]
             for (key, item) in mapping {
-                guard let name = key.rawScalar, let value = value(item, budget: &budget, depth: depth + 1) else { return nil }
+                guard let name = key.rawScalar,
+                    let value = value(item, budget: &budget, depth: depth + 1, defaultLanguage: defaultLanguage)
+                else { return nil }
                 map[name] = value
             }
             return .map(map)
         case .alias:
             return nil
         }
+    }
+
+    /// `mapping` as text per language, when it is one (see ``value(_:budget:depth:defaultLanguage:)``).
+    static func localizedText(_ mapping: Node.Mapping, defaultLanguage: LanguageTag) -> LocalizedText? {
+        guard mapping.count >= 1 else { return nil }
+        var translations: [LanguageTag: String] = [:]
+        var base: String?
+        for (key, item) in mapping {
+            guard let raw = key.rawScalar, let tag = LanguageTag(raw), case .scalar(let scalar) = item else { return nil }
+            let text = scalar.string.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !text.isEmpty else { return nil }
+            translations[tag] = text
+            if tag == defaultLanguage || (base == nil && tag.language == defaultLanguage.language) { base = text }
+        }
+        guard let base else { return nil }
+        return LocalizedText(base, translations: translations)
     }
 
     static func scalarValue(_ scalar: Node.Scalar) -> DataValue {

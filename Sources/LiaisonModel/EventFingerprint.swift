@@ -40,6 +40,9 @@ extension Event {
         case .double(let double): "d:\(double)"
         case .bool(let bool): "b:\(bool)"
         case .null: "null"
+        case .text(let text):
+            "t:\(text.base)|\(text.baseLanguage?.rawValue ?? "")|"
+                + text.translations.keys.sorted().map { "\($0.rawValue)=\(text.translations[$0]!)" }.joined(separator: "|")
         case .list(let values): "[" + values.map(canonical).joined(separator: ",") + "]"
         case .map(let map): "{" + map.keys.sorted().map { "\($0):\(canonical(map[$0]!))" }.joined(separator: ",") + "}"
         }

@@ -4,10 +4,19 @@ public struct LocalizedText: Hashable, Sendable {
     public var base: String
     /// Translations by language tag.
     public var translations: [LanguageTag: String]
+    /// The language `base` is written in; nil for the school's default language.
+    public var baseLanguage: LanguageTag?
 
-    public init(_ base: String, translations: [LanguageTag: String] = [:]) {
+    public init(_ base: String, translations: [LanguageTag: String] = [:], baseLanguage: LanguageTag? = nil) {
         self.base = base
         self.translations = translations
+        self.baseLanguage = baseLanguage
+    }
+
+    /// The language text resolved along a chain is written in: the translation's, else the base's (`schoolDefault`
+    /// when the base names none).
+    public func language(of resolved: LanguageTag?, schoolDefault: LanguageTag) -> LanguageTag {
+        resolved ?? baseLanguage ?? schoolDefault
     }
 
     /// The first translation found along a fallback chain, with the language it was found in
@@ -28,6 +37,8 @@ public indirect enum DataValue: Hashable, Sendable {
     case bool(Bool)
     case list([DataValue])
     case map([String: DataValue])
+    /// Text written by staff with versions per language (a map from language to text in the schedule).
+    case text(LocalizedText)
     case null
 
     /// The value as Foundation-free plain Swift (`String`, `Int`, `Double`, `Bool`, arrays, dictionaries).
@@ -39,6 +50,7 @@ public indirect enum DataValue: Hashable, Sendable {
         case .bool(let value): value
         case .list(let values): values.map { $0.plain as Any }
         case .map(let values): values.mapValues { $0.plain as Any }
+        case .text(let text): text.base
         case .null: nil
         }
     }

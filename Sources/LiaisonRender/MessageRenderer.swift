@@ -77,6 +77,11 @@ public struct MessageRenderer: Sendable {
     /// Whether parts are filled into skeletons rendered once per context shape (off: every part through Mustache).
     var splicing = true
 
+    /// The catalog message that tells a reader, in their language, which parts of a letter are in another.
+    public static let otherLanguageKey = "common.other_language"
+    /// The arguments of ``otherLanguageKey``: the languages' names in the reader's language, and the office's phone.
+    public static let otherLanguageArguments: Set<String> = ["language", "contact"]
+
     /// The arguments every message may use (for `check`).
     public static let standardArguments: Set<String> = [
         "school", "guardian", "guardian_given", "children", "children_count", "child", "event", "start", "end",
@@ -137,7 +142,8 @@ public struct MessageRenderer: Sendable {
         let zone = guardian.timeZone ?? school.timeZone
         var (chain, (sources, language, direction), messages, plans) = setUp(template, requested: guardian.language, zone: zone)
         let localeFormatter = LocaleFormatter(locale: language, timeZone: zone)
-        let arguments = messageArguments(request, chain: chain, formatter: localeFormatter, zone: zone)
+        let marking = LanguageMarking(letter: language, schoolDefault: school.defaultLocale)
+        let arguments = messageArguments(request, chain: chain, formatter: localeFormatter, zone: zone, marking: marking)
         let translations = try messages.format(plans.global, arguments: arguments)
 
         var context: [(key: String, value: TemplateValue)] = [
@@ -150,9 +156,9 @@ public struct MessageRenderer: Sendable {
             ])),
             ("children", .string(stringValue(arguments["children"]))),
             ("children_count", .int(request.recipient.students.count)),
-            ("event", try eventContext(event, chain: chain, formatter: localeFormatter)),
-            ("rsvp", try rsvpContext(event, chain: chain, messages: &messages, arguments: arguments)),
-            ("data", .map(event.data.sorted { $0.key < $1.key }.map { ($0.key, TemplateValue(data: $0.value)) })),
+            ("event", try eventContext(event, chain: chain, formatter: localeFormatter, marking: marking)),
+            ("rsvp", try rsvpContext(event, chain: chain, messages: &messages, arguments: arguments, marking: marking)),
+            ("data", marking.data(.map(event.data), chain: chain)),
             ("t", translations),
         ]
         if let ackURL = request.ackURL { context.append(("ack_url", .string(ackURL))) }
@@ -169,7 +175,8 @@ public struct MessageRenderer: Sendable {
                 ("grade", .string(student.grade)), ("class", .string(student.className)),
                 ("progress", .list(progress.map { record in
                     var row: [(key: String, value: TemplateValue)] = [
-                        ("subject", .string(record.subject)), ("mark", .string(record.mark)), ("comment", .string(record.comment)),
+                        ("subject", .string(marking.plain(record.subject))), ("mark", .string(record.mark)),
+                        ("comment", .string(marking.plain(record.comment))),
                     ]
                     if let teacher = record.teacher { row.append(("teacher", .string(teacher))) }
                     return .map(row)
@@ -182,6 +189,16 @@ public struct MessageRenderer: Sendable {
             students.append(.map(entry))
         }
         context.append(("students", .list(students)))
+        // Text the reader's language does not cover is labelled where it stands; the letter also says so once, in
+        // their language, with whom to ask.
+        let foreign = LanguageMarking.languages(in: .map(context), letter: language)
+        if !foreign.isEmpty {
+            var noteArguments = arguments
+            noteArguments["language"] = .string(caches.list(foreign.map { LanguageDisplayName.name(of: $0, in: language) }, formatter: localeFormatter))
+            let contact = school.contact.phone ?? school.contact.email ?? school.name
+            noteArguments["contact"] = .string(direction == .rtl ? BidiIsolation.leftToRight(contact) : contact)
+            context.append(("other_language", .string(try messages.text(for: Self.otherLanguageKey, arguments: noteArguments))))
+        }
 
         let root = TemplateValue.map(context)
         let parts = splicing ? ContextParts(root) : nil
@@ -207,7 +224,8 @@ public struct MessageRenderer: Sendable {
         guard let subjectText = try renderPart(.subject) else {
             throw RenderError("Template \(template.name) has no subject.mustache.")
         }
-        let subject = Whitespace.singleLine(subjectText)
+        let labels = LanguageLabels(letter: language, direction: direction)
+        let subject = labels.text(Whitespace.singleLine(subjectText))
         // The text comes from text.mustache, or from the HTML letter's skeleton (then the HTML itself is only made
         // when the skeleton cannot be used).
         let text: String
@@ -217,7 +235,8 @@ public struct MessageRenderer: Sendable {
             text = try templates.plainText(ofHTML: renderHTML, context: root, parts: parts, named: htmlSource.name)
         }
         return RenderedMessage(
-            subject: subject, html: request.includeHTML ? html ?? "" : "", text: text, language: language, direction: direction, chain: chain,
+            subject: subject, html: request.includeHTML ? labels.html(html ?? "") : "", text: labels.text(text), language: language,
+            direction: direction, chain: chain,
             fallbacks: messages.fallbacks.sorted { $0.key < $1.key },
             translatedParts: TemplatePart.allCases.filter { sources[$0]?.locale != nil })
     }
@@ -230,7 +249,11 @@ public struct MessageRenderer: Sendable {
     private var schoolContext: TemplateValue {
         var context: [(key: String, value: TemplateValue)] = [("name", .string(school.name))]
         if let email = school.contact.email { context.append(("email", .string(email))) }
-        if let phone = school.contact.phone { context.append(("phone", .string(phone))) }
+        if let phone = school.contact.phone {
+            context.append(("phone", .string(phone)))
+            // A tel: link is digits and a leading plus only (RFC 3966 allows visual separators, not every phone does).
+            context.append(("phone_uri", .string(String(phone.unicodeScalars.filter { ("0"..."9").contains($0) || $0 == "+" }.map(Character.init)))))
+        }
         if let address = school.contact.address { context.append(("address", .string(address))) }
         if let website = school.contact.website { context.append(("website", .string(website))) }
         if let url = school.baseURL { context.append(("base_url", .string(url.absoluteString))) }
@@ -256,7 +279,7 @@ public struct MessageRenderer: Sendable {
     }
 
     private func messageArguments(
-        _ request: RenderRequest, chain: LocaleChain, formatter: LocaleFormatter, zone: TimeZone
+        _ request: RenderRequest, chain: LocaleChain, formatter: LocaleFormatter, zone: TimeZone, marking: LanguageMarking
     ) -> [String: MessageArgument] {
         let event = request.event
         let guardian = request.recipient.guardian
@@ -266,7 +289,8 @@ public struct MessageRenderer: Sendable {
         // The event's free data first, so the standard arguments win on a clash.
         for (key, value) in event.data {
             switch value {
-            case .string(let text): arguments[key] = .string(text)
+            case .string(let text): arguments[key] = .string(marking.plain(text))
+            case .text(let text): arguments[key] = .string(marking.staff(text, chain: chain))
             case .int(let number): arguments[key] = .integer(number)
             case .double(let number): arguments[key] = .number(number)
             case .bool(let flag): arguments[key] = .string(flag ? "true" : "false")
@@ -280,10 +304,10 @@ public struct MessageRenderer: Sendable {
         arguments["children"] = .string(caches.list(names, formatter: formatter))
         arguments["children_count"] = .integer(names.count)
         arguments["child"] = .string(names.first ?? "")
-        arguments["event"] = .string(event.title.resolve(along: chain.candidates).text)
+        arguments["event"] = .string(marking.staff(event.title, chain: chain))
         arguments["start"] = .date(event.start)
         if let end = event.end { arguments["end"] = .date(end) }
-        arguments["location"] = .string(event.location?.resolve(along: chain.candidates).text ?? "")
+        arguments["location"] = .string(event.location.map { marking.staff($0, chain: chain) } ?? "")
         arguments["days"] = .integer(caches.days(from: request.now, to: event.start, in: zone))
         arguments["phone"] = .string(school.contact.phone ?? "")
         arguments["email"] = .string(school.contact.email ?? "")
@@ -299,11 +323,13 @@ public struct MessageRenderer: Sendable {
         return calendar.dateComponents([.day], from: from, to: to).day ?? 0
     }
 
-    private func eventContext(_ event: Event, chain: LocaleChain, formatter: LocaleFormatter) throws(RenderError) -> TemplateValue {
+    private func eventContext(
+        _ event: Event, chain: LocaleChain, formatter: LocaleFormatter, marking: LanguageMarking
+    ) throws(RenderError) -> TemplateValue {
         var context: [(key: String, value: TemplateValue)] = [
             ("id", .string(event.id)),
             ("kind", .string(event.kind.rawValue)),
-            ("title", .string(event.title.resolve(along: chain.candidates).text)),
+            ("title", .string(marking.staff(event.title, chain: chain))),
             ("date", .string(formatter.date(event.start))),
             ("all_day", .bool(event.allDay)),
             ("urgent", .bool(event.priority == .urgent)),
@@ -313,18 +339,18 @@ public struct MessageRenderer: Sendable {
             if !event.allDay { context.append(("end_time", .string(formatter.time(end)))) }
             if formatter.shortDate(end) != formatter.shortDate(event.start) { context.append(("end_date", .string(formatter.date(end)))) }
         }
-        if let location = event.location { context.append(("location", .string(location.resolve(along: chain.candidates).text))) }
+        if let location = event.location { context.append(("location", .string(marking.staff(location, chain: chain)))) }
         return .map(context)
     }
 
     private func rsvpContext(
-        _ event: Event, chain: LocaleChain, messages: inout MessageBag, arguments: [String: MessageArgument]
+        _ event: Event, chain: LocaleChain, messages: inout MessageBag, arguments: [String: MessageArgument], marking: LanguageMarking
     ) throws(RenderError) -> TemplateValue {
         var options: [TemplateValue] = []
         for option in event.rsvp {
             let label: String
             if let written = option.label {
-                label = written.resolve(along: chain.candidates).text
+                label = marking.staff(written, chain: chain)
             } else {
                 label = try messages.text(for: option.catalogKey, arguments: arguments)
             }
@@ -365,10 +391,15 @@ struct MessageBag {
         }
         do {
             let locale = found.locale.language == letterLanguage.language ? letterLanguage : found.locale
-            return try formatter.format(found.message.text, locale: locale, timeZone: zone, arguments: arguments)
+            return marked(try formatter.format(found.message.text, locale: locale, timeZone: zone, arguments: arguments), from: found.locale)
         } catch {
             throw RenderError("The message \"\(key)\" (\(found.locale), \(found.message.location)) cannot be formatted: \(error).")
         }
+    }
+
+    /// A message found in `language`, marked when the letter is written otherwise (a catalog gap).
+    private func marked(_ text: String, from language: LanguageTag) -> String {
+        language == letterLanguage || LanguageDisplayName.sameWriting(language, letterLanguage) ? text : LanguageRun.mark(text, language: language)
     }
 
     /// Finds and compiles the messages of `keys` for this chain, letter language and zone, in key order.
@@ -409,7 +440,7 @@ struct MessageBag {
                     throw RenderError("The message \"\(entry.key)\" (\(found.locale), \(found.location)) cannot be formatted: \(error).")
                 }
             }
-            Self.insert(value, at: entry.path[...], into: &root)
+            Self.insert(marked(value, from: found.locale), at: entry.path[...], into: &root)
         }
         return .map(root)
     }

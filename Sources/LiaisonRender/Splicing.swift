@@ -24,6 +24,7 @@ package indirect enum TemplateValue {
         case .bool(let flag): self = .bool(flag)
         case .list(let items): self = .list(items.map(TemplateValue.init(data:)))
         case .map(let map): self = .map(map.sorted { $0.key < $1.key }.map { ($0.key, TemplateValue(data: $0.value)) })
+        case .text(let text): self = .string(text.base)
         case .null: self = .other(value.plain as Any)
         }
     }

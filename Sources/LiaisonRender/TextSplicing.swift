@@ -224,6 +224,11 @@ struct LinkRendering: Sendable, Hashable {
     var stripped: Int
 
     /// The rendering for a link's label (as written, trimmed) and `href`, and the address to write when there is one.
+    /// The digits and plus signs of a phone number as written.
+    static func dialled(_ number: String) -> String {
+        String(String.UnicodeScalarView(number.unicodeScalars.filter { ("0"..."9").contains($0) || $0 == "+" }))
+    }
+
     static func of(label: String, href rawHref: String?) -> (rendering: LinkRendering, address: String?) {
         guard let href = rawHref.map({ Whitespace.trim($0) }), !href.isEmpty, !href.hasPrefix("#"),
               !href.lowercased().hasPrefix("javascript:")
@@ -235,7 +240,9 @@ struct LinkRendering: Sendable, Hashable {
         let stripped = mailto ? 7 : telephone != nil ? 4 : 0
         let address = telephone ?? bare
         if label.isEmpty { return (LinkRendering(form: .addressOnly, stripped: stripped), address) }
-        if label != bare && label != href && label != telephone {
+        // A phone number shown with spaces links as digits only (`tel:+442079460000`): the same number, said once.
+        let samePhone = telephone.map { Self.dialled($0) == Self.dialled(label) && !Self.dialled(label).isEmpty } ?? false
+        if label != bare && label != href && label != telephone && !samePhone {
             return (LinkRendering(form: .labelAndAddress, stripped: stripped), address)
         }
         return (LinkRendering(form: .labelOnly, stripped: stripped), nil)

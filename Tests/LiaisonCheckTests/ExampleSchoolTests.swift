@@ -115,7 +115,9 @@ let referenceNow = ISO8601DateFormatter().date(from: "2026-11-23T09:00:00Z")!
         let (loaded, _) = SchoolLoader.load(configPath: path("examples/demo-school/liaison.yaml"), now: referenceNow)
         let school = try #require(loaded)
         func words(_ text: String) -> [String] {
-            text.split(whereSeparator: \.isWhitespace).map(String.init).filter { !$0.hasPrefix("<") && $0 != ">" && $0 != "-" && $0 != "--" }
+            // The text isolates a run in another direction with FSI…PDI where the HTML gives its span a dir.
+            String(String.UnicodeScalarView(text.unicodeScalars.filter { $0 != "\u{2068}" && $0 != "\u{2069}" && $0 != "\u{2066}" }))
+                .split(whereSeparator: \.isWhitespace).map(String.init).filter { !$0.hasPrefix("<") && $0 != ">" && $0 != "-" && $0 != "--" }
         }
         var languages: Set<String> = []
         for student in school.roster.students.prefix(40) {

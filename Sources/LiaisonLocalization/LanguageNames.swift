@@ -1,0 +1,44 @@
+import Foundation
+import LiaisonModel
+
+/// Names of languages in the reader's language ("Ingiriisi" for English in Somali), from Foundation's CLDR data.
+public enum LanguageDisplayName {
+    private static let cache = Locked<[String: String]>([:])
+
+    /// The name of `language` written in `reader`; the script is named too when the two share a language
+    /// (中文（简体） in a Traditional Chinese letter). Falls back to the English name, then to the tag.
+    public static func name(of language: LanguageTag, in reader: LanguageTag) -> String {
+        let key = language.rawValue + "|" + reader.rawValue
+        if let hit = cache.withLock({ $0[key] }) { return hit }
+        let sameLanguage = language.language == reader.language
+        let identifier = sameLanguage ? [language.language, language.likelyScript].compactMap { $0 }.joined(separator: "-") : language.language
+        func named(in locale: String) -> String? {
+            let locale = Locale(identifier: locale)
+            let name = sameLanguage ? locale.localizedString(forIdentifier: identifier) : locale.localizedString(forLanguageCode: identifier)
+            guard let name, !name.isEmpty, name != identifier else { return nil }
+            return name
+        }
+        let name = named(in: reader.rawValue) ?? named(in: "en") ?? language.rawValue
+        cache.withLock { table in
+            if table.count > 4096 { table.removeAll() }
+            table[key] = name
+        }
+        return name
+    }
+
+    /// Whether text in `a` can be read as text in `b`: the same language in the same (likely) script.
+    public static func sameWriting(_ a: LanguageTag, _ b: LanguageTag) -> Bool {
+        if a == b { return true }
+        guard a.language == b.language else { return false }
+        let key = a.rawValue + "|" + b.rawValue
+        if let hit = sameWritingCache.withLock({ $0[key] }) { return hit }
+        let same = a.likelyScript == b.likelyScript
+        sameWritingCache.withLock { table in
+            if table.count > 4096 { table.removeAll() }
+            table[key] = same
+        }
+        return same
+    }
+
+    private static let sameWritingCache = Locked<[String: Bool]>([:])
+}
