@@ -12,6 +12,8 @@ public struct CheckReport: Sendable, Codable {
     public var coverage: [LocaleCoverage] = []
     public var languages: [LanguageUse] = []
     public var events: [EventSummary] = []
+    /// Staff text readers of each letter language get untranslated, per event still to come.
+    public var staffText: [StaffTextGap] = []
     /// How each calendar event maps to a notification plan (empty without calendars).
     public var calendar: [CalendarMapping] = []
     public var diagnostics: [Diagnostic] = []
@@ -75,6 +77,7 @@ public struct CheckReport: Sendable, Codable {
                 audience: event.audience.description, recipients: recipients[event.id] ?? 0,
                 firstSend: sends.filter { $0 >= now }.min())
         }
+        staffText = StaffTextCoverage.gaps(snapshot, now: now)
     }
 
     mutating func finish(limits: InputLimits = .standard) {
@@ -140,6 +143,13 @@ public struct CheckReport: Sendable, Codable {
             let formatter = Self.minuteFormatter(timeZone)
             lines += Table(["event", "kind", "template", "starts", "recipients", "next send"], events.map { event in
                 [event.id, event.kind, event.template, formatter.string(from: event.start), "\(event.recipients)", event.firstSend.map { formatter.string(from: $0) } ?? "-"]
+            }).lines
+        }
+        if !staffText.isEmpty {
+            lines.append("")
+            lines.append("Staff text not written or translated for its readers (marked as such in their letters; liaison locales export --event E)")
+            lines += Table(["event", "catalog", "guardians", "untranslated"], staffText.map { gap in
+                [gap.event, gap.language, "\(gap.guardians)", gap.fields.prefix(4).joined(separator: ", ") + (gap.fields.count > 4 ? ", … (\(gap.fields.count))" : "")]
             }).lines
         }
         if !calendar.isEmpty {

@@ -66,7 +66,12 @@ public enum SchoolLoader {
         report.calendar = inputs.calendarMappings
         report.diagnostics += inputs.diagnostics + SchoolInputsLoader.droppingRepeatedMissingFiles(
             catalogDiagnostics + templateDiagnostics, configDiagnostics: configDiagnostics)
-        let (roster, events, progress) = (inputs.roster, inputs.events, inputs.progress)
+        // Translations of staff text a translator gave back join the events' own versions.
+        let (staffTranslations, staffDiagnostics) = StaffTranslations.load(
+            directories: configuration.staffTranslationDirectories, limits: configuration.limits)
+        let (events, translationDiagnostics) = staffTranslations.apply(to: inputs.events)
+        report.diagnostics += staffDiagnostics + translationDiagnostics
+        let (roster, progress) = (inputs.roster, inputs.progress)
 
         let snapshot = SchoolSnapshot(
             configuration: configuration, roster: roster, events: events, progress: progress,

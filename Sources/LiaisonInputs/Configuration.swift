@@ -31,6 +31,9 @@ public struct LiaisonConfiguration: Sendable {
     public var templateDirectories: [String]
     /// Catalog folders, later ones overriding earlier ones key by key.
     public var localeDirectories: [String]
+    /// Folders of translated staff text (XLIFF files from `liaison locales export --event`); `translations/` beside
+    /// liaison.yaml unless `translations:` names others. A missing default folder is fine.
+    public var staffTranslationDirectories: [String] = []
     /// Where each key (`school.time_zone`, `templates`, `templates[1]`) was written.
     public var locations: [String: SourceLocation]
     /// Channels, outbox and retry settings (embedded defaults: file channel and SQLite under `.liaison/`).
@@ -82,7 +85,7 @@ public enum ConfigurationLoader {
     static let knownKeys: [String: [String]] = [
         "": [
             "school", "roster", "schedule", "progress", "templates", "locales", "channels", "store", "retry", "calendars",
-            "calendar_rules", "calendar_horizon", "server", "alerts", "daemon", "limits", "links", "retention",
+            "calendar_rules", "calendar_horizon", "server", "alerts", "daemon", "limits", "links", "retention", "translations",
         ],
         "limits": InputLimits.Name.allCases.map(\.rawValue),
         "links": ["after_event", "alert"],
@@ -225,6 +228,7 @@ public enum ConfigurationLoader {
             let progress = filePath("progress")
             let templates = folderPaths("templates")
             let locales = folderPaths("locales")
+            let translations = values["translations"] == nil ? [Support.join(folder, "translations")] : folderPaths("translations")
 
             var deliveryReader = DeliverySettingsReader(folder: folder, report: YAMLDiagnostics(file: file))
             let delivery = deliveryReader.read(values)
@@ -271,6 +275,7 @@ public enum ConfigurationLoader {
             configuration.limits = limits
             configuration.links = links
             configuration.retention = retention
+            configuration.staffTranslationDirectories = translations ?? []
             return (configuration, report.diagnostics)
         }
 

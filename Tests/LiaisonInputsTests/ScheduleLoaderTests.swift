@@ -327,3 +327,37 @@ import Testing
         #expect(ScheduleDate.parse("2026-03-08T02:30-05:00", in: newYork)?.shiftedFrom == nil)
     }
 }
+
+/// Free data may carry versions per language, written as a title is.
+@Suite struct LocalizedDataTests {
+    @Test func languageMapsInDataAreStaffText() throws {
+        let school = School(name: "Riverside", defaultLocale: "en-GB", timeZone: TimeZone(identifier: "Europe/London")!)
+        let fixture = Fixture()
+        let path = fixture.write("events.yaml", """
+            events:
+              - id: trip
+                kind: announcement
+                title: Trip
+                start: 2026-06-12T09:30
+                audience: everyone
+                template: announcement
+                data:
+                  note:
+                    en: Bring a packed lunch
+                    so: Keen qado
+                  items:
+                    - { en: Water bottle, ar: زجاجة ماء }
+                    - Sun hat
+                  schedule: { start: "09:30", end: "15:00" }
+                  codes: { so: x, ar: y }
+            """)
+        let (events, diagnostics) = ScheduleLoader.load(path: path, school: school)
+        #expect(diagnostics.filter { $0.severity == .error }.isEmpty, "\(diagnostics)")
+        let data = try #require(events.first?.data)
+        #expect(data["note"] == .text(LocalizedText("Bring a packed lunch", translations: ["en": "Bring a packed lunch", "so": "Keen qado"])))
+        #expect(data["items"] == .list([.text(LocalizedText("Water bottle", translations: ["en": "Water bottle", "ar": "زجاجة ماء"])), .string("Sun hat")]))
+        // Maps without the school's language stay maps.
+        #expect(data["schedule"] == .map(["start": .string("09:30"), "end": .string("15:00")]))
+        #expect(data["codes"] == .map(["so": .string("x"), "ar": .string("y")]))
+    }
+}
