@@ -152,53 +152,38 @@ extension CatalogSet {
         var sourceFiles: [(locale: LanguageTag, location: SourceLocation)] = []
         var declaredSources: [(locale: LanguageTag, location: SourceLocation)] = []
 
-        for (folder, directory) in directories.enumerated() {
-            let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-            for name in names.sorted() where isCatalogFile(name) {
-                let path = join(directory, name)
-                var isDirectory: ObjCBool = false
-                guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue
-                else { continue }
-                if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int, size > limits.fileBytes {
-                    diagnostics.append(.error("limit.file-size", "The catalog is \(size) bytes. \(limits.advice(.fileBytes))", at: SourceLocation(file: path)))
-                    continue
+        let (read, readProblems) = XLIFFReader.readFolders(directories, limits: limits, what: "catalog")
+        diagnostics += readProblems
+        for (folder, path, sections) in read {
+            for section in sections {
+                let locale = section.targetLanguage ?? section.sourceLanguage
+                let isSourceFile = section.targetLanguage == nil
+                let at = SourceLocation(file: path, line: section.line)
+                if isSourceFile {
+                    sourceFiles.append((locale, at))
+                } else {
+                    declaredSources.append((section.sourceLanguage, at.field("srcLang")))
                 }
-                guard let data = FileManager.default.contents(atPath: path) else {
-                    diagnostics.append(.error("catalog.xml-syntax", "cannot read the file", at: SourceLocation(file: path)))
-                    continue
-                }
-                let (sections, problems) = XLIFFReader.read(data, file: path)
-                diagnostics += problems
-                for section in sections {
-                    let locale = section.targetLanguage ?? section.sourceLanguage
-                    let isSourceFile = section.targetLanguage == nil
-                    let at = SourceLocation(file: path, line: section.line)
-                    if isSourceFile {
-                        sourceFiles.append((locale, at))
-                    } else {
-                        declaredSources.append((section.sourceLanguage, at.field("srcLang")))
-                    }
-                    if !(files[locale]?.contains(path) ?? false) { files[locale, default: []].append(path) }
-                    for unit in section.units {
-                        let message = CatalogMessage(
-                            key: unit.id, text: isSourceFile ? unit.source : (unit.target ?? ""), source: unit.source,
-                            note: unit.note, location: SourceLocation(file: path, line: unit.line, field: unit.id),
-                            isTranslated: isSourceFile ? !unit.source.isEmpty : unit.isTranslated)
-                        if let existing = entries[locale]?[unit.id] {
-                            // Two translations of a key in one folder conflict; an untranslated copy (an exported
-                            // `…missing.xliff` next to the file it came from) does not.
-                            if existing.folder == folder, existing.message.isTranslated, message.isTranslated {
-                                diagnostics.append(
-                                    .warning(
-                                        "catalog.duplicate-key",
-                                        "key '\(unit.id)' appears twice for \(locale) (first at \(Self.place(existing.message.location)));"
-                                            + " the later one wins",
-                                        at: message.location))
-                            }
-                            if existing.message.isTranslated, !message.isTranslated { continue }
+                if !(files[locale]?.contains(path) ?? false) { files[locale, default: []].append(path) }
+                for unit in section.units {
+                    let message = CatalogMessage(
+                        key: unit.id, text: isSourceFile ? unit.source : (unit.target ?? ""), source: unit.source,
+                        note: unit.note, location: SourceLocation(file: path, line: unit.line, field: unit.id),
+                        isTranslated: isSourceFile ? !unit.source.isEmpty : unit.isTranslated)
+                    if let existing = entries[locale]?[unit.id] {
+                        // Two translations of a key in one folder conflict; an untranslated copy (an exported
+                        // `…missing.xliff` next to the file it came from) does not.
+                        if existing.folder == folder, existing.message.isTranslated, message.isTranslated {
+                            diagnostics.append(
+                                .warning(
+                                    "catalog.duplicate-key",
+                                    "key '\(unit.id)' appears twice for \(locale) (first at \(Self.place(existing.message.location)));"
+                                        + " the later one wins",
+                                    at: message.location))
                         }
-                        entries[locale, default: [:]][unit.id] = (message, folder)
+                        if existing.message.isTranslated, !message.isTranslated { continue }
                     }
+                    entries[locale, default: [:]][unit.id] = (message, folder)
                 }
             }
         }

@@ -141,40 +141,28 @@ public struct StaffTranslations: Sendable {
     public static func load(directories: [String], limits: InputLimits = .standard) -> (StaffTranslations, [Diagnostic]) {
         var translations = StaffTranslations()
         var diagnostics: [Diagnostic] = []
-        for directory in directories {
-            let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-            for name in names.sorted() where name.hasSuffix(".xliff") || name.hasSuffix(".xlf") {
-                let path = directory.hasSuffix("/") ? directory + name : directory + "/" + name
-                if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int, size > limits.fileBytes {
-                    diagnostics.append(.error("limit.file-size", "The file is \(size) bytes. \(limits.advice(.fileBytes))", at: SourceLocation(file: path)))
+        let (files, problems) = XLIFFReader.readFolders(directories, limits: limits, what: "translation file")
+        diagnostics += problems
+        for (_, path, sections) in files {
+            for section in sections {
+                guard let language = section.targetLanguage else {
+                    diagnostics.append(
+                        .warning(
+                            "staff-text.no-target-language", "the file names no target language (trgLang); it is left out",
+                            at: SourceLocation(file: path, line: section.line)))
                     continue
                 }
-                guard let data = FileManager.default.contents(atPath: path) else {
-                    diagnostics.append(.error("staff-text.unreadable", "cannot read the file", at: SourceLocation(file: path)))
-                    continue
-                }
-                let (sections, problems) = XLIFFReader.read(data, file: path)
-                diagnostics += problems
-                for section in sections {
-                    guard let language = section.targetLanguage else {
+                for unit in section.units where unit.isTranslated {
+                    let at = SourceLocation(file: path, line: unit.line, field: unit.id)
+                    guard let slash = unit.id.firstIndex(of: "/"), let target = unit.target else {
                         diagnostics.append(
-                            .warning(
-                                "staff-text.no-target-language", "the file names no target language (trgLang); it is left out",
-                                at: SourceLocation(file: path, line: section.line)))
+                            .warning("staff-text.invalid-id", "the unit id \"\(unit.id)\" is not event-id/field; it is left out", at: at))
                         continue
                     }
-                    for unit in section.units where unit.isTranslated {
-                        let at = SourceLocation(file: path, line: unit.line, field: unit.id)
-                        guard let slash = unit.id.firstIndex(of: "/"), let target = unit.target else {
-                            diagnostics.append(
-                                .warning("staff-text.invalid-id", "the unit id \"\(unit.id)\" is not event-id/field; it is left out", at: at))
-                            continue
-                        }
-                        translations.entries.append(
-                            Entry(
-                                eventID: String(unit.id[..<slash]), path: String(unit.id[unit.id.index(after: slash)...]),
-                                language: language, source: unit.source, target: target, location: at))
-                    }
+                    translations.entries.append(
+                        Entry(
+                            eventID: String(unit.id[..<slash]), path: String(unit.id[unit.id.index(after: slash)...]),
+                            language: language, source: unit.source, target: target, location: at))
                 }
             }
         }

@@ -29,6 +29,36 @@ enum XLIFFReader {
         var line: Int
     }
 
+    /// Reads every XLIFF file (`*.xliff`, `*.xlf`, not hidden) of each folder in name order, each within the file size
+    /// limit; a folder that does not exist gives nothing. `what` names the files in a size error ("catalog").
+    static func readFolders(
+        _ directories: [String], limits: InputLimits, what: String
+    ) -> (files: [(folder: Int, path: String, sections: [Section])], diagnostics: [Diagnostic]) {
+        var files: [(folder: Int, path: String, sections: [Section])] = []
+        var diagnostics: [Diagnostic] = []
+        for (folder, directory) in directories.enumerated() {
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+            for name in names.sorted() where CatalogSet.isCatalogFile(name) {
+                let path = CatalogSet.join(directory, name)
+                var isDirectory: ObjCBool = false
+                guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue
+                else { continue }
+                if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int, size > limits.fileBytes {
+                    diagnostics.append(.error("limit.file-size", "The \(what) is \(size) bytes. \(limits.advice(.fileBytes))", at: SourceLocation(file: path)))
+                    continue
+                }
+                guard let data = FileManager.default.contents(atPath: path) else {
+                    diagnostics.append(.error("catalog.xml-syntax", "cannot read the file", at: SourceLocation(file: path)))
+                    continue
+                }
+                let (sections, problems) = read(data, file: path)
+                diagnostics += problems
+                files.append((folder, path, sections))
+            }
+        }
+        return (files, diagnostics)
+    }
+
     static func read(_ data: Data, file: String) -> (sections: [Section], diagnostics: [Diagnostic]) {
         cxml_initialize()
         var diagnostics: [Diagnostic] = []
