@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/install-deps.sh
-python3 -c "import aiosmtpd, standardwebhooks, icalendar, recurring_ical_events" 2>/dev/null || python3 -m pip install --quiet aiosmtpd standardwebhooks icalendar recurring-ical-events
+python3 -c "import aiosmtpd, standardwebhooks, icalendar, recurring_ical_events, lingua" 2>/dev/null || python3 -m pip install --quiet aiosmtpd standardwebhooks icalendar recurring-ical-events lingua-language-detector
 swift build --build-tests
 # The integration tests drive real liaison processes and wait for them in blocking calls; run in a process of their
 # own and one suite at a time, they cannot hold up other tests' async work (a live HTTP test with a client timeout,
