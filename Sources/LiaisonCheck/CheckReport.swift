@@ -14,6 +14,8 @@ public struct CheckReport: Sendable, Codable {
     public var events: [EventSummary] = []
     /// Staff text readers of each letter language get untranslated, per event still to come.
     public var staffText: [StaffTextGap] = []
+    /// The SMS form of each event still to come, per catalog language, in SMS parts.
+    public var shortForms: [ShortFormSize] = []
     /// How each calendar event maps to a notification plan (empty without calendars).
     public var calendar: [CalendarMapping] = []
     public var diagnostics: [Diagnostic] = []
@@ -78,6 +80,13 @@ public struct CheckReport: Sendable, Codable {
                 firstSend: sends.filter { $0 >= now }.min())
         }
         staffText = StaffTextCoverage.gaps(snapshot, now: now)
+        shortForms = ShortFormReport.sizes(snapshot, now: now)
+        for size in shortForms where size.parts > size.limit {
+            diagnostics.append(
+                .warning(
+                    "sms.too-long",
+                    "the SMS of \(size.event) in \(size.language) takes \(size.parts) parts (\(size.characters) characters, \(size.encoding)); its template \(size.template) allows \(size.limit) (max-sms-parts in sms.mustache): shorten the catalog's sms or subject messages or the event's title"))
+        }
     }
 
     mutating func finish(limits: InputLimits = .standard) {
@@ -150,6 +159,13 @@ public struct CheckReport: Sendable, Codable {
             lines.append("Staff text not written or translated for its readers (marked as such in their letters; liaison locales export --event E)")
             lines += Table(["event", "catalog", "guardians", "untranslated"], staffText.map { gap in
                 [gap.event, gap.language, "\(gap.guardians)", gap.fields.prefix(4).joined(separator: ", ") + (gap.fields.count > 4 ? ", … (\(gap.fields.count))" : "")]
+            }).lines
+        }
+        if !shortForms.isEmpty {
+            lines.append("")
+            lines.append("SMS sizes (the longest per event and catalog; GSM-7 160 or 153 a part, UCS-2 70 or 67)")
+            lines += Table(["event", "catalog", "characters", "encoding", "parts", "limit"], shortForms.map { size in
+                [size.event, size.language, "\(size.characters)", size.encoding, "\(size.parts)" + (size.parts > size.limit ? " (too long)" : ""), "\(size.limit)"]
             }).lines
         }
         if !calendar.isEmpty {

@@ -78,6 +78,19 @@ public struct Planner: Sendable {
         return (planned.flatMap(\.1), planned.flatMap(\.2))
     }
 
+    /// Channels that carry a short form of the letter rather than the whole text.
+    static let shortChannels: Set<ChannelKind> = [.sms, .voice, .chat]
+
+    /// The text a channel carries: the SMS form by SMS and chat, the spoken form by voice (else the SMS form), the
+    /// whole text elsewhere and for templates without short forms.
+    static func text(of rendered: RenderedMessage, for channel: ChannelKind) -> String {
+        switch channel {
+        case .sms, .chat: rendered.sms ?? rendered.text
+        case .voice: rendered.voice ?? rendered.sms ?? rendered.text
+        default: rendered.text
+        }
+    }
+
     /// The deliveries for one guardian, or why there are none.
     func planOne(
         _ recipient: Recipient, event: Event, occurrence: String, sendAt: Date, now: Date, skipping: Set<DeliveryKey> = [],
@@ -96,7 +109,7 @@ public struct Planner: Sendable {
         do {
             rendered = try renderer.render(RenderRequest(
                 event: event, recipient: recipient, progress: progress, ackURL: ackURL(guardian), now: sendAt,
-                includeHTML: channels.contains(.email)))
+                includeHTML: channels.contains(.email), includeShort: channels.contains { Self.shortChannels.contains($0) }))
         } catch {
             return .failure(PlanProblem(guardianID: guardian.id, reason: error.message))
         }
@@ -111,7 +124,7 @@ public struct Planner: Sendable {
         }
         return .success(channels.map { channel in
             let message = OutboundMessage(
-                subject: rendered.subject, text: rendered.text, html: channel == .email ? rendered.html : nil,
+                subject: rendered.subject, text: Self.text(of: rendered, for: channel), html: channel == .email ? rendered.html : nil,
                 language: rendered.language.rawValue, messageClass: messageClass, ackURL: ackURL(guardian),
                 unsubscribeURL: messageClass == .newsletter ? unsubscribeURL(guardian) : nil)
             return Delivery(

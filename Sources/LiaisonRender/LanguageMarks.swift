@@ -186,3 +186,18 @@ enum HTMLEscape {
         return output
     }
 }
+
+/// Short forms (SMS, voice) as sent: each line trimmed, runs of blank lines one blank line, none at either end.
+enum ShortText {
+    static func tidy(_ text: String) -> String {
+        var lines: [Substring] = []
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            let trimmed = line.drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" || $0 == "\r" }.reversed()
+            let kept = Substring(String(trimmed))
+            if kept.isEmpty, lines.last?.isEmpty ?? true { continue }
+            lines.append(kept)
+        }
+        while lines.last?.isEmpty == true { lines.removeLast() }
+        return lines.joined(separator: "\n")
+    }
+}

@@ -8,6 +8,10 @@ public struct RenderedMessage: Sendable, Hashable {
     /// Empty when the request did not include it (`RenderRequest.includeHTML`).
     public var html: String
     public var text: String
+    /// The short form for SMS and chat (sms.mustache); nil when not requested or the template has none.
+    public var sms: String?
+    /// The form read aloud by a voice gateway (voice.mustache); nil when not requested or the template has none.
+    public var voice: String?
     /// The language the letter is written in (`<html lang>`, `Content-Language`).
     public var language: LanguageTag
     public var direction: TextDirection
@@ -51,11 +55,14 @@ public struct RenderRequest: Sendable {
     /// Whether the HTML letter is wanted (email); without it only the subject and text are made, and
     /// `RenderedMessage.html` is empty.
     public var includeHTML: Bool
+    /// Whether the SMS and voice forms are wanted (a guardian with an SMS, chat or voice channel).
+    public var includeShort: Bool
 
     public init(
         event: Event, recipient: Recipient, progress: [String: [ProgressRecord]] = [:], ackURL: String? = nil, now: Date,
-        includeHTML: Bool = true
+        includeHTML: Bool = true, includeShort: Bool = false
     ) {
+        self.includeShort = includeShort
         self.event = event
         self.recipient = recipient
         self.progress = progress
@@ -234,9 +241,15 @@ public struct MessageRenderer: Sendable {
         } else {
             text = try templates.plainText(ofHTML: renderHTML, context: root, parts: parts, named: htmlSource.name)
         }
+        var sms: String?
+        var voice: String?
+        if request.includeShort {
+            sms = try renderPart(.sms).map { labels.text(ShortText.tidy($0)) }
+            voice = try renderPart(.voice).map { labels.text(ShortText.tidy($0)) }
+        }
         return RenderedMessage(
-            subject: subject, html: request.includeHTML ? labels.html(html ?? "") : "", text: labels.text(text), language: language,
-            direction: direction, chain: chain,
+            subject: subject, html: request.includeHTML ? labels.html(html ?? "") : "", text: labels.text(text), sms: sms, voice: voice,
+            language: language, direction: direction, chain: chain,
             fallbacks: messages.fallbacks.sorted { $0.key < $1.key },
             translatedParts: TemplatePart.allCases.filter { sources[$0]?.locale != nil })
     }

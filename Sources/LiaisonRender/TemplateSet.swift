@@ -7,6 +7,10 @@ public enum TemplatePart: String, Sendable, CaseIterable, Hashable {
     case subject
     case html
     case text
+    /// The short form sent by SMS (and chat): a few lines, a link, counted in SMS parts.
+    case sms
+    /// What a voice gateway reads aloud: written for text-to-speech, no links.
+    case voice
 
     /// Subjects and text bodies are plain text: Mustache must not HTML-escape them.
     var isPlainText: Bool { self != .html }
@@ -36,6 +40,16 @@ public struct MessageTemplate: Sendable {
 
     /// The languages that have a letter of their own.
     public var overrideLocales: [LanguageTag] { overrides.keys.sorted() }
+
+    /// The most SMS parts the short form may take: `{{! max-sms-parts: N }}` in sms.mustache, else 3.
+    public var smsPartLimit: Int {
+        guard let source = parts[.sms]?.source, let range = source.range(of: "max-sms-parts:") else { return 3 }
+        let digits = source[range.upperBound...].drop { $0 == " " }.prefix { $0.isASCII && $0.isNumber }
+        return Int(digits).map { max(1, $0) } ?? 3
+    }
+
+    /// Whether the template has a part of its own for `part` (in any language).
+    public func has(_ part: TemplatePart) -> Bool { parts[part] != nil || overrides.values.contains { $0[part] != nil } }
 }
 
 /// The Mustache value of one message's context, kept between its parts, and the budget its lists spend.

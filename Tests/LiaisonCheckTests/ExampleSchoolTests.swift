@@ -140,3 +140,37 @@ let referenceNow = ISO8601DateFormatter().date(from: "2026-11-23T09:00:00Z")!
         #expect(languages.count >= 5)
     }
 }
+
+/// The short forms of the demo school: every SMS fits its template's limit, alerts included, in every language.
+@Suite struct DemoShortFormTests {
+    @Test func everyDemoSMSFitsItsLimit() throws {
+        let (snapshot, report) = SchoolLoader.load(configPath: path("examples/demo-school/liaison.yaml"), now: referenceNow)
+        _ = try #require(snapshot)
+        #expect(!report.diagnostics.contains { $0.code == "sms.too-long" })
+        let sizes = report.shortForms
+        #expect(Set(sizes.map(\.event)).isSuperset(of: ["sickness-s057-2026-11-24", "accident-s045-2026-11-25", "newsletter-2026-11-27"]))
+        #expect(Set(sizes.map(\.language)).count >= 10)
+        for size in sizes {
+            #expect(size.parts <= size.limit, "\(size)")
+            #expect(size.parts >= 1)
+        }
+    }
+
+    @Test("An SMS guardian's alert is the short form, in their language, with the call and the link; voice has no link")
+    func alertShortForms() throws {
+        let (loaded, _) = SchoolLoader.load(configPath: path("examples/demo-school/liaison.yaml"), now: referenceNow)
+        let school = try #require(loaded)
+        let event = try #require(school.event("sickness-s057-2026-11-24"))
+        let recipient = try #require(event.audience.recipients(in: school.roster).first { $0.guardian.id == "G072" })
+        let message = try school.renderer.render(RenderRequest(
+            event: event, recipient: recipient, ackURL: "https://liaison.riverside.example/a/LIAISON-ACK-LINK-TOKEN", now: referenceNow,
+            includeHTML: false, includeShort: true))
+        let sms = try #require(message.sms)
+        #expect(sms.hasPrefix("Degdeg: Ayaan"))
+        #expect(sms.contains("+44 20 7946 0000") && sms.hasSuffix("https://liaison.riverside.example/a/LIAISON-ACK-LINK-TOKEN"))
+        #expect(SMSSegments(sms).parts <= 2)
+        let voice = try #require(message.voice)
+        #expect(!voice.contains("http") && voice.hasPrefix("Tani waa fariin ka timid Riverside Primary School."))
+        #expect(message.text.count > 3 * sms.count)
+    }
+}
