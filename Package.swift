@@ -47,7 +47,7 @@ let package = Package(
         ),
         .target(
             name: "LiaisonLocalization",
-            dependencies: ["LiaisonModel", "CICU", "CLibXML2", "CXMLShim"]
+            dependencies: ["LiaisonModel", "LiaisonCurl", "CICU", "CLibXML2", "CXMLShim"]
         ),
         .target(
             name: "LiaisonRender",
@@ -135,7 +135,7 @@ let package = Package(
             name: "LiaisonDeliveryTests", dependencies: ["LiaisonDelivery", "LiaisonStore", "LiaisonTestSupport"], exclude: ["check_eml.py"]
         ),
         .testTarget(
-            name: "LiaisonIntegrationTests", dependencies: ["LiaisonModel", "LiaisonStore", "LiaisonTestSupport", "liaison"],
+            name: "LiaisonIntegrationTests", dependencies: ["LiaisonModel", "LiaisonLocalization", "LiaisonStore", "LiaisonTestSupport", "liaison"],
             exclude: ["language_check.py"]
         ),
         .testTarget(

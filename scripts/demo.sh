@@ -17,6 +17,9 @@ $liaison check --config "$config"
 echo
 echo "=== liaison preview winter-concert-2026 --guardian G020 (Arabic) ==="
 $liaison preview winter-concert-2026 --guardian G020 --config "$config" | head -25
+echo
+echo "=== liaison preview sickness-s036-2026-12-01 --guardian G048 (Spanish; the office's note machine translated by Apertium, labelled) ==="
+$liaison preview sickness-s036-2026-12-01 --guardian G048 --config "$config" | sed -n '12,16p'
 
 # A fresh demo every time: the demo's state (outbox, acknowledgements) starts empty.
 rm -rf "$state"

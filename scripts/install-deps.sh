@@ -2,7 +2,8 @@
 # Installs the Debian packages Liaison builds and tests against, if they are missing.
 set -euo pipefail
 
-packages=(libicu-dev libxml2-dev libcurl4-openssl-dev libsqlite3-dev pkg-config python3 openssl)
+# apertium and a language pair: the machine translation engine of the demo school and of the tests.
+packages=(libicu-dev libxml2-dev libcurl4-openssl-dev libsqlite3-dev pkg-config python3 openssl apertium apertium-eng-spa)
 missing=()
 for package in "${packages[@]}"; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

@@ -109,8 +109,17 @@ public enum Daemon {
         let schedulerWakeup = Wakeup()
         let escalationWakeup = Wakeup()
         let handoff = Handoff()
+        var queuer = Queuer(outbox: store, links: Links(ledger: ledger, school: configuration.school))
+        do {
+            queuer.translator = try MachineTranslation.make(configuration.translation, sqlitePath: configuration.delivery.sqlitePath) { line in
+                logger.info("\(line)")
+            }
+        } catch {
+            logger.error("machine translation is off: \(error)")
+        }
+        if let engine = queuer.translator { logger.info("machine translation by \(type(of: engine.translator)) for staff text nobody translated") }
         let queuing = DaemonQueuing(
-            queuer: Queuer(outbox: store, links: Links(ledger: ledger, school: configuration.school)),
+            queuer: queuer,
             leases: leases, handoff: handoff, dispatch: dispatchWakeup, gate: gate)
         let kinds: @Sendable () -> Set<ChannelKind> = { channels.kinds }
         let desk = AlertDesk(

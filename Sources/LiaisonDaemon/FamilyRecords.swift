@@ -13,6 +13,8 @@ public struct FamilyRecords: Sendable {
     public let journal: SQLiteDaemonJournal
     public let audit: SQLiteAuditLog
     public let files: FileRetention
+    /// Machine translations of letters' staff text (an alert note in Spanish is family data too).
+    public var translations: SQLiteTranslationMemory?
 
     public init(outbox: SQLiteOutboxStore, ledger: SQLiteAckLedger, journal: SQLiteDaemonJournal, audit: SQLiteAuditLog, files: FileRetention) {
         self.outbox = outbox
@@ -28,6 +30,7 @@ public struct FamilyRecords: Sendable {
         self.init(
             outbox: try SQLiteOutboxStore(path: path), ledger: try SQLiteAckLedger(path: path), journal: try SQLiteDaemonJournal(path: path),
             audit: try SQLiteAuditLog(path: path), files: FileRetention(folders: Self.letterFolders(delivery)))
+        translations = try SQLiteTranslationMemory(path: path)
     }
 
     /// The file channel's folder and the dry runs' folder beside it.
@@ -133,11 +136,12 @@ public struct FamilyRecords: Sendable {
         public var alertNotes = 0
         public var alerts = 0
         public var files = 0
+        public var machineTranslations = 0
 
         public var isEmpty: Bool { self == Sweep() }
 
         public var summary: String {
-            "bodies=\(bodies) delivery_records=\(deliveryRecords) answers_and_links=\(answersAndLinks) alert_notes=\(alertNotes) alerts=\(alerts) files=\(files)"
+            "bodies=\(bodies) delivery_records=\(deliveryRecords) answers_and_links=\(answersAndLinks) alert_notes=\(alertNotes) alerts=\(alerts) files=\(files) machine_translations=\(machineTranslations)"
         }
     }
 
@@ -150,6 +154,8 @@ public struct FamilyRecords: Sendable {
         sweep.answersAndLinks = try await ledger.applyRetention(before: cutoffs.acknowledgements)
         (sweep.alertNotes, sweep.alerts) = try await journal.applyRetention(notesBefore: cutoffs.alertNotes, recordsBefore: cutoffs.deliveryRecords)
         sweep.files = files.removeOlder(than: cutoffs.files)
+        // Kept no longer than the letters whose text they translate.
+        sweep.machineTranslations = try await translations?.purge(before: cutoffs.messageBodies) ?? 0
         if !sweep.isEmpty {
             try await audit.append(AuditEntry(at: now, actor: actor, action: .retentionApplied, subject: "state", detail: sweep.summary))
         }

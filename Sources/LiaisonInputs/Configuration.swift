@@ -34,6 +34,8 @@ public struct LiaisonConfiguration: Sendable {
     /// Folders of translated staff text (XLIFF files from `liaison locales export --event`); `translations/` beside
     /// liaison.yaml unless `translations:` names others. A missing default folder is fine.
     public var staffTranslationDirectories: [String] = []
+    /// Machine translation of staff text nobody translated (`translation:`; none by default).
+    public var translation = TranslationSettings()
     /// Where each key (`school.time_zone`, `templates`, `templates[1]`) was written.
     public var locations: [String: SourceLocation]
     /// Channels, outbox and retry settings (embedded defaults: file channel and SQLite under `.liaison/`).
@@ -86,7 +88,9 @@ public enum ConfigurationLoader {
         "": [
             "school", "roster", "schedule", "progress", "templates", "locales", "channels", "store", "retry", "calendars",
             "calendar_rules", "calendar_horizon", "server", "alerts", "daemon", "limits", "links", "retention", "translations",
+            "translation",
         ],
+        "translation": ["engine", "url", "api_key_env", "api_key_file", "timeout", "urgent_timeout"],
         "limits": InputLimits.Name.allCases.map(\.rawValue),
         "links": ["after_event", "alert"],
         "retention": RetentionPolicy.Kind.allCases.map(\.rawValue),
@@ -240,6 +244,7 @@ public enum ConfigurationLoader {
             let daemon = daemonReader.daemon(values)
             let links = daemonReader.links(values)
             let retention = daemonReader.retention(values)
+            let translation = daemonReader.translation(values)
             report.diagnostics += daemonReader.nodes.report.diagnostics
             if !daemonReader.nodes.usable { usable = false }
             var limits = InputLimits.standard
@@ -276,6 +281,7 @@ public enum ConfigurationLoader {
             configuration.links = links
             configuration.retention = retention
             configuration.staffTranslationDirectories = translations ?? []
+            configuration.translation = translation
             return (configuration, report.diagnostics)
         }
 

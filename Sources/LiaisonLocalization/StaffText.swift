@@ -44,8 +44,17 @@ public enum StaffText {
 
     /// `event` with `text` as the `language` version of the field at `path`; nil when the event has no such field.
     public static func adding(_ text: String, language: LanguageTag, at path: String, to event: Event) -> Event? {
+        changing(path, in: event) { $0.translations[language] = text }
+    }
+
+    /// `event` with a machine translation for the field at `path`; nil when the event has no such field.
+    public static func adding(machine: MachineText, language: LanguageTag, at path: String, to event: Event) -> Event? {
+        changing(path, in: event) { $0.machine[language] = machine }
+    }
+
+    /// `event` with the field at `path` changed by `add`; nil when the event has no such field.
+    static func changing(_ path: String, in event: Event, _ add: (inout LocalizedText) -> Void) -> Event? {
         var event = event
-        func add(_ localized: inout LocalizedText) { localized.translations[language] = text }
         switch path {
         case "title":
             add(&event.title)
@@ -65,7 +74,7 @@ public enum StaffText {
         guard path.hasPrefix("data.") else { return nil }
         var steps = steps(of: String(path.dropFirst(5)))[...]
         guard case .key(let first)? = steps.popFirst(), let value = event.data[first],
-            let changed = adding(text, language: language, at: steps, in: value)
+            let changed = changing(at: steps, in: value, add)
         else { return nil }
         event.data[first] = changed
         return event
@@ -93,24 +102,25 @@ public enum StaffText {
         return steps
     }
 
-    private static func adding(_ text: String, language: LanguageTag, at steps: ArraySlice<Step>, in value: DataValue) -> DataValue? {
+    private static func changing(at steps: ArraySlice<Step>, in value: DataValue, _ add: (inout LocalizedText) -> Void) -> DataValue? {
         var steps = steps
         guard let step = steps.popFirst() else {
+            var localized: LocalizedText
             switch value {
-            case .string(let base): return .text(LocalizedText(base, translations: [language: text]))
-            case .text(var localized):
-                localized.translations[language] = text
-                return .text(localized)
+            case .string(let base): localized = LocalizedText(base)
+            case .text(let text): localized = text
             default: return nil
             }
+            add(&localized)
+            return .text(localized)
         }
         switch (step, value) {
         case (.key(let key), .map(var map)):
-            guard let inner = map[key], let changed = adding(text, language: language, at: steps, in: inner) else { return nil }
+            guard let inner = map[key], let changed = changing(at: steps, in: inner, add) else { return nil }
             map[key] = changed
             return .map(map)
         case (.item(let index), .list(var items)):
-            guard (1...items.count).contains(index), let changed = adding(text, language: language, at: steps, in: items[index - 1])
+            guard (1...items.count).contains(index), let changed = changing(at: steps, in: items[index - 1], add)
             else { return nil }
             items[index - 1] = changed
             return .list(items)

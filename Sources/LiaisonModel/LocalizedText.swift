@@ -6,6 +6,8 @@ public struct LocalizedText: Hashable, Sendable {
     public var translations: [LanguageTag: String]
     /// The language `base` is written in; nil for the school's default language.
     public var baseLanguage: LanguageTag?
+    /// Machine translations by language: a labelled fallback, never used where `translations` has the language.
+    public var machine: [LanguageTag: MachineText] = [:]
 
     public init(_ base: String, translations: [LanguageTag: String] = [:], baseLanguage: LanguageTag? = nil) {
         self.base = base
@@ -26,6 +28,19 @@ public struct LocalizedText: Hashable, Sendable {
             if let text = translations[tag] { return (text, tag) }
         }
         return (base, nil)
+    }
+}
+
+/// Text an engine translated, with what it was translated from and by which engine (and version).
+public struct MachineText: Hashable, Sendable {
+    public var text: String
+    public var from: LanguageTag
+    public var engine: String
+
+    public init(text: String, from: LanguageTag, engine: String) {
+        self.text = text
+        self.from = from
+        self.engine = engine
     }
 }
 

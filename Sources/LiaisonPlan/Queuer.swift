@@ -1,5 +1,6 @@
 import Foundation
 import LiaisonModel
+import LiaisonLocalization
 
 /// The one way into the outbox: every send — a scheduled one, `liaison send`, a resend, an alert's round, a revision
 /// after a reload — is planned and queued here, so keys, chunking and links are the same whoever asks.
@@ -14,6 +15,8 @@ public struct Queuer: Sendable {
     /// Recipients per chunk; the first chunk is smaller, so the first families are reached within milliseconds.
     public var chunkSize: Int
     public var firstChunkSize: Int
+    /// Machine translation of staff text nobody translated, before rendering (nil: none).
+    public var translator: MachineTranslator?
 
     public init(outbox: any OutboxWriter, links: Links, chunkSize: Int = 250, firstChunkSize: Int = 50) {
         self.outbox = outbox
@@ -102,6 +105,9 @@ public struct Queuer: Sendable {
         outcome.alreadyQueued = existing.count
         guard !fresh.isEmpty else { return outcome }
         let chunks = Self.chunks(of: fresh, first: firstChunkSize, rest: chunkSize)
+        // Staff text its readers would get untranslated is machine translated first, within the translator's time
+        // limit (short for an urgent event): labelled, next to the original, never instead of a person's translation.
+        let translated = await translated(request.event, for: fresh, planner: planner, school: request.school)
         let links = links.with(school: request.school)
         let rendered = BatchQueue<(deliveries: [Delivery], problems: [PlanProblem])>(capacity: 1)
         let outbox = outbox
@@ -113,7 +119,7 @@ public struct Queuer: Sendable {
                 let unsubscribeURL = category == nil ? nil : links.unsubscribeURL
                 for chunk in chunks {
                     let planned = await planner.plan(
-                        request.event, recipients: chunk, occurrence: occurrence, sendAt: request.renderAt,
+                        translated, recipients: chunk, occurrence: occurrence, sendAt: request.renderAt,
                         now: request.now, skipping: existing, ackURL: { _ in ackURL }, unsubscribeURL: { _ in unsubscribeURL })
                     guard await rendered.push(planned) else { return nil }
                 }
@@ -166,6 +172,13 @@ public struct Queuer: Sendable {
         return chunks
     }
 
+    /// `event` with machine translations for the letter languages of `recipients`, when there is a translator.
+    private func translated(_ event: Event, for recipients: [Recipient], planner: Planner, school: School) async -> Event {
+        guard let translator else { return event }
+        let languages = Set(recipients.map(\.guardian.language))
+        return await translator.prepare(event, chains: languages.sorted().map { planner.renderer.chain(for: $0) }, schoolDefault: school.defaultLocale)
+    }
+
     /// Renders again what `recipients` will be sent for an occurrence still queued (the event or the roster changed),
     /// (links are drawn when sent); rows not waiting any more (sent, in flight) are left as they are. Returns how many changed.
     public func revise(_ request: Request) async throws -> Int {
@@ -174,8 +187,9 @@ public struct Queuer: Sendable {
         let occurrence = request.occurrence.id
         let ackURL = request.withAckLinks ? links.ackURL : nil
         let unsubscribeURL = MessageCategory.optional(for: request.event) == nil ? nil : links.unsubscribeURL
+        let event = await translated(request.event, for: request.recipients, planner: request.planner, school: request.school)
         let (deliveries, _) = await request.planner.plan(
-            request.event, recipients: request.recipients, occurrence: occurrence, sendAt: request.renderAt, now: request.now,
+            event, recipients: request.recipients, occurrence: occurrence, sendAt: request.renderAt, now: request.now,
             ackURL: { _ in ackURL }, unsubscribeURL: { _ in unsubscribeURL })
         var revised = 0
         for delivery in deliveries where try await outbox.revise(delivery, now: request.now) { revised += 1 }

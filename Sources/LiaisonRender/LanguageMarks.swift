@@ -10,6 +10,19 @@ struct LanguageMarking: Sendable {
     let letter: LanguageTag
     /// The language staff text is written in when it says nothing else.
     let schoolDefault: LanguageTag
+    /// The label of a machine translation, in the letter's language, by the language translated from.
+    var machineNotes: [LanguageTag: String] = [:]
+
+    /// The languages machine translations of `event`'s staff text into `letter` were made from.
+    static func machineSources(of event: Event, letter: LanguageTag) -> Set<LanguageTag> {
+        var sources = Set<LanguageTag>()
+        for field in StaffText.fields(of: event) {
+            for (language, machine) in field.text.machine where LanguageDisplayName.sameWriting(language, letter) {
+                sources.insert(machine.from)
+            }
+        }
+        return sources
+    }
 
     /// `text` marked when `language` is not written as the letter is.
     func mark(_ text: String, in language: LanguageTag) -> String {
@@ -17,9 +30,18 @@ struct LanguageMarking: Sendable {
     }
 
     /// Staff text in the reader's version along `chain`, marked when that version is another language's.
+    /// A machine translation into the letter's language, when there is one and no person's, comes first, labelled,
+    /// with the original after it (marked as its language).
     func staff(_ text: LocalizedText, chain: LocaleChain) -> String {
-        let (resolved, language) = text.resolve(along: chain.candidates)
-        return mark(resolved, in: text.language(of: language, schoolDefault: schoolDefault))
+        let (resolved, found) = text.resolve(along: chain.candidates)
+        let language = text.language(of: found, schoolDefault: schoolDefault)
+        if !LanguageDisplayName.sameWriting(language, letter), !text.machine.isEmpty,
+            let machine = text.machine.first(where: { LanguageDisplayName.sameWriting($0.key, letter) })?.value,
+            let note = machineNotes[machine.from]
+        {
+            return machine.text + " " + note + " " + LanguageRun.mark(resolved, language: language)
+        }
+        return mark(resolved, in: language)
     }
 
     /// Free text from a schedule, written in the school's language unless it belongs to none.

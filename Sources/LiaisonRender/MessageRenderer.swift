@@ -86,6 +86,8 @@ public struct MessageRenderer: Sendable {
 
     /// The catalog message that tells a reader, in their language, which parts of a letter are in another.
     public static let otherLanguageKey = "common.other_language"
+    /// The label of a machine translation: "(translated automatically from {language}; the original follows)".
+    public static let machineTranslatedKey = "common.machine_translated"
     /// The arguments of ``otherLanguageKey``: the languages' names in the reader's language, and the office's phone.
     public static let otherLanguageArguments: Set<String> = ["language", "contact"]
 
@@ -149,7 +151,11 @@ public struct MessageRenderer: Sendable {
         let zone = guardian.timeZone ?? school.timeZone
         var (chain, (sources, language, direction), messages, plans) = setUp(template, requested: guardian.language, zone: zone)
         let localeFormatter = LocaleFormatter(locale: language, timeZone: zone)
-        let marking = LanguageMarking(letter: language, schoolDefault: school.defaultLocale)
+        var marking = LanguageMarking(letter: language, schoolDefault: school.defaultLocale)
+        for source in LanguageMarking.machineSources(of: event, letter: language) {
+            marking.machineNotes[source] = try messages.text(
+                for: Self.machineTranslatedKey, arguments: ["language": .string(LanguageDisplayName.name(of: source, in: language))])
+        }
         let arguments = messageArguments(request, chain: chain, formatter: localeFormatter, zone: zone, marking: marking)
         let translations = try messages.format(plans.global, arguments: arguments)
 

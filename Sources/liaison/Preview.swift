@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LiaisonCheck
+import LiaisonDaemon
 import LiaisonDelivery
 import LiaisonModel
 import LiaisonPlan
@@ -33,7 +34,7 @@ struct Preview: AsyncParsableCommand {
 
     func run() async throws {
         let snapshot = try loadSchool(options)
-        let event = try snapshot.requireEvent(event)
+        var event = try snapshot.requireEvent(event)
         guard let guardian = snapshot.roster.guardian(guardian) else {
             printError("No guardian \"\(self.guardian)\" in \(snapshot.configuration.roster.guardians).")
             throw ExitCode(1)
@@ -43,6 +44,15 @@ struct Preview: AsyncParsableCommand {
             throw ExitCode(1)
         }
         let now = try sendTime(for: event)
+        // What the guardian would receive includes the machine translation `liaison send` would make.
+        do {
+            if let translator = try MachineTranslation.make(snapshot.configuration.translation, sqlitePath: nil, log: { printError("note: \($0)") }) {
+                event = await translator.prepare(
+                    event, chains: [snapshot.renderer.chain(for: guardian.language)], schoolDefault: snapshot.school.defaultLocale)
+            }
+        } catch {
+            printError("warning: machine translation is off: \(error)")
+        }
         let ackURL = (snapshot.school.baseURL?.absoluteString ?? "https://liaison.invalid").trimmingSuffix("/") + "/a/PREVIEW-\(event.id)-\(guardian.id)"
         let request = RenderRequest(event: event, recipient: recipient, progress: snapshot.progressByStudent, ackURL: ackURL, now: now)
         let message: RenderedMessage

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LiaisonCheck
+import LiaisonDaemon
 import LiaisonDelivery
 import LiaisonModel
 import LiaisonPlan
@@ -111,9 +112,16 @@ struct Send: AsyncParsableCommand {
         let planner = Planner(
             renderer: snapshot.renderer, roster: snapshot.roster, progress: snapshot.progressByStudent,
             available: Set(channelSet.channels.keys))
-        let queuer = Queuer(
+        var configuredQueuer = Queuer(
             outbox: store, links: Links(ledger: tokens, school: snapshot.school), chunkSize: Self.chunkSize,
             firstChunkSize: Self.chunkSize)
+        do {
+            configuredQueuer.translator = try MachineTranslation.make(
+                snapshot.configuration.translation, sqlitePath: dryRun ? nil : settings.sqlitePath) { printError($0) }
+        } catch {
+            printError("warning: machine translation is off: \(error)")
+        }
+        let queuer = configuredQueuer
         let recipients = event.audience.recipients(in: snapshot.roster).filter { only == nil || $0.guardian.id == only }
         if let only, recipients.isEmpty {
             printError("Guardian \(only) is not in the audience of \(event.id).")

@@ -14,7 +14,7 @@ func utc(_ text: String) -> Date { ISO8601DateFormatter().date(from: text)! }
         #expect(errors.isEmpty, "\(errors.map(\.description).joined(separator: "\n"))")
         let school = try #require(snapshot)
         // Every calendar event maps to a plan.
-        #expect(report.calendar.count == 8)
+        #expect(report.calendar.count == 9)
         #expect(report.calendar.allSatisfy { $0.rule != nil && $0.problem == nil }, "\(report.calendar)")
         #expect(!report.diagnostics.contains { $0.code == "calendar.unmatched-event" })
         let text = report.text(timeZone: school.school.timeZone)

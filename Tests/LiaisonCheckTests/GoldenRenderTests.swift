@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import LiaisonCheck
 import LiaisonModel
+import LiaisonLocalization
 import LiaisonRender
 
 /// Golden renders: what an Arabic, Russian, Polish, Welsh and Hong Kong Chinese guardian receive, compared byte
@@ -49,6 +50,23 @@ import LiaisonRender
     @Test(arguments: demoCases)
     func demoMatchesGolden(event: String, guardian: String) throws {
         try compare(Self.render(event, for: guardian, demo: true), name: "demo.\(event).\(guardian)")
+    }
+
+    /// A Spanish family's alert whose note nobody translated: Apertium's Spanish first, labelled in Spanish, then the
+    /// English original, marked.
+    @Test func demoMachineTranslatedAlertMatchesGolden() async throws {
+        let school = try Self.demoSchool()
+        let event = try #require(school.event("sickness-s036-2026-12-01"))
+        let recipient = try #require(event.audience.recipients(in: school.roster).first { $0.guardian.id == "G048" })
+        let translator = MachineTranslator(translator: ApertiumTranslator(), urgentTimeout: .seconds(20))
+        let translated = await translator.prepare(
+            event, chains: [school.renderer.chain(for: recipient.guardian.language)], schoolDefault: school.school.defaultLocale)
+        let message = try school.renderer.render(RenderRequest(
+            event: translated, recipient: recipient, progress: school.progressByStudent,
+            ackURL: "https://liaison.riverside.example/a/G048", now: referenceNow, includeShort: true))
+        #expect(message.text.contains("(traducido automáticamente del inglés; a continuación, el original)"))
+        #expect(message.html.contains("<span lang=\"en-GB\" dir=\"ltr\">Lucía has a sore throat"))
+        try compare(message, name: "demo.sickness-s036-2026-12-01.G048.machine")
     }
 
     static let cases: [(event: String, guardian: String)] = ["family-fun-run-2026", "autumn-reports-2026"].flatMap { event in
