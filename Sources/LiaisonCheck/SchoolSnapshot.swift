@@ -28,7 +28,9 @@ public struct SchoolSnapshot: Sendable {
 public enum SchoolLoader {
     /// Loads everything named by the configuration at `path`. The snapshot is `nil` only when the configuration
     /// itself is unusable; otherwise the report lists every problem and the snapshot holds what could be used.
-    public static func load(configPath path: String, now: Date = Date()) -> (SchoolSnapshot?, CheckReport) {
+    /// Without `crossCheck`, the school is loaded but not cross-checked nor summarized (what `liaison preview` of one
+    /// guardian needs: the report then holds only what the loaders found).
+    public static func load(configPath path: String, now: Date = Date(), crossCheck: Bool = true) -> (SchoolSnapshot?, CheckReport) {
         var report = CheckReport(configFile: path)
         let (loadedConfiguration, configDiagnostics) = ConfigurationLoader.load(path: path)
         report.diagnostics += configDiagnostics
@@ -36,7 +38,7 @@ public enum SchoolLoader {
             report.finish()
             return (nil, report)
         }
-        return load(configuration, configDiagnostics: configDiagnostics, report: report, now: now)
+        return load(configuration, configDiagnostics: configDiagnostics, report: report, now: now, crossCheck: crossCheck)
     }
 
     /// Loads the school a configuration already read names (the daemon's last good copy of the inputs, say).
@@ -45,7 +47,7 @@ public enum SchoolLoader {
     }
 
     private static func load(
-        _ configuration: LiaisonConfiguration, configDiagnostics: [Diagnostic], report: CheckReport, now: Date
+        _ configuration: LiaisonConfiguration, configDiagnostics: [Diagnostic], report: CheckReport, now: Date, crossCheck: Bool = true
     ) -> (SchoolSnapshot?, CheckReport) {
         var report = report
         // The school's inputs (LiaisonInputs) while, on the other core, the catalogs and templates are loaded, the
@@ -76,6 +78,10 @@ public enum SchoolLoader {
         let snapshot = SchoolSnapshot(
             configuration: configuration, roster: roster, events: events, progress: progress,
             catalogs: catalogs, templates: templates, renderer: renderer)
+        guard crossCheck else {
+            report.finish(limits: configuration.limits)
+            return (snapshot, report)
+        }
         var checker = CrossChecker(snapshot: snapshot, now: now)
         checker.run()
         report.diagnostics += checker.diagnostics

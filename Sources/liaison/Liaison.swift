@@ -35,8 +35,8 @@ func printError(_ message: String) {
 /// Loads the school named by `--config`. Prints the check report and exits 1 when the configuration cannot be
 /// used, or, when `strict`, when it has any error. A command that is `sending` also repeats the warnings about how
 /// the channels protect what they carry (a password allowed in clear, certificates not checked).
-func loadSchool(_ options: ConfigOptions, strict: Bool = false, sending: Bool = false) throws -> SchoolSnapshot {
-    let (loaded, report) = SchoolLoader.load(configPath: options.config)
+func loadSchool(_ options: ConfigOptions, strict: Bool = false, sending: Bool = false, crossCheck: Bool = true) throws -> SchoolSnapshot {
+    let (loaded, report) = SchoolLoader.load(configPath: options.config, crossCheck: crossCheck || strict || sending)
     guard let snapshot = loaded, !strict || report.passed else {
         printError(report.text())
         if strict { printError("Fix the errors above first (liaison check shows them).") }

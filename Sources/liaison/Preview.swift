@@ -33,7 +33,8 @@ struct Preview: AsyncParsableCommand {
     var at: String?
 
     func run() async throws {
-        let snapshot = try loadSchool(options)
+        // One guardian's letter: the school is loaded, not cross-checked (`liaison check` does that).
+        let snapshot = try loadSchool(options, crossCheck: false)
         var event = try snapshot.requireEvent(event)
         guard let guardian = snapshot.roster.guardian(guardian) else {
             printError("No guardian \"\(self.guardian)\" in \(snapshot.configuration.roster.guardians).")
