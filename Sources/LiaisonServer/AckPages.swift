@@ -22,6 +22,10 @@ struct AckPages: Sendable {
         let current = try await site.ledger.acknowledgement(eventID: event.id, guardianID: link.guardianID)
 
         var body = header(event, text)
+        // An alert's note from the office: a family reached by SMS only reads it here.
+        if event.kind == .alert, let note = Self.note(of: event) {
+            body += "<blockquote class=\"note\">\(text.staffHTML(note))</blockquote>\n"
+        }
         if let current {
             body += currentAnswer(current.answer, event, text)
         }
@@ -104,10 +108,20 @@ struct AckPages: Sendable {
             title: text("ack.page.title", ["school": .string(text.site.school.name)]), body: body)
     }
 
+    /// The note an alert carries (`data.note`), as staff text.
+    static func note(of event: Event) -> LocalizedText? {
+        switch event.data["note"] {
+        case .string(let note)? where !note.isEmpty: LocalizedText(note)
+        case .text(let note)?: note
+        default: nil
+        }
+    }
+
     private func header(_ event: Event, _ text: PageText) -> String {
-        // dir="auto": the school's name, and a title with no translation, may be in another script than the page.
+        // dir="auto": the school's name may be in another script than the page; a title with no translation for the
+        // page's language says which it is in.
         "<p class=\"school\" dir=\"auto\">\(HTML.escape(text.site.school.name))</p>\n"
-            + "<h1 dir=\"auto\">\(HTML.escape(text.resolve(event.title)))</h1>\n"
+            + "<h1>\(text.staffHTML(event.title))</h1>\n"
             + "<p>\(HTML.escape(text.when(event)))</p>\n"
     }
 

@@ -50,8 +50,10 @@ enum HTML {
     static let style =
         "body{font-family:sans-serif;font-size:1.1em;line-height:1.5;margin:0;padding:1em;max-width:36em}"
         + "h1{font-size:1.4em;margin:.3em 0}.school{color:#555;margin:0}.note{color:#555}"
-        + "button{display:block;width:100%;margin:.6em 0;padding:.8em;font-size:1em}"
-        + ".answer{font-weight:bold}"
+        + "button{display:block;width:100%;min-height:44px;margin:.6em 0;padding:.8em;font-size:1em}"
+        + "a,button{outline-offset:3px}a:focus-visible,button:focus-visible{outline:3px solid #1d4ed8}"
+        + ".answer{font-weight:bold}.language-label{color:#555;font-size:.9em;white-space:nowrap}"
+        + "blockquote{margin:.8em 0;padding:.5em .8em;border-inline-start:4px solid #ccc}"
 
     /// Headers every response carries: nothing cached, no referrer leaking the token, no framing, no scripts.
     static let securityHeaders: [(HeaderName, String)] = [

@@ -51,6 +51,16 @@ struct PageText {
         text.resolve(along: chain.candidates).text
     }
 
+    /// Staff text as HTML for this page: as it is when it is in the page's language, else in an element saying its
+    /// language (and direction), followed by the language's name in the page's language.
+    func staffHTML(_ text: LocalizedText) -> String {
+        let (resolved, found) = text.resolve(along: chain.candidates)
+        let written = text.language(of: found, schoolDefault: site.school.defaultLocale)
+        guard !LanguageDisplayName.sameWriting(written, chain.resolved) else { return HTML.escape(resolved) }
+        return "<span lang=\"\(written.rawValue)\" dir=\"\(TextDirection(for: written).rawValue)\">\(HTML.escape(resolved))</span> "
+            + "<span class=\"language-label\">(\(HTML.escape(LanguageDisplayName.name(of: written, in: chain.resolved))))</span>"
+    }
+
     /// The label of an answer: the schedule's own, else the catalog's `rsvp.<id>`, else the id.
     func label(ofAnswer answer: String, in event: Event) -> String {
         if answer == "read" { return self("ack.page.read_button") }

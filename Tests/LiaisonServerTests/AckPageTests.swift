@@ -266,3 +266,30 @@ struct AckPageTests {
         }
     }
 }
+
+/// An alert's note is on the acknowledgement page too: a family reached by SMS only reads it there, marked when it
+/// is in another language than the page.
+@Suite struct AlertNotePageTests {
+    @Test func theNoteIsShownAndMarked() async throws {
+        let ledger = try SQLiteAckLedger.inMemory()
+        var alert = Event(
+            id: "sickness-s1", kind: .alert, title: LocalizedText("Your child is unwell", translations: ["ar": "طفلكم متوعّك"]),
+            start: now.addingTimeInterval(-600), timeZone: london, audience: .everyone, template: "alert-sickness", priority: .urgent)
+        alert.data = ["note": .string("Yusuf has a temperature of 38.4 °C & is resting.")]
+        let site = AckSite(school: makeSchool(), events: [alert], roster: makeRoster(), catalogs: catalogs, ledger: ledger)
+        let http = LiaisonHTTP(site: { site }, apiTokens: [apiToken], now: { now })
+        let arabic = try await ledger.issueToken(eventID: alert.id, occurrence: "\(alert.id)@1", guardianID: "G1", now: now)
+        let english = try await ledger.issueToken(eventID: alert.id, occurrence: "\(alert.id)@1", guardianID: "G2", now: now)
+        try await RouterClient.run(http.router()) { client in
+            try await client.execute(uri: "/a/\(arabic)", method: .get) { response in
+                #expect(response.status == .ok)
+                #expect(response.text.contains(
+                    "<blockquote class=\"note\"><span lang=\"en\" dir=\"ltr\">Yusuf has a temperature of 38.4 °C &amp; is resting.</span> "
+                        + "<span class=\"language-label\">(الإنجليزية)</span></blockquote>"))
+            }
+            try await client.execute(uri: "/a/\(english)", method: .get) { response in
+                #expect(response.text.contains("<blockquote class=\"note\">Yusuf has a temperature of 38.4 °C &amp; is resting.</blockquote>"))
+            }
+        }
+    }
+}
