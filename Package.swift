@@ -93,7 +93,7 @@ let package = Package(
         .target(
             name: "LiaisonServer",
             dependencies: [
-                "LiaisonModel", "LiaisonLocalization", "LiaisonStore",
+                "LiaisonModel", "LiaisonLocalization", "LiaisonRender", "LiaisonStore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Metrics", package: "swift-metrics"),

@@ -85,16 +85,21 @@ struct LanguageMarking: Sendable {
 /// the run's direction) followed by the language's name in the reader's language; in text the run between FSI and
 /// PDI when its direction differs from the letter's, followed by the name. Marks inside a tag, a `<title>` or a
 /// `<style>` are removed, as are marks of text the reader's language already covers.
-struct LanguageLabels: Sendable {
+public struct LanguageLabels: Sendable {
     let letter: LanguageTag
     let direction: TextDirection
+
+    public init(letter: LanguageTag, direction: TextDirection) {
+        self.letter = letter
+        self.direction = direction
+    }
 
     func label(_ language: LanguageTag) -> String {
         "(" + LanguageDisplayName.name(of: language, in: letter) + ")"
     }
 
     /// Plain text or a subject line.
-    func text(_ text: String) -> String {
+    public func text(_ text: String) -> String {
         guard LanguageRun.hasMarks(text) else { return text }
         var output = ""
         output.reserveCapacity(text.utf8.count + 64)
@@ -117,8 +122,8 @@ struct LanguageLabels: Sendable {
         return output
     }
 
-    /// An HTML letter.
-    func html(_ html: String) -> String {
+    /// An HTML letter or page.
+    public func html(_ html: String) -> String {
         guard LanguageRun.hasMarks(html) else { return html }
         var output = ""
         output.reserveCapacity(html.utf8.count + 256)

@@ -1,4 +1,6 @@
 import Hummingbird
+import LiaisonModel
+import LiaisonRender
 
 /// Small helpers to write the pages: every value goes through ``HTML/escape(_:)``.
 enum HTML {
@@ -27,6 +29,12 @@ enum HTML {
     ///   - title: the page title (plain text).
     ///   - body: the page's content, already HTML.
     static func page(lang: String, rtl: Bool, title: String, body: String) -> String {
+        let document = document(lang: lang, rtl: rtl, title: title, body: body)
+        guard LanguageRun.hasMarks(document), let tag = LanguageTag(lang) else { return LanguageRun.removingMarks(document) }
+        return LanguageLabels(letter: tag, direction: rtl ? .rtl : .ltr).html(document)
+    }
+
+    private static func document(lang: String, rtl: Bool, title: String, body: String) -> String {
         """
         <!DOCTYPE html>
         <html lang="\(escape(lang))" dir="\(rtl ? "rtl" : "ltr")">

@@ -32,11 +32,9 @@ struct PageText {
         } else {
             (pattern, locale) = (Self.englishDefaults[key] ?? key, "en")
         }
-        do {
-            return try site.formatter.format(pattern, locale: locale, timeZone: timeZone, arguments: arguments)
-        } catch {
-            return pattern
-        }
+        let formatted = (try? site.formatter.format(pattern, locale: locale, timeZone: timeZone, arguments: arguments)) ?? pattern
+        // A message in another language than the page's is marked, and labelled by HTML.page (LanguageLabels).
+        return LanguageDisplayName.sameWriting(locale, chain.resolved) ? formatted : LanguageRun.mark(formatted, language: locale)
     }
 
     /// ` lang="…"` when `key` is written in another language than the page (a fallback), else nothing: a reader

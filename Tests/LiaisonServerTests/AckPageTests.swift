@@ -293,3 +293,27 @@ struct AckPageTests {
         }
     }
 }
+
+/// A page message the reader's catalog lacks is shown in the language it falls back to, marked and labelled there
+/// (Somali has no ack.page.change_until), never passed off as Somali.
+@Suite struct PageFallbackTests {
+    @Test func aSomaliPageMarksItsEnglishMessages() async throws {
+        let ledger = try SQLiteAckLedger.inMemory()
+        let roster = Roster(
+            families: [Family(id: "F9", name: "Warsame")],
+            guardians: [Guardian(id: "G9", familyID: "F9", givenName: "Hodan", familyName: "Warsame", language: "so")],
+            students: [], guardianships: [])
+        let site = AckSite(school: makeSchool(), events: makeEvents(), roster: roster, catalogs: catalogs, ledger: ledger)
+        let http = LiaisonHTTP(site: { site }, apiTokens: [apiToken], now: { now })
+        let token = try await ledger.issueToken(eventID: "open-evening", occurrence: "open-evening@1", guardianID: "G9", now: now)
+        try await RouterClient.run(http.router()) { client in
+            try await client.execute(uri: "/a/\(token)", method: .get) { response in
+                #expect(response.status == .ok)
+                #expect(response.text.contains("<html lang=\"so\""))
+                #expect(response.text.contains("<p class=\"note\"><span lang=\"en\" dir=\"ltr\">"), "\(response.text)")
+                #expect(response.text.contains("<span class=\"language-label\">(Ingiriisi)</span>"))
+                #expect(!response.text.unicodeScalars.contains { (0xE010...0xE012).contains($0.value) })
+            }
+        }
+    }
+}
