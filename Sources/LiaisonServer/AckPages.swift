@@ -35,11 +35,12 @@ struct AckPages: Sendable {
                 body += "<form method=\"post\">\n" + button(Acknowledgement.read, text("ack.page.read_button")) + "</form>\n"
             }
         } else if server.now() < event.start {
-            body += "<form method=\"post\">\n<p>\(HTML.escape(text("ack.page.choose")))</p>\n"
+            // The choices as one group, named by the question; the current answer pressed (and shown as such).
+            body += "<form method=\"post\">\n<fieldset>\n<legend>\(HTML.escape(text("ack.page.choose")))</legend>\n"
             for option in event.rsvp {
-                body += button(option.id, text.label(ofAnswer: option.id, in: event))
+                body += button(option.id, text.label(ofAnswer: option.id, in: event), current: current?.answer == option.id)
             }
-            body += "</form>\n"
+            body += "</fieldset>\n</form>\n"
             body += "<p class=\"note\">\(HTML.escape(text("ack.page.change_until", ["start": .date(event.start)])))</p>\n"
         } else {
             body += "<p>\(HTML.escape(tooLate(event, text)))</p>\n"
@@ -125,8 +126,10 @@ struct AckPages: Sendable {
             + "<p>\(HTML.escape(text.when(event)))</p>\n"
     }
 
-    private func button(_ answer: String, _ label: String) -> String {
-        "<button type=\"submit\" name=\"answer\" value=\"\(HTML.escape(answer))\">\(HTML.escape(label))</button>\n"
+    private func button(_ answer: String, _ label: String, current: Bool = false) -> String {
+        let pressed = current ? " class=\"current\" aria-pressed=\"true\"" : ""
+        let mark = current ? "<span aria-hidden=\"true\">✓ </span>" : ""
+        return "<button type=\"submit\" name=\"answer\" value=\"\(HTML.escape(answer))\"\(pressed)>\(mark)\(HTML.escape(label))</button>\n"
     }
 
     /// The current answer, as a paragraph.

@@ -62,6 +62,8 @@ enum HTML {
         + "a,button{outline-offset:3px}a:focus-visible,button:focus-visible{outline:3px solid #1d4ed8}"
         + ".answer{font-weight:bold}.language-label{color:#555;font-size:.9em;white-space:nowrap}"
         + "blockquote{margin:.8em 0;padding:.5em .8em;border-inline-start:4px solid #ccc}"
+        + "fieldset{border:0;margin:0;padding:0}legend{padding:0;margin:.6em 0}"
+        + "button.current{font-weight:bold;border:3px solid #14532d}"
 
     /// Headers every response carries: nothing cached, no referrer leaking the token, no framing, no scripts.
     static let securityHeaders: [(HeaderName, String)] = [

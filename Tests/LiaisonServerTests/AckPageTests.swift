@@ -317,3 +317,23 @@ struct AckPageTests {
         }
     }
 }
+
+/// The RSVP choices are one group named by the question, with the current answer pressed.
+@Suite struct RSVPGroupTests {
+    @Test func theCurrentAnswerIsPressed() async throws {
+        let fixture = try Fixture()
+        let token = try await fixture.token("open-evening", "G2")
+        try await fixture.test { client in
+            try await client.execute(uri: "/a/\(token)", method: .get) { response in
+                #expect(response.text.contains("<fieldset>\n<legend>"))
+                #expect(!response.text.contains("aria-pressed"))
+            }
+            let (headers, body) = form("answer=maybe")
+            try await client.execute(uri: "/a/\(token)", method: .post, headers: headers, body: body) { #expect($0.status == .ok) }
+            try await client.execute(uri: "/a/\(token)", method: .get) { response in
+                #expect(response.text.contains("value=\"maybe\" class=\"current\" aria-pressed=\"true\"><span aria-hidden=\"true\">✓ </span>"))
+                #expect(response.text.components(separatedBy: "aria-pressed").count == 2)
+            }
+        }
+    }
+}
