@@ -44,8 +44,9 @@ struct AckPages: Sendable {
             body += "<p class=\"note\">\(HTML.escape(text("ack.page.change_until", ["start": .date(event.start)])))</p>\n"
         } else {
             body += "<p>\(HTML.escape(tooLate(event, text)))</p>\n"
+            return .html(.ok, page(text, body, title: .tooLate, event: event))
         }
-        return .html(.ok, page(text, body))
+        return .html(.ok, page(text, body, title: .event, event: event))
     }
 
     func answer(_ request: Request, context: some RequestContext) async throws -> Response {
@@ -57,12 +58,12 @@ struct AckPages: Sendable {
 
         let contentType = request.headers[.contentType] ?? ""
         guard Self.mediaType(of: contentType) == "application/x-www-form-urlencoded" else {
-            return .html(.unsupportedMediaType, page(text, header(event, text) + invalid(text, token)))
+            return .html(.unsupportedMediaType, page(text, header(event, text) + invalid(text, token), title: .invalid, event: event))
         }
         let buffer = try await request.body.collect(upTo: Self.maxFormSize)
         let form = Self.parseForm(String(decoding: buffer.readableBytesView, as: UTF8.self))
         guard let answer = form["answer"], site.accepts(answer, for: event) else {
-            return .html(.badRequest, page(text, header(event, text) + invalid(text, token)))
+            return .html(.badRequest, page(text, header(event, text) + invalid(text, token), title: .invalid, event: event))
         }
 
         let now = server.now()
@@ -76,7 +77,7 @@ struct AckPages: Sendable {
         switch outcome {
         case .tooLate:
             body += "<p>\(HTML.escape(tooLate(event, text)))</p>\n"
-            return .html(.conflict, page(text, body))
+            return .html(.conflict, page(text, body, title: .tooLate, event: event))
         case .recorded, .changed, .unchanged:
             if outcome.isNewAnswer { server.metrics.acknowledged(via: "page", linkIssuedAt: link.createdAt, now: server.now()) }
             // A guardian gone from the roster since the link was sent is not thanked by an empty name.
@@ -89,7 +90,7 @@ struct AckPages: Sendable {
                 body += "<p class=\"note\">\(HTML.escape(text("ack.page.change_until", ["start": .date(event.start)])))</p>\n"
                 body += backLink(text, token)
             }
-            return .html(.ok, page(text, body))
+            return .html(.ok, page(text, body, title: .thanks, event: event))
         }
     }
 
@@ -103,10 +104,22 @@ struct AckPages: Sendable {
         return (link, event)
     }
 
-    private func page(_ text: PageText, _ body: String) -> String {
-        HTML.page(
-            lang: text.language.rawValue, rtl: text.isRightToLeft,
-            title: text("ack.page.title", ["school": .string(text.site.school.name)]), body: body)
+    /// What a page's title says: the event, and the outcome when there is one.
+    enum Title: String {
+        case event = "ack.page.title_event"
+        case thanks = "ack.page.title_thanks"
+        case tooLate = "ack.page.title_too_late"
+        case invalid = "ack.page.title_invalid"
+    }
+
+    private func page(_ text: PageText, _ body: String, title: Title? = nil, event: Event? = nil) -> String {
+        let school = text.site.school.name
+        let heading = if let title, let event {
+            text(title.rawValue, ["event": .string(text.resolve(event.title)), "school": .string(school)])
+        } else {
+            text("ack.page.title", ["school": .string(school)])
+        }
+        return HTML.page(lang: text.language.rawValue, rtl: text.isRightToLeft, title: heading, body: body)
     }
 
     /// The note an alert carries (`data.note`), as staff text.

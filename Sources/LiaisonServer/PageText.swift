@@ -82,6 +82,10 @@ struct PageText {
     /// `liaison check` knows them all; the deadline to change an answer is the event's start.
     static let englishDefaults: [String: String] = [
         "ack.page.title": "{school}: your reply",
+        "ack.page.title_event": "{event} – {school}",
+        "ack.page.title_thanks": "Thank you: {event}",
+        "ack.page.title_too_late": "Answers are closed: {event}",
+        "ack.page.title_invalid": "Answer not recorded: {event}",
         "ack.page.read_button": "I have read this message",
         "ack.page.choose": "Please choose your answer",
         "ack.page.current": "Your answer:",

@@ -21,7 +21,7 @@ struct AckPageTests {
                 #expect(html.contains("الأمسية المفتوحة"))
                 #expect(html.contains("<p class=\"school\" dir=\"auto\">Riverside Primary School</p>"))
                 #expect(html.contains("يُرجى اختيار إجابتكم"))
-                #expect(html.contains("<title>Riverside Primary School: ردّكم</title>"))
+                #expect(html.contains("<title>الأمسية المفتوحة – Riverside Primary School</title>"))
                 #expect(html.contains("<button type=\"submit\" name=\"answer\" value=\"attending\">نعم، سأحضر</button>"))
                 #expect(html.contains("value=\"not-attending\""))
                 #expect(html.contains("value=\"maybe\""))
@@ -333,6 +333,31 @@ struct AckPageTests {
             try await client.execute(uri: "/a/\(token)", method: .get) { response in
                 #expect(response.text.contains("value=\"maybe\" class=\"current\" aria-pressed=\"true\"><span aria-hidden=\"true\">✓ </span>"))
                 #expect(response.text.components(separatedBy: "aria-pressed").count == 2)
+            }
+        }
+    }
+}
+
+/// Each page's title names the event and what happened, in the reader's language.
+@Suite struct PageTitleTests {
+    @Test func titlesNameTheEventAndTheOutcome() async throws {
+        let fixture = try Fixture()
+        let russian = try await fixture.token("open-evening", "G3")
+        let late = try await fixture.token("sports-day", "G2")
+        try await fixture.test { client in
+            try await client.execute(uri: "/a/\(russian)", method: .get) { response in
+                #expect(response.text.contains("<title>Open evening – Riverside Primary School</title>"), "\(response.text)")
+            }
+            let (headers, body) = form("answer=attending")
+            try await client.execute(uri: "/a/\(russian)", method: .post, headers: headers, body: body) { response in
+                #expect(response.text.contains("<title>Спасибо: Open evening</title>"))
+            }
+            let (badHeaders, badBody) = form("answer=dancing")
+            try await client.execute(uri: "/a/\(russian)", method: .post, headers: badHeaders, body: badBody) { response in
+                #expect(response.text.contains("<title>Ответ не записан: Open evening</title>"))
+            }
+            try await client.execute(uri: "/a/\(late)", method: .get) { response in
+                #expect(response.text.contains("<title>Answers are closed: Sports Day</title>"))
             }
         }
     }
