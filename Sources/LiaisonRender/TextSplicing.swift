@@ -242,7 +242,9 @@ struct LinkRendering: Sendable, Hashable {
         if label.isEmpty { return (LinkRendering(form: .addressOnly, stripped: stripped), address) }
         // A phone number shown with spaces links as digits only (`tel:+442079460000`): the same number, said once.
         let samePhone = telephone.map { Self.dialled($0) == Self.dialled(label) && !Self.dialled(label).isEmpty } ?? false
-        if label != bare && label != href && label != telephone && !samePhone {
+        // An address isolated left to right for a right-to-left letter (LRI … PDI) is still the address.
+        let shown = String(String.UnicodeScalarView(label.unicodeScalars.filter { !BidiIsolation.isControl($0) }))
+        if shown != bare && shown != href && shown != telephone && !samePhone {
             return (LinkRendering(form: .labelAndAddress, stripped: stripped), address)
         }
         return (LinkRendering(form: .labelOnly, stripped: stripped), nil)
