@@ -30,7 +30,7 @@ public enum LanguageDisplayName {
     public static func sameWriting(_ a: LanguageTag, _ b: LanguageTag) -> Bool {
         if a == b { return true }
         guard a.language == b.language else { return false }
-        let key = a.rawValue + "|" + b.rawValue
+        let key = Pair(a: a, b: b)
         if let hit = sameWritingCache.withLock({ $0[key] }) { return hit }
         let same = a.likelyScript == b.likelyScript
         sameWritingCache.withLock { table in
@@ -40,5 +40,10 @@ public enum LanguageDisplayName {
         return same
     }
 
-    private static let sameWritingCache = Locked<[String: Bool]>([:])
+    private struct Pair: Hashable {
+        let a: LanguageTag
+        let b: LanguageTag
+    }
+
+    private static let sameWritingCache = Locked<[Pair: Bool]>([:])
 }

@@ -32,17 +32,21 @@ public enum LanguageRun {
 
     /// Whether `text` holds a mark character (checked on the bytes: each is EE 80 90…92 in UTF-8).
     public static func hasMarks(_ text: String) -> Bool {
-        var utf8 = text.utf8.makeIterator()
-        var state = 0
-        while let byte = utf8.next() {
-            switch (state, byte) {
-            case (_, 0xEE): state = 1
-            case (1, 0x80): state = 2
-            case (2, 0x90...0x92): return true
-            default: state = 0
-            }
+        var text = text
+        return text.withUTF8 { firstMark(in: $0, from: 0) != nil }
+    }
+
+    /// The offset of the first mark character's lead byte at or after `offset`, and which mark it is.
+    private static func firstMark(in bytes: UnsafeBufferPointer<UInt8>, from offset: Int) -> (offset: Int, kind: UInt8)? {
+        guard let base = bytes.baseAddress else { return nil }
+        var offset = offset
+        while offset + 2 < bytes.count {
+            guard let found = memchr(base + offset, 0xEE, bytes.count - offset - 2) else { return nil }
+            offset = UnsafeRawPointer(found).assumingMemoryBound(to: UInt8.self) - base
+            if bytes[offset + 1] == 0x80, (0x90...0x92).contains(bytes[offset + 2]) { return (offset, bytes[offset + 2]) }
+            offset += 1
         }
-        return false
+        return nil
     }
 
     /// `text` without its marks (for places that cannot label: a file name, a header that is not text).
@@ -66,53 +70,49 @@ public enum LanguageRun {
 
     /// `text` split into runs and marks. Every `open` has its `close` (a run left open at the end is closed there; a
     /// close with no run open is dropped), so a renderer can keep a stack.
+    ///
+    /// Letters are scanned for marks as they are sent, so this works on the UTF-8 bytes (memchr for the lead byte);
+    /// the tests hold it to a plain scalar-by-scalar reference.
     public static func pieces(of text: String) -> [Piece] {
-        guard hasMarks(text) else { return text.isEmpty ? [] : [.text(Substring(text))] }
-        var pieces: [Piece] = []
-        var depth = 0
-        var index = text.startIndex
-        var runStart = index
-        let scalars = text.unicodeScalars
-        func flush(upTo end: String.Index) {
-            if runStart < end { pieces.append(.text(text[runStart..<end])) }
-        }
-        while index < text.endIndex {
-            let scalar = scalars[index]
-            if scalar == open {
-                flush(upTo: index)
-                var tagEnd = scalars.index(after: index)
-                while tagEnd < text.endIndex, scalars[tagEnd] != separator, scalars[tagEnd] != open, scalars[tagEnd] != close,
-                    text.distance(from: index, to: tagEnd) < 64
-                {
-                    tagEnd = scalars.index(after: tagEnd)
-                }
-                if tagEnd < text.endIndex, scalars[tagEnd] == separator,
-                    let tag = LanguageTag(String(text[scalars.index(after: index)..<tagEnd]))
-                {
-                    pieces.append(.open(tag))
-                    depth += 1
-                    index = scalars.index(after: tagEnd)
-                } else {
-                    // Not a mark after all: the open character is dropped and what follows is text.
-                    index = scalars.index(after: index)
-                }
-                runStart = index
-                continue
+        var scratch = text
+        return scratch.withUTF8 { bytes -> [Piece] in
+            guard var mark = firstMark(in: bytes, from: 0) else { return bytes.isEmpty ? [] : [.text(Substring(text))] }
+            let utf8 = text.utf8
+            func index(_ offset: Int) -> String.Index { utf8.index(utf8.startIndex, offsetBy: offset) }
+            var pieces: [Piece] = []
+            var depth = 0
+            var runStart = 0
+            func flush(upTo end: Int) {
+                if runStart < end { pieces.append(.text(text[index(runStart)..<index(end)])) }
             }
-            if scalar == close || scalar == separator {
-                flush(upTo: index)
-                if scalar == close, depth > 0 {
+            while true {
+                flush(upTo: mark.offset)
+                var next = mark.offset + 3
+                switch mark.kind {
+                case 0x90:
+                    // The tag runs to the separator; a tag is ASCII, so 64 bytes are as many as a tag may have.
+                    let following = firstMark(in: bytes, from: next)
+                    if let separator = following, separator.kind == 0x91, separator.offset - next < 64,
+                        let tag = LanguageTag(String(decoding: UnsafeBufferPointer(rebasing: bytes[next..<separator.offset]), as: UTF8.self))
+                    {
+                        pieces.append(.open(tag))
+                        depth += 1
+                        next = separator.offset + 3
+                    }
+                    // Otherwise not a mark after all: the open character is dropped and what follows is text.
+                case 0x92 where depth > 0:
                     pieces.append(.close)
                     depth -= 1
+                default:
+                    break
                 }
-                index = scalars.index(after: index)
-                runStart = index
-                continue
+                runStart = next
+                guard let found = firstMark(in: bytes, from: next) else { break }
+                mark = found
             }
-            index = scalars.index(after: index)
+            flush(upTo: bytes.count)
+            pieces.append(contentsOf: repeatElement(.close, count: depth))
+            return pieces
         }
-        flush(upTo: text.endIndex)
-        pieces.append(contentsOf: repeatElement(.close, count: depth))
-        return pieces
     }
 }

@@ -87,7 +87,8 @@ public struct LanguageTag: Hashable, Sendable, Codable, Comparable, CustomString
 
     /// The primary language subtag (`zh` for `zh-Hant-HK`).
     public var language: String {
-        String(rawValue.prefix { $0 != "-" })
+        guard let dash = rawValue.utf8.firstIndex(of: UInt8(ascii: "-")) else { return rawValue }
+        return String(rawValue[..<dash])
     }
 
     /// The subtags in order.

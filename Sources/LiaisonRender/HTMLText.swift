@@ -16,10 +16,13 @@ public enum HTMLText {
     }
 
     /// The text of an HTML skeleton rendered with markers (see ``TextSkeleton``), and the links whose writing
-    /// depended on a marker; `nil` when a marker stands where the text cannot be spliced.
-    static func markedText(fromHTML html: String) -> MarkedText? {
+    /// depended on a marker; `nil` when a marker stands where the text cannot be spliced. `decideLink` says how a
+    /// link with markers is written for one letter's strings (a phone's label and its `tel:` digits say the same
+    /// number only once the strings are known); without it, the markers themselves decide.
+    static func markedText(fromHTML html: String, decideLink: ((_ label: String, _ href: String?) -> LinkRendering?)? = nil) -> MarkedText? {
         var writer = PlainTextWriter()
         writer.markers = true
+        writer.decideLink = decideLink
         guard walk(html, with: &writer), !writer.spoiled else { return nil }
         return MarkedText(text: writer.finish(), links: writer.linkChecks, underlines: writer.underlines)
     }
@@ -71,6 +74,8 @@ struct PlainTextWriter {
     var markers = false
     /// A marker stood where the text depends on more than its characters (a heading's underline, a list's start).
     private(set) var spoiled = false
+    /// How a link with markers is written, decided on one letter's strings (see ``HTMLText/markedText(fromHTML:decideLink:)``).
+    var decideLink: ((_ label: String, _ href: String?) -> LinkRendering?)?
     /// Links written from text with markers, to check against each guardian's strings.
     private(set) var linkChecks: [(label: String, href: String?, rendering: LinkRendering)] = []
     /// Headings with markers, whose underlines (`U+E002 number U+E003` in the output) are drawn at the fill.
@@ -189,8 +194,14 @@ struct PlainTextWriter {
             children(of: node)
             let label = output[start...].trimmingCharacters(in: .whitespacesAndNewlines)
             let href = attribute(node, "href")
-            let (rendering, address) = LinkRendering.of(label: label, href: href)
+            var (rendering, address) = LinkRendering.of(label: label, href: href)
             if markers && (label.contains("\u{E000}") || href?.contains("\u{E000}") == true) {
+                // The strings may decide otherwise than the markers; the address is still the marked one, so only
+                // a decision that takes the same scheme off the front is taken.
+                if let decided = decideLink?(label, href), decided.stripped == rendering.stripped {
+                    rendering = decided
+                    if decided.form != .labelOnly, address == nil { address = href.map { String($0.dropFirst(decided.stripped)) } }
+                }
                 linkChecks.append((label, href, rendering))
             }
             switch rendering.form {

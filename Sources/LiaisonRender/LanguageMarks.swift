@@ -165,33 +165,53 @@ struct HTMLPlace {
     var inText: Bool { !inTag && rawElement == nil }
 
     mutating func advance(over text: Substring) {
-        for byte in text.utf8 {
-            if inTag {
-                if readingName {
-                    if (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte) || (0x30...0x39).contains(byte) {
-                        tagName.append(byte | 0x20)
-                        continue
-                    }
-                    if byte == UInt8(ascii: "/") && tagName.isEmpty {
-                        closing = true
-                        continue
-                    }
-                    readingName = false
+        let done: Void? = text.utf8.withContiguousStorageIfAvailable { bytes in
+            guard let base = bytes.baseAddress else { return }
+            var offset = 0
+            while offset < bytes.count {
+                // Between tags only a `<` matters: skip to it.
+                if !inTag {
+                    guard let found = memchr(base + offset, Int32(UInt8(ascii: "<")), bytes.count - offset) else { return }
+                    offset = UnsafeRawPointer(found).assumingMemoryBound(to: UInt8.self) - base
                 }
-                if byte == UInt8(ascii: ">") {
-                    inTag = false
-                    if closing {
-                        if rawElement == tagName { rawElement = nil }
-                    } else if rawElement == nil, Self.rawElements.contains(tagName) {
-                        rawElement = tagName
-                    }
-                }
-            } else if byte == UInt8(ascii: "<") {
-                inTag = true
-                readingName = true
-                closing = false
-                tagName.removeAll(keepingCapacity: true)
+                advance(byte: bytes[offset])
+                offset += 1
             }
+        }
+        if done == nil { advanceByteByByte(over: text) }
+    }
+
+    /// The plain reference for ``advance(over:)``, which skips text between tags.
+    mutating func advanceByteByByte(over text: Substring) {
+        for byte in text.utf8 { advance(byte: byte) }
+    }
+
+    private mutating func advance(byte: UInt8) {
+        if inTag {
+            if readingName {
+                if (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte) || (0x30...0x39).contains(byte) {
+                    tagName.append(byte | 0x20)
+                    return
+                }
+                if byte == UInt8(ascii: "/") && tagName.isEmpty {
+                    closing = true
+                    return
+                }
+                readingName = false
+            }
+            if byte == UInt8(ascii: ">") {
+                inTag = false
+                if closing {
+                    if rawElement == tagName { rawElement = nil }
+                } else if rawElement == nil, Self.rawElements.contains(tagName) {
+                    rawElement = tagName
+                }
+            }
+        } else if byte == UInt8(ascii: "<") {
+            inTag = true
+            readingName = true
+            closing = false
+            tagName.removeAll(keepingCapacity: true)
         }
     }
 }
@@ -199,6 +219,8 @@ struct HTMLPlace {
 /// Escaping for text written into HTML by Swift code.
 enum HTMLEscape {
     static func text(_ text: String) -> String {
+        guard text.utf8.contains(where: { $0 == UInt8(ascii: "&") || $0 == UInt8(ascii: "<") || $0 == UInt8(ascii: ">") || $0 == UInt8(ascii: "\"") })
+        else { return text }
         var output = ""
         output.reserveCapacity(text.utf8.count)
         for character in text {

@@ -248,18 +248,34 @@ public struct TemplateSet: Sendable {
     func plainText<Failure: Error>(
         ofHTML html: () throws(Failure) -> String, context: TemplateValue, parts: ContextParts?, named name: String
     ) throws(Failure) -> String {
-        if let parts, spliceable.contains(name), !parts.endsLine || indentFree.contains(name) {
-            let text = textSkeletons.skeleton(name, parts: parts) {
-                let skeleton = skeletons.skeleton(name, parts: parts) {
-                    let budget = RenderBudget(limit: limits.templateRepeats)
-                    let made = Skeleton.make(context, parts: parts, budget: budget) { library.render($0, withTemplate: name) }
-                    return budget.exceeded ? nil : made
-                }
-                return skeleton.flatMap { TextSkeleton(html: $0, strings: parts.strings.count) }
-            }
-            if let filled = text?.fill(parts.strings) { return filled }
-        }
+        if let parts, let spliced = splicedText(context, parts: parts, named: name) { return spliced }
         return HTMLText.plainText(fromHTML: try html())
+    }
+
+    /// The text of the HTML-only template `name` from its text skeleton for the context's shape; `nil` when the
+    /// template or the context's strings need the full conversion.
+    func splicedText(_ context: TemplateValue, parts: ContextParts, named name: String) -> String? {
+        guard spliceable.contains(name), !parts.endsLine || indentFree.contains(name) else { return nil }
+        func htmlSkeleton() -> Skeleton? {
+            skeletons.skeleton(name, parts: parts) {
+                let budget = RenderBudget(limit: limits.templateRepeats)
+                let made = Skeleton.make(context, parts: parts, budget: budget) { library.render($0, withTemplate: name) }
+                return budget.exceeded ? nil : made
+            }
+        }
+        let text = textSkeletons.skeleton(name, parts: parts) {
+            htmlSkeleton().flatMap { TextSkeleton(html: $0, strings: parts.strings.count) }
+        }
+        switch text?.attempt(parts.strings) {
+        case .text(let filled): return filled
+        case .otherLinks(let links, let folded):
+            // The strings write a link otherwise than the markers did: the variant for how they write them.
+            let variant = textSkeletons.skeleton(name + "\u{0}" + links.map(\.key).joined(separator: ","), parts: parts) {
+                htmlSkeleton().flatMap { TextSkeleton(html: $0, strings: parts.strings.count, links: links) }
+            }
+            return variant?.fill(folded: folded, links: links)
+        case .refused, nil: return nil
+        }
     }
 
     /// Renders the registered template `name` for `context`: by filling the skeleton of the context's shape when

@@ -32,10 +32,17 @@ package struct TextSkeleton: Sendable {
         let rendering: LinkRendering
     }
 
-    /// The text skeleton of an HTML skeleton; `nil` when its text cannot be spliced.
-    package init?(html: Skeleton, strings count: Int) {
+    /// The text skeleton of an HTML skeleton; `nil` when its text cannot be spliced. Its links with markers are
+    /// written as the markers say, or as `links` says, in order (a variant for letters whose strings decide
+    /// otherwise, such as a phone's label and its `tel:` digits, which say the same number).
+    init?(html: Skeleton, strings count: Int, links decided: [LinkRendering]? = nil) {
+        var next = 0
+        func decide(label: String, href: String?) -> LinkRendering? {
+            defer { next += 1 }
+            return decided.flatMap { next < $0.count ? $0[next] : nil }
+        }
         guard let marked = html.markedHTML(), !marked.unicodeScalars.contains(where: { $0 == "\u{E002}" || $0 == "\u{E003}" }),
-              let converted = HTMLText.markedText(fromHTML: marked)
+              let converted = HTMLText.markedText(fromHTML: marked, decideLink: decided == nil ? nil : decide)
         else { return nil }
         func textSkeleton(_ text: String) -> Skeleton? {
             guard let skeleton = Skeleton(rendered: text, strings: count),
@@ -79,20 +86,54 @@ package struct TextSkeleton: Sendable {
         self.used = Array(Set(written + links.flatMap { $0.label.indices + ($0.href?.indices ?? []) })).sorted()
     }
 
+    /// What a skeleton can do with one letter's strings.
+    enum Attempt {
+        /// The letter's text.
+        case text(String)
+        /// The strings write the links with markers otherwise than this skeleton does: as `links` says, in order.
+        case otherLinks([LinkRendering], folded: [String])
+        /// A string (or a link's address) needs the full conversion.
+        case refused
+    }
+
     /// The text for these strings, or `nil` when one of them (or a link) needs the full conversion.
     package func fill(_ strings: [String]) -> String? {
+        if case .text(let text) = attempt(strings) { text } else { nil }
+    }
+
+    /// The text for these strings, or why not.
+    func attempt(_ strings: [String]) -> Attempt {
+        guard let folded = folded(strings) else { return .refused }
+        var renderings: [LinkRendering] = []
+        renderings.reserveCapacity(links.count)
+        for link in links {
+            // The label is running text (folded); the address is an attribute, written as it is.
+            let href = link.href?.fill(strings)
+            let rendering = LinkRendering.of(label: link.label.fill(folded), href: href).rendering
+            if rendering.form == .labelAndAddress, href?.contains(where: \.isWhitespace) == true { return .refused }
+            renderings.append(rendering)
+        }
+        guard renderings.elementsEqual(links.lazy.map(\.rendering)) else { return .otherLinks(renderings, folded: folded) }
+        return .text(write(folded))
+    }
+
+    /// The text for strings already folded, when this skeleton writes their links as `links` says; else `nil`.
+    func fill(folded: [String], links renderings: [LinkRendering]) -> String? {
+        guard renderings.elementsEqual(links.lazy.map(\.rendering)) else { return nil }
+        return write(folded)
+    }
+
+    /// `strings` with those the text uses folded as running text; `nil` when one cannot be.
+    private func folded(_ strings: [String]) -> [String]? {
         var folded = strings
         for index in used {
             guard let text = Self.folded(strings[index]) else { return nil }
             folded[index] = text
         }
-        for link in links {
-            // The label is running text (folded); the address is an attribute, written as it is.
-            let label = link.label.fill(folded)
-            let href = link.href?.fill(strings)
-            guard LinkRendering.of(label: label, href: href).rendering == link.rendering else { return nil }
-            if link.rendering.form == .labelAndAddress, href?.contains(where: \.isWhitespace) == true { return nil }
-        }
+        return folded
+    }
+
+    private func write(_ folded: [String]) -> String {
         var output = ""
         for segment in segments {
             switch segment {
@@ -170,12 +211,20 @@ extension TextSkeleton {
     }
 
     /// ``folded(_:)`` for ASCII text, byte by byte: no ASCII character joins its neighbour, and its white space is
-    /// space, tab, CR and LF (vertical tab and form feed are controls, refused).
+    /// space, tab, CR and LF (vertical tab and form feed are controls, refused). The language marks (U+E010…E012)
+    /// and the direction isolates (U+2066…2069) that letters put around names and foreign text are ordinary
+    /// characters here as in the scalar path: neither white space nor joining.
     static func foldedASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> ASCIIFolding {
         var folds = false
         var afterSpace = false
-        for byte in bytes {
+        var offset = 0
+        while offset < bytes.count {
+            let byte = bytes[offset]
+            offset += 1
             switch byte {
+            case 0xEE where offset + 1 < bytes.count && bytes[offset] == 0x80 && (0x90...0x92).contains(bytes[offset + 1]),
+                0xE2 where offset + 1 < bytes.count && bytes[offset] == 0x81 && (0xA6...0xA9).contains(bytes[offset + 1]):
+                offset += 2
             case 0x80...: return .notASCII
             case 0x20:
                 if afterSpace { folds = true }
@@ -222,6 +271,15 @@ struct LinkRendering: Sendable, Hashable {
     var form: Form
     /// The scheme taken off the front of the address ("mailto:", "tel:"), which must be the same for the real strings.
     var stripped: Int
+
+    /// A short name of this rendering, for a cache key.
+    var key: String {
+        switch form {
+        case .labelOnly: "l\(stripped)"
+        case .addressOnly: "a\(stripped)"
+        case .labelAndAddress: "b\(stripped)"
+        }
+    }
 
     /// The rendering for a link's label (as written, trimmed) and `href`, and the address to write when there is one.
     /// The digits and plus signs of a phone number as written.

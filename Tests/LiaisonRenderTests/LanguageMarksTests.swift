@@ -30,6 +30,32 @@ import Testing
         #expect(!labels.html("<p>\u{E010}\"><script>\u{E011}x\u{E012}</p>").contains("<span lang=\"\\\""))
     }
 
+    @Test("The byte scanner splits as the plain scalar reference does, on random marked text")
+    func piecesMatchReference() {
+        let alphabet: [String] = ["\u{E010}", "\u{E011}", "\u{E012}", "\u{E013}", "\u{E00F}", "en", "so", "-", "Latn", "zh-Hant", " ", "a", "é", "\u{0301}", "ع", "中", "\u{EE}", "👩‍👧", String(repeating: "x", count: 70), "\n"]
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<4000 {
+            let text = (0..<Int.random(in: 0...24, using: &generator)).map { _ in alphabet.randomElement(using: &generator)! }.joined()
+            #expect(LanguageRun.pieces(of: text) == Self.referencePieces(of: text), "\(text.unicodeScalars.map { String($0.value, radix: 16) })")
+            #expect(LanguageRun.hasMarks(text) == text.unicodeScalars.contains { (0xE010...0xE012).contains($0.value) })
+        }
+    }
+
+    @Test("The HTML scanner that skips to the next tag stands where the byte-by-byte reference does")
+    func htmlPlaceMatchesReference() {
+        let alphabet = ["<", ">", "/", "title", "TITLE", "style", "p", "span", " ", "a", "é", "=\"x\"", "\n", "ع"]
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<2000 {
+            var fast = HTMLPlace(), reference = HTMLPlace()
+            for _ in 0..<Int.random(in: 1...8, using: &generator) {
+                let chunk = (0..<Int.random(in: 0...12, using: &generator)).map { _ in alphabet.randomElement(using: &generator)! }.joined()
+                fast.advance(over: Substring(chunk))
+                reference.advanceByteByByte(over: Substring(chunk))
+                #expect(fast.inText == reference.inText, "\(chunk)")
+            }
+        }
+    }
+
     @Test("Web and e-mail addresses and numbers belong to no language; words do")
     func neutral() {
         for text in ["https://riverside.example/trip", "office@riverside.example", "tel:+442079460000", "12:30", "+44 20 7946 0000", " "] {
@@ -84,5 +110,57 @@ import Testing
         let data = marking.data(.map(["link": .string("https://x.example"), "n": .int(3), "bring": .list([.string("Coat")])]), chain: chain)
         #expect(LanguageMarking.languages(in: data, letter: "so") == [english])
         #expect(LanguageMarking.languages(in: data, letter: "en") == [])
+    }
+
+    /// The plain reference for ``LanguageRun/pieces(of:)``: scalar by scalar through the string.
+    static func referencePieces(of text: String) -> [LanguageRun.Piece] {
+        let open: Unicode.Scalar = "\u{E010}", separator: Unicode.Scalar = "\u{E011}", close: Unicode.Scalar = "\u{E012}"
+        guard text.unicodeScalars.contains(where: { (open...close).contains($0) }) else { return text.isEmpty ? [] : [.text(Substring(text))] }
+        var pieces: [LanguageRun.Piece] = []
+        var depth = 0
+        var index = text.startIndex
+        var runStart = index
+        let scalars = text.unicodeScalars
+        func flush(upTo end: String.Index) {
+            if runStart < end { pieces.append(.text(text[runStart..<end])) }
+        }
+        while index < text.endIndex {
+            let scalar = scalars[index]
+            if scalar == open {
+                flush(upTo: index)
+                var tagEnd = scalars.index(after: index)
+                while tagEnd < text.endIndex, scalars[tagEnd] != separator, scalars[tagEnd] != open, scalars[tagEnd] != close,
+                    text.distance(from: index, to: tagEnd) < 64
+                {
+                    tagEnd = scalars.index(after: tagEnd)
+                }
+                if tagEnd < text.endIndex, scalars[tagEnd] == separator,
+                    let tag = LanguageTag(String(text[scalars.index(after: index)..<tagEnd]))
+                {
+                    pieces.append(.open(tag))
+                    depth += 1
+                    index = scalars.index(after: tagEnd)
+                } else {
+                    // Not a mark after all: the open character is dropped and what follows is text.
+                    index = scalars.index(after: index)
+                }
+                runStart = index
+                continue
+            }
+            if scalar == close || scalar == separator {
+                flush(upTo: index)
+                if scalar == close, depth > 0 {
+                    pieces.append(.close)
+                    depth -= 1
+                }
+                index = scalars.index(after: index)
+                runStart = index
+                continue
+            }
+            index = scalars.index(after: index)
+        }
+        flush(upTo: text.endIndex)
+        pieces.append(contentsOf: repeatElement(.close, count: depth))
+        return pieces
     }
 }
