@@ -37,26 +37,16 @@ struct PageText {
         return LanguageDisplayName.sameWriting(locale, chain.resolved) ? formatted : LanguageRun.mark(formatted, language: locale)
     }
 
-    /// ` lang="…"` when `key` is written in another language than the page (a fallback), else nothing: a reader
-    /// is never given another language unmarked.
-    func langAttribute(_ key: String) -> String {
-        let locale = site.catalogs.message(key, along: chain)?.locale ?? "en"
-        return locale == chain.resolved ? "" : " lang=\"\(locale.rawValue)\""
-    }
-
     /// Text the school wrote (an event title), in the reader's language if it gave one.
     func resolve(_ text: LocalizedText) -> String {
         text.resolve(along: chain.candidates).text
     }
 
-    /// Staff text as HTML for this page: as it is when it is in the page's language, else in an element saying its
-    /// language (and direction), followed by the language's name in the page's language.
+    /// Staff text as HTML for this page, marked when it is in another language than the page (HTML.page labels it).
     func staffHTML(_ text: LocalizedText) -> String {
         let (resolved, found) = text.resolve(along: chain.candidates)
         let written = text.language(of: found, schoolDefault: site.school.defaultLocale)
-        guard !LanguageDisplayName.sameWriting(written, chain.resolved) else { return HTML.escape(resolved) }
-        return "<span lang=\"\(written.rawValue)\" dir=\"\(TextDirection(for: written).rawValue)\">\(HTML.escape(resolved))</span> "
-            + "<span class=\"language-label\">(\(HTML.escape(LanguageDisplayName.name(of: written, in: chain.resolved))))</span>"
+        return HTML.escape(LanguageDisplayName.sameWriting(written, chain.resolved) ? resolved : LanguageRun.mark(resolved, language: written))
     }
 
     /// The label of an answer: the schedule's own, else the catalog's `rsvp.<id>`, else the id.

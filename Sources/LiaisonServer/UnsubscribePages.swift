@@ -18,9 +18,9 @@ struct UnsubscribePages: Sendable {
         let current = try await site.ledger.optOuts(guardianID: link.guardianID).contains { $0.category == link.category }
         var body = header(text)
         if current {
-            body += "<p class=\"answer\"\(text.langAttribute("unsubscribe.page.done"))>\(HTML.escape(text("unsubscribe.page.done", ["phone": .string(text.officeContact)])))</p>\n"
+            body += "<p class=\"answer\">\(HTML.escape(text("unsubscribe.page.done", ["phone": .string(text.officeContact)])))</p>\n"
         } else {
-            body += "<p\(text.langAttribute("unsubscribe.page.explain"))>\(HTML.escape(text("unsubscribe.page.explain")))</p>\n"
+            body += "<p>\(HTML.escape(text("unsubscribe.page.explain")))</p>\n"
             body += "<form method=\"post\">\n<button type=\"submit\" name=\"List-Unsubscribe\" value=\"One-Click\">"
                 + "\(HTML.escape(text("unsubscribe.page.button")))</button>\n</form>\n"
         }
@@ -40,10 +40,10 @@ struct UnsubscribePages: Sendable {
         case "application/x-www-form-urlencoded", "": value = AckPages.parseForm(form)["List-Unsubscribe"]
         case "multipart/form-data": value = Self.multipartField("List-Unsubscribe", in: form, contentType: contentType)
         default:
-            return .html(.unsupportedMediaType, page(text, header(text) + "<p\(text.langAttribute("unsubscribe.page.explain"))>\(HTML.escape(text("unsubscribe.page.explain")))</p>\n"))
+            return .html(.unsupportedMediaType, page(text, header(text) + "<p>\(HTML.escape(text("unsubscribe.page.explain")))</p>\n"))
         }
         guard value == "One-Click" else {
-            return .html(.badRequest, page(text, header(text) + "<p\(text.langAttribute("unsubscribe.page.explain"))>\(HTML.escape(text("unsubscribe.page.explain")))</p>\n"))
+            return .html(.badRequest, page(text, header(text) + "<p>\(HTML.escape(text("unsubscribe.page.explain")))</p>\n"))
         }
         if try await site.ledger.optOut(guardianID: link.guardianID, category: link.category, via: "link", at: server.now()) {
             server.metrics.unsubscribed(category: link.category.rawValue)
@@ -55,7 +55,7 @@ struct UnsubscribePages: Sendable {
                     matching: DeliveryQuery(eventID: event.id, guardianID: link.guardianID), reason: "unsubscribed", now: server.now())
             }
         }
-        let body = header(text) + "<p class=\"answer\"\(text.langAttribute("unsubscribe.page.done"))>\(HTML.escape(text("unsubscribe.page.done", ["phone": .string(text.officeContact)])))</p>\n"
+        let body = header(text) + "<p class=\"answer\">\(HTML.escape(text("unsubscribe.page.done", ["phone": .string(text.officeContact)])))</p>\n"
         return .html(.ok, page(text, body))
     }
 
