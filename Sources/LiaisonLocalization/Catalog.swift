@@ -362,21 +362,26 @@ public enum XLIFFWriter {
             """
         for key in catalogs.missingKeys(for: locale) {
             guard let message = messages[key] else { continue }
-            xml += "    <unit id=\"\(escape(key, attribute: true))\">\n"
-            if let note = message.note, !note.isEmpty {
-                xml += "      <notes>\n"
-                for line in note.split(separator: "\n", omittingEmptySubsequences: true) {
-                    xml += "        <note>\(escape(String(line), attribute: false))</note>\n"
-                }
-                xml += "      </notes>\n"
-            }
-            xml += "      <segment state=\"initial\">\n"
-            xml += "        <source>\(escape(message.text, attribute: false))</source>\n"
-            xml += "        <target/>\n"
-            xml += "      </segment>\n"
-            xml += "    </unit>\n"
+            let notes = (message.note ?? "").split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
+            xml += untranslatedUnit(id: key, notes: notes, source: message.text)
         }
         xml += "  </file>\n</xliff>\n"
+        return xml
+    }
+
+    /// One unit for a translator: its notes, the source text, an empty target, state="initial".
+    static func untranslatedUnit(id: String, notes: [String], source: String) -> String {
+        var xml = "    <unit id=\"\(escape(id, attribute: true))\">\n"
+        if !notes.isEmpty {
+            xml += "      <notes>\n"
+            for note in notes { xml += "        <note>\(escape(note, attribute: false))</note>\n" }
+            xml += "      </notes>\n"
+        }
+        xml += "      <segment state=\"initial\">\n"
+        xml += "        <source>\(escape(source, attribute: false))</source>\n"
+        xml += "        <target/>\n"
+        xml += "      </segment>\n"
+        xml += "    </unit>\n"
         return xml
     }
 

@@ -243,15 +243,7 @@ extension XLIFFWriter {
             for field in fields {
                 units += 1
                 let when = ISO8601DateFormatter.string(from: event.start, timeZone: event.timeZone, formatOptions: [.withFullDate])
-                xml += "    <unit id=\"\(escape("\(event.id)/\(field.path)", attribute: true))\">\n"
-                xml += "      <notes>\n"
-                xml += "        <note>\(escape("\(event.title.base) (\(when)): \(field.path)", attribute: false))</note>\n"
-                xml += "      </notes>\n"
-                xml += "      <segment state=\"initial\">\n"
-                xml += "        <source>\(escape(field.text.base, attribute: false))</source>\n"
-                xml += "        <target/>\n"
-                xml += "      </segment>\n"
-                xml += "    </unit>\n"
+                xml += untranslatedUnit(id: "\(event.id)/\(field.path)", notes: ["\(event.title.base) (\(when)): \(field.path)"], source: field.text.base)
             }
         }
         xml += "  </file>\n</xliff>\n"
