@@ -186,3 +186,25 @@ extension Audience {
         return unknown
     }
 }
+
+extension Event {
+    /// The note an alert carries for its families (`data.note` in templates), as staff text; empty text is none.
+    public var note: LocalizedText? {
+        get {
+            switch data["note"] {
+            case .string(let note)? where !note.isEmpty: LocalizedText(note)
+            case .text(let note)?: note
+            default: nil
+            }
+        }
+        set {
+            // Text in one language stays a plain string, as a schedule's own data is.
+            switch newValue {
+            case let note? where note.translations.isEmpty && note.baseLanguage == nil && note.machine.isEmpty:
+                data["note"] = note.base.isEmpty ? nil : .string(note.base)
+            case let note?: data["note"] = .text(note)
+            case nil: data["note"] = nil
+            }
+        }
+    }
+}

@@ -23,7 +23,7 @@ struct AckPages: Sendable {
 
         var body = header(event, text)
         // An alert's note from the office: a family reached by SMS only reads it here.
-        if event.kind == .alert, let note = Self.note(of: event) {
+        if event.kind == .alert, let note = event.note {
             body += "<blockquote class=\"note\">\(text.staffHTML(note))</blockquote>\n"
         }
         if let current {
@@ -120,15 +120,6 @@ struct AckPages: Sendable {
             text("ack.page.title", ["school": .string(school)])
         }
         return HTML.page(lang: text.language.rawValue, rtl: text.isRightToLeft, title: heading, body: body)
-    }
-
-    /// The note an alert carries (`data.note`), as staff text.
-    static func note(of event: Event) -> LocalizedText? {
-        switch event.data["note"] {
-        case .string(let note)? where !note.isEmpty: LocalizedText(note)
-        case .text(let note)?: note
-        default: nil
-        }
     }
 
     private func header(_ event: Event, _ text: PageText) -> String {
