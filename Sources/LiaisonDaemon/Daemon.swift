@@ -128,7 +128,8 @@ public enum Daemon {
         let records = try FamilyRecords(delivery: configuration.delivery)
         let scheduler = Scheduler(
             state: state, journal: journal, queuing: queuing, store: store, channels: kinds, logger: logger, audit: records.audit)
-        let admin = DaemonAdmin(state: state, journal: journal, store: store, ledger: ledger, desk: desk, clock: clock, audit: records.audit)
+        let admin = DaemonAdmin(
+            state: state, journal: journal, store: store, ledger: ledger, desk: desk, clock: clock, audit: records.audit, logger: logger)
 
         let tokens = configuration.server.resolveTokens()
         if tokens.isEmpty {

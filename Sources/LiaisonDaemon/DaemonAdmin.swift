@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import LiaisonModel
 import LiaisonServer
 import LiaisonStore
@@ -13,14 +14,18 @@ struct DaemonAdmin: AdminService {
     let clock: DaemonClock
     /// Where raised alerts are recorded (actor: who the request names, `api` when it names nobody).
     var audit: (any AuditLog)? = nil
+    var logger = Logger(label: "liaison.admin")
 
     func raiseAlert(_ request: AlertRequest) async throws -> AlertReceipt {
         let receipt = try await desk.raise(request)
         // After the alert is queued: the audit log never delays it, and its failure never stops it.
         let actor = request.raisedBy.map { "api (" + String((Whitespace.controlsRemoved($0) ?? $0).prefix(80)) + ")" } ?? "api"
-        try? await audit?.append(AuditEntry(
+        let entry = AuditEntry(
             at: clock.now(), actor: actor, action: .alertRaised, subject: receipt.id,
-            detail: "kind=\(receipt.kind) deliveries=\(receipt.deliveries) unreachable=\(receipt.unreachable.count)"))
+            detail: "kind=\(receipt.kind) deliveries=\(receipt.deliveries) unreachable=\(receipt.unreachable.count)")
+        do { try await audit?.append(entry) } catch {
+            logger.error("could not write the audit log", metadata: ["action": "\(entry.action.rawValue)", "error": "\(type(of: error))"])
+        }
         return receipt
     }
 

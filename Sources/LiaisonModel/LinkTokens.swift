@@ -51,7 +51,8 @@ extension OutboundMessage {
             ? LinkTokenRequest(kind: .ack(eventID: eventID), occurrence: key.occurrence, guardianID: key.guardianID) : nil
         var unsubscribe: LinkTokenRequest?
         if unsubscribeURL?.hasSuffix(LinkPlaceholder.unsubscribe) == true {
-            // Only newsletters carry unsubscribe links; a letter of another class keeps its placeholder-free form.
+            // Newsletters are the one category a family may leave, so an unsubscribe link leaves them whatever
+            // letter carries it (the planner gives the link to newsletters only).
             let category = MessageCategory(messageClass: messageClass) ?? .newsletters
             unsubscribe = LinkTokenRequest(kind: .unsubscribe(category), occurrence: key.occurrence, guardianID: key.guardianID)
         }

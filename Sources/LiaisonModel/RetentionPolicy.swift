@@ -88,16 +88,21 @@ public struct RetentionCutoffs: Sendable, Hashable {
 /// One administrative action, as the audit log keeps it: who did what to which record, never personal data (a family
 /// is named by a digest of its id, an alert and an event by their ids).
 public struct AuditEntry: Sendable, Hashable, Codable {
-    public enum Action: String, Sendable, Codable, CaseIterable, Hashable {
-        case alertRaised = "alert.raised"
-        case alertAcknowledged = "alert.acknowledged"
-        case send = "send"
-        case scheduledSend = "send.scheduled"
-        case retry = "outbox.retry"
-        case ackRecorded = "ack.recorded"
-        case familyExported = "family.exported"
-        case familyErased = "family.erased"
-        case retentionApplied = "retention.applied"
+    /// What was done. A struct, not an enum: a log written by a newer version reads back with its own words (and
+    /// its chain still verifies) in an older one.
+    public struct Action: RawRepresentable, Sendable, Codable, Hashable {
+        public let rawValue: String
+        public init(rawValue: String) { self.rawValue = rawValue }
+
+        public static let alertRaised = Action(rawValue: "alert.raised")
+        public static let alertAcknowledged = Action(rawValue: "alert.acknowledged")
+        public static let send = Action(rawValue: "send")
+        public static let scheduledSend = Action(rawValue: "send.scheduled")
+        public static let retry = Action(rawValue: "outbox.retry")
+        public static let ackRecorded = Action(rawValue: "ack.recorded")
+        public static let familyExported = Action(rawValue: "family.exported")
+        public static let familyErased = Action(rawValue: "family.erased")
+        public static let retentionApplied = Action(rawValue: "retention.applied")
     }
 
     public var at: Date

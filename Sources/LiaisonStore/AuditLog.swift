@@ -98,7 +98,7 @@ public final class SQLiteAuditLog: AuditLog {
         let action: String = row["action"]
         return AuditEntry(
             at: Date(timeIntervalSince1970: row["at"]), actor: row["actor"],
-            action: AuditEntry.Action(rawValue: action) ?? .send, subject: row["subject"], detail: row["detail"])
+            action: AuditEntry.Action(rawValue: action), subject: row["subject"], detail: row["detail"])
     }
 
     /// SHA-256 over the previous chain and the entry's fields, each length-prefixed (no two entries hash alike).

@@ -128,11 +128,13 @@ import Testing
         let folder = TemporaryFolder()
         defer { folder.cleanUp() }
         let log = try SQLiteAuditLog(path: folder.storePath)
-        for (index, action) in [AuditEntry.Action.alertRaised, .send, .familyErased].enumerated() {
+        // The last as a newer version would write it: read back with its own word, its chain intact.
+        let newer = AuditEntry.Action(rawValue: "form.closed")
+        for (index, action) in [AuditEntry.Action.alertRaised, .send, .familyErased, newer].enumerated() {
             try await log.append(AuditEntry(at: at(Double(index)), actor: "office", action: action, subject: "s\(index)", detail: "n=\(index)"))
         }
-        #expect(try await log.entries(since: at(1), limit: 10).map(\.action) == [.send, .familyErased])
-        #expect(try await log.verify() == (nil, 3))
+        #expect(try await log.entries(since: at(1), limit: 10).map(\.action) == [.send, .familyErased, newer])
+        #expect(try await log.verify() == (nil, 4))
         try await log.writer.write { db in
             #expect(throws: DatabaseError.self) { try db.execute(sql: "DELETE FROM audit_log WHERE id = 2") }
             #expect(throws: DatabaseError.self) { try db.execute(sql: "UPDATE audit_log SET actor = 'someone else'") }
@@ -142,7 +144,7 @@ import Testing
             try db.execute(sql: "DROP TRIGGER audit_log_no_delete")
             try db.execute(sql: "DELETE FROM audit_log WHERE id = 2")
         }
-        #expect(try await log.verify() == (3, 1))
+        #expect(try await log.verify() == (3, 1))  // row 3 no longer follows row 1
         #expect(SQLiteAuditLog.familySubject("F001") == SQLiteAuditLog.familySubject("F001"))
         #expect(!SQLiteAuditLog.familySubject("F001").contains("F001"))
     }
