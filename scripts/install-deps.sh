@@ -2,19 +2,23 @@
 # Installs the Debian packages Liaison builds and tests against, if they are missing.
 set -euo pipefail
 
-# apertium and a language pair: the machine translation engine of the demo school and of the tests.
-packages=(libicu-dev libxml2-dev libcurl4-openssl-dev libsqlite3-dev pkg-config python3 openssl apertium apertium-eng-spa)
-missing=()
-for package in "${packages[@]}"; do
-    dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
-done
-if ((${#missing[@]})); then
-    sudo=""
+# Installs those of the Debian packages named that are missing.
+install_debian_packages() {
+    local missing=()
+    for package in "$@"; do
+        dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
+    done
+    ((${#missing[@]})) || return 0
+    local sudo=""
     [ "$(id -u)" -ne 0 ] && sudo="sudo"
     echo "Installing ${missing[*]}" >&2
-    $sudo apt-get update -qq
+    [ -n "${LIAISON_APT_UPDATED:-}" ] || $sudo apt-get update -qq
+    export LIAISON_APT_UPDATED=1
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
+}
+
+# apertium and a language pair: the machine translation engine of the demo school and of the tests.
+install_debian_packages libicu-dev libxml2-dev libcurl4-openssl-dev libsqlite3-dev pkg-config python3 openssl apertium apertium-eng-spa
 if ! command -v swift >/dev/null 2>&1; then
     [ -x /opt/swift/usr/bin/swift ] && export PATH="/opt/swift/usr/bin:$PATH"
 fi

@@ -3,8 +3,20 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/install-deps.sh
-python3 -c "import aiosmtpd, standardwebhooks, icalendar, recurring_ical_events, lingua" 2>/dev/null || python3 -m pip install --quiet aiosmtpd standardwebhooks icalendar recurring-ical-events lingua-language-detector
+# What only the tests need, installed while the build runs: the judges (Python's e-mail and webhook checkers, an
+# iCalendar reader, an offline language identifier) and, for the pages, Chromium driven by Selenium with axe-core
+# (the script axe-playwright-python ships; its own dependencies are not needed).
+test_deps_log=$(mktemp)
+(
+    install_debian_packages chromium chromium-driver
+    python3 -c "import aiosmtpd, standardwebhooks, icalendar, recurring_ical_events, lingua, selenium" 2>/dev/null \
+        || python3 -m pip install --quiet aiosmtpd standardwebhooks icalendar recurring-ical-events lingua-language-detector selenium
+    python3 -c "import importlib.util, sys; sys.exit(importlib.util.find_spec('axe_playwright_python') is None)" \
+        || python3 -m pip install --quiet --no-deps axe-playwright-python
+) >"$test_deps_log" 2>&1 &
+test_deps=$!
 swift build --build-tests
+wait "$test_deps" || { cat "$test_deps_log" >&2; echo "installing what the tests need failed" >&2; exit 1; }
 # The integration tests drive real liaison processes and wait for them in blocking calls; run in a process of their
 # own and one suite at a time, they cannot hold up other tests' async work (a live HTTP test with a client timeout,
 # the crash test's watch for the moment to kill its sender).

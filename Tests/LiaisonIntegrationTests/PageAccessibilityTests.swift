@@ -1,0 +1,90 @@
+import Foundation
+import LiaisonModel
+import LiaisonStore
+import LiaisonTestSupport
+import Testing
+
+/// The families' pages of the demo school, served by a real `liaison serve`, audited by axe-core (WCAG 2.1 A and
+/// AA) in a real headless Chromium driven by Selenium (page_accessibility.py): every state a family can reach (the
+/// question, thanks, read, an answer that is not a choice, answers closed, an alert with its note, a link that is
+/// not valid, newsletters stopped), in left-to-right and right-to-left languages.
+@Suite struct PageAccessibilityTests {
+    @Test func everyPageStateHasNoAxeViolations() async throws {
+        let demo = LocalServer.repositoryRoot.appendingPathComponent("examples/demo-school")
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("liaison-axe-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try FileManager.default.copyItem(at: demo, to: folder)
+        try? FileManager.default.removeItem(at: folder.appendingPathComponent(".liaison"))
+        let configURL = folder.appendingPathComponent("liaison.yaml")
+        let root = LocalServer.repositoryRoot.path
+        let yaml = try String(contentsOf: configURL, encoding: .utf8)
+            .replacingOccurrences(of: "templates: ../../templates", with: "templates: \(root)/templates")
+            .replacingOccurrences(of: "locales: ../../locales", with: "locales: \(root)/locales")
+        try yaml.write(to: configURL, atomically: true, encoding: .utf8)
+        // An RSVP whose answers have closed (the demo's are all ahead on the day the test runs as).
+        let past = """
+
+              - id: assembly-rehearsal-2026
+                kind: meeting
+                title: Class 3A assembly rehearsal
+                start: 2026-12-01T09:00
+                audience:
+                  classes: [3A]
+                template: meeting
+                rsvp:
+                  - id: attending
+                  - id: not-attending
+
+            """
+        let events = folder.appendingPathComponent("events.yaml")
+        try (try String(contentsOf: events, encoding: .utf8) + past).write(to: events, atomically: true, encoding: .utf8)
+
+        // A fixed day: the meetings and the concert still ahead, the newsletter's answers closed.
+        let daemon = try DaemonProcess(config: configURL.path, clockStart: "2026-12-06T10:00:00Z")
+        defer { daemon.stop() }
+
+        // The first guardian of each language on the demo roster.
+        let roster = try String(contentsOf: folder.appendingPathComponent("roster/guardians.csv"), encoding: .utf8)
+        let rows = roster.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        let languageColumn = try #require(rows.first?.firstIndex(of: "language"))
+        func guardian(_ language: String) throws -> String {
+            try #require(rows.dropFirst().first { $0.count > languageColumn && $0[languageColumn] == language }?.first, "no \(language) guardian")
+        }
+
+        // An alert raised as the office raises one, with a note.
+        let raised = try daemon.request(
+            "POST", "/v1/alerts", json: ["student": "S036", "kind": "sickness", "note": "She has a temperature of 38.4 °C and is resting in the medical room."])
+        #expect(raised.status == 201, "\(raised.body)")
+        let alertID = try #require(raised.json?["id"] as? String)
+
+        // Links drawn as a send draws them, into the daemon's own store (two processes on one state).
+        let ledger = try SQLiteAckLedger(path: folder.appendingPathComponent(".liaison/liaison.sqlite").path)
+        let pages: [(name: String, request: LinkTokenRequest, then: [[String: Any]])] = [
+            ("meeting (ar), answered", .init(kind: .ack(eventID: "parent-meetings-year5-2027"), occurrence: "axe", guardianID: try guardian("ar")), [["click": 0]]),
+            ("meeting (fa), answered after 17:00", .init(kind: .ack(eventID: "parent-meetings-year5-2027"), occurrence: "axe", guardianID: try guardian("fa")), [["click": 1]]),
+            ("meeting (so), then an answer that is not a choice", .init(kind: .ack(eventID: "parent-meetings-year5-2027"), occurrence: "axe", guardianID: try guardian("so")), [["click": 0, "value": "not-a-choice"]]),
+            ("meeting (en), answered then changed", .init(kind: .ack(eventID: "parent-meetings-year5-2027"), occurrence: "axe", guardianID: try guardian("en")), [["click": 2], ["follow": 0], ["click": 0]]),
+            ("meeting (uk), answers closed", .init(kind: .ack(eventID: "assembly-rehearsal-2026"), occurrence: "axe", guardianID: try guardian("uk")), []),
+            ("concert (zh-Hans), read", .init(kind: .ack(eventID: "winter-concert-2026"), occurrence: "axe", guardianID: try guardian("zh-Hans")), [["click": 0]]),
+            ("newsletter (vi), read late", .init(kind: .ack(eventID: "newsletter-2026-11-27"), occurrence: "axe", guardianID: try guardian("vi")), [["click": 0]]),
+            ("sickness alert with the office's note (es)", .init(kind: .ack(eventID: alertID), occurrence: "axe", guardianID: try guardian("es")), [["click": 0]]),
+            ("newsletters stopped (ar)", .init(kind: .unsubscribe(.newsletters), occurrence: "axe", guardianID: try guardian("ar")), [["click": 0]]),
+        ]
+        let tokens = try await ledger.issueTokens(pages.map(\.request), now: Date())
+        let base = "http://127.0.0.1:\(daemon.port)"
+        var plan: [[String: Any]] = zip(pages, tokens).map { page, token in
+            let path = if case .unsubscribe = page.request.kind { "/u/" } else { "/a/" }
+            return ["name": page.name, "url": base + path + token, "then": page.then]
+        }
+        plan.append(["name": "a link that is not valid", "url": base + "/a/AAAAAAAAAAAAAAAAAAAAAA", "then": [[String: Any]]()])
+
+        let planFile = folder.appendingPathComponent("axe-plan.json")
+        try JSONSerialization.data(withJSONObject: plan).write(to: planFile)
+        let script = LocalServer.repositoryRoot.appendingPathComponent("Tests/LiaisonIntegrationTests/page_accessibility.py").path
+        let audit = try runProgram("python3", [script, planFile.path])
+        #expect(audit.status == 0, "\(audit.output)\(audit.errors)")
+        let summary = audit.output.split(separator: "\n").last.map(String.init) ?? ""
+        // Nine links and their follow-ups, and the invalid link.
+        #expect(summary.hasPrefix("20 pages audited, 0 violations"), "\(audit.output)\(audit.errors)")
+    }
+}
