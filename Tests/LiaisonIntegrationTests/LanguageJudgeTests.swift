@@ -6,19 +6,9 @@ import Testing
 /// run of text is in the letter's language, or sits in an element whose `lang` names the language it is in.
 @Suite struct LanguageJudgeTests {
     @Test func everyDemoLetterIsInItsLanguageOrMarked() throws {
-        let demo = LocalServer.repositoryRoot.appendingPathComponent("examples/demo-school")
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("liaison-languages-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: folder) }
-        try FileManager.default.copyItem(at: demo, to: folder)
-        try? FileManager.default.removeItem(at: folder.appendingPathComponent(".liaison"))
-        // The copy reads the repository's templates and catalogs.
-        let configURL = folder.appendingPathComponent("liaison.yaml")
-        let root = LocalServer.repositoryRoot.path
-        let yaml = try String(contentsOf: configURL, encoding: .utf8)
-            .replacingOccurrences(of: "templates: ../../templates", with: "templates: \(root)/templates")
-            .replacingOccurrences(of: "locales: ../../locales", with: "locales: \(root)/locales")
-        try yaml.write(to: configURL, atomically: true, encoding: .utf8)
-        let config = configURL.path
+        let demo = try DemoSchoolCopy(prefix: "liaison-languages")
+        defer { demo.remove() }
+        let (folder, config) = (demo.folder, demo.config.path)
 
         let check = try runProgram(at: liaisonExecutable, ["check", "--format", "json", "--config", config])
         let report = try #require(try JSONSerialization.jsonObject(with: Data(check.output.utf8)) as? [String: Any], "\(check.errors)")

@@ -10,17 +10,9 @@ import Testing
 /// not valid, newsletters stopped), in left-to-right and right-to-left languages.
 @Suite struct PageAccessibilityTests {
     @Test func everyPageStateHasNoAxeViolations() async throws {
-        let demo = LocalServer.repositoryRoot.appendingPathComponent("examples/demo-school")
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("liaison-axe-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: folder) }
-        try FileManager.default.copyItem(at: demo, to: folder)
-        try? FileManager.default.removeItem(at: folder.appendingPathComponent(".liaison"))
-        let configURL = folder.appendingPathComponent("liaison.yaml")
-        let root = LocalServer.repositoryRoot.path
-        let yaml = try String(contentsOf: configURL, encoding: .utf8)
-            .replacingOccurrences(of: "templates: ../../templates", with: "templates: \(root)/templates")
-            .replacingOccurrences(of: "locales: ../../locales", with: "locales: \(root)/locales")
-        try yaml.write(to: configURL, atomically: true, encoding: .utf8)
+        let demo = try DemoSchoolCopy(prefix: "liaison-axe")
+        defer { demo.remove() }
+        let (folder, configURL) = (demo.folder, demo.config)
         // An RSVP whose answers have closed (the demo's are all ahead on the day the test runs as).
         let past = """
 

@@ -115,3 +115,24 @@ func startLiaison(_ arguments: [String]) throws -> (Process, Pipe) {
     try process.run()
     return (process, output)
 }
+
+/// A copy of the bundled demo school in a temporary folder, reading the repository's templates and catalogs, with
+/// no state of its own yet.
+struct DemoSchoolCopy {
+    let folder: URL
+    var config: URL { folder.appendingPathComponent("liaison.yaml") }
+
+    init(prefix: String) throws {
+        let demo = LocalServer.repositoryRoot.appendingPathComponent("examples/demo-school")
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString)")
+        try FileManager.default.copyItem(at: demo, to: folder)
+        try? FileManager.default.removeItem(at: folder.appendingPathComponent(".liaison"))
+        let root = LocalServer.repositoryRoot.path
+        let yaml = try String(contentsOf: config, encoding: .utf8)
+            .replacingOccurrences(of: "templates: ../../templates", with: "templates: \(root)/templates")
+            .replacingOccurrences(of: "locales: ../../locales", with: "locales: \(root)/locales")
+        try yaml.write(to: config, atomically: true, encoding: .utf8)
+    }
+
+    func remove() { try? FileManager.default.removeItem(at: folder) }
+}
