@@ -49,6 +49,12 @@ struct LanguageMarking: Sendable {
         LanguageRun.isLanguageNeutral(text) ? text : mark(text, in: schoolDefault)
     }
 
+    /// Staff text that may or may not have versions per language (a progress line's subject and comment): free
+    /// text as ``plain(_:)`` marks it when it has none, else resolved as ``staff(_:chain:)`` does.
+    func text(_ text: LocalizedText, chain: LocaleChain) -> String {
+        text.translations.isEmpty && text.machine.isEmpty && text.baseLanguage == nil ? plain(text.base) : staff(text, chain: chain)
+    }
+
     /// An event's free data for a template, each text resolved and marked.
     func data(_ value: DataValue, chain: LocaleChain) -> TemplateValue {
         switch value {

@@ -188,8 +188,8 @@ public struct MessageRenderer: Sendable {
                 ("grade", .string(student.grade)), ("class", .string(student.className)),
                 ("progress", .list(progress.map { record in
                     var row: [(key: String, value: TemplateValue)] = [
-                        ("subject", .string(marking.plain(record.subject))), ("mark", .string(record.mark)),
-                        ("comment", .string(marking.plain(record.comment))),
+                        ("subject", .string(marking.text(record.subject, chain: chain))), ("mark", .string(record.mark)),
+                        ("comment", .string(marking.text(record.comment, chain: chain))),
                     ]
                     if let teacher = record.teacher { row.append(("teacher", .string(teacher))) }
                     return .map(row)

@@ -45,6 +45,8 @@ import LiaisonRender
         ("winter-concert-2026", "G020"), ("winter-concert-2026", "G071"), ("open-morning-2027", "G031"),
         ("open-morning-2027", "G048"), ("open-morning-2027", "G038"), ("sickness-s057-2026-11-24", "G071"),
         ("newsletter-2026-11-27", "G071"),
+        // Progress letters whose subjects and comments the school gave in Somali and Arabic (progress.csv).
+        ("autumn-progress-3a", "G073"), ("autumn-progress-3a", "G020"),
     ]
 
     @Test(arguments: demoCases)
