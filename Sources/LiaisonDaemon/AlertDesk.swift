@@ -19,6 +19,15 @@ struct AlertDesk: Sendable {
     let clock: DaemonClock
     let logger: Logger
 
+    /// A note as the office wrote it: line breaks stay, other control characters go, direction controls are kept
+    /// inside an isolate; at most 2,000 characters.
+    static func cleanNote(_ text: String, field: String) throws -> String {
+        let written = Whitespace.multilineControlsRemoved(text)
+        let note = BidiIsolation.contained(written) ?? written
+        guard note.count <= 2000 else { throw AdminRequestError(.invalid, "note-too-long", "Keep \(field) under 2,000 characters.") }
+        return note
+    }
+
     /// Validates and records a new alert, then runs its first round before returning.
     func raise(_ request: AlertRequest) async throws -> AlertReceipt {
         let school = state.school
@@ -31,14 +40,25 @@ struct AlertDesk: Sendable {
         guard !school.roster.guardians(of: student.id).isEmpty else {
             throw AdminRequestError(.invalid, "no-guardians", "Student \(student.id) has no guardians in the roster: phone the emergency contact.")
         }
-        // Line breaks stay; other control characters go, and direction controls are kept inside an isolate.
-        let written = Whitespace.multilineControlsRemoved(request.note ?? "")
-        let note = BidiIsolation.contained(written) ?? written
-        guard note.count <= 2000 else { throw AdminRequestError(.invalid, "note-too-long", "Keep the note under 2,000 characters.") }
+        let note = try Self.cleanNote(request.note ?? "", field: "note")
+        var translations: [LanguageTag: String] = [:]
+        for (key, text) in request.noteTranslations ?? [:] {
+            guard let language = LanguageTag(key) else {
+                throw AdminRequestError(
+                    .invalid, "invalid-language", "note_translations has \"\(key.prefix(40))\", which is not a language tag (so, ar, zh-Hans).")
+            }
+            let cleaned = try Self.cleanNote(text, field: "note_translations.\(language.rawValue)")
+            if !cleaned.isEmpty { translations[language] = cleaned }
+        }
+        guard translations.isEmpty || !note.isEmpty else {
+            throw AdminRequestError(.invalid, "note-missing", "Give the note in the school's language too (note), then its translations.")
+        }
+        guard translations.count <= 20 else { throw AdminRequestError(.invalid, "too-many-translations", "Give at most 20 translations of the note.") }
         let now = clock.now()
         var alert = Alert(
             id: Alert.makeID(studentID: student.id, raisedAt: now), studentID: student.id, kind: kind, note: note, raisedAt: now,
             raisedBy: request.raisedBy ?? "api")
+        alert.noteTranslations = translations
         var suffix = 1
         while try await journal.alert(alert.id) != nil {
             suffix += 1

@@ -14,7 +14,7 @@ enum AlertEvents {
             id: alert.id, kind: .alert, title: title(alert, student: student, snapshot: snapshot), start: alert.raisedAt,
             timeZone: snapshot.school.timeZone, audience: Audience(students: [alert.studentID]), template: alert.kind.template,
             priority: .urgent)
-        event.note = LocalizedText(alert.note)
+        event.note = alert.noteText
         return event
     }
 

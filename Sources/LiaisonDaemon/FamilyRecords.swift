@@ -296,6 +296,8 @@ public struct FamilyExport: Sendable, Codable {
         public var student: String
         public var kind: String
         public var note: String
+        /// The note in other languages, by language tag.
+        public var noteTranslations: [String: String]
         public var raisedAt: Date
         public var raisedBy: String
         public var status: String
@@ -307,6 +309,7 @@ public struct FamilyExport: Sendable, Codable {
             student = alert.studentID
             kind = alert.kind.rawValue
             note = alert.note
+            noteTranslations = Dictionary(uniqueKeysWithValues: alert.noteTranslations.map { ($0.key.rawValue, $0.value) })
             raisedAt = alert.raisedAt
             raisedBy = alert.raisedBy
             status = alert.status.rawValue

@@ -80,6 +80,8 @@ public struct Alert: Hashable, Sendable, Codable, Identifiable {
     public var kind: AlertKind
     /// The office's note, shown as written.
     public var note: String
+    /// The note in other languages, by language, where the office gave them (a reader of one gets it unmarked).
+    public var noteTranslations: [LanguageTag: String] = [:]
     public var raisedAt: Date
     /// Who raised it (a name or the API token's label), for the record.
     public var raisedBy: String
@@ -104,6 +106,9 @@ public struct Alert: Hashable, Sendable, Codable, Identifiable {
         self.acknowledgedBy = acknowledgedBy
         self.acknowledgedVia = acknowledgedVia
     }
+
+    /// The note as staff text: the office's words with their versions per language.
+    public var noteText: LocalizedText { LocalizedText(note, translations: noteTranslations) }
 
     /// The id for an alert about `studentID` raised at `date` (second precision, UTC).
     public static func makeID(studentID: String, raisedAt date: Date) -> String {

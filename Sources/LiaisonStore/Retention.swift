@@ -154,7 +154,7 @@ extension SQLiteDaemonJournal {
                 arguments: [recordsBefore.timeIntervalSince1970])
             try db.execute(sql: "DELETE FROM alerts WHERE \(closed)", arguments: [recordsBefore.timeIntervalSince1970])
             let alerts = db.changesCount
-            try db.execute(sql: "UPDATE alerts SET note = '' WHERE note != '' AND \(closed)", arguments: [notesBefore.timeIntervalSince1970])
+            try db.execute(sql: "UPDATE alerts SET note = '', note_translations = '{}' WHERE (note != '' OR note_translations != '{}') AND \(closed)", arguments: [notesBefore.timeIntervalSince1970])
             return (db.changesCount, alerts)
         }
     }

@@ -59,6 +59,10 @@ public final class SQLiteDaemonJournal: DaemonJournal {
                     );
                     """)
         }
+        // Alert notes in other languages: a JSON object from language tag to text.
+        migrator.registerMigration("daemon-v2-note-translations") { db in
+            try db.execute(sql: "ALTER TABLE alerts ADD COLUMN note_translations TEXT NOT NULL DEFAULT '{}'")
+        }
         return migrator
     }
 
@@ -99,12 +103,12 @@ public final class SQLiteDaemonJournal: DaemonJournal {
     // MARK: - Alerts
 
     static let alertColumns =
-        "id, student_id, kind, note, raised_at, raised_by, status, acknowledged_at, acknowledged_by, acknowledged_via"
+        "id, student_id, kind, note, raised_at, raised_by, status, acknowledged_at, acknowledged_by, acknowledged_via, note_translations"
 
     public func open(_ alert: Alert) async throws {
         try await writer.write { db in
             try db.execute(
-                sql: "INSERT INTO alerts (\(Self.alertColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                sql: "INSERT INTO alerts (\(Self.alertColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 arguments: Self.arguments(alert))
         }
     }
@@ -169,7 +173,25 @@ public final class SQLiteDaemonJournal: DaemonJournal {
         [
             alert.id, alert.studentID, alert.kind.rawValue, alert.note, alert.raisedAt.timeIntervalSince1970, alert.raisedBy,
             alert.status.rawValue, alert.acknowledgedAt?.timeIntervalSince1970, alert.acknowledgedBy, alert.acknowledgedVia,
+            translationsJSON(alert.noteTranslations),
         ]
+    }
+
+    /// `{"so": "…"}`, keys sorted.
+    static func translationsJSON(_ translations: [LanguageTag: String]) -> String {
+        let object = Dictionary(uniqueKeysWithValues: translations.map { ($0.key.rawValue, $0.value) })
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// The versions a `note_translations` column holds; entries that are not a tag and a text are left out.
+    static func translations(fromJSON text: String) -> [LanguageTag: String] {
+        guard let object = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any] else { return [:] }
+        var translations: [LanguageTag: String] = [:]
+        for (key, value) in object {
+            if let language = LanguageTag(key), let text = value as? String { translations[language] = text }
+        }
+        return translations
     }
 
     static func alert(_ row: Row) throws -> Alert {
@@ -179,9 +201,11 @@ public final class SQLiteDaemonJournal: DaemonJournal {
             throw OutboxStoreError.corruptRow("alert \(String(describing: row[0] as String?)) kind \(kind) status \(status)")
         }
         let acknowledgedAt: Double? = row[7]
-        return Alert(
+        var alert = Alert(
             id: row[0], studentID: row[1], kind: parsedKind, note: row[3], raisedAt: Date(timeIntervalSince1970: row[4]),
             raisedBy: row[5], status: parsedStatus, acknowledgedAt: acknowledgedAt.map(Date.init(timeIntervalSince1970:)),
             acknowledgedBy: row[8], acknowledgedVia: row[9])
+        alert.noteTranslations = translations(fromJSON: row[10])
+        return alert
     }
 }

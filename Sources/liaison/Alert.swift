@@ -26,6 +26,9 @@ struct RaiseAlert: AsyncParsableCommand {
     @Option(help: "What happened, as the office would say it on the phone.")
     var note: String = ""
 
+    @Option(name: .customLong("note-in"), help: ArgumentHelp("The note in another language, as TAG=TEXT (so=\"Ayaan wuu xanuunsan yahay\"); repeat for each.", valueName: "tag=text"))
+    var noteIn: [String] = []
+
     @Option(help: "Who raises it, for the record.")
     var by: String = NSUserName()
 
@@ -34,6 +37,22 @@ struct RaiseAlert: AsyncParsableCommand {
 
     func validate() throws {
         guard AlertKind(rawValue: kind.lowercased()) != nil else { throw ValidationError("--kind must be sickness or accident") }
+        _ = try noteTranslations()
+    }
+
+    /// `--note-in` as language tag → text.
+    func noteTranslations() throws -> [String: String] {
+        var translations: [String: String] = [:]
+        for item in noteIn {
+            let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, let language = LanguageTag(parts[0]) else {
+                throw ValidationError("--note-in takes TAG=TEXT, e.g. so=\"…\"; \"\(item.prefix(20))\" is not")
+            }
+            guard translations[language.rawValue] == nil else { throw ValidationError("--note-in gives \(language) twice") }
+            translations[language.rawValue] = parts[1]
+        }
+        guard translations.isEmpty || !note.isEmpty else { throw ValidationError("give --note in the school's language too") }
+        return translations
     }
 
     func run() async throws {
@@ -46,7 +65,9 @@ struct RaiseAlert: AsyncParsableCommand {
             printError("No API token: set LIAISON_API_TOKEN (or the server's \(settings.apiTokens)).")
             throw ExitCode(1)
         }
-        let body: [String: String] = ["student": student, "kind": kind.lowercased(), "note": note, "raised_by": by]
+        var body: [String: Any] = ["student": student, "kind": kind.lowercased(), "note": note, "raised_by": by]
+        let translations = try noteTranslations()
+        if !translations.isEmpty { body["note_translations"] = translations }
         let data = try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])
         let engine = CurlEngine(name: "alert", maxConnections: 1)
         defer { engine.shutdown() }

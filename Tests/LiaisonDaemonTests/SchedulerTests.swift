@@ -116,6 +116,34 @@ struct DaemonFixture {
     }
 }
 
+@Suite struct AlertNoteTranslationTests {
+    /// The office may give the note in the family's language: they read it as written, nothing marked as another
+    /// language; the journal keeps the versions.
+    @Test func aNoteGivenInTheFamilysLanguageReachesThemAsWritten() async throws {
+        let fixture = try DaemonFixture()
+        let raisedAt = ISO8601DateFormatter().date(from: "2026-12-02T16:00:00Z")!
+        let english = "Lucía has a temperature and is resting in the medical room."
+        let spanish = "Lucía tiene fiebre y está descansando en la enfermería."
+        let receipt = try await fixture.desk(at: raisedAt).raise(
+            AlertRequest(student: "S036", kind: "sickness", note: english, noteTranslations: ["es": spanish]))
+        let alert = try #require(try await fixture.journal.alert(receipt.id))
+        #expect(alert.noteText == LocalizedText(english, translations: ["es": spanish]))
+        let email = try #require(try await fixture.outbox.deliveries(matching: DeliveryQuery(eventID: receipt.id)).first {
+            $0.key.guardianID == "G048" && $0.key.channel == .email
+        })
+        #expect(email.message.text.contains(spanish))
+        #expect(!email.message.text.contains(english))
+        #expect(email.message.html?.contains("lang=\"en") != true, "nothing in the letter is another language's")
+
+        await #expect(throws: AdminRequestError.self) {
+            try await fixture.desk(at: raisedAt).raise(AlertRequest(student: "S036", kind: "sickness", note: "x", noteTranslations: ["not a tag": "y"]))
+        }
+        await #expect(throws: AdminRequestError.self) {
+            try await fixture.desk(at: raisedAt).raise(AlertRequest(student: "S036", kind: "sickness", noteTranslations: ["es": spanish]))
+        }
+    }
+}
+
 @Suite struct AlertReceiptTests {
     /// Reported: POST /v1/alerts answered 201 listing a guardian as notified when nothing could be queued for them.
     /// The receipt now lists what was queued per guardian and channel, and who cannot be reached and why.

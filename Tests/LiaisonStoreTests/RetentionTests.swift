@@ -106,15 +106,19 @@ import Testing
         let folder = TemporaryFolder()
         defer { folder.cleanUp() }
         let journal = try SQLiteDaemonJournal(path: folder.storePath)
-        let closed = Alert(id: "a1", studentID: "S1", kind: .sickness, note: "Temperature 39.2", raisedAt: at(0), raisedBy: "nurse", status: .acknowledged)
-        let open = Alert(id: "a2", studentID: "S2", kind: .accident, note: "Grazed knee", raisedAt: at(0), raisedBy: "office")
+        var closed = Alert(id: "a1", studentID: "S1", kind: .sickness, note: "Temperature 39.2", raisedAt: at(0), raisedBy: "nurse", status: .acknowledged)
+        closed.noteTranslations = ["so": "Heerkulka 39.2"]
+        var open = Alert(id: "a2", studentID: "S2", kind: .accident, note: "Grazed knee", raisedAt: at(0), raisedBy: "office")
+        open.noteTranslations = ["ar": "خدش في الركبة", "zh-Hans": "膝盖擦伤"]
         try await journal.open(closed)
         try await journal.open(open)
         _ = try await journal.recordRound(AlertRound(alertID: "a1", round: "step-1", ranAt: at(5), recipients: ["G1"]))
 
         #expect(try await journal.applyRetention(notesBefore: at(day), recordsBefore: at(-day)) == (1, 0))
         #expect(try await journal.alert("a1")?.note == "")
+        #expect(try await journal.alert("a1")?.noteTranslations == [:])  // the versions go with the note
         #expect(try await journal.alert("a2")?.note == "Grazed knee")  // still open: the nurse may need it
+        #expect(try await journal.alert("a2")?.noteTranslations == ["ar": "خدش في الركبة", "zh-Hans": "膝盖擦伤"])
         #expect(try await journal.applyRetention(notesBefore: at(day), recordsBefore: at(day)) == (0, 1))
         #expect(try await journal.alert("a1") == nil)
         #expect(try await journal.rounds(alertID: "a1").isEmpty)

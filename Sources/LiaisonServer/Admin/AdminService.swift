@@ -8,18 +8,22 @@ public struct AlertRequest: Sendable, Codable, Hashable {
     /// `sickness` or `accident`.
     public var kind: String
     public var note: String?
+    /// The note in other languages, by language tag (`{"so": "…", "ar": "…"}`): a reader of one gets it as written.
+    public var noteTranslations: [String: String]?
     /// Who raised it, for the record (`office`, a name).
     public var raisedBy: String?
 
     enum CodingKeys: String, CodingKey {
         case student, kind, note
+        case noteTranslations = "note_translations"
         case raisedBy = "raised_by"
     }
 
-    public init(student: String, kind: String, note: String? = nil, raisedBy: String? = nil) {
+    public init(student: String, kind: String, note: String? = nil, noteTranslations: [String: String]? = nil, raisedBy: String? = nil) {
         self.student = student
         self.kind = kind
         self.note = note
+        self.noteTranslations = noteTranslations
         self.raisedBy = raisedBy
     }
 }
