@@ -121,7 +121,7 @@ let package = Package(
         // Tests
         .testTarget(name: "LiaisonModelTests", dependencies: ["LiaisonModel"]),
         .testTarget(name: "LiaisonInputsTests", dependencies: ["LiaisonInputs", "LiaisonCurl", "LiaisonTestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "LiaisonLocalizationTests", dependencies: ["LiaisonLocalization"]),
+        .testTarget(name: "LiaisonLocalizationTests", dependencies: ["LiaisonLocalization", "LiaisonTestSupport"]),
         .testTarget(name: "LiaisonRenderTests", dependencies: ["LiaisonRender", "LiaisonLocalization", "LiaisonModel"]),
         .testTarget(
             name: "LiaisonDaemonTests",

@@ -77,7 +77,7 @@ public struct ApertiumTranslator: Translator {
 public struct LibreTranslateTranslator: Translator {
     public let url: String
     public let apiKey: String?
-    /// Pairs the service offers (`en`→`es`), asked once with `GET /languages`; empty: every pair is tried.
+    /// `libretranslate <host>`: the engine in log lines and the cache key (the API says no version).
     public let name: String
     let curl: CurlEngine
 
