@@ -182,7 +182,8 @@ struct CrossChecker {
 
     /// Argument names messages may use: the standard ones and every top-level key of the events' data.
     private var knownArguments: Set<String> {
-        MessageRenderer.standardArguments.union(MessageRenderer.otherLanguageArguments).union(snapshot.events.flatMap { $0.data.keys })
+        MessageRenderer.standardArguments.union(MessageRenderer.otherLanguageArguments).union(MessageRenderer.pageArguments)
+            .union(snapshot.events.flatMap { $0.data.keys })
     }
 
     private mutating func checkCatalogs() {

@@ -91,6 +91,9 @@ public struct MessageRenderer: Sendable {
     /// The arguments of ``otherLanguageKey``: the languages' names in the reader's language, and the office's phone.
     public static let otherLanguageArguments: Set<String> = ["language", "contact"]
 
+    /// The arguments of the families' pages' own messages (the wait on the page of a refused request).
+    public static let pageArguments: Set<String> = ["seconds"]
+
     /// The arguments every message may use (for `check`).
     public static let standardArguments: Set<String> = [
         "school", "guardian", "guardian_given", "children", "children_count", "child", "event", "start", "end",

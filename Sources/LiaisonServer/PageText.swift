@@ -68,8 +68,9 @@ struct PageText {
     /// Isolated left to right, so it reads in order on Arabic and Persian pages.
     var officeContact: String { BidiIsolation.leftToRight(site.school.contact.phone ?? site.school.contact.email ?? "") }
 
-    /// Only the standard message arguments are used (`school`, `guardian_given`, `start`, `phone`), so that
-    /// `liaison check` knows them all; the deadline to change an answer is the event's start.
+    /// Only the standard message arguments are used (`school`, `guardian_given`, `start`, `phone`) and `seconds`
+    /// (``MessageRenderer/pageArguments``), so that `liaison check` knows them all; the deadline to change an answer
+    /// is the event's start.
     static let englishDefaults: [String: String] = [
         "ack.page.title": "{school}: your reply",
         "ack.page.title_event": "{event} – {school}",
@@ -91,6 +92,8 @@ struct PageText {
         "unsubscribe.page.explain":
             "Press the button to stop receiving the school’s newsletters. Messages about your children, such as meetings, reports and urgent alerts, will still reach you.",
         "unsubscribe.page.button": "Stop the newsletters",
+        "page.too_many_requests":
+            "Too many requests have come from your connection. Please try again in {seconds, plural, one {# second} other {# seconds}}.",
         "unsubscribe.page.done":
             "You will no longer receive the school’s newsletters. To receive them again, please contact the school office: {phone}.",
     ]

@@ -55,12 +55,26 @@ struct RateLimitTests {
                     statuses.append(response.status)
                     if response.status == .tooManyRequests {
                         retryAfter.append(response.headers[.retryAfter] ?? "")
-                        #expect(response.text == "Too many requests. Please try again in 1 seconds.\n")
+                        // A page in the school's language (no Accept-Language), with its plural right.
+                        #expect(response.text.contains("<html lang=\"en\" dir=\"ltr\">"))
+                        #expect(response.text.contains("Please try again in 1 second."), "\(response.text)")
+                        #expect(response.headers[.contentType]?.hasPrefix("text/html") == true)
                         #expect(response.headers[.cacheControl] == "no-store")
                     }
                 }
             }
             #expect(statuses == Array(repeating: .notFound, count: 11) + Array(repeating: .tooManyRequests, count: 19))
+            // A family on the same shared connection reads it in the first of their languages a catalog has.
+            for (accept, expected) in [
+                ("so-SO, en;q=0.5", "<html lang=\"so\" dir=\"ltr\">"), ("xx, ar-EG;q=0.9, en;q=0.8", "<html lang=\"ar\" dir=\"rtl\">"),
+                ("en;q=0.1, zh-CN;q=0.9", "<html lang=\"zh-Hans\""), ("pt-BR", "<html lang=\"en\" dir=\"ltr\">"),
+            ] {
+                try await client.execute(uri: "/a/forged-more", method: .get, headers: [.acceptLanguage: accept]) { response in
+                    #expect(response.status == .tooManyRequests)
+                    #expect(response.text.contains(expected), "\(accept): \(response.text)")
+                    #expect(response.text.contains("<main>"))
+                }
+            }
             #expect(retryAfter == Array(repeating: "1", count: 19))
 
             // The office, same address, same moment: through.
@@ -88,8 +102,9 @@ struct RateLimitTests {
                 #expect(response.status == .tooManyRequests)
                 #expect(response.headers[.retryAfter] == "2")
             }
+            // 19 forged guesses, the 4 in other languages, and the last one.
             try await client.execute(uri: "/metrics", method: .get, headers: [.authorization: "Bearer \(apiToken)"]) { response in
-                #expect(response.text.contains(#"liaison_http_throttled_total{routes="ack",reason="penalty"} 20"#))
+                #expect(response.text.contains(#"liaison_http_throttled_total{routes="ack",reason="penalty"} 24"#))
                 #expect(response.text.contains(#"liaison_http_throttled_total{routes="api",reason="penalty"} 1"#))
             }
         }

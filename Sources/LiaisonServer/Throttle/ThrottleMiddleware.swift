@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import LiaisonLocalization
 import LiaisonModel
 
 /// The routes the rate limits apply to, by their first path segment; the name is the metric's `group` label.
@@ -56,7 +57,9 @@ struct ThrottleMiddleware: RouterMiddleware {
         let link = routes.link(in: path)
         if case .refuse(let reason, let wait) = throttle.admit(address: client, link: link) {
             server.metrics.throttled(routes: routes.rawValue, reason: reason.rawValue)
-            return Self.tooManyRequests(routes, retryAfter: wait)
+            return Self.tooManyRequests(routes, retryAfter: wait, page: server.site().map { site in
+                PageText(site: site, language: Self.language(accepting: request.headers[.acceptLanguage], site: site))
+            })
         }
         let status: HTTPResponse.Status
         let response: Response
@@ -81,6 +84,21 @@ struct ThrottleMiddleware: RouterMiddleware {
             ])
     }
 
+    /// The reader's language from `Accept-Language` (the request is refused before its link is looked up): the
+    /// first language, by preference, that a catalog has; else the school's.
+    static func language(accepting header: String?, site: AckSite) -> LanguageTag {
+        let chains = site.catalogs.resolver(schoolDefault: site.school.defaultLocale)
+        var ranked: [(tag: LanguageTag, quality: Double, order: Int)] = []
+        for (order, item) in (header ?? "").split(separator: ",").prefix(16).enumerated() {
+            let parts = item.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
+            guard let first = parts.first, first != "*", let tag = LanguageTag(first) else { continue }
+            let quality = parts.dropFirst().first { $0.hasPrefix("q=") }.flatMap { Double($0.dropFirst(2)) } ?? 1
+            if quality > 0 { ranked.append((tag, quality, order)) }
+        }
+        ranked.sort { $0.quality != $1.quality ? $0.quality > $1.quality : $0.order < $1.order }
+        return ranked.first { chains.chain(for: $0.tag).fallbackKind != .otherLanguage }?.tag ?? site.school.defaultLocale
+    }
+
     /// 401 (a wrong bearer token), 404 and 410 (no such link, or an expired one) are guesses; the rest of the 4xx and
     /// 5xx say nothing about the client; everything else found what it asked for.
     static func outcome(_ status: HTTPResponse.Status) -> Throttle<ContinuousClock.Instant>.Outcome {
@@ -91,15 +109,25 @@ struct ThrottleMiddleware: RouterMiddleware {
         }
     }
 
-    /// 429 with `Retry-After` in whole seconds (at least 1): JSON for the API, a line of text for the pages.
-    static func tooManyRequests(_ routes: ThrottledRoutes, retryAfter wait: Duration) -> Response {
+    /// 429 with `Retry-After` in whole seconds (at least 1): JSON for the API; for the pages, a page in `page`'s
+    /// language (a family on a school's shared connection may meet it), or a line of text when nothing is loaded.
+    static func tooManyRequests(_ routes: ThrottledRoutes, retryAfter wait: Duration, page: PageText? = nil) -> Response {
         // Rounded up, less a millisecond of floating-point noise: a wait of 60.000000001 s says 60.
         let exact = Double(wait.components.seconds) + Double(wait.components.attoseconds) / 1e18
         let seconds = max(1, Int((exact - 0.001).rounded(.up)))
-        var response =
-            routes == .api
-            ? AckAPI.error(.tooManyRequests, "rate-limited", "Too many requests; try again in \(seconds) s.")
-            : .text(.tooManyRequests, "Too many requests. Please try again in \(seconds) seconds.\n")
+        var response: Response
+        if routes == .api {
+            response = AckAPI.error(.tooManyRequests, "rate-limited", "Too many requests; try again in \(seconds) s.")
+        } else if let text = page {
+            let school = text.site.school.name
+            let body = "<p class=\"school\" dir=\"auto\">\(HTML.escape(school))</p>\n"
+                + "<p>\(HTML.escape(text("page.too_many_requests", ["seconds": .integer(seconds)])))</p>\n"
+            response = .html(
+                .tooManyRequests,
+                HTML.page(lang: text.language.rawValue, rtl: text.isRightToLeft, title: text("ack.page.title", ["school": .string(school)]), body: body))
+        } else {
+            response = .text(.tooManyRequests, "Too many requests. Please try again in \(seconds) seconds.\n")
+        }
         response.headers[.retryAfter] = String(seconds)
         return response
     }
