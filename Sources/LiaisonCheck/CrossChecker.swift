@@ -197,9 +197,10 @@ struct CrossChecker {
                 at: snapshot.configuration.location(of: "school.default_locale")))
         }
         guard let source = catalogs.sourceCatalog else { return }
-        let used = snapshot.templates.allMessageKeys
-        // rsvp.* label the answers schedules offer; ack.* and unsubscribe.* are the pages' own wording.
-        let pages = ["rsvp.", "ack.", "unsubscribe."]
+        // Keys Liaison itself writes into letters: the notes on text in another language or machine translated.
+        let used = snapshot.templates.allMessageKeys.union([MessageRenderer.otherLanguageKey, MessageRenderer.machineTranslatedKey])
+        // rsvp.* label the answers schedules offer; ack.*, unsubscribe.* and page.* are the pages' own wording.
+        let pages = ["rsvp.", "ack.", "unsubscribe.", "page."]
         for key in source.messages.keys.sorted() where !used.contains(key) && !pages.contains(where: { key.hasPrefix($0) }) {
             diagnostics.append(.warning(
                 "catalog.unused-key", "The message \(key) is used by no template.", at: source.messages[key]?.location))
