@@ -238,7 +238,10 @@ public struct FamilyExport: Sendable, Codable {
         public var updatedAt: Date
         public var language: String
         public var subject: String
+        /// The letter's text in its language; its links end in `…` where the token was (tokens are never stored).
         public var text: String
+        /// The text (and subject) went at the end of the retention period; the record of the letter stays.
+        public var textRemoved: Bool
         public var attempts: [Attempt]
 
         public struct Attempt: Sendable, Codable {
@@ -259,11 +262,11 @@ public struct FamilyExport: Sendable, Codable {
             updatedAt = delivery.updatedAt
             language = delivery.message.language
             subject = delivery.message.subject
-            // The stored letter has placeholders where its links were (their tokens are never stored).
-            text = delivery.message.text.isEmpty && delivery.message.subject.isEmpty
-                ? "(the text of this letter was removed after the retention period)"
-                : delivery.message.text.replacingOccurrences(of: LinkPlaceholder.ack, with: "(personal-link)")
-                    .replacingOccurrences(of: LinkPlaceholder.unsubscribe, with: "(personal-link)")
+            // The stored letter has placeholders where its links were (their tokens are never stored): an ellipsis
+            // stands for them, in no language, so a Somali letter stays Somali in the export.
+            textRemoved = delivery.message.text.isEmpty && delivery.message.subject.isEmpty
+            text = delivery.message.text.replacingOccurrences(of: LinkPlaceholder.ack, with: "…")
+                .replacingOccurrences(of: LinkPlaceholder.unsubscribe, with: "…")
             self.attempts = attempts.map { Attempt(number: $0.number, at: $0.startedAt, outcome: $0.outcome.rawValue, reply: $0.reply) }
         }
     }

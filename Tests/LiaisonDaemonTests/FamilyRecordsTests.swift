@@ -80,7 +80,9 @@ import Testing
         #expect(json.contains("sarah.smith@example.net") && json.contains("\"family_name\" : \"Smith\""))
         #expect(export.letters.count == (try await records.outbox.deliveries(matching: DeliveryQuery(guardianID: "G001"))).count
             + (try await records.outbox.deliveries(matching: DeliveryQuery(guardianID: "G002"))).count)
-        #expect(export.letters.allSatisfy { $0.state == "sent" && !$0.text.isEmpty && !$0.text.contains(LinkPlaceholder.ack) })
+        #expect(export.letters.allSatisfy { $0.state == "sent" && !$0.text.isEmpty && !$0.text.contains(LinkPlaceholder.ack) && !$0.textRemoved })
+        // Where a link's token was, an ellipsis: no word of any language in the family's letter.
+        #expect(export.letters.contains { $0.text.contains("/a/…") })
         #expect(!json.contains(sarahsToken) && !json.contains(davidsToken))
         #expect(export.answers.map { $0.answer } == ["attending"])
         #expect(export.alerts.map { $0.note } == ["Temperature 39.2"])
@@ -146,6 +148,10 @@ import Testing
         #expect(try await records.journal.alert("alert-1")?.note == "")
         let kept = try await records.outbox.deliveries(matching: DeliveryQuery(states: [.sent])).filter { !$0.message.text.isEmpty }.count
         #expect(kept == 0)
+        let roster = DaemonFixture.school.roster
+        let old = try await records.export(
+            FamilyRecords.Members(familyID: "F001", roster: roster), roster: roster, school: DaemonFixture.school.school, now: later)
+        #expect(!old.letters.isEmpty && old.letters.allSatisfy { $0.textRemoved && $0.text.isEmpty })
         let audit = try await records.audit.entries(since: nil, limit: 10)
         #expect(audit.map(\.action) == [.retentionApplied] && audit.first?.actor == "daemon")
     }
