@@ -14,7 +14,7 @@ install_debian_packages() {
     echo "Installing ${missing[*]}" >&2
     [ -n "${LIAISON_APT_UPDATED:-}" ] || $sudo apt-get update -qq
     export LIAISON_APT_UPDATED=1
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq -o DPkg::Lock::Timeout=300 "${missing[@]}" >/dev/null
 }
 
 # apertium and a language pair: the machine translation engine of the demo school and of the tests.

@@ -7,12 +7,16 @@ source scripts/install-deps.sh
 # iCalendar reader, an offline language identifier) and, for the pages, Chromium driven by Selenium with axe-core
 # (the script axe-playwright-python ships; its own dependencies are not needed).
 test_deps_log=$(mktemp)
+# However the script ends (a failed build, Ctrl-C), the installer does not outlive it holding the dpkg lock.
+test_deps=""
+trap '[ -n "$test_deps" ] && { pkill -P "$test_deps" 2>/dev/null; kill "$test_deps" 2>/dev/null; wait "$test_deps" 2>/dev/null; }; rm -f "$test_deps_log"' EXIT
 (
     install_debian_packages chromium chromium-driver
     python3 -c "import aiosmtpd, standardwebhooks, icalendar, recurring_ical_events, lingua, selenium" 2>/dev/null \
-        || python3 -m pip install --quiet aiosmtpd standardwebhooks icalendar recurring-ical-events lingua-language-detector selenium
+        || python3 -m pip install --quiet aiosmtpd standardwebhooks icalendar recurring-ical-events lingua-language-detector 'selenium>=4.20,<5'
+    # Pinned: a new axe-core adds rules, which must not fail a run for reasons that are not the change's.
     python3 -c "import importlib.util, sys; sys.exit(importlib.util.find_spec('axe_playwright_python') is None)" \
-        || python3 -m pip install --quiet --no-deps axe-playwright-python
+        || python3 -m pip install --quiet --no-deps 'axe-playwright-python==0.1.8'  # axe-core 4.12.1
 ) >"$test_deps_log" 2>&1 &
 test_deps=$!
 swift build --build-tests

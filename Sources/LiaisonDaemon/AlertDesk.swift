@@ -22,7 +22,7 @@ struct AlertDesk: Sendable {
     /// A note as the office wrote it: line breaks stay, other control characters go, direction controls are kept
     /// inside an isolate; at most 2,000 characters.
     static func cleanNote(_ text: String, field: String) throws -> String {
-        let written = Whitespace.multilineControlsRemoved(text)
+        let written = LanguageRun.removingReserved(Whitespace.multilineControlsRemoved(text))
         let note = BidiIsolation.contained(written) ?? written
         guard note.count <= 2000 else { throw AdminRequestError(.invalid, "note-too-long", "Keep \(field) under 2,000 characters.") }
         return note
@@ -46,6 +46,9 @@ struct AlertDesk: Sendable {
             guard let language = LanguageTag(key) else {
                 throw AdminRequestError(
                     .invalid, "invalid-language", "note_translations has \"\(key.prefix(40))\", which is not a language tag (so, ar, zh-Hans).")
+            }
+            guard translations[language] == nil else {
+                throw AdminRequestError(.invalid, "duplicate-language", "note_translations gives \(language) twice (keys compare without case).")
             }
             let cleaned = try Self.cleanNote(text, field: "note_translations.\(language.rawValue)")
             if !cleaned.isEmpty { translations[language] = cleaned }

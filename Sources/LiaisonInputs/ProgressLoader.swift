@@ -51,9 +51,9 @@ public enum ProgressLoader {
         }
         /// The column's text in the school's language with the row's versions in other languages (empty cells: none).
         func text(_ column: String, in record: CSVRecord) -> LocalizedText {
-            var text = LocalizedText(table.value(column, in: record) ?? "")
+            var text = LocalizedText(LanguageRun.removingReserved(table.value(column, in: record) ?? ""))
             for (language, header) in versions[column] ?? [] {
-                if let version = table.nonEmpty(header, in: record) { text.translations[language] = version }
+                if let version = table.nonEmpty(header, in: record) { text.translations[language] = LanguageRun.removingReserved(version) }
             }
             return text
         }

@@ -17,7 +17,11 @@ enum ICU {
     static func maximize(_ tag: LanguageTag) -> LanguageTag {
         if let cached = likelyCache.withLock({ $0[tag.rawValue] }) { return cached }
         let result = take(cicu_locale_add_likely(tag.rawValue)).flatMap { LanguageTag($0) } ?? tag
-        likelyCache.withLock { $0[tag.rawValue] = result }
+        likelyCache.withLock { table in
+            // Tags come from rosters and from browsers' Accept-Language: a bounded table.
+            if table.count > 4096 { table.removeAll() }
+            table[tag.rawValue] = result
+        }
         return result
     }
 
@@ -30,7 +34,10 @@ enum ICU {
     static func canonicalize(_ tag: LanguageTag) -> LanguageTag {
         if let cached = canonicalCache.withLock({ $0[tag.rawValue] }) { return cached }
         let result = take(cicu_locale_canonicalize(tag.rawValue)).flatMap { LanguageTag($0) } ?? tag
-        canonicalCache.withLock { $0[tag.rawValue] = result }
+        canonicalCache.withLock { table in
+            if table.count > 4096 { table.removeAll() }
+            table[tag.rawValue] = result
+        }
         return result
     }
 
@@ -63,7 +70,10 @@ enum ICU {
             }
         }
         let result = subtags.joined(separator: "-")
-        formattingCache.withLock { $0[tag] = result }
+        formattingCache.withLock { table in
+            if table.count > 4096 { table.removeAll() }
+            table[tag] = result
+        }
         return result
     }
 

@@ -49,6 +49,18 @@ public enum LanguageRun {
         return nil
     }
 
+    /// `text` without the private-use characters Liaison reserves for its own marks (U+E000…E003 for splicing,
+    /// U+E010…E012 for language runs): text from outside (a note, a comment, a schedule) must not be able to open,
+    /// close or forge a run.
+    public static func removingReserved(_ text: String) -> String {
+        guard text.utf8.contains(0xEE) else { return text }
+        var scalars = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars where !((0xE000...0xE003).contains(scalar.value) || (0xE010...0xE012).contains(scalar.value)) {
+            scalars.append(scalar)
+        }
+        return String(scalars)
+    }
+
     /// `text` without its marks (for places that cannot label: a file name, a header that is not text).
     public static func removingMarks(_ text: String) -> String {
         guard hasMarks(text) else { return text }

@@ -1,5 +1,6 @@
 import CLibXML2
 import CXMLShim
+import LiaisonModel
 import Foundation
 
 /// Turns an HTML body into readable plain text for the `text/plain` part of a message.
@@ -200,7 +201,7 @@ struct PlainTextWriter {
                 // a decision that takes the same scheme off the front is taken.
                 if let decided = decideLink?(label, href), decided.stripped == rendering.stripped {
                     rendering = decided
-                    if decided.form != .labelOnly, address == nil { address = href.map { String($0.dropFirst(decided.stripped)) } }
+                    if decided.form != .labelOnly, address == nil { address = href.map { String(Whitespace.trim($0).dropFirst(decided.stripped)) } }
                 }
                 linkChecks.append((label, href, rendering))
             }

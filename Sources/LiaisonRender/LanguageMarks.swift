@@ -26,7 +26,8 @@ struct LanguageMarking: Sendable {
 
     /// `text` marked when `language` is not written as the letter is.
     func mark(_ text: String, in language: LanguageTag) -> String {
-        LanguageDisplayName.sameWriting(language, letter) ? text : LanguageRun.mark(text, language: language)
+        let text = LanguageRun.removingReserved(text)
+        return LanguageDisplayName.sameWriting(language, letter) ? text : LanguageRun.mark(text, language: language)
     }
 
     /// Staff text in the reader's version along `chain`, marked when that version is another language's.
@@ -39,14 +40,14 @@ struct LanguageMarking: Sendable {
             let machine = text.machine.first(where: { LanguageDisplayName.sameWriting($0.key, letter) })?.value,
             let note = machineNotes[machine.from]
         {
-            return machine.text + " " + note + " " + LanguageRun.mark(resolved, language: language)
+            return LanguageRun.removingReserved(machine.text) + " " + note + " " + LanguageRun.mark(LanguageRun.removingReserved(resolved), language: language)
         }
         return mark(resolved, in: language)
     }
 
     /// Free text from a schedule, written in the school's language unless it belongs to none.
     func plain(_ text: String) -> String {
-        LanguageRun.isLanguageNeutral(text) ? text : mark(text, in: schoolDefault)
+        LanguageRun.isLanguageNeutral(text) ? LanguageRun.removingReserved(text) : mark(text, in: schoolDefault)
     }
 
     /// Staff text that may or may not have versions per language (a progress line's subject and comment): free

@@ -158,6 +158,14 @@ package struct TextSkeleton: Sendable {
         return foldedByScalars(text)
     }
 
+    /// Whether a space and `scalar` may be one character (UAX #29: GB9, GB9a): only marks that extend (and emoji
+    /// modifiers), spacing marks and the joiner may. A cheap filter before the exact test, which builds a string.
+    static func mayJoinSpace(_ scalar: Unicode.Scalar) -> Bool {
+        let properties = scalar.properties
+        return properties.isGraphemeExtend || properties.isEmojiModifier || properties.generalCategory == .spacingMark
+            || scalar.value == 0x200D || scalar.value == 0x0E33 || scalar.value == 0x0EB3
+    }
+
     /// ``folded(_:)`` for any text, scalar by scalar.
     static func foldedByScalars(_ text: String) -> String? {
         guard let first = text.first, let last = text.last else { return text }
@@ -171,7 +179,7 @@ package struct TextSkeleton: Sendable {
                 afterSpace = true
                 continue
             }
-            if afterSpace, value >= 0x300, (" " + String(scalar)).count == 1 {
+            if afterSpace, value >= 0x300, Self.mayJoinSpace(scalar), (" " + String(scalar)).count == 1 {
                 folds = true  // a space and a mark are one white-space character: the mark goes
             }
             afterSpace = false

@@ -141,6 +141,16 @@ struct DaemonFixture {
         await #expect(throws: AdminRequestError.self) {
             try await fixture.desk(at: raisedAt).raise(AlertRequest(student: "S036", kind: "sickness", noteTranslations: ["es": spanish]))
         }
+        // Two keys for one language: refused, not one of them silently kept.
+        await #expect(throws: AdminRequestError.self) {
+            try await fixture.desk(at: raisedAt).raise(
+                AlertRequest(student: "S036", kind: "sickness", note: english, noteTranslations: ["es": spanish, "ES": "otra"]))
+        }
+        // Liaison's own mark characters in a note cannot open, close or forge a language run.
+        let forged = try await fixture.desk(at: raisedAt.addingTimeInterval(5)).raise(AlertRequest(
+            student: "S036", kind: "sickness", note: "Fever \u{E012}\u{E010}so\u{E011}x", noteTranslations: ["es": "Fiebre\u{E012}"]))
+        let stored = try #require(try await fixture.journal.alert(forged.id))
+        #expect(stored.note == "Fever sox" && stored.noteTranslations["es"] == "Fiebre")
     }
 }
 

@@ -69,14 +69,31 @@ import Testing
             return ["name": page.name, "url": base + path + token, "then": page.then]
         }
         plan.append(["name": "a link that is not valid", "url": base + "/a/AAAAAAAAAAAAAAAAAAAAAA", "then": [[String: Any]]()])
+        // Last (it shuts this address out): forged links until the rate limit answers, read by an Arabic browser.
+        plan.append([
+            "name": "too many requests (ar)", "url": base + "/a/forged-link-for-the-limit", "repeat": 12,
+            "accept_language": "ar-EG,ar;q=0.9,en;q=0.5", "then": [[String: Any]](),
+        ])
 
         let planFile = folder.appendingPathComponent("axe-plan.json")
         try JSONSerialization.data(withJSONObject: plan).write(to: planFile)
         let script = LocalServer.repositoryRoot.appendingPathComponent("Tests/LiaisonIntegrationTests/page_accessibility.py").path
         let audit = try runProgram("python3", [script, planFile.path])
         #expect(audit.status == 0, "\(audit.output)\(audit.errors)")
-        let summary = audit.output.split(separator: "\n").last.map(String.init) ?? ""
-        // Nine links and their follow-ups, and the invalid link.
-        #expect(summary.hasPrefix("20 pages audited, 0 violations"), "\(audit.output)\(audit.errors)")
+        let lines = audit.output.split(separator: "\n").map(String.init)
+        let summary = lines.last ?? ""
+        // Ten links and their follow-ups, the invalid link and the rate limit's page.
+        #expect(summary.hasPrefix("21 pages audited, 0 violations"), "\(audit.output)\(audit.errors)")
+        // Each page in its reader's language and direction (so the audit saw the state it was meant to).
+        func page(_ name: String) -> String { lines.first { $0.hasPrefix("ok   \(name):") } ?? "" }
+        for (name, lang, dir) in [
+            ("meeting (ar), answered then 1", "ar", "rtl"), ("meeting (fa), answered after 17:00", "fa", "rtl"),
+            ("meeting (so), then an answer that is not a choice then 1", "so", "ltr"), ("meeting (uk), answers closed", "uk", "ltr"),
+            ("concert (zh-Hans), read then 1", "zh-Hans", "ltr"), ("sickness alert with the office's note (es)", "es", "ltr"),
+            ("newsletters stopped (ar) then 1", "ar", "rtl"), ("too many requests (ar)", "ar", "rtl"),
+        ] {
+            #expect(page(name).contains("lang=\(lang) dir=\(dir)"), "\(name): \(page(name))")
+        }
+        #expect(page("meeting (en), answered then changed then 1").contains("'Thank you: Year 5 parent–teacher meetings'"))
     }
 }

@@ -3,13 +3,15 @@
 
     page_accessibility.py PLAN.json
 
-PLAN is a list of steps: {"name": ..., "url": ..., "then": [ACTION, ...]}. The page at `url` is audited, then each
-ACTION in turn, each followed by an audit of the page it leads to:
+PLAN is a list of steps: {"name": ..., "url": ..., "then": [ACTION, ...]}, optionally with "accept_language" (the
+browser's Accept-Language from then on) and "repeat" (load the URL that many times first: a rate limit's page).
+The page at `url` is audited, then each ACTION in turn, each followed by an audit of the page it leads to:
     {"click": N}                 press the N-th button of the page (0 = the first)
     {"click": N, "value": V}     the same, the button's value changed to V first (an answer that is not a choice)
     {"follow": N}                follow the N-th link of the page
 
-Prints one line per page audited (`ok` or the violations with the offending elements) and a last line
+Prints one line per page audited (`ok` with its title, `lang` and `dir`, or the violations with the offending
+elements) and a last line
 `N pages audited, M violations`; exits 1 when there is any violation or a page could not be audited.
 Chromium and chromedriver are Debian's (/usr/bin); axe-core is the copy the PyPI package axe-playwright-python
 ships (installed without its dependencies: only the script is used; axe-selenium-python's copy is axe 3.1, which
@@ -63,8 +65,10 @@ def audit(driver, name):
         return 1
     violations = results.get("violations", [])
     title = driver.title
+    lang, direction = driver.execute_script("return [document.documentElement.lang, document.documentElement.dir];")
     if not violations:
-        print(f"ok   {name}: {title!r} ({len(results.get('passes', []))} rules passed, axe {results['testEngine']['version']})", flush=True)
+        print(f"ok   {name}: {title!r} lang={lang} dir={direction} ({len(results.get('passes', []))} rules passed, "
+              f"axe {results['testEngine']['version']})", flush=True)
         return 0
     for violation in violations:
         targets = "; ".join(",".join(node["target"]) + " " + node.get("failureSummary", "").replace("\n", " ")
@@ -81,6 +85,11 @@ def main():
     violations = 0
     try:
         for step in plan:
+            if "accept_language" in step:
+                driver.execute_cdp_cmd("Network.enable", {})
+                driver.execute_cdp_cmd("Network.setExtraHTTPHeaders", {"headers": {"Accept-Language": step["accept_language"]}})
+            for _ in range(step.get("repeat", 0)):
+                driver.get(step["url"])
             driver.get(step["url"])
             pages += 1
             violations += audit(driver, step["name"])

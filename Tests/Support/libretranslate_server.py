@@ -84,11 +84,11 @@ class Handler(BaseHTTPRequestHandler):
         for field in ("q", "source", "target"):
             if not body.get(field):
                 return self.answer(400, {"error": f"Invalid request: missing {field} parameter"})
+        if args.delay:
+            time.sleep(args.delay)
         mode = pairs.get((body["source"], body["target"]))
         if mode is None:
             return self.answer(400, {"error": f"{body['source']} to {body['target']} is not supported"})
-        if args.delay:
-            time.sleep(args.delay)
         run = subprocess.run(["apertium", "-u", mode], input=body["q"], capture_output=True, text=True, timeout=30)
         if run.returncode != 0:
             return self.answer(500, {"error": "Cannot translate text: " + run.stderr[-200:]})

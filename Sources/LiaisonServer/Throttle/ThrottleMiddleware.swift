@@ -85,13 +85,17 @@ struct ThrottleMiddleware: RouterMiddleware {
     }
 
     /// The reader's language from `Accept-Language` (the request is refused before its link is looked up): the
-    /// first language, by preference, that a catalog has; else the school's.
+    /// first language, by preference, that a catalog has; else the school's. Only short tags of a language some
+    /// catalog is in are resolved at all: a flood of refused requests cannot make the resolver's work unbounded.
     static func language(accepting header: String?, site: AckSite) -> LanguageTag {
         let chains = site.catalogs.resolver(schoolDefault: site.school.defaultLocale)
+        let languages = Set(site.catalogs.locales.map(\.language))
         var ranked: [(tag: LanguageTag, quality: Double, order: Int)] = []
-        for (order, item) in (header ?? "").split(separator: ",").prefix(16).enumerated() {
+        for (order, item) in (header ?? "").prefix(512).split(separator: ",").prefix(8).enumerated() {
             let parts = item.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
-            guard let first = parts.first, first != "*", let tag = LanguageTag(first) else { continue }
+            guard let first = parts.first, first != "*", first.utf8.count <= 16, let tag = LanguageTag(first),
+                languages.contains(tag.language)
+            else { continue }
             let quality = parts.dropFirst().first { $0.hasPrefix("q=") }.flatMap { Double($0.dropFirst(2)) } ?? 1
             if quality > 0 { ranked.append((tag, quality, order)) }
         }
