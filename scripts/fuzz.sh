@@ -3,7 +3,7 @@
 # them, then fuzzes each target for a while. Exits non-zero when a regression input fails or fuzzing finds a crash,
 # a hang, an out-of-memory or an AddressSanitizer error; findings are copied to fuzz/findings/ (git-ignored).
 #
-#   scripts/fuzz.sh [--seconds N] [--jobs J] [--keep-going] [--release] [--pending] [--no-build] [--leaks] [target...]
+#   scripts/fuzz.sh [--seconds N] [--jobs J] [--keep-going] [--release] [--pending] [--no-build | --build-only] [--leaks] [target...]
 #
 #   --seconds N   fuzz each target for N seconds (default 60; 0: regression inputs only)
 #   --jobs J      J libFuzzer worker processes per target (libFuzzer's -fork=J; default 1)
@@ -12,6 +12,7 @@
 #                 the build time; the default debug build is what CI uses
 #   --pending     also run fuzz/regressions-pending/ (inputs of bugs not fixed yet: they are expected to fail)
 #   --no-build    use the targets already built
+#   --build-only  build the targets and stop (test.sh builds them while the integration tests run)
 #   --leaks       report memory leaks too (off by default: Swift's runtime and Foundation report leaks of their own)
 #   target        csv config ical xliff render mime (default: all)
 #
@@ -27,6 +28,7 @@ pending=0
 keep_going=0
 configuration=debug
 build=1
+build_only=0
 leaks=0
 targets=()
 while (($#)); do
@@ -39,6 +41,7 @@ while (($#)); do
         --keep-going) keep_going=1; shift ;;
         --release) configuration=release; shift ;;
         --no-build) build=0; shift ;;
+        --build-only) build_only=1; shift ;;
         --leaks) leaks=1; shift ;;
         -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
         -*) echo "fuzz.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
@@ -104,6 +107,7 @@ if ((build)); then
     fi
     log "== built in $((SECONDS - started)) s"
 fi
+((build_only)) && exit 0
 for target in "${targets[@]}"; do
     [ -x "$bin/fuzz-$target" ] || { log "fuzz.sh: $bin/fuzz-$target is missing (build it, or drop --no-build)"; exit 1; }
 done

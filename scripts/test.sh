@@ -9,7 +9,16 @@ source scripts/install-deps.sh
 test_deps_log=$(mktemp)
 # However the script ends (a failed build, Ctrl-C), the installer does not outlive it holding the dpkg lock.
 test_deps=""
-trap '[ -n "$test_deps" ] && { pkill -P "$test_deps" 2>/dev/null; kill "$test_deps" 2>/dev/null; wait "$test_deps" 2>/dev/null; }; rm -f "$test_deps_log"' EXIT
+fuzz_build=""
+fuzz_build_log=$(mktemp)
+stop_background() {
+    set +e
+    for job in $test_deps $fuzz_build; do
+        pkill -P "$job"; kill "$job"; wait "$job"
+    done 2>/dev/null
+    rm -f "$test_deps_log" "$fuzz_build_log"
+}
+trap stop_background EXIT
 (
     install_debian_packages chromium chromium-driver
     python3 -c "import aiosmtpd, standardwebhooks, icalendar, recurring_ical_events, lingua, selenium" 2>/dev/null \
@@ -21,9 +30,18 @@ trap '[ -n "$test_deps" ] && { pkill -P "$test_deps" 2>/dev/null; kill "$test_de
 test_deps=$!
 swift build --build-tests
 wait "$test_deps" || { cat "$test_deps_log" >&2; echo "installing what the tests need failed" >&2; exit 1; }
+test_deps=""
 # The integration tests drive real liaison processes and wait for them in blocking calls; run in a process of their
 # own and one suite at a time, they cannot hold up other tests' async work (a live HTTP test with a client timeout,
 # the crash test's watch for the moment to kill its sender).
 swift test --skip-build --skip LiaisonIntegrationTests
+# The fuzz targets' sanitizer build runs at the lowest priority beside the integration tests, which mostly wait on
+# the processes they drive: it takes only the CPU they leave (about 90 s off the run).
+nice -n 19 bash scripts/fuzz.sh --build-only csv config ical xliff render >"$fuzz_build_log" 2>&1 &
+fuzz_build=$!
 swift test --skip-build --no-parallel --filter LiaisonIntegrationTests
-bash scripts/fuzz.sh --seconds 2 csv config ical xliff render  # fuzz smoke, 2 s a target after every regression input (not fuzz-mime: its build adds GRDB and BoringSSL, ~4 min; see fuzz/README.md)
+wait "$fuzz_build" || { cat "$fuzz_build_log" >&2; echo "building the fuzz targets failed" >&2; exit 1; }
+fuzz_build=""
+# Fuzz smoke: every regression input, then 2 s a target (not fuzz-mime: its build adds GRDB and BoringSSL, ~4 min;
+# see fuzz/README.md).
+bash scripts/fuzz.sh --no-build --seconds 2 csv config ical xliff render
