@@ -1,6 +1,9 @@
-// The ICU4C side of CICU: MessageFormat, MessagePattern, PluralRules and likely subtags behind a C interface.
+// The ICU4C side of CICU behind a C interface. The system ICU parses and checks (MessagePattern, MessageFormat's
+// refusals, likely subtags); dates, numbers and plural categories come from Foundation's ICU (foundation_format.cpp),
+// whose CLDR data is newer and is what Foundation formats lists and digits with: one source for a letter.
 
 #include "cicu.h"
+#include "foundation_format.h"
 
 #include <unicode/datefmt.h>
 #include <unicode/fmtable.h>
@@ -319,15 +322,6 @@ void locate_unclosed_brace(const UnicodeString &text, UErrorCode status, UParseE
     parseError.postContext[after] = 0;
 }
 
-bool has_untyped_argument(const MessagePattern &pattern) {
-    int32_t count = pattern.countParts();
-    for (int32_t i = 0; i < count; ++i) {
-        const MessagePattern::Part &part = pattern.getPart(i);
-        if (part.getType() == UMSGPAT_PART_TYPE_ARG_START && part.getArgType() == UMSGPAT_ARG_TYPE_NONE) return true;
-    }
-    return false;
-}
-
 }  // namespace
 
 // MARK: - Errors and memory
@@ -351,36 +345,10 @@ void cicu_free(void *pointer) { std::free(pointer); }
 // MARK: - MessageFormat
 
 struct cicu_message {
-    // Never formatted with: a MessageFormat creates default number and date formats lazily inside the const
-    // format(), so each concurrent caller formats with its own clone, taken from (and returned to) `pool`.
-    std::unique_ptr<MessageFormat> prototype;
-    std::unique_ptr<TimeZone> zone;
-    bool hasUntypedArgument = false;
-    std::mutex mutex;
-    std::vector<MessageFormat *> pool;
-
-    ~cicu_message() {
-        for (MessageFormat *format : pool) delete format;
-    }
-
-    MessageFormat *acquire() {
-        std::lock_guard<std::mutex> lock(mutex);
-        if (!pool.empty()) {
-            MessageFormat *format = pool.back();
-            pool.pop_back();
-            return format;
-        }
-        return prototype->clone();
-    }
-
-    void release(MessageFormat *format) {
-        std::lock_guard<std::mutex> lock(mutex);
-        if (pool.size() < 16) {
-            pool.push_back(format);
-        } else {
-            delete format;
-        }
-    }
+    // The parsed pattern (syntax only) and where it is formatted: read-only once made, so safe from many threads.
+    std::unique_ptr<MessagePattern> pattern;
+    std::string locale;
+    UnicodeString zone;
 };
 
 cicu_message *cicu_message_create(const char *pattern, size_t length, const char *locale_id, const char *time_zone,
@@ -410,18 +378,20 @@ cicu_message *cicu_message_create(const char *pattern, size_t length, const char
     }
 
     std::unique_ptr<cicu_message> message(new cicu_message());
-    message->hasUntypedArgument = has_untyped_argument(parsed);
+    // What MessageFormat refuses (an argument type it does not know, a bad skeleton), refused here too.
     parseError = UParseError{};
     parseError.offset = -1;
     {
         DefaultZoneScope scope(*zone);
-        message->prototype.reset(new MessageFormat(text, locale, parseError, status));
+        MessageFormat check(text, locale, parseError, status);
     }
     if (U_FAILURE(status)) {
         set_error(error, status, nullptr, &parseError);
         return nullptr;
     }
-    message->zone = std::move(zone);
+    message->pattern.reset(new MessagePattern(parsed));
+    message->locale = locale.getName();
+    zone->getID(message->zone);
     return message.release();
 }
 
@@ -432,35 +402,33 @@ char *cicu_message_format(cicu_message *message, const cicu_arg *arguments, int3
         set_error(error, U_ILLEGAL_ARGUMENT_ERROR, "no message or arguments");
         return nullptr;
     }
-    std::vector<UnicodeString> names(static_cast<size_t>(count));
-    std::vector<Formattable> values(static_cast<size_t>(count));
-    bool hasDate = false;
+    std::vector<cicu_foundation::Argument> values(static_cast<size_t>(count));
     for (int32_t i = 0; i < count; ++i) {
         const cicu_arg &argument = arguments[i];
-        names[i] = unicode(argument.name, argument.name_length);
+        cicu_foundation::Argument &value = values[static_cast<size_t>(i)];
+        value.name = unicode(argument.name, argument.name_length);
         switch (argument.kind) {
-        case CICU_ARG_STRING: values[i].setString(unicode(argument.string, argument.string_length)); break;
-        case CICU_ARG_DOUBLE: values[i].setDouble(argument.number); break;
-        case CICU_ARG_INT64: values[i].setInt64(argument.integer); break;
+        case CICU_ARG_STRING:
+            value.value.kind = cicu_foundation::Value::String;
+            value.value.string = unicode(argument.string, argument.string_length);
+            break;
+        case CICU_ARG_DOUBLE:
+            value.value.kind = cicu_foundation::Value::Number;
+            value.value.number = argument.number;
+            break;
+        case CICU_ARG_INT64:
+            value.value.kind = cicu_foundation::Value::Integer;
+            value.value.integer = argument.integer;
+            break;
         case CICU_ARG_DATE:
-            values[i].setDate(argument.number);
-            hasDate = true;
+            value.value.kind = cicu_foundation::Value::Date;
+            value.value.number = argument.number;
             break;
         default: set_error(error, U_ILLEGAL_ARGUMENT_ERROR, "unknown argument kind"); return nullptr;
         }
     }
-
-    MessageFormat *format = message->acquire();
-    UnicodeString output;
     UErrorCode status = U_ZERO_ERROR;
-    if (message->hasUntypedArgument && hasDate) {
-        // `{start}` with a date value: ICU makes its default date format now, from the default zone.
-        DefaultZoneScope scope(*message->zone);
-        format->format(names.data(), values.data(), count, output, status);
-    } else {
-        format->format(names.data(), values.data(), count, output, status);
-    }
-    message->release(format);
+    UnicodeString output = cicu_foundation::format_message(*message->pattern, values, message->locale, message->zone, status);
     if (U_FAILURE(status)) {
         set_error(error, status, nullptr);
         return nullptr;
@@ -572,55 +540,21 @@ char *cicu_date_format(const char *locale_id, const char *time_zone, int date_st
         set_error(error, U_ILLEGAL_ARGUMENT_ERROR, detail.c_str());
         return nullptr;
     }
-    auto style = [](int value) {
-        switch (value) {
-        case CICU_STYLE_FULL: return icu::DateFormat::kFull;
-        case CICU_STYLE_LONG: return icu::DateFormat::kLong;
-        case CICU_STYLE_MEDIUM: return icu::DateFormat::kMedium;
-        case CICU_STYLE_SHORT: return icu::DateFormat::kShort;
-        default: return icu::DateFormat::kNone;
-        }
-    };
-    // The format takes the zone it is given here, whatever the process default is.
-    std::unique_ptr<icu::DateFormat> format(
-        icu::DateFormat::createDateTimeInstance(style(date_style), style(time_style), locale));
-    if (format == nullptr) {
-        delete zone;
-        set_error(error, U_INTERNAL_PROGRAM_ERROR, "no date format");
+    UnicodeString id;
+    zone->getID(id);
+    delete zone;
+    UErrorCode status = U_ZERO_ERROR;
+    UnicodeString output = cicu_foundation::format_date_styles(locale.getName(), id, date_style, time_style, date, status);
+    if (U_FAILURE(status)) {
+        set_error(error, status, "date format");
         return nullptr;
     }
-    format->adoptTimeZone(zone);
-    UnicodeString output;
-    format->format(static_cast<UDate>(date), output);
     return copy_string(utf8(output));
 }
 
 // MARK: - Plural rules
 
 namespace {
-
-std::unique_ptr<PluralRules> plural_rules(const char *tag, int ordinal) {
-    Locale locale;
-    if (!make_locale(tag, locale)) return nullptr;
-    UErrorCode status = U_ZERO_ERROR;
-    std::unique_ptr<PluralRules> rules(
-        PluralRules::forLocale(locale, ordinal ? UPLURAL_TYPE_ORDINAL : UPLURAL_TYPE_CARDINAL, status));
-    if (U_FAILURE(status)) return nullptr;
-    return rules;
-}
-
-std::vector<std::string> keywords(const PluralRules &rules) {
-    std::vector<std::string> result;
-    UErrorCode status = U_ZERO_ERROR;
-    std::unique_ptr<StringEnumeration> list(rules.getKeywords(status));
-    if (U_FAILURE(status) || list == nullptr) return result;
-    const char *keyword;
-    int32_t length = 0;
-    while ((keyword = list->next(&length, status)) != nullptr && U_SUCCESS(status)) {
-        result.emplace_back(keyword, static_cast<size_t>(length));
-    }
-    return result;
-}
 
 std::string joined(const std::vector<std::string> &words) {
     std::string result;
@@ -633,20 +567,32 @@ std::string joined(const std::vector<std::string> &words) {
 
 }  // namespace
 
+// The plural rules are Foundation's, as the categories the evaluator selects (a catalog is checked against the
+// rules its messages are formatted with).
+static bool plural_locale(const char *tag, std::string &id) {
+    Locale locale;
+    if (!make_locale(tag, locale)) return false;
+    id = locale.getName();
+    return true;
+}
+
 char *cicu_plural_keywords(const char *tag, int ordinal) {
-    std::unique_ptr<PluralRules> rules = plural_rules(tag, ordinal);
-    if (rules == nullptr) return nullptr;
-    return copy_string(joined(keywords(*rules)));
+    std::string id;
+    if (!plural_locale(tag, id)) return nullptr;
+    std::vector<std::string> all = cicu_foundation::plural_keywords(id, ordinal != 0);
+    if (all.empty()) return nullptr;
+    return copy_string(joined(all));
 }
 
 char *cicu_plural_integer_keywords(const char *tag, int ordinal, int32_t up_to) {
-    std::unique_ptr<PluralRules> rules = plural_rules(tag, ordinal);
-    if (rules == nullptr) return nullptr;
-    std::vector<std::string> all = keywords(*rules);
+    std::string id;
+    if (!plural_locale(tag, id)) return nullptr;
+    std::vector<std::string> all = cicu_foundation::plural_keywords(id, ordinal != 0);
+    if (all.empty()) return nullptr;
     std::vector<bool> seen(all.size(), false);
     size_t found = 0;
     for (int32_t n = 0; n <= up_to && found < all.size(); ++n) {
-        std::string category = utf8(rules->select(static_cast<int32_t>(n)));
+        std::string category = cicu_foundation::plural_select(id, ordinal != 0, static_cast<double>(n));
         for (size_t k = 0; k < all.size(); ++k) {
             if (!seen[k] && all[k] == category) {
                 seen[k] = true;
@@ -662,9 +608,11 @@ char *cicu_plural_integer_keywords(const char *tag, int ordinal, int32_t up_to) 
 }
 
 char *cicu_plural_select(const char *tag, int ordinal, double number) {
-    std::unique_ptr<PluralRules> rules = plural_rules(tag, ordinal);
-    if (rules == nullptr) return nullptr;
-    return copy_string(utf8(rules->select(number)));
+    std::string id;
+    if (!plural_locale(tag, id)) return nullptr;
+    std::string category = cicu_foundation::plural_select(id, ordinal != 0, number);
+    if (category.empty()) return nullptr;
+    return copy_string(category);
 }
 
 // MARK: - Locales

@@ -4,8 +4,9 @@ import LiaisonModel
 
 /// Locale-aware formatting for one guardian (the locale is always explicit; never `Locale.current`).
 ///
-/// Numbers and lists come from Foundation. Dates and times come from ICU's CLDR date and time styles, the same ones
-/// catalog messages use (`{start, date, full}`, `{start, time, short}`), so a letter never shows one date two ways;
+/// Everything comes from Foundation's ICU data (the newest CLDR the platform has): numbers and lists through
+/// Foundation, dates and times through CICU with CLDR's date and time styles, the same ones catalog messages use
+/// (`{start, date, full}`, `{start, time, short}`), so a letter never shows one date two ways;
 /// Foundation's `Date.FormatStyle` builds times from skeletons and drops CLDR's padding (en-GB "9:30" for "09:30"),
 /// and its `DateFormatter` crashes on tags with Unicode extensions. Dates use the Gregorian calendar unless the tag
 /// names another (`-u-ca-islamic`), and the digits of the locale's numbering system as Foundation knows it.

@@ -47,10 +47,10 @@ enum ICU {
 
     /// The locale ICU formats with: the tag, with Foundation's numbering system for it unless the tag names one.
     ///
-    /// The system ICU (72) and Foundation's newer ICU disagree on some defaults (`ar`: Arabic-Indic digits in ICU 72,
-    /// Latin digits in CLDR 43 and later), and a letter mixes both (catalog messages through ICU, dates and lists
-    /// through Foundation); following Foundation keeps its digits consistent. `ar-EG` keeps Arabic-Indic digits,
-    /// `ar-u-nu-arab` asks for them.
+    /// CICU formats with Foundation's ICU data, but takes the locale through the system ICU's parser, whose older
+    /// defaults differ (`ar`: Arabic-Indic digits in ICU 72, Latin digits in CLDR 43 and later): naming Foundation's
+    /// numbering system keeps every digit of a letter the same. `ar-EG` keeps Arabic-Indic digits, `ar-u-nu-arab`
+    /// asks for them.
     static func formattingLocale(_ tag: LanguageTag) -> String {
         if let cached = formattingCache.withLock({ $0[tag] }) { return cached }
         var subtags = tag.subtags

@@ -33,19 +33,20 @@ import Testing
 
     @Test func arabic() {
         let egypt = formatter("ar-EG")
-        #expect(egypt.date(summer) == "الجمعة، ١٢ يونيو ٢٠٢٦")
-        #expect(egypt.time(summer) == "٩:٣٠ ص")
+        // CLDR 46 (Foundation's ICU): a comma before the year, a no-break space before the period.
+        #expect(egypt.date(summer) == "الجمعة، ١٢ يونيو، ٢٠٢٦")
+        #expect(egypt.time(summer) == "٩:٣٠\u{00A0}ص")
         #expect(egypt.integer(1234) == "١٬٢٣٤")
         #expect(egypt.number(1234.5) == "١٬٢٣٤٫٥")
         let arabic = formatter("ar")
         #expect(arabic.integer(1234) == "1,234")
         #expect(arabic.number(1234.5) == "1,234.5")
-        #expect(arabic.date(summer) == "الجمعة، 12 يونيو 2026")
+        #expect(arabic.date(summer) == "الجمعة، 12 يونيو، 2026")
         #expect(arabic.list(["يوسف", "مريم"]).contains("و"))
     }
 
     @Test func chineseAndOthers() {
-        #expect(formatter("zh").date(summer) == "2026年6月12日星期五")
+        #expect(formatter("zh").date(summer) == "2026年6月12日 星期五")
         #expect(formatter("zh-Hant", "Asia/Hong_Kong").date(summer) == "2026年6月12日 星期五")
         #expect(formatter("zh-Hant").list(["甲", "乙", "丙"]) == "甲、乙和丙")
         #expect(plain(formatter("ru").date(summer)) == "пятница, 12 июня 2026 г.")
@@ -66,7 +67,7 @@ import Testing
 
     @Test func extensionsDoNotCrash() {
         #expect(formatter("ar-u-nu-arab").integer(7) == "٧")
-        #expect(formatter("ar-u-nu-arab").time(summer) == "٩:٣٠ ص")
+        #expect(formatter("ar-u-nu-arab").time(summer) == "٩:٣٠\u{00A0}ص")
         #expect(formatter("en-GB-x-school").time(summer) == "09:30")
     }
 }

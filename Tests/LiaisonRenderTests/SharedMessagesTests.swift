@@ -29,14 +29,14 @@ import Testing
             "event": .string("Open Day"), "school": .string("Riverside"), "guardian": .string("Layla"), "start": .date(start),
         ]
         let first = try #require(shared.texts(for: open))
-        #expect(first == ["Open Day at Riverside", "Hello", "Sunday, 17 March"])
+        #expect(first == ["Open Day at Riverside", "Hello", "Sunday 17 March"])
         // Another recipient of the same event: the same texts; another event: its own.
         var other = open
         other["guardian"] = .string("Sam")
         #expect(shared.texts(for: other) == first)
         var sports = open
         sports["event"] = .string("Sports Day")
-        #expect(shared.texts(for: sports) == ["Sports Day at Riverside", "Hello", "Sunday, 17 March"])
+        #expect(shared.texts(for: sports) == ["Sports Day at Riverside", "Hello", "Sunday 17 March"])
         // Each text is what formatting the message alone gives.
         for (position, index) in shared.indices.enumerated() {
             #expect(try plan.entries[index].prepared?.format(sports) == shared.texts(for: sports)?[position])
