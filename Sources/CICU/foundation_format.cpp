@@ -48,7 +48,24 @@ NumberFormats &number_formats() {
 
 const size_t kCacheLimit = 1024;
 
-UnicodeString from_buffer(const UChar *buffer, int32_t length) { return UnicodeString(buffer, length); }
+// The object kept under `key`, made by `make` the first time (nullptr when ICU refused, with `status` set). The
+// table is bounded: when full it is emptied, and its objects closed with `close` when they can no longer be in use
+// (null `close`: objects used outside the table's lock are left open, a bounded and rare loss).
+template <typename Object, typename Make>
+Object *kept(std::map<std::string, Object *> &table, const std::string &key, Make make, void (*close)(Object *), UErrorCode &status) {
+    auto found = table.find(key);
+    if (found != table.end()) return found->second;
+    Object *made = make();
+    if (U_FAILURE(status) || made == nullptr) return nullptr;
+    if (table.size() >= kCacheLimit) {
+        if (close != nullptr) {
+            for (auto &entry : table) close(entry.second);
+        }
+        table.clear();
+    }
+    table[key] = made;
+    return made;
+}
 
 // Calls `fill(buffer, capacity, status)` with a stack buffer, then a heap one when it was too small.
 template <typename Fill>
@@ -64,13 +81,13 @@ UnicodeString with_buffer(Fill fill, UErrorCode &status) {
             status = second;
             return UnicodeString();
         }
-        return from_buffer(large.data(), length);
+        return UnicodeString(large.data(), length);
     }
     if (U_FAILURE(first)) {
         status = first;
         return UnicodeString();
     }
-    return from_buffer(buffer, length);
+    return UnicodeString(buffer, length);
 }
 
 std::string key_of(const UnicodeString &text) {
@@ -83,29 +100,20 @@ UNumberFormatter *skeleton_formatter(const std::string &locale, const UnicodeStr
     NumberFormats &all = number_formats();
     std::string key = locale + '\x1f' + key_of(skeleton);
     std::lock_guard<std::mutex> lock(all.mutex);
-    auto found = all.skeletons.find(key);
-    if (found != all.skeletons.end()) return found->second;
-    UNumberFormatter *made = swift_unumf_openForSkeletonAndLocale(skeleton.getBuffer(), skeleton.length(), locale.c_str(), &status);
-    if (U_FAILURE(status)) return nullptr;
-    if (all.skeletons.size() >= kCacheLimit) {
-        // Formatters already handed out may be in use: they are leaked rather than closed (a bounded, rare loss).
-        all.skeletons.clear();
-    }
-    all.skeletons[key] = made;
-    return made;
+    // Formatters handed out are used outside the lock: never closed.
+    return kept<UNumberFormatter>(all.skeletons, key, [&] {
+        return swift_unumf_openForSkeletonAndLocale(skeleton.getBuffer(), skeleton.length(), locale.c_str(), &status);
+    }, nullptr, status);
 }
 
 UPluralRules *plural_rules(const std::string &locale, bool ordinal, UErrorCode &status) {
     NumberFormats &all = number_formats();
     std::string key = locale + (ordinal ? "\x1fo" : "\x1f" "c");
     std::lock_guard<std::mutex> lock(all.mutex);
-    auto found = all.plurals.find(key);
-    if (found != all.plurals.end()) return found->second;
-    UPluralRules *made = swift_uplrules_openForType(locale.c_str(), ordinal ? UPLURAL_TYPE_ORDINAL : UPLURAL_TYPE_CARDINAL, &status);
-    if (U_FAILURE(status)) return nullptr;
-    if (all.plurals.size() >= kCacheLimit) all.plurals.clear();
-    all.plurals[key] = made;
-    return made;
+    // Rules handed out are used outside the lock: never closed.
+    return kept<UPluralRules>(all.plurals, key, [&] {
+        return swift_uplrules_openForType(locale.c_str(), ordinal ? UPLURAL_TYPE_ORDINAL : UPLURAL_TYPE_CARDINAL, &status);
+    }, nullptr, status);
 }
 
 // A number as `skeleton` writes it, and (when `rules` is given) its plural category as written: "1.0" is `other`
@@ -138,21 +146,11 @@ UnicodeString format_classic(const std::string &locale, UNumberFormatStyle style
     NumberFormats &all = number_formats();
     std::string key = locale + '\x1f' + std::to_string(static_cast<int>(style)) + '\x1f' + key_of(pattern);
     std::lock_guard<std::mutex> lock(all.mutex);
-    UNumberFormat *format = nullptr;
-    auto found = all.classic.find(key);
-    if (found != all.classic.end()) {
-        format = found->second;
-    } else {
+    UNumberFormat *format = kept<UNumberFormat>(all.classic, key, [&] {
         UParseError parseError{};
-        format = swift_unum_open(style, pattern.isEmpty() ? nullptr : pattern.getBuffer(), pattern.length(), locale.c_str(),
-                                 &parseError, &status);
-        if (U_FAILURE(status)) return UnicodeString();
-        if (all.classic.size() >= kCacheLimit) {
-            for (auto &entry : all.classic) swift_unum_close(entry.second);
-            all.classic.clear();
-        }
-        all.classic[key] = format;
-    }
+        return swift_unum_open(style, pattern.isEmpty() ? nullptr : pattern.getBuffer(), pattern.length(), locale.c_str(), &parseError, &status);
+    }, swift_unum_close, status);
+    if (format == nullptr) return UnicodeString();
     return with_buffer([&](UChar *buffer, int32_t capacity, UErrorCode *ec) {
         return swift_unum_formatDouble(format, number, buffer, capacity, nullptr, ec);
     }, status);
@@ -165,22 +163,13 @@ UnicodeString format_date(const std::string &locale, const UnicodeString &zone, 
     std::string key = locale + '\x1f' + key_of(zone) + '\x1f' + std::to_string(static_cast<int>(dateStyle)) + '\x1f'
         + std::to_string(static_cast<int>(timeStyle)) + '\x1f' + key_of(pattern);
     std::lock_guard<std::mutex> lock(all.mutex);
-    UDateFormat *format = nullptr;
-    auto found = all.formats.find(key);
-    if (found != all.formats.end()) {
-        format = found->second;
-    } else {
+    UDateFormat *format = kept<UDateFormat>(all.formats, key, [&] {
         bool patterned = !pattern.isEmpty();
-        format = swift_udat_open(patterned ? UDAT_PATTERN : timeStyle, patterned ? UDAT_PATTERN : dateStyle, locale.c_str(),
-                                 zone.getBuffer(), zone.length(), patterned ? pattern.getBuffer() : nullptr,
-                                 patterned ? pattern.length() : 0, &status);
-        if (U_FAILURE(status)) return UnicodeString();
-        if (all.formats.size() >= kCacheLimit) {
-            for (auto &entry : all.formats) swift_udat_close(entry.second);
-            all.formats.clear();
-        }
-        all.formats[key] = format;
-    }
+        return swift_udat_open(patterned ? UDAT_PATTERN : timeStyle, patterned ? UDAT_PATTERN : dateStyle, locale.c_str(),
+                               zone.getBuffer(), zone.length(), patterned ? pattern.getBuffer() : nullptr,
+                               patterned ? pattern.length() : 0, &status);
+    }, swift_udat_close, status);
+    if (format == nullptr) return UnicodeString();
     return with_buffer([&](UChar *buffer, int32_t capacity, UErrorCode *ec) {
         return swift_udat_format(format, date, buffer, capacity, nullptr, ec);
     }, status);
@@ -190,19 +179,10 @@ UnicodeString format_date(const std::string &locale, const UnicodeString &zone, 
 UnicodeString best_pattern(const std::string &locale, const UnicodeString &skeleton, UErrorCode &status) {
     DateFormats &all = date_formats();
     std::lock_guard<std::mutex> lock(all.mutex);
-    UDateTimePatternGenerator *generator = nullptr;
-    auto found = all.generators.find(locale);
-    if (found != all.generators.end()) {
-        generator = found->second;
-    } else {
-        generator = swift_udatpg_open(locale.c_str(), &status);
-        if (U_FAILURE(status)) return UnicodeString();
-        if (all.generators.size() >= kCacheLimit) {
-            for (auto &entry : all.generators) swift_udatpg_close(entry.second);
-            all.generators.clear();
-        }
-        all.generators[locale] = generator;
-    }
+    UDateTimePatternGenerator *generator = kept<UDateTimePatternGenerator>(all.generators, locale, [&] {
+        return swift_udatpg_open(locale.c_str(), &status);
+    }, swift_udatpg_close, status);
+    if (generator == nullptr) return UnicodeString();
     return with_buffer([&](UChar *buffer, int32_t capacity, UErrorCode *ec) {
         return swift_udatpg_getBestPattern(generator, skeleton.getBuffer(), skeleton.length(), buffer, capacity, ec);
     }, status);
@@ -466,14 +446,6 @@ std::string plural_select(const std::string &locale, bool ordinal, double number
     std::string out;
     keyword.toUTF8String(out);
     return out;
-}
-
-std::string cldr_version() {
-    UVersionInfo version;
-    UErrorCode status = U_ZERO_ERROR;
-    swift_ulocdata_getCLDRVersion(version, &status);
-    if (U_FAILURE(status)) return std::string();
-    return std::to_string(version[0]) + "." + std::to_string(version[1]);
 }
 
 }  // namespace cicu_foundation

@@ -40,7 +40,4 @@ std::vector<std::string> plural_keywords(const std::string &locale, bool ordinal
 /// The plural category of `number`; empty on failure.
 std::string plural_select(const std::string &locale, bool ordinal, double number);
 
-/// The CLDR version of Foundation's ICU data (`46.0`).
-std::string cldr_version();
-
 }  // namespace cicu_foundation

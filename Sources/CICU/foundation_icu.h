@@ -46,6 +46,4 @@ int32_t swift_uplrules_selectFormatted(const UPluralRules *uplrules, const UForm
 UEnumeration *swift_uplrules_getKeywords(const UPluralRules *uplrules, UErrorCode *status);
 const char *swift_uenum_next(UEnumeration *en, int32_t *resultLength, UErrorCode *status);
 void swift_uenum_close(UEnumeration *en);
-
-void swift_ulocdata_getCLDRVersion(UVersionInfo versionArray, UErrorCode *status);
 }
