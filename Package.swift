@@ -20,7 +20,6 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
-        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         // Without swift-configuration (ConfigurationSupport): Liaison maps its own YAML, and the package is ~50 files to build.
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: ["FullFoundation"]),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
@@ -38,10 +37,15 @@ let package = Package(
         ),
         .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
         .target(name: "CXMLShim", dependencies: ["CLibXML2"]),
+        // SHA-256, HMAC and random bytes from the system's OpenSSL libcrypto, which libcurl already links: swift-crypto
+        // would build BoringSSL (~450 files) for the same three functions.
+        .target(name: "CCrypto", linkerSettings: [.linkedLibrary("crypto")]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
 
         // Pipeline stages
         .target(name: "LiaisonModel"),
+        // Digests, keyed hashes and secure random bytes for the stages that store or sign.
+        .target(name: "LiaisonCrypto", dependencies: ["CCrypto"]),
         .target(
             name: "LiaisonInputs",
             dependencies: ["LiaisonModel", "LiaisonCurl", .product(name: "Yams", package: "Yams")]
@@ -60,11 +64,11 @@ let package = Package(
         // One planning stage: occurrences, the planner and the one queuer every send goes through.
         .target(
             name: "LiaisonPlan",
-            dependencies: ["LiaisonModel", "LiaisonRender", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["LiaisonModel", "LiaisonRender"]
         ),
         .target(
             name: "LiaisonStore",
-            dependencies: ["LiaisonModel", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["LiaisonModel", .product(name: "GRDB", package: "GRDB.swift"), "LiaisonCrypto"]
         ),
         // libcurl behind small Swift types: one engine thread per relay or gateway.
         .target(name: "LiaisonCurl", dependencies: ["CCurl"]),
@@ -72,7 +76,7 @@ let package = Package(
             name: "LiaisonDelivery",
             dependencies: [
                 "LiaisonModel", "LiaisonInputs", "LiaisonRender", "LiaisonPlan", "LiaisonStore", "LiaisonCurl",
-                .product(name: "Crypto", package: "swift-crypto"),
+                "LiaisonCrypto",
                 .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
@@ -121,6 +125,7 @@ let package = Package(
 
         // Tests
         .testTarget(name: "LiaisonModelTests", dependencies: ["LiaisonModel"]),
+        .testTarget(name: "LiaisonCryptoTests", dependencies: ["LiaisonCrypto"]),
         .testTarget(name: "LiaisonInputsTests", dependencies: ["LiaisonInputs", "LiaisonCurl", "LiaisonTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "LiaisonLocalizationTests", dependencies: ["LiaisonLocalization", "LiaisonTestSupport"]),
         .testTarget(name: "LiaisonRenderTests", dependencies: ["LiaisonRender", "LiaisonLocalization", "LiaisonModel"]),

@@ -1,4 +1,4 @@
-import Crypto
+import LiaisonCrypto
 import Foundation
 import LiaisonModel
 import GRDB

@@ -1,4 +1,4 @@
-import Crypto
+import LiaisonCrypto
 import Foundation
 import GRDB
 import LiaisonModel

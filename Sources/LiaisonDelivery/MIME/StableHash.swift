@@ -1,4 +1,4 @@
-import Crypto
+import LiaisonCrypto
 import Foundation
 
 /// Hex digests for stable identifiers (Message-IDs, MIME boundaries, file names).
@@ -14,13 +14,6 @@ enum StableHash {
         for var text in texts {
             text.withUTF8 { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
         }
-        let digits = Array("0123456789abcdef".utf8)
-        var hex: [UInt8] = []
-        hex.reserveCapacity(64)
-        for byte in hasher.finalize() {
-            hex.append(digits[Int(byte >> 4)])
-            hex.append(digits[Int(byte & 0x0F)])
-        }
-        return String(decoding: hex, as: UTF8.self)
+        return hexString(hasher.finalize())
     }
 }

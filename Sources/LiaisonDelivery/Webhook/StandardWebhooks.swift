@@ -1,4 +1,4 @@
-import Crypto
+import LiaisonCrypto
 import Foundation
 
 /// Signatures as the Standard Webhooks specification (https://www.standardwebhooks.com/) defines them, so a
@@ -12,7 +12,7 @@ public enum StandardWebhooks {
         signature(id: id, timestamp: timestamp, payload: payload, keys: try keys(secrets))
     }
 
-    /// A decoded secret. (swift-crypto's `SymmetricKey` is not `Sendable` on every platform.)
+    /// A decoded secret.
     struct SigningKey: Sendable {
         let bytes: [UInt8]
     }
@@ -21,7 +21,7 @@ public enum StandardWebhooks {
         var signed = Array("\(id).\(timestamp).".utf8)
         signed.append(contentsOf: payload)
         return keys.map { key in
-            let mac = HMAC<Crypto.SHA256>.authenticationCode(for: signed, using: SymmetricKey(data: key.bytes))
+            let mac = HMAC.authenticationCode(.sha256, for: signed, key: key.bytes)
             return "v1," + Data(mac).base64EncodedString()
         }.joined(separator: " ")
     }
