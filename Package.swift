@@ -27,6 +27,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        // bcrypt for staff passwords (HummingbirdBcrypt alone: its C bcrypt, no other dependency).
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
     ],
     targets: [
         // C shims
@@ -88,7 +90,7 @@ let package = Package(
             name: "liaison",
             dependencies: [
                 "LiaisonModel", "LiaisonInputs", "LiaisonLocalization", "LiaisonRender", "LiaisonCheck", "LiaisonPlan", "LiaisonStore",
-                "LiaisonDelivery", "LiaisonServer", "LiaisonDaemon", "LiaisonCurl",
+                "LiaisonDelivery", "LiaisonServer", "LiaisonDaemon", "LiaisonCurl", "LiaisonCrypto",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -98,8 +100,9 @@ let package = Package(
         .target(
             name: "LiaisonServer",
             dependencies: [
-                "LiaisonModel", "LiaisonLocalization", "LiaisonRender", "LiaisonStore",
+                "LiaisonModel", "LiaisonLocalization", "LiaisonRender", "LiaisonStore", "LiaisonCrypto",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ]

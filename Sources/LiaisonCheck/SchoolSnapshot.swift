@@ -13,6 +13,10 @@ public struct SchoolSnapshot: Sendable {
     public var catalogs: CatalogSet
     public var templates: TemplateSet
     public var renderer: MessageRenderer
+    /// Who may sign in to the office desk (`roster.staff`).
+    public var staff: [DeskStaff] = []
+    /// The desk's own wording (`desk/` inside each locales folder): staff read it, families never do.
+    public var deskCatalogs = CatalogSet(catalogs: [])
 
     public var school: School { configuration.school }
 
@@ -22,6 +26,16 @@ public struct SchoolSnapshot: Sendable {
     }
 
     public func event(_ id: String) -> Event? { events.first { $0.id == id } }
+}
+
+/// Where the desk's catalogs are: the `desk/` folder inside each locales folder that has one.
+public enum DeskCatalogs {
+    public static func directories(_ localeDirectories: [String]) -> [String] {
+        localeDirectories.map { CatalogSet.join($0, "desk") }.filter { path in
+            var isDirectory: ObjCBool = false
+            return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
+        }
+    }
 }
 
 /// Loads a school's whole configuration and checks it.
@@ -53,17 +67,19 @@ public enum SchoolLoader {
         // The school's inputs (LiaisonInputs) while, on the other core, the catalogs and templates are loaded, the
         // catalogs' patterns parsed for the cross-check, and the scheduled events' letters prepared in every catalog
         // language for the trial renders and sends.
-        let (inputs, (catalogs, catalogDiagnostics, templates, templateDiagnostics, renderer)) = SchoolInputsLoader.load(
+        let (inputs, (catalogs, catalogDiagnostics, templates, templateDiagnostics, renderer, deskCatalogs)) = SchoolInputsLoader.load(
             configuration, configDiagnostics: configDiagnostics, now: now
         ) { scheduled in
-            let (catalogs, catalogDiagnostics) = CatalogSet.load(directories: configuration.localeDirectories, limits: configuration.limits)
+            var (catalogs, catalogDiagnostics) = CatalogSet.load(directories: configuration.localeDirectories, limits: configuration.limits)
+            let (deskCatalogs, deskDiagnostics) = CatalogSet.load(directories: DeskCatalogs.directories(configuration.localeDirectories), limits: configuration.limits)
+            catalogDiagnostics += deskDiagnostics
             let (templates, templateDiagnostics) = TemplateSet.load(directories: configuration.templateDirectories, limits: configuration.limits)
             catalogs.analyzeAll()
             let renderer = MessageRenderer(school: configuration.school, templates: templates, catalogs: catalogs)
             for name in Set(scheduled.map(\.template)).sorted() {
                 renderer.prepare(template: name, for: catalogs.locales)
             }
-            return (catalogs, catalogDiagnostics, templates, templateDiagnostics, renderer)
+            return (catalogs, catalogDiagnostics, templates, templateDiagnostics, renderer, deskCatalogs)
         }
         report.calendar = inputs.calendarMappings
         report.diagnostics += inputs.diagnostics + SchoolInputsLoader.droppingRepeatedMissingFiles(
@@ -75,9 +91,11 @@ public enum SchoolLoader {
         report.diagnostics += staffDiagnostics + translationDiagnostics
         let (roster, progress) = (inputs.roster, inputs.progress)
 
-        let snapshot = SchoolSnapshot(
+        var snapshot = SchoolSnapshot(
             configuration: configuration, roster: roster, events: events, progress: progress,
             catalogs: catalogs, templates: templates, renderer: renderer)
+        snapshot.staff = inputs.staff
+        snapshot.deskCatalogs = deskCatalogs
         guard crossCheck else {
             report.finish(limits: configuration.limits)
             return (snapshot, report)

@@ -137,10 +137,14 @@ public enum Daemon {
                 "no API token: the admin and gateway API refuses every request",
                 metadata: ["looked_in": "\(configuration.server.apiTokens)"])
         }
+        // The office desk: accounts and sessions in the same SQLite file; cookies Secure when the school is served over https.
+        let staffStore = try SQLiteStaffStore(path: configuration.delivery.sqlitePath)
+        let deskSettings = DeskSettings(secureCookies: configuration.school.baseURL?.scheme?.lowercased() == "https")
         let http = LiaisonHTTP(
             site: { state.ackSite }, apiTokens: tokens, outbox: store, admin: admin,
             metrics: ServerMetrics(registry: options.registry), now: { clock.now() },
-            throttle: RequestThrottle(limits: configuration.server.rateLimits, trustedProxies: configuration.server.trustedProxies))
+            throttle: RequestThrottle(limits: configuration.server.rateLimits, trustedProxies: configuration.server.trustedProxies),
+            desk: DeskBackend(service: admin, staff: staffStore, settings: deskSettings))
         let host = options.host ?? configuration.server.host
         let port = options.port ?? configuration.server.port
         var httpLogger = logger

@@ -81,3 +81,55 @@ struct DaemonAdmin: AdminService {
             isFallback: { renderer.chain(for: $0).fallbackKind == .otherLanguage })
     }
 }
+
+extension DaemonAdmin: DeskService {
+    func raiseAlert(_ request: AlertRequest, by staff: DeskStaff) async throws -> AlertReceipt {
+        var request = request
+        request.raisedBy = staff.actor
+        let receipt = try await desk.raise(request)
+        await audit(AuditEntry(
+            at: clock.now(), actor: staff.actor, action: .alertRaised, subject: receipt.id,
+            detail: "kind=\(receipt.kind) deliveries=\(receipt.deliveries) unreachable=\(receipt.unreachable.count)"))
+        return receipt
+    }
+
+    func alerts(limit: Int) async throws -> [Alert] {
+        let alerts = try await journal.alerts(limit: limit)
+        return alerts.filter { $0.status == .open } + alerts.filter { $0.status != .open }
+    }
+
+    func recordPhoneCall(eventID: String, guardianID: String, by staff: DeskStaff) async throws -> PhoneCallOutcome {
+        let school = state.school
+        guard school.roster.guardian(guardianID) != nil else { return .unknownGuardian }
+        let now = clock.now()
+        let alert = try await journal.alert(eventID)
+        guard alert != nil || school.snapshot.event(eventID) != nil else { return .unknownEvent }
+        // No deadline: the office records what a parent said on the phone whenever it happened.
+        let outcome = try await ledger.acknowledge(
+            eventID: eventID, guardianID: guardianID, answer: Acknowledgement.read, via: "phone:\(staff.actor)", occurrence: nil, at: now,
+            changeUntil: nil)
+        guard outcome == .recorded else { return .alreadyAnswered }
+        await audit(AuditEntry(
+            at: now, actor: staff.actor, action: alert == nil ? .ackRecorded : .alertAcknowledged, subject: eventID,
+            detail: "guardian=\(guardianID) via=phone"))
+        // An open alert stops now (what is still queued withdrawn, the staff on call told), not at the next pass.
+        var stopped = false
+        if let alert, alert.status == .open {
+            _ = try await desk.escalate(alert, now: now)
+            stopped = try await journal.alert(eventID)?.status == .acknowledged
+        }
+        return .recorded(stoppedAlert: stopped)
+    }
+
+    func deliveryTallies(since: Date) async throws -> [DeliveryTally] {
+        var query = DeliveryQuery()
+        query.changedSince = since
+        return try await store.tallies(matching: query)
+    }
+
+    func audit(_ entry: AuditEntry) async {
+        do { try await audit?.append(entry) } catch {
+            logger.error("could not write the audit log", metadata: ["action": "\(entry.action.rawValue)", "error": "\(type(of: error))"])
+        }
+    }
+}

@@ -73,6 +73,8 @@ public final class SchoolState: Sendable {
             school: school.school, events: events, roster: school.roster, catalogs: school.snapshot.catalogs,
             formatter: MessageFormatter(), ledger: ledger)
         site.linkLifetime = school.snapshot.configuration.links
+        site.staff = Dictionary(school.snapshot.staff.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        site.deskCatalogs = school.snapshot.deskCatalogs
         return site
     }
 }

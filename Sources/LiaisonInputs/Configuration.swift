@@ -27,6 +27,8 @@ public struct LiaisonConfiguration: Sendable {
     /// events.yaml; empty when every event comes from calendars.
     public var schedule: String
     public var progress: String?
+    /// The staff file (`roster.staff`): who may sign in to the office desk, their role and classes.
+    public var staff: String?
     /// Template folders, later ones overriding earlier ones.
     public var templateDirectories: [String]
     /// Catalog folders, later ones overriding earlier ones key by key.
@@ -96,7 +98,7 @@ public enum ConfigurationLoader {
         "retention": RetentionPolicy.Kind.allCases.map(\.rawValue),
         "school": ["name", "default_locale", "time_zone", "base_url", "contact"],
         "school.contact": ["email", "phone", "address", "website"],
-        "roster": ["families", "guardians", "students", "guardianships", "oneroster", "language_column", "languages"],
+        "roster": ["families", "guardians", "students", "guardianships", "oneroster", "language_column", "languages", "staff"],
         "channels": ["email", "webhooks", "files"],
         "channels.email": ["from", "reply_to", "relays"],
         "store": ["sqlite", "lease"],
@@ -230,6 +232,7 @@ public enum ConfigurationLoader {
             let guardianships = oneRoster?.users ?? filePath("roster.guardianships")
             let schedule = values["schedule"] == nil && values["calendars"] != nil ? "" : filePath("schedule")
             let progress = filePath("progress")
+            let staffFile = filePath("roster.staff")
             let templates = folderPaths("templates")
             let locales = folderPaths("locales")
             let translations = values["translations"] == nil ? [Support.join(folder, "translations")] : folderPaths("translations")
@@ -277,6 +280,7 @@ public enum ConfigurationLoader {
             configuration.daemon = daemon
             configuration.calendars = calendars
             configuration.oneRoster = oneRoster
+            configuration.staff = staffFile
             configuration.limits = limits
             configuration.links = links
             configuration.retention = retention

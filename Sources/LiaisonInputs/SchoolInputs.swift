@@ -9,6 +9,8 @@ public struct SchoolInputs: Sendable {
     public var roster: Roster
     public var events: [Event]
     public var progress: [ProgressRecord]
+    /// Who may sign in to the office desk (`roster.staff`; empty without a staff file).
+    public var staff: [DeskStaff] = []
     /// How each calendar event maps to a notification plan (empty without calendars).
     public var calendarMappings: [CalendarMapping]
     /// The problems found while reading, in a stable order: roster, schedule and calendars, progress.
@@ -45,11 +47,17 @@ public enum SchoolInputsLoader {
         if let path = configuration.progress {
             (progress, progressDiagnostics) = ProgressLoader.load(path: path, limits: configuration.limits)
         }
+        var staff: [DeskStaff] = []
+        var staffDiagnostics: [Diagnostic] = []
+        if let path = configuration.staff {
+            (staff, staffDiagnostics) = StaffLoader.load(path: path, knownClasses: roster.classNames, limits: configuration.limits)
+        }
         let diagnostics = droppingRepeatedMissingFiles(
-            rosterDiagnostics + scheduleDiagnostics + progressDiagnostics, configDiagnostics: configDiagnostics)
-        let inputs = SchoolInputs(
+            rosterDiagnostics + staffDiagnostics + scheduleDiagnostics + progressDiagnostics, configDiagnostics: configDiagnostics)
+        var inputs = SchoolInputs(
             configuration: configuration, roster: roster, events: events, progress: progress,
             calendarMappings: calendars.mappings, diagnostics: diagnostics)
+        inputs.staff = staff
         return (inputs, extra)
     }
 

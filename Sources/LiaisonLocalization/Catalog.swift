@@ -225,7 +225,7 @@ extension CatalogSet {
         return !name.hasPrefix(".") && (lower.hasSuffix(".xliff") || lower.hasSuffix(".xlf"))
     }
 
-    static func join(_ directory: String, _ name: String) -> String {
+    public static func join(_ directory: String, _ name: String) -> String {
         directory.isEmpty ? name : directory.hasSuffix("/") ? directory + name : directory + "/" + name
     }
 

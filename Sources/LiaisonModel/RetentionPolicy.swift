@@ -103,6 +103,15 @@ public struct AuditEntry: Sendable, Hashable, Codable {
         public static let familyExported = Action(rawValue: "family.exported")
         public static let familyErased = Action(rawValue: "family.erased")
         public static let retentionApplied = Action(rawValue: "retention.applied")
+        public static let staffAdded = Action(rawValue: "staff.added")
+        public static let staffDisabled = Action(rawValue: "staff.disabled")
+        public static let staffEnabled = Action(rawValue: "staff.enabled")
+        public static let staffPasswordReset = Action(rawValue: "staff.password-reset")
+        public static let staffSignedIn = Action(rawValue: "staff.signed-in")
+        public static let staffSignedOut = Action(rawValue: "staff.signed-out")
+        public static let staffLockedOut = Action(rawValue: "staff.locked-out")
+        /// Someone opened a family's card with its contacts.
+        public static let familyViewed = Action(rawValue: "family.viewed")
     }
 
     public var at: Date

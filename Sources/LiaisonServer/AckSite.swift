@@ -18,6 +18,10 @@ public struct AckSite: Sendable {
     public var ledger: any AckLedger
     /// How long links keep working (`links:` in liaison.yaml).
     public var linkLifetime = LinkLifetime()
+    /// Who may sign in to the office desk, by id (the staff file).
+    public var staff: [String: DeskStaff] = [:]
+    /// The desk's wording (`locales/desk/`).
+    public var deskCatalogs = CatalogSet(catalogs: [])
 
     public init(
         school: School, events: [String: Event], roster: Roster, catalogs: CatalogSet, formatter: MessageFormatter,

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import LiaisonModel
 import LiaisonStore
 
 /// Liaison's HTTP server: the acknowledgement pages, the gateways' API, health checks and metrics.
@@ -34,6 +35,8 @@ public struct LiaisonHTTP: Sendable {
     let apiTokens: [String]
     let outbox: (any OutboxStore)?
     let admin: (any AdminService)?
+    /// The office desk (`/desk/…`), when the daemon serves it.
+    let desk: DeskBackend?
     public let metrics: ServerMetrics
     let now: @Sendable () -> Date
     /// The rate limits' state, shared by every router this value makes.
@@ -50,8 +53,9 @@ public struct LiaisonHTTP: Sendable {
     public init(
         site: @escaping @Sendable () -> AckSite?, apiTokens: [String], outbox: (any OutboxStore)? = nil,
         admin: (any AdminService)? = nil, metrics: ServerMetrics = ServerMetrics(), now: @escaping @Sendable () -> Date = { Date() },
-        throttle: RequestThrottle = RequestThrottle()
+        throttle: RequestThrottle = RequestThrottle(), desk: DeskBackend? = nil
     ) {
+        self.desk = desk
         self.site = site
         self.apiTokens = apiTokens.filter { !$0.isEmpty }
         self.outbox = outbox
@@ -86,6 +90,19 @@ public struct LiaisonHTTP: Sendable {
             router.get("/v1/alerts/{id}") { request, context in try await office.alert(request, context: context) }
             router.get("/v1/events") { request, context in try await office.events(request, context: context) }
             router.get("/v1/events/{id}/status") { request, context in try await office.status(request, context: context) }
+        }
+
+        if let desk {
+            let pages = DeskPages(server: self, backend: desk)
+            router.get("/desk") { request, context in try await pages.today(request, context: context) }
+            router.get("/desk/login") { request, context in try await pages.loginPage(request, context: context) }
+            router.post("/desk/login") { request, context in try await pages.login(request, context: context) }
+            router.post("/desk/logout") { request, context in try await pages.logout(request, context: context) }
+            router.get("/desk/alerts") { request, context in try await pages.alerts(request, context: context) }
+            router.post("/desk/alerts") { request, context in try await pages.raise(request, context: context) }
+            router.get("/desk/alerts/{id}") { request, context in try await pages.alert(request, context: context) }
+            router.get("/desk/not-reached") { request, context in try await pages.notReached(request, context: context) }
+            router.post("/desk/phone") { request, context in try await pages.phoneCall(request, context: context) }
         }
 
         router.get("/healthz") { _, _ in Response.text(.ok, "ok\n") }
@@ -133,6 +150,11 @@ public struct LiaisonHTTP: Sendable {
             router: router, configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "liaison"),
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) },
             logger: logger)
+    }
+
+    /// The client's address: the socket's peer, or what a trusted proxy says in `X-Forwarded-For`.
+    func clientAddress(_ request: Request, context: LiaisonRequestContext) -> IPAddress? {
+        throttle.trustedProxies.client(peer: context.peer, forwardedFor: request.headers[values: ThrottleMiddleware.forwardedFor])
     }
 
     /// True when the request carries `Authorization: Bearer <token>` with one of ``apiTokens``; every token is

@@ -11,6 +11,8 @@ public struct DeliveryQuery: Sendable, Hashable {
     public var occurrence: String?
     /// At most this many rows (the oldest first, by creation).
     public var limit: Int?
+    /// Only deliveries whose state changed at or after this instant (the desk's last 24 hours).
+    public var changedSince: Date?
 
     public init(
         states: Set<DeliveryState>? = nil, eventID: String? = nil, guardianID: String? = nil, channel: ChannelKind? = nil,

@@ -552,6 +552,10 @@ public final class SQLiteOutboxStore: OutboxStore {
             clauses.append("channel = ?")
             arguments += [channel.rawValue]
         }
+        if let since = query.changedSince {
+            clauses.append("updated_at >= ?")
+            arguments += [Codec.seconds(since)]
+        }
         return (clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND "), arguments)
     }
 }

@@ -1,0 +1,71 @@
+import Foundation
+import LiaisonModel
+import LiaisonStore
+
+/// What the office desk asks of the daemon beyond the admin API: recent alerts, answers taken by phone, recent
+/// delivery figures, and the audit log every staff action goes to.
+public protocol DeskService: AdminService {
+    /// Raises an alert as `staff` (the audit log names them) and queues its first round before returning.
+    func raiseAlert(_ request: AlertRequest, by staff: DeskStaff) async throws -> AlertReceipt
+    /// Alerts, open ones first, then the most recent.
+    func alerts(limit: Int) async throws -> [Alert]
+    /// Records that staff reached `guardianID` by phone about `eventID` (an event or an alert): the guardian's
+    /// acknowledgement, which stops an alert's escalation at once.
+    func recordPhoneCall(eventID: String, guardianID: String, by staff: DeskStaff) async throws -> PhoneCallOutcome
+    /// Deliveries whose state changed since `since`, by channel, language and state.
+    func deliveryTallies(since: Date) async throws -> [DeliveryTally]
+    /// Appends to the audit log; a failure is logged, never shown to the member of staff.
+    func audit(_ entry: AuditEntry) async
+}
+
+public enum PhoneCallOutcome: Sendable, Hashable {
+    /// Recorded; `stoppedAlert` when it stopped an alert's escalation.
+    case recorded(stoppedAlert: Bool)
+    /// They had already answered.
+    case alreadyAnswered
+    case unknownEvent
+    case unknownGuardian
+}
+
+/// The office desk's settings (`desk:` in liaison.yaml).
+public struct DeskSettings: Sendable, Hashable {
+    public var lockout: AccountLockout
+    public var sessions: SessionLifetime
+    /// Marks cookies Secure; on when the school's public address is https.
+    public var secureCookies: Bool
+    /// Sign-in attempts per address before back-off (the failures count; see ``RateLimits``).
+    public var signInLimits: RateLimits
+
+    public init(
+        lockout: AccountLockout = AccountLockout(), sessions: SessionLifetime = SessionLifetime(), secureCookies: Bool = false,
+        signInLimits: RateLimits = DeskSettings.defaultSignInLimits
+    ) {
+        self.lockout = lockout
+        self.sessions = sessions
+        self.secureCookies = secureCookies
+        self.signInLimits = signInLimits
+    }
+
+    /// 30 sign-in attempts a minute from one address, 10 at once; after 10 failures, waits of 1 s, 2 s, 4 s … up to 5 min.
+    public static let defaultSignInLimits: RateLimits = {
+        var limits = RateLimits()
+        limits.perAddress = .init(rate: .init(30, per: .seconds(60)), burst: 10)
+        limits.freeFailures = 10
+        limits.maxPenalty = .seconds(300)
+        limits.maxClients = 10_000
+        return limits
+    }()
+}
+
+/// What the server needs to serve the desk: the daemon's side and the accounts.
+public struct DeskBackend: Sendable {
+    public var service: any DeskService
+    public var staff: any StaffStore
+    public var settings: DeskSettings
+
+    public init(service: any DeskService, staff: any StaffStore, settings: DeskSettings = DeskSettings()) {
+        self.service = service
+        self.staff = staff
+        self.settings = settings
+    }
+}
