@@ -20,7 +20,7 @@ enum DeskLayout {
 
     /// A whole desk page. `current` is the path of the section shown (marked `aria-current`).
     static func page(
-        _ text: DeskText, title: String, user: DeskUser?, current: String?, body: String, schoolName: String, refreshSeconds: Int? = nil
+        _ text: DeskText, title: String, user: DeskUser?, current: String?, body: String, schoolName: String
     ) -> String {
         var header = "<header class=\"top\">\n<p class=\"school\">\(HTML.escape(schoolName)) · \(text.html("desk.name"))</p>\n"
         if let user {
@@ -35,7 +35,6 @@ enum DeskLayout {
                 + "<button type=\"submit\">\(text.html("desk.sign_out"))</button></form>\n"
         }
         header += "</header>\n"
-        let refresh = refreshSeconds.map { "<meta http-equiv=\"refresh\" content=\"\($0)\">\n" } ?? ""
         return """
             <!DOCTYPE html>
             <html lang="\(HTML.escape(text.language.rawValue))" dir="\(text.isRightToLeft ? "rtl" : "ltr")">
@@ -43,7 +42,7 @@ enum DeskLayout {
             <meta charset="utf-8">
             <meta name="viewport" content="width=device-width, initial-scale=1">
             <meta name="referrer" content="no-referrer">
-            \(refresh)<title>\(HTML.escape(title)) – \(text.html("desk.name"))</title>
+            <title>\(HTML.escape(title)) – \(text.html("desk.name"))</title>
             <style>\(style)</style>
             </head>
             <body>
@@ -55,6 +54,11 @@ enum DeskLayout {
             </body>
             </html>
             """
+    }
+
+    /// A wide table in a region that scrolls sideways on a phone: focusable, so a keyboard can scroll it, and named.
+    static func scrolling(_ table: String, label: String) -> String {
+        "<div class=\"scroll\" tabindex=\"0\" role=\"region\" aria-label=\"\(HTML.escape(label))\">\(table)</div>\n"
     }
 
     /// Colours meet WCAG AA contrast (4.5:1 for text) on white; focus is always visible; tables scroll sideways on a

@@ -27,9 +27,9 @@ struct DeskPages: Sendable {
 
     private func page(
         _ status: HTTPResponse.Status, _ site: AckSite, _ text: DeskText, title: String, user: DeskUser?, current: String?,
-        body: String, refresh: Int? = nil
+        body: String
     ) -> Response {
-        .html(status, DeskLayout.page(text, title: title, user: user, current: current, body: body, schoolName: site.school.name, refreshSeconds: refresh))
+        .html(status, DeskLayout.page(text, title: title, user: user, current: current, body: body, schoolName: site.school.name))
     }
 
     private static func redirect(_ location: String) -> Response {
@@ -99,7 +99,7 @@ struct DeskPages: Sendable {
         if let message { body += "<p class=\"message error\" role=\"alert\">\(HTML.escape(message))</p>\n" }
         body += """
             <form method="post" action="/desk/login">
-            <input type="hidden" name="csrf" value="\(token)">
+            <input type="hidden" name="csrf" value="\(DeskCSRF.token(forSession: token))">
             <label for="login">\(text.html("desk.login.name"))</label>
             <input type="text" id="login" name="login" value="\(HTML.escape(login))" autocomplete="username" autocapitalize="none" spellcheck="false" required>
             <label for="password">\(text.html("desk.login.password"))</label>
@@ -151,7 +151,8 @@ struct DeskPages: Sendable {
         var totpStep: Int64?
         var codeOK = true
         if passwordOK, let usable, let secret = usable.totpSecret {
-            totpStep = TOTPCheck.verify(form["code"] ?? "", secret: secret, at: now, after: usable.totpStep)
+            // The authenticator app keeps real time, whatever clock the daemon was started with.
+            totpStep = TOTPCheck.verify(form["code"] ?? "", secret: secret, at: Date(), after: usable.totpStep)
             codeOK = totpStep != nil
         }
         guard passwordOK, codeOK, let staff, let usable else {
@@ -205,7 +206,7 @@ struct DeskPages: Sendable {
             if open.isEmpty {
                 body += "<p>\(text.html("desk.today.no_alerts"))</p>\n"
             } else {
-                body += try await alertTable(open, site: site, text: text, user: user)
+                body += try await alertTable(open, label: text("desk.today.alerts"), site: site, text: text)
             }
             body += "</section>\n"
         }
@@ -222,13 +223,13 @@ struct DeskPages: Sendable {
         if upcoming.isEmpty {
             body += "<p>\(text.html("desk.today.no_sends"))</p>\n"
         } else {
-            body += "<div class=\"scroll\"><table><thead><tr><th scope=\"col\">\(text.html("desk.col.when"))</th><th scope=\"col\">\(text.html("desk.col.event"))</th>"
+            var table = "<table><thead><tr><th scope=\"col\">\(text.html("desk.col.when"))</th><th scope=\"col\">\(text.html("desk.col.event"))</th>"
                 + "<th scope=\"col\">\(text.html("desk.col.audience"))</th></tr></thead><tbody>\n"
             for listing in upcoming {
-                body += "<tr><td>\(HTML.escape(text.dateTime(listing.nextSend ?? now)))</td><td>\(HTML.escape(listing.title))</td>"
+                table += "<tr><td>\(HTML.escape(text.dateTime(listing.nextSend ?? now)))</td><td>\(HTML.escape(listing.title))</td>"
                     + "<td>\(HTML.escape(listing.audience))</td></tr>\n"
             }
-            body += "</tbody></table></div>\n"
+            body += DeskLayout.scrolling(table + "</tbody></table>", label: text("desk.today.sends"))
         }
         body += "</section>\n"
 
@@ -241,7 +242,7 @@ struct DeskPages: Sendable {
         if user.access.may(.recordPhoneCall) {
             body += "<p><a href=\"/desk/not-reached\">\(text.html("desk.today.not_reached_link"))</a></p>\n"
         }
-        return page(.ok, site, text, title: text("desk.today.title"), user: user, current: "/desk", body: body, refresh: 60)
+        return page(.ok, site, text, title: text("desk.today.title"), user: user, current: "/desk", body: body)
     }
 
     /// Whether an event's audience includes one of a teacher's classes (every event for the other roles).
@@ -257,22 +258,22 @@ struct DeskPages: Sendable {
         let channels = Array(Set(tallies.map(\.channel))).sorted()
         let states: [DeliveryState] = [.queued, .sending, .retry, .sent, .failed, .cancelled]
         guard !channels.isEmpty else { return "<p>\(text.html("desk.today.no_deliveries"))</p>\n" }
-        var html = "<div class=\"scroll\"><table><caption>\(text.html("desk.today.deliveries_caption"))</caption><thead><tr><th scope=\"col\">\(text.html("desk.col.channel"))</th>"
+        var html = "<table><caption>\(text.html("desk.today.deliveries_caption"))</caption><thead><tr><th scope=\"col\">\(text.html("desk.col.channel"))</th>"
         for state in states { html += "<th scope=\"col\">\(text.html("desk.state.\(state.rawValue)"))</th>" }
         html += "</tr></thead><tbody>\n"
         for channel in channels {
-            html += "<tr><th scope=\"row\">\(text.html("desk.channel.\(channel.rawValue)"))</th>"
+            html += "<tr><th scope=\"row\">\(HTML.escape(text.named("desk.channel", channel.rawValue)))</th>"
             for state in states {
                 let count = tallies.filter { $0.channel == channel && $0.state == state }.reduce(0) { $0 + $1.count }
                 html += "<td>\(HTML.escape(text.integer(count)))</td>"
             }
             html += "</tr>\n"
         }
-        return html + "</tbody></table></div>\n"
+        return DeskLayout.scrolling(html + "</tbody></table>", label: text("desk.today.deliveries_caption"))
     }
 
-    private func alertTable(_ alerts: [Alert], site: AckSite, text: DeskText, user: DeskUser) async throws -> String {
-        var html = "<div class=\"scroll\"><table><thead><tr><th scope=\"col\">\(text.html("desk.col.student"))</th><th scope=\"col\">\(text.html("desk.col.kind"))</th>"
+    private func alertTable(_ alerts: [Alert], label: String, site: AckSite, text: DeskText) async throws -> String {
+        var html = "<table><thead><tr><th scope=\"col\">\(text.html("desk.col.student"))</th><th scope=\"col\">\(text.html("desk.col.kind"))</th>"
             + "<th scope=\"col\">\(text.html("desk.col.raised"))</th><th scope=\"col\">\(text.html("desk.col.status"))</th>"
             + "<th scope=\"col\">\(text.html("desk.col.next_step"))</th></tr></thead><tbody>\n"
         for alert in alerts {
@@ -284,7 +285,7 @@ struct DeskPages: Sendable {
                 + "<td>\(text.html("desk.kind.\(alert.kind.rawValue)"))</td><td>\(HTML.escape(text.dateTime(alert.raisedAt)))</td>"
                 + "<td>\(statusHTML(alert, site: site, text: text))</td><td>\(HTML.escape(next))</td></tr>\n"
         }
-        return html + "</tbody></table></div>\n"
+        return DeskLayout.scrolling(html + "</tbody></table>", label: label)
     }
 
     private func statusHTML(_ alert: Alert, site: AckSite, text: DeskText) -> String {
@@ -313,7 +314,9 @@ struct DeskPages: Sendable {
     }
 
     private func alerts(_ request: Request, site: AckSite, user: DeskUser, text: DeskText) async throws -> Response {
-        let query = String((request.uri.queryParameters.get("q") ?? "").prefix(100)).trimmingCharacters(in: .whitespaces)
+        // A form sent by GET encodes spaces as `+`.
+        let query = String((request.uri.queryParameters.get("q") ?? "").replacingOccurrences(of: "+", with: " ").prefix(100))
+            .trimmingCharacters(in: .whitespaces)
         var body = "<section aria-labelledby=\"raise-h\"><h2 id=\"raise-h\">\(text.html("desk.alerts.raise"))</h2>\n"
         body += """
             <form method="get" action="/desk/alerts" role="search">
@@ -351,7 +354,7 @@ struct DeskPages: Sendable {
             site.roster.student(alert.studentID).map { user.access.sees(className: $0.className) } ?? true
         }
         body += "<section aria-labelledby=\"recent-h\"><h2 id=\"recent-h\">\(text.html("desk.alerts.recent"))</h2>\n"
-        body += recent.isEmpty ? "<p>\(text.html("desk.alerts.none"))</p>\n" : try await alertTable(recent, site: site, text: text, user: user)
+        body += recent.isEmpty ? "<p>\(text.html("desk.alerts.none"))</p>\n" : try await alertTable(recent, label: text("desk.alerts.recent"), site: site, text: text)
         body += "</section>\n"
         return page(.ok, site, text, title: text("desk.alerts.title"), user: user, current: "/desk/alerts", body: body)
     }
@@ -404,20 +407,21 @@ struct DeskPages: Sendable {
         if !alert.note.isEmpty { body += "<blockquote>\(HTML.escape(alert.note))</blockquote>\n" }
 
         // Who was told, round by round, and what comes next.
-        body += "<h2>\(text.html("desk.alert.rounds"))</h2>\n<div class=\"scroll\"><table><thead><tr><th scope=\"col\">\(text.html("desk.col.when"))</th>"
+        body += "<h2>\(text.html("desk.alert.rounds"))</h2>\n"
+        var rounds = "<table><thead><tr><th scope=\"col\">\(text.html("desk.col.when"))</th>"
             + "<th scope=\"col\">\(text.html("desk.col.step"))</th><th scope=\"col\">\(text.html("desk.col.told"))</th></tr></thead><tbody>\n"
         for round in report.rounds {
             let names = round.recipients.map { id in
                 id.hasPrefix("staff:") ? text("desk.alert.staff_on_call") : site.roster.guardian(id)?.displayName ?? id
             }
-            body += "<tr><td>\(HTML.escape(text.dateTime(round.ranAt)))</td><td>\(HTML.escape(Self.roundName(round.round, text: text)))</td>"
+            rounds += "<tr><td>\(HTML.escape(text.dateTime(round.ranAt)))</td><td>\(HTML.escape(Self.roundName(round.round, text: text)))</td>"
                 + "<td>\(HTML.escape(names.joined(separator: ", ")))</td></tr>\n"
         }
         for upcoming in report.upcoming {
-            body += "<tr class=\"muted\"><td>\(HTML.escape(text.dateTime(upcoming.at)))</td><td>\(HTML.escape(Self.roundName(upcoming.round, text: text)))</td>"
+            rounds += "<tr class=\"muted\"><td>\(HTML.escape(text.dateTime(upcoming.at)))</td><td>\(HTML.escape(Self.roundName(upcoming.round, text: text)))</td>"
                 + "<td>\(HTML.escape(upcoming.notify.map { text("desk.notify.\($0)") }.joined(separator: ", ")))</td></tr>\n"
         }
-        body += "</tbody></table></div>\n"
+        body += DeskLayout.scrolling(rounds + "</tbody></table>", label: text("desk.alert.rounds"))
 
         // The child's guardians, each with every contact and a "reached by phone" button while the alert is open.
         body += "<h2>\(text.html("desk.alert.guardians"))</h2>\n"
@@ -425,7 +429,7 @@ struct DeskPages: Sendable {
             body += guardianList(status.rows, eventID: alert.id, site: site, text: text, user: user, open: alert.status != .acknowledged, back: "/desk/alerts/\(alert.id)")
         }
         return page(.ok, site, text, title: text("desk.alert.title", ["student": .string(student?.displayName ?? alert.studentID)]),
-                    user: user, current: "/desk/alerts", body: body, refresh: alert.status == .open ? 10 : nil)
+                    user: user, current: "/desk/alerts", body: body)
     }
 
     static func roundName(_ round: String, text: DeskText) -> String {
@@ -480,20 +484,26 @@ struct DeskPages: Sendable {
             listing.deliveries.values.reduce(0, +) > 0 && (listing.kind == "alert" ? user.access.may(.alerts) : eventVisible(listing.id, site: site, user: user))
         }.sorted { $0.start > $1.start }
         let chosen = request.uri.queryParameters.get("event").flatMap { id in listings.first { $0.id == id } } ?? listings.first
+        // Not answered (the default for an alert and an event asking for answers), or no message delivered.
+        let event = chosen.flatMap { site.events[$0.id] }
+        let asksForAnswers = chosen?.kind == "alert" || !(event?.rsvp.isEmpty ?? true)
+        let expectsAnswer = request.uri.queryParameters.get("show").map { $0 == "unanswered" } ?? asksForAnswers
         var body = "<form method=\"get\" action=\"/desk/not-reached\" class=\"no-print\"><label for=\"event\">\(text.html("desk.not_reached.event"))</label>"
             + "<select id=\"event\" name=\"event\">"
         for listing in listings {
             body += "<option value=\"\(HTML.escape(listing.id))\"\(listing.id == chosen?.id ? " selected" : "")>\(HTML.escape(listing.title)) – \(HTML.escape(text.dateTime(listing.start)))</option>"
+        }
+        body += "</select><label for=\"show\">\(text.html("desk.not_reached.show_label"))</label><select id=\"show\" name=\"show\">"
+        for (value, key) in [("unanswered", "desk.not_reached.show_unanswered"), ("undelivered", "desk.not_reached.show_undelivered")] {
+            body += "<option value=\"\(value)\"\((value == "unanswered") == expectsAnswer ? " selected" : "")>\(text.html(key))</option>"
         }
         body += "</select> <button type=\"submit\" class=\"secondary\">\(text.html("desk.not_reached.show"))</button></form>\n"
         guard let chosen, let status = try await service.status(eventID: chosen.id) else {
             body += "<p>\(text.html("desk.not_reached.no_events"))</p>\n"
             return page(.ok, site, text, title: text("desk.not_reached.title"), user: user, current: "/desk/not-reached", body: body)
         }
-        let event = site.events[chosen.id]
-        let expectsAnswer = chosen.kind == "alert" || !(event?.rsvp.isEmpty ?? true)
-        // A household is not reached when none of its guardians answered (an alert, an event asking for answers)
-        // or none had a message delivered (any other event).
+        // A household is not reached when none of its guardians answered, or (undelivered) none had a message
+        // delivered nor answered.
         let households = Dictionary(grouping: status.rows, by: \.family)
         var byClass: [String: [(family: String, rows: [EventStatusReport.Row])]] = [:]
         for (family, rows) in households {
@@ -515,8 +525,8 @@ struct DeskPages: Sendable {
                 body += "<div class=\"household\"><h3>\(HTML.escape(name))"
                     + (students.isEmpty ? "" : " – \(HTML.escape(Array(Set(students.map(\.givenName))).sorted().joined(separator: ", ")))") + "</h3>"
                     + "<p>\(text.html("desk.not_reached.languages", ["languages": .string(languages.joined(separator: ", "))]))</p>\n"
-                body += guardianList(rows, eventID: chosen.id, site: site, text: text, user: user, open: true,
-                                     back: "/desk/not-reached?event=\(chosen.id.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) ?? chosen.id)")
+                let query = "event=\(chosen.id.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")&show=\(expectsAnswer ? "unanswered" : "undelivered")"
+                body += guardianList(rows, eventID: chosen.id, site: site, text: text, user: user, open: true, back: "/desk/not-reached?\(query)")
                 body += "</div>\n"
             }
             body += "</section>\n"

@@ -32,6 +32,12 @@ struct DeskText: Sendable {
         return (try? formatter.format(found.message.text, locale: locale, timeZone: timeZone, arguments: arguments)) ?? found.message.text
     }
 
+    /// The catalog's name for a value (`desk.channel.sms`), or the value itself when the catalog has none (a gateway
+    /// the school named itself).
+    func named(_ prefix: String, _ value: String) -> String {
+        catalogs.message("\(prefix).\(value)", along: chain) == nil ? value : self("\(prefix).\(value)")
+    }
+
     /// `callAsFunction`, escaped for HTML.
     func html(_ key: String, _ arguments: [String: MessageArgument] = [:]) -> String { HTML.escape(self(key, arguments)) }
 

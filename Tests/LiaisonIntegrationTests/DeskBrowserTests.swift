@@ -1,0 +1,94 @@
+import Foundation
+import LiaisonModel
+import LiaisonStore
+import LiaisonTestSupport
+import Testing
+
+/// The office desk of the demo school, served by a real `liaison serve` and driven in a real headless Chromium by
+/// Selenium (desk_browser.py), every page audited by axe-core: a lockout, an alert raised and stopped with "reached
+/// by phone", forged posts from another origin and another site, a teacher kept to their classes, the nurse in
+/// Arabic with a TOTP code. Accounts are made with `liaison staff add`; what the desk did is then read back from the
+/// store (the acknowledgement, the alert's state, the audit log), not from the pages.
+@Suite struct DeskBrowserTests {
+    @Test func officeDeskScenario() async throws {
+        let demo = try DemoSchoolCopy(prefix: "liaison-desk")
+        defer { demo.remove() }
+        let config = demo.config.path
+        let password = "correct horse battery"
+        let passwordFile = demo.folder.appendingPathComponent("password.txt")
+        try (password + "\n").write(to: passwordFile, atomically: true, encoding: .utf8)
+        var totpKey = ""
+        for (id, totp) in [("clarke", false), ("nowak", false), ("okafor", false), ("haddad", true)] {
+            let added = try runLiaison(["staff", "add", id, "--config", config, "--password-file", passwordFile.path, "--by", "test"] + (totp ? ["--totp"] : []))
+            #expect(added.status == 0, "\(added.output)")
+            if totp {
+                totpKey = try #require(added.output.split(separator: "\n").first { $0.contains("key:") }?.split(separator: " ").last.map(String.init))
+            }
+        }
+        let listed = try runLiaison(["staff", "list", "--config", config, "--format", "csv"])
+        #expect(listed.output.contains("haddad,Layla Haddad,nurse,,active,yes,"), "\(listed.output)")
+        #expect(listed.output.contains("patel,Ravi Patel,office,,none,no,"), "\(listed.output)")
+
+        let daemon = try DaemonProcess(config: config, clockStart: "2026-12-06T10:00:00Z")
+        defer { daemon.stop() }
+        // The newsletter to everyone, sent by hand beside the daemon: the teacher's Not reached list has families.
+        let sent = try runLiaison(["send", "newsletter-2026-11-27", "--config", config, "--force"])
+        #expect(sent.status == 0, "\(sent.output)")
+
+        // The forged posts (and the teacher of 3A and 3B) aim at a guardian of a class 1A child.
+        let target = ["event": "newsletter-2026-11-27", "guardian": "G003"]
+        let plan: [String: Any] = [
+            "base": "http://127.0.0.1:\(daemon.port)", "password": password, "totp_key": totpKey, "student_query": "Amelia Smith",
+            "forgery": target,
+        ]
+        let planFile = demo.folder.appendingPathComponent("desk-plan.json")
+        try JSONSerialization.data(withJSONObject: plan).write(to: planFile)
+        let script = LocalServer.repositoryRoot.appendingPathComponent("Tests/LiaisonIntegrationTests/desk_browser.py").path
+        let run = try runProgram("python3", [script, planFile.path])
+        let lines = run.output.split(separator: "\n").map(String.init)
+        func check(_ name: String) -> String {
+            lines.first { $0.hasPrefix("check \(name): ") }.map { String($0.dropFirst("check \(name): ".count)) } ?? "(missing)"
+        }
+        #expect(run.status == 0, "\(run.output)\(run.errors)")
+        #expect(lines.last?.hasPrefix("15 pages audited, 0 violations") == true, "\(run.output)\(run.errors)")
+
+        #expect(check("signed-out path") == "/desk/login")
+        #expect(check("after five wrong passwords").contains("This account is locked"), "\(check("after five wrong passwords"))")
+        #expect(check("locked, right password").contains("This account is locked"))
+        #expect(check("admin nav") == "Today | Alerts | Not reached")
+        #expect(check("alert page").hasPrefix("/desk/alerts/alert-"))
+        #expect(check("alert status before") == "Waiting for a guardian to answer")
+        #expect(check("alert status after").hasPrefix("Answered by "), "\(check("alert status after"))")
+        #expect(check("alert status after").hasSuffix("by phone"))
+        #expect(check("today alerts after") == "No alert is in progress.")
+        #expect(check("forged post, same site") == "Request refused – Office desk")
+        #expect(check("forged post, cross site") == "Sign in – Office desk")
+        #expect(check("signed out") == "/desk/login")
+        #expect(check("teacher nav") == "Today | Not reached")
+        #expect(check("teacher alerts") == "Not available to you – Office desk")
+        let teacherClasses = check("not reached classes (teacher)")
+        #expect(!teacherClasses.isEmpty && teacherClasses.split(separator: "|").allSatisfy { $0.contains("3A") || $0.contains("3B") }, "\(teacherClasses)")
+        #expect(check("teacher records a call for another class") == "Not available to you – Office desk")
+        #expect(check("nurse without code").contains("The code is not right"))
+        #expect(check("nurse page").hasSuffix("lang=ar dir=rtl"), "\(check("nurse page"))")
+        #expect(check("nurse nav") == "اليوم | التنبيهات | لم يتم الوصول إليهم")
+
+        // What the store says: the alert stopped by clarke's call, the forged posts recorded nothing.
+        let state = demo.folder.appendingPathComponent(".liaison/liaison.sqlite").path
+        let journal = try SQLiteDaemonJournal(path: state)
+        let alert = try #require(try await journal.alerts(limit: 10).first)
+        #expect(alert.status == .acknowledged)
+        #expect(alert.acknowledgedVia == "phone:staff:clarke")
+        #expect(alert.raisedBy == "staff:clarke")
+        let ledger = try SQLiteAckLedger(path: state)
+        #expect(try await ledger.acknowledgement(eventID: target["event"]!, guardianID: target["guardian"]!) == nil)
+        let audit = try await SQLiteAuditLog(path: state).entries(since: nil, limit: 1000)
+        let actions = Set(audit.map { "\($0.actor) \($0.action.rawValue)" })
+        for expected in [
+            "test staff.added", "staff:nowak staff.locked-out", "staff:clarke staff.signed-in", "staff:clarke alert.raised",
+            "staff:clarke alert.acknowledged", "staff:clarke staff.signed-out", "staff:okafor staff.signed-in", "staff:haddad staff.signed-in",
+        ] {
+            #expect(actions.contains(expected), "audit log lacks \(expected): \(actions.sorted())")
+        }
+    }
+}
