@@ -1,0 +1,86 @@
+import Foundation
+import GRDB
+import LiaisonModel
+@testable import LiaisonStore
+import Testing
+
+/// The desk's accounts and sessions in SQLite: tokens stored only as hashes, sessions that end, a lockout counted
+/// across processes.
+struct StaffStoreTests {
+    let start = Date(timeIntervalSince1970: 1_800_000_000)
+    let lifetime = SessionLifetime(idle: 3600, absolute: 8 * 3600)
+
+    func file() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("liaison-staff-\(UUID().uuidString).sqlite").path
+    }
+
+    @Test func sessionsAreKeptAsHashesAndEndWhenIdleOrOld() async throws {
+        let path = file()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let store = try SQLiteStaffStore(path: path)
+        #expect(try await store.create(StaffAccount(staffID: "clarke", passwordHash: "$2b$12$x", createdAt: start)))
+        #expect(try await !store.create(StaffAccount(staffID: "clarke", passwordHash: "$2b$12$y", createdAt: start)))
+        let token = "session-token-0123456789abcdefghijklmnop"
+        try await store.openSession(token: token, staffID: "clarke", now: start, lifetime: lifetime)
+        #expect(try await store.session(token: token, now: start.addingTimeInterval(60), lifetime: lifetime)?.staffID == "clarke")
+        #expect(try await store.session(token: token + "x", now: start, lifetime: lifetime) == nil)
+
+        // Nothing in the file holds the token itself.
+        let queue = try DatabaseQueue(path: path)
+        let stored = try await queue.read { db in try Data.fetchAll(db, sql: "SELECT token_hash FROM staff_sessions") }
+        #expect(stored.count == 1 && stored[0].count == 32)
+        let raw = try Data(contentsOf: URL(fileURLWithPath: path)) + ((try? Data(contentsOf: URL(fileURLWithPath: path + "-wal"))) ?? Data())
+        #expect(raw.range(of: Data(token.utf8)) == nil)
+
+        // Used every 50 minutes it lives on, up to the absolute limit; idle for an hour, it ends.
+        var now = start
+        for _ in 1...8 {
+            now = now.addingTimeInterval(50 * 60)
+            let alive = try await store.session(token: token, now: now, lifetime: lifetime) != nil
+            #expect(alive == (now < start.addingTimeInterval(8 * 3600)), "at \(now.timeIntervalSince(start) / 60) min")
+        }
+        let idle = "session-token-idle-0123456789abcdefghijkl"
+        try await store.openSession(token: idle, staffID: "clarke", now: start, lifetime: lifetime)
+        #expect(try await store.session(token: idle, now: start.addingTimeInterval(3600), lifetime: lifetime) == nil)
+        #expect(try await store.purgeSessions(now: start.addingTimeInterval(9 * 3600)) == 2)
+    }
+
+    @Test func disablingOrResettingEndsEverySession() async throws {
+        let store = try SQLiteStaffStore.inMemory()
+        _ = try await store.create(StaffAccount(staffID: "okafor", passwordHash: "$2b$12$x", createdAt: start))
+        let token = "okafor-session-0123456789abcdefghijklmnop"
+        try await store.openSession(token: token, staffID: "okafor", now: start, lifetime: lifetime)
+        #expect(try await store.setDisabled(staffID: "okafor", true))
+        #expect(try await store.session(token: token, now: start, lifetime: lifetime) == nil)
+        #expect(try await store.setDisabled(staffID: "okafor", false))
+        try await store.openSession(token: token, staffID: "okafor", now: start, lifetime: lifetime)
+        #expect(try await store.resetPassword(staffID: "okafor", hash: "$2b$12$z", totpSecret: .some([1, 2, 3]), now: start))
+        #expect(try await store.session(token: token, now: start, lifetime: lifetime) == nil)
+        let account = try #require(try await store.account("okafor"))
+        #expect(account.passwordHash == "$2b$12$z" && account.totpSecret == [1, 2, 3])
+        #expect(try await !store.setDisabled(staffID: "nobody", true))
+        #expect(try await !store.resetPassword(staffID: "nobody", hash: "h", totpSecret: nil, now: start))
+    }
+
+    @Test func failuresFromTwoProcessesAddUpAndASignInClearsThem() async throws {
+        let path = file()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let first = try SQLiteStaffStore(path: path)
+        _ = try await first.create(StaffAccount(staffID: "nowak", passwordHash: "$2b$12$x", createdAt: start))
+        // A second store on the same file, as a second process would open it.
+        let second = try SQLiteStaffStore(path: path)
+        let policy = AccountLockout()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<6 {
+                group.addTask { _ = try await (index % 2 == 0 ? first : second).recordFailure(staffID: "nowak", policy: policy, now: start) }
+            }
+            try await group.waitForAll()
+        }
+        let account = try #require(try await first.account("nowak"))
+        #expect(account.lockout.failures == 6)
+        #expect(policy.isLocked(account.lockout, at: start))
+        try await second.recordSignIn(staffID: "nowak", totpStep: 42, now: start)
+        let after = try #require(try await first.account("nowak"))
+        #expect(after.lockout == AccountLockout.State() && after.totpStep == 42 && after.lastSignInAt == start)
+    }
+}
