@@ -109,22 +109,13 @@ struct Retry: AsyncParsableCommand {
         let snapshot = try loadSchool(options, sending: true)
         let settings = snapshot.configuration.delivery
         let store = try SQLiteOutboxStore(path: settings.sqlitePath)
-        let query = DeliveryQuery(states: [.failed], eventID: event, guardianID: guardian)
-        var updated = 0
-        for delivery in try await store.deliveries(matching: query) {
-            guard let current = snapshot.roster.guardian(delivery.key.guardianID)?.address(for: delivery.key.channel) else { continue }
-            if current != delivery.address {
-                try await store.updateAddress(delivery.key, to: current)
-                updated += 1
-            }
-        }
-        let requeued = try await store.requeue(matching: query, now: Date())
-        let waiting = try await store.expediteRetries(matching: DeliveryQuery(eventID: event, guardianID: guardian), since: nil, now: Date())
-        printError("Queued \(requeued) failed delivery(ies) again (\(updated) with a corrected address); \(waiting) waiting to be retried are tried now.")
+        let outcome = try await FailedRetry.run(store: store, roster: snapshot.roster, eventID: event, guardianID: guardian, now: Date())
+        let (requeued, waiting) = (outcome.requeued, outcome.expedited)
+        printError("Queued \(requeued) failed delivery(ies) again (\(outcome.corrected) with a corrected address); \(waiting) waiting to be retried are tried now.")
         guard requeued + waiting > 0 else { return }
         try await SQLiteAuditLog(path: settings.sqlitePath).append(AuditEntry(
             at: Date(), actor: auditActor(by), action: .retry, subject: event ?? "all",
-            detail: "requeued=\(requeued) expedited=\(waiting) addresses_corrected=\(updated)" + (guardian == nil ? "" : " one_guardian")))
+            detail: outcome.auditDetail + (guardian == nil ? "" : " one_guardian")))
         let channelSet = try ChannelSet.make(settings: settings, school: snapshot.school)
         // Claims renewed while this runs, so a daemon beside it never takes them for a crash's leftovers.
         let leases = LeaseKeeper(store: store, duration: settings.lease)

@@ -11,7 +11,10 @@ import LiaisonModel
         let demo = path("examples/demo-school")
         var yaml = try String(contentsOfFile: demo + "/liaison.yaml", encoding: .utf8)
         for (old, new) in edits { yaml = yaml.replacingOccurrences(of: old, with: new) }
-        for name in ["roster/families.csv", "roster/guardians.csv", "roster/students.csv", "roster/guardianships.csv", "events.yaml", "progress.csv"] {
+        for name in [
+            "roster/families.csv", "roster/guardians.csv", "roster/students.csv", "roster/guardianships.csv", "roster/staff.csv", "events.yaml",
+            "progress.csv",
+        ] {
             yaml = yaml.replacingOccurrences(of: ": \(name)", with: ": \(demo)/\(name)")
         }
         yaml = yaml.replacingOccurrences(of: "../../templates", with: path("templates"))
