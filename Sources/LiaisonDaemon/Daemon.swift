@@ -104,7 +104,7 @@ public enum Daemon {
         let channels = ChannelHolder(try ChannelSet.make(settings: configuration.delivery, school: configuration.school), settings: configuration.delivery)
         for line in channels.summary { logger.info("channel \(line)") }
 
-        let state = SchoolState(LoadedSchool(snapshot: snapshot, generation: 1, loadedAt: clock.now()), ledger: ledger)
+        let state = SchoolState(LoadedSchool(snapshot: snapshot, generation: 1, loadedAt: clock.now(), report: report), ledger: ledger)
         let dispatchWakeup = Wakeup()
         let schedulerWakeup = Wakeup()
         let escalationWakeup = Wakeup()
@@ -128,8 +128,11 @@ public enum Daemon {
         let records = try FamilyRecords(delivery: configuration.delivery)
         let scheduler = Scheduler(
             state: state, journal: journal, queuing: queuing, store: store, channels: kinds, logger: logger, audit: records.audit)
-        let admin = DaemonAdmin(
+        var admin = DaemonAdmin(
             state: state, journal: journal, store: store, ledger: ledger, desk: desk, clock: clock, audit: records.audit, logger: logger)
+        admin.channels = channels
+        admin.recovery = recovery
+        admin.wakeDispatch = { dispatchWakeup.ring() }
 
         let tokens = configuration.server.resolveTokens()
         if tokens.isEmpty {

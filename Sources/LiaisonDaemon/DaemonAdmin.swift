@@ -15,6 +15,11 @@ struct DaemonAdmin: AdminService {
     /// Where raised alerts are recorded (actor: who the request names, `api` when it names nobody).
     var audit: (any AuditLog)? = nil
     var logger = Logger(label: "liaison.admin")
+    /// The channels as configured and their outages, for the desk's Health page.
+    var channels: ChannelHolder? = nil
+    var recovery: Locked<ChannelRecovery>? = nil
+    /// Wakes the dispatch lanes (after a retry from the desk).
+    var wakeDispatch: @Sendable () -> Void = {}
 
     func raiseAlert(_ request: AlertRequest) async throws -> AlertReceipt {
         let receipt = try await desk.raise(request)
@@ -131,5 +136,56 @@ extension DaemonAdmin: DeskService {
         do { try await audit?.append(entry) } catch {
             logger.error("could not write the audit log", metadata: ["action": "\(entry.action.rawValue)", "error": "\(type(of: error))"])
         }
+    }
+
+    func summaries(_ query: DeliveryQuery) async throws -> [DeliverySummary] {
+        try await store.summaries(matching: query)
+    }
+
+    func answers(eventID: String) async throws -> [Acknowledgement] {
+        try await ledger.acknowledgements(eventID: eventID)
+    }
+
+    func withdraw(eventID: String, by staff: DeskStaff) async throws -> Int {
+        let now = clock.now()
+        let withdrawn = try await store.cancel(
+            matching: DeliveryQuery(states: [.queued, .retry], eventID: eventID), reason: "withdrawn by \(staff.actor)", now: now)
+        await audit(AuditEntry(at: now, actor: staff.actor, action: .withdrawn, subject: eventID, detail: "deliveries=\(withdrawn)"))
+        return withdrawn
+    }
+
+    func optOuts(guardianID: String) async throws -> [(category: MessageCategory, at: Date, via: String)] {
+        try await ledger.optOuts(guardianID: guardianID)
+    }
+
+    func outboxCounts() async throws -> [DeliveryState: Int] {
+        try await store.counts(eventID: nil)
+    }
+
+    func retryFailed(by staff: DeskStaff) async throws -> FailedRetry.Outcome {
+        let now = clock.now()
+        let outcome = try await FailedRetry.run(store: store, roster: state.school.roster, eventID: nil, guardianID: nil, now: now)
+        if outcome.requeued + outcome.expedited > 0 {
+            wakeDispatch()
+            await audit(AuditEntry(at: now, actor: staff.actor, action: .retry, subject: "all", detail: outcome.auditDetail))
+        }
+        return outcome
+    }
+
+    func channelHealth() async -> [ChannelHealth] {
+        let outages = recovery?.withLock { $0 }
+        return (channels?.summary ?? []).map { line in
+            let kinds = line.split(separator: ":", maxSplits: 1).first.map { $0.split(separator: ",").map { ChannelKind(rawValue: $0.trimmingCharacters(in: .whitespaces)) } } ?? []
+            let since = kinds.compactMap { outages?.failingSince($0) }.min()
+            return ChannelHealth(channel: kinds.map(\.rawValue).joined(separator: ", "), summary: line, failingSince: since)
+        }
+    }
+
+    func schoolReport() async -> DeskSchoolReport {
+        let school = state.school
+        let report = school.report
+        return DeskSchoolReport(
+            diagnostics: report?.diagnostics ?? [], coverage: report?.coverage ?? school.snapshot.catalogs.coverage(),
+            languages: (report?.languages ?? []).map { ($0.language, $0.guardians, $0.resolved, $0.fallback) }, loadedAt: school.loadedAt)
     }
 }

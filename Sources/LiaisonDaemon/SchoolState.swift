@@ -14,6 +14,8 @@ public struct LoadedSchool: Sendable {
     /// Counts up with every successful reload.
     public let generation: Int
     public let loadedAt: Date
+    /// What `check` said when this version loaded (the Health page shows it).
+    public var report: CheckReport? = nil
 
     public var school: School { snapshot.school }
     public var roster: Roster { snapshot.roster }

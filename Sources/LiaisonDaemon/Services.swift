@@ -363,7 +363,7 @@ struct ReloadService: Service {
             logger.error("reload refused: the channels cannot be built: \(error)")
             return
         }
-        state.replace(with: LoadedSchool(snapshot: snapshot, generation: previous.generation + 1, loadedAt: clock.now()))
+        state.replace(with: LoadedSchool(snapshot: snapshot, generation: previous.generation + 1, loadedAt: clock.now(), report: report))
         watched.value = snapshot.configuration
         stamps.value = InputFiles.stamps(of: snapshot.configuration)
         do { try lastGood.record(snapshot.configuration, at: clock.now()) } catch {

@@ -36,4 +36,6 @@ public struct ChannelRecovery: Sendable, Hashable {
 
     /// Whether `channel` has failed temporarily with no success since.
     public func isFailing(_ channel: ChannelKind) -> Bool { failingSince[channel] != nil }
+    /// Since when every attempt on `channel` has failed; nil while it works.
+    public func failingSince(_ channel: ChannelKind) -> Date? { failingSince[channel] }
 }

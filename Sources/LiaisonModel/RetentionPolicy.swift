@@ -110,6 +110,8 @@ public struct AuditEntry: Sendable, Hashable, Codable {
         public static let staffSignedIn = Action(rawValue: "staff.signed-in")
         public static let staffSignedOut = Action(rawValue: "staff.signed-out")
         public static let staffLockedOut = Action(rawValue: "staff.locked-out")
+        /// What of an event was still queued was withdrawn.
+        public static let withdrawn = Action(rawValue: "send.withdrawn")
         /// Someone opened a family's card with its contacts.
         public static let familyViewed = Action(rawValue: "family.viewed")
     }

@@ -103,6 +103,13 @@ public struct LiaisonHTTP: Sendable {
             router.get("/desk/alerts/{id}") { request, context in try await pages.alert(request, context: context) }
             router.get("/desk/not-reached") { request, context in try await pages.notReached(request, context: context) }
             router.post("/desk/phone") { request, context in try await pages.phoneCall(request, context: context) }
+            router.get("/desk/events") { request, context in try await pages.events(request, context: context) }
+            router.get("/desk/events/{id}") { request, context in try await pages.event(request, context: context) }
+            router.post("/desk/events/{id}/withdraw") { request, context in try await pages.withdraw(request, context: context) }
+            router.get("/desk/families") { request, context in try await pages.families(request, context: context) }
+            router.get("/desk/families/{id}") { request, context in try await pages.family(request, context: context) }
+            router.get("/desk/health") { request, context in try await pages.health(request, context: context) }
+            router.post("/desk/health/retry") { request, context in try await pages.retry(request, context: context) }
         }
 
         router.get("/healthz") { _, _ in Response.text(.ok, "ok\n") }

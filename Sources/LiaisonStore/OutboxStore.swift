@@ -130,6 +130,33 @@ public protocol OutboxStore: OutboxWriter {
     func counts(eventID: String?) async throws -> [DeliveryState: Int]
     /// How many deliveries matching the query (its limit aside) are in each state, by channel and language.
     func tallies(matching query: DeliveryQuery) async throws -> [DeliveryTally]
+    /// The deliveries matching the query without their messages: what a page listing thousands of them needs.
+    func summaries(matching query: DeliveryQuery) async throws -> [DeliverySummary]
+}
+
+/// A delivery without its message.
+public struct DeliverySummary: Sendable, Hashable {
+    public var key: DeliveryKey
+    public var eventID: String
+    public var state: DeliveryState
+    public var attempts: Int
+    /// The relay's or gateway's last answer.
+    public var lastReply: String?
+    /// The language the message was written in.
+    public var language: String
+    public var updatedAt: Date
+
+    public init(
+        key: DeliveryKey, eventID: String, state: DeliveryState, attempts: Int, lastReply: String?, language: String, updatedAt: Date
+    ) {
+        self.key = key
+        self.eventID = eventID
+        self.state = state
+        self.attempts = attempts
+        self.lastReply = lastReply
+        self.language = language
+        self.updatedAt = updatedAt
+    }
 }
 
 /// How many deliveries of one channel and language are in one state.

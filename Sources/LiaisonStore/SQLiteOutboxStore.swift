@@ -493,6 +493,23 @@ public final class SQLiteOutboxStore: OutboxStore {
         }
     }
 
+    public func summaries(matching query: DeliveryQuery) async throws -> [DeliverySummary] {
+        try await writer.read { db in
+            let (filter, arguments) = Self.filter(query, states: query.states)
+            let rows = try Row.fetchAll(
+                db,
+                sql: "SELECT occurrence, guardian_id, channel, event_id, state, attempts, last_reply, language, updated_at FROM deliveries \(filter)",
+                arguments: arguments)
+            return try rows.map { row in
+                let raw: String = row[4]
+                guard let state = DeliveryState(rawValue: raw) else { throw OutboxStoreError.corruptRow("state \(raw)") }
+                return DeliverySummary(
+                    key: DeliveryKey(occurrence: row[0], guardianID: row[1], channel: ChannelKind(rawValue: row[2])), eventID: row[3],
+                    state: state, attempts: row[5], lastReply: row[6], language: row[7], updatedAt: Codec.date(row[8]))
+            }
+        }
+    }
+
     /// Runs a statement as it is, for tests that set up what an older or broken writer left.
     func execute(_ sql: String) async throws {
         try await writer.write { db in try db.execute(sql: sql) }

@@ -71,7 +71,6 @@ struct Send: AsyncParsableCommand {
             }
             printError("warning: \(event.id) started at \(ScheduledSend.stamp(event.start)); sending anyway (--force).")
         }
-        let stateFolder = (settings.sqlitePath as NSString).deletingLastPathComponent
         let store: any OutboxStore
         let tokens: any AckLedger
         let channelSet: ChannelSet

@@ -39,6 +39,7 @@ import Testing
         let target = ["event": "newsletter-2026-11-27", "guardian": "G003"]
         let plan: [String: Any] = [
             "base": "http://127.0.0.1:\(daemon.port)", "password": password, "totp_key": totpKey, "student_query": "Amelia Smith",
+            "event_title": "Riverside Weekly", "family_query": "Amelia",
             "forgery": target,
         ]
         let planFile = demo.folder.appendingPathComponent("desk-plan.json")
@@ -50,12 +51,12 @@ import Testing
             lines.first { $0.hasPrefix("check \(name): ") }.map { String($0.dropFirst("check \(name): ".count)) } ?? "(missing)"
         }
         #expect(run.status == 0, "\(run.output)\(run.errors)")
-        #expect(lines.last?.hasPrefix("15 pages audited, 0 violations") == true, "\(run.output)\(run.errors)")
+        #expect(lines.last?.hasPrefix("22 pages audited, 0 violations") == true, "\(run.output)\(run.errors)")
 
         #expect(check("signed-out path") == "/desk/login")
         #expect(check("after five wrong passwords").contains("This account is locked"), "\(check("after five wrong passwords"))")
         #expect(check("locked, right password").contains("This account is locked"))
-        #expect(check("admin nav") == "Today | Alerts | Not reached")
+        #expect(check("admin nav") == "Today | Messages | Alerts | Not reached | Families | Health")
         #expect(check("alert page").hasPrefix("/desk/alerts/alert-"))
         #expect(check("alert status before") == "Waiting for a guardian to answer")
         #expect(check("alert status after").hasPrefix("Answered by "), "\(check("alert status after"))")
@@ -64,14 +65,20 @@ import Testing
         #expect(check("forged post, same site") == "Request refused – Office desk")
         #expect(check("forged post, cross site") == "Sign in – Office desk")
         #expect(check("signed out") == "/desk/login")
-        #expect(check("teacher nav") == "Today | Not reached")
+        #expect(check("teacher nav") == "Today | Messages | Not reached | Families")
+        #expect(check("teacher event classes") == "any | 3A | 3B", "\(check("teacher event classes"))")
+        #expect(check("event title").hasPrefix("Riverside Weekly"), "\(check("event title"))")
+        #expect(check("event chart") == "Delivered and answered over time")
+        #expect(Int(check("event rows for 3A")) ?? 0 > 0, "\(check("event rows for 3A"))")
+        #expect(check("family card") == "Family: Smith – Office desk", "\(check("family card"))")
+        #expect(check("health sections").hasPrefix("Outbox | Channels | "), "\(check("health sections"))")
         #expect(check("teacher alerts") == "Not available to you – Office desk")
         let teacherClasses = check("not reached classes (teacher)")
         #expect(!teacherClasses.isEmpty && teacherClasses.split(separator: "|").allSatisfy { $0.contains("3A") || $0.contains("3B") }, "\(teacherClasses)")
         #expect(check("teacher records a call for another class") == "Not available to you – Office desk")
         #expect(check("nurse without code").contains("The code is not right"))
         #expect(check("nurse page").hasSuffix("lang=ar dir=rtl"), "\(check("nurse page"))")
-        #expect(check("nurse nav") == "اليوم | التنبيهات | لم يتم الوصول إليهم")
+        #expect(check("nurse nav") == "اليوم | التنبيهات | لم يتم الوصول إليهم | الأسر")
 
         // What the store says: the alert stopped by clarke's call, the forged posts recorded nothing.
         let state = demo.folder.appendingPathComponent(".liaison/liaison.sqlite").path
@@ -86,7 +93,7 @@ import Testing
         let actions = Set(audit.map { "\($0.actor) \($0.action.rawValue)" })
         for expected in [
             "test staff.added", "staff:nowak staff.locked-out", "staff:clarke staff.signed-in", "staff:clarke alert.raised",
-            "staff:clarke alert.acknowledged", "staff:clarke staff.signed-out", "staff:okafor staff.signed-in", "staff:haddad staff.signed-in",
+            "staff:clarke alert.acknowledged", "staff:clarke staff.signed-out", "staff:clarke family.viewed", "staff:haddad family.viewed", "staff:okafor staff.signed-in", "staff:haddad staff.signed-in",
         ] {
             #expect(actions.contains(expected), "audit log lacks \(expected): \(actions.sorted())")
         }

@@ -151,6 +151,33 @@ def main():
         audited(driver, "not reached (admin)")
         check("not reached classes (admin)", text_of(driver, "main section h2"))
 
+        # Messages: the list, then the newsletter's page, filtered to the guardians of one class.
+        driver.get(base + "/desk/events")
+        audited(driver, "messages (admin)")
+        press(driver, driver.find_element(By.LINK_TEXT, plan["event_title"]))
+        check("event title", driver.title)
+        check("event chart", driver.find_element(By.CSS_SELECTOR, "svg title").get_attribute("textContent"))
+        audited(driver, "message page (admin)")
+        driver.find_element(By.ID, "f-class").send_keys("3A")
+        press(driver, driver.find_element(By.CSS_SELECTOR, "form.filters button"))
+        check("event rows for 3A", len(driver.find_elements(By.CSS_SELECTOR, "#guardians ~ div table tbody tr")))
+        check("event status for 3A", text_of(driver, "p[role=status]"))
+        audited(driver, "message page, one class (admin)")
+
+        # Families: search, then a card (the audit log records it).
+        driver.get(base + "/desk/families")
+        driver.find_element(By.ID, "q").send_keys(plan["family_query"])
+        press(driver, driver.find_element(By.CSS_SELECTOR, "form[role=search] button"))
+        audited(driver, "families, search (admin)")
+        press(driver, driver.find_element(By.CSS_SELECTOR, "main ul li a"))
+        check("family card", driver.title)
+        audited(driver, "family card (admin)")
+
+        # Health: the outbox, the channels, the check report.
+        driver.get(base + "/desk/health")
+        check("health sections", text_of(driver, "main section h2"))
+        audited(driver, "health (admin)")
+
         # A page of another origin on this host (same site: the cookie goes along) is refused by the origin and
         # token checks; one on another host (cross-site) does not even carry the cookie.
         server, url = serve_forgery(base, plan["forgery"], "127.0.0.1")
@@ -171,6 +198,8 @@ def main():
         sign_in(driver, base, "okafor", password)
         check("teacher nav", text_of(driver, "nav a"))
         audited(driver, "today (teacher)")
+        driver.get(base + "/desk/events/" + plan["forgery"]["event"])
+        check("teacher event classes", text_of(driver, "#f-class option"))
         driver.get(base + "/desk/alerts")
         check("teacher alerts", driver.title)
         audited(driver, "alerts refused (teacher)")
@@ -207,6 +236,11 @@ def main():
         driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": 1280, "height": 900, "deviceScaleFactor": 1, "mobile": False})
         driver.get(base + "/desk/not-reached")
         audited(driver, "not reached (nurse, ar, desktop)")
+        driver.get(base + "/desk/families")
+        driver.find_element(By.ID, "q").send_keys(plan["family_query"])
+        press(driver, driver.find_element(By.CSS_SELECTOR, "form[role=search] button"))
+        press(driver, driver.find_element(By.CSS_SELECTOR, "main ul li a"))
+        audited(driver, "family card (nurse, ar, desktop)")
     except Exception as error:  # a missing element, a timeout: the step fails, the run reports it
         fail(f"step failed at {driver.current_url}: {type(error).__name__}: {error}")
     finally:

@@ -81,6 +81,7 @@ struct DeskTests {
             "desk.notify.": EscalationTarget.allCases.map(\.rawValue),
             "desk.channel.": ChannelKind.known.map(\.rawValue),
             "desk.via.": ["phone", "link", "sms", "voice", "chat", "email", "staff", "api", "other"],
+            "desk.filter.": ["all", "delivered", "failed", "waiting", "answered", "unanswered"],
         ]
         for prefix in prefixes {
             let values = try #require(families[prefix + "."], "a key built from \(prefix) with no list of values here")
@@ -94,6 +95,8 @@ struct DeskTests {
             "name": .string("Amina"), "role": .string("nurse"), "minutes": .integer(15), "seconds": .integer(2), "time": .string("10:00"),
             "who": .string("Sarah"), "via": .string("by phone"), "student": .string("Amelia"), "number": .integer(2), "count": .integer(3),
             "event": .string("Concert"), "class": .string("3A"), "languages": .string("Somali"), "channels": .string("email"),
+            "delivered": .integer(4), "answered": .integer(2), "total": .integer(9), "page": .integer(1), "pages": .integer(3), "family": .string("Smith"),
+            "categories": .string("newsletters"), "done": .integer(70),
         ]
         for catalog in [english, arabic] {
             for message in catalog.messages.values {

@@ -75,6 +75,8 @@ public struct DeskAccess: Sendable, Hashable {
         case families
         /// Record that the office reached a household by phone.
         case recordPhoneCall
+        /// Withdraw or cancel what is still queued.
+        case manageMessages
         /// Outbox health, failed deliveries, retries.
         case health
     }

@@ -14,8 +14,11 @@ enum DeskLayout {
 
     static let sections = [
         Section(path: "/desk", key: "desk.nav.today", action: nil),
+        Section(path: "/desk/events", key: "desk.nav.events", action: .followMessages),
         Section(path: "/desk/alerts", key: "desk.nav.alerts", action: .alerts),
         Section(path: "/desk/not-reached", key: "desk.nav.not_reached", action: .recordPhoneCall),
+        Section(path: "/desk/families", key: "desk.nav.families", action: .families),
+        Section(path: "/desk/health", key: "desk.nav.health", action: .health),
     ]
 
     /// A whole desk page. `current` is the path of the section shown (marked `aria-current`).

@@ -25,21 +25,21 @@ struct DeskPages: Sendable {
 
     // MARK: Frame
 
-    private func page(
+    func page(
         _ status: HTTPResponse.Status, _ site: AckSite, _ text: DeskText, title: String, user: DeskUser?, current: String?,
         body: String
     ) -> Response {
         .html(status, DeskLayout.page(text, title: title, user: user, current: current, body: body, schoolName: site.school.name))
     }
 
-    private static func redirect(_ location: String) -> Response {
+    static func redirect(_ location: String) -> Response {
         Response(status: .seeOther, headers: [.location: location])
     }
 
-    private func unavailable() -> Response { .text(.serviceUnavailable, "The school's files are not loaded yet. Please try again in a moment.\n") }
+    func unavailable() -> Response { .text(.serviceUnavailable, "The school's files are not loaded yet. Please try again in a moment.\n") }
 
     /// Runs `page` for a signed-in member of staff who may do `action`; otherwise the sign-in page or a refusal.
-    private func signedIn(
+    func signedIn(
         _ request: Request, may action: DeskAccess.Action? = nil, _ page: (AckSite, DeskUser, DeskText) async throws -> Response
     ) async throws -> Response {
         guard let site = server.site() else { return unavailable() }
@@ -49,7 +49,7 @@ struct DeskPages: Sendable {
     }
 
     /// `signedIn` for a form: its origin and CSRF token are checked before anything else.
-    private func posted(
+    func posted(
         _ request: Request, may action: DeskAccess.Action?, _ handle: (AckSite, DeskUser, DeskText, [String: String]) async throws -> Response
     ) async throws -> Response {
         guard let site = server.site() else { return unavailable() }
@@ -62,7 +62,7 @@ struct DeskPages: Sendable {
         }
     }
 
-    private func forbidden(_ site: AckSite, _ user: DeskUser) -> Response {
+    func forbidden(_ site: AckSite, _ user: DeskUser) -> Response {
         let text = DeskText(site: site, staff: user.staff)
         return page(.forbidden, site, text, title: text("desk.forbidden.title"), user: user, current: nil,
                     body: "<p class=\"message error\">\(text.html("desk.forbidden.body"))</p>")
@@ -246,7 +246,7 @@ struct DeskPages: Sendable {
     }
 
     /// Whether an event's audience includes one of a teacher's classes (every event for the other roles).
-    private func eventVisible(_ eventID: String, site: AckSite, user: DeskUser) -> Bool {
+    func eventVisible(_ eventID: String, site: AckSite, user: DeskUser) -> Bool {
         guard user.access.role == .teacher else { return true }
         guard let event = site.events[eventID] else { return false }
         return event.audience.recipients(in: site.roster).contains { recipient in
@@ -254,7 +254,7 @@ struct DeskPages: Sendable {
         }
     }
 
-    private func deliveryTable(_ tallies: [DeliveryTally], text: DeskText) -> String {
+    func deliveryTable(_ tallies: [DeliveryTally], text: DeskText) -> String {
         let channels = Array(Set(tallies.map(\.channel))).sorted()
         let states: [DeliveryState] = [.queued, .sending, .retry, .sent, .failed, .cancelled]
         guard !channels.isEmpty else { return "<p>\(text.html("desk.today.no_deliveries"))</p>\n" }
@@ -288,7 +288,7 @@ struct DeskPages: Sendable {
         return DeskLayout.scrolling(html + "</tbody></table>", label: label)
     }
 
-    private func statusHTML(_ alert: Alert, site: AckSite, text: DeskText) -> String {
+    func statusHTML(_ alert: Alert, site: AckSite, text: DeskText) -> String {
         switch alert.status {
         case .open: return "<span class=\"urgent\">\(text.html("desk.alert.status.open"))</span>"
         case .exhausted: return "<span class=\"urgent\">\(text.html("desk.alert.status.exhausted"))</span>"
@@ -315,17 +315,9 @@ struct DeskPages: Sendable {
 
     private func alerts(_ request: Request, site: AckSite, user: DeskUser, text: DeskText) async throws -> Response {
         // A form sent by GET encodes spaces as `+`.
-        let query = String((request.uri.queryParameters.get("q") ?? "").replacingOccurrences(of: "+", with: " ").prefix(100))
-            .trimmingCharacters(in: .whitespaces)
+        let query = Self.searchQuery(request)
         var body = "<section aria-labelledby=\"raise-h\"><h2 id=\"raise-h\">\(text.html("desk.alerts.raise"))</h2>\n"
-        body += """
-            <form method="get" action="/desk/alerts" role="search">
-            <label for="q">\(text.html("desk.alerts.search"))</label>
-            <input type="search" id="q" name="q" value="\(HTML.escape(query))" aria-describedby="q-hint">
-            <p id="q-hint" class="muted">\(text.html("desk.alerts.search_hint"))</p>
-            <p><button type="submit" class="secondary">\(text.html("desk.alerts.search_button"))</button></p>
-            </form>\n
-            """
+        body += Self.searchForm(action: "/desk/alerts", query: query, label: text("desk.alerts.search"), hint: text("desk.alerts.search_hint"), text: text)
         if !query.isEmpty {
             let found = Self.students(matching: query, in: site.roster).filter { user.access.sees(className: $0.className) }.prefix(20)
             if found.isEmpty {
@@ -357,6 +349,24 @@ struct DeskPages: Sendable {
         body += recent.isEmpty ? "<p>\(text.html("desk.alerts.none"))</p>\n" : try await alertTable(recent, label: text("desk.alerts.recent"), site: site, text: text)
         body += "</section>\n"
         return page(.ok, site, text, title: text("desk.alerts.title"), user: user, current: "/desk/alerts", body: body)
+    }
+
+    /// The `q` of a search form sent by GET (which encodes spaces as `+`), at most 100 characters.
+    static func searchQuery(_ request: Request) -> String {
+        String((request.uri.queryParameters.get("q") ?? "").replacingOccurrences(of: "+", with: " ").prefix(100))
+            .trimmingCharacters(in: .whitespaces)
+    }
+
+    /// A search box that works without a script: a GET form to `action`.
+    static func searchForm(action: String, query: String, label: String, hint: String, text: DeskText) -> String {
+        """
+        <form method="get" action="\(action)" role="search">
+        <label for="q">\(HTML.escape(label))</label>
+        <input type="search" id="q" name="q" value="\(HTML.escape(query))" aria-describedby="q-hint">
+        <p id="q-hint" class="muted">\(HTML.escape(hint))</p>
+        <p><button type="submit" class="secondary">\(text.html("desk.alerts.search_button"))</button></p>
+        </form>\n
+        """
     }
 
     /// Students whose name, id or class contains every word of `query` (without case).
@@ -442,7 +452,7 @@ struct DeskPages: Sendable {
     }
 
     /// Guardians with their language, contacts, what reached them and a form to record a phone call.
-    private func guardianList(
+    func guardianList(
         _ rows: [EventStatusReport.Row], eventID: String, site: AckSite, text: DeskText, user: DeskUser, open: Bool, back: String
     ) -> String {
         var html = "<ul class=\"contacts\">\n"

@@ -1,4 +1,5 @@
 import Foundation
+import LiaisonLocalization
 import LiaisonModel
 import LiaisonStore
 
@@ -16,6 +17,53 @@ public protocol DeskService: AdminService {
     func deliveryTallies(since: Date) async throws -> [DeliveryTally]
     /// Appends to the audit log; a failure is logged, never shown to the member of staff.
     func audit(_ entry: AuditEntry) async
+    /// Deliveries without their messages.
+    func summaries(_ query: DeliveryQuery) async throws -> [DeliverySummary]
+    /// The current answers to an event or alert, one per guardian.
+    func answers(eventID: String) async throws -> [Acknowledgement]
+    /// Withdraws what of an event is still waiting to be sent (queued or waiting to retry); returns how many.
+    func withdraw(eventID: String, by staff: DeskStaff) async throws -> Int
+    /// The newsletters and other optional messages a guardian stopped.
+    func optOuts(guardianID: String) async throws -> [(category: MessageCategory, at: Date, via: String)]
+    /// The outbox by state.
+    func outboxCounts() async throws -> [DeliveryState: Int]
+    /// Failed deliveries queued again with the roster's current addresses; the dispatcher woken.
+    func retryFailed(by staff: DeskStaff) async throws -> FailedRetry.Outcome
+    /// Each channel as configured, and whether it is failing now.
+    func channelHealth() async -> [ChannelHealth]
+    /// What `liaison check` says of the school being served.
+    func schoolReport() async -> DeskSchoolReport
+}
+
+/// A channel on the Health page.
+public struct ChannelHealth: Sendable, Hashable {
+    public var channel: String
+    /// How it is set up (`smtp://relay:587, STARTTLS`), without secrets.
+    public var summary: String
+    /// Since when every attempt has failed; nil while it works.
+    public var failingSince: Date?
+
+    public init(channel: String, summary: String, failingSince: Date?) {
+        self.channel = channel
+        self.summary = summary
+        self.failingSince = failingSince
+    }
+}
+
+/// The check report of the school being served, as the Health page shows it.
+public struct DeskSchoolReport: Sendable {
+    public var diagnostics: [Diagnostic]
+    public var coverage: [LocaleCoverage]
+    /// Guardians per language, with the catalog they get and whether it is another language.
+    public var languages: [(language: String, guardians: Int, resolved: String, fallback: Bool)]
+    public var loadedAt: Date
+
+    public init(diagnostics: [Diagnostic], coverage: [LocaleCoverage], languages: [(language: String, guardians: Int, resolved: String, fallback: Bool)], loadedAt: Date) {
+        self.diagnostics = diagnostics
+        self.coverage = coverage
+        self.languages = languages
+        self.loadedAt = loadedAt
+    }
 }
 
 public enum PhoneCallOutcome: Sendable, Hashable {
