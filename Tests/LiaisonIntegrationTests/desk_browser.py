@@ -25,7 +25,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from page_accessibility import audit, browser  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
-from selenium.webdriver.support import expected_conditions  # noqa: E402
+from selenium.common.exceptions import WebDriverException  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 failures = 0
@@ -61,7 +61,16 @@ def totp(key, at=None):
 def press(driver, element):
     """Clicks and waits for the page the click leads to (a form's answer can take a bcrypt's time)."""
     element.click()
-    WebDriverWait(driver, 20).until(expected_conditions.staleness_of(element))
+
+    def gone(_):
+        # Chromium reports an element of a page being replaced either as stale or as not in the document.
+        try:
+            element.is_enabled()
+            return False
+        except WebDriverException:
+            return True
+
+    WebDriverWait(driver, 20).until(gone)
 
 
 def sign_in(driver, base, login, password, code=None):
