@@ -133,6 +133,12 @@ public enum Daemon {
         admin.channels = channels
         admin.recovery = recovery
         admin.wakeDispatch = { dispatchWakeup.ring() }
+        admin.wakeScheduler = { schedulerWakeup.ring() }
+        admin.translator = queuer.translator
+        // Messages written on the desk in the last month are part of the schedule again after a restart.
+        state.addComposedEvents(try await journal.compositions(since: clock.now().addingTimeInterval(-30 * 86_400)).map {
+            $0.event(timeZone: configuration.school.timeZone, schoolDefault: configuration.school.defaultLocale)
+        })
 
         let tokens = configuration.server.resolveTokens()
         if tokens.isEmpty {

@@ -1,6 +1,8 @@
 import Foundation
 import Logging
+import LiaisonLocalization
 import LiaisonModel
+import LiaisonRender
 import LiaisonServer
 import LiaisonStore
 
@@ -20,6 +22,10 @@ struct DaemonAdmin: AdminService {
     var recovery: Locked<ChannelRecovery>? = nil
     /// Wakes the dispatch lanes (after a retry from the desk).
     var wakeDispatch: @Sendable () -> Void = {}
+    /// Wakes the scheduler (a message written on the desk is due).
+    var wakeScheduler: @Sendable () -> Void = {}
+    /// Machine translation of staff text nobody translated, as the queuer makes it (for previews).
+    var translator: MachineTranslator? = nil
 
     func raiseAlert(_ request: AlertRequest) async throws -> AlertReceipt {
         let receipt = try await desk.raise(request)
@@ -53,7 +59,7 @@ struct DaemonAdmin: AdminService {
         var listings: [EventListing] = []
         let alerts = try await journal.alerts(limit: 200)
         let alertEvents = alerts.compactMap { state.alertEvent($0.id) }
-        for event in school.snapshot.events + alertEvents {
+        for event in state.scheduleEvents(of: school) + alertEvents {
             let counts = try await store.counts(eventID: event.id)
             let acknowledged = try await ledger.acknowledgements(eventID: event.id).count
             let next = event.isCancelled ? nil : SendSchedule.sends(for: event).first { $0.at > now && $0.at < SendSchedule.cutoff(for: event) }?.at
@@ -69,7 +75,7 @@ struct DaemonAdmin: AdminService {
         let school = state.school
         let recipients: [Recipient]
         let event: Event
-        if let scheduled = school.snapshot.event(eventID) {
+        if let scheduled = school.snapshot.event(eventID) ?? state.composedEvent(eventID) {
             event = scheduled
             recipients = scheduled.audience.recipients(in: school.roster)
         } else if let alert = try await journal.alert(eventID), let alertEvent = state.alertEvent(eventID) {
@@ -108,7 +114,7 @@ extension DaemonAdmin: DeskService {
         guard school.roster.guardian(guardianID) != nil else { return .unknownGuardian }
         let now = clock.now()
         let alert = try await journal.alert(eventID)
-        guard alert != nil || school.snapshot.event(eventID) != nil else { return .unknownEvent }
+        guard alert != nil || school.snapshot.event(eventID) != nil || state.composedEvent(eventID) != nil else { return .unknownEvent }
         // No deadline: the office records what a parent said on the phone whenever it happened.
         let outcome = try await ledger.acknowledge(
             eventID: eventID, guardianID: guardianID, answer: Acknowledgement.read, via: "phone:\(staff.actor)", occurrence: nil, at: now,
@@ -187,5 +193,94 @@ extension DaemonAdmin: DeskService {
         return DeskSchoolReport(
             diagnostics: report?.diagnostics ?? [], coverage: report?.coverage ?? school.snapshot.catalogs.coverage(),
             languages: (report?.languages ?? []).map { ($0.language, $0.guardians, $0.resolved, $0.fallback) }, loadedAt: school.loadedAt)
+    }
+
+    func preview(_ composition: Composition) async throws -> ComposePreview {
+        let school = state.school
+        let snapshot = school.snapshot
+        let schoolDefault = snapshot.school.defaultLocale
+        var event = composition.event(timeZone: snapshot.school.timeZone, schoolDefault: schoolDefault)
+        let recipients = event.audience.recipients(in: school.roster)
+        let renderer = snapshot.renderer
+        let chains = Dictionary(Set(recipients.map(\.guardian.language)).map { ($0, renderer.chain(for: $0)) }, uniquingKeysWith: { first, _ in first })
+        if let translator {
+            event = await translator.prepare(event, chains: Array(chains.values), schoolDefault: schoolDefault)
+        }
+        let planner = school.planner(channels: channels?.kinds ?? [])
+        var channelCounts: [String: Int] = [:]
+        var unreachable = 0
+        var groups: [LanguageTag: [Recipient]] = [:]
+        for recipient in recipients {
+            let kinds = planner.channels(for: recipient.guardian, priority: event.priority)
+            if kinds.isEmpty { unreachable += 1 }
+            for kind in kinds { channelCounts[kind.rawValue, default: 0] += 1 }
+            groups[chains[recipient.guardian.language]?.resolved ?? schoolDefault, default: []].append(recipient)
+        }
+        var letters: [ComposePreview.Letter] = []
+        for (_, readers) in groups.sorted(by: { $0.key < $1.key }) {
+            guard let first = readers.first, let chain = chains[first.guardian.language] else { continue }
+            let rendered = try renderer.render(RenderRequest(
+                event: event, recipient: first, progress: snapshot.progressByStudent,
+                ackURL: (snapshot.school.baseURL?.absoluteString ?? "https://liaison.invalid") + "/a/PREVIEW", now: composition.sendAt,
+                includeHTML: false, includeShort: true))
+            let letter = LocaleChain.formattingLocale(requested: first.guardian.language, letter: chain.resolved, schoolDefault: schoolDefault)
+            let fields = StaffText.fields(of: event)
+            let untranslated = StaffText.untranslated(in: event, chain: chain, letter: letter, schoolDefault: schoolDefault).map(\.path)
+            let machine = fields.filter { field in chain.candidates.contains { field.text.machine[$0] != nil } && untranslated.contains(field.path) }.map(\.path)
+            letters.append(ComposePreview.Letter(
+                language: rendered.language.rawValue, requested: Array(Set(readers.map(\.guardian.language.rawValue))).sorted(), guardians: readers.count,
+                fallbackGuardians: readers.filter { chains[$0.guardian.language]?.fallbackKind == .otherLanguage }.count,
+                untranslated: untranslated.filter { !machine.contains($0) }, machineTranslated: machine, subject: rendered.subject,
+                text: LanguageRun.removingMarks(rendered.text), sms: rendered.sms.map(LanguageRun.removingMarks),
+                smsParts: rendered.sms.map { SMSSegments($0).parts }, rightToLeft: rendered.direction == .rtl))
+        }
+        return ComposePreview(letters: letters, channels: channelCounts, guardians: recipients.count, unreachable: unreachable)
+    }
+
+    func compose(_ composition: Composition, by staff: DeskStaff) async throws -> Composition {
+        let school = state.school
+        let now = clock.now()
+        var composition = composition
+        composition.composedBy = staff.actor
+        composition.composedAt = now
+        if let problem = composition.problem(now: now, timeZone: school.school.timeZone) {
+            throw AdminRequestError(.invalid, problem, "The message cannot be sent as written (\(problem)).")
+        }
+        let unknown = composition.audience.unknownMembers(in: school.roster)
+        guard unknown.isEmpty else {
+            let names = unknown.grades + unknown.classes + unknown.students + unknown.families
+            throw AdminRequestError(.invalid, "audience", "The roster has no \(names.joined(separator: ", ")).")
+        }
+        guard !composition.audience.recipients(in: school.roster).isEmpty else {
+            throw AdminRequestError(.invalid, "audience-empty", "Nobody in the roster is in that audience.")
+        }
+        guard try await journal.save(composition) else {
+            throw AdminRequestError(.invalid, "duplicate", "A message with the id \(composition.id) exists: wait a second and send again.")
+        }
+        state.addComposedEvents([composition.event(timeZone: school.school.timeZone, schoolDefault: school.school.defaultLocale)])
+        await audit(AuditEntry(
+            at: now, actor: staff.actor, action: .send, subject: composition.id,
+            detail: "composed kind=\(composition.kind.rawValue) audience=\(composition.audience.description) send_at=\(Int(composition.sendAt.timeIntervalSince1970))"))
+        wakeScheduler()
+        return composition
+    }
+
+    func cancelComposition(id: String, by staff: DeskStaff) async throws -> Int {
+        let now = clock.now()
+        guard var composition = try await journal.compositions(since: .distantPast).first(where: { $0.id == id }) else {
+            throw AdminRequestError(.notFound, "unknown-message", "No message \(id) was written on the desk.")
+        }
+        composition.status = .cancelled
+        try await journal.update(composition)
+        let school = state.school
+        state.addComposedEvents([composition.event(timeZone: school.school.timeZone, schoolDefault: school.school.defaultLocale)])
+        let withdrawn = try await store.cancel(
+            matching: DeliveryQuery(states: [.queued, .retry], eventID: id), reason: "cancelled by \(staff.actor)", now: now)
+        await audit(AuditEntry(at: now, actor: staff.actor, action: .withdrawn, subject: id, detail: "cancelled deliveries=\(withdrawn)"))
+        return withdrawn
+    }
+
+    func compositions() async throws -> [Composition] {
+        try await journal.compositions(since: clock.now().addingTimeInterval(-30 * 86_400)).reversed()
     }
 }

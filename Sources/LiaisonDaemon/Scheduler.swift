@@ -30,7 +30,7 @@ struct Scheduler: Sendable {
         if reconcile {
             try await self.reconcile(school: school, planner: planner, entries: &entries, now: now)
         }
-        let (actions, next) = SchedulePlan.pass(events: school.snapshot.events, recorded: Set(entries.keys), now: now)
+        let (actions, next) = SchedulePlan.pass(events: state.scheduleEvents(of: school), recorded: Set(entries.keys), now: now)
         for action in actions {
             switch action {
             case .skip(let event, let send, let reason):
@@ -71,7 +71,7 @@ struct Scheduler: Sendable {
     /// cancelled or gone or their send time no longer exists; re-rendered when the event or the roster changed
     /// (guardians gone from the audience are withdrawn, new ones queued).
     private func reconcile(school: LoadedSchool, planner: Planner, entries: inout [String: ScheduleEntry], now: Date) async throws {
-        let events = Dictionary(school.snapshot.events.map { ($0.id, $0) }, uniquingKeysWith: { $1 })
+        let events = Dictionary(state.scheduleEvents(of: school).map { ($0.id, $0) }, uniquingKeysWith: { $1 })
         for entry in entries.values.sorted(by: { $0.dueAt < $1.dueAt }) where entry.outcome == .queued {
             let unsent = try await store.deliveries(matching: DeliveryQuery(states: [.queued, .retry], occurrence: entry.occurrence))
             let event = events[entry.eventID]

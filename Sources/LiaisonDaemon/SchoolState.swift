@@ -34,6 +34,8 @@ public final class SchoolState: Sendable {
     private struct State {
         var current: LoadedSchool
         var alertEvents: [String: Event] = [:]
+        /// Messages written on the desk, as events: part of the schedule from the moment they are saved.
+        var composedEvents: [String: Event] = [:]
         var site: AckSite
     }
     private let state: Locked<State>
@@ -53,16 +55,33 @@ public final class SchoolState: Sendable {
         let ledger = ledger
         state.withLock { state in
             state.current = school
-            state.site = Self.makeSite(school, alerts: state.alertEvents, ledger: ledger)
+            state.site = Self.makeSite(school, alerts: state.alertEvents.merging(state.composedEvents) { $1 }, ledger: ledger)
         }
     }
+
+    /// Adds (or replaces) the events of messages written on the desk.
+    func addComposedEvents(_ events: [Event]) {
+        let ledger = ledger
+        state.withLock { state in
+            for event in events { state.composedEvents[event.id] = event }
+            state.site = Self.makeSite(state.current, alerts: state.alertEvents.merging(state.composedEvents) { $1 }, ledger: ledger)
+        }
+    }
+
+    /// What the scheduler sends and reconciles: the school's schedule and the messages written on the desk.
+    func scheduleEvents(of school: LoadedSchool) -> [Event] {
+        let composed = state.withLock { $0.composedEvents }
+        return school.snapshot.events + composed.values.sorted { $0.id < $1.id }
+    }
+
+    func composedEvent(_ id: String) -> Event? { state.withLock { $0.composedEvents[id] } }
 
     /// Adds (or replaces) the events of alerts so their links and the API find them.
     func addAlertEvents(_ events: [Event]) {
         let ledger = ledger
         state.withLock { state in
             for event in events { state.alertEvents[event.id] = event }
-            state.site = Self.makeSite(state.current, alerts: state.alertEvents, ledger: ledger)
+            state.site = Self.makeSite(state.current, alerts: state.alertEvents.merging(state.composedEvents) { $1 }, ledger: ledger)
         }
     }
 

@@ -80,7 +80,7 @@ public struct Event: Hashable, Sendable, Identifiable {
 }
 
 /// Who an event is for: the union of everything named.
-public struct Audience: Hashable, Sendable, CustomStringConvertible {
+public struct Audience: Hashable, Sendable, Codable, CustomStringConvertible {
     public var wholeSchool: Bool
     public var grades: [String]
     public var classes: [String]

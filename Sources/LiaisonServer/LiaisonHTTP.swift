@@ -108,6 +108,9 @@ public struct LiaisonHTTP: Sendable {
             router.post("/desk/events/{id}/withdraw") { request, context in try await pages.withdraw(request, context: context) }
             router.get("/desk/families") { request, context in try await pages.families(request, context: context) }
             router.get("/desk/families/{id}") { request, context in try await pages.family(request, context: context) }
+            router.get("/desk/compose") { request, context in try await pages.compose(request, context: context) }
+            router.post("/desk/compose") { request, context in try await pages.composePost(request, context: context) }
+            router.post("/desk/compose/{id}/cancel") { request, context in try await pages.cancelComposition(request, context: context) }
             router.get("/desk/health") { request, context in try await pages.health(request, context: context) }
             router.post("/desk/health/retry") { request, context in try await pages.retry(request, context: context) }
         }

@@ -74,4 +74,9 @@ public protocol DaemonJournal: Sendable {
     /// Records a round once: false when this round of this alert was already recorded (it ran before a restart).
     func recordRound(_ round: AlertRound) async throws -> Bool
     func rounds(alertID: String) async throws -> [AlertRound]
+    /// Records a message written on the desk; false when one with its id exists.
+    func save(_ composition: Composition) async throws -> Bool
+    func update(_ composition: Composition) async throws
+    /// Messages written on the desk since `since`, oldest first.
+    func compositions(since: Date) async throws -> [Composition]
 }

@@ -63,6 +63,19 @@ public final class SQLiteDaemonJournal: DaemonJournal {
         migrator.registerMigration("daemon-v2-note-translations") { db in
             try db.execute(sql: "ALTER TABLE alerts ADD COLUMN note_translations TEXT NOT NULL DEFAULT '{}'")
         }
+        // Messages written on the desk, kept whole as JSON: the schedule of the school plus these is what the
+        // scheduler sends and reconciles.
+        migrator.registerMigration("daemon-v3-compositions") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE compositions (
+                        id TEXT PRIMARY KEY,
+                        composed_at REAL NOT NULL,
+                        status TEXT NOT NULL,
+                        json TEXT NOT NULL
+                    )
+                    """)
+        }
         return migrator
     }
 
@@ -98,6 +111,40 @@ public final class SQLiteDaemonJournal: DaemonJournal {
                     reason: row[4], fingerprint: row[5], recordedAt: Date(timeIntervalSince1970: row[6]))
             }
         }
+    }
+
+    // MARK: - Compositions
+
+    static func compositionJSON(_ composition: Composition) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return String(decoding: try encoder.encode(composition), as: UTF8.self)
+    }
+
+    public func save(_ composition: Composition) async throws -> Bool {
+        let json = try Self.compositionJSON(composition)
+        return try await writer.write { db in
+            try db.execute(
+                sql: "INSERT INTO compositions (id, composed_at, status, json) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+                arguments: [composition.id, composition.composedAt.timeIntervalSince1970, composition.status.rawValue, json])
+            return db.changesCount == 1
+        }
+    }
+
+    public func update(_ composition: Composition) async throws {
+        let json = try Self.compositionJSON(composition)
+        try await writer.write { db in
+            try db.execute(
+                sql: "UPDATE compositions SET status = ?, json = ? WHERE id = ?", arguments: [composition.status.rawValue, json, composition.id])
+        }
+    }
+
+    public func compositions(since: Date) async throws -> [Composition] {
+        let rows = try await writer.read { db in
+            try String.fetchAll(
+                db, sql: "SELECT json FROM compositions WHERE composed_at >= ? ORDER BY composed_at", arguments: [since.timeIntervalSince1970])
+        }
+        return try rows.map { try JSONDecoder().decode(Composition.self, from: Data($0.utf8)) }
     }
 
     // MARK: - Alerts

@@ -14,6 +14,20 @@ import Testing
         let demo = try DemoSchoolCopy(prefix: "liaison-desk")
         defer { demo.remove() }
         let config = demo.config.path
+        // Email through a real SMTP server on this machine (the other channels stay files).
+        let smtp = try LocalServer(script: "smtp_server.py", arguments: ["--log", "$DIR/log.jsonl"])
+        defer { smtp.stop() }
+        try (try String(contentsOfFile: config, encoding: .utf8) + """
+
+            channels:
+              email:
+                from: office@riverside.example
+                relays:
+                  - name: local
+                    url: smtp://127.0.0.1:\(smtp.port)/liaison.test
+                    tls: none
+
+            """).write(toFile: config, atomically: true, encoding: .utf8)
         let password = "correct horse battery"
         let passwordFile = demo.folder.appendingPathComponent("password.txt")
         try (password + "\n").write(to: passwordFile, atomically: true, encoding: .utf8)
@@ -51,12 +65,11 @@ import Testing
             lines.first { $0.hasPrefix("check \(name): ") }.map { String($0.dropFirst("check \(name): ".count)) } ?? "(missing)"
         }
         #expect(run.status == 0, "\(run.output)\(run.errors)")
-        #expect(lines.last?.hasPrefix("22 pages audited, 0 violations") == true, "\(run.output)\(run.errors)")
+        #expect(lines.last?.hasPrefix("26 pages audited, 0 violations") == true, "\(run.output)\(run.errors)")
 
         #expect(check("signed-out path") == "/desk/login")
         #expect(check("after five wrong passwords").contains("This account is locked"), "\(check("after five wrong passwords"))")
         #expect(check("locked, right password").contains("This account is locked"))
-        #expect(check("admin nav") == "Today | Messages | Alerts | Not reached | Families | Health")
         #expect(check("alert page").hasPrefix("/desk/alerts/alert-"))
         #expect(check("alert status before") == "Waiting for a guardian to answer")
         #expect(check("alert status after").hasPrefix("Answered by "), "\(check("alert status after"))")
@@ -65,7 +78,7 @@ import Testing
         #expect(check("forged post, same site") == "Request refused – Office desk")
         #expect(check("forged post, cross site") == "Sign in – Office desk")
         #expect(check("signed out") == "/desk/login")
-        #expect(check("teacher nav") == "Today | Messages | Not reached | Families")
+        #expect(check("teacher nav") == "Today | Messages | Compose | Not reached | Families")
         #expect(check("teacher event classes") == "any | 3A | 3B", "\(check("teacher event classes"))")
         #expect(check("event title").hasPrefix("Riverside Weekly"), "\(check("event title"))")
         #expect(check("event chart") == "Delivered and answered over time")
@@ -73,6 +86,29 @@ import Testing
         #expect(check("family card") == "Family: Smith – Office desk", "\(check("family card"))")
         #expect(check("health sections").hasPrefix("Outbox | Channels | "), "\(check("health sections"))")
         #expect(check("teacher alerts") == "Not available to you – Office desk")
+        #expect(check("teacher composes to another class") == "You can write only to your classes and their students.")
+        #expect(check("admin nav") == "Today | Messages | Compose | Alerts | Not reached | Families | Health")
+
+        // The reminder to 3A: previewed per language (Arabic right to left), then delivered by the SMTP server to
+        // every 3A guardian who reads email, once.
+        #expect(check("compose preview status").contains("deliveries by channel: Email"), "\(check("compose preview status"))")
+        #expect(check("compose preview subjects").contains("Reminder: Swimming kit on Tuesday"), "\(check("compose preview subjects"))")
+        #expect(check("compose preview directions").contains("ar:rtl"), "\(check("compose preview directions"))")
+        // Staff wrote in English only and the demo's translator has no pair for these languages: marked, never silent.
+        #expect(check("compose preview untranslated").contains("Not in this language, so marked as another language: the title, the message."))
+        #expect(check("composed page").hasPrefix("/desk/events/compose-"), "\(check("composed page"))")
+        let expected = try Self.emailReaders(ofClass: "3A", in: demo.folder)
+        #expect(expected.count >= 5, "\(expected)")
+        let deadline = Date().addingTimeInterval(30)
+        var delivered: [String] = []
+        while Date() < deadline {
+            // The composed message's Message-IDs carry its id (compose-…); the newsletter sent earlier's do not.
+            delivered = smtp.logLines().filter { ($0["message_id"] as? String ?? "").contains("compose") }.compactMap { ($0["to"] as? [String])?.first }
+            if Set(delivered).isSuperset(of: expected) { break }
+            try await Task.sleep(for: .milliseconds(300))
+        }
+        #expect(Set(delivered) == expected, "missing \(expected.subtracting(delivered)), extra \(Set(delivered).subtracting(expected))")
+        #expect(delivered.count == Set(delivered).count, "a guardian got the message twice: \(delivered)")
         let teacherClasses = check("not reached classes (teacher)")
         #expect(!teacherClasses.isEmpty && teacherClasses.split(separator: "|").allSatisfy { $0.contains("3A") || $0.contains("3B") }, "\(teacherClasses)")
         #expect(check("teacher records a call for another class") == "Not available to you – Office desk")
@@ -97,5 +133,24 @@ import Testing
         ] {
             #expect(actions.contains(expected), "audit log lacks \(expected): \(actions.sorted())")
         }
+    }
+
+    /// The email addresses of the guardians of a class whose first channel is email (what a normal message uses), read
+    /// from the roster files directly.
+    static func emailReaders(ofClass className: String, in folder: URL) throws -> Set<String> {
+        func rows(_ name: String) throws -> [[String: String]] {
+            let lines = try String(contentsOf: folder.appendingPathComponent("roster/\(name)"), encoding: .utf8).split(separator: "\n")
+            let header = lines[0].split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            return lines.dropFirst().map { line in
+                Dictionary(uniqueKeysWithValues: zip(header, line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)))
+            }
+        }
+        let students = Set(try rows("students.csv").filter { $0["class"] == className }.compactMap { $0["student_id"] })
+        let guardianIDs = Set(try rows("guardianships.csv").filter { students.contains($0["student_id"] ?? "") }.compactMap { $0["guardian_id"] })
+        return Set(try rows("guardians.csv").filter { guardian in
+            guard guardianIDs.contains(guardian["guardian_id"] ?? ""), let email = guardian["email"], !email.isEmpty else { return false }
+            let channels = guardian["channels"] ?? ""
+            return channels.isEmpty || channels.hasPrefix("email")
+        }.compactMap { $0["email"] })
     }
 }

@@ -182,6 +182,26 @@ def main():
         check("family card", driver.title)
         audited(driver, "family card (admin)")
 
+        # Compose: a reminder to class 3A, previewed language by language, then sent.
+        driver.get(base + "/desk/compose")
+        audited(driver, "compose (admin)")
+        driver.find_element(By.ID, "kind-reminder").click()
+        driver.find_element(By.ID, "scope-classes").click()
+        driver.find_element(By.ID, "members").send_keys("3A")
+        driver.find_element(By.ID, "title").send_keys("Swimming kit on Tuesday")
+        driver.find_element(By.ID, "body").send_keys("Please send your child with a swimming costume and a towel.")
+        press(driver, driver.find_element(By.CSS_SELECTOR, "button[value=preview]"))
+        check("compose preview status", text_of(driver, "section[aria-labelledby=preview-h] p[role=status]"))
+        check("compose preview letters", text_of(driver, "article.preview h3"))
+        check("compose preview untranslated", text_of(driver, "article.preview p.urgent"))
+        check("compose preview subjects", text_of(driver, "article.preview div[lang] > p > strong"))
+        check("compose preview directions", ",".join(
+            f"{e.get_attribute('lang')}:{e.get_attribute('dir')}" for e in driver.find_elements(By.CSS_SELECTOR, "article.preview div[lang]")))
+        audited(driver, "compose preview (admin)")
+        press(driver, driver.find_element(By.CSS_SELECTOR, "button[value=send]"))
+        check("composed page", driver.current_url.replace(base, ""))
+        audited(driver, "composed message page (admin)")
+
         # Health: the outbox, the channels, the check report.
         driver.get(base + "/desk/health")
         check("health sections", text_of(driver, "main section h2"))
@@ -228,6 +248,13 @@ def main():
         WebDriverWait(driver, 20).until(lambda d: "Not reached" not in d.title)
         status = driver.title
         check("teacher records a call for another class", status)
+        driver.get(base + "/desk/compose")
+        driver.find_element(By.ID, "members").send_keys("4A")
+        driver.find_element(By.ID, "title").send_keys("Trip")
+        driver.find_element(By.ID, "body").send_keys("Coats please.")
+        press(driver, driver.find_element(By.CSS_SELECTOR, "button[value=preview]"))
+        check("teacher composes to another class", text_of(driver, "[role=alert]"))
+        audited(driver, "compose refused (teacher)")
         sign_out(driver)
 
         # The nurse reads the desk in Arabic and signs in with a code from her app.

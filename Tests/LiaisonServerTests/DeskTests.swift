@@ -82,6 +82,10 @@ struct DeskTests {
             "desk.channel.": ChannelKind.known.map(\.rawValue),
             "desk.via.": ["phone", "link", "sms", "voice", "chat", "email", "staff", "api", "other"],
             "desk.filter.": ["all", "delivered", "failed", "waiting", "answered", "unanswered"],
+            "desk.compose.kind.": Composition.Kind.allCases.map(\.rawValue),
+            "desk.compose.scope.": ["school", "grades", "classes", "students", "families"],
+            "desk.compose.field.": ["title", "data.body"],
+            "desk.compose.problem.": ["title", "body", "title-long", "body-long", "audience", "date", "send_at", "send-past", "date-past"],
         ]
         for prefix in prefixes {
             let values = try #require(families[prefix + "."], "a key built from \(prefix) with no list of values here")
@@ -96,7 +100,8 @@ struct DeskTests {
             "who": .string("Sarah"), "via": .string("by phone"), "student": .string("Amelia"), "number": .integer(2), "count": .integer(3),
             "event": .string("Concert"), "class": .string("3A"), "languages": .string("Somali"), "channels": .string("email"),
             "delivered": .integer(4), "answered": .integer(2), "total": .integer(9), "page": .integer(1), "pages": .integer(3), "family": .string("Smith"),
-            "categories": .string("newsletters"), "done": .integer(70),
+            "categories": .string("newsletters"), "done": .integer(70), "names": .string("9Z"), "fields": .string("the title"),
+            "parts": .integer(2), "title": .string("Snow"),
         ]
         for catalog in [english, arabic] {
             for message in catalog.messages.values {

@@ -15,6 +15,7 @@ enum DeskLayout {
     static let sections = [
         Section(path: "/desk", key: "desk.nav.today", action: nil),
         Section(path: "/desk/events", key: "desk.nav.events", action: .followMessages),
+        Section(path: "/desk/compose", key: "desk.nav.compose", action: .compose),
         Section(path: "/desk/alerts", key: "desk.nav.alerts", action: .alerts),
         Section(path: "/desk/not-reached", key: "desk.nav.not_reached", action: .recordPhoneCall),
         Section(path: "/desk/families", key: "desk.nav.families", action: .families),
@@ -90,6 +91,7 @@ enum DeskLayout {
         + ".cards{display:flex;flex-wrap:wrap;gap:1rem}.card{border:1px solid #999;border-radius:4px;padding:.6rem .8rem;min-width:12rem}"
         + ".household{border-top:2px solid #1e3a5f;padding:.4rem 0;break-inside:avoid}.household h3{margin:.2rem 0;font-size:1.05rem}"
         + "ul.contacts{margin:.2rem 0;padding-inline-start:1.2rem}"
+        + ".preview{flex:1 1 18rem;max-width:36rem}.letter{white-space:pre-wrap;border:1px solid #ccc;padding:.5rem;background:#fafafa;font-size:.95rem}"
         + "@media print{.top,.skip,form,.no-print{display:none}body{font-size:11pt}main{padding:0}a{color:#000;text-decoration:none}"
         + ".household{page-break-inside:avoid}}"
 }

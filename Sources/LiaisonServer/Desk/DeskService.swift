@@ -33,6 +33,69 @@ public protocol DeskService: AdminService {
     func channelHealth() async -> [ChannelHealth]
     /// What `liaison check` says of the school being served.
     func schoolReport() async -> DeskSchoolReport
+    /// What a message written on the desk would be, language by language, without sending it.
+    func preview(_ composition: Composition) async throws -> ComposePreview
+    /// Saves a message written on the desk: the scheduler sends it at its time, through the one planner and queue.
+    /// Throws ``AdminRequestError`` when it cannot be sent as written.
+    func compose(_ composition: Composition, by staff: DeskStaff) async throws -> Composition
+    /// Cancels a message written on the desk; what is still queued is withdrawn. Returns how many deliveries.
+    func cancelComposition(id: String, by staff: DeskStaff) async throws -> Int
+    /// Messages written on the desk in the last 30 days, newest first.
+    func compositions() async throws -> [Composition]
+}
+
+/// A message written on the desk as its readers would get it.
+public struct ComposePreview: Sendable {
+    /// One letter language and who reads it.
+    public struct Letter: Sendable {
+        /// The language the letter is written in.
+        public var language: String
+        /// The languages its readers asked for (`es-MX`, `es`…).
+        public var requested: [String]
+        public var guardians: Int
+        /// Readers who asked for a language with no catalog, who get this one instead.
+        public var fallbackGuardians: Int
+        /// The fields of the staff's text not written or translated into this language (they arrive marked).
+        public var untranslated: [String]
+        /// Machine translated fields (labelled as such in the letter).
+        public var machineTranslated: [String]
+        public var subject: String
+        public var text: String
+        public var sms: String?
+        public var smsParts: Int?
+        public var rightToLeft: Bool
+
+        public init(
+            language: String, requested: [String], guardians: Int, fallbackGuardians: Int, untranslated: [String], machineTranslated: [String],
+            subject: String, text: String, sms: String?, smsParts: Int?, rightToLeft: Bool
+        ) {
+            self.language = language
+            self.requested = requested
+            self.guardians = guardians
+            self.fallbackGuardians = fallbackGuardians
+            self.untranslated = untranslated
+            self.machineTranslated = machineTranslated
+            self.subject = subject
+            self.text = text
+            self.sms = sms
+            self.smsParts = smsParts
+            self.rightToLeft = rightToLeft
+        }
+    }
+
+    public var letters: [Letter]
+    /// Deliveries by channel.
+    public var channels: [String: Int]
+    public var guardians: Int
+    /// Guardians no configured channel reaches.
+    public var unreachable: Int
+
+    public init(letters: [Letter], channels: [String: Int], guardians: Int, unreachable: Int) {
+        self.letters = letters
+        self.channels = channels
+        self.guardians = guardians
+        self.unreachable = unreachable
+    }
 }
 
 /// A channel on the Health page.
