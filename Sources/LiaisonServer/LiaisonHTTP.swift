@@ -95,6 +95,7 @@ public struct LiaisonHTTP: Sendable {
         if let desk {
             let pages = DeskPages(server: self, backend: desk)
             router.get("/desk") { request, context in try await pages.today(request, context: context) }
+            router.get("\(DeskScript.path)") { _, _ in DeskScript.response() }
             router.get("/desk/login") { request, context in try await pages.loginPage(request, context: context) }
             router.post("/desk/login") { request, context in try await pages.login(request, context: context) }
             router.post("/desk/logout") { request, context in try await pages.logout(request, context: context) }

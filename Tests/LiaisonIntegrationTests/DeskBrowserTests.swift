@@ -54,6 +54,7 @@ import Testing
         let plan: [String: Any] = [
             "base": "http://127.0.0.1:\(daemon.port)", "password": password, "totp_key": totpKey, "student_query": "Amelia Smith",
             "event_title": "Riverside Weekly", "family_query": "Amelia",
+            "token": daemon.token, "live_student": "S014", "live_name": "Yusuf Haddad",
             "forgery": target,
         ]
         let planFile = demo.folder.appendingPathComponent("desk-plan.json")
@@ -65,7 +66,7 @@ import Testing
             lines.first { $0.hasPrefix("check \(name): ") }.map { String($0.dropFirst("check \(name): ".count)) } ?? "(missing)"
         }
         #expect(run.status == 0, "\(run.output)\(run.errors)")
-        #expect(lines.last?.hasPrefix("26 pages audited, 0 violations") == true, "\(run.output)\(run.errors)")
+        #expect(lines.last?.hasPrefix("27 pages audited, 0 violations") == true, "\(run.output)\(run.errors)")
 
         #expect(check("signed-out path") == "/desk/login")
         #expect(check("after five wrong passwords").contains("This account is locked"), "\(check("after five wrong passwords"))")
@@ -75,6 +76,9 @@ import Testing
         #expect(check("alert status after").hasPrefix("Answered by "), "\(check("alert status after"))")
         #expect(check("alert status after").hasSuffix("by phone"))
         #expect(check("today alerts after") == "No alert is in progress.")
+        #expect(check("live toggle") == "Pause live updates")
+        #expect(check("live alerts").contains("Yusuf Haddad"), "\(check("live alerts"))")
+        #expect(check("live without reload") == "True")
         #expect(check("forged post, same site") == "Request refused – Office desk")
         #expect(check("forged post, cross site") == "Sign in – Office desk")
         #expect(check("signed out") == "/desk/login")
@@ -119,7 +123,7 @@ import Testing
         // What the store says: the alert stopped by clarke's call, the forged posts recorded nothing.
         let state = demo.folder.appendingPathComponent(".liaison/liaison.sqlite").path
         let journal = try SQLiteDaemonJournal(path: state)
-        let alert = try #require(try await journal.alerts(limit: 10).first)
+        let alert = try #require(try await journal.alerts(limit: 10).first { $0.studentID == "S002" })
         #expect(alert.status == .acknowledged)
         #expect(alert.acknowledgedVia == "phone:staff:clarke")
         #expect(alert.raisedBy == "staff:clarke")

@@ -21,6 +21,7 @@ import struct
 import sys
 import threading
 import time
+import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from page_accessibility import audit, browser  # noqa: E402
@@ -159,6 +160,22 @@ def main():
         driver.get(base + "/desk/not-reached")
         audited(driver, "not reached (admin)")
         check("not reached classes (admin)", text_of(driver, "main section h2"))
+
+        # Live updates: an alert raised elsewhere (the API) appears on Today without a reload.
+        driver.get(base + "/desk")
+        driver.execute_script("window.liaisonNotReloaded = true;")
+        check("live toggle", text_of(driver, "button.live-toggle"))
+        request = urllib.request.Request(
+            base + "/v1/alerts", data=json.dumps({"student": plan["live_student"], "kind": "sickness"}).encode(),
+            headers={"Authorization": "Bearer " + plan["token"], "Content-Type": "application/json"}, method="POST")
+        urllib.request.urlopen(request, timeout=30).read()
+        try:
+            WebDriverWait(driver, 25).until(lambda d: plan["live_name"] in d.find_element(By.ID, "live-alerts").text)
+        except Exception:
+            pass
+        check("live alerts", driver.find_element(By.ID, "live-alerts").text.replace("\n", " | "))
+        check("live without reload", driver.execute_script("return window.liaisonNotReloaded === true;"))
+        audited(driver, "today with a live update (admin)")
 
         # Messages: the list, then the newsletter's page, filtered to the guardians of one class.
         driver.get(base + "/desk/events")

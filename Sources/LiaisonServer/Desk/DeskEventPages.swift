@@ -111,8 +111,7 @@ extension DeskPages {
                 tallies.append(DeliveryTally(channel: summary.key.channel, language: summary.language, state: summary.state, count: 1))
             }
         }
-        body += "<h2>\(text.html("desk.events.deliveries"))</h2>\n" + deliveryTable(tallies, text: text)
-        body += languageTable(tallies, text: text)
+        body += "<h2>\(text.html("desk.events.deliveries"))</h2>\n" + DeskLayout.live("live-deliveries", deliveryTable(tallies, text: text) + languageTable(tallies, text: text))
 
         // Delivered and answered over time.
         let delivered = mine.filter { $0.state == .sent }.map(\.updatedAt)

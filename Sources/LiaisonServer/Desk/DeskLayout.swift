@@ -48,8 +48,9 @@ enum DeskLayout {
             <meta name="referrer" content="no-referrer">
             <title>\(HTML.escape(title)) – \(text.html("desk.name"))</title>
             <style>\(style)</style>
+            \(user == nil ? "" : "<script src=\"\(DeskScript.path)\" defer></script>")
             </head>
-            <body>
+            <body data-live-pause="\(text.html("desk.live.pause"))" data-live-resume="\(text.html("desk.live.resume"))">
             <a class="skip" href="#main">\(text.html("desk.skip_to_content"))</a>
             \(header)<main id="main" tabindex="-1">
             <h1>\(HTML.escape(title))</h1>
@@ -58,6 +59,12 @@ enum DeskLayout {
             </body>
             </html>
             """
+    }
+
+    /// A part of a page the desk's script refreshes in place (`id` must be unique on the page).
+    /// `announce`: a screen reader reads the change out (a status line; never a whole table).
+    static func live(_ id: String, announce: Bool = false, _ html: String) -> String {
+        "<div id=\"\(id)\" data-live\(announce ? " aria-live=\"polite\"" : "")>\(html)</div>\n"
     }
 
     /// A wide table in a region that scrolls sideways on a phone: focusable, so a keyboard can scroll it, and named.
@@ -91,6 +98,7 @@ enum DeskLayout {
         + ".cards{display:flex;flex-wrap:wrap;gap:1rem}.card{border:1px solid #999;border-radius:4px;padding:.6rem .8rem;min-width:12rem}"
         + ".household{border-top:2px solid #1e3a5f;padding:.4rem 0;break-inside:avoid}.household h3{margin:.2rem 0;font-size:1.05rem}"
         + "ul.contacts{margin:.2rem 0;padding-inline-start:1.2rem}"
+        + ".live-toggle{min-height:32px;padding:.2rem .6rem;margin:0 0 .5rem}"
         + ".preview{flex:1 1 18rem;max-width:36rem}.letter{white-space:pre-wrap;border:1px solid #ccc;padding:.5rem;background:#fafafa;font-size:.95rem}"
         + "@media print{.top,.skip,form,.no-print{display:none}body{font-size:11pt}main{padding:0}a{color:#000;text-decoration:none}"
         + ".household{page-break-inside:avoid}}"

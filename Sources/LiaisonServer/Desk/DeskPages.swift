@@ -202,13 +202,10 @@ struct DeskPages: Sendable {
 
         if user.access.may(.alerts) {
             let open = try await service.alerts(limit: 50).filter { $0.status == .open }
+            let list = open.isEmpty
+                ? "<p>\(text.html("desk.today.no_alerts"))</p>\n" : try await alertTable(open, label: text("desk.today.alerts"), site: site, text: text)
             body += "<section aria-labelledby=\"alerts-h\"><h2 id=\"alerts-h\">\(text.html("desk.today.alerts"))</h2>\n"
-            if open.isEmpty {
-                body += "<p>\(text.html("desk.today.no_alerts"))</p>\n"
-            } else {
-                body += try await alertTable(open, label: text("desk.today.alerts"), site: site, text: text)
-            }
-            body += "</section>\n"
+                + DeskLayout.live("live-alerts", announce: true, list) + "</section>\n"
         }
 
         // Today's and tomorrow's sends.
@@ -236,7 +233,7 @@ struct DeskPages: Sendable {
         if user.access.may(.health) {
             let tallies = try await service.deliveryTallies(since: now.addingTimeInterval(-86_400))
             body += "<section aria-labelledby=\"deliveries-h\"><h2 id=\"deliveries-h\">\(text.html("desk.today.deliveries"))</h2>\n"
-            body += deliveryTable(tallies, text: text)
+            body += DeskLayout.live("live-deliveries", deliveryTable(tallies, text: text))
             body += "</section>\n"
         }
         if user.access.may(.recordPhoneCall) {
@@ -413,7 +410,9 @@ struct DeskPages: Sendable {
         let student = site.roster.student(alert.studentID)
         var body = "<p>\(text.html("desk.kind.\(alert.kind.rawValue)")) · \(HTML.escape(student?.className ?? "")) · "
             + "\(text.html("desk.alert.raised_at", ["time": .string(text.dateTime(alert.raisedAt))]))</p>\n"
-        body += "<p class=\"message\(alert.status == .acknowledged ? " ok" : " error")\" role=\"status\">\(statusHTML(alert, site: site, text: text))</p>\n"
+        body += DeskLayout.live(
+            "live-status",
+            "<p class=\"message\(alert.status == .acknowledged ? " ok" : " error")\" role=\"status\">\(statusHTML(alert, site: site, text: text))</p>")
         if !alert.note.isEmpty { body += "<blockquote>\(HTML.escape(alert.note))</blockquote>\n" }
 
         // Who was told, round by round, and what comes next.
@@ -431,12 +430,13 @@ struct DeskPages: Sendable {
             rounds += "<tr class=\"muted\"><td>\(HTML.escape(text.dateTime(upcoming.at)))</td><td>\(HTML.escape(Self.roundName(upcoming.round, text: text)))</td>"
                 + "<td>\(HTML.escape(upcoming.notify.map { text("desk.notify.\($0)") }.joined(separator: ", ")))</td></tr>\n"
         }
-        body += DeskLayout.scrolling(rounds + "</tbody></table>", label: text("desk.alert.rounds"))
+        body += DeskLayout.live("live-rounds", DeskLayout.scrolling(rounds + "</tbody></table>", label: text("desk.alert.rounds")))
 
         // The child's guardians, each with every contact and a "reached by phone" button while the alert is open.
         body += "<h2>\(text.html("desk.alert.guardians"))</h2>\n"
         if let status = try await service.status(eventID: alert.id) {
-            body += guardianList(status.rows, eventID: alert.id, site: site, text: text, user: user, open: alert.status != .acknowledged, back: "/desk/alerts/\(alert.id)")
+            body += DeskLayout.live("live-guardians", guardianList(
+                status.rows, eventID: alert.id, site: site, text: text, user: user, open: alert.status != .acknowledged, back: "/desk/alerts/\(alert.id)"))
         }
         return page(.ok, site, text, title: text("desk.alert.title", ["student": .string(student?.displayName ?? alert.studentID)]),
                     user: user, current: "/desk/alerts", body: body)
