@@ -9,6 +9,9 @@
 4. busy-alert: the alert of (1) while a 10,000-guardian newsletter is being delivered (email to smtp-sink; SMS to a
    webhook gateway that accepts connections and never answers), alone and with the 5,000-ack burst of (3) at the same
    time: from the POST to the last alert email accepted.
+5. desk: the office desk with 100,000 families loaded and a 10,000-guardian send under way (a slow smtp-sink keeps it
+   going): p50/p95 of the Today, message and Not reached pages over signed-in sessions, as ratios of `/healthz`'s in
+   the same run; the message page's size; the daemon's memory before and after 50 staff sessions.
 """
 import asyncio
 import base64
@@ -24,6 +27,8 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
+import urllib.parse
 import urllib.request
 from datetime import datetime
 
@@ -557,6 +562,177 @@ def busy_alert_benchmark(args):
     return report
 
 
+# MARK: - The office desk
+
+class DeskSession:
+    """A signed-in browser without a browser: the session cookie, kept by hand (the bench school is https, so the
+    cookies are marked Secure and named __Host-…, which a cookie jar would not send over http)."""
+
+    def __init__(self, port, login, password):
+        self.port = port
+        # Sign-ins from one address are rate limited (30 a minute after a burst of 10): wait as told, as staff
+        # arriving through a morning would.
+        for _ in range(20):
+            try:
+                self.sign_in(login, password)
+                return
+            except urllib.error.HTTPError as refused:
+                if refused.code != 429:
+                    raise
+                time.sleep(float(refused.headers.get("Retry-After", "1")))
+        raise SystemExit("sign-in refused too often")
+
+    def sign_in(self, login, password):
+        port = self.port
+        opener = urllib.request.build_opener(NoRedirect)
+        with opener.open(f"http://127.0.0.1:{port}/desk/login", timeout=30) as response:
+            page = response.read().decode()
+            login_cookie = cookie(response.headers.get_all("Set-Cookie"), "liaison-desk-login")
+        csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+        body = urllib.parse.urlencode({"csrf": csrf, "login": login, "password": password}).encode()
+        request = urllib.request.Request(f"http://127.0.0.1:{port}/desk/login", data=body, method="POST",
+                                         headers={"Cookie": login_cookie, "Content-Type": "application/x-www-form-urlencoded"})
+        try:
+            opener.open(request, timeout=60)
+            raise SystemExit("sign-in did not redirect")
+        except urllib.error.HTTPError as answer:
+            if answer.code == 429:
+                raise
+            if answer.code != 303:
+                raise SystemExit(f"sign-in answered {answer.code}")
+            self.cookie = cookie(answer.headers.get_all("Set-Cookie"), "liaison-desk")
+
+    def get(self, path):
+        request = urllib.request.Request(f"http://127.0.0.1:{self.port}{path}", headers={"Cookie": self.cookie})
+        start = time.perf_counter()
+        with urllib.request.urlopen(request, timeout=60) as response:
+            body = response.read()
+            if response.status != 200:
+                raise SystemExit(f"{path} answered {response.status}")
+        return time.perf_counter() - start, len(body)
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def cookie(headers, name):
+    """`name=value` of the Set-Cookie among `headers` whose name ends with `name` (`__Host-` prefixed or not)."""
+    for header in headers or []:
+        pair = header.split(";", 1)[0]
+        key = pair.split("=", 1)[0]
+        if key == name or key == "__Host-" + name:
+            return pair
+    raise SystemExit(f"no {name} cookie in {headers}")
+
+
+def write_desk_school(folder, root, families, audience, smtp_port, http_port):
+    """`families` households; the first `audience` children are in class 1A, the rest spread over grades 2 to 6; a
+    staff file; one announcement to 1A whose send time has passed (queued at start-up and going out slowly)."""
+    shutil.rmtree(folder, ignore_errors=True)
+    os.makedirs(os.path.join(folder, "roster"))
+    with open(os.path.join(folder, "roster", "families.csv"), "w") as f, \
+            open(os.path.join(folder, "roster", "guardians.csv"), "w") as g, \
+            open(os.path.join(folder, "roster", "students.csv"), "w") as s, \
+            open(os.path.join(folder, "roster", "guardianships.csv"), "w") as l:
+        f.write("family_id,family_name\n")
+        g.write("guardian_id,family_id,given_name,family_name,email,language\n")
+        s.write("student_id,given_name,family_name,grade,class\n")
+        l.write("guardian_id,student_id,relationship,primary\n")
+        for i in range(families):
+            grade, klass = ("1", "1A") if i < audience else (str(2 + i % 5), f"{2 + i % 5}{'AB'[i % 2]}")
+            f.write(f"F{i:06d},Family {i}\n")
+            g.write(f"G{i:06d},F{i:06d},Parent,{i},parent{i:06d}@example.net,{LANGUAGES[i % len(LANGUAGES)]}\n")
+            s.write(f"S{i:06d},Child,{i},{grade},{klass}\n")
+            l.write(f"G{i:06d},S{i:06d},parent,yes\n")
+    with open(os.path.join(folder, "roster", "staff.csv"), "w") as staff:
+        staff.write("staff_id,name,role,classes\noffice,Office Bench,office,\n")
+    with open(os.path.join(folder, "events.yaml"), "w") as e:
+        e.write("""events:
+  - id: class-letter
+    kind: announcement
+    title: Class letter
+    start: 2035-06-20T09:00
+    audience:
+      classes: [1A]
+    template: announcement
+    notify:
+      send_at: [2025-01-06T08:00]
+""")
+    config = school_config(root, "Bench School", "bench.example", f"""channels:
+  email:
+    from: office@bench.example
+    relays:
+      - name: slow-sink
+        url: smtp://127.0.0.1:{smtp_port}/liaison.bench
+        tls: none
+        max_connections: 4
+store:
+  sqlite: state/liaison.sqlite
+server:
+  listen: 127.0.0.1:{http_port}
+daemon:
+  watch_interval: 0s
+""").replace("  guardianships: roster/guardianships.csv\n", "  guardianships: roster/guardianships.csv\n  staff: roster/staff.csv\n")
+    with open(os.path.join(folder, "liaison.yaml"), "w") as y:
+        y.write(config)
+
+
+def desk_benchmark(args):
+    folder = os.path.join(args.work, "desk-school")
+    smtp_port, http_port = free_port(), free_port()
+    # Each DATA waits a second: the 1A letter stays under way for the whole measurement.
+    sink = subprocess.Popen(["/usr/sbin/smtp-sink", "-w", "1", "-u", os.environ.get("USER", "root"), f"127.0.0.1:{smtp_port}", "256"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    write_desk_school(folder, args.root, args.families, args.newsletter, smtp_port, http_port)
+    config = os.path.join(folder, "liaison.yaml")
+    password = "bench desk password"
+    with open(os.path.join(folder, "password"), "w") as handle:
+        handle.write(password + "\n")
+    subprocess.run([args.liaison, "staff", "add", "office", "--config", config, "--password-file", os.path.join(folder, "password")],
+                   check=True, stdout=subprocess.DEVNULL)
+    daemon = Daemon(args.liaison, config)
+    try:
+        if not daemon.serving.wait(600):
+            raise SystemExit("the daemon did not start: " + json.dumps(daemon.lines[-5:]))
+        deadline = time.time() + 300
+        while not any(e.get("event") == "class-letter" for e in daemon.logs("queued a scheduled send")):
+            if time.time() > deadline:
+                raise SystemExit("the class letter was not queued: " + json.dumps(daemon.lines[-5:]))
+            time.sleep(0.05)
+        time.sleep(2)
+        before = daemon.status()
+        sessions = [DeskSession(http_port, "office", password) for _ in range(args.desk_sessions)]
+        after = daemon.status()
+        pages = [("healthz (baseline)", "/healthz"), ("Today", "/desk"), ("message", "/desk/events/class-letter"),
+                 ("Not reached", "/desk/not-reached?event=class-letter&show=undelivered")]
+        results = {}
+        for round_number in range(args.desk_requests):
+            for name, path in pages:
+                session = sessions[round_number % len(sessions)]
+                if path == "/healthz":
+                    start = time.perf_counter()
+                    with urllib.request.urlopen(f"http://127.0.0.1:{http_port}/healthz", timeout=30) as response:
+                        size = len(response.read())
+                    elapsed = time.perf_counter() - start
+                else:
+                    elapsed, size = session.get(path)
+                results.setdefault(name, []).append((elapsed, size))
+        sent = sum(int(e.get("sent", 0)) for e in daemon.logs("delivered"))
+        report = {"sessions": len(sessions), "rss_before": before["VmRSS"], "rss_after": after["VmRSS"], "sent_during": sent, "pages": {}}
+        baseline = percentile([t for t, _ in results["healthz (baseline)"]], 0.95)
+        for name, samples in results.items():
+            times = [t for t, _ in samples]
+            report["pages"][name] = {"p50_ms": percentile(times, 0.5) * 1000, "p95_ms": percentile(times, 0.95) * 1000,
+                                     "ratio_p95": percentile(times, 0.95) / baseline, "bytes": samples[-1][1]}
+        return report
+    finally:
+        daemon.stop(timeout=30)
+        sink.terminate()
+        sink.wait()
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--liaison", required=True)
@@ -569,7 +745,9 @@ def main():
     parser.add_argument("--ack-connections", type=int, default=128, help="keep-alive connections the burst uses")
     parser.add_argument("--newsletter", type=int, default=10000, help="guardians the busy-alert newsletter goes to")
     parser.add_argument("--busy-delay", type=float, default=0.2, help="seconds between the newsletter queued and the alert")
-    parser.add_argument("--only", choices=["alert", "memory", "acks", "busy-alert"])
+    parser.add_argument("--only", choices=["alert", "memory", "acks", "busy-alert", "desk"])
+    parser.add_argument("--desk-sessions", type=int, default=50, help="staff sessions signed in for the desk benchmark")
+    parser.add_argument("--desk-requests", type=int, default=200, help="requests of each desk page")
     args = parser.parse_args()
     os.makedirs(args.work, exist_ok=True)
     if args.only in (None, "alert"):
@@ -593,6 +771,15 @@ def main():
                 line += (f"; acks p99 median {summary['acks_p99_median']:.0f} ms, worst {summary['acks_p99_worst']:.0f} ms, "
                          f"recorded at least {summary['acks_recorded_min']} of {args.acks}")
             print(line, flush=True)
+    if args.only in (None, "desk"):
+        print(f"Office desk: {args.families} families, a {args.newsletter}-guardian letter going out, {args.desk_sessions} sessions, "
+              f"{args.desk_requests} requests a page (target: p95 under 100 ms)", flush=True)
+        desk = desk_benchmark(args)
+        print(f"  {'page':<20} {'p50 ms':>8} {'p95 ms':>8} {'p95/healthz':>12} {'bytes':>9}", flush=True)
+        for name, page in desk["pages"].items():
+            print(f"  {name:<20} {page['p50_ms']:>8.1f} {page['p95_ms']:>8.1f} {page['ratio_p95']:>12.1f} {page['bytes']:>9}", flush=True)
+        print(f"desk: RSS {desk['rss_before']:.0f} MB before {desk['sessions']} sessions, {desk['rss_after']:.0f} MB after; "
+              f"{desk['sent_during']} letters of the send accepted while measuring (it was under way)", flush=True)
     if args.only in (None, "memory"):
         print(f"Daemon with {args.families} families, {args.runs} runs (target: under 150 MB)", flush=True)
         memory = memory_benchmark(args)

@@ -26,8 +26,11 @@ rm -rf "$state"
 export LIAISON_API_TOKENS="${LIAISON_API_TOKENS:-demo-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')}"
 export LIAISON_API_TOKEN="${LIAISON_API_TOKENS%% *}"
 echo
-echo "=== liaison serve (clock starts at 2026-12-02 15:59:50 London time) ==="
+echo "=== liaison staff add clarke (the office desk: Joanne Clarke, admin, in examples/demo-school/roster/staff.csv) ==="
 mkdir -p "$state"
+desk_password=$($liaison staff add clarke --config "$config" --by "demo" | sed -n 's/^Password (shown once): //p')
+echo
+echo "=== liaison serve (clock starts at 2026-12-02 15:59:50 London time) ==="
 $liaison serve --config "$config" --clock-start 2026-12-02T15:59:50Z 2> >(tee "$state/daemon.log" >&2) &
 daemon=$!
 trap 'kill -TERM $daemon 2>/dev/null; wait $daemon 2>/dev/null || true' EXIT
@@ -56,5 +59,8 @@ echo
 echo "Follow it:  curl -H \"Authorization: Bearer $LIAISON_API_TOKEN\" $api/v1/alerts/$alert"
 echo "Stop it:    open the link in the alert (grep -rh '$api/a/' $state/outbox-files/new | tail -1) and press the button."
 echo "Who answered, by class: .build/debug/liaison status winter-concert-2026 --config $config"
+echo
+echo "The office desk: $api/desk  (sign in as clarke, password $desk_password): Today, messages, compose,"
+echo "alerts (stop this one with \"reached by phone\"), the phone list of families not reached, families, health."
 echo "The daemon runs until Ctrl-C (it then finishes what is in flight)."
 if [ -n "${DEMO_SECONDS:-}" ]; then sleep "$DEMO_SECONDS"; else wait $daemon; fi

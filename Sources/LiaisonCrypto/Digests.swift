@@ -68,6 +68,22 @@ public enum SecureRandom {
     }
 }
 
+extension SecureRandom {
+    /// A password of `length` characters from 31 that do not look alike (no 0/o, 1/l/i), uniformly drawn (bytes that
+    /// would favour some characters are drawn again): 15 characters are 74 bits.
+    public static func password(length: Int = 15) -> String {
+        let alphabet = Array("abcdefghjkmnpqrstuvwxyz23456789")
+        let limit = UInt8(256 / alphabet.count * alphabet.count)
+        var result = ""
+        while result.count < length {
+            for byte in bytes(length * 2) where byte < limit && result.count < length {
+                result.append(alphabet[Int(byte) % alphabet.count])
+            }
+        }
+        return result
+    }
+}
+
 /// Lower-case hexadecimal, two digits a byte.
 public func hexString<Bytes: Sequence>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
     let digits = Array("0123456789abcdef".utf8)

@@ -114,7 +114,16 @@ extension DaemonAdmin: DeskService {
         guard school.roster.guardian(guardianID) != nil else { return .unknownGuardian }
         let now = clock.now()
         let alert = try await journal.alert(eventID)
-        guard alert != nil || school.snapshot.event(eventID) != nil || state.composedEvent(eventID) != nil else { return .unknownEvent }
+        // Only a guardian the event or alert is for: a call to anyone else must not stop an alert.
+        let audience: [Recipient]
+        if let alert {
+            audience = alert.recipients(for: [.allGuardians], roster: school.roster, settings: school.configuration.alerts)
+        } else if let event = school.snapshot.event(eventID) ?? state.composedEvent(eventID) {
+            audience = event.audience.recipients(in: school.roster)
+        } else {
+            return .unknownEvent
+        }
+        guard audience.contains(where: { $0.guardian.id == guardianID }) else { return .unknownGuardian }
         // No deadline: the office records what a parent said on the phone whenever it happened.
         let outcome = try await ledger.acknowledge(
             eventID: eventID, guardianID: guardianID, answer: Acknowledgement.read, via: "phone:\(staff.actor)", occurrence: nil, at: now,
@@ -123,9 +132,10 @@ extension DaemonAdmin: DeskService {
         await audit(AuditEntry(
             at: now, actor: staff.actor, action: alert == nil ? .ackRecorded : .alertAcknowledged, subject: eventID,
             detail: "guardian=\(guardianID) via=phone"))
-        // An open alert stops now (what is still queued withdrawn, the staff on call told), not at the next pass.
+        // An alert stops now (what is still queued withdrawn, the staff on call told), not at the next pass; one whose
+        // every round ran unanswered too.
         var stopped = false
-        if let alert, alert.status == .open {
+        if let alert, alert.status != .acknowledged {
             _ = try await desk.escalate(alert, now: now)
             stopped = try await journal.alert(eventID)?.status == .acknowledged
         }

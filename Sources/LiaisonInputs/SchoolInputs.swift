@@ -52,6 +52,12 @@ public enum SchoolInputsLoader {
         if let path = configuration.staff {
             (staff, staffDiagnostics) = StaffLoader.load(path: path, knownClasses: roster.classNames, limits: configuration.limits)
         }
+        if let source = configuration.oneRoster {
+            // A OneRoster export's teachers can sign in to the desk too, with their classes.
+            let (teachers, teacherDiagnostics) = OneRosterTeachers.load(source, limits: configuration.limits)
+            staff = OneRosterTeachers.merge(file: staff, teachers: teachers)
+            staffDiagnostics += teacherDiagnostics.filter { $0.code.hasPrefix("oneroster.") }
+        }
         let diagnostics = droppingRepeatedMissingFiles(
             rosterDiagnostics + staffDiagnostics + scheduleDiagnostics + progressDiagnostics, configDiagnostics: configDiagnostics)
         var inputs = SchoolInputs(

@@ -112,6 +112,8 @@ public struct LiaisonHTTP: Sendable {
             router.get("/desk/compose") { request, context in try await pages.compose(request, context: context) }
             router.post("/desk/compose") { request, context in try await pages.composePost(request, context: context) }
             router.post("/desk/compose/{id}/cancel") { request, context in try await pages.cancelComposition(request, context: context) }
+            router.get("/desk/staff") { request, context in try await pages.staffPage(request, context: context) }
+            router.post("/desk/staff/{id}/{action}") { request, context in try await pages.staffAction(request, context: context) }
             router.get("/desk/health") { request, context in try await pages.health(request, context: context) }
             router.post("/desk/health/retry") { request, context in try await pages.retry(request, context: context) }
         }

@@ -77,6 +77,7 @@ public protocol DaemonJournal: Sendable {
     /// Records a message written on the desk; false when one with its id exists.
     func save(_ composition: Composition) async throws -> Bool
     func update(_ composition: Composition) async throws
-    /// Messages written on the desk since `since`, oldest first.
+    /// Messages written on the desk since `since`, or due to be sent since then (a message planned weeks ahead),
+    /// oldest first.
     func compositions(since: Date) async throws -> [Composition]
 }

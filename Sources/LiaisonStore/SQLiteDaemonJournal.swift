@@ -71,6 +71,7 @@ public final class SQLiteDaemonJournal: DaemonJournal {
                     CREATE TABLE compositions (
                         id TEXT PRIMARY KEY,
                         composed_at REAL NOT NULL,
+                        send_at REAL NOT NULL,
                         status TEXT NOT NULL,
                         json TEXT NOT NULL
                     )
@@ -125,8 +126,11 @@ public final class SQLiteDaemonJournal: DaemonJournal {
         let json = try Self.compositionJSON(composition)
         return try await writer.write { db in
             try db.execute(
-                sql: "INSERT INTO compositions (id, composed_at, status, json) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
-                arguments: [composition.id, composition.composedAt.timeIntervalSince1970, composition.status.rawValue, json])
+                sql: "INSERT INTO compositions (id, composed_at, send_at, status, json) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+                arguments: [
+                    composition.id, composition.composedAt.timeIntervalSince1970, composition.sendAt.timeIntervalSince1970,
+                    composition.status.rawValue, json,
+                ])
             return db.changesCount == 1
         }
     }
@@ -142,7 +146,8 @@ public final class SQLiteDaemonJournal: DaemonJournal {
     public func compositions(since: Date) async throws -> [Composition] {
         let rows = try await writer.read { db in
             try String.fetchAll(
-                db, sql: "SELECT json FROM compositions WHERE composed_at >= ? ORDER BY composed_at", arguments: [since.timeIntervalSince1970])
+                db, sql: "SELECT json FROM compositions WHERE composed_at >= ?1 OR send_at >= ?1 ORDER BY composed_at",
+                arguments: [since.timeIntervalSince1970])
         }
         return try rows.map { try JSONDecoder().decode(Composition.self, from: Data($0.utf8)) }
     }

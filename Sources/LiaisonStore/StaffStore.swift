@@ -63,14 +63,20 @@ public protocol StaffStore: Sendable {
     func setDisabled(staffID: String, _ disabled: Bool) async throws -> Bool
     /// Counts a wrong password (or code) under `policy`, in one transaction so two processes count both.
     func recordFailure(staffID: String, policy: AccountLockout, now: Date) async throws -> AccountLockout.State
-    /// A right password: the lockout cleared, the TOTP step remembered.
-    func recordSignIn(staffID: String, totpStep: Int64?, now: Date) async throws
+    /// Claims a sign-in attempt before its password is checked: nil when the account is locked, else its state with
+    /// the attempt counted as a failure (a right password then clears it). In one transaction, so that a burst of
+    /// simultaneous guesses gets no more tries than ``AccountLockout/maxFailures``.
+    func claimAttempt(staffID: String, policy: AccountLockout, now: Date) async throws -> AccountLockout.State?
+    /// A right password: the lockout cleared, the TOTP step remembered. False when `totpStep` is not after the last
+    /// step accepted (the same code used twice, by two sign-ins at once): the sign-in must be refused.
+    func recordSignIn(staffID: String, totpStep: Int64?, now: Date) async throws -> Bool
     func openSession(token: String, staffID: String, now: Date, lifetime: SessionLifetime) async throws
-    /// The session behind `token` if it is live at `now` (its last use moved forward), else nil.
-    func session(token: String, now: Date, lifetime: SessionLifetime) async throws -> StaffSession?
+    /// The session behind `token` if it is live at `now`, else nil; `touch` moves its last use forward (a person's
+    /// request does; the desk's own refresh of a page left open does not, so an unattended desk still times out).
+    func session(token: String, now: Date, lifetime: SessionLifetime, touch: Bool) async throws -> StaffSession?
     func closeSession(token: String) async throws
-    /// Removes sessions that ended before `now`; returns how many.
-    func purgeSessions(now: Date) async throws -> Int
+    /// Removes sessions that ended before `now` (idle too long included); returns how many.
+    func purgeSessions(now: Date, lifetime: SessionLifetime) async throws -> Int
     func liveSessions(now: Date) async throws -> Int
 }
 
@@ -197,14 +203,30 @@ public final class SQLiteStaffStore: StaffStore {
         }
     }
 
-    public func recordSignIn(staffID: String, totpStep: Int64?, now: Date) async throws {
+    public func claimAttempt(staffID: String, policy: AccountLockout, now: Date) async throws -> AccountLockout.State? {
+        try await writer.write { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM staff_accounts WHERE staff_id = ?", arguments: [staffID]) else {
+                return AccountLockout.State()
+            }
+            let current = Self.account(row).lockout
+            guard !policy.isLocked(current, at: now) else { return nil }
+            let next = policy.failed(current, at: now)
+            try db.execute(
+                sql: "UPDATE staff_accounts SET failures = ?, locked_until = ? WHERE staff_id = ?",
+                arguments: [next.failures, next.lockedUntil?.timeIntervalSince1970, staffID])
+            return next
+        }
+    }
+
+    public func recordSignIn(staffID: String, totpStep: Int64?, now: Date) async throws -> Bool {
         try await writer.write { db in
             try db.execute(
                 sql: """
                     UPDATE staff_accounts SET failures = 0, locked_until = NULL, last_sign_in_at = ?,
-                    totp_step = coalesce(?, totp_step) WHERE staff_id = ?
+                    totp_step = coalesce(?, totp_step) WHERE staff_id = ? AND (? IS NULL OR totp_step IS NULL OR totp_step < ?)
                     """,
-                arguments: [now.timeIntervalSince1970, totpStep, staffID])
+                arguments: [now.timeIntervalSince1970, totpStep, staffID, totpStep, totpStep])
+            return db.changesCount == 1
         }
     }
 
@@ -219,7 +241,7 @@ public final class SQLiteStaffStore: StaffStore {
         }
     }
 
-    public func session(token: String, now: Date, lifetime: SessionLifetime) async throws -> StaffSession? {
+    public func session(token: String, now: Date, lifetime: SessionLifetime, touch: Bool = true) async throws -> StaffSession? {
         let hash = Self.tokenHash(token)
         let found: StaffSession? = try await writer.read { db in
             try Row.fetchOne(
@@ -238,7 +260,7 @@ public final class SQLiteStaffStore: StaffStore {
         guard var session = found else { return nil }
         guard now < session.expiresAt, now.timeIntervalSince(session.lastSeenAt) < lifetime.idle else { return nil }
         // At most one write a minute per session: page views do not queue behind the outbox's writes.
-        if now.timeIntervalSince(session.lastSeenAt) >= 60 {
+        if touch, now.timeIntervalSince(session.lastSeenAt) >= 60 {
             session.lastSeenAt = now
             try await writer.write { db in
                 try db.execute(
@@ -254,9 +276,12 @@ public final class SQLiteStaffStore: StaffStore {
         }
     }
 
-    public func purgeSessions(now: Date) async throws -> Int {
+    /// Removes sessions past their absolute end, and those idle longer than `lifetime.idle`.
+    public func purgeSessions(now: Date, lifetime: SessionLifetime = SessionLifetime()) async throws -> Int {
         try await writer.write { db in
-            try db.execute(sql: "DELETE FROM staff_sessions WHERE expires_at <= ?", arguments: [now.timeIntervalSince1970])
+            try db.execute(
+                sql: "DELETE FROM staff_sessions WHERE expires_at <= ? OR last_seen_at <= ?",
+                arguments: [now.timeIntervalSince1970, now.addingTimeInterval(-lifetime.idle).timeIntervalSince1970])
             return db.changesCount
         }
     }

@@ -38,11 +38,7 @@ struct PasswordSource: ParsableArguments {
             given = readLine(strippingNewline: true) ?? ""
         }
         guard let given else {
-            // 15 characters from 32: 75 bits, and no characters that look alike.
-            let alphabet = Array("abcdefghjkmnpqrstuvwxyz23456789")
-            let bytes = SecureRandom.bytes(15)
-            let password = String(bytes.map { alphabet[Int($0) % alphabet.count] })
-            return (password, true)
+            return (SecureRandom.password(), true)
         }
         if let problem = PasswordRules.problem(given, staffID: staffID) {
             printError("The password is not accepted: \(problem)")

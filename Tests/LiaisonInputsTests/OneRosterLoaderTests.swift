@@ -84,3 +84,25 @@ let demoSchool = inputsTestsFolder.deletingLastPathComponent().deletingLastPathC
         #expect(d.has("config.missing-file", file: "orgs.csv"))
     }
 }
+
+/// A OneRoster export's teachers become desk staff with their classes; a staff file overrides them by id.
+@Suite struct OneRosterTeachersTests {
+    @Test func demoExportTeachersTeachTheirClasses() {
+        let source = OneRosterSource(folder: demoSchool + "/oneroster", languagesFile: demoSchool + "/oneroster/languages.csv")
+        let (teachers, diagnostics) = OneRosterTeachers.load(source)
+        #expect(diagnostics.isEmpty, "\(diagnostics.listing)")
+        let byID = Dictionary(uniqueKeysWithValues: teachers.map { ($0.id, $0) })
+        #expect(byID["teacher.3a"]?.classes == ["3A"])
+        #expect(byID["teacher.3a"]?.role == .teacher)
+        #expect(byID["teacher.3a"]?.name == "Teacher 3A")
+        #expect(byID["teacher.3a"]?.email == "teacher.3a@riverside.example")
+        #expect(teachers.count >= 12)
+
+        let file = [DeskStaff(id: "teacher.3a", name: "Daniel Okafor", role: .teacher, classes: ["3A", "3B"]),
+                    DeskStaff(id: "clarke", name: "Joanne Clarke", role: .admin)]
+        let merged = OneRosterTeachers.merge(file: file, teachers: teachers)
+        #expect(merged.filter { $0.id == "teacher.3a" }.count == 1)
+        #expect(merged.first { $0.id == "teacher.3a" }?.classes == ["3A", "3B"])
+        #expect(merged.count == teachers.count + 1)
+    }
+}

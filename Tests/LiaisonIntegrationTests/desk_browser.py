@@ -219,6 +219,13 @@ def main():
         check("composed page", driver.current_url.replace(base, ""))
         audited(driver, "composed message page (admin)")
 
+        # Staff: the admin gives the office member an account; the new password is shown once.
+        driver.get(base + "/desk/staff")
+        audited(driver, "staff (admin)")
+        press(driver, driver.find_element(By.CSS_SELECTOR, "form[action='/desk/staff/patel/add'] button"))
+        check("staff account made", text_of(driver, "div[role=status]"))
+        check("staff new password", driver.find_element(By.CSS_SELECTOR, "div[role=status] code").text)
+
         # Health: the outbox, the channels, the check report.
         driver.get(base + "/desk/health")
         check("health sections", text_of(driver, "main section h2"))

@@ -83,6 +83,7 @@ struct DeskTests {
             "desk.via.": ["phone", "link", "sms", "voice", "chat", "email", "staff", "api", "other"],
             "desk.filter.": ["all", "delivered", "failed", "waiting", "answered", "unanswered"],
             "desk.compose.kind.": Composition.Kind.allCases.map(\.rawValue),
+            "desk.staff.state.": ["none", "active", "disabled", "locked"],
             "desk.compose.scope.": ["school", "grades", "classes", "students", "families"],
             "desk.compose.field.": ["title", "data.body"],
             "desk.compose.problem.": ["title", "body", "title-long", "body-long", "audience", "date", "send_at", "send-past", "date-past"],

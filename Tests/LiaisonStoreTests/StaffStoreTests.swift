@@ -79,8 +79,44 @@ struct StaffStoreTests {
         let account = try #require(try await first.account("nowak"))
         #expect(account.lockout.failures == 6)
         #expect(policy.isLocked(account.lockout, at: start))
-        try await second.recordSignIn(staffID: "nowak", totpStep: 42, now: start)
+        #expect(try await second.recordSignIn(staffID: "nowak", totpStep: 42, now: start))
         let after = try #require(try await first.account("nowak"))
         #expect(after.lockout == AccountLockout.State() && after.totpStep == 42 && after.lastSignInAt == start)
+        // The same TOTP step again (a code overheard, or two sign-ins racing with one code) is refused.
+        #expect(try await !first.recordSignIn(staffID: "nowak", totpStep: 42, now: start))
+        #expect(try await first.recordSignIn(staffID: "nowak", totpStep: 43, now: start))
+        #expect(try await first.recordSignIn(staffID: "nowak", totpStep: nil, now: start))
+    }
+
+    /// Attempts are claimed before their password is checked: a burst of simultaneous guesses from two processes
+    /// gets exactly as many tries as the lockout allows.
+    @Test func simultaneousGuessesGetNoMoreTriesThanTheLockoutAllows() async throws {
+        let path = file()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let first = try SQLiteStaffStore(path: path)
+        let second = try SQLiteStaffStore(path: path)
+        _ = try await first.create(StaffAccount(staffID: "okafor", passwordHash: "$2b$12$x", createdAt: start))
+        let policy = AccountLockout()
+        let granted = try await withThrowingTaskGroup(of: Bool.self) { group in
+            for index in 0..<40 {
+                group.addTask { try await (index % 2 == 0 ? first : second).claimAttempt(staffID: "okafor", policy: policy, now: start) != nil }
+            }
+            return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+        }
+        #expect(granted == policy.maxFailures)
+        // After the lock, a right password (a sign-in) clears it and the next claim is granted.
+        #expect(try await first.claimAttempt(staffID: "okafor", policy: policy, now: start.addingTimeInterval(15 * 60)) != nil)
+    }
+
+    @Test func theDesksOwnRefreshDoesNotKeepASessionAlive() async throws {
+        let store = try SQLiteStaffStore.inMemory()
+        _ = try await store.create(StaffAccount(staffID: "patel", passwordHash: "$2b$12$x", createdAt: start))
+        let token = "patel-session-0123456789abcdefghijklmnop"
+        try await store.openSession(token: token, staffID: "patel", now: start, lifetime: lifetime)
+        // Refreshed every 10 minutes by the page's script for 70 minutes: the idle hour still ends it.
+        for minutes in stride(from: 10, through: 50, by: 10) {
+            #expect(try await store.session(token: token, now: start.addingTimeInterval(Double(minutes) * 60), lifetime: lifetime, touch: false) != nil)
+        }
+        #expect(try await store.session(token: token, now: start.addingTimeInterval(61 * 60), lifetime: lifetime, touch: false) == nil)
     }
 }

@@ -51,12 +51,14 @@ public struct Composition: Sendable, Hashable, Codable, Identifiable {
         self.composedAt = composedAt
     }
 
-    /// `compose-<UTC time>-<author>`: unique per author and second, readable in the outbox.
+    /// `compose-<UTC time>-<author>-<random>`: readable in the outbox, unique (two authors whose ids differ only in
+    /// punctuation, two previews in one second).
     public static func makeID(by staffID: String, at date: Date) -> String {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withYear, .withMonth, .withDay, .withTime]
         let stamp = formatter.string(from: date).replacingOccurrences(of: ":", with: "")
-        return "compose-\(stamp)-\(staffID.lowercased().filter { $0.isLetter || $0.isNumber })"
+        let author = staffID.lowercased().filter { $0.isASCII && ($0.isLetter || $0.isNumber) }.prefix(24)
+        return "compose-\(stamp)-\(author)-\(String(UInt32.random(in: 0...UInt32.max), radix: 36))"
     }
 
     /// How long a message without a date of its own stays relevant (its links work, a late send still goes).

@@ -127,7 +127,9 @@ struct DeskSessions: Sendable {
     /// The member of staff the request's cookie signs in, or nil.
     func user(_ request: Request, site: AckSite) async throws -> DeskUser? {
         guard let token = request.cookies[cookieName]?.value, token.utf8.count >= 32, token.utf8.count <= 64 else { return nil }
-        guard let session = try await backend.staff.session(token: token, now: now(), lifetime: backend.settings.sessions),
+        // The desk's own refresh of an open page (live.js) does not count as the person being there.
+        let touch = request.headers[HeaderName("X-Desk-Live")!] == nil
+        guard let session = try await backend.staff.session(token: token, now: now(), lifetime: backend.settings.sessions, touch: touch),
               let staff = site.staff[session.staffID]
         else { return nil }
         return DeskUser(staff: staff, access: DeskAccess(staff), sessionToken: token)

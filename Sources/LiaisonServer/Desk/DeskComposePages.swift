@@ -20,6 +20,8 @@ extension DeskPages {
         var time = ""
         var when = "now"
         var sendAt = ""
+        /// The id the preview gave the message: sending the same form twice saves it once.
+        var id = ""
 
         init() {}
 
@@ -33,6 +35,7 @@ extension DeskPages {
             time = String((form["time"] ?? "").prefix(5))
             when = form["when"] == "later" ? "later" : "now"
             sendAt = String((form["send_at"] ?? "").prefix(16))
+            id = String((form["id"] ?? "").prefix(120))
         }
 
         var memberList: [String] {
@@ -62,7 +65,10 @@ extension DeskPages {
             }
             var calendar = Calendar(identifier: .gregorian)
             calendar.timeZone = zone
-            guard let instant = calendar.date(from: components), calendar.component(.day, from: instant) == parts[2] else { return nil }
+            // 2026-13-05 or 2026-02-30 would roll over into another date: refused.
+            guard let instant = calendar.date(from: components), calendar.component(.day, from: instant) == parts[2],
+                  calendar.component(.month, from: instant) == parts[1], calendar.component(.year, from: instant) == parts[0]
+            else { return nil }
             return instant
         }
 
@@ -81,8 +87,10 @@ extension DeskPages {
                 }
                 send = at
             }
+            let madeID = id.hasPrefix("compose-") && id.count <= 120 && id.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }
+                ? id : Composition.makeID(by: staff.id, at: now)
             var composition = Composition(
-                id: Composition.makeID(by: staff.id, at: now), kind: kind, title: title.trimmingCharacters(in: .whitespacesAndNewlines),
+                id: madeID, kind: kind, title: title.trimmingCharacters(in: .whitespacesAndNewlines),
                 body: body.trimmingCharacters(in: .whitespacesAndNewlines), audience: audience, sendAt: send, date: about,
                 allDay: about != nil && time.isEmpty, composedBy: staff.actor, composedAt: now)
             composition.title = LanguageRun.removingReserved(Whitespace.controlsRemoved(composition.title) ?? composition.title)
@@ -134,11 +142,15 @@ extension DeskPages {
                 do {
                     let saved = try await service.compose(composition, by: user.staff)
                     return Self.redirect("/desk/events/\(Self.pathSegment(saved.id))")
+                } catch let error as AdminRequestError where error.code == "duplicate" {
+                    // The same form sent twice (a double click, a reload): the message went once; show it.
+                    return Self.redirect("/desk/events/\(Self.pathSegment(composition.id))")
                 } catch let error as AdminRequestError {
                     return try await composePage(form, preview: nil, problem: error.message, site: site, user: user, text: text, status: .badRequest)
                 }
             }
-            let preview = try await service.preview(composition)
+            var preview = try await service.preview(composition)
+            preview.id = composition.id
             return try await composePage(form, preview: preview, problem: nil, site: site, user: user, text: text)
         }
     }
@@ -187,6 +199,7 @@ extension DeskPages {
             + "<input type=\"radio\" id=\"when-now\" name=\"when\" value=\"now\"\(form.when == "now" ? " checked" : "")><label class=\"inline\" for=\"when-now\">\(text.html("desk.compose.now"))</label> "
             + "<input type=\"radio\" id=\"when-later\" name=\"when\" value=\"later\"\(form.when == "later" ? " checked" : "")><label class=\"inline\" for=\"when-later\">\(text.html("desk.compose.later"))</label>"
             + "<label for=\"send_at\">\(text.html("desk.compose.send_at"))</label><input type=\"datetime-local\" id=\"send_at\" name=\"send_at\" value=\"\(HTML.escape(form.sendAt))\"></fieldset>\n"
+        if let preview { body += "<input type=\"hidden\" name=\"id\" value=\"\(HTML.escape(preview.id))\">" }
         body += "<p><button type=\"submit\" name=\"action\" value=\"preview\" class=\"secondary\">\(text.html("desk.compose.preview"))</button> "
         if preview != nil { body += "<button type=\"submit\" name=\"action\" value=\"send\">\(text.html("desk.compose.send"))</button>" }
         body += "</p></form>\n"

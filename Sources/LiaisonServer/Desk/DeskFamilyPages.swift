@@ -14,13 +14,15 @@ extension DeskPages {
             var body = Self.searchForm(
                 action: "/desk/families", query: query, label: text("desk.families.search"), hint: text("desk.families.search_hint"), text: text)
             if !query.isEmpty {
-                let found = Self.families(matching: query, in: site.roster).filter { family in
+                let found = Self.families(matching: query, in: site.roster, seeing: { user.access.sees(className: $0.className) }).filter { family in
                     user.access.role != .teacher || site.roster.guardians(inFamily: family.id).contains { user.access.sees(guardian: $0.id, in: site.roster) }
                 }
                 body += "<p role=\"status\">\(text.html("desk.families.found", ["count": .integer(found.count)]))</p>\n<ul>\n"
                 for family in found.prefix(Self.familyResults) {
-                    let guardians = site.roster.guardians(inFamily: family.id)
-                    let students = Array(Set(guardians.flatMap { site.roster.students(of: $0.id) })).sorted { $0.id < $1.id }
+                    // A teacher sees the guardians and children of their classes only, not siblings elsewhere.
+                    let guardians = site.roster.guardians(inFamily: family.id).filter { user.access.sees(guardian: $0.id, in: site.roster) }
+                    let students = Array(Set(guardians.flatMap { site.roster.students(of: $0.id) })).filter { user.access.sees(className: $0.className) }
+                        .sorted { $0.id < $1.id }
                     body += "<li><a href=\"/desk/families/\(Self.pathSegment(family.id))\">\(HTML.escape(family.name.isEmpty ? family.id : family.name))</a> – "
                         + HTML.escape(students.map { "\($0.displayName) (\($0.className))" }.joined(separator: ", "))
                         + " · " + HTML.escape(Array(Set(guardians.map { text.languageName($0.language.rawValue) })).sorted().joined(separator: ", ")) + "</li>\n"
@@ -32,12 +34,14 @@ extension DeskPages {
     }
 
     /// Families with a student or guardian whose name or id, or a student's class, holds every word of `query`.
-    static func families(matching query: String, in roster: Roster) -> [Family] {
+    /// Only the students `seeing` accepts count (a teacher finds no family through a child in another class).
+    static func families(matching query: String, in roster: Roster, seeing: (Student) -> Bool = { _ in true }) -> [Family] {
         let words = query.lowercased().split(separator: " ").map(String.init)
         guard !words.isEmpty else { return [] }
         var ids: Set<String> = []
         for guardian in roster.guardians {
-            let students = roster.students(of: guardian.id)
+            let students = roster.students(of: guardian.id).filter(seeing)
+            guard !students.isEmpty || roster.students(of: guardian.id).isEmpty else { continue }
             let haystack = ([guardian.givenName, guardian.familyName, guardian.id, guardian.familyID]
                 + students.flatMap { [$0.givenName, $0.familyName, $0.id, $0.className] }).joined(separator: " ").lowercased()
             if words.allSatisfy(haystack.contains) { ids.insert(guardian.familyID) }
@@ -48,8 +52,9 @@ extension DeskPages {
     func family(_ request: Request, context: LiaisonRequestContext) async throws -> Response {
         try await signedIn(request, may: .families) { site, user, text in
             let id = context.parameters.get("id")?.removingPercentEncoding ?? ""
-            let guardians = site.roster.guardians(inFamily: id)
-            guard !guardians.isEmpty, user.access.role != .teacher || guardians.contains(where: { user.access.sees(guardian: $0.id, in: site.roster) }) else {
+            // A teacher sees the guardians of their classes' children, not the rest of the household.
+            let guardians = site.roster.guardians(inFamily: id).filter { user.access.sees(guardian: $0.id, in: site.roster) }
+            guard !guardians.isEmpty else {
                 return page(.notFound, site, text, title: text("desk.families.title"), user: user, current: "/desk/families",
                             body: "<p class=\"message error\">\(text.html("desk.families.not_found"))</p>")
             }
@@ -75,20 +80,27 @@ extension DeskPages {
                 body += "</span></li>\n"
             }
             body += "</ul>\n<h2>\(text.html("desk.families.students"))</h2>\n<ul>\n"
-            for student in Array(Set(guardians.flatMap { site.roster.students(of: $0.id) })).sorted(by: { $0.id < $1.id }) {
+            for student in Array(Set(guardians.flatMap { site.roster.students(of: $0.id) })).filter({ user.access.sees(className: $0.className) })
+                .sorted(by: { $0.id < $1.id }) {
                 body += "<li>\(HTML.escape(student.displayName)) – \(text.html("desk.not_reached.class", ["class": .string(student.className)]))</li>\n"
             }
             body += "</ul>\n"
-            body += try await familyHistory(guardians, site: site, text: text)
+            body += try await familyHistory(guardians, site: site, user: user, text: text)
             return page(.ok, site, text, title: text("desk.families.card", ["family": .string(family?.name ?? id)]), user: user,
                         current: "/desk/families", body: body)
         }
     }
 
     /// The messages sent to the family's guardians, newest first, with each guardian's answer.
-    private func familyHistory(_ guardians: [Guardian], site: AckSite, text: DeskText) async throws -> String {
+    private func familyHistory(_ guardians: [Guardian], site: AckSite, user: DeskUser, text: DeskText) async throws -> String {
         var summaries: [DeliverySummary] = []
         for guardian in guardians { summaries += try await service.summaries(DeliveryQuery(guardianID: guardian.id)) }
+        // What this member of staff may follow: alerts for the alerts role, messages for those who follow messages (a
+        // teacher: those to their classes).
+        summaries = summaries.filter { summary in
+            guard let event = site.events[summary.eventID] else { return user.access.may(.followMessages) && user.access.role != .teacher }
+            return event.kind == .alert ? user.access.may(.alerts) : user.access.may(.followMessages) && eventVisible(event.id, site: site, user: user)
+        }
         summaries.sort { $0.updatedAt > $1.updatedAt }
         let html = "<h2>\(text.html("desk.families.history"))</h2>\n"
         guard !summaries.isEmpty else { return html + "<p>\(text.html("desk.families.no_history"))</p>\n" }

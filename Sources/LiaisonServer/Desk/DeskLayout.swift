@@ -20,6 +20,7 @@ enum DeskLayout {
         Section(path: "/desk/not-reached", key: "desk.nav.not_reached", action: .recordPhoneCall),
         Section(path: "/desk/families", key: "desk.nav.families", action: .families),
         Section(path: "/desk/health", key: "desk.nav.health", action: .health),
+        Section(path: "/desk/staff", key: "desk.nav.staff", action: .manageStaff),
     ]
 
     /// A whole desk page. `current` is the path of the section shown (marked `aria-current`).

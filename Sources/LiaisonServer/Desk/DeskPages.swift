@@ -14,6 +14,7 @@ struct DeskPages: Sendable {
     let sessions: DeskSessions
 
     static let maxFormSize = 16 * 1024
+    static let maxComposeSize = 96 * 1024
 
     init(server: LiaisonHTTP, backend: DeskBackend) {
         self.server = server
@@ -70,7 +71,9 @@ struct DeskPages: Sendable {
 
     /// The form of a POST, once its origin and token are checked; nil (and the refusal to send) otherwise.
     private func checkedForm(_ request: Request, site: AckSite, session: String?) async throws -> Checked<[String: String]> {
-        let buffer = try await request.body.collect(upTo: Self.maxFormSize)
+        // A message written in Arabic or Chinese takes 6 to 9 bytes a character once form-encoded.
+        let limit = request.uri.path == "/desk/compose" ? Self.maxComposeSize : Self.maxFormSize
+        let buffer = try await request.body.collect(upTo: limit)
         let form = AckPages.parseForm(String(decoding: buffer.readableBytesView, as: UTF8.self))
         let sameOrigin = DeskCSRF.isSameOrigin(
             fetchSite: request.headers[HeaderName("Sec-Fetch-Site")!], origin: request.headers[HeaderName("Origin")!],
@@ -141,12 +144,19 @@ struct DeskPages: Sendable {
         let settings = backend.settings
         let staff = DeskStaff.isValidID(login) ? site.staff[login] : nil
         let account = staff == nil ? nil : try await backend.staff.account(login)
-        if let account, settings.lockout.isLocked(account.lockout, at: now) {
-            sessions.record(.failure, address)
-            let minutes = Int(((account.lockout.lockedUntil ?? now).timeIntervalSince(now) / 60).rounded(.up))
-            return loginForm(site, status: .forbidden, message: text("desk.login.locked", ["minutes": .integer(max(1, minutes))]), login: login)
-        }
         let usable = account.flatMap { $0.disabled ? nil : $0 }
+        // The attempt is counted before the password is checked, so simultaneous guesses cannot outrun the lockout;
+        // a right password clears it again.
+        var claimed: AccountLockout.State?
+        if let usable {
+            claimed = try await backend.staff.claimAttempt(staffID: usable.staffID, policy: settings.lockout, now: now)
+            guard claimed != nil else {
+                sessions.record(.failure, address)
+                let until = try await backend.staff.account(login)?.lockout.lockedUntil ?? now
+                let minutes = Int((until.timeIntervalSince(now) / 60).rounded(.up))
+                return loginForm(site, status: .forbidden, message: text("desk.login.locked", ["minutes": .integer(max(1, minutes))]), login: login)
+            }
+        }
         let passwordOK = await PasswordHashing.verify(password, hash: usable?.passwordHash)
         var totpStep: Int64?
         var codeOK = true
@@ -155,22 +165,21 @@ struct DeskPages: Sendable {
             totpStep = TOTPCheck.verify(form["code"] ?? "", secret: secret, at: Date(), after: usable.totpStep)
             codeOK = totpStep != nil
         }
-        guard passwordOK, codeOK, let staff, let usable else {
+        // A code accepted here is refused if another sign-in used it first.
+        let signedIn = passwordOK && codeOK && staff != nil && usable != nil
+            ? try await backend.staff.recordSignIn(staffID: usable!.staffID, totpStep: totpStep, now: now) : false
+        guard signedIn, let staff, let usable else {
             sessions.record(.failure, address)
-            if let account, !account.disabled {
-                let state = try await backend.staff.recordFailure(staffID: account.staffID, policy: settings.lockout, now: now)
-                if settings.lockout.isLocked(state, at: now) {
-                    await service.audit(AuditEntry(at: now, actor: "staff:\(account.staffID)", action: .staffLockedOut, subject: "staff:\(account.staffID)", detail: "failures=\(state.failures)"))
-                    let minutes = Int(((state.lockedUntil ?? now).timeIntervalSince(now) / 60).rounded(.up))
-                    return loginForm(site, status: .forbidden, message: text("desk.login.locked", ["minutes": .integer(max(1, minutes))]), login: login)
-                }
+            if let usable, let state = claimed, settings.lockout.isLocked(state, at: now) {
+                await service.audit(AuditEntry(at: now, actor: "staff:\(usable.staffID)", action: .staffLockedOut, subject: "staff:\(usable.staffID)", detail: "failures=\(state.failures)"))
+                let minutes = Int(((state.lockedUntil ?? now).timeIntervalSince(now) / 60).rounded(.up))
+                return loginForm(site, status: .forbidden, message: text("desk.login.locked", ["minutes": .integer(max(1, minutes))]), login: login)
             }
-            let key = passwordOK && !codeOK ? "desk.login.wrong_code" : "desk.login.wrong"
-            return loginForm(site, status: .unauthorized, message: text(key), login: login)
+            // One message whatever was wrong: it says nothing of which names exist or whether the password was right.
+            return loginForm(site, status: .unauthorized, message: text("desk.login.wrong"), login: login)
         }
         sessions.record(.success, address)
-        try await backend.staff.recordSignIn(staffID: usable.staffID, totpStep: totpStep, now: now)
-        _ = try? await backend.staff.purgeSessions(now: now)
+        _ = try? await backend.staff.purgeSessions(now: now, lifetime: settings.sessions)
         let token = DeskSessions.newToken()
         try await backend.staff.openSession(token: token, staffID: staff.id, now: now, lifetime: settings.sessions)
         await service.audit(AuditEntry(at: now, actor: staff.actor, action: .staffSignedIn, subject: staff.actor, detail: usable.totpSecret == nil ? "" : "totp"))
@@ -201,11 +210,12 @@ struct DeskPages: Sendable {
         var body = ""
 
         if user.access.may(.alerts) {
-            let open = try await service.alerts(limit: 50).filter { $0.status == .open }
+            // Exhausted alerts stay: nobody answered any round, so the office must phone.
+            let open = try await service.alerts(limit: 50).filter { $0.status != .acknowledged }
             let list = open.isEmpty
                 ? "<p>\(text.html("desk.today.no_alerts"))</p>\n" : try await alertTable(open, label: text("desk.today.alerts"), site: site, text: text)
             body += "<section aria-labelledby=\"alerts-h\"><h2 id=\"alerts-h\">\(text.html("desk.today.alerts"))</h2>\n"
-                + DeskLayout.live("live-alerts", announce: true, list) + "</section>\n"
+                + DeskLayout.live("live-alerts", list) + "</section>\n"
         }
 
         // Today's and tomorrow's sends.
@@ -213,7 +223,7 @@ struct DeskPages: Sendable {
         calendar.timeZone = site.school.timeZone
         let endOfTomorrow = calendar.date(byAdding: .day, value: 2, to: calendar.startOfDay(for: now)) ?? now.addingTimeInterval(172_800)
         let upcoming = try await service.events().filter { listing in
-            guard let next = listing.nextSend, next >= now, next < endOfTomorrow, !listing.cancelled else { return false }
+            guard user.access.may(.followMessages), let next = listing.nextSend, next >= now, next < endOfTomorrow, !listing.cancelled else { return false }
             return eventVisible(listing.id, site: site, user: user)
         }.sorted { ($0.nextSend ?? now) < ($1.nextSend ?? now) }
         body += "<section aria-labelledby=\"sends-h\"><h2 id=\"sends-h\">\(text.html("desk.today.sends"))</h2>\n"
@@ -321,18 +331,18 @@ struct DeskPages: Sendable {
                 body += "<p role=\"status\">\(text.html("desk.alerts.no_students"))</p>\n"
             } else {
                 body += "<ul class=\"no-bullets\">\n"
-                for student in found {
+                for (index, student) in found.enumerated() {
                     body += "<li class=\"card\"><h3>\(HTML.escape(student.displayName)) <span class=\"muted\">\(HTML.escape(student.className))</span></h3>\n"
                         + "<form method=\"post\" action=\"/desk/alerts\">\(user.csrfField)"
                         + "<input type=\"hidden\" name=\"student\" value=\"\(HTML.escape(student.id))\">"
                         + "<fieldset><legend>\(text.html("desk.alerts.kind"))</legend>"
                     for (index, kind) in AlertKind.allCases.enumerated() {
-                        let id = "kind-\(HTML.escape(student.id))-\(kind.rawValue)"
+                        let id = "kind-\(index)-\(kind.rawValue)"
                         body += "<input type=\"radio\" id=\"\(id)\" name=\"kind\" value=\"\(kind.rawValue)\"\(index == 0 ? " checked" : "")>"
                             + "<label for=\"\(id)\" class=\"inline\">\(text.html("desk.kind.\(kind.rawValue)"))</label> "
                     }
-                    body += "</fieldset><label for=\"note-\(HTML.escape(student.id))\">\(text.html("desk.alerts.note"))</label>"
-                        + "<textarea id=\"note-\(HTML.escape(student.id))\" name=\"note\" rows=\"3\" maxlength=\"2000\"></textarea>"
+                    body += "</fieldset><label for=\"note-\(index)\">\(text.html("desk.alerts.note"))</label>"
+                        + "<textarea id=\"note-\(index)\" name=\"note\" rows=\"3\" maxlength=\"2000\"></textarea>"
                         + "<p><button type=\"submit\" class=\"danger\">\(text.html("desk.alerts.raise_button", ["student": .string(student.givenName)]))</button></p></form></li>\n"
                 }
                 body += "</ul>\n"
@@ -514,7 +524,8 @@ struct DeskPages: Sendable {
         let now = server.now()
         // Events that have been sent, newest first (alerts included), that this member of staff may follow.
         let listings = try await service.events().filter { listing in
-            listing.deliveries.values.reduce(0, +) > 0 && (listing.kind == "alert" ? user.access.may(.alerts) : eventVisible(listing.id, site: site, user: user))
+            listing.deliveries.values.reduce(0, +) > 0
+                && (listing.kind == "alert" ? user.access.may(.alerts) : user.access.may(.followMessages) && eventVisible(listing.id, site: site, user: user))
         }.sorted { $0.start > $1.start }
         let chosen = request.uri.queryParameters.get("event").flatMap { id in listings.first { $0.id == id } } ?? listings.first
         // Not answered (the default for an alert and an event asking for answers), or no message delivered.
@@ -549,8 +560,8 @@ struct DeskPages: Sendable {
         let total = byClass.values.reduce(0) { $0 + $1.count }
         body += "<p role=\"status\">\(text.html(expectsAnswer ? "desk.not_reached.summary_answer" : "desk.not_reached.summary_delivery", ["count": .integer(total), "event": .string(chosen.title)]))</p>\n"
         body += "<p class=\"muted\">\(text.html("desk.not_reached.printed", ["time": .string(text.dateTime(now))]))</p>\n"
-        for className in byClass.keys.sorted() {
-            body += "<section aria-labelledby=\"class-\(HTML.escape(className))\"><h2 id=\"class-\(HTML.escape(className))\">\(text.html("desk.not_reached.class", ["class": .string(className)]))</h2>\n"
+        for (index, className) in byClass.keys.sorted().enumerated() {
+            body += "<section aria-labelledby=\"class-\(index)\"><h2 id=\"class-\(index)\">\(text.html("desk.not_reached.class", ["class": .string(className)]))</h2>\n"
             for (family, rows) in byClass[className]!.sorted(by: { $0.family < $1.family }) {
                 let name = site.roster.family(family)?.name ?? family
                 let students = rows.flatMap { site.roster.students(of: $0.guardian) }.filter { $0.className == className }
@@ -575,7 +586,11 @@ struct DeskPages: Sendable {
         guard let eventID = form["event"], let guardianID = form["guardian"],
               user.access.sees(guardian: guardianID, in: site.roster)
         else { return forbidden(site, user) }
-        if site.events[eventID]?.kind == .alert, !user.access.may(.alerts) { return forbidden(site, user) }
+        // An alert needs the alerts role; a message, the right to follow it (a teacher: one to their classes).
+        let isAlert = try await service.alert(id: eventID) != nil
+        if isAlert ? !user.access.may(.alerts) : !(user.access.may(.followMessages) && eventVisible(eventID, site: site, user: user)) {
+            return forbidden(site, user)
+        }
         let outcome = try await service.recordPhoneCall(eventID: eventID, guardianID: guardianID, by: user.staff)
         switch outcome {
         case .recorded, .alreadyAnswered:

@@ -84,6 +84,8 @@ public struct ComposePreview: Sendable {
     }
 
     public var letters: [Letter]
+    /// The message's id, carried by the form from the preview to the send (sent twice, it is saved once).
+    public var id = ""
     /// Deliveries by channel.
     public var channels: [String: Int]
     public var guardians: Int
