@@ -36,6 +36,8 @@ public final class SchoolState: Sendable {
         var alertEvents: [String: Event] = [:]
         /// Messages written on the desk, as events: part of the schedule from the moment they are saved.
         var composedEvents: [String: Event] = [:]
+        /// Audiences resolved against the current roster, for every site made from it.
+        var audiences = AudienceCache()
         var site: AckSite
     }
     private let state: Locked<State>
@@ -43,7 +45,8 @@ public final class SchoolState: Sendable {
 
     init(_ school: LoadedSchool, ledger: any AckLedger) {
         self.ledger = ledger
-        state = Locked(State(current: school, site: Self.makeSite(school, alerts: [:], ledger: ledger)))
+        let audiences = AudienceCache()
+        state = Locked(State(current: school, audiences: audiences, site: Self.makeSite(school, alerts: [:], audiences: audiences, ledger: ledger)))
     }
 
     public var school: LoadedSchool { state.withLock { $0.current } }
@@ -55,7 +58,8 @@ public final class SchoolState: Sendable {
         let ledger = ledger
         state.withLock { state in
             state.current = school
-            state.site = Self.makeSite(school, alerts: state.alertEvents.merging(state.composedEvents) { $1 }, ledger: ledger)
+            state.audiences = AudienceCache()
+            state.site = Self.makeSite(school, alerts: state.alertEvents.merging(state.composedEvents) { $1 }, audiences: state.audiences, ledger: ledger)
         }
     }
 
@@ -64,7 +68,7 @@ public final class SchoolState: Sendable {
         let ledger = ledger
         state.withLock { state in
             for event in events { state.composedEvents[event.id] = event }
-            state.site = Self.makeSite(state.current, alerts: state.alertEvents.merging(state.composedEvents) { $1 }, ledger: ledger)
+            state.site = Self.makeSite(state.current, alerts: state.alertEvents.merging(state.composedEvents) { $1 }, audiences: state.audiences, ledger: ledger)
         }
     }
 
@@ -81,13 +85,13 @@ public final class SchoolState: Sendable {
         let ledger = ledger
         state.withLock { state in
             for event in events { state.alertEvents[event.id] = event }
-            state.site = Self.makeSite(state.current, alerts: state.alertEvents.merging(state.composedEvents) { $1 }, ledger: ledger)
+            state.site = Self.makeSite(state.current, alerts: state.alertEvents.merging(state.composedEvents) { $1 }, audiences: state.audiences, ledger: ledger)
         }
     }
 
     func alertEvent(_ id: String) -> Event? { state.withLock { $0.alertEvents[id] } }
 
-    private static func makeSite(_ school: LoadedSchool, alerts: [String: Event], ledger: any AckLedger) -> AckSite {
+    private static func makeSite(_ school: LoadedSchool, alerts: [String: Event], audiences: AudienceCache, ledger: any AckLedger) -> AckSite {
         var events = alerts
         for event in school.snapshot.events { events[event.id] = event }
         var site = AckSite(
@@ -96,6 +100,7 @@ public final class SchoolState: Sendable {
         site.linkLifetime = school.snapshot.configuration.links
         site.staff = Dictionary(school.snapshot.staff.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         site.deskCatalogs = school.snapshot.deskCatalogs
+        site.audiences = audiences
         return site
     }
 }

@@ -22,6 +22,11 @@ public struct AckSite: Sendable {
     public var staff: [String: DeskStaff] = [:]
     /// The desk's wording (`locales/desk/`).
     public var deskCatalogs = CatalogSet(catalogs: [])
+    /// Audiences resolved against this roster (shared by the sites made from one version of the school).
+    public var audiences = AudienceCache()
+
+    /// The guardians `event` reaches, with their children concerned.
+    func recipients(of event: Event) -> [Recipient] { audiences.recipients(of: event.audience, in: roster) }
 
     public init(
         school: School, events: [String: Event], roster: Roster, catalogs: CatalogSet, formatter: MessageFormatter,

@@ -74,6 +74,20 @@ def press(driver, element):
     WebDriverWait(driver, 20).until(gone)
 
 
+def shot(driver, name):
+    """With DESK_SCREENSHOTS=folder, the page as a phone (390 px) and a desktop (1280 px) show it: the README's."""
+    folder = os.environ.get("DESK_SCREENSHOTS")
+    if not folder:
+        return
+    os.makedirs(folder, exist_ok=True)
+    for label, width, height, mobile in [("phone", 390, 844, True), ("desktop", 1280, 860, False)]:
+        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                               {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile})
+        time.sleep(0.3)
+        driver.save_screenshot(os.path.join(folder, f"{name}-{label}.png"))
+    driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
 def sign_in(driver, base, login, password, code=None):
     driver.get(base + "/desk/login")
     driver.find_element(By.ID, "login").send_keys(login)
@@ -152,6 +166,7 @@ def main():
         check("alert page", driver.current_url.replace(base, ""))
         check("alert status before", text_of(driver, "[role=status]"))
         audited(driver, "alert in progress")
+        shot(driver, "alert")
         press(driver, driver.find_elements(By.CSS_SELECTOR, "form[action='/desk/phone'] button")[0])
         check("alert status after", text_of(driver, "[role=status]"))
         audited(driver, "alert answered by phone")
@@ -176,6 +191,7 @@ def main():
         check("live alerts", driver.find_element(By.ID, "live-alerts").text.replace("\n", " | "))
         check("live without reload", driver.execute_script("return window.liaisonNotReloaded === true;"))
         audited(driver, "today with a live update (admin)")
+        shot(driver, "today")
 
         # Messages: the list, then the newsletter's page, filtered to the guardians of one class.
         driver.get(base + "/desk/events")
@@ -189,6 +205,7 @@ def main():
         check("event rows for 3A", len(driver.find_elements(By.CSS_SELECTOR, "#guardians ~ div table tbody tr")))
         check("event status for 3A", text_of(driver, "p[role=status]"))
         audited(driver, "message page, one class (admin)")
+        shot(driver, "message")
 
         # Families: search, then a card (the audit log records it).
         driver.get(base + "/desk/families")
@@ -215,6 +232,7 @@ def main():
         check("compose preview directions", ",".join(
             f"{e.get_attribute('lang')}:{e.get_attribute('dir')}" for e in driver.find_elements(By.CSS_SELECTOR, "article.preview div[lang]")))
         audited(driver, "compose preview (admin)")
+        shot(driver, "compose")
         press(driver, driver.find_element(By.CSS_SELECTOR, "button[value=send]"))
         check("composed page", driver.current_url.replace(base, ""))
         audited(driver, "composed message page (admin)")
@@ -237,6 +255,7 @@ def main():
         driver.get(url)
         time.sleep(1)
         check("forged post, same site", driver.title)
+        audited(driver, "forged post refused")
         server.shutdown()
         server, url = serve_forgery(base, plan["forgery"], "localhost")
         driver.get(url)
@@ -259,6 +278,7 @@ def main():
         driver.get(base + "/desk/not-reached?event=newsletter-2026-11-27&show=unanswered")
         check("not reached classes (teacher)", text_of(driver, "main section h2"))
         audited(driver, "not reached (teacher)")
+        shot(driver, "not-reached")
         # The page's own token, posted for a guardian of another class (a form built in the page: its
         # Content-Security-Policy allows no script requests).
         driver.execute_script(
@@ -289,6 +309,7 @@ def main():
         check("nurse page", f"{driver.title} lang={lang} dir={direction}")
         check("nurse nav", text_of(driver, "nav a"))
         audited(driver, "today (nurse, ar)")
+        shot(driver, "today-arabic")
         driver.get(base + "/desk/alerts")
         audited(driver, "alerts (nurse, ar)")
         press(driver, driver.find_element(By.CSS_SELECTOR, "table a"))

@@ -84,7 +84,7 @@ extension DeskPages {
 
     private func eventPage(_ event: Event, filter: GuardianFilter, site: AckSite, user: DeskUser, text: DeskText) async throws -> Response {
         let now = server.now()
-        let recipients = event.audience.recipients(in: site.roster).filter { recipient in
+        let recipients = site.recipients(of: event).filter { recipient in
             recipient.students.contains { user.access.sees(className: $0.className) }
         }
         let summaries = try await service.summaries(DeliveryQuery(eventID: event.id))

@@ -15,6 +15,8 @@ struct DeskPages: Sendable {
 
     static let maxFormSize = 16 * 1024
     static let maxComposeSize = 96 * 1024
+    /// Households on one page of the Not reached list.
+    static let householdsPerPage = 100
 
     init(server: LiaisonHTTP, backend: DeskBackend) {
         self.server = server
@@ -256,7 +258,7 @@ struct DeskPages: Sendable {
     func eventVisible(_ eventID: String, site: AckSite, user: DeskUser) -> Bool {
         guard user.access.role == .teacher else { return true }
         guard let event = site.events[eventID] else { return false }
-        return event.audience.recipients(in: site.roster).contains { recipient in
+        return site.recipients(of: event).contains { recipient in
             recipient.students.contains { user.access.sees(className: $0.className) }
         }
     }
@@ -459,7 +461,7 @@ struct DeskPages: Sendable {
         let summaries = Dictionary(grouping: try await service.summaries(DeliveryQuery(eventID: eventID)), by: \.key.guardianID)
         let answers = Dictionary(try await service.answers(eventID: eventID).map { ($0.guardianID, $0) }, uniquingKeysWith: { $1 })
         let catalogs = site.catalogs.locales
-        return event.audience.recipients(in: site.roster).map { recipient in
+        return site.recipients(of: event).map { recipient in
             let guardian = recipient.guardian
             let mine = summaries[guardian.id] ?? []
             let answer = answers[guardian.id]
@@ -560,20 +562,39 @@ struct DeskPages: Sendable {
         let total = byClass.values.reduce(0) { $0 + $1.count }
         body += "<p role=\"status\">\(text.html(expectsAnswer ? "desk.not_reached.summary_answer" : "desk.not_reached.summary_delivery", ["count": .integer(total), "event": .string(chosen.title)]))</p>\n"
         body += "<p class=\"muted\">\(text.html("desk.not_reached.printed", ["time": .string(text.dateTime(now))]))</p>\n"
-        for (index, className) in byClass.keys.sorted().enumerated() {
-            body += "<section aria-labelledby=\"class-\(index)\"><h2 id=\"class-\(index)\">\(text.html("desk.not_reached.class", ["class": .string(className)]))</h2>\n"
-            for (family, rows) in byClass[className]!.sorted(by: { $0.family < $1.family }) {
-                let name = site.roster.family(family)?.name ?? family
-                let students = rows.flatMap { site.roster.students(of: $0.guardian) }.filter { $0.className == className }
-                let languages = Array(Set(rows.map { text.languageName($0.language) })).sorted()
-                body += "<div class=\"household\"><h3>\(HTML.escape(name))"
-                    + (students.isEmpty ? "" : " – \(HTML.escape(Array(Set(students.map(\.givenName))).sorted().joined(separator: ", ")))") + "</h3>"
-                    + "<p>\(text.html("desk.not_reached.languages", ["languages": .string(languages.joined(separator: ", "))]))</p>\n"
-                let query = "event=\(chosen.id.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")&show=\(expectsAnswer ? "unanswered" : "undelivered")"
-                body += guardianList(rows, eventID: chosen.id, site: site, text: text, user: user, open: true, back: "/desk/not-reached?\(query)")
-                body += "</div>\n"
+        // A page of households at a time, in class order: a list to phone from, not a dump of a whole school.
+        let ordered = byClass.keys.sorted().flatMap { className in
+            byClass[className]!.sorted(by: { $0.family < $1.family }).map { (className, $0.family, $0.rows) }
+        }
+        let pages = max(1, (ordered.count + Self.householdsPerPage - 1) / Self.householdsPerPage)
+        let pageNumber = min(max(1, Int(request.uri.queryParameters.get("page") ?? "") ?? 1), pages)
+        let shown = ordered.dropFirst((pageNumber - 1) * Self.householdsPerPage).prefix(Self.householdsPerPage)
+        let query = "event=\(chosen.id.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")&show=\(expectsAnswer ? "unanswered" : "undelivered")"
+        var sectionIndex = 0
+        var current: String?
+        for (className, family, rows) in shown {
+            if className != current {
+                if current != nil { body += "</section>\n" }
+                sectionIndex += 1
+                current = className
+                body += "<section aria-labelledby=\"class-\(sectionIndex)\"><h2 id=\"class-\(sectionIndex)\">\(text.html("desk.not_reached.class", ["class": .string(className)]))</h2>\n"
             }
-            body += "</section>\n"
+            let name = site.roster.family(family)?.name ?? family
+            let students = rows.flatMap { site.roster.students(of: $0.guardian) }.filter { $0.className == className }
+            let languages = Array(Set(rows.map { text.languageName($0.language) })).sorted()
+            body += "<div class=\"household\"><h3>\(HTML.escape(name))"
+                + (students.isEmpty ? "" : " – \(HTML.escape(Array(Set(students.map(\.givenName))).sorted().joined(separator: ", ")))") + "</h3>"
+                + "<p>\(text.html("desk.not_reached.languages", ["languages": .string(languages.joined(separator: ", "))]))</p>\n"
+            body += guardianList(rows, eventID: chosen.id, site: site, text: text, user: user, open: true, back: "/desk/not-reached?\(query)&page=\(pageNumber)")
+            body += "</div>\n"
+        }
+        if current != nil { body += "</section>\n" }
+        if pages > 1 {
+            body += "<nav aria-label=\"\(text.html("desk.not_reached.pages"))\" class=\"no-print\"><p>"
+                + text.html("desk.events.page_of", ["page": .integer(pageNumber), "pages": .integer(pages)]) + " "
+            if pageNumber > 1 { body += "<a href=\"/desk/not-reached?\(HTML.escape(query))&amp;page=\(pageNumber - 1)\">\(text.html("desk.events.previous"))</a> " }
+            if pageNumber < pages { body += "<a href=\"/desk/not-reached?\(HTML.escape(query))&amp;page=\(pageNumber + 1)\">\(text.html("desk.events.next"))</a>" }
+            body += "</p></nav>\n"
         }
         return page(.ok, site, text, title: text("desk.not_reached.title"), user: user, current: "/desk/not-reached", body: body)
     }
