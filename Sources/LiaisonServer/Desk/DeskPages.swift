@@ -457,11 +457,22 @@ struct DeskPages: Sendable {
     /// Every guardian of an event or alert with what reached them and their answer, from the deliveries' summaries
     /// (not their messages: a send to 10,000 guardians is read in milliseconds); nil when there is no such event.
     func statusRows(eventID: String, site: AckSite) async throws -> [EventStatusReport.Row]? {
-        guard let event = site.events[eventID] else { return nil }
-        let summaries = Dictionary(grouping: try await service.summaries(DeliveryQuery(eventID: eventID)), by: \.key.guardianID)
-        let answers = Dictionary(try await service.answers(eventID: eventID).map { ($0.guardianID, $0) }, uniquingKeysWith: { $1 })
-        let catalogs = site.catalogs.locales
-        return site.recipients(of: event).map { recipient in
+        guard let index = try await statusIndex(eventID: eventID, site: site) else { return nil }
+        return index.recipients.map { index.row($0) }
+    }
+
+    /// An event's recipients with their deliveries' summaries and answers, from which rows are made only for the
+    /// guardians a page shows.
+    struct StatusIndex {
+        let recipients: [Recipient]
+        let summaries: [String: [DeliverySummary]]
+        let answers: [String: Acknowledgement]
+        let catalogs: [LanguageTag]
+
+        func delivered(_ guardianID: String) -> Bool { summaries[guardianID]?.contains { $0.state == .sent } ?? false }
+        func answered(_ guardianID: String) -> Bool { answers[guardianID] != nil }
+
+        func row(_ recipient: Recipient) -> EventStatusReport.Row {
             let guardian = recipient.guardian
             let mine = summaries[guardian.id] ?? []
             let answer = answers[guardian.id]
@@ -475,6 +486,15 @@ struct DeskPages: Sendable {
                 pending: mine.filter { !$0.state.isFinal }.map { "\($0.key.channel.rawValue) \($0.state.rawValue)" },
                 acknowledged: answer != nil, answer: answer?.answer, answeredAt: answer?.at, email: guardian.email, phone: guardian.phone)
         }
+    }
+
+    func statusIndex(eventID: String, site: AckSite) async throws -> StatusIndex? {
+        guard let event = site.events[eventID] else { return nil }
+        return StatusIndex(
+            recipients: site.recipients(of: event),
+            summaries: Dictionary(grouping: try await service.summaries(DeliveryQuery(eventID: eventID)), by: \.key.guardianID),
+            answers: Dictionary(try await service.answers(eventID: eventID).map { ($0.guardianID, $0) }, uniquingKeysWith: { $1 }),
+            catalogs: site.catalogs.locales)
     }
 
     static func roundName(_ round: String, text: DeskText) -> String {
@@ -544,27 +564,26 @@ struct DeskPages: Sendable {
             body += "<option value=\"\(value)\"\((value == "unanswered") == expectsAnswer ? " selected" : "")>\(text.html(key))</option>"
         }
         body += "</select> <button type=\"submit\" class=\"secondary\">\(text.html("desk.not_reached.show"))</button></form>\n"
-        guard let chosen, let rows = try await statusRows(eventID: chosen.id, site: site) else {
+        guard let chosen, let index = try await statusIndex(eventID: chosen.id, site: site) else {
             body += "<p>\(text.html("desk.not_reached.no_events"))</p>\n"
             return page(.ok, site, text, title: text("desk.not_reached.title"), user: user, current: "/desk/not-reached", body: body)
         }
         // A household is not reached when none of its guardians answered, or (undelivered) none had a message
-        // delivered nor answered.
-        let households = Dictionary(grouping: rows, by: \.family)
-        var byClass: [String: [(family: String, rows: [EventStatusReport.Row])]] = [:]
-        for (family, rows) in households {
-            let reached = expectsAnswer ? rows.contains(where: \.acknowledged) : rows.contains { !$0.delivered.isEmpty || $0.acknowledged }
+        // delivered nor answered. Rows (names, contacts, states) are made only for the households the page shows.
+        let households = Dictionary(grouping: index.recipients, by: \.guardian.familyID)
+        var byClass: [String: [(family: String, recipients: [Recipient])]] = [:]
+        for (family, members) in households {
+            let reached = members.contains { index.answered($0.guardian.id) || (!expectsAnswer && index.delivered($0.guardian.id)) }
             guard !reached else { continue }
-            let classes = Set(rows.flatMap(\.classes)).filter { user.access.sees(className: $0) }.sorted()
-            guard let first = classes.first else { continue }
-            byClass[first, default: []].append((family, rows))
+            guard let first = Set(members.flatMap { $0.students.map(\.className) }).filter({ user.access.sees(className: $0) }).min() else { continue }
+            byClass[first, default: []].append((family, members))
         }
         let total = byClass.values.reduce(0) { $0 + $1.count }
         body += "<p role=\"status\">\(text.html(expectsAnswer ? "desk.not_reached.summary_answer" : "desk.not_reached.summary_delivery", ["count": .integer(total), "event": .string(chosen.title)]))</p>\n"
         body += "<p class=\"muted\">\(text.html("desk.not_reached.printed", ["time": .string(text.dateTime(now))]))</p>\n"
         // A page of households at a time, in class order: a list to phone from, not a dump of a whole school.
         let ordered = byClass.keys.sorted().flatMap { className in
-            byClass[className]!.sorted(by: { $0.family < $1.family }).map { (className, $0.family, $0.rows) }
+            byClass[className]!.sorted(by: { $0.family < $1.family }).map { (className, $0.family, $0.recipients) }
         }
         let pages = max(1, (ordered.count + Self.householdsPerPage - 1) / Self.householdsPerPage)
         let pageNumber = min(max(1, Int(request.uri.queryParameters.get("page") ?? "") ?? 1), pages)
@@ -572,7 +591,8 @@ struct DeskPages: Sendable {
         let query = "event=\(chosen.id.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")&show=\(expectsAnswer ? "unanswered" : "undelivered")"
         var sectionIndex = 0
         var current: String?
-        for (className, family, rows) in shown {
+        for (className, family, members) in shown {
+            let rows = members.map { index.row($0) }
             if className != current {
                 if current != nil { body += "</section>\n" }
                 sectionIndex += 1
