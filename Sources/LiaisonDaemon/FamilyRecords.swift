@@ -137,11 +137,13 @@ public struct FamilyRecords: Sendable {
         public var alerts = 0
         public var files = 0
         public var machineTranslations = 0
+        /// Messages written on the desk, sent before the letters' text is removed.
+        public var compositions = 0
 
         public var isEmpty: Bool { self == Sweep() }
 
         public var summary: String {
-            "bodies=\(bodies) delivery_records=\(deliveryRecords) answers_and_links=\(answersAndLinks) alert_notes=\(alertNotes) alerts=\(alerts) files=\(files) machine_translations=\(machineTranslations)"
+            "bodies=\(bodies) delivery_records=\(deliveryRecords) answers_and_links=\(answersAndLinks) alert_notes=\(alertNotes) alerts=\(alerts) files=\(files) machine_translations=\(machineTranslations) compositions=\(compositions)"
         }
     }
 
@@ -156,6 +158,8 @@ public struct FamilyRecords: Sendable {
         sweep.files = files.removeOlder(than: cutoffs.files)
         // Kept no longer than the letters whose text they translate.
         sweep.machineTranslations = try await translations?.purge(before: cutoffs.messageBodies) ?? 0
+        // A message written on the desk is letter text (it can name children): kept as long as the letters' text.
+        sweep.compositions = try await journal.purgeCompositions(sentBefore: cutoffs.messageBodies)
         if !sweep.isEmpty {
             try await audit.append(AuditEntry(at: now, actor: actor, action: .retentionApplied, subject: "state", detail: sweep.summary))
         }

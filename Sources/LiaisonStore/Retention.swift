@@ -159,6 +159,15 @@ extension SQLiteDaemonJournal {
         }
     }
 
+    /// Messages written on the desk whose send time (and that of anything about them) is before `cutoff`; returns
+    /// how many went.
+    public func purgeCompositions(sentBefore cutoff: Date) async throws -> Int {
+        try await writer.write { db in
+            try db.execute(sql: "DELETE FROM compositions WHERE send_at < ?", arguments: [cutoff.timeIntervalSince1970])
+            return db.changesCount
+        }
+    }
+
     /// Alerts about these students, oldest first, for an export.
     public func alerts(studentIDs: Set<String>) async throws -> [Alert] {
         let ids = Array(studentIDs)

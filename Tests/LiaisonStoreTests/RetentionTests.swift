@@ -102,6 +102,30 @@ import Testing
         #expect(try await ledger.history(eventID: "fair", guardianID: "G3").count == 1)
     }
 
+    /// Messages written on the desk are kept while the letters' text is, and one planned weeks ahead reloads.
+    @Test func compositionsGoWithTheLettersText() async throws {
+        let folder = TemporaryFolder()
+        defer { folder.cleanUp() }
+        let journal = try SQLiteDaemonJournal(path: folder.storePath)
+        let sent = Composition(
+            id: "compose-1", kind: .closure, title: "Closed", body: "Amelia's class is closed", audience: Audience(classes: ["3A"]),
+            sendAt: at(0), date: at(day), allDay: true, composedBy: "staff:clarke", composedAt: at(0))
+        var later = sent
+        later.id = "compose-2"
+        later.sendAt = at(60 * day)
+        #expect(try await journal.save(sent))
+        #expect(try await !journal.save(sent))
+        #expect(try await journal.save(later))
+        // Composed long ago but due after `since`: still loaded (a restart must not lose it).
+        #expect(try await journal.compositions(since: at(30 * day)).map(\.id) == ["compose-2"])
+        #expect(try await journal.purgeCompositions(sentBefore: at(30 * day)) == 1)
+        #expect(try await journal.compositions(since: .distantPast).map(\.id) == ["compose-2"])
+        var cancelled = later
+        cancelled.status = .cancelled
+        try await journal.update(cancelled)
+        #expect(try await journal.compositions(since: .distantPast).first?.status == .cancelled)
+    }
+
     @Test func alertNotesGoFirstThenClosedAlerts() async throws {
         let folder = TemporaryFolder()
         defer { folder.cleanUp() }
