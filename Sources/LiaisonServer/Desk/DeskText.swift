@@ -47,6 +47,12 @@ struct DeskText: Sendable {
     /// A language's name in the desk's language (`Somali`, `الصومالية`).
     func languageName(_ tag: String) -> String {
         guard let language = LanguageTag(tag) else { return tag }
+        // English read on an English desk is "English", not "English (Latin)": the script is named only when it is
+        // not the desk's own (中文（繁體）on a Simplified Chinese desk).
+        if language.language == formattingLocale.language, language.likelyScript == formattingLocale.likelyScript,
+           let name = Locale(identifier: formattingLocale.rawValue).localizedString(forLanguageCode: language.language), !name.isEmpty {
+            return name
+        }
         return LanguageDisplayName.name(of: language, in: formattingLocale)
     }
 }
