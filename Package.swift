@@ -124,7 +124,7 @@ let package = Package(
         ),
 
         // Real local servers (SMTP, HTTP) for the tests, started and stopped by PID.
-        .target(name: "LiaisonTestSupport", path: "Sources/LiaisonTestSupport"),
+        .target(name: "LiaisonTestSupport", dependencies: ["LiaisonModel"], path: "Sources/LiaisonTestSupport"),
 
         // Tests
         .testTarget(name: "LiaisonModelTests", dependencies: ["LiaisonModel"]),

@@ -113,7 +113,7 @@ public enum SurveySampling {
 
 /// SplitMix64 (Steele, Lea and Flood 2014): a small seeded generator whose sequence never changes with the platform
 /// or the Swift version, as a recorded draw needs.
-public struct SplitMix64: Sendable {
+public struct SplitMix64: RandomNumberGenerator, Sendable {
     private var state: UInt64
 
     public init(seed: UInt64) { state = seed }
