@@ -54,6 +54,8 @@ public struct Event: Hashable, Sendable, Identifiable {
     public var origin: SourceLocation?
     /// Cancelled in the schedule (`status: cancelled`): nothing more is sent, and what is still queued is withdrawn.
     public var isCancelled = false
+    /// A survey's questionnaire and sample (`kind: survey` with a `form:`); its `start` is when it closes.
+    public var survey: SurveySettings?
 
     public init(
         id: String, kind: EventKind, title: LocalizedText, start: Date, end: Date? = nil, timeZone: TimeZone,

@@ -17,6 +17,9 @@ public struct Queuer: Sendable {
     public var firstChunkSize: Int
     /// Machine translation of staff text nobody translated, before rendering (nil: none).
     public var translator: MachineTranslator?
+    /// Surveys' samples and answered marks: a survey's sends reach its sample, reminders only those yet to answer.
+    /// Without it a survey reaches its whole audience.
+    public var surveys: SurveyInvitations?
 
     public init(outbox: any OutboxWriter, links: Links, chunkSize: Int = 250, firstChunkSize: Int = 50) {
         self.outbox = outbox
@@ -79,6 +82,13 @@ public struct Queuer: Sendable {
         public init() {}
     }
 
+    /// The recipients `request` reaches: its own, narrowed to a survey's sample and, for reminders, to households
+    /// that have not answered.
+    public func recipients(of request: Request) async throws -> [Recipient] {
+        guard let surveys, request.event.survey != nil else { return request.recipients }
+        return try await surveys.recipients(request.recipients, event: request.event, occurrence: request.occurrence, now: request.now)
+    }
+
     /// Queues `request`. With `claim`, the rows already due are claimed for the lease it gives, in the transaction
     /// that queues them. `onChunk` gets each chunk once it is durable; returning false stops the queuing (what was
     /// queued stays queued; the rest is not).
@@ -94,8 +104,9 @@ public struct Queuer: Sendable {
         if let category { optedOut = try await links.ledger.optedOut(category: category) }
         var outcome = Outcome()
         // Guardians who opted out of this category are not planned at all (urgent messages have none).
-        let wanted = request.recipients.filter { !optedOut.contains($0.guardian.id) }
-        outcome.optedOut = request.recipients.count - wanted.count
+        let recipients = try await recipients(of: request)
+        let wanted = recipients.filter { !optedOut.contains($0.guardian.id) }
+        outcome.optedOut = recipients.count - wanted.count
         // Recipients with every channel already queued are left out before anything is rendered or any link issued.
         let fresh = wanted.filter { recipient in
             let channels = planner.channels(for: recipient.guardian, priority: request.event.priority)

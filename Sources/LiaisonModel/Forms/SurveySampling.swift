@@ -10,6 +10,15 @@ public enum SurveySampling {
 
     public enum Stratum: String, Sendable, Hashable, Codable, CaseIterable {
         case `class`, grade, school
+
+        /// The stratum a student belongs to.
+        public func name(of student: Student) -> String {
+            switch self {
+            case .class: student.className
+            case .grade: student.grade
+            case .school: "school"
+            }
+        }
     }
 
     public struct Request: Sendable, Hashable {
@@ -53,6 +62,14 @@ public enum SurveySampling {
         /// Family ids, sorted.
         public var households: [String]
         public var strata: [StratumDraw]
+
+        public init(algorithm: String, seed: UInt64, rosterDigest: String, households: [String], strata: [StratumDraw]) {
+            self.algorithm = algorithm
+            self.seed = seed
+            self.rosterDigest = rosterDigest
+            self.households = households
+            self.strata = strata
+        }
     }
 
     /// The draw for `request` over `roster`. Strata are taken in name order; households already in the sample count
@@ -62,13 +79,27 @@ public enum SurveySampling {
         var members: [String: Set<String>] = [:]
         for guardianship in roster.guardianships {
             guard let guardian = roster.guardian(guardianship.guardianID), let student = roster.student(guardianship.studentID) else { continue }
-            let name = switch request.stratum {
-            case .class: student.className
-            case .grade: student.grade
-            case .school: "school"
-            }
-            members[name, default: []].insert(guardian.familyID)
+            members[request.stratum.name(of: student), default: []].insert(guardian.familyID)
         }
+        return draw(members: members, request)
+    }
+
+    /// The draw among the households `recipients` reach (an event's audience), by the children concerned.
+    public static func draw(_ recipients: [Recipient], _ request: Request) -> Draw {
+        draw(members: strata(of: recipients, by: request.stratum), request)
+    }
+
+    /// Each stratum's households among `recipients`.
+    public static func strata(of recipients: [Recipient], by stratum: Stratum) -> [String: Set<String>] {
+        var members: [String: Set<String>] = [:]
+        for recipient in recipients {
+            for student in recipient.students { members[stratum.name(of: student), default: []].insert(recipient.guardian.familyID) }
+        }
+        return members
+    }
+
+    /// The draw over `members` (stratum name → its households).
+    public static func draw(members: [String: Set<String>], _ request: Request) -> Draw {
         var generator = SplitMix64(seed: request.seed)
         var sampled: Set<String> = []
         var strata: [StratumDraw] = []

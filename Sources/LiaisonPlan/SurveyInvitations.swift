@@ -1,0 +1,59 @@
+import Foundation
+import LiaisonModel
+
+/// Whom a survey's send reaches: the households of its sample (drawn at the first send and kept, so reminders and
+/// restarts use the same one), and for a reminder only those that have not answered. The queuer asks it for every
+/// survey occurrence, so the scheduler, `liaison send` and a reload all narrow the same way.
+public struct SurveyInvitations: Sendable {
+    public let registry: any SurveyRegistry
+
+    public init(registry: any SurveyRegistry) { self.registry = registry }
+
+    /// `recipients` (the event's audience) narrowed for `occurrence` of `event`; other events: unchanged.
+    public func recipients(_ recipients: [Recipient], event: Event, occurrence: Occurrence, now: Date) async throws -> [Recipient] {
+        guard let survey = event.survey else { return recipients }
+        var chosen = recipients
+        if let sampling = survey.sampling {
+            let households = Set(try await sample(event: event, survey: survey, sampling: sampling, audience: recipients, now: now).draw.households)
+            chosen = recipients.filter { households.contains($0.guardian.familyID) }
+        }
+        if Self.isReminder(occurrence, of: event) {
+            let answered = try await registry.answeredHouseholds(surveyID: event.id)
+            chosen.removeAll { answered.contains($0.guardian.familyID) }
+        }
+        return chosen
+    }
+
+    /// The sample kept for the survey, or a new draw over `audience`, kept (the first one kept wins a race).
+    public func sample(
+        event: Event, survey: SurveySettings, sampling: SamplingSettings, audience: [Recipient], now: Date
+    ) async throws -> StoredSample {
+        if let kept = try await registry.sample(surveyID: event.id) { return kept }
+        let draw = try await Self.draw(event: event, survey: survey, sampling: sampling, audience: audience, registry: registry)
+        return try await registry.keepSample(StoredSample(surveyID: event.id, semester: survey.semester, draw: draw, drawnAt: now))
+    }
+
+    /// The draw the survey would make now (what `liaison survey sample --explain` shows before the invitation).
+    public static func draw(
+        event: Event, survey: SurveySettings, sampling: SamplingSettings, audience: [Recipient], registry: any SurveyRegistry
+    ) async throws -> SurveySampling.Draw {
+        let kept = try await registry.samples().filter { $0.surveyID != event.id }
+        let recent = survey.recentlySampled(in: kept, count: sampling.excludeRecentSemesters)
+        return SurveySampling.draw(audience, sampling.request(for: event.id, recentlySampled: recent))
+    }
+
+    /// A planned send after the survey's first is a reminder (so is a resend of one); the first and a send by hand
+    /// of a survey the schedule never sends invite.
+    public static func isReminder(_ occurrence: Occurrence, of event: Event) -> Bool {
+        switch occurrence.kind {
+        case .scheduled:
+            let sends = SendSchedule.sends(for: event)
+            guard let first = sends.first else { return false }
+            return first.occurrence != occurrence.id
+        case .resend(let original, _):
+            return isReminder(Occurrence(id: original, eventID: event.id, kind: Occurrence.kind(of: original), dueAt: occurrence.dueAt), of: event)
+        case .manual, .alertRound:
+            return false
+        }
+    }
+}

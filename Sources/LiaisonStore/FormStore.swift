@@ -1,0 +1,282 @@
+import Foundation
+import GRDB
+import LiaisonCrypto
+import LiaisonModel
+
+/// A household's answers to a form while it is being filled in (and, for a confidential survey, afterwards).
+public struct FormDraft: Sendable, Hashable {
+    public var eventID: String
+    public var familyID: String
+    /// The guardian who saved last.
+    public var guardianID: String
+    public var language: String
+    public var answers: [String: FormAnswer]
+    public var savedAt: Date
+    /// When the answers were first sent (nil: saved for later only).
+    public var submittedAt: Date?
+}
+
+/// A response as results read it: a confidential one names its household, an anonymous one only its groups.
+public struct StoredResponse: Sendable, Hashable {
+    public var familyID: String?
+    public var groups: [String]?
+    public var language: String
+    public var answers: [String: FormAnswer]
+    /// The day it was sent (`2026-12-07`, the school's calendar): no finer time is kept for anonymous answers.
+    public var day: String
+}
+
+/// One save of a form page.
+public struct FormSave: Sendable {
+    public var eventID: String
+    public var familyID: String
+    public var guardianID: String
+    public var language: String
+    public var answers: [String: FormAnswer]
+    public var privacy: FormPrivacy
+    /// The household's groups (its children's classes), kept with an anonymous response instead of the household.
+    public var groups: [String]
+    /// Send the answers (else: save them for later).
+    public var submit: Bool
+    public var closesAt: Date
+    public var now: Date
+    public var timeZone: TimeZone
+
+    public init(
+        eventID: String, familyID: String, guardianID: String, language: String, answers: [String: FormAnswer], privacy: FormPrivacy,
+        groups: [String], submit: Bool, closesAt: Date, now: Date, timeZone: TimeZone
+    ) {
+        self.eventID = eventID
+        self.familyID = familyID
+        self.guardianID = guardianID
+        self.language = language
+        self.answers = answers
+        self.privacy = privacy
+        self.groups = groups
+        self.submit = submit
+        self.closesAt = closesAt
+        self.now = now
+        self.timeZone = timeZone
+    }
+}
+
+/// What a save did.
+public enum FormSaveOutcome: Sendable, Hashable {
+    /// Kept for later.
+    case saved
+    /// Sent (a confidential survey's answers sent again are updated).
+    case submitted
+    /// The form closed: nothing recorded.
+    case closed
+    /// An anonymous survey this household has answered already: its answers cannot be found again, so not changed.
+    case alreadyAnswered
+}
+
+/// Forms' answers, the has-answered marks and the surveys' samples.
+public protocol FormStore: SurveyRegistry {
+    func draft(eventID: String, familyID: String) async throws -> FormDraft?
+    func hasAnswered(eventID: String, familyID: String) async throws -> Bool
+    /// Saves or sends a household's answers, in one transaction. An anonymous response, when sent, is written with a
+    /// random id, its groups and its day only, and the draft that linked it to the household is deleted.
+    func save(_ save: FormSave) async throws -> FormSaveOutcome
+    /// The sent responses of a form.
+    func responses(eventID: String) async throws -> [StoredResponse]
+}
+
+/// ``FormStore`` in Liaison's SQLite file.
+public final class SQLiteFormStore: FormStore {
+    let writer: any DatabaseWriter
+
+    public init(path: String) throws {
+        writer = try SQLiteFile.open(path: path, migrator: Self.migrator).pool
+    }
+
+    private init(writer: any DatabaseWriter) { self.writer = writer }
+
+    /// A private in-memory store, for tests.
+    public static func inMemory() throws -> SQLiteFormStore {
+        SQLiteFormStore(writer: try SQLiteFile.inMemory(label: "LiaisonForms", migrator: migrator))
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("forms-v1") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE survey_samples (
+                        survey_id TEXT PRIMARY KEY,
+                        semester TEXT NOT NULL,
+                        drawn_at REAL NOT NULL,
+                        draw_json TEXT NOT NULL
+                    );
+                    CREATE TABLE form_drafts (
+                        event_id TEXT NOT NULL,
+                        family_id TEXT NOT NULL,
+                        guardian_id TEXT NOT NULL,
+                        language TEXT NOT NULL,
+                        answers_json TEXT NOT NULL,
+                        saved_at REAL NOT NULL,
+                        submitted_at REAL,
+                        submitted_day TEXT,
+                        PRIMARY KEY (event_id, family_id)
+                    );
+                    CREATE TABLE form_anonymous (
+                        response_id TEXT PRIMARY KEY,
+                        event_id TEXT NOT NULL,
+                        groups_json TEXT NOT NULL,
+                        language TEXT NOT NULL,
+                        answers_json TEXT NOT NULL,
+                        day TEXT NOT NULL
+                    ) WITHOUT ROWID;
+                    CREATE INDEX form_anonymous_event ON form_anonymous (event_id);
+                    CREATE TABLE form_answered (
+                        event_id TEXT NOT NULL,
+                        family_id TEXT NOT NULL,
+                        day TEXT NOT NULL,
+                        PRIMARY KEY (event_id, family_id)
+                    ) WITHOUT ROWID;
+                    """)
+        }
+        return migrator
+    }
+
+    static func json<T: Encodable>(_ value: T) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: (try? encoder.encode(value)) ?? Data("null".utf8), as: UTF8.self)
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, _ text: String) -> T? { try? JSONDecoder().decode(type, from: Data(text.utf8)) }
+
+    /// `2026-12-07` in `timeZone`.
+    static func day(_ date: Date, in timeZone: TimeZone) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        let parts = calendar.dateComponents([.year, .month, .day], from: date)
+        return String(format: "%04d-%02d-%02d", parts.year ?? 0, parts.month ?? 0, parts.day ?? 0)
+    }
+
+    static func draft(_ row: Row) -> FormDraft {
+        FormDraft(
+            eventID: row["event_id"], familyID: row["family_id"], guardianID: row["guardian_id"], language: row["language"],
+            answers: decode([String: FormAnswer].self, row["answers_json"]) ?? [:],
+            savedAt: Date(timeIntervalSince1970: row["saved_at"]),
+            submittedAt: (row["submitted_at"] as Double?).map(Date.init(timeIntervalSince1970:)))
+    }
+
+    public func draft(eventID: String, familyID: String) async throws -> FormDraft? {
+        try await writer.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM form_drafts WHERE event_id = ? AND family_id = ?", arguments: [eventID, familyID])
+                .map(Self.draft)
+        }
+    }
+
+    public func hasAnswered(eventID: String, familyID: String) async throws -> Bool {
+        try await writer.read { db in
+            try Bool.fetchOne(
+                db, sql: "SELECT EXISTS (SELECT 1 FROM form_answered WHERE event_id = ? AND family_id = ?)", arguments: [eventID, familyID]
+            ) ?? false
+        }
+    }
+
+    public func save(_ save: FormSave) async throws -> FormSaveOutcome {
+        guard save.now < save.closesAt else { return .closed }
+        let day = Self.day(save.now, in: save.timeZone)
+        return try await writer.write { db in
+            let answered = try Bool.fetchOne(
+                db, sql: "SELECT EXISTS (SELECT 1 FROM form_answered WHERE event_id = ? AND family_id = ?)",
+                arguments: [save.eventID, save.familyID]) ?? false
+            if save.privacy == .anonymous, answered { return .alreadyAnswered }
+            let answers = Self.json(save.answers)
+            if save.privacy == .anonymous, save.submit {
+                // The response leaves no trace of its household: a random id (rows come back in no order of time),
+                // the groups, the day; the draft that linked it is deleted with secure_delete on.
+                try db.execute(sql: "PRAGMA secure_delete = ON")
+                try db.execute(
+                    sql: "INSERT INTO form_anonymous (response_id, event_id, groups_json, language, answers_json, day) VALUES (?, ?, ?, ?, ?, ?)",
+                    arguments: [
+                        hexString(SecureRandom.bytes(16)), save.eventID, Self.json(save.groups.sorted()), save.language, answers, day,
+                    ])
+                try db.execute(
+                    sql: "DELETE FROM form_drafts WHERE event_id = ? AND family_id = ?", arguments: [save.eventID, save.familyID])
+                try db.execute(
+                    sql: "INSERT INTO form_answered (event_id, family_id, day) VALUES (?, ?, ?)", arguments: [save.eventID, save.familyID, day])
+                return .submitted
+            }
+            try db.execute(
+                sql: """
+                    INSERT INTO form_drafts (event_id, family_id, guardian_id, language, answers_json, saved_at, submitted_at, submitted_day)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (event_id, family_id) DO UPDATE SET guardian_id = excluded.guardian_id, language = excluded.language,
+                        answers_json = excluded.answers_json, saved_at = excluded.saved_at,
+                        submitted_at = coalesce(form_drafts.submitted_at, excluded.submitted_at),
+                        submitted_day = coalesce(form_drafts.submitted_day, excluded.submitted_day)
+                    """,
+                arguments: [
+                    save.eventID, save.familyID, save.guardianID, save.language, answers, save.now.timeIntervalSince1970,
+                    save.submit && save.privacy == .confidential ? save.now.timeIntervalSince1970 : nil,
+                    save.submit && save.privacy == .confidential ? day : nil,
+                ])
+            guard save.submit else { return .saved }
+            try db.execute(
+                sql: "INSERT INTO form_answered (event_id, family_id, day) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                arguments: [save.eventID, save.familyID, day])
+            return .submitted
+        }
+    }
+
+    public func responses(eventID: String) async throws -> [StoredResponse] {
+        try await writer.read { db in
+            let confidential = try Row.fetchAll(
+                db, sql: "SELECT * FROM form_drafts WHERE event_id = ? AND submitted_at IS NOT NULL ORDER BY family_id", arguments: [eventID]
+            ).map { row in
+                StoredResponse(
+                    familyID: row["family_id"], groups: nil, language: row["language"],
+                    answers: Self.decode([String: FormAnswer].self, row["answers_json"]) ?? [:], day: row["submitted_day"] ?? "")
+            }
+            let anonymous = try Row.fetchAll(
+                db, sql: "SELECT * FROM form_anonymous WHERE event_id = ? ORDER BY response_id", arguments: [eventID]
+            ).map { row in
+                StoredResponse(
+                    familyID: nil, groups: Self.decode([String].self, row["groups_json"]) ?? [], language: row["language"],
+                    answers: Self.decode([String: FormAnswer].self, row["answers_json"]) ?? [:], day: row["day"])
+            }
+            return confidential + anonymous
+        }
+    }
+
+    // MARK: - SurveyRegistry
+
+    public func sample(surveyID: String) async throws -> StoredSample? {
+        try await writer.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM survey_samples WHERE survey_id = ?", arguments: [surveyID]).flatMap(Self.sample)
+        }
+    }
+
+    static func sample(_ row: Row) -> StoredSample? {
+        guard let draw = decode(SurveySampling.Draw.self, row["draw_json"]) else { return nil }
+        return StoredSample(surveyID: row["survey_id"], semester: row["semester"], draw: draw, drawnAt: Date(timeIntervalSince1970: row["drawn_at"]))
+    }
+
+    public func keepSample(_ sample: StoredSample) async throws -> StoredSample {
+        try await writer.write { db in
+            try db.execute(
+                sql: "INSERT INTO survey_samples (survey_id, semester, drawn_at, draw_json) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                arguments: [sample.surveyID, sample.semester, sample.drawnAt.timeIntervalSince1970, Self.json(sample.draw)])
+            return try Row.fetchOne(db, sql: "SELECT * FROM survey_samples WHERE survey_id = ?", arguments: [sample.surveyID])
+                .flatMap(Self.sample) ?? sample
+        }
+    }
+
+    public func samples() async throws -> [StoredSample] {
+        try await writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM survey_samples ORDER BY drawn_at, survey_id").compactMap(Self.sample)
+        }
+    }
+
+    public func answeredHouseholds(surveyID: String) async throws -> Set<String> {
+        try await writer.read { db in
+            Set(try String.fetchAll(db, sql: "SELECT family_id FROM form_answered WHERE event_id = ?", arguments: [surveyID]))
+        }
+    }
+}
