@@ -43,6 +43,8 @@ let package = Package(
         // would build BoringSSL (~450 files) for the same three functions.
         .target(name: "CCrypto", linkerSettings: [.linkedLibrary("crypto")]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        // SPSS .sav files of survey results (`liaison survey results --format sav`).
+        .systemLibrary(name: "CReadStat", providers: [.apt(["libreadstat-dev"])]),
 
         // Pipeline stages
         .target(name: "LiaisonModel"),
@@ -90,7 +92,7 @@ let package = Package(
             name: "liaison",
             dependencies: [
                 "LiaisonModel", "LiaisonInputs", "LiaisonLocalization", "LiaisonRender", "LiaisonCheck", "LiaisonPlan", "LiaisonStore",
-                "LiaisonDelivery", "LiaisonServer", "LiaisonDaemon", "LiaisonCurl", "LiaisonCrypto",
+                "LiaisonDelivery", "LiaisonServer", "LiaisonDaemon", "LiaisonCurl", "LiaisonCrypto", "CReadStat",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -145,7 +147,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LiaisonIntegrationTests", dependencies: ["LiaisonModel", "LiaisonLocalization", "LiaisonStore", "LiaisonTestSupport", "liaison"],
-            exclude: ["language_check.py", "page_accessibility.py", "desk_browser.py"]
+            exclude: ["language_check.py", "page_accessibility.py", "desk_browser.py", "survey_judge.py"]
         ),
         .testTarget(
             name: "LiaisonServerTests",

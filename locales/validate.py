@@ -39,6 +39,8 @@ STANDARD_ARGUMENTS = {
     "location", "days", "phone", "email", "student", "student_full", "grade", "class",
 }
 DATA_ARGUMENTS = {"items", "issue", "note"}
+# The families' pages' own messages (MessageRenderer.pageArguments) and the note about another language.
+PAGE_ARGUMENTS = {"seconds", "closes", "min_group", "count", "max", "language", "contact"}
 NAMESPACES = ("urn:oasis:names:tc:xliff:document:2.0", "urn:oasis:names:tc:xliff:document:1.2")
 
 PT = icu.UMessagePatternPartType
@@ -391,7 +393,7 @@ def main():
         print("no catalog files found", file=sys.stderr)
         return 2
 
-    known = STANDARD_ARGUMENTS | DATA_ARGUMENTS | {a.strip() for a in options.known_args.split(",") if a.strip()}
+    known = STANDARD_ARGUMENTS | DATA_ARGUMENTS | PAGE_ARGUMENTS | {a.strip() for a in options.known_args.split(",") if a.strip()}
     report = Report()
     source_lang = None
     catalogs = {}  # tag -> {key: (text, unit)}

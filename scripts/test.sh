@@ -21,8 +21,8 @@ stop_background() {
 trap stop_background EXIT
 (
     install_debian_packages chromium chromium-driver
-    python3 -c "import aiosmtpd, standardwebhooks, icalendar, recurring_ical_events, lingua, selenium" 2>/dev/null \
-        || python3 -m pip install --quiet aiosmtpd standardwebhooks icalendar recurring-ical-events lingua-language-detector 'selenium>=4.20,<5'
+    python3 -c "import aiosmtpd, standardwebhooks, icalendar, recurring_ical_events, lingua, selenium, pyreadstat" 2>/dev/null \
+        || python3 -m pip install --quiet aiosmtpd standardwebhooks icalendar recurring-ical-events lingua-language-detector 'selenium>=4.20,<5' pyreadstat
     # Pinned: a new axe-core adds rules, which must not fail a run for reasons that are not the change's.
     python3 -c "import importlib.util, sys; sys.exit(importlib.util.find_spec('axe_playwright_python') is None)" \
         || python3 -m pip install --quiet --no-deps 'axe-playwright-python==0.1.8'  # axe-core 4.12.1

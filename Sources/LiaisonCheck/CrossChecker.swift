@@ -168,6 +168,25 @@ struct CrossChecker {
                         at: location(of: event, field: "rsvp")))
                 }
             }
+            if let form = event.survey?.form { checkForm(form, of: event) }
+        }
+    }
+
+    /// Every catalog key a survey's form page shows must be in the source catalog (translations may fall back).
+    private mutating func checkForm(_ form: FormDefinition, of event: Event) {
+        guard let source = snapshot.catalogs.sourceCatalog else { return }
+        var keys: [String] = []
+        for question in form.questions {
+            if case .key(let key) = question.text { keys.append(key) }
+            for choice in question.choices { if case .key(let key) = choice.text { keys.append(key) } }
+            if question.kind == .scale5 { keys += (1...5).map { "form.scale.\($0)" } }
+            if question.kind == .rating10 { keys += ["form.rating.low", "form.rating.high"] }
+        }
+        for key in Set(keys).sorted() where source.messages[key] == nil {
+            diagnostics.append(.error(
+                "form.unknown-message",
+                "The form of \(event.id) uses the catalog message \(key), which the source catalog does not have; add it to the catalogs or write the text in the form.",
+                at: form.origin ?? location(of: event, field: "form")))
         }
     }
 
@@ -199,8 +218,9 @@ struct CrossChecker {
         guard let source = catalogs.sourceCatalog else { return }
         // Keys Liaison itself writes into letters: the notes on text in another language or machine translated.
         let used = snapshot.templates.allMessageKeys.union([MessageRenderer.otherLanguageKey, MessageRenderer.machineTranslatedKey])
-        // rsvp.* label the answers schedules offer; ack.*, unsubscribe.* and page.* are the pages' own wording.
-        let pages = ["rsvp.", "ack.", "unsubscribe.", "page."]
+        // rsvp.* label the answers schedules offer; ack.*, unsubscribe.*, page.* and form.* are the pages' own wording;
+        // survey.q.* are ready-made questions a form may name.
+        let pages = ["rsvp.", "ack.", "unsubscribe.", "page.", "form.", "survey.q."]
         for key in source.messages.keys.sorted() where !used.contains(key) && !pages.contains(where: { key.hasPrefix($0) }) {
             diagnostics.append(.warning(
                 "catalog.unused-key", "The message \(key) is used by no template.", at: source.messages[key]?.location))

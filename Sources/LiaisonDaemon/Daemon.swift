@@ -104,12 +104,14 @@ public enum Daemon {
         let channels = ChannelHolder(try ChannelSet.make(settings: configuration.delivery, school: configuration.school), settings: configuration.delivery)
         for line in channels.summary { logger.info("channel \(line)") }
 
-        let state = SchoolState(LoadedSchool(snapshot: snapshot, generation: 1, loadedAt: clock.now(), report: report), ledger: ledger)
+        let forms = try SQLiteFormStore(path: configuration.delivery.sqlitePath)
+        let state = SchoolState(LoadedSchool(snapshot: snapshot, generation: 1, loadedAt: clock.now(), report: report), ledger: ledger, forms: forms)
         let dispatchWakeup = Wakeup()
         let schedulerWakeup = Wakeup()
         let escalationWakeup = Wakeup()
         let handoff = Handoff()
         var queuer = Queuer(outbox: store, links: Links(ledger: ledger, school: configuration.school))
+        queuer.surveys = SurveyInvitations(registry: forms)
         do {
             queuer.translator = try MachineTranslation.make(configuration.translation, sqlitePath: configuration.delivery.sqlitePath) { line in
                 logger.info("\(line)")

@@ -17,7 +17,8 @@ enum InputFiles {
         ]
         if let progress = configuration.progress { files.append(progress) }
         files += configuration.calendars.sources.map(\.file)
-        for folder in configuration.templateDirectories + configuration.localeDirectories {
+        let forms = configuration.schedule.isEmpty ? [] : [ScheduleLoader.formsFolder(ofSchedule: configuration.schedule)]
+        for folder in configuration.templateDirectories + configuration.localeDirectories + forms {
             guard let walker = FileManager.default.enumerator(atPath: folder) else { continue }
             while let name = walker.nextObject() as? String { files.append((folder as NSString).appendingPathComponent(name)) }
         }

@@ -42,11 +42,14 @@ public final class SchoolState: Sendable {
     }
     private let state: Locked<State>
     let ledger: any AckLedger
+    /// Surveys' answers, for the form pages (nil: survey links show the plain acknowledgement page).
+    let forms: (any FormStore)?
 
-    init(_ school: LoadedSchool, ledger: any AckLedger) {
+    init(_ school: LoadedSchool, ledger: any AckLedger, forms: (any FormStore)? = nil) {
+        self.forms = forms
         self.ledger = ledger
         let audiences = AudienceCache()
-        state = Locked(State(current: school, audiences: audiences, site: Self.makeSite(school, alerts: [:], audiences: audiences, ledger: ledger)))
+        state = Locked(State(current: school, audiences: audiences, site: Self.makeSite(school, alerts: [:], audiences: audiences, ledger: ledger, forms: forms)))
     }
 
     public var school: LoadedSchool { state.withLock { $0.current } }
@@ -59,7 +62,7 @@ public final class SchoolState: Sendable {
         state.withLock { state in
             state.current = school
             state.audiences = AudienceCache()
-            state.site = Self.makeSite(school, alerts: state.alertEvents.merging(state.composedEvents) { $1 }, audiences: state.audiences, ledger: ledger)
+            state.site = Self.makeSite(school, alerts: state.alertEvents.merging(state.composedEvents) { $1 }, audiences: state.audiences, ledger: ledger, forms: forms)
         }
     }
 
@@ -68,7 +71,7 @@ public final class SchoolState: Sendable {
         let ledger = ledger
         state.withLock { state in
             for event in events { state.composedEvents[event.id] = event }
-            state.site = Self.makeSite(state.current, alerts: state.alertEvents.merging(state.composedEvents) { $1 }, audiences: state.audiences, ledger: ledger)
+            state.site = Self.makeSite(state.current, alerts: state.alertEvents.merging(state.composedEvents) { $1 }, audiences: state.audiences, ledger: ledger, forms: forms)
         }
     }
 
@@ -85,13 +88,15 @@ public final class SchoolState: Sendable {
         let ledger = ledger
         state.withLock { state in
             for event in events { state.alertEvents[event.id] = event }
-            state.site = Self.makeSite(state.current, alerts: state.alertEvents.merging(state.composedEvents) { $1 }, audiences: state.audiences, ledger: ledger)
+            state.site = Self.makeSite(state.current, alerts: state.alertEvents.merging(state.composedEvents) { $1 }, audiences: state.audiences, ledger: ledger, forms: forms)
         }
     }
 
     func alertEvent(_ id: String) -> Event? { state.withLock { $0.alertEvents[id] } }
 
-    private static func makeSite(_ school: LoadedSchool, alerts: [String: Event], audiences: AudienceCache, ledger: any AckLedger) -> AckSite {
+    private static func makeSite(
+        _ school: LoadedSchool, alerts: [String: Event], audiences: AudienceCache, ledger: any AckLedger, forms: (any FormStore)?
+    ) -> AckSite {
         var events = alerts
         for event in school.snapshot.events { events[event.id] = event }
         var site = AckSite(
@@ -101,6 +106,7 @@ public final class SchoolState: Sendable {
         site.staff = Dictionary(school.snapshot.staff.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         site.deskCatalogs = school.snapshot.deskCatalogs
         site.audiences = audiences
+        site.forms = forms
         return site
     }
 }

@@ -6,15 +6,21 @@ public enum ScheduleLoader {
     /// The keys of an event. To add one, list it here and read it in `EventReader.read`.
     public static let eventKeys = [
         "id", "kind", "title", "start", "end", "time_zone", "location", "audience", "template", "priority",
-        "notify", "rsvp", "data", "status",
+        "notify", "rsvp", "data", "status", "form", "sample", "semester",
     ]
     /// Keys every event must have (schedule.missing-key).
     public static let requiredEventKeys = ["id", "kind", "title", "start", "audience", "template"]
     public static let notifyKeys = ["send_at", "reminders"]
     public static let rsvpKeys = ["id", "label"]
+    public static let sampleKeys = ["fraction", "stratum", "seed", "exclude_recent", "expected_response"]
     public static let audienceKeys = ["grades", "classes", "students", "families"]
     /// Words accepted for an audience of the whole school.
     public static let wholeSchoolWords = ["everyone", "all", "whole-school", "whole school", "everybody"]
+
+    /// The folder of the forms that surveys name: `forms/` beside the schedule.
+    public static func formsFolder(ofSchedule schedule: String) -> String {
+        URL(fileURLWithPath: schedule).deletingLastPathComponent().appendingPathComponent("forms").path
+    }
 
     /// Reads events.yaml: times are resolved in the event's zone (default: the school's). Invalid events are
     /// reported (schedule.* codes) and left out; the others are kept, in the order written.
@@ -186,6 +192,7 @@ public enum ScheduleLoader {
             let plan = readNotify(zone: zone)
             let rsvp = readRSVP()
             let data = readData()
+            let survey = readSurvey(kind: kind, start: start?.date, zone: zone)
 
             guard ok, let id, let kind, let title, let start, let audience, let template else { return nil }
             var event = Event(
@@ -193,6 +200,7 @@ public enum ScheduleLoader {
                 location: location, audience: audience, template: template, priority: priority, plan: plan, rsvp: rsvp,
                 data: data, origin: report.location(node, path))
             event.isCancelled = cancelled
+            event.survey = survey
             return event
         }
 
@@ -416,6 +424,94 @@ public enum ScheduleLoader {
                 return sequence.enumerated().map { ($1, KeyPath.item(path, $0)) }
             }
             return [(node, path)]
+        }
+
+        // MARK: Survey
+
+        /// `form:` (a form file, relative to the schedule), `sample:` and `semester:` of a survey.
+        mutating func readSurvey(kind: EventKind?, start: Date?, zone: TimeZone) -> SurveySettings? {
+            let formPath = text("form")
+            guard let formPath else {
+                for key in ["sample", "semester"] where keys[key] != nil {
+                    fail("schedule.missing-key", "\(key) belongs to a survey with a form: give the event form: forms/<name>.yaml", keys[key]?.key, field(key))
+                }
+                return nil
+            }
+            guard kind == .survey else {
+                fail("schedule.invalid-value", "form: is for events of kind survey", keys["form"]?.key, field("form"))
+                return nil
+            }
+            // Forms live in the forms/ folder beside the schedule (the daemon watches it and keeps it with the last good copy).
+            let name = formPath.hasPrefix("forms/") ? String(formPath.dropFirst("forms/".count)) : formPath
+            guard !name.isEmpty, !name.contains("/"), !name.hasPrefix(".") else {
+                fail("schedule.invalid-value", "form \"\(formPath)\" must name a file in the forms/ folder beside the schedule (form: forms/autumn-survey.yaml)", keys["form"]?.value, field("form"))
+                return nil
+            }
+            let resolved = ScheduleLoader.formsFolder(ofSchedule: report.file) + "/" + (name.hasSuffix(".yaml") || name.hasSuffix(".yml") ? name : name + ".yaml")
+            let (form, problems) = FormLoader.load(path: resolved, school: school)
+            report.diagnostics += problems
+            guard let form else {
+                fail("schedule.invalid-form", "the form \(formPath) could not be read (see the problems in it); this survey is left out", keys["form"]?.value, field("form"))
+                return nil
+            }
+            let sampling = readSample()
+            let semester = text("semester") ?? start.map { SurveySettings.semester(of: $0, in: zone) } ?? ""
+            return SurveySettings(form: form, sampling: sampling, semester: semester)
+        }
+
+        /// `sample: 30%`, or a map of `fraction`, `stratum` (class, grade, school), `seed`, `exclude_recent`
+        /// (semesters) and `expected_response`.
+        mutating func readSample() -> SamplingSettings? {
+            guard let node = value("sample") else { return nil }
+            let path = field("sample")
+            var settings = SamplingSettings()
+            if let raw = node.rawScalar {
+                guard let fraction = share(raw, node: node, path: path, name: "sample") else { return nil }
+                settings.fraction = fraction
+                return settings
+            }
+            guard case .mapping(let mapping) = node else {
+                fail("schedule.invalid-value", "sample is a share (30%) or a map with fraction, stratum, seed, exclude_recent and expected_response", node, path)
+                return nil
+            }
+            for (keyNode, valueNode) in mapping {
+                let key = keyNode.rawScalar ?? "?"
+                let keyPath = KeyPath.child(path, key)
+                let raw = valueNode.rawScalar?.trimmingCharacters(in: .whitespaces) ?? ""
+                switch key {
+                case "fraction": settings.fraction = share(raw, node: valueNode, path: keyPath, name: "fraction") ?? settings.fraction
+                case "expected_response":
+                    settings.expectedResponse = share(raw, node: valueNode, path: keyPath, name: "expected_response") ?? settings.expectedResponse
+                case "stratum":
+                    if let stratum = SurveySampling.Stratum(rawValue: raw.lowercased()) { settings.stratum = stratum } else {
+                        fail("schedule.invalid-value", "stratum \"\(raw)\" is not class, grade or school", valueNode, keyPath)
+                    }
+                case "seed":
+                    if let seed = UInt64(raw) { settings.seed = seed } else {
+                        fail("schedule.invalid-value", "seed must be a whole number (0 to 18446744073709551615), not \"\(raw)\"", valueNode, keyPath)
+                    }
+                case "exclude_recent":
+                    if let count = Int(raw.replacingOccurrences(of: " semesters", with: "").replacingOccurrences(of: " semester", with: "")), (0...20).contains(count) {
+                        settings.excludeRecentSemesters = count
+                    } else {
+                        fail("schedule.invalid-value", "exclude_recent is a number of semesters from 0 to 20, not \"\(raw)\"", valueNode, keyPath)
+                    }
+                default:
+                    report.warning("schedule.unknown-key", "sample does not take \"\(key)\"\(Support.didYouMean(key, among: ScheduleLoader.sampleKeys)); it is ignored", keyNode, keyPath)
+                }
+            }
+            return settings
+        }
+
+        /// `30%` or `0.3` as a share above 0 and at most 1.
+        mutating func share(_ raw: String, node: Node, path: String, name: String) -> Double? {
+            let trimmed = raw.trimmingCharacters(in: .whitespaces)
+            let value = trimmed.hasSuffix("%") ? Double(trimmed.dropLast().trimmingCharacters(in: .whitespaces)).map { $0 / 100 } : Double(trimmed)
+            guard let value, value > 0, value <= 1 else {
+                fail("schedule.invalid-value", "\(name) is a share such as 30% (above 0, at most 100%), not \"\(raw)\"", node, path)
+                return nil
+            }
+            return value
         }
 
         // MARK: RSVP

@@ -118,7 +118,8 @@ public struct Queuer: Sendable {
         let chunks = Self.chunks(of: fresh, first: firstChunkSize, rest: chunkSize)
         // Staff text its readers would get untranslated is machine translated first, within the translator's time
         // limit (short for an urgent event): labelled, next to the original, never instead of a person's translation.
-        let translated = await translated(request.event, for: fresh, planner: planner, school: request.school)
+        let translated = await translated(
+            SurveyInvitations.letterEvent(request.event, occurrence: request.occurrence), for: fresh, planner: planner, school: request.school)
         let links = links.with(school: request.school)
         let rendered = BatchQueue<(deliveries: [Delivery], problems: [PlanProblem])>(capacity: 1)
         let outbox = outbox
@@ -198,7 +199,9 @@ public struct Queuer: Sendable {
         let occurrence = request.occurrence.id
         let ackURL = request.withAckLinks ? links.ackURL : nil
         let unsubscribeURL = MessageCategory.optional(for: request.event) == nil ? nil : links.unsubscribeURL
-        let event = await translated(request.event, for: request.recipients, planner: request.planner, school: request.school)
+        let event = await translated(
+            SurveyInvitations.letterEvent(request.event, occurrence: request.occurrence), for: request.recipients, planner: request.planner,
+            school: request.school)
         let (deliveries, _) = await request.planner.plan(
             event, recipients: request.recipients, occurrence: occurrence, sendAt: request.renderAt, now: request.now,
             ackURL: { _ in ackURL }, unsubscribeURL: { _ in unsubscribeURL })

@@ -42,6 +42,17 @@ public struct SurveyInvitations: Sendable {
         return SurveySampling.draw(audience, sampling.request(for: event.id, recentlySampled: recent))
     }
 
+    /// `event` as its letter for `occurrence` sees it: `data.survey.reminder` and `data.survey.anonymous` for the
+    /// survey template (other events: unchanged).
+    public static func letterEvent(_ event: Event, occurrence: Occurrence) -> Event {
+        guard let survey = event.survey else { return event }
+        var event = event
+        event.data["survey"] = .map([
+            "reminder": .bool(isReminder(occurrence, of: event)), "anonymous": .bool(survey.form.privacy == .anonymous),
+        ])
+        return event
+    }
+
     /// A planned send after the survey's first is a reminder (so is a resend of one); the first and a send by hand
     /// of a survey the schedule never sends invite.
     public static func isReminder(_ occurrence: Occurrence, of event: Event) -> Bool {

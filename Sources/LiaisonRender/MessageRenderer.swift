@@ -91,8 +91,8 @@ public struct MessageRenderer: Sendable {
     /// The arguments of ``otherLanguageKey``: the languages' names in the reader's language, and the office's phone.
     public static let otherLanguageArguments: Set<String> = ["language", "contact"]
 
-    /// The arguments of the families' pages' own messages (the wait on the page of a refused request).
-    public static let pageArguments: Set<String> = ["seconds"]
+    /// The arguments of the families' pages' own messages (the wait on a refused request's page; a form's close, group minimum, problem count and length limit).
+    public static let pageArguments: Set<String> = ["seconds", "closes", "min_group", "count", "max"]
 
     /// The arguments every message may use (for `check`).
     public static let standardArguments: Set<String> = [

@@ -17,6 +17,7 @@ struct AckPages: Sendable {
         guard let site = server.site() else { return unavailable() }
         let token = context.parameters.get("token") ?? ""
         guard let (link, event) = try await find(token, in: site) else { return notFound(site) }
+        if let visit = formVisit(link, event, site) { return try await FormPages(server: server).show(visit) }
         let guardian = site.roster.guardian(link.guardianID)
         let text = PageText(site: site, language: guardian?.language ?? site.school.defaultLocale, timeZone: event.timeZone)
         let current = try await site.ledger.acknowledgement(eventID: event.id, guardianID: link.guardianID)
@@ -53,6 +54,7 @@ struct AckPages: Sendable {
         guard let site = server.site() else { return unavailable() }
         let token = context.parameters.get("token") ?? ""
         guard let (link, event) = try await find(token, in: site) else { return notFound(site) }
+        if let visit = formVisit(link, event, site) { return try await FormPages(server: server).post(visit, request) }
         let guardian = site.roster.guardian(link.guardianID)
         let text = PageText(site: site, language: guardian?.language ?? site.school.defaultLocale, timeZone: event.timeZone)
 
@@ -95,6 +97,13 @@ struct AckPages: Sendable {
     }
 
     // MARK: - Pieces
+
+    /// A survey's form page, when the event has a form and the site a store for its answers.
+    private func formVisit(_ link: AckLink, _ event: Event, _ site: AckSite) -> FormPages.Visit? {
+        guard let survey = event.survey, let store = site.forms, let guardian = site.roster.guardian(link.guardianID) else { return nil }
+        let text = PageText(site: site, language: guardian.language, timeZone: event.timeZone)
+        return FormPages.Visit(link: link, event: event, survey: survey, guardian: guardian, text: text, store: store)
+    }
 
     /// The link and its event, or nil for an unknown token or an event no longer on the schedule.
     private func find(_ token: String, in site: AckSite) async throws -> (AckLink, Event)? {
@@ -180,16 +189,6 @@ struct AckPages: Sendable {
 
     /// Decodes a form body; the first value of a repeated name wins.
     static func parseForm(_ body: String) -> [String: String] {
-        var fields: [String: String] = [:]
-        for pair in body.split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            func decode(_ part: Substring) -> String? {
-                String(part).replacingOccurrences(of: "+", with: " ").removingPercentEncoding
-            }
-            guard let name = parts.first.flatMap(decode) else { continue }
-            let value = parts.count > 1 ? decode(parts[1]) ?? "" : ""
-            if fields[name] == nil { fields[name] = value }
-        }
-        return fields
+        FormPages.parseFields(body).compactMapValues(\.first)
     }
 }

@@ -22,6 +22,8 @@ public struct AckSite: Sendable {
     public var staff: [String: DeskStaff] = [:]
     /// The desk's wording (`locales/desk/`).
     public var deskCatalogs = CatalogSet(catalogs: [])
+    /// Forms' answers (surveys): nil when the server has no store for them, and survey pages then say so.
+    public var forms: (any FormStore)?
     /// Audiences resolved against this roster (shared by the sites made from one version of the school).
     public var audiences = AudienceCache()
 

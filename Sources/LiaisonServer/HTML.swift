@@ -64,6 +64,11 @@ enum HTML {
         + "blockquote{margin:.8em 0;padding:.5em .8em;border-inline-start:4px solid #ccc}"
         + "fieldset{border:0;margin:0;padding:0}legend{padding:0;margin:.6em 0}"
         + "button.current{font-weight:bold;border:3px solid #14532d}"
+        + ".question{margin:1.2em 0}.choice{display:flex;align-items:center;gap:.5em;min-height:44px}"
+        + "input[type=radio],input[type=checkbox]{width:1.4em;height:1.4em;margin:0}"
+        + "input[type=text],textarea{box-sizing:border-box;width:100%;font-size:1em;padding:.5em}"
+        + ".problem{color:#9b1c1c;font-weight:bold}.problems{border:3px solid #9b1c1c;padding:0 1em;margin:1em 0}"
+        + "button.secondary{background:#fff;border:2px solid #555}"
 
     /// Headers every response carries: nothing cached, no referrer leaking the token, no framing, no scripts.
     static let securityHeaders: [(HeaderName, String)] = [

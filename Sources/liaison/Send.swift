@@ -120,8 +120,12 @@ struct Send: AsyncParsableCommand {
         } catch {
             printError("warning: machine translation is off: \(error)")
         }
+        if !dryRun, event.survey != nil { configuredQueuer.surveys = SurveyInvitations(registry: try SQLiteFormStore(path: settings.sqlitePath)) }
         let queuer = configuredQueuer
-        let recipients = event.audience.recipients(in: snapshot.roster).filter { only == nil || $0.guardian.id == only }
+        let recipients = try await queuer.recipients(of: Queuer.Request(
+            occurrence: occurrence, event: event,
+            recipients: event.audience.recipients(in: snapshot.roster).filter { only == nil || $0.guardian.id == only },
+            school: snapshot.school, planner: planner, now: now))
         if let only, recipients.isEmpty {
             printError("Guardian \(only) is not in the audience of \(event.id).")
             throw ExitCode(1)

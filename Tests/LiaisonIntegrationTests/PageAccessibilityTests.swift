@@ -61,6 +61,11 @@ import Testing
             ("newsletter (vi), read late", .init(kind: .ack(eventID: "newsletter-2026-11-27"), occurrence: "axe", guardianID: try guardian("vi")), [["click": 0]]),
             ("sickness alert with the office's note (es)", .init(kind: .ack(eventID: alertID), occurrence: "axe", guardianID: try guardian("es")), [["click": 0]]),
             ("newsletters stopped (ar)", .init(kind: .unsubscribe(.newsletters), occurrence: "axe", guardianID: try guardian("ar")), [["click": 0]]),
+            // The survey's form: sent with a required answer missing (the list of problems), saved for later, sent.
+            ("survey form (ar), sent incomplete, saved, sent", .init(kind: .ack(eventID: "autumn-survey-2026"), occurrence: "axe", guardianID: try guardian("ar")),
+             [["click": 0], ["check": ["q-welcome-3", "q-contact-1"], "click": 1], ["check": ["q-informed-4"], "click": 0]]),
+            ("survey form (zh-Hant), sent", .init(kind: .ack(eventID: "autumn-survey-2026"), occurrence: "axe", guardianID: try guardian("zh-Hant")),
+             [["check": ["q-welcome-4", "q-informed-2", "q-recommend-9"], "click": 0]]),
         ]
         let tokens = try await ledger.issueTokens(pages.map(\.request), now: Date())
         let base = "http://127.0.0.1:\(daemon.port)"
@@ -83,7 +88,7 @@ import Testing
         let lines = audit.output.split(separator: "\n").map(String.init)
         let summary = lines.last ?? ""
         // Ten links and their follow-ups, the invalid link and the rate limit's page.
-        #expect(summary.hasPrefix("21 pages audited, 0 violations"), "\(audit.output)\(audit.errors)")
+        #expect(summary.hasPrefix("27 pages audited, 0 violations"), "\(audit.output)\(audit.errors)")
         // Each page in its reader's language and direction (so the audit saw the state it was meant to).
         func page(_ name: String) -> String { lines.first { $0.hasPrefix("ok   \(name):") } ?? "" }
         for (name, lang, dir) in [
@@ -91,9 +96,12 @@ import Testing
             ("meeting (so), then an answer that is not a choice then 1", "so", "ltr"), ("meeting (uk), answers closed", "uk", "ltr"),
             ("concert (zh-Hans), read then 1", "zh-Hans", "ltr"), ("sickness alert with the office's note (es)", "es", "ltr"),
             ("newsletters stopped (ar) then 1", "ar", "rtl"), ("too many requests (ar)", "ar", "rtl"),
+            ("survey form (ar), sent incomplete, saved, sent then 1", "ar", "rtl"), ("survey form (zh-Hant), sent then 1", "zh-Hant", "ltr"),
         ] {
             #expect(page(name).contains("lang=\(lang) dir=\(dir)"), "\(name): \(page(name))")
         }
         #expect(page("meeting (en), answered then changed then 1").contains("'Thank you: Year 5 parent–teacher meetings'"))
+        // The survey's pages: the problems listed first, then saved, then sent (titles in the reader's language).
+        #expect(page("survey form (zh-Hant), sent then 1").contains("秋季家長問卷"), "\(page("survey form (zh-Hant), sent then 1"))")
     }
 }

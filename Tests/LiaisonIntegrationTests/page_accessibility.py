@@ -9,6 +9,7 @@ The page at `url` is audited, then each ACTION in turn, each followed by an audi
     {"click": N}                 press the N-th button of the page (0 = the first)
     {"click": N, "value": V}     the same, the button's value changed to V first (an answer that is not a choice)
     {"follow": N}                follow the N-th link of the page
+    {"check": [ID, ...]}         tick these radio buttons or check boxes first (by id), then {"click": N} as above
 
 Prints one line per page audited (`ok` with its title, `lang` and `dir`, or the violations with the offending
 elements) and a last line
@@ -94,6 +95,8 @@ def main():
             pages += 1
             violations += audit(driver, step["name"])
             for number, action in enumerate(step.get("then", []), start=1):
+                for element_id in action.get("check", []):
+                    driver.find_element(By.ID, element_id).click()
                 selector, index = ("a", action["follow"]) if "follow" in action else ("button", action["click"])
                 elements = driver.find_elements(By.CSS_SELECTOR, selector)
                 if index >= len(elements):

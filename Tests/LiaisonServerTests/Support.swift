@@ -64,14 +64,16 @@ struct Fixture {
 
     init(
         title: LocalizedText? = nil, loaded: Bool = true, links: LinkLifetime = LinkLifetime(), roster: Roster = makeRoster(),
-        admin: (any AdminService)? = nil, throttle: RequestThrottle = RequestThrottle()
+        admin: (any AdminService)? = nil, throttle: RequestThrottle = RequestThrottle(), extraEvents: [Event] = [],
+        forms: (any FormStore)? = nil
     ) throws {
         let ledger = try SQLiteAckLedger.inMemory()
         let outbox = try SQLiteOutboxStore.inMemory()
         var site = AckSite(
-            school: makeSchool(), events: makeEvents(title: title), roster: roster, catalogs: catalogs,
+            school: makeSchool(), events: makeEvents(title: title) + extraEvents, roster: roster, catalogs: catalogs,
             ledger: ledger)
         site.linkLifetime = links
+        site.forms = forms
         let loadedSite = site
         self.ledger = ledger
         self.outbox = outbox

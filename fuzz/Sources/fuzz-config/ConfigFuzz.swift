@@ -7,7 +7,8 @@ import LiaisonModel
 // liaison.yaml and events.yaml: YAML composed with positions (Yams), then the configuration reader (every
 // section, calendar rules included) and the schedule reader (events, audiences, times in zones, reminders).
 //
-// Input: a configuration and a schedule separated by a `%%` line. An input without separator is read as both.
+// Input: a configuration, a schedule and a survey's form (forms/fuzz.yaml, which a schedule names with
+// `form: fuzz`) separated by `%%` lines. An input without separator is read as all three.
 // The schedule is read for the school the configuration names when it loads, else for a fixed one.
 
 let fallbackSchool = School(name: "Fuzz Primary", defaultLocale: "en-GB", timeZone: FuzzClock.london)
@@ -25,6 +26,19 @@ public func fuzzConfig(_ data: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
     if let configuration {
         for key in configuration.locations.keys { _ = configuration.location(of: key) }
         _ = configuration.calendars.window(from: FuzzClock.now)
+    }
+
+    let formText = input.parts.count > 2 ? input.parts[2] : scheduleText
+    let formPath = Scratch.save(formText, to: "config/forms/fuzz.yaml")
+    let (form, formDiagnostics) = FormLoader.load(path: formPath, school: configuration?.school ?? fallbackSchool)
+    for diagnostic in formDiagnostics { _ = diagnostic.description }
+    FuzzLog.show("form: \(form?.questions.count ?? 0) questions", formDiagnostics.map(\.description))
+    if let form {
+        // Answers posted for every question: the form text's lines as values.
+        let values = String(decoding: formText, as: UTF8.self).split(separator: "\n").prefix(8).map(String.init)
+        let fields = Dictionary(uniqueKeysWithValues: form.questions.map { ($0.field, values) })
+        let (answers, _) = form.read(fields, submitting: true)
+        _ = form.missing(in: answers)
     }
 
     let schedulePath = Scratch.save(scheduleText, to: "config/events.yaml")

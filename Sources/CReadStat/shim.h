@@ -1,0 +1,2 @@
+// ReadStat (Debian's libreadstat-dev) writes SPSS .sav files for survey results.
+#include <readstat.h>

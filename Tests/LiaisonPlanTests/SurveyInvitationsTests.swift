@@ -1,0 +1,60 @@
+import Foundation
+import LiaisonModel
+import LiaisonPlan
+import LiaisonStore
+import Testing
+
+/// A survey's sends go through the one queuer: the invitation to its sample (drawn once, kept), reminders only to
+/// households that have not answered, and the letter told which it is.
+struct SurveyInvitationsTests {
+    let survey = demoSchool.events.first { $0.id == "autumn-survey-2026" }!
+
+    @Test func theInvitationReachesTheSampleAndRemindersOnlyThoseYetToAnswer() async throws {
+        let fixture = try QueuerFixture()
+        let forms = try SQLiteFormStore.inMemory()
+        var queuer = fixture.queuer
+        queuer.surveys = SurveyInvitations(registry: forms)
+        let sends = SendSchedule.sends(for: survey)
+        #expect(sends.count == 3)
+        let invitation = Occurrence.scheduled(sends[0])
+        let outcome = try await queuer.queue(fixture.request(invitation, survey, now: sends[0].at))
+        let sample = try #require(try await forms.sample(surveyID: survey.id))
+        let sampled = Set(sample.draw.households)
+        let invited = Set(outcome.queued.map { demoSchool.roster.guardian($0.guardianID)!.familyID })
+        // Every sampled household with an address is invited, nobody else.
+        #expect(invited.isSubset(of: sampled))
+        #expect(sampled.subtracting(invited).count <= outcome.problems.count)
+        #expect(sample.draw.households.count < Set(demoSchool.roster.guardians.map(\.familyID)).count)
+        // Sent again (a restart, a second process): the same sample, nothing queued twice.
+        let again = try await queuer.queue(fixture.request(invitation, survey, now: sends[0].at.addingTimeInterval(60)))
+        #expect(again.queued.isEmpty)
+        #expect(try await forms.sample(surveyID: survey.id) == sample)
+
+        // Two households answer; the first reminder goes to the rest of the sample only.
+        let answering = Array(invited.sorted().prefix(2))
+        for family in answering {
+            _ = try await forms.save(FormSave(
+                eventID: survey.id, familyID: family, guardianID: "x", language: "en", answers: ["welcome": .choice("4")],
+                privacy: .anonymous, groups: [], submit: true, closesAt: survey.start, now: sends[0].at, timeZone: survey.timeZone))
+        }
+        let reminder = Occurrence.scheduled(sends[1])
+        #expect(SurveyInvitations.isReminder(reminder, of: survey))
+        #expect(!SurveyInvitations.isReminder(invitation, of: survey))
+        let reminded = try await queuer.queue(fixture.request(reminder, survey, now: sends[1].at))
+        let remindedFamilies = Set(reminded.queued.map { demoSchool.roster.guardian($0.guardianID)!.familyID })
+        #expect(remindedFamilies == invited.subtracting(answering))
+
+        // The letters say which they are.
+        let first = try #require(try await fixture.outbox.deliveries(matching: DeliveryQuery(occurrence: invitation.id)).first)
+        let second = try #require(try await fixture.outbox.deliveries(matching: DeliveryQuery(occurrence: reminder.id)).first)
+        #expect(first.message.subject != second.message.subject)
+        #expect(second.message.subject.contains("Reminder") || second.message.language != "en")
+    }
+
+    @Test func aSurveyWithoutARegistryReachesItsWholeAudience() async throws {
+        let fixture = try QueuerFixture()
+        let invitation = Occurrence.scheduled(SendSchedule.sends(for: survey)[0])
+        let request = fixture.request(invitation, survey, now: invitation.dueAt)
+        #expect(try await fixture.queuer.recipients(of: request).count == request.recipients.count)
+    }
+}
