@@ -40,7 +40,7 @@ STANDARD_ARGUMENTS = {
 }
 DATA_ARGUMENTS = {"items", "issue", "note"}
 # The families' pages' own messages (MessageRenderer.pageArguments) and the note about another language.
-PAGE_ARGUMENTS = {"seconds", "closes", "min_group", "count", "max", "language", "contact"}
+PAGE_ARGUMENTS = {"seconds", "closes", "min_group", "count", "max", "host", "language", "contact"}
 NAMESPACES = ("urn:oasis:names:tc:xliff:document:2.0", "urn:oasis:names:tc:xliff:document:1.2")
 
 PT = icu.UMessagePatternPartType

@@ -15,6 +15,8 @@ public struct FamilyRecords: Sendable {
     public let files: FileRetention
     /// Machine translations of letters' staff text (an alert note in Spanish is family data too).
     public var translations: SQLiteTranslationMemory?
+    /// Surveys' answers and meetings' bookings.
+    public var forms: SQLiteFormStore?
 
     public init(outbox: SQLiteOutboxStore, ledger: SQLiteAckLedger, journal: SQLiteDaemonJournal, audit: SQLiteAuditLog, files: FileRetention) {
         self.outbox = outbox
@@ -31,6 +33,7 @@ public struct FamilyRecords: Sendable {
             outbox: try SQLiteOutboxStore(path: path), ledger: try SQLiteAckLedger(path: path), journal: try SQLiteDaemonJournal(path: path),
             audit: try SQLiteAuditLog(path: path), files: FileRetention(folders: Self.letterFolders(delivery)))
         translations = try SQLiteTranslationMemory(path: path)
+        forms = try SQLiteFormStore(path: path)
     }
 
     /// The file channel's folder and the dry runs' folder beside it.
@@ -87,6 +90,12 @@ public struct FamilyRecords: Sendable {
         }
         export.answers = try await ledger.answers(guardianIDs: members.guardianIDs).map(FamilyExport.Answer.init)
         export.alerts = try await journal.alerts(studentIDs: members.studentIDs).map(FamilyExport.AlertRecord.init)
+        if let forms {
+            let (drafts, answered, bookings) = try await forms.records(familyID: members.familyID)
+            export.surveyAnswers = drafts.map(FamilyExport.SurveyAnswers.init)
+            export.surveysAnswered = answered
+            export.bookings = bookings.map(FamilyExport.Booking.init)
+        }
         return export
     }
 
@@ -100,9 +109,11 @@ public struct FamilyRecords: Sendable {
         public var files = 0
         /// Alerts kept because the child also has guardians outside the family (their record too).
         public var sharedAlertsKept = 0
+        /// Survey answers, has-answered marks, bookings and places in samples.
+        public var forms = 0
 
         public var summary: String {
-            "letters=\(letters) answers_and_links=\(answersAndLinks) alerts=\(alerts) files=\(files) shared_alerts_kept=\(sharedAlertsKept)"
+            "letters=\(letters) answers_and_links=\(answersAndLinks) alerts=\(alerts) files=\(files) shared_alerts_kept=\(sharedAlertsKept) forms=\(forms)"
         }
     }
 
@@ -119,6 +130,7 @@ public struct FamilyRecords: Sendable {
         }
         erasure.sharedAlertsKept = try await journal.alerts(studentIDs: Set(shared)).count
         erasure.alerts = try await journal.erase(studentIDs: members.studentIDs.subtracting(shared))
+        erasure.forms = try await forms?.erase(familyID: members.familyID) ?? 0
         try await audit.append(
             AuditEntry(
                 at: now, actor: actor, action: .familyErased, subject: SQLiteAuditLog.familySubject(members.familyID),
@@ -139,11 +151,13 @@ public struct FamilyRecords: Sendable {
         public var machineTranslations = 0
         /// Messages written on the desk, sent before the letters' text is removed.
         public var compositions = 0
+        /// Survey answers saved or sent, bookings and samples older than the answers' retention.
+        public var forms = 0
 
         public var isEmpty: Bool { self == Sweep() }
 
         public var summary: String {
-            "bodies=\(bodies) delivery_records=\(deliveryRecords) answers_and_links=\(answersAndLinks) alert_notes=\(alertNotes) alerts=\(alerts) files=\(files) machine_translations=\(machineTranslations) compositions=\(compositions)"
+            "bodies=\(bodies) delivery_records=\(deliveryRecords) answers_and_links=\(answersAndLinks) alert_notes=\(alertNotes) alerts=\(alerts) files=\(files) machine_translations=\(machineTranslations) compositions=\(compositions) forms=\(forms)"
         }
     }
 
@@ -160,6 +174,8 @@ public struct FamilyRecords: Sendable {
         sweep.machineTranslations = try await translations?.purge(before: cutoffs.messageBodies) ?? 0
         // A message written on the desk is letter text (it can name children): kept as long as the letters' text.
         sweep.compositions = try await journal.purgeCompositions(sentBefore: cutoffs.messageBodies)
+        // Answers are kept as long as acknowledgements are.
+        sweep.forms = try await forms?.applyRetention(before: cutoffs.acknowledgements) ?? 0
         if !sweep.isEmpty {
             try await audit.append(AuditEntry(at: now, actor: actor, action: .retentionApplied, subject: "state", detail: sweep.summary))
         }
@@ -179,6 +195,11 @@ public struct FamilyExport: Sendable, Codable {
     public var answers: [Answer] = []
     public var optOuts: [OptOut] = []
     public var alerts: [AlertRecord] = []
+    /// Survey answers kept with the household (confidential ones, and anonymous ones saved but not yet sent).
+    public var surveyAnswers: [SurveyAnswers] = []
+    /// Surveys the household answered (anonymous answers themselves cannot be found: nothing links them to it).
+    public var surveysAnswered: [String] = []
+    public var bookings: [Booking] = []
 
     public init(exportedAt: Date, school: String, familyID: String) {
         self.exportedAt = exportedAt
@@ -288,6 +309,46 @@ public struct FamilyExport: Sendable, Codable {
             answer = acknowledgement.answer
             at = acknowledgement.at
             via = acknowledgement.via
+        }
+    }
+
+    public struct SurveyAnswers: Sendable, Codable {
+        public var survey: String
+        public var guardian: String
+        public var language: String
+        /// Question id → the answer (choices by id, free text as written).
+        public var answers: [String: [String]]
+        public var savedAt: Date
+        public var sentAt: Date?
+
+        init(_ draft: FormDraft) {
+            survey = draft.eventID
+            guardian = draft.guardianID
+            language = draft.language
+            answers = draft.answers.mapValues { answer in
+                if case .text(let text) = answer { return [text] }
+                return answer.values
+            }
+            savedAt = draft.savedAt
+            sentAt = draft.submittedAt
+        }
+    }
+
+    public struct Booking: Sendable, Codable {
+        public var meeting: String
+        public var group: String
+        public var slot: String
+        public var guardian: String
+        public var interpreter: String?
+        public var bookedAt: Date
+
+        init(_ booking: SlotBooking) {
+            meeting = booking.eventID
+            group = booking.group
+            slot = booking.slotID
+            guardian = booking.guardianID
+            interpreter = booking.interpreter
+            bookedAt = booking.bookedAt
         }
     }
 

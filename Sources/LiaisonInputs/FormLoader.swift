@@ -62,8 +62,9 @@ extension ScheduleLoader.EventReader {
                 fail("schedule.invalid-value", "privacy \"\(raw)\" is not confidential or anonymous", keys["privacy"]?.value, field("privacy"))
             }
         }
-        let minGroup = count("min_group", default: 5)
-        let minGroupText = count("min_group_text", default: 10)
+        // At least 3: a smaller minimum would show one or two families' answers.
+        let minGroup = count("min_group", default: 5, least: 3)
+        let minGroupText = count("min_group_text", default: 10, least: 3)
         var questions: [FormQuestion] = []
         if let node = value("questions", required: true) {
             guard case .sequence(let items) = node else {
@@ -90,11 +91,11 @@ extension ScheduleLoader.EventReader {
         return FormDefinition(id: id, questions: questions, privacy: privacy, minGroup: minGroup, minGroupText: minGroupText, origin: report.location(node, nil))
     }
 
-    /// A whole number of at least 1 under `key`, else `defaultValue`.
-    private mutating func count(_ key: String, default defaultValue: Int) -> Int {
+    /// A whole number of at least `least` under `key`, else `defaultValue`.
+    private mutating func count(_ key: String, default defaultValue: Int, least: Int) -> Int {
         guard let raw = text(key) else { return defaultValue }
-        guard let value = Int(raw), value >= 1, value <= 1000 else {
-            fail("schedule.invalid-value", "\(key) must be a whole number from 1 to 1000, not \"\(raw)\"", keys[key]?.value, field(key))
+        guard let value = Int(raw), value >= least, value <= 1000 else {
+            fail("schedule.invalid-value", "\(key) must be a whole number from \(least) to 1000, not \"\(raw)\"", keys[key]?.value, field(key))
             return defaultValue
         }
         return value

@@ -6,12 +6,13 @@ public enum ScheduleLoader {
     /// The keys of an event. To add one, list it here and read it in `EventReader.read`.
     public static let eventKeys = [
         "id", "kind", "title", "start", "end", "time_zone", "location", "audience", "template", "priority",
-        "notify", "rsvp", "data", "status", "form", "sample", "semester",
+        "notify", "rsvp", "data", "status", "form", "sample", "semester", "slots",
     ]
     /// Keys every event must have (schedule.missing-key).
     public static let requiredEventKeys = ["id", "kind", "title", "start", "audience", "template"]
     public static let notifyKeys = ["send_at", "reminders"]
     public static let rsvpKeys = ["id", "label"]
+    public static let slotKeys = ["length", "capacity", "per", "book_until", "breaks", "interpreter"]
     public static let sampleKeys = ["fraction", "stratum", "seed", "exclude_recent", "expected_response"]
     public static let audienceKeys = ["grades", "classes", "students", "families"]
     /// Words accepted for an audience of the whole school.
@@ -193,6 +194,7 @@ public enum ScheduleLoader {
             let rsvp = readRSVP()
             let data = readData()
             let survey = readSurvey(kind: kind, start: start?.date, zone: zone)
+            let slotRules = readSlots(kind: kind, start: start?.date, end: end?.date, zone: zone)
 
             guard ok, let id, let kind, let title, let start, let audience, let template else { return nil }
             var event = Event(
@@ -201,6 +203,7 @@ public enum ScheduleLoader {
                 data: data, origin: report.location(node, path))
             event.isCancelled = cancelled
             event.survey = survey
+            event.slotRules = slotRules
             return event
         }
 
@@ -512,6 +515,82 @@ public enum ScheduleLoader {
                 return nil
             }
             return value
+        }
+
+        // MARK: Slots
+
+        /// `slots:` of a meeting: `length` (10m), `capacity` (1), `per` (class or event), `book_until`, `breaks`
+        /// (["16:00-16:20"]) and `interpreter` (true).
+        mutating func readSlots(kind: EventKind?, start: Date?, end: Date?, zone: TimeZone) -> SlotRules? {
+            guard let node = value("slots") else { return nil }
+            let path = field("slots")
+            guard kind == .meeting else {
+                fail("schedule.invalid-value", "slots: are for events of kind meeting", keys["slots"]?.key, path)
+                return nil
+            }
+            guard case .mapping(let mapping) = node else {
+                fail("schedule.invalid-value", "slots must be a map with length, capacity, per, book_until, breaks and interpreter", node, path)
+                return nil
+            }
+            guard let start, let end, end > start else {
+                fail("schedule.missing-key", "a meeting with slots needs a start and an end, a later time the same day", keys["end"]?.key ?? node, field("end"))
+                return nil
+            }
+            var rules = SlotRules(minutes: 10)
+            for (keyNode, valueNode) in mapping {
+                let key = keyNode.rawScalar ?? "?"
+                let keyPath = KeyPath.child(path, key)
+                let raw = valueNode.rawScalar?.trimmingCharacters(in: .whitespaces) ?? ""
+                switch key {
+                case "length":
+                    guard let reminder = Reminder(raw), reminder.days == 0, reminder.at == nil,
+                          case let minutes = reminder.hours * 60 + reminder.minutes, (1...480).contains(minutes)
+                    else {
+                        fail("schedule.invalid-value", "length is a duration such as 10m or 1h (at most 8h), not \"\(raw)\"", valueNode, keyPath)
+                        continue
+                    }
+                    rules.minutes = minutes
+                case "capacity":
+                    guard let capacity = Int(raw), (1...1000).contains(capacity) else {
+                        fail("schedule.invalid-value", "capacity is a number of households from 1 to 1000, not \"\(raw)\"", valueNode, keyPath)
+                        continue
+                    }
+                    rules.capacity = capacity
+                case "per":
+                    switch raw.lowercased() {
+                    case "class": rules.perClass = true
+                    case "event": rules.perClass = false
+                    default: fail("schedule.invalid-value", "per is class or event, not \"\(raw)\"", valueNode, keyPath)
+                    }
+                case "book_until":
+                    rules.bookUntil = date("book_until", node: valueNode, path: keyPath, zone: zone)?.date
+                case "interpreter":
+                    switch raw.lowercased() {
+                    case "true", "yes": rules.interpreter = true
+                    case "false", "no": rules.interpreter = false
+                    default: fail("schedule.invalid-value", "interpreter is true or false, not \"\(raw)\"", valueNode, keyPath)
+                    }
+                case "breaks":
+                    for (item, itemPath) in items(valueNode, path: keyPath) {
+                        let text = item.rawScalar ?? ""
+                        let parts = text.split(separator: "-").map { $0.trimmingCharacters(in: .whitespaces) }
+                        guard parts.count == 2, let from = TimeOfDay(parts[0]), let to = TimeOfDay(parts[1]),
+                              case let lower = from.hour * 60 + from.minute, case let upper = to.hour * 60 + to.minute, upper > lower
+                        else {
+                            fail("schedule.invalid-value", "a break is a time range such as 16:00-16:20, not \"\(text)\"", item, itemPath)
+                            continue
+                        }
+                        rules.breaks.append(lower...upper)
+                    }
+                default:
+                    report.warning("schedule.unknown-key", "slots does not take \"\(key)\"\(Support.didYouMean(key, among: ScheduleLoader.slotKeys)); it is ignored", keyNode, keyPath)
+                }
+            }
+            if end.timeIntervalSince(start) > 86_400 {
+                fail("schedule.invalid-value", "a meeting with slots lasts at most a day", keys["end"]?.value, field("end"))
+                return nil
+            }
+            return rules
         }
 
         // MARK: RSVP

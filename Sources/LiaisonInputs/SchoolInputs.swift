@@ -58,6 +58,8 @@ public enum SchoolInputsLoader {
             staff = OneRosterTeachers.merge(file: staff, teachers: teachers)
             staffDiagnostics += teacherDiagnostics.filter { $0.code.hasPrefix("oneroster.") }
         }
+        // Meetings families book: their slots, per class of the audience, hosted by the class's teachers.
+        events = events.map { $0.withSignUp(roster: roster, staff: staff) }
         let diagnostics = droppingRepeatedMissingFiles(
             rosterDiagnostics + staffDiagnostics + scheduleDiagnostics + progressDiagnostics, configDiagnostics: configDiagnostics)
         var inputs = SchoolInputs(

@@ -56,6 +56,10 @@ public struct Event: Hashable, Sendable, Identifiable {
     public var isCancelled = false
     /// A survey's questionnaire and sample (`kind: survey` with a `form:`); its `start` is when it closes.
     public var survey: SurveySettings?
+    /// A meeting families book a time for (`slots:`), as the schedule asks for it.
+    public var slotRules: SlotRules?
+    /// Its slots, capacity and deadline, made from ``slotRules`` with the roster's classes and the staff's teachers.
+    public var signUp: SignUpPlan?
 
     public init(
         id: String, kind: EventKind, title: LocalizedText, start: Date, end: Date? = nil, timeZone: TimeZone,

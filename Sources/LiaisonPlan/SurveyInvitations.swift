@@ -2,7 +2,8 @@ import Foundation
 import LiaisonModel
 
 /// Whom a survey's send reaches: the households of its sample (drawn at the first send and kept, so reminders and
-/// restarts use the same one), and for a reminder only those that have not answered. The queuer asks it for every
+/// restarts use the same one), and for a reminder only those that have not answered; a meeting's reminders reach
+/// only households with a class still to book. The queuer asks it for every
 /// survey occurrence, so the scheduler, `liaison send` and a reload all narrow the same way.
 public struct SurveyInvitations: Sendable {
     public let registry: any SurveyRegistry
@@ -11,6 +12,12 @@ public struct SurveyInvitations: Sendable {
 
     /// `recipients` (the event's audience) narrowed for `occurrence` of `event`; other events: unchanged.
     public func recipients(_ recipients: [Recipient], event: Event, occurrence: Occurrence, now: Date) async throws -> [Recipient] {
+        if let plan = event.signUp {
+            // A meeting families book: reminders only to households with a class still to book.
+            guard Self.isReminder(occurrence, of: event) else { return recipients }
+            let unbooked = plan.unbooked(recipients, bookings: try await registry.bookings(eventID: event.id))
+            return recipients.filter { unbooked[$0.guardian.familyID] != nil }
+        }
         guard let survey = event.survey else { return recipients }
         var chosen = recipients
         if let sampling = survey.sampling {
@@ -43,8 +50,13 @@ public struct SurveyInvitations: Sendable {
     }
 
     /// `event` as its letter for `occurrence` sees it: `data.survey.reminder` and `data.survey.anonymous` for the
-    /// survey template (other events: unchanged).
+    /// survey template, `data.signup.reminder` for a meeting families book (other events: unchanged).
     public static func letterEvent(_ event: Event, occurrence: Occurrence) -> Event {
+        if event.signUp != nil {
+            var event = event
+            event.data["signup"] = .map(["reminder": .bool(isReminder(occurrence, of: event))])
+            return event
+        }
         guard let survey = event.survey else { return event }
         var event = event
         event.data["survey"] = .map([

@@ -92,7 +92,7 @@ public struct MessageRenderer: Sendable {
     public static let otherLanguageArguments: Set<String> = ["language", "contact"]
 
     /// The arguments of the families' pages' own messages (the wait on a refused request's page; a form's close, group minimum, problem count and length limit).
-    public static let pageArguments: Set<String> = ["seconds", "closes", "min_group", "count", "max"]
+    public static let pageArguments: Set<String> = ["seconds", "closes", "min_group", "count", "max", "host"]
 
     /// The arguments every message may use (for `check`).
     public static let standardArguments: Set<String> = [

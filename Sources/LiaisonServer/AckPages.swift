@@ -18,6 +18,7 @@ struct AckPages: Sendable {
         let token = context.parameters.get("token") ?? ""
         guard let (link, event) = try await find(token, in: site) else { return notFound(site) }
         if let visit = formVisit(link, event, site) { return try await FormPages(server: server).show(visit) }
+        if let visit = signUpVisit(link, event, site, token) { return try await SignUpPages(server: server).show(visit) }
         let guardian = site.roster.guardian(link.guardianID)
         let text = PageText(site: site, language: guardian?.language ?? site.school.defaultLocale, timeZone: event.timeZone)
         let current = try await site.ledger.acknowledgement(eventID: event.id, guardianID: link.guardianID)
@@ -55,6 +56,7 @@ struct AckPages: Sendable {
         let token = context.parameters.get("token") ?? ""
         guard let (link, event) = try await find(token, in: site) else { return notFound(site) }
         if let visit = formVisit(link, event, site) { return try await FormPages(server: server).post(visit, request) }
+        if let visit = signUpVisit(link, event, site, token) { return try await SignUpPages(server: server).post(visit, request) }
         let guardian = site.roster.guardian(link.guardianID)
         let text = PageText(site: site, language: guardian?.language ?? site.school.defaultLocale, timeZone: event.timeZone)
 
@@ -96,7 +98,22 @@ struct AckPages: Sendable {
         }
     }
 
+    /// `GET /a/{token}/meetings.ics`: a household's booked meetings as an iCalendar file.
+    func meetings(_ request: Request, context: some RequestContext) async throws -> Response {
+        guard let site = server.site() else { return unavailable() }
+        let token = context.parameters.get("token") ?? ""
+        guard let (link, event) = try await find(token, in: site), let visit = signUpVisit(link, event, site, token) else { return notFound(site) }
+        return try await SignUpPages(server: server).calendar(visit)
+    }
+
     // MARK: - Pieces
+
+    /// A meeting's booking page, when the event has slots and the site a store for bookings.
+    private func signUpVisit(_ link: AckLink, _ event: Event, _ site: AckSite, _ token: String) -> SignUpPages.Visit? {
+        guard let plan = event.signUp, let store = site.forms, let guardian = site.roster.guardian(link.guardianID) else { return nil }
+        let text = PageText(site: site, language: guardian.language, timeZone: event.timeZone)
+        return SignUpPages.Visit(event: event, plan: plan, guardian: guardian, text: text, store: store, token: token)
+    }
 
     /// A survey's form page, when the event has a form and the site a store for its answers.
     private func formVisit(_ link: AckLink, _ event: Event, _ site: AckSite) -> FormPages.Visit? {

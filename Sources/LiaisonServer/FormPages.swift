@@ -10,8 +10,13 @@ import LiaisonStore
 struct FormPages: Sendable {
     let server: LiaisonHTTP
 
-    /// A form with a few long answers fits; anything larger is refused before it is read.
-    static let maxFormSize = 64 * 1024
+    /// The largest body a form can need: every text answer at its longest in percent-encoded UTF-8 (up to 12 bytes
+    /// a character), and room for the choices; anything larger is refused before it is read.
+    static func maxBody(for form: FormDefinition) -> Int {
+        16 * 1024 + form.questions.reduce(0) { total, question in
+            total + (question.kind.isText ? question.kind.maxLength * 12 : 64 * max(1, question.choices.count))
+        }
+    }
 
     /// The household a link speaks for, and what the page needs about it.
     struct Visit {
@@ -46,13 +51,16 @@ struct FormPages: Sendable {
                 lang: visit.text.language.rawValue, rtl: visit.text.isRightToLeft, title: visit.text("ack.page.title_invalid", titleArguments(visit)),
                 body: "<p>\(HTML.escape(visit.text("ack.page.invalid_answer")))</p>\n"))
         }
-        let buffer = try await request.body.collect(upTo: Self.maxFormSize)
+        let buffer = try await request.body.collect(upTo: Self.maxBody(for: visit.survey.form))
         let fields = Self.parseFields(String(decoding: buffer.readableBytesView, as: UTF8.self))
-        let submitting = fields["action"]?.first == "submit"
         let form = visit.survey.form
+        // Answers once sent change only as a whole form that is checked again: "save for later" would otherwise
+        // replace the counted answers with an unchecked set.
+        let sent = try await visit.store.hasAnswered(eventID: visit.event.id, familyID: visit.guardian.familyID)
+        let submitting = fields["action"]?.first == "submit" || sent
         let (answers, problems) = form.read(fields, submitting: submitting)
         let groups = SurveyReport.groups(
-            of: visit.guardian.familyID, in: visit.text.site.roster, by: visit.survey.sampling?.stratum ?? .class)
+            of: visit.guardian.familyID, audience: visit.text.site.recipients(of: visit.event), by: visit.survey.sampling?.stratum ?? .class)
         let outcome = try await visit.store.save(FormSave(
             eventID: visit.event.id, familyID: visit.guardian.familyID, guardianID: visit.guardian.id,
             language: visit.text.language.rawValue, answers: answers, privacy: form.privacy, groups: groups,

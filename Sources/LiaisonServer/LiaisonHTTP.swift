@@ -77,6 +77,7 @@ public struct LiaisonHTTP: Sendable {
         let pages = AckPages(server: self)
         router.get("/a/{token}") { request, context in try await pages.show(request, context: context) }
         router.post("/a/{token}") { request, context in try await pages.answer(request, context: context) }
+        router.get("/a/{token}/meetings.ics") { request, context in try await pages.meetings(request, context: context) }
         let unsubscribe = UnsubscribePages(server: self)
         router.get("/u/{token}") { request, context in try await unsubscribe.show(request, context: context) }
         router.post("/u/{token}") { request, context in try await unsubscribe.unsubscribe(request, context: context) }

@@ -77,10 +77,18 @@ public protocol FormStore: SurveyRegistry {
     func draft(eventID: String, familyID: String) async throws -> FormDraft?
     func hasAnswered(eventID: String, familyID: String) async throws -> Bool
     /// Saves or sends a household's answers, in one transaction. An anonymous response, when sent, is written with a
-    /// random id, its groups and its day only, and the draft that linked it to the household is deleted.
+    /// random id, its group and its day only (no language), and the draft that linked it to the household is deleted.
     func save(_ save: FormSave) async throws -> FormSaveOutcome
     /// The sent responses of a form.
     func responses(eventID: String) async throws -> [StoredResponse]
+
+    /// Books `slot` for a household's group (moving its booking there from another slot), in one transaction that
+    /// counts the slot's bookings first: a slot never holds more than its capacity, whatever runs at once.
+    func book(_ slot: MeetingSlot, eventID: String, familyID: String, guardianID: String, interpreter: String?, bookUntil: Date, now: Date)
+        async throws -> BookingOutcome
+    /// Cancels a household's booking in `group`; nil after the deadline, else whether there was one.
+    func cancelBooking(eventID: String, group: String, familyID: String, bookUntil: Date, now: Date) async throws -> Bool?
+    func bookings(eventID: String) async throws -> [SlotBooking]
 }
 
 /// ``FormStore`` in Liaison's SQLite file.
@@ -132,9 +140,24 @@ public final class SQLiteFormStore: FormStore {
                     CREATE TABLE form_answered (
                         event_id TEXT NOT NULL,
                         family_id TEXT NOT NULL,
-                        day TEXT NOT NULL,
                         PRIMARY KEY (event_id, family_id)
                     ) WITHOUT ROWID;
+                    """)
+        }
+        migrator.registerMigration("forms-v2-bookings") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE slot_bookings (
+                        event_id TEXT NOT NULL,
+                        grp TEXT NOT NULL,
+                        family_id TEXT NOT NULL,
+                        slot_id TEXT NOT NULL,
+                        guardian_id TEXT NOT NULL,
+                        interpreter TEXT,
+                        booked_at REAL NOT NULL,
+                        PRIMARY KEY (event_id, grp, family_id)
+                    ) WITHOUT ROWID;
+                    CREATE INDEX slot_bookings_slot ON slot_bookings (event_id, slot_id);
                     """)
         }
         return migrator
@@ -182,7 +205,7 @@ public final class SQLiteFormStore: FormStore {
     public func save(_ save: FormSave) async throws -> FormSaveOutcome {
         guard save.now < save.closesAt else { return .closed }
         let day = Self.day(save.now, in: save.timeZone)
-        return try await writer.write { db in
+        let outcome: FormSaveOutcome = try await writer.write { db in
             let answered = try Bool.fetchOne(
                 db, sql: "SELECT EXISTS (SELECT 1 FROM form_answered WHERE event_id = ? AND family_id = ?)",
                 arguments: [save.eventID, save.familyID]) ?? false
@@ -190,17 +213,15 @@ public final class SQLiteFormStore: FormStore {
             let answers = Self.json(save.answers)
             if save.privacy == .anonymous, save.submit {
                 // The response leaves no trace of its household: a random id (rows come back in no order of time),
-                // the groups, the day; the draft that linked it is deleted with secure_delete on.
+                // its group and its day, no language; the draft that linked it is deleted with secure_delete on, and
+                // the has-answered mark carries no time.
                 try db.execute(sql: "PRAGMA secure_delete = ON")
                 try db.execute(
-                    sql: "INSERT INTO form_anonymous (response_id, event_id, groups_json, language, answers_json, day) VALUES (?, ?, ?, ?, ?, ?)",
-                    arguments: [
-                        hexString(SecureRandom.bytes(16)), save.eventID, Self.json(save.groups.sorted()), save.language, answers, day,
-                    ])
+                    sql: "INSERT INTO form_anonymous (response_id, event_id, groups_json, language, answers_json, day) VALUES (?, ?, ?, '', ?, ?)",
+                    arguments: [hexString(SecureRandom.bytes(16)), save.eventID, Self.json(save.groups.sorted()), answers, day])
                 try db.execute(
                     sql: "DELETE FROM form_drafts WHERE event_id = ? AND family_id = ?", arguments: [save.eventID, save.familyID])
-                try db.execute(
-                    sql: "INSERT INTO form_answered (event_id, family_id, day) VALUES (?, ?, ?)", arguments: [save.eventID, save.familyID, day])
+                try db.execute(sql: "INSERT INTO form_answered (event_id, family_id) VALUES (?, ?)", arguments: [save.eventID, save.familyID])
                 return .submitted
             }
             try db.execute(
@@ -219,10 +240,15 @@ public final class SQLiteFormStore: FormStore {
                 ])
             guard save.submit else { return .saved }
             try db.execute(
-                sql: "INSERT INTO form_answered (event_id, family_id, day) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-                arguments: [save.eventID, save.familyID, day])
+                sql: "INSERT INTO form_answered (event_id, family_id) VALUES (?, ?) ON CONFLICT DO NOTHING", arguments: [save.eventID, save.familyID])
             return .submitted
         }
+        // The deleted draft may linger in the write-ahead log until a checkpoint: copy it back into the file (where
+        // secure_delete has overwritten it) and empty the log. Readers may hold it back; the next checkpoint then does.
+        if outcome == .submitted, save.privacy == .anonymous {
+            try? await writer.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+        }
+        return outcome
     }
 
     public func responses(eventID: String) async throws -> [StoredResponse] {
@@ -243,6 +269,109 @@ public final class SQLiteFormStore: FormStore {
             }
             return confidential + anonymous
         }
+    }
+
+    // MARK: - A family's records, retention
+
+    /// What is kept about one household: its saved or sent (confidential) answers, the surveys it answered, its
+    /// bookings. Anonymous answers are not among them: nothing links them to the household.
+    public func records(familyID: String) async throws -> (drafts: [FormDraft], answered: [String], bookings: [SlotBooking]) {
+        try await writer.read { db in
+            let drafts = try Row.fetchAll(db, sql: "SELECT * FROM form_drafts WHERE family_id = ? ORDER BY event_id", arguments: [familyID]).map(Self.draft)
+            let answered = try String.fetchAll(db, sql: "SELECT event_id FROM form_answered WHERE family_id = ? ORDER BY event_id", arguments: [familyID])
+            let bookings = try Row.fetchAll(db, sql: "SELECT * FROM slot_bookings WHERE family_id = ? ORDER BY event_id, grp", arguments: [familyID]).map(Self.booking)
+            return (drafts, answered, bookings)
+        }
+    }
+
+    /// Removes a household's answers, marks and bookings, and its id from the samples kept; returns the rows removed.
+    public func erase(familyID: String) async throws -> Int {
+        try await writer.write { db in
+            try db.execute(sql: "PRAGMA secure_delete = ON")
+            var removed = 0
+            for table in ["form_drafts", "form_answered", "slot_bookings"] {
+                try db.execute(sql: "DELETE FROM \(table) WHERE family_id = ?", arguments: [familyID])
+                removed += db.changesCount
+            }
+            for row in try Row.fetchAll(db, sql: "SELECT * FROM survey_samples") {
+                guard var sample = Self.sample(row), sample.draw.households.contains(familyID) else { continue }
+                sample.draw.households.removeAll { $0 == familyID }
+                try db.execute(sql: "UPDATE survey_samples SET draw_json = ? WHERE survey_id = ?", arguments: [Self.json(sample.draw), sample.surveyID])
+                removed += 1
+            }
+            return removed
+        }
+    }
+
+    /// Removes answers saved or sent before `cutoff`, bookings made before it, and samples drawn before it with the
+    /// has-answered marks of their surveys; returns the rows removed.
+    public func applyRetention(before cutoff: Date) async throws -> Int {
+        try await writer.write { db in
+            let time = cutoff.timeIntervalSince1970
+            var removed = 0
+            try db.execute(sql: "DELETE FROM form_drafts WHERE saved_at < ?", arguments: [time])
+            removed += db.changesCount
+            try db.execute(sql: "DELETE FROM slot_bookings WHERE booked_at < ?", arguments: [time])
+            removed += db.changesCount
+            try db.execute(
+                sql: "DELETE FROM form_answered WHERE event_id IN (SELECT survey_id FROM survey_samples WHERE drawn_at < ?)", arguments: [time])
+            removed += db.changesCount
+            try db.execute(sql: "DELETE FROM survey_samples WHERE drawn_at < ?", arguments: [time])
+            removed += db.changesCount
+            return removed
+        }
+    }
+
+    // MARK: - Bookings
+
+    public func book(
+        _ slot: MeetingSlot, eventID: String, familyID: String, guardianID: String, interpreter: String?, bookUntil: Date, now: Date
+    ) async throws -> BookingOutcome {
+        guard now < bookUntil else { return .closed }
+        return try await writer.write { db in
+            let current = try String.fetchOne(
+                db, sql: "SELECT slot_id FROM slot_bookings WHERE event_id = ? AND grp = ? AND family_id = ?",
+                arguments: [eventID, slot.group, familyID])
+            if current == slot.id {
+                try db.execute(
+                    sql: "UPDATE slot_bookings SET interpreter = ?, guardian_id = ? WHERE event_id = ? AND grp = ? AND family_id = ?",
+                    arguments: [interpreter, guardianID, eventID, slot.group, familyID])
+                return .unchanged
+            }
+            let taken = try Int.fetchOne(
+                db, sql: "SELECT count(*) FROM slot_bookings WHERE event_id = ? AND slot_id = ?", arguments: [eventID, slot.id]) ?? 0
+            guard taken < slot.capacity else { return .full }
+            try db.execute(
+                sql: """
+                    INSERT INTO slot_bookings (event_id, grp, family_id, slot_id, guardian_id, interpreter, booked_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (event_id, grp, family_id) DO UPDATE SET slot_id = excluded.slot_id, guardian_id = excluded.guardian_id,
+                        interpreter = excluded.interpreter, booked_at = excluded.booked_at
+                    """,
+                arguments: [eventID, slot.group, familyID, slot.id, guardianID, interpreter, now.timeIntervalSince1970])
+            return current.map { .moved(from: $0) } ?? .booked
+        }
+    }
+
+    public func cancelBooking(eventID: String, group: String, familyID: String, bookUntil: Date, now: Date) async throws -> Bool? {
+        guard now < bookUntil else { return nil }
+        return try await writer.write { db in
+            try db.execute(
+                sql: "DELETE FROM slot_bookings WHERE event_id = ? AND grp = ? AND family_id = ?", arguments: [eventID, group, familyID])
+            return db.changesCount > 0
+        }
+    }
+
+    public func bookings(eventID: String) async throws -> [SlotBooking] {
+        try await writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM slot_bookings WHERE event_id = ? ORDER BY slot_id, booked_at", arguments: [eventID])
+                .map(Self.booking)
+        }
+    }
+
+    static func booking(_ row: Row) -> SlotBooking {
+        SlotBooking(
+            eventID: row["event_id"], group: row["grp"], slotID: row["slot_id"], familyID: row["family_id"],
+            guardianID: row["guardian_id"], interpreter: row["interpreter"], bookedAt: Date(timeIntervalSince1970: row["booked_at"]))
     }
 
     // MARK: - SurveyRegistry

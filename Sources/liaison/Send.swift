@@ -120,12 +120,13 @@ struct Send: AsyncParsableCommand {
         } catch {
             printError("warning: machine translation is off: \(error)")
         }
-        if !dryRun, event.survey != nil { configuredQueuer.surveys = SurveyInvitations(registry: try SQLiteFormStore(path: settings.sqlitePath)) }
+        if !dryRun, event.survey != nil || event.signUp != nil { configuredQueuer.surveys = SurveyInvitations(registry: try SQLiteFormStore(path: settings.sqlitePath)) }
         let queuer = configuredQueuer
+        // A survey's sample is drawn over its whole audience, even when one guardian is sent to.
         let recipients = try await queuer.recipients(of: Queuer.Request(
-            occurrence: occurrence, event: event,
-            recipients: event.audience.recipients(in: snapshot.roster).filter { only == nil || $0.guardian.id == only },
-            school: snapshot.school, planner: planner, now: now))
+            occurrence: occurrence, event: event, recipients: event.audience.recipients(in: snapshot.roster),
+            school: snapshot.school, planner: planner, now: now)
+        ).filter { only == nil || $0.guardian.id == only }
         if let only, recipients.isEmpty {
             printError("Guardian \(only) is not in the audience of \(event.id).")
             throw ExitCode(1)

@@ -25,6 +25,14 @@ func requireSurvey(_ id: String, in snapshot: SchoolSnapshot) throws -> (Event, 
     return (event, survey)
 }
 
+/// Writes a report that names families to `path`, readable by its owner only (0600); exits 1 when it cannot.
+func writePrivateFile(_ text: String, to path: String) throws {
+    guard FileManager.default.createFile(atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]) else {
+        printError("Cannot write \(path).")
+        throw ExitCode(1)
+    }
+}
+
 func printJSON<T: Encodable>(_ value: T) throws { print(try jsonText(value)) }
 
 func jsonText<T: Encodable>(_ value: T) throws -> String {
@@ -176,6 +184,12 @@ struct SurveyResultsCommand: AsyncParsableCommand {
         let snapshot = try loadSchool(options, crossCheck: false)
         let (event, survey) = try requireSurvey(self.survey, in: snapshot)
         let store = try SQLiteFormStore(path: snapshot.configuration.delivery.sqlitePath)
+        let readable = SurveyReport.answersReadable(event, survey, now: Date())
+        if !readable {
+            let closes = ISO8601DateFormatter().string(from: event.start)
+            printError("\(event.id) is anonymous and still open: its answers are shown once it closes (\(closes)); until then, response rates only.")
+            if format == .sav { throw ExitCode(1) }
+        }
         if format == .sav {
             guard let output else {
                 printError("--format sav writes a file: give --output results.sav.")
@@ -202,7 +216,7 @@ struct SurveyResultsCommand: AsyncParsableCommand {
             printError("Wrote \(responses.count) response(s) to \(output).")
             return
         }
-        let results = try await SurveyReport.make(event: event, survey: survey, roster: snapshot.roster, store: store)
+        let results = try await SurveyReport.make(event: event, survey: survey, roster: snapshot.roster, store: store, answers: readable)
         var text = ""
         switch format {
         case .json, .sav: text = try jsonText(results) + "\n"
@@ -210,10 +224,7 @@ struct SurveyResultsCommand: AsyncParsableCommand {
         case .table: text = table(results)
         }
         if let output {
-            guard FileManager.default.createFile(atPath: output, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]) else {
-                printError("Cannot write \(output).")
-                throw ExitCode(1)
-            }
+            try writePrivateFile(text, to: output)
         } else {
             FileHandle.standardOutput.write(Data(text.utf8))
         }

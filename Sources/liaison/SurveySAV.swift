@@ -5,7 +5,7 @@ import LiaisonModel
 /// A survey's responses as an SPSS `.sav` file (through ReadStat): a case per response, a variable per question (a
 /// 0/1 variable per choice of a multiple choice), value labels in the school's language. What could single out a
 /// family stays out: groups too small to show are pooled as "(other)" by the same rule as the results, free text is
-/// left out below its own minimum, and neither the household nor the time is written.
+/// left out (`liaison survey results` lists it apart), and neither the household, the language nor the time is written.
 enum SurveySAV {
     struct Failure: Error, CustomStringConvertible {
         var description: String
@@ -32,9 +32,9 @@ enum SurveySAV {
     ) throws {
         let publication = SmallGroups.publication(responses.map(\.groups), minimum: form.minGroup)
         let other = "(other)"
+        // Each response is in one group (SurveyGroup); a group not shown goes into "(other)" with the rest.
         func group(_ response: SurveyResponse) -> String {
-            let shown = response.groups.filter(publication.groups.contains)
-            return shown.isEmpty ? other : shown.joined(separator: " ")
+            response.groups.first.flatMap { publication.groups.contains($0) ? $0 : nil } ?? other
         }
         // Rows in no order of time or household.
         let rows = responses.map { (group: group($0), response: $0) }.sorted {
@@ -110,15 +110,8 @@ enum SurveySAV {
                     columns.append(.choice(variable, question: question.id, choice: choice.id))
                 }
             case .shortText, .longText:
-                let answered = responses.filter { $0.answers[question.id] != nil }
-                guard answered.count >= form.minGroupText else { continue }
-                let width = max(1, answered.compactMap { response -> Int? in
-                    guard case .text(let text)? = response.answers[question.id] else { return nil }
-                    return text.utf8.count
-                }.max() ?? 1)
-                let variable = readstat_add_variable(writer, name, READSTAT_TYPE_STRING, width)
-                readstat_variable_set_label(variable, label(question.text))
-                columns.append(.text(variable, question: question.id))
+                // Free text stays out of the case file: beside a group and every other answer it can name a family.
+                continue
             }
         }
 

@@ -43,6 +43,18 @@ import Testing
             try #require(rows.dropFirst().first { $0.count > languageColumn && $0[languageColumn] == language }?.first, "no \(language) guardian")
         }
 
+        // A guardian of a Year 3 child (for the meeting families book), not reading English.
+        func csv(_ file: String) throws -> [[String]] {
+            try String(contentsOf: folder.appendingPathComponent("roster/\(file)"), encoding: .utf8).split(separator: "\n").dropFirst()
+                .map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        }
+        let year3 = Set(try csv("students.csv").filter { $0.count > 4 && ["3A", "3B"].contains($0[4]) }.map { $0[0] })
+        let year3Guardians = Set(try csv("guardianships.csv").filter { $0.count > 1 && year3.contains($0[1]) }.map { $0[0] })
+        let booker = try #require(rows.dropFirst().first { year3Guardians.contains($0[0]) && $0.count > languageColumn && !$0[languageColumn].hasPrefix("en") })
+        let bookerLanguage = booker[languageColumn]
+        let bookerChild = try #require(try csv("guardianships.csv").first { $0[0] == booker[0] && year3.contains($0[1]) }?[1])
+        let bookerClass = try #require(try csv("students.csv").first { $0[0] == bookerChild }?[4])
+
         // An alert raised as the office raises one, with a note.
         let raised = try daemon.request(
             "POST", "/v1/alerts", json: ["student": "S036", "kind": "sickness", "note": "She has a temperature of 38.4 °C and is resting in the medical room."])
@@ -64,6 +76,9 @@ import Testing
             // The survey's form: sent with a required answer missing (the list of problems), saved for later, sent.
             ("survey form (ar), sent incomplete, saved, sent", .init(kind: .ack(eventID: "autumn-survey-2026"), occurrence: "axe", guardianID: try guardian("ar")),
              [["click": 0], ["check": ["q-welcome-3", "q-contact-1"], "click": 1], ["check": ["q-informed-4"], "click": 0]]),
+            // The meeting families book: a time booked, then the page with the booking and the calendar link.
+            ("meeting booking, booked", .init(kind: .ack(eventID: "year3-meetings-2026"), occurrence: "axe", guardianID: booker[0]),
+             [["check": ["s-\(bookerClass)-2"], "click": bookerClass == "3A" ? 0 : (try csv("guardianships.csv").contains { $0[0] == booker[0] && year3.contains($0[1]) && $0[1] != bookerChild } ? 1 : 0)]]),
             ("survey form (zh-Hant), sent", .init(kind: .ack(eventID: "autumn-survey-2026"), occurrence: "axe", guardianID: try guardian("zh-Hant")),
              [["check": ["q-welcome-4", "q-informed-2", "q-recommend-9"], "click": 0]]),
         ]
@@ -88,7 +103,7 @@ import Testing
         let lines = audit.output.split(separator: "\n").map(String.init)
         let summary = lines.last ?? ""
         // Ten links and their follow-ups, the invalid link and the rate limit's page.
-        #expect(summary.hasPrefix("27 pages audited, 0 violations"), "\(audit.output)\(audit.errors)")
+        #expect(summary.hasPrefix("29 pages audited, 0 violations"), "\(audit.output)\(audit.errors)")
         // Each page in its reader's language and direction (so the audit saw the state it was meant to).
         func page(_ name: String) -> String { lines.first { $0.hasPrefix("ok   \(name):") } ?? "" }
         for (name, lang, dir) in [
@@ -103,5 +118,6 @@ import Testing
         #expect(page("meeting (en), answered then changed then 1").contains("'Thank you: Year 5 parent–teacher meetings'"))
         // The survey's pages: the problems listed first, then saved, then sent (titles in the reader's language).
         #expect(page("survey form (zh-Hant), sent then 1").contains("秋季家長問卷"), "\(page("survey form (zh-Hant), sent then 1"))")
+        #expect(page("meeting booking, booked then 1").contains("lang=\(bookerLanguage.split(separator: "-").first!)"), "\(page("meeting booking, booked then 1"))")
     }
 }

@@ -60,6 +60,14 @@ import Testing
         }
         #expect(answered == 7)
 
+        // An anonymous survey still open shows response rates only; once closed (its end moved to the past in
+        // the schedule, as the daemon sees), its answers.
+        let early = try runLiaison(["survey", "results", "autumn-survey-2026", "--format", "json", "--config", config])
+        #expect(early.output.contains("response rates only") && !early.output.contains("\"welcome\""), "\(early.output)")
+        let events = demo.folder.appendingPathComponent("events.yaml")
+        try (try String(contentsOf: events, encoding: .utf8)).replacingOccurrences(of: "start: 2026-12-18T17:00", with: "start: 2026-12-04T17:00")
+            .write(to: events, atomically: true, encoding: .utf8)
+
         let csvFile = demo.folder.appendingPathComponent("results.csv").path
         let csv = try runLiaison(["survey", "results", "autumn-survey-2026", "--format", "csv", "--output", csvFile, "--config", config])
         #expect(csv.status == 0, "\(csv.output)")

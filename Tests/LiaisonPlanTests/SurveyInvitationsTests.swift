@@ -58,3 +58,54 @@ struct SurveyInvitationsTests {
         #expect(try await fixture.queuer.recipients(of: request).count == request.recipients.count)
     }
 }
+
+/// The demo school's Year 3 meetings: slots per class with the class's teacher, the invitation to every family,
+/// the reminder only to families with a class still to book.
+struct SignUpInvitationsTests {
+    let meeting = demoSchool.events.first { $0.id == "year3-meetings-2026" }!
+
+    @Test func slotsPerClassWithTheirTeacherAroundTheBreak() throws {
+        let plan = try #require(meeting.signUp)
+        #expect(plan.groups == ["3A", "3B"])
+        // 15:30 to 17:30 in tens, without 16:30–16:40: 11 a class.
+        #expect(plan.slots(of: "3A").count == 11)
+        #expect(plan.slots(of: "3A").map(\.id).contains("3A-1620"))
+        #expect(!plan.slots(of: "3A").map(\.id).contains("3A-1630"))
+        #expect(plan.slots.allSatisfy { $0.host == "Daniel Okafor" && $0.capacity == 1 })
+        #expect(plan.bookUntil == date("2026-12-09T12:00:00Z"))
+    }
+
+    @Test func theReminderGoesOnlyToFamiliesStillToBook() async throws {
+        let fixture = try QueuerFixture()
+        let forms = try SQLiteFormStore.inMemory()
+        var queuer = fixture.queuer
+        queuer.surveys = SurveyInvitations(registry: forms)
+        let plan = try #require(meeting.signUp)
+        let sends = SendSchedule.sends(for: meeting)
+        let invitation = Occurrence.scheduled(sends[0])
+        let invited = try await queuer.queue(fixture.request(invitation, meeting, now: sends[0].at))
+        let families = Set(invited.queued.map { demoSchool.roster.guardian($0.guardianID)!.familyID })
+        #expect(families.count > 5)
+        let letter = try #require(try await fixture.outbox.deliveries(matching: DeliveryQuery(occurrence: invitation.id)).first { $0.message.language.hasPrefix("en") })
+        #expect(letter.message.html?.contains("Choose a time") == true)
+
+        // Every family with children in 3A books its 3A time; families with a child in 3B still have to book.
+        let recipients = meeting.audience.recipients(in: demoSchool.roster)
+        var booked = Set<String>()
+        for (index, recipient) in recipients.enumerated() where recipient.students.contains(where: { $0.className == "3A" }) {
+            guard booked.insert(recipient.guardian.familyID).inserted else { continue }
+            let slot = plan.slots(of: "3A")[index % 11]
+            _ = try await forms.book(
+                slot, eventID: meeting.id, familyID: recipient.guardian.familyID, guardianID: recipient.guardian.id, interpreter: nil,
+                bookUntil: plan.bookUntil, now: sends[0].at)
+        }
+        let bookings = try await forms.bookings(eventID: meeting.id)
+        let stillToBook = Set(plan.unbooked(recipients, bookings: bookings).keys)
+        let reminder = Occurrence.scheduled(sends[1])
+        let reminded = try await queuer.queue(fixture.request(reminder, meeting, now: sends[1].at))
+        let remindedFamilies = Set(reminded.queued.map { demoSchool.roster.guardian($0.guardianID)!.familyID })
+        #expect(remindedFamilies == stillToBook.intersection(families))
+        let booked3A = Set(bookings.map(\.familyID))
+        #expect(remindedFamilies.isDisjoint(with: booked3A.subtracting(plan.unbooked(recipients, bookings: bookings).keys)))
+    }
+}

@@ -51,8 +51,11 @@ struct FormStoreTests {
             #expect(row.columnNames.sorted() == ["answers_json", "day", "event_id", "groups_json", "language", "response_id"])
             #expect((row["day"] as String).count == 10)
         }
+        // The has-answered mark holds no time at all; the response its day only, and no language.
         let marks = try await store.writer.read { db in try Row.fetchAll(db, sql: "SELECT * FROM form_answered") }
-        #expect(marks.map { $0["day"] as String } == [SQLiteFormStore.day(now, in: london)])
+        #expect(marks.first?.columnNames.sorted() == ["event_id", "family_id"])
+        #expect(rows.first?["day"] as String? == SQLiteFormStore.day(now, in: london))
+        #expect(rows.first?["language"] as String? == "")
         let responses = try await store.responses(eventID: "autumn")
         #expect(responses.map(\.familyID) == [nil])
         #expect(responses.first?.groups == ["3A"])
@@ -75,5 +78,60 @@ struct FormStoreTests {
         #expect(Set(kept.map(\.draw.households)).count == 1)
         #expect(try await store.sample(surveyID: "autumn") == kept.first)
         #expect(try await store.samples().count == 1)
+    }
+}
+
+/// Meeting slots: capacity held by the store under concurrent bookings, moves, cancellations and the deadline.
+struct SlotBookingTests {
+    let now = Date(timeIntervalSince1970: 1_799_000_000)
+    var deadline: Date { now.addingTimeInterval(86_400) }
+
+    func slot(_ id: String, capacity: Int) -> MeetingSlot {
+        MeetingSlot(id: id, group: "3A", start: now.addingTimeInterval(2 * 86_400), end: now.addingTimeInterval(2 * 86_400 + 600), capacity: capacity)
+    }
+
+    /// 200 households ask at once for the 20 places of five slots of four (each its own first choice, then the
+    /// next): exactly 20 are booked, no slot over its capacity.
+    @Test func twoHundredConcurrentBookingsFillTwentyPlacesExactly() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("slots-\(UUID().uuidString).sqlite").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        // Two stores on one file, as two processes would be.
+        let first = try SQLiteFormStore(path: path)
+        let second = try SQLiteFormStore(path: path)
+        let slots = (0..<5).map { slot("3A-15\($0)0", capacity: 4) }
+        let outcomes = try await withThrowingTaskGroup(of: BookingOutcome.self) { group in
+            for household in 0..<200 {
+                let store = household % 2 == 0 ? first : second
+                group.addTask {
+                    try await store.book(
+                        slots[household % 5], eventID: "meet", familyID: "F\(household)", guardianID: "G\(household)", interpreter: nil,
+                        bookUntil: deadline, now: now)
+                }
+            }
+            var outcomes: [BookingOutcome] = []
+            for try await outcome in group { outcomes.append(outcome) }
+            return outcomes
+        }
+        #expect(outcomes.filter { $0 == .booked }.count == 20)
+        #expect(outcomes.filter { $0 == .full }.count == 180)
+        let bookings = try await first.bookings(eventID: "meet")
+        #expect(bookings.count == 20)
+        #expect(Dictionary(grouping: bookings, by: \.slotID).values.allSatisfy { $0.count == 4 })
+    }
+
+    @Test func aBookingMovesIsCancelledAndClosesAtTheDeadline() async throws {
+        let store = try SQLiteFormStore.inMemory()
+        let (a, b) = (slot("3A-1530", capacity: 1), slot("3A-1540", capacity: 1))
+        #expect(try await store.book(a, eventID: "meet", familyID: "F1", guardianID: "G1", interpreter: "so", bookUntil: deadline, now: now) == .booked)
+        #expect(try await store.book(a, eventID: "meet", familyID: "F2", guardianID: "G2", interpreter: nil, bookUntil: deadline, now: now) == .full)
+        #expect(try await store.book(b, eventID: "meet", familyID: "F1", guardianID: "G1", interpreter: "so", bookUntil: deadline, now: now) == .moved(from: "3A-1530"))
+        // The place F1 left is free again.
+        #expect(try await store.book(a, eventID: "meet", familyID: "F2", guardianID: "G2", interpreter: nil, bookUntil: deadline, now: now) == .booked)
+        #expect(try await store.book(b, eventID: "meet", familyID: "F1", guardianID: "G1", interpreter: nil, bookUntil: deadline, now: now) == .unchanged)
+        #expect(try await store.bookings(eventID: "meet").first { $0.familyID == "F1" }?.interpreter == nil)
+        #expect(try await store.cancelBooking(eventID: "meet", group: "3A", familyID: "F1", bookUntil: deadline, now: now) == true)
+        #expect(try await store.cancelBooking(eventID: "meet", group: "3A", familyID: "F2", bookUntil: deadline, now: deadline) == nil)
+        #expect(try await store.book(b, eventID: "meet", familyID: "F3", guardianID: "G3", interpreter: nil, bookUntil: deadline, now: deadline) == .closed)
+        #expect(try await store.bookings(eventID: "meet").map(\.familyID) == ["F2"])
     }
 }

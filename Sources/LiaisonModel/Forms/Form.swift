@@ -151,7 +151,10 @@ extension FormDefinition {
                 }
                 answers[question.id] = .choice(given[0])
             case .shortText, .longText:
-                let text = given[0].precomposedStringWithCanonicalMapping
+                // Control characters (escape sequences, NUL) go; line breaks and tabs stay.
+                let text = String(String.UnicodeScalarView(given[0].precomposedStringWithCanonicalMapping.unicodeScalars.filter { scalar in
+                    scalar == "\n" || scalar == "\t" || scalar.properties.generalCategory != .control
+                }))
                 guard text.count <= question.kind.maxLength else {
                     problems[question.id] = .tooLong
                     continue

@@ -77,7 +77,7 @@ public struct StoredSample: Hashable, Sendable, Codable {
     }
 }
 
-/// What the queuer needs to know about a survey's families: the sample drawn and who has answered. Implemented by
+/// What the queuer needs to know about a survey's (or a sign-up's) families: the sample drawn and who has answered. Implemented by
 /// the store; the planner never writes answers.
 public protocol SurveyRegistry: Sendable {
     /// The sample kept for a survey, if one was drawn.
@@ -88,6 +88,8 @@ public protocol SurveyRegistry: Sendable {
     func samples() async throws -> [StoredSample]
     /// Households that sent their answers (the mark that drives reminders; in anonymous surveys it is the only link).
     func answeredHouseholds(surveyID: String) async throws -> Set<String>
+    /// The bookings of a meeting's slots (reminders go to households with a class still to book).
+    func bookings(eventID: String) async throws -> [SlotBooking]
 }
 
 extension SurveySettings {

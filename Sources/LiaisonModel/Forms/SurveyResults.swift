@@ -1,5 +1,21 @@
 import Foundation
 
+/// The group a household's answers count in: its one class (or grade), or "(several)" for a household with children
+/// in more than one, or "(none)": every response in exactly one group, so that no group can be worked out from the
+/// others and the whole (a household counted in two shown groups could be).
+public enum SurveyGroup {
+    public static let several = "(several)"
+    public static let none = "(none)"
+
+    public static func of(_ groups: Set<String>) -> String {
+        switch groups.count {
+        case 0: none
+        case 1: groups.first!
+        default: several
+        }
+    }
+}
+
 /// One household's answers as results see them: the groups (strata) it belongs to, the language it answered in.
 public struct SurveyResponse: Hashable, Sendable {
     public var groups: [String]
@@ -38,9 +54,9 @@ public enum SmallGroups {
         var shown = Set(sizes.filter { $0.value >= minimum }.keys)
         while true {
             let hidden = sizes.keys.filter { !shown.contains($0) }
-            guard !hidden.isEmpty else { break }
+            // What subtraction gives: the responses in no shown group (those of hidden groups, and any without one).
             let residual = memberships.filter { $0.allSatisfy { !shown.contains($0) } }.count
-            if hidden.count >= 2, residual >= minimum { break }
+            if hidden.count != 1, residual == 0 || residual >= minimum { break }
             // The smallest shown group (by name among equals) joins the hidden ones.
             guard let smallest = shown.min(by: { (sizes[$0]!, $0) < (sizes[$1]!, $1) }) else { break }
             shown.remove(smallest)
@@ -104,10 +120,15 @@ public struct SurveyResults: Hashable, Sendable, Codable {
             let values = question.kind.values(choices: question.choices)
             if question.kind.isText {
                 let listed = answering.count >= form.minGroupText
+                // A language is named only when it has as many answers as a listing needs (else it could point at
+                // the one family that reads it).
+                var perLanguage: [String: Int] = [:]
+                for response in answering { perLanguage[response.language, default: 0] += 1 }
                 let texts: [TextAnswer]? = listed
                     ? answering.compactMap { response in
                         guard case .text(let text)? = response.answers[question.id] else { return nil }
-                        return TextAnswer(language: response.language, text: text)
+                        let language = (perLanguage[response.language] ?? 0) >= form.minGroupText ? response.language : ""
+                        return TextAnswer(language: language, text: text)
                     }.sorted { ($0.language, $0.text) < ($1.language, $1.text) }
                     : nil
                 questions.append(Question(

@@ -3,9 +3,11 @@ import LiaisonModel
 import LiaisonStore
 
 /// A survey's results from the store and the roster: responses with their groups, response rates per group against
-/// the target, tabulated with small groups hidden. Shared by `liaison survey results` and the desk.
+/// the target, tabulated with small groups hidden (`liaison survey results`).
 public enum SurveyReport {
-    public static func make(event: Event, survey: SurveySettings, roster: Roster, store: any FormStore) async throws -> SurveyResults {
+    /// Without `answers`, the response rates only (an anonymous survey still open: two readings a submission apart
+    /// would show that one family's answers).
+    public static func make(event: Event, survey: SurveySettings, roster: Roster, store: any FormStore, answers: Bool = true) async throws -> SurveyResults {
         let stratum = survey.sampling?.stratum ?? .class
         let audience = event.audience.recipients(in: roster)
         let strata = SurveySampling.strata(of: audience, by: stratum)
@@ -19,22 +21,35 @@ public enum SurveyReport {
         }
         let answered = try await store.answeredHouseholds(surveyID: event.id)
         let rates = SurveyResults.rates(households: households, targets: targets, answered: answered)
-        let responses = try await responses(event: event, survey: survey, roster: roster, store: store)
-        return SurveyResults.tabulate(form: survey.form, responses: responses, rates: rates)
+        let responses = answers ? try await responses(event: event, survey: survey, roster: roster, store: store) : []
+        var results = SurveyResults.tabulate(form: survey.form, responses: responses, rates: rates)
+        if !answers {
+            results.questions = []
+            results.responses = answered.count
+        }
+        return results
+    }
+
+    /// Whether the answers may be read at `now`: a confidential survey's at any time, an anonymous one's once it closed.
+    public static func answersReadable(_ event: Event, _ survey: SurveySettings, now: Date) -> Bool {
+        survey.form.privacy == .confidential || now >= event.start
     }
 
     /// The sent responses with their groups (a confidential one's from the roster, an anonymous one's as kept).
     public static func responses(event: Event, survey: SurveySettings, roster: Roster, store: any FormStore) async throws -> [SurveyResponse] {
         let stratum = survey.sampling?.stratum ?? .class
+        let audience = event.audience.recipients(in: roster)
         return try await store.responses(eventID: event.id).map { stored in
             SurveyResponse(
-                groups: stored.groups ?? stored.familyID.map { groups(of: $0, in: roster, by: stratum) } ?? [],
+                groups: stored.groups ?? [stored.familyID.map { groups(of: $0, audience: audience, by: stratum) }?.first ?? SurveyGroup.none],
                 language: stored.language, answers: stored.answers)
         }
     }
 
-    /// The groups a household belongs to: its children's classes (or grades, or the school).
-    public static func groups(of familyID: String, in roster: Roster, by stratum: SurveySampling.Stratum) -> [String] {
-        Set(roster.guardians(inFamily: familyID).flatMap { roster.students(of: $0.id) }.map(stratum.name(of:))).sorted()
+    /// The group a household's answers count in (``SurveyGroup``): from the children the survey concerns (its
+    /// audience), by the survey's stratum.
+    public static func groups(of familyID: String, audience: [Recipient], by stratum: SurveySampling.Stratum) -> [String] {
+        let children = audience.filter { $0.guardian.familyID == familyID }.flatMap(\.students)
+        return [SurveyGroup.of(Set(children.map(stratum.name(of:))))]
     }
 }

@@ -1,0 +1,182 @@
+import ArgumentParser
+import Foundation
+import LiaisonCheck
+import LiaisonLocalization
+import LiaisonModel
+import LiaisonRender
+import LiaisonStore
+
+/// `liaison signup status|calendar`: the meetings families book a time for.
+struct SignUpCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "signup",
+        abstract: "Meetings families book a time for: bookings, families still to book, a teacher's day.",
+        subcommands: [SignUpStatus.self, SignUpCalendar.self]
+    )
+}
+
+/// The meeting named, with its plan; exits 1 for an event without slots.
+func requireSignUp(_ id: String, in snapshot: SchoolSnapshot) throws -> (Event, SignUpPlan) {
+    let event = try snapshot.requireEvent(id)
+    guard let plan = event.signUp else {
+        printError("\(id) has no slots to book (a meeting with slots: in \(snapshot.configuration.schedule)).")
+        throw ExitCode(1)
+    }
+    return (event, plan)
+}
+
+/// One booked or free time, as the status lists it.
+struct SlotRow: Encodable {
+    var slot: String
+    var group: String
+    var start: Date
+    var end: Date
+    var host: String?
+    var capacity: Int
+    /// The children concerned of each household booked (given and family name), and its interpreter request.
+    var booked: [BookedFamily]
+
+    struct BookedFamily: Encodable {
+        var family: String
+        var children: [String]
+        var interpreter: String?
+    }
+}
+
+/// A household with a class still to book.
+struct UnbookedFamily: Encodable {
+    var family: String
+    var name: String
+    var groups: [String]
+    var languages: [String]
+    var contacts: [String]
+}
+
+/// The meeting's slots with their bookings, and the households still to book, from the store and the roster.
+func signUpStatus(event: Event, plan: SignUpPlan, roster: Roster, bookings: [SlotBooking]) -> (slots: [SlotRow], unbooked: [UnbookedFamily]) {
+    let recipients = event.audience.recipients(in: roster)
+    var children: [String: [Student]] = [:]
+    for recipient in recipients { children[recipient.guardian.familyID, default: []] += recipient.students }
+    let bySlot = Dictionary(grouping: bookings, by: \.slotID)
+    let slots = plan.slots.map { slot in
+        SlotRow(
+            slot: slot.id, group: slot.group, start: slot.start, end: slot.end, host: slot.host, capacity: slot.capacity,
+            booked: (bySlot[slot.id] ?? []).map { booking in
+                let concerned = Set(children[booking.familyID] ?? []).filter { slot.group == MeetingSlot.wholeEvent || $0.className == slot.group }
+                return SlotRow.BookedFamily(
+                    family: booking.familyID, children: concerned.sorted { $0.id < $1.id }.map(\.displayName), interpreter: booking.interpreter)
+            })
+    }
+    let unbooked = plan.unbooked(recipients, bookings: bookings).keys.sorted().map { family in
+        let guardians = roster.guardians(inFamily: family)
+        return UnbookedFamily(
+            family: family, name: roster.family(family)?.name ?? family, groups: plan.unbooked(recipients, bookings: bookings)[family] ?? [],
+            languages: Array(Set(guardians.map(\.language.rawValue))).sorted(),
+            contacts: guardians.flatMap { [$0.phone, $0.email].compactMap { $0 } })
+    }
+    return (slots, unbooked)
+}
+
+struct SignUpStatus: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status", abstract: "Each time with the families booked and interpreters asked for; the families still to book.")
+
+    @OptionGroup var options: ConfigOptions
+
+    @Argument(help: "The meeting's event id.")
+    var event: String
+
+    @Option(help: "table, json or csv.")
+    var format: ListFormat = .table
+
+    struct Report: Encodable {
+        var event: String
+        var bookUntil: Date
+        var slots: [SlotRow]
+        var unbooked: [UnbookedFamily]
+    }
+
+    func run() async throws {
+        let snapshot = try loadSchool(options, crossCheck: false)
+        let (event, plan) = try requireSignUp(self.event, in: snapshot)
+        let store = try SQLiteFormStore(path: snapshot.configuration.delivery.sqlitePath)
+        let (slots, unbooked) = signUpStatus(event: event, plan: plan, roster: snapshot.roster, bookings: try await store.bookings(eventID: event.id))
+        let formatter = LocaleFormatter(locale: snapshot.school.defaultLocale, timeZone: event.timeZone)
+        switch format {
+        case .json:
+            try printJSON(Report(event: event.id, bookUntil: plan.bookUntil, slots: slots, unbooked: unbooked))
+        case .csv:
+            print(CSVLine.join(["kind", "group", "time", "host", "family", "children", "interpreter", "languages", "contacts"]))
+            for slot in slots {
+                let time = "\(formatter.time(slot.start))-\(formatter.time(slot.end))"
+                if slot.booked.isEmpty { print(CSVLine.join(["free", slot.group, time, slot.host ?? "", "", "", "", "", ""])) }
+                for family in slot.booked {
+                    print(CSVLine.join(["booked", slot.group, time, slot.host ?? "", family.family, family.children.joined(separator: "; "), family.interpreter ?? "", "", ""]))
+                }
+            }
+            for family in unbooked {
+                print(CSVLine.join(["not-booked", family.groups.joined(separator: " "), "", "", family.family, family.name, "", family.languages.joined(separator: " "), family.contacts.joined(separator: " ")]))
+            }
+        case .table:
+            let booked = slots.reduce(0) { $0 + $1.booked.count }
+            print("\(event.id): \(booked) of \(slots.reduce(0) { $0 + $1.capacity }) places booked; \(unbooked.count) household(s) still to book; bookings close \(formatter.dateTime(plan.bookUntil))")
+            let rows = slots.map { slot in
+                [slot.group, "\(formatter.time(slot.start))–\(formatter.time(slot.end))", slot.host ?? "-",
+                 slot.booked.isEmpty ? "free" : slot.booked.map { $0.children.joined(separator: ", ") }.joined(separator: " / "),
+                 slot.booked.compactMap(\.interpreter).map { LanguageDisplayName.name(of: LanguageTag($0) ?? "en", in: "en") }.joined(separator: ", ")]
+            }
+            print(Table(["class", "time", "with", "booked", "interpreter"], rows).lines.joined(separator: "\n"))
+            if !unbooked.isEmpty {
+                print("\nStill to book (the list to phone):")
+                print(Table(["family", "classes", "languages", "contacts"], unbooked.map {
+                    [$0.name, $0.groups.joined(separator: " "), $0.languages.joined(separator: " "), $0.contacts.joined(separator: " ")]
+                }).lines.joined(separator: "\n"))
+            }
+        }
+    }
+}
+
+struct SignUpCalendar: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "calendar",
+        abstract: "A teacher's meetings as an iCalendar file: each booked time with the child and any interpreter asked for.")
+
+    @OptionGroup var options: ConfigOptions
+
+    @Argument(help: "The meeting's event id.")
+    var event: String
+
+    @Option(help: "The staff member (staff file id): their classes' times.")
+    var staff: String
+
+    @Option(help: "Write to this file (made 0600: it names children) instead of standard output.")
+    var output: String?
+
+    func run() async throws {
+        let snapshot = try loadSchool(options, crossCheck: false)
+        let (event, plan) = try requireSignUp(self.event, in: snapshot)
+        let member = try staffMember(staff, in: snapshot)
+        let store = try SQLiteFormStore(path: snapshot.configuration.delivery.sqlitePath)
+        let (slots, _) = signUpStatus(event: event, plan: plan, roster: snapshot.roster, bookings: try await store.bookings(eventID: event.id))
+        let document = teacherCalendar(event: event, slots: slots, classes: member.role == .teacher ? Set(member.classes) : nil, school: snapshot.school.name, now: Date())
+        if let output {
+            try writePrivateFile(document, to: output)
+        } else {
+            print(document, terminator: "")
+        }
+    }
+}
+
+/// A teacher's booked times as iCalendar (`classes` nil: every class, for the office).
+func teacherCalendar(event: Event, slots: [SlotRow], classes: Set<String>?, school: String, now: Date) -> String {
+    let items = slots.filter { !$0.booked.isEmpty && (classes?.contains($0.group) ?? true) }.map { slot in
+        let families = slot.booked.map { family in
+            family.children.joined(separator: ", ") + (family.interpreter.map { " (interpreter: \(LanguageDisplayName.name(of: LanguageTag($0) ?? "en", in: "en")))" } ?? "")
+        }
+        return ICalendarWriter.Item(
+            uid: "\(event.id)-\(slot.slot)@liaison", start: slot.start, end: slot.end,
+            summary: families.joined(separator: "; ") + " (\(slot.group))", location: event.location?.base,
+            description: "\(event.title.base)\n\(families.joined(separator: "\n"))")
+    }
+    return ICalendarWriter(productName: school).document(items, stamp: now, name: "\(event.title.base)")
+}
