@@ -161,8 +161,9 @@ public struct FamilyRecords: Sendable {
         }
     }
 
-    /// Applies `policy` at `now`; records a `retention.applied` audit entry when anything went.
-    public func applyRetention(_ policy: RetentionPolicy, actor: String, now: Date) async throws -> Sweep {
+    /// Applies `policy` at `now`; records a `retention.applied` audit entry when anything went. `closedAnonymous`:
+    /// anonymous surveys that have closed, whose answers saved but never sent go at once.
+    public func applyRetention(_ policy: RetentionPolicy, actor: String, now: Date, closedAnonymous: Set<String> = []) async throws -> Sweep {
         let cutoffs = policy.cutoffs(now: now)
         var sweep = Sweep()
         (sweep.bodies, sweep.deliveryRecords) = try await outbox.applyRetention(
@@ -176,6 +177,7 @@ public struct FamilyRecords: Sendable {
         sweep.compositions = try await journal.purgeCompositions(sentBefore: cutoffs.messageBodies)
         // Answers are kept as long as acknowledgements are.
         sweep.forms = try await forms?.applyRetention(before: cutoffs.acknowledgements) ?? 0
+        sweep.forms += try await forms?.purgeDrafts(eventIDs: closedAnonymous) ?? 0
         if !sweep.isEmpty {
             try await audit.append(AuditEntry(at: now, actor: actor, action: .retentionApplied, subject: "state", detail: sweep.summary))
         }

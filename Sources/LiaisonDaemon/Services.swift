@@ -255,13 +255,16 @@ struct RetentionService: Service {
         let logger = logger
         await runPasses("retention", wakeup: Wakeup(), logger: logger, firstDelay: .seconds(60)) { _ in
             let configuration = state.school.configuration
-            let sweep = try await records.applyRetention(configuration.retention, actor: "daemon", now: clock.now())
+            let now = clock.now()
+            // Anonymous surveys that closed: their unsent drafts are the last link between a household and its answers.
+            let closedAnonymous = Set(state.school.snapshot.events.filter { $0.survey?.form.privacy == .anonymous && $0.start <= now }.map(\.id))
+            let sweep = try await records.applyRetention(configuration.retention, actor: "daemon", now: now, closedAnonymous: closedAnonymous)
             if !sweep.isEmpty {
                 logger.notice(
                     "removed records past the retention policy",
                     metadata: [
                         "bodies": "\(sweep.bodies)", "delivery_records": "\(sweep.deliveryRecords)", "answers_and_links": "\(sweep.answersAndLinks)",
-                        "alert_notes": "\(sweep.alertNotes)", "alerts": "\(sweep.alerts)", "files": "\(sweep.files)",
+                        "alert_notes": "\(sweep.alertNotes)", "alerts": "\(sweep.alerts)", "files": "\(sweep.files)", "forms": "\(sweep.forms)",
                     ])
             }
             return .seconds(3600)

@@ -303,6 +303,21 @@ public final class SQLiteFormStore: FormStore {
         }
     }
 
+    /// Removes the answers saved but never sent for `eventIDs` (anonymous surveys that closed: the only rows that
+    /// still linked a household to what it wrote); returns how many.
+    public func purgeDrafts(eventIDs: Set<String>) async throws -> Int {
+        guard !eventIDs.isEmpty else { return 0 }
+        return try await writer.write { db in
+            try db.execute(sql: "PRAGMA secure_delete = ON")
+            var removed = 0
+            for eventID in eventIDs.sorted() {
+                try db.execute(sql: "DELETE FROM form_drafts WHERE event_id = ?", arguments: [eventID])
+                removed += db.changesCount
+            }
+            return removed
+        }
+    }
+
     /// Removes answers saved or sent before `cutoff`, bookings made before it, and samples drawn before it with the
     /// has-answered marks of their surveys; returns the rows removed.
     public func applyRetention(before cutoff: Date) async throws -> Int {

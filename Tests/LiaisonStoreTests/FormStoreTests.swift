@@ -61,6 +61,29 @@ struct FormStoreTests {
         #expect(responses.first?.groups == ["3A"])
     }
 
+    /// Once an anonymous survey closes, answers saved but never sent (the last rows linking a household to what it
+    /// wrote) are purged; a family's records are exported and erased, its place in samples too.
+    @Test func draftsOfAClosedAnonymousSurveyGoAndAFamilyIsErasedEverywhere() async throws {
+        let store = try SQLiteFormStore.inMemory()
+        #expect(try await store.save(save("F1", ["q": .text("half written")], .anonymous, submit: false)) == .saved)
+        var other = save("F2", ["q": .choice("3")], .confidential, submit: true)
+        other.eventID = "spring"
+        #expect(try await store.save(other) == .submitted)
+        #expect(try await store.purgeDrafts(eventIDs: ["autumn"]) == 1)
+        #expect(try await store.draft(eventID: "autumn", familyID: "F1") == nil)
+        #expect(try await store.draft(eventID: "spring", familyID: "F2") != nil)
+
+        _ = try await store.keepSample(StoredSample(
+            surveyID: "spring", semester: "2027-spring",
+            draw: SurveySampling.Draw(algorithm: SurveySampling.algorithm, seed: 1, rosterDigest: "d", households: ["F1", "F2"], strata: []),
+            drawnAt: now))
+        let records = try await store.records(familyID: "F2")
+        #expect(records.drafts.count == 1 && records.answered == ["spring"])
+        #expect(try await store.erase(familyID: "F2") == 3)
+        #expect(try await store.records(familyID: "F2").drafts.isEmpty)
+        #expect(try await store.sample(surveyID: "spring")?.draw.households == ["F1"])
+    }
+
     @Test func aSampleIsKeptOnceWhoeverDrawsFirst() async throws {
         let store = try SQLiteFormStore.inMemory()
         func sample(_ households: [String]) -> StoredSample {
