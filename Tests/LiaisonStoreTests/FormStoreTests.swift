@@ -39,7 +39,7 @@ struct FormStoreTests {
         #expect(try await store.draft(eventID: "autumn", familyID: "F7") == nil)
         #expect(try await store.answeredHouseholds(surveyID: "autumn") == ["F7"])
 
-        let rows = try await store.writer.read { db in try Row.fetchAll(db, sql: "SELECT * FROM form_anonymous") }
+        let rows = try store.writer.read { db in try Row.fetchAll(db, sql: "SELECT * FROM form_anonymous") }
         #expect(rows.count == 1)
         for row in rows {
             for (column, stored) in row {
@@ -52,7 +52,7 @@ struct FormStoreTests {
             #expect((row["day"] as String).count == 10)
         }
         // The has-answered mark holds no time at all; the response its day only, and no language.
-        let marks = try await store.writer.read { db in try Row.fetchAll(db, sql: "SELECT * FROM form_answered") }
+        let marks = try store.writer.read { db in try Row.fetchAll(db, sql: "SELECT * FROM form_answered") }
         #expect(marks.first?.columnNames.sorted() == ["event_id", "family_id"])
         #expect(rows.first?["day"] as String? == SQLiteFormStore.day(now, in: london))
         #expect(rows.first?["language"] as String? == "")
