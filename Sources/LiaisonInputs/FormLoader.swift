@@ -115,14 +115,7 @@ extension ScheduleLoader.EventReader {
             }
         }
         let wording = formText(what: "question")
-        var required = false
-        if let raw = text("required") {
-            switch raw.lowercased() {
-            case "true", "yes": required = true
-            case "false", "no": required = false
-            default: fail("schedule.invalid-value", "required is true or false, not \"\(raw)\"", keys["required"]?.value, field("required"))
-            }
-        }
+        let required = text("required").flatMap { flag($0, name: "required", node: keys["required"]?.value, path: field("required")) } ?? false
         var choices: [FormChoice] = []
         if let node = value("choices") {
             for (item, itemPath) in items(node, path: field("choices")) {

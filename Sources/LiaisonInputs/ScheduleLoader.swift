@@ -506,6 +506,17 @@ public enum ScheduleLoader {
             return settings
         }
 
+        /// `true`/`yes` or `false`/`no`; nil (reported) otherwise.
+        mutating func flag(_ raw: String, name: String, node: Node?, path: String) -> Bool? {
+            switch raw.lowercased() {
+            case "true", "yes": return true
+            case "false", "no": return false
+            default:
+                fail("schedule.invalid-value", "\(name) is true or false, not \"\(raw)\"", node, path)
+                return nil
+            }
+        }
+
         /// `30%` or `0.3` as a share above 0 and at most 1.
         mutating func share(_ raw: String, node: Node, path: String, name: String) -> Double? {
             let trimmed = raw.trimmingCharacters(in: .whitespaces)
@@ -565,11 +576,7 @@ public enum ScheduleLoader {
                 case "book_until":
                     rules.bookUntil = date("book_until", node: valueNode, path: keyPath, zone: zone)?.date
                 case "interpreter":
-                    switch raw.lowercased() {
-                    case "true", "yes": rules.interpreter = true
-                    case "false", "no": rules.interpreter = false
-                    default: fail("schedule.invalid-value", "interpreter is true or false, not \"\(raw)\"", valueNode, keyPath)
-                    }
+                    rules.interpreter = flag(raw, name: "interpreter", node: valueNode, path: keyPath) ?? rules.interpreter
                 case "breaks":
                     for (item, itemPath) in items(valueNode, path: keyPath) {
                         let text = item.rawScalar ?? ""

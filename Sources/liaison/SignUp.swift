@@ -67,10 +67,11 @@ func signUpStatus(event: Event, plan: SignUpPlan, roster: Roster, bookings: [Slo
                     family: booking.familyID, children: concerned.sorted { $0.id < $1.id }.map(\.displayName), interpreter: booking.interpreter)
             })
     }
-    let unbooked = plan.unbooked(recipients, bookings: bookings).keys.sorted().map { family in
+    let missing = plan.unbooked(recipients, bookings: bookings)
+    let unbooked = missing.keys.sorted().map { family in
         let guardians = roster.guardians(inFamily: family)
         return UnbookedFamily(
-            family: family, name: roster.family(family)?.name ?? family, groups: plan.unbooked(recipients, bookings: bookings)[family] ?? [],
+            family: family, name: roster.family(family)?.name ?? family, groups: missing[family] ?? [],
             languages: Array(Set(guardians.map(\.language.rawValue))).sorted(),
             contacts: guardians.flatMap { [$0.phone, $0.email].compactMap { $0 } })
     }

@@ -81,7 +81,6 @@ enum SurveySAV {
         enum Column {
             case value(UnsafeMutablePointer<readstat_variable_t>?, question: String)
             case choice(UnsafeMutablePointer<readstat_variable_t>?, question: String, choice: String)
-            case text(UnsafeMutablePointer<readstat_variable_t>?, question: String)
         }
         var columns: [Column] = []
         for question in form.questions {
@@ -144,12 +143,6 @@ enum SurveySAV {
                         try check(readstat_insert_int32_value(writer, variable, answer.values.contains(choice) ? 1 : 0), "write a choice")
                     } else {
                         try check(readstat_insert_missing_value(writer, variable), "write a missing choice")
-                    }
-                case .text(let variable, let question):
-                    if case .text(let text)? = row.response.answers[question] {
-                        try check(readstat_insert_string_value(writer, variable, text), "write a text answer")
-                    } else {
-                        try check(readstat_insert_string_value(writer, variable, ""), "write an empty text answer")
                     }
                 }
             }
