@@ -36,11 +36,11 @@ except ImportError:  # pragma: no cover
 # that the shipped templates' messages use. Add more with --known-args.
 STANDARD_ARGUMENTS = {
     "school", "guardian", "guardian_given", "children", "children_count", "child", "event", "start", "end",
-    "location", "days", "phone", "email", "student", "student_full", "grade", "class",
+    "location", "days", "phone", "email", "student", "student_full", "grade", "class", "deadline",
 }
 DATA_ARGUMENTS = {"items", "issue", "note"}
 # The families' pages' own messages (MessageRenderer.pageArguments) and the note about another language.
-PAGE_ARGUMENTS = {"seconds", "closes", "min_group", "count", "max", "host", "language", "contact"}
+PAGE_ARGUMENTS = {"seconds", "closes", "min_group", "count", "max", "host", "signed_at", "language", "contact"}
 NAMESPACES = ("urn:oasis:names:tc:xliff:document:2.0", "urn:oasis:names:tc:xliff:document:1.2")
 
 PT = icu.UMessagePatternPartType

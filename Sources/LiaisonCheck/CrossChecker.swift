@@ -169,6 +169,12 @@ struct CrossChecker {
                 }
             }
             if let form = event.survey?.form { checkForm(form, of: event) }
+            if case .key(let key)? = event.consent?.statement, snapshot.catalogs.sourceCatalog?.messages[key] == nil {
+                diagnostics.append(.error(
+                    "schedule.unknown-message",
+                    "The permission slip of \(event.id) uses the catalog message \(key), which the source catalog does not have; add it to the catalogs or write the text: in the event.",
+                    at: location(of: event, field: "consent")))
+            }
         }
     }
 
@@ -219,8 +225,9 @@ struct CrossChecker {
         // Keys Liaison itself writes into letters: the notes on text in another language or machine translated.
         let used = snapshot.templates.allMessageKeys.union([MessageRenderer.otherLanguageKey, MessageRenderer.machineTranslatedKey])
         // rsvp.* label the answers schedules offer; ack.*, unsubscribe.*, page.* and form.* are the pages' own wording;
-        // survey.q.* are ready-made questions a form may name.
-        let pages = ["rsvp.", "ack.", "unsubscribe.", "page.", "form.", "survey.q."]
+        // survey.q.* are ready-made questions a form may name; signup.page.* and consent.page.* word the booking and
+        // permission slip pages, consent.statement.* are statements a permission slip may name.
+        let pages = ["rsvp.", "ack.", "unsubscribe.", "page.", "form.", "survey.q.", "signup.page.", "consent.page.", "consent.statement."]
         for key in source.messages.keys.sorted() where !used.contains(key) && !pages.contains(where: { key.hasPrefix($0) }) {
             diagnostics.append(.warning(
                 "catalog.unused-key", "The message \(key) is used by no template.", at: source.messages[key]?.location))

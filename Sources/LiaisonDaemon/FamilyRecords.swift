@@ -91,10 +91,11 @@ public struct FamilyRecords: Sendable {
         export.answers = try await ledger.answers(guardianIDs: members.guardianIDs).map(FamilyExport.Answer.init)
         export.alerts = try await journal.alerts(studentIDs: members.studentIDs).map(FamilyExport.AlertRecord.init)
         if let forms {
-            let (drafts, answered, bookings) = try await forms.records(familyID: members.familyID)
-            export.surveyAnswers = drafts.map(FamilyExport.SurveyAnswers.init)
-            export.surveysAnswered = answered
-            export.bookings = bookings.map(FamilyExport.Booking.init)
+            let records = try await forms.records(familyID: members.familyID)
+            export.surveyAnswers = records.drafts.map(FamilyExport.SurveyAnswers.init)
+            export.surveysAnswered = records.answered
+            export.bookings = records.bookings.map(FamilyExport.Booking.init)
+            export.permissionSlips = records.consents.map(FamilyExport.PermissionSlip.init)
         }
         return export
     }
@@ -109,7 +110,7 @@ public struct FamilyRecords: Sendable {
         public var files = 0
         /// Alerts kept because the child also has guardians outside the family (their record too).
         public var sharedAlertsKept = 0
-        /// Survey answers, has-answered marks, bookings and places in samples.
+        /// Survey answers, has-answered marks, bookings, signed permission slips and places in samples.
         public var forms = 0
 
         public var summary: String {
@@ -202,6 +203,8 @@ public struct FamilyExport: Sendable, Codable {
     /// Surveys the household answered (anonymous answers themselves cannot be found: nothing links them to it).
     public var surveysAnswered: [String] = []
     public var bookings: [Booking] = []
+    /// Every signed answer to a permission slip, the replaced ones too.
+    public var permissionSlips: [PermissionSlip] = []
 
     public init(exportedAt: Date, school: String, familyID: String) {
         self.exportedAt = exportedAt
@@ -351,6 +354,24 @@ public struct FamilyExport: Sendable, Codable {
             guardian = booking.guardianID
             interpreter = booking.interpreter
             bookedAt = booking.bookedAt
+        }
+    }
+
+    public struct PermissionSlip: Sendable, Codable {
+        public var event: String
+        public var student: String
+        public var guardian: String
+        public var decision: String
+        public var signedAs: String
+        public var answeredAt: Date
+
+        init(_ record: ConsentRecord) {
+            event = record.eventID
+            student = record.studentID
+            guardian = record.guardianID
+            decision = record.decision.rawValue
+            signedAs = record.typedName
+            answeredAt = record.answeredAt
         }
     }
 

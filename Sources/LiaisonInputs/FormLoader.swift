@@ -162,7 +162,7 @@ extension ScheduleLoader.EventReader {
     }
 
     /// `key:` (a catalog key) or `text:` (inline, one language or a map of them): exactly one.
-    private mutating func formText(what: String) -> FormText? {
+    mutating func formText(what: String) -> FormText? {
         let key = text("key")
         let inline = value("text").flatMap { localizedText($0, path: field("text"), name: "text", required: true) }
         switch (key, inline) {

@@ -6,13 +6,15 @@ public enum ScheduleLoader {
     /// The keys of an event. To add one, list it here and read it in `EventReader.read`.
     public static let eventKeys = [
         "id", "kind", "title", "start", "end", "time_zone", "location", "audience", "template", "priority",
-        "notify", "rsvp", "data", "status", "form", "sample", "semester", "slots",
+        "notify", "rsvp", "data", "status", "form", "sample", "semester", "slots", "consent",
     ]
     /// Keys every event must have (schedule.missing-key).
     public static let requiredEventKeys = ["id", "kind", "title", "start", "audience", "template"]
     public static let notifyKeys = ["send_at", "reminders"]
     public static let rsvpKeys = ["id", "label"]
     public static let slotKeys = ["length", "capacity", "per", "book_until", "breaks", "interpreter"]
+    /// `consent:` of an event (a permission slip): its deadline and what the guardian agrees to (`key:` or `text:`).
+    public static let consentKeys = ["deadline", "key", "text"]
     public static let sampleKeys = ["fraction", "stratum", "seed", "exclude_recent", "expected_response"]
     public static let audienceKeys = ["grades", "classes", "students", "families"]
     /// Words accepted for an audience of the whole school.
@@ -195,6 +197,7 @@ public enum ScheduleLoader {
             let data = readData()
             let survey = readSurvey(kind: kind, start: start?.date, zone: zone)
             let slotRules = readSlots(kind: kind, start: start?.date, end: end?.date, zone: zone)
+            let consent = readConsent(kind: kind, start: start?.date, zone: zone, plan: plan, rsvp: rsvp, hasSlots: slotRules != nil)
 
             guard ok, let id, let kind, let title, let start, let audience, let template else { return nil }
             var event = Event(
@@ -204,6 +207,7 @@ public enum ScheduleLoader {
             event.isCancelled = cancelled
             event.survey = survey
             event.slotRules = slotRules
+            event.consent = consent
             return event
         }
 
@@ -598,6 +602,67 @@ public enum ScheduleLoader {
                 return nil
             }
             return rules
+        }
+
+        // MARK: Permission slips
+
+        /// `consent:` of an event: `yes` (answers until the start), or a map with `deadline` and the statement the
+        /// guardian agrees to (`key:` a catalog key, or `text:` per language).
+        mutating func readConsent(kind: EventKind?, start: Date?, zone: TimeZone, plan: NotificationPlan, rsvp: [RSVPOption], hasSlots: Bool)
+            -> ConsentSettings?
+        {
+            guard let node = value("consent") else { return nil }
+            let path = field("consent")
+            if let raw = node.rawScalar {
+                guard let wanted = flag(raw.trimmingCharacters(in: .whitespaces), name: "consent", node: node, path: path), wanted else { return nil }
+            }
+            switch kind {
+            case .alert?, .survey?:
+                fail("schedule.invalid-value", "consent: is for events families agree to (a trip, an activity), not a \(kind?.rawValue ?? "")", keys["consent"]?.key, path)
+                return nil
+            default: break
+            }
+            if !rsvp.isEmpty {
+                fail("schedule.invalid-value", "an event with consent: takes no rsvp: the permission slip is the answer (yes or no for each child)", keys["rsvp"]?.key, field("rsvp"))
+                return nil
+            }
+            if hasSlots {
+                fail("schedule.invalid-value", "an event with consent: takes no slots: give the permission slip its own event", keys["slots"]?.key, field("slots"))
+                return nil
+            }
+            guard let start else { return nil }
+            var settings = ConsentSettings(deadline: start)
+            if node.rawScalar == nil {
+                var reader = EventReader(report: report, school: school, path: path, node: node)
+                guard reader.collectKeys(known: ScheduleLoader.consentKeys, what: "consent") else {
+                    report = reader.report
+                    ok = false
+                    return nil
+                }
+                if let deadline = reader.date("deadline", node: reader.value("deadline"), path: reader.field("deadline"), zone: zone) {
+                    settings.deadline = deadline.date
+                }
+                if reader.keys["key"] != nil || reader.keys["text"] != nil { settings.statement = reader.formText(what: "consent statement") }
+                report = reader.report
+                if !reader.ok {
+                    ok = false
+                    return nil
+                }
+            }
+            if settings.deadline > start {
+                fail("schedule.invalid-value", "the consent deadline is after the event starts: answers are needed before it", keys["consent"]?.value, field("consent"))
+                return nil
+            }
+            let late = plan.sendAt.filter { $0 >= settings.deadline }
+                + plan.reminders.compactMap { $0.fireDate(forEventStart: start, in: zone) }.filter { $0 >= settings.deadline }
+            if !late.isEmpty {
+                // Such a send would ask households still to answer for a slip no longer taken.
+                report.warning(
+                    "schedule.consent-after-deadline",
+                    "\(late.count) planned send(s) fall at or after the consent deadline: they go only to households still to answer, who can no longer sign; send reminders before it",
+                    keys["notify"]?.key ?? keys["consent"]?.key, field("notify"))
+            }
+            return settings
         }
 
         // MARK: RSVP

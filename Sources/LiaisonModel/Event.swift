@@ -60,6 +60,12 @@ public struct Event: Hashable, Sendable, Identifiable {
     public var slotRules: SlotRules?
     /// Its slots, capacity and deadline, made from ``slotRules`` with the roster's classes and the staff's teachers.
     public var signUp: SignUpPlan?
+    /// A permission slip (`consent:`): each child's guardian signs yes or no before the deadline.
+    public var consent: ConsentSettings?
+
+    /// Whether whom its sends reach depends on what families answered (a survey's sample and answers, a meeting's
+    /// bookings, a permission slip's signatures): the queuer then asks the form store.
+    public var dependsOnAnswers: Bool { survey != nil || signUp != nil || consent != nil }
 
     public init(
         id: String, kind: EventKind, title: LocalizedText, start: Date, end: Date? = nil, timeZone: TimeZone,

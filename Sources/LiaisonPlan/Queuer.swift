@@ -85,7 +85,7 @@ public struct Queuer: Sendable {
     /// The recipients `request` reaches: its own, narrowed to a survey's sample and, for reminders, to households
     /// that have not answered.
     public func recipients(of request: Request) async throws -> [Recipient] {
-        guard let surveys, request.event.survey != nil || request.event.signUp != nil else { return request.recipients }
+        guard let surveys, request.event.dependsOnAnswers else { return request.recipients }
         return try await surveys.recipients(request.recipients, event: request.event, occurrence: request.occurrence, now: request.now)
     }
 

@@ -3,7 +3,8 @@ import LiaisonModel
 
 /// Whom a survey's send reaches: the households of its sample (drawn at the first send and kept, so reminders and
 /// restarts use the same one), and for a reminder only those that have not answered; a meeting's reminders reach
-/// only households with a class still to book. The queuer asks it for every
+/// only households with a class still to book, a permission slip's only those with a child still to answer (about
+/// those children). The queuer asks it for every
 /// survey occurrence, so the scheduler, `liaison send` and a reload all narrow the same way.
 public struct SurveyInvitations: Sendable {
     public let registry: any SurveyRegistry
@@ -12,6 +13,17 @@ public struct SurveyInvitations: Sendable {
 
     /// `recipients` (the event's audience) narrowed for `occurrence` of `event`; other events: unchanged.
     public func recipients(_ recipients: [Recipient], event: Event, occurrence: Occurrence, now: Date) async throws -> [Recipient] {
+        if event.consent != nil {
+            // A permission slip: reminders only to households with a child still to answer, about those children.
+            guard Self.isReminder(occurrence, of: event) else { return recipients }
+            let tally = ConsentTally(recipients: recipients, records: try await registry.consents(eventID: event.id))
+            let outstanding = Set(tally.outstanding.map(\.student.id))
+            return recipients.compactMap { recipient in
+                var recipient = recipient
+                recipient.students = recipient.students.filter { outstanding.contains($0.id) }
+                return recipient.students.isEmpty ? nil : recipient
+            }
+        }
         if let plan = event.signUp {
             // A meeting families book: reminders only to households with a class still to book.
             guard Self.isReminder(occurrence, of: event) else { return recipients }
@@ -50,8 +62,14 @@ public struct SurveyInvitations: Sendable {
     }
 
     /// `event` as its letter for `occurrence` sees it: `data.survey.reminder` and `data.survey.anonymous` for the
-    /// survey template, `data.signup.reminder` for a meeting families book (other events: unchanged).
+    /// survey template, `data.signup.reminder` for a meeting families book, `data.consent.reminder` for a
+    /// permission slip (other events: unchanged).
     public static func letterEvent(_ event: Event, occurrence: Occurrence) -> Event {
+        if event.consent != nil {
+            var event = event
+            event.data["consent"] = .map(["reminder": .bool(isReminder(occurrence, of: event))])
+            return event
+        }
         if event.signUp != nil {
             var event = event
             event.data["signup"] = .map(["reminder": .bool(isReminder(occurrence, of: event))])

@@ -92,12 +92,12 @@ public struct MessageRenderer: Sendable {
     public static let otherLanguageArguments: Set<String> = ["language", "contact"]
 
     /// The arguments of the families' pages' own messages (the wait on a refused request's page; a form's close, group minimum, problem count and length limit).
-    public static let pageArguments: Set<String> = ["seconds", "closes", "min_group", "count", "max", "host"]
+    public static let pageArguments: Set<String> = ["seconds", "closes", "min_group", "count", "max", "host", "signed_at"]
 
     /// The arguments every message may use (for `check`).
     public static let standardArguments: Set<String> = [
         "school", "guardian", "guardian_given", "children", "children_count", "child", "event", "start", "end",
-        "location", "days", "phone", "email", "student", "student_full", "grade", "class",
+        "location", "days", "phone", "email", "student", "student_full", "grade", "class", "deadline",
     ]
 
     public init(school: School, templates: TemplateSet, catalogs: CatalogSet, formatter: MessageFormatter = MessageFormatter()) {
@@ -177,6 +177,16 @@ public struct MessageRenderer: Sendable {
             ("data", marking.data(.map(event.data), chain: chain)),
             ("t", translations),
         ]
+        if let consent = event.consent {
+            // What the guardian agrees to: a catalog message (in their language, or marked) or the school's own words.
+            var statement: String?
+            switch consent.statement {
+            case .key(let key)?: statement = try messages.text(for: key, arguments: arguments)
+            case .inline(let text)?: statement = marking.staff(text, chain: chain)
+            case nil: statement = nil
+            }
+            context.append(("consent", .map(statement.map { [("statement", .string($0))] } ?? [("any", .bool(true))])))
+        }
         if let ackURL = request.ackURL { context.append(("ack_url", .string(ackURL))) }
         var students: [TemplateValue] = []
         for student in request.recipient.students {
@@ -333,6 +343,7 @@ public struct MessageRenderer: Sendable {
         arguments["days"] = .integer(caches.days(from: request.now, to: event.start, in: zone))
         arguments["phone"] = .string(school.contact.phone ?? "")
         arguments["email"] = .string(school.contact.email ?? "")
+        if let consent = event.consent { arguments["deadline"] = .date(consent.deadline) }
         return arguments
     }
 

@@ -19,6 +19,7 @@ struct AckPages: Sendable {
         guard let (link, event) = try await find(token, in: site) else { return notFound(site) }
         if let visit = formVisit(link, event, site) { return try await FormPages(server: server).show(visit) }
         if let visit = signUpVisit(link, event, site, token) { return try await SignUpPages(server: server).show(visit) }
+        if let visit = consentVisit(link, event, site) { return try await ConsentPages(server: server).show(visit) }
         let guardian = site.roster.guardian(link.guardianID)
         let text = PageText(site: site, language: guardian?.language ?? site.school.defaultLocale, timeZone: event.timeZone)
         let current = try await site.ledger.acknowledgement(eventID: event.id, guardianID: link.guardianID)
@@ -57,6 +58,7 @@ struct AckPages: Sendable {
         guard let (link, event) = try await find(token, in: site) else { return notFound(site) }
         if let visit = formVisit(link, event, site) { return try await FormPages(server: server).post(visit, request) }
         if let visit = signUpVisit(link, event, site, token) { return try await SignUpPages(server: server).post(visit, request) }
+        if let visit = consentVisit(link, event, site) { return try await ConsentPages(server: server).post(visit, request) }
         let guardian = site.roster.guardian(link.guardianID)
         let text = PageText(site: site, language: guardian?.language ?? site.school.defaultLocale, timeZone: event.timeZone)
 
@@ -113,6 +115,13 @@ struct AckPages: Sendable {
         guard let plan = event.signUp, let store = site.forms, let guardian = site.roster.guardian(link.guardianID) else { return nil }
         let text = PageText(site: site, language: guardian.language, timeZone: event.timeZone)
         return SignUpPages.Visit(event: event, plan: plan, guardian: guardian, text: text, store: store, token: token)
+    }
+
+    /// A permission slip's page, when the event has `consent:` and the site a store for the answers.
+    private func consentVisit(_ link: AckLink, _ event: Event, _ site: AckSite) -> ConsentPages.Visit? {
+        guard let consent = event.consent, let store = site.forms, let guardian = site.roster.guardian(link.guardianID) else { return nil }
+        let text = PageText(site: site, language: guardian.language, timeZone: event.timeZone)
+        return ConsentPages.Visit(link: link, event: event, consent: consent, guardian: guardian, text: text, store: store)
     }
 
     /// A survey's form page, when the event has a form and the site a store for its answers.

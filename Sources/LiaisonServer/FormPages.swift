@@ -140,13 +140,7 @@ struct FormPages: Sendable {
 
     static func anchor(_ question: FormQuestion) -> String { "q-\(question.id)" }
 
-    /// A question's wording as HTML: the catalog's (marked when in a fallback language) or the school's own.
-    private func wording(_ wording: FormText, _ text: PageText) -> String {
-        switch wording {
-        case .key(let key): HTML.escape(text(key))
-        case .inline(let localized): text.staffHTML(localized)
-        }
-    }
+    private func wording(_ wording: FormText, _ text: PageText) -> String { text.html(wording) }
 
     private func question(_ question: FormQuestion, answer: FormAnswer?, problem: FormFieldProblem?, _ text: PageText) -> String {
         let id = Self.anchor(question)

@@ -49,6 +49,15 @@ struct PageText {
         return HTML.escape(LanguageDisplayName.sameWriting(written, chain.resolved) ? resolved : LanguageRun.mark(resolved, language: written))
     }
 
+    /// A form's or a permission slip's wording as HTML: the catalog's (marked when in a fallback language) or the
+    /// school's own.
+    func html(_ wording: FormText) -> String {
+        switch wording {
+        case .key(let key): HTML.escape(self(key))
+        case .inline(let localized): staffHTML(localized)
+        }
+    }
+
     /// The label of an answer: the schedule's own, else the catalog's `rsvp.<id>`, else the id.
     func label(ofAnswer answer: String, in event: Event) -> String {
         if answer == "read" { return self("ack.page.read_button") }

@@ -16,6 +16,16 @@ public struct FormDraft: Sendable, Hashable {
     public var submittedAt: Date?
 }
 
+/// What the form store keeps about one household (`liaison family export`).
+public struct FamilyFormRecords: Sendable, Hashable {
+    public var drafts: [FormDraft]
+    /// The surveys it sent answers to.
+    public var answered: [String]
+    public var bookings: [SlotBooking]
+    /// Its signed permission slips, every answer kept.
+    public var consents: [ConsentRecord]
+}
+
 /// A response as results read it: a confidential one names its household, an anonymous one only its groups.
 public struct StoredResponse: Sendable, Hashable {
     public var familyID: String?
@@ -89,6 +99,10 @@ public protocol FormStore: SurveyRegistry {
     /// Cancels a household's booking in `group`; nil after the deadline, else whether there was one.
     func cancelBooking(eventID: String, group: String, familyID: String, bookUntil: Date, now: Date) async throws -> Bool?
     func bookings(eventID: String) async throws -> [SlotBooking]
+
+    /// Keeps a household's signed answers of a permission slip (one per child), in one transaction; false (nothing
+    /// kept) once `deadline` has passed.
+    func recordConsent(_ records: [ConsentRecord], deadline: Date, now: Date) async throws -> Bool
 }
 
 /// ``FormStore`` in Liaison's SQLite file.
@@ -158,6 +172,23 @@ public final class SQLiteFormStore: FormStore {
                         PRIMARY KEY (event_id, grp, family_id)
                     ) WITHOUT ROWID;
                     CREATE INDEX slot_bookings_slot ON slot_bookings (event_id, slot_id);
+                    """)
+        }
+        migrator.registerMigration("forms-v3-consent") { db in
+            // Every answer is kept (the latest per child counts): the slip's history, as paper slips would be filed.
+            try db.execute(
+                sql: """
+                    CREATE TABLE consent_records (
+                        event_id TEXT NOT NULL,
+                        student_id TEXT NOT NULL,
+                        family_id TEXT NOT NULL,
+                        guardian_id TEXT NOT NULL,
+                        decision TEXT NOT NULL,
+                        typed_name TEXT NOT NULL,
+                        answered_at REAL NOT NULL
+                    );
+                    CREATE INDEX consent_records_event ON consent_records (event_id, student_id);
+                    CREATE INDEX consent_records_family ON consent_records (family_id);
                     """)
         }
         return migrator
@@ -275,12 +306,15 @@ public final class SQLiteFormStore: FormStore {
 
     /// What is kept about one household: its saved or sent (confidential) answers, the surveys it answered, its
     /// bookings. Anonymous answers are not among them: nothing links them to the household.
-    public func records(familyID: String) async throws -> (drafts: [FormDraft], answered: [String], bookings: [SlotBooking]) {
+    public func records(familyID: String) async throws -> FamilyFormRecords {
         try await writer.read { db in
             let drafts = try Row.fetchAll(db, sql: "SELECT * FROM form_drafts WHERE family_id = ? ORDER BY event_id", arguments: [familyID]).map(Self.draft)
             let answered = try String.fetchAll(db, sql: "SELECT event_id FROM form_answered WHERE family_id = ? ORDER BY event_id", arguments: [familyID])
             let bookings = try Row.fetchAll(db, sql: "SELECT * FROM slot_bookings WHERE family_id = ? ORDER BY event_id, grp", arguments: [familyID]).map(Self.booking)
-            return (drafts, answered, bookings)
+            let consents = try Row.fetchAll(
+                db, sql: "SELECT * FROM consent_records WHERE family_id = ? ORDER BY event_id, answered_at, rowid", arguments: [familyID]
+            ).compactMap(Self.consent)
+            return FamilyFormRecords(drafts: drafts, answered: answered, bookings: bookings, consents: consents)
         }
     }
 
@@ -289,7 +323,7 @@ public final class SQLiteFormStore: FormStore {
         try await writer.write { db in
             try db.execute(sql: "PRAGMA secure_delete = ON")
             var removed = 0
-            for table in ["form_drafts", "form_answered", "slot_bookings"] {
+            for table in ["form_drafts", "form_answered", "slot_bookings", "consent_records"] {
                 try db.execute(sql: "DELETE FROM \(table) WHERE family_id = ?", arguments: [familyID])
                 removed += db.changesCount
             }
@@ -318,7 +352,7 @@ public final class SQLiteFormStore: FormStore {
         }
     }
 
-    /// Removes answers saved or sent before `cutoff`, bookings made before it, and samples drawn before it with the
+    /// Removes answers saved or sent before `cutoff`, bookings made and permission slips signed before it, and samples drawn before it with the
     /// has-answered marks of their surveys; returns the rows removed.
     public func applyRetention(before cutoff: Date) async throws -> Int {
         try await writer.write { db in
@@ -327,6 +361,8 @@ public final class SQLiteFormStore: FormStore {
             try db.execute(sql: "DELETE FROM form_drafts WHERE saved_at < ?", arguments: [time])
             removed += db.changesCount
             try db.execute(sql: "DELETE FROM slot_bookings WHERE booked_at < ?", arguments: [time])
+            removed += db.changesCount
+            try db.execute(sql: "DELETE FROM consent_records WHERE answered_at < ?", arguments: [time])
             removed += db.changesCount
             try db.execute(
                 sql: "DELETE FROM form_answered WHERE event_id IN (SELECT survey_id FROM survey_samples WHERE drawn_at < ?)", arguments: [time])
@@ -387,6 +423,41 @@ public final class SQLiteFormStore: FormStore {
         SlotBooking(
             eventID: row["event_id"], group: row["grp"], slotID: row["slot_id"], familyID: row["family_id"],
             guardianID: row["guardian_id"], interpreter: row["interpreter"], bookedAt: Date(timeIntervalSince1970: row["booked_at"]))
+    }
+
+    // MARK: - Permission slips
+
+    public func recordConsent(_ records: [ConsentRecord], deadline: Date, now: Date) async throws -> Bool {
+        guard now < deadline else { return false }
+        guard !records.isEmpty else { return true }
+        try await writer.write { db in
+            for record in records {
+                try db.execute(
+                    sql: """
+                        INSERT INTO consent_records (event_id, student_id, family_id, guardian_id, decision, typed_name, answered_at)
+                        VALUES (?, ?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [
+                        record.eventID, record.studentID, record.familyID, record.guardianID, record.decision.rawValue, record.typedName,
+                        record.answeredAt.timeIntervalSince1970,
+                    ])
+            }
+        }
+        return true
+    }
+
+    public func consents(eventID: String) async throws -> [ConsentRecord] {
+        try await writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM consent_records WHERE event_id = ? ORDER BY answered_at, rowid", arguments: [eventID])
+                .compactMap(Self.consent)
+        }
+    }
+
+    static func consent(_ row: Row) -> ConsentRecord? {
+        guard let decision = ConsentDecision(rawValue: row["decision"]) else { return nil }
+        return ConsentRecord(
+            eventID: row["event_id"], studentID: row["student_id"], familyID: row["family_id"], guardianID: row["guardian_id"],
+            decision: decision, typedName: row["typed_name"], answeredAt: Date(timeIntervalSince1970: row["answered_at"]))
     }
 
     // MARK: - SurveyRegistry

@@ -11,7 +11,7 @@ struct Liaison: AsyncParsableCommand {
         abstract: "Keeps a school and its families in touch, each family in its own language.",
         subcommands: [
             Serve.self, Check.self, Preview.self, Send.self, RaiseAlert.self, Outbox.self, Retry.self, Status.self, Ack.self, Locales.self,
-            FamilyCommand.self, RetentionCommand.self, AuditCommand.self, StaffCommand.self, SurveyCommand.self, SignUpCommand.self,
+            FamilyCommand.self, RetentionCommand.self, AuditCommand.self, StaffCommand.self, SurveyCommand.self, SignUpCommand.self, ConsentCommand.self,
         ]
     )
 }

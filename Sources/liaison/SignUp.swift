@@ -25,59 +25,6 @@ func requireSignUp(_ id: String, in snapshot: SchoolSnapshot) throws -> (Event, 
     return (event, plan)
 }
 
-/// One booked or free time, as the status lists it.
-struct SlotRow: Encodable {
-    var slot: String
-    var group: String
-    var start: Date
-    var end: Date
-    var host: String?
-    var capacity: Int
-    /// The children concerned of each household booked (given and family name), and its interpreter request.
-    var booked: [BookedFamily]
-
-    struct BookedFamily: Encodable {
-        var family: String
-        var children: [String]
-        var interpreter: String?
-    }
-}
-
-/// A household with a class still to book.
-struct UnbookedFamily: Encodable {
-    var family: String
-    var name: String
-    var groups: [String]
-    var languages: [String]
-    var contacts: [String]
-}
-
-/// The meeting's slots with their bookings, and the households still to book, from the store and the roster.
-func signUpStatus(event: Event, plan: SignUpPlan, roster: Roster, bookings: [SlotBooking]) -> (slots: [SlotRow], unbooked: [UnbookedFamily]) {
-    let recipients = event.audience.recipients(in: roster)
-    var children: [String: [Student]] = [:]
-    for recipient in recipients { children[recipient.guardian.familyID, default: []] += recipient.students }
-    let bySlot = Dictionary(grouping: bookings, by: \.slotID)
-    let slots = plan.slots.map { slot in
-        SlotRow(
-            slot: slot.id, group: slot.group, start: slot.start, end: slot.end, host: slot.host, capacity: slot.capacity,
-            booked: (bySlot[slot.id] ?? []).map { booking in
-                let concerned = Set(children[booking.familyID] ?? []).filter { slot.group == MeetingSlot.wholeEvent || $0.className == slot.group }
-                return SlotRow.BookedFamily(
-                    family: booking.familyID, children: concerned.sorted { $0.id < $1.id }.map(\.displayName), interpreter: booking.interpreter)
-            })
-    }
-    let missing = plan.unbooked(recipients, bookings: bookings)
-    let unbooked = missing.keys.sorted().map { family in
-        let guardians = roster.guardians(inFamily: family)
-        return UnbookedFamily(
-            family: family, name: roster.family(family)?.name ?? family, groups: missing[family] ?? [],
-            languages: Array(Set(guardians.map(\.language.rawValue))).sorted(),
-            contacts: guardians.flatMap { [$0.phone, $0.email].compactMap { $0 } })
-    }
-    return (slots, unbooked)
-}
-
 struct SignUpStatus: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status", abstract: "Each time with the families booked and interpreters asked for; the families still to book.")
@@ -101,7 +48,7 @@ struct SignUpStatus: AsyncParsableCommand {
         let snapshot = try loadSchool(options, crossCheck: false)
         let (event, plan) = try requireSignUp(self.event, in: snapshot)
         let store = try SQLiteFormStore(path: snapshot.configuration.delivery.sqlitePath)
-        let (slots, unbooked) = signUpStatus(event: event, plan: plan, roster: snapshot.roster, bookings: try await store.bookings(eventID: event.id))
+        let (slots, unbooked) = plan.status(of: event, roster: snapshot.roster, bookings: try await store.bookings(eventID: event.id))
         let formatter = LocaleFormatter(locale: snapshot.school.defaultLocale, timeZone: event.timeZone)
         switch format {
         case .json:
@@ -158,7 +105,7 @@ struct SignUpCalendar: AsyncParsableCommand {
         let (event, plan) = try requireSignUp(self.event, in: snapshot)
         let member = try staffMember(staff, in: snapshot)
         let store = try SQLiteFormStore(path: snapshot.configuration.delivery.sqlitePath)
-        let (slots, _) = signUpStatus(event: event, plan: plan, roster: snapshot.roster, bookings: try await store.bookings(eventID: event.id))
+        let (slots, _) = plan.status(of: event, roster: snapshot.roster, bookings: try await store.bookings(eventID: event.id))
         let document = teacherCalendar(event: event, slots: slots, classes: member.role == .teacher ? Set(member.classes) : nil, school: snapshot.school.name, now: Date())
         if let output {
             try writePrivateFile(document, to: output)

@@ -54,6 +54,10 @@ import Testing
         let bookerLanguage = booker[languageColumn]
         let bookerChild = try #require(try csv("guardianships.csv").first { $0[0] == booker[0] && year3.contains($0[1]) }?[1])
         let bookerClass = try #require(try csv("students.csv").first { $0[0] == bookerChild }?[4])
+        // A guardian of a Year 4 child reading Arabic or Persian (the museum visit's permission slip, right to left).
+        let year4 = Set(try csv("students.csv").filter { $0.count > 4 && ["4A", "4B"].contains($0[4]) }.map { $0[0] })
+        let year4Guardians = Set(try csv("guardianships.csv").filter { $0.count > 1 && year4.contains($0[1]) }.map { $0[0] })
+        let signer = try #require(rows.dropFirst().first { year4Guardians.contains($0[0]) && $0.count > languageColumn && ["ar", "fa"].contains($0[languageColumn]) })
 
         // An alert raised as the office raises one, with a note.
         let raised = try daemon.request(
@@ -81,6 +85,9 @@ import Testing
              [["check": ["s-\(bookerClass)-2"], "click": bookerClass == "3A" ? 0 : (try csv("guardianships.csv").contains { $0[0] == booker[0] && year3.contains($0[1]) && $0[1] != bookerChild } ? 1 : 0)]]),
             ("survey form (zh-Hant), sent", .init(kind: .ack(eventID: "autumn-survey-2026"), occurrence: "axe", guardianID: try guardian("zh-Hant")),
              [["check": ["q-welcome-4", "q-informed-2", "q-recommend-9"], "click": 0]]),
+            // The permission slip: sent without a name (the problem listed first), then signed.
+            ("permission slip, sent unsigned, signed", .init(kind: .ack(eventID: "year4-museum-trip"), occurrence: "axe", guardianID: signer[0]),
+             [["check": ["child-0-given"], "click": 0], ["fill": ["name": "\(signer[2]) \(signer[3])"], "click": 0]]),
         ]
         let tokens = try await ledger.issueTokens(pages.map(\.request), now: Date())
         let base = "http://127.0.0.1:\(daemon.port)"
@@ -103,7 +110,7 @@ import Testing
         let lines = audit.output.split(separator: "\n").map(String.init)
         let summary = lines.last ?? ""
         // Ten links and their follow-ups, the invalid link and the rate limit's page.
-        #expect(summary.hasPrefix("29 pages audited, 0 violations"), "\(audit.output)\(audit.errors)")
+        #expect(summary.hasPrefix("32 pages audited, 0 violations"), "\(audit.output)\(audit.errors)")
         // Each page in its reader's language and direction (so the audit saw the state it was meant to).
         func page(_ name: String) -> String { lines.first { $0.hasPrefix("ok   \(name):") } ?? "" }
         for (name, lang, dir) in [
@@ -112,12 +119,16 @@ import Testing
             ("concert (zh-Hans), read then 1", "zh-Hans", "ltr"), ("sickness alert with the office's note (es)", "es", "ltr"),
             ("newsletters stopped (ar) then 1", "ar", "rtl"), ("too many requests (ar)", "ar", "rtl"),
             ("survey form (ar), sent incomplete, saved, sent then 1", "ar", "rtl"), ("survey form (zh-Hant), sent then 1", "zh-Hant", "ltr"),
+            ("permission slip, sent unsigned, signed then 2", signer[languageColumn], "rtl"),
         ] {
             #expect(page(name).contains("lang=\(lang) dir=\(dir)"), "\(name): \(page(name))")
         }
         #expect(page("meeting (en), answered then changed then 1").contains("'Thank you: Year 5 parent–teacher meetings'"))
         // The survey's pages: the problems listed first, then saved, then sent (titles in the reader's language).
         #expect(page("survey form (zh-Hant), sent then 1").contains("秋季家長問卷"), "\(page("survey form (zh-Hant), sent then 1"))")
+        // The signed slip is kept with the name typed.
+        let slips = try await SQLiteFormStore(path: folder.appendingPathComponent(".liaison/liaison.sqlite").path).consents(eventID: "year4-museum-trip")
+        #expect(slips.map(\.typedName) == ["\(signer[2]) \(signer[3])"] && slips.first?.decision == .given, "\(slips)")
         #expect(page("meeting booking, booked then 1").contains("lang=\(bookerLanguage.split(separator: "-").first!)"), "\(page("meeting booking, booked then 1"))")
     }
 }

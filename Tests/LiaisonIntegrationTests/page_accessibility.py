@@ -10,6 +10,7 @@ The page at `url` is audited, then each ACTION in turn, each followed by an audi
     {"click": N, "value": V}     the same, the button's value changed to V first (an answer that is not a choice)
     {"follow": N}                follow the N-th link of the page
     {"check": [ID, ...]}         tick these radio buttons or check boxes first (by id), then {"click": N} as above
+    {"fill": {ID: TEXT}}         type TEXT into these fields first (by id), then {"click": N} as above
 
 Prints one line per page audited (`ok` with its title, `lang` and `dir`, or the violations with the offending
 elements) and a last line
@@ -97,6 +98,10 @@ def main():
             for number, action in enumerate(step.get("then", []), start=1):
                 for element_id in action.get("check", []):
                     driver.find_element(By.ID, element_id).click()
+                for element_id, text in action.get("fill", {}).items():
+                    field = driver.find_element(By.ID, element_id)
+                    field.clear()
+                    field.send_keys(text)
                 selector, index = ("a", action["follow"]) if "follow" in action else ("button", action["click"])
                 elements = driver.find_elements(By.CSS_SELECTOR, selector)
                 if index >= len(elements):

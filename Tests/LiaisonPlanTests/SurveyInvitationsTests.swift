@@ -109,3 +109,65 @@ struct SignUpInvitationsTests {
         #expect(remindedFamilies.isDisjoint(with: booked3A.subtracting(plan.unbooked(recipients, bookings: bookings).keys)))
     }
 }
+
+/// The demo school's Year 4 museum visit, a permission slip: the letter to every Year 4 household, the reminder only
+/// to households with a child still without an answer, naming only those children.
+struct ConsentInvitationsTests {
+    let trip = demoSchool.events.first { $0.id == "year4-museum-trip" }!
+
+    @Test func theDemoTripIsAPermissionSlipReadFromTheSchedule() throws {
+        let consent = try #require(trip.consent)
+        #expect(consent.deadline == date("2026-12-11T17:00:00Z"))
+        #expect(consent.statement == .key("consent.statement.outing"))
+        #expect(SendSchedule.sends(for: trip).allSatisfy { $0.at < consent.deadline })
+    }
+
+    @Test func theReminderGoesOnlyToHouseholdsWithAChildStillToAnswer() async throws {
+        let fixture = try QueuerFixture()
+        let forms = try SQLiteFormStore.inMemory()
+        var queuer = fixture.queuer
+        queuer.surveys = SurveyInvitations(registry: forms)
+        let consent = try #require(trip.consent)
+        let sends = SendSchedule.sends(for: trip)
+        let invitation = Occurrence.scheduled(sends[0])
+        let invited = try await queuer.queue(fixture.request(invitation, trip, now: sends[0].at))
+        let recipients = trip.audience.recipients(in: demoSchool.roster)
+        #expect(Set(invited.queued.map(\.guardianID)) == Set(recipients.map(\.guardian.id)))
+        let letter = try #require(try await fixture.outbox.deliveries(matching: DeliveryQuery(occurrence: invitation.id)).first { $0.message.language.hasPrefix("en") })
+        #expect(letter.message.subject.hasPrefix("Permission needed"))
+        #expect(letter.message.html?.contains("coach") == true, "the statement from the catalog is in the letter")
+        #expect(letter.message.text.contains("Please answer by"))
+
+        // Every child of 4A has an answer (a yes or a no); 4B's have none.
+        let children = ConsentTally(recipients: recipients, records: []).children
+        let answered = children.filter { $0.student.className == "4A" }
+        let records = answered.enumerated().map { index, child in
+            ConsentRecord(
+                eventID: trip.id, studentID: child.student.id, familyID: child.familyIDs[0], guardianID: "x",
+                decision: index.isMultiple(of: 2) ? .given : .refused, typedName: "A Parent", answeredAt: sends[0].at)
+        }
+        #expect(try await forms.recordConsent(records, deadline: consent.deadline, now: sends[0].at))
+        let tally = ConsentTally(recipients: recipients, records: try await forms.consents(eventID: trip.id))
+        #expect(tally.byClass.map(\.className) == ["4A", "4B"])
+        #expect(tally.byClass[0].outstanding == 0 && tally.byClass[1].outstanding == tally.byClass[1].children)
+
+        let reminder = Occurrence.scheduled(sends[1])
+        let reminded = try await queuer.queue(fixture.request(reminder, trip, now: sends[1].at))
+        let remindedFamilies = Set(reminded.queued.map { demoSchool.roster.guardian($0.guardianID)!.familyID })
+        #expect(remindedFamilies == tally.outstandingHouseholds)
+        #expect(!remindedFamilies.isEmpty)
+        let reminders = try await fixture.outbox.deliveries(matching: DeliveryQuery(occurrence: reminder.id))
+        let english = try #require(reminders.first { $0.message.language.hasPrefix("en") })
+        #expect(english.message.subject.hasPrefix("Reminder: permission needed"))
+        // The reminder names only the children still without an answer.
+        let answeredNames = Set(answered.map(\.student.givenName))
+        for delivery in reminders {
+            let family = demoSchool.roster.guardian(delivery.key.guardianID)!.familyID
+            let outstanding = tally.outstanding.filter { $0.familyIDs.contains(family) }.map(\.student.givenName)
+            #expect(outstanding.allSatisfy { delivery.message.text.contains($0) || delivery.message.html?.contains($0) == true })
+            for name in answeredNames.subtracting(outstanding) where delivery.message.language.hasPrefix("en") {
+                #expect(!delivery.message.text.contains(name))
+            }
+        }
+    }
+}

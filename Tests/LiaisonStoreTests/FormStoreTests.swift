@@ -158,3 +158,40 @@ struct SlotBookingTests {
         #expect(try await store.bookings(eventID: "meet").map(\.familyID) == ["F2"])
     }
 }
+
+/// Permission slips: every signed answer is kept (the latest per child counts), none after the deadline; a family's
+/// are exported, erased, and go with the retention cutoff.
+struct ConsentStoreTests {
+    let now = Date(timeIntervalSince1970: 1_799_000_000)
+
+    func record(_ student: String, _ family: String, _ decision: ConsentDecision, at seconds: TimeInterval) -> ConsentRecord {
+        ConsentRecord(
+            eventID: "trip", studentID: student, familyID: family, guardianID: "G-\(family)", decision: decision,
+            typedName: "Name \(family)", answeredAt: now.addingTimeInterval(seconds))
+    }
+
+    @Test func answersAreKeptInOrderAndNoneAfterTheDeadline() async throws {
+        let store = try SQLiteFormStore.inMemory()
+        let deadline = now.addingTimeInterval(3600)
+        #expect(try await store.recordConsent([record("S1", "F1", .refused, at: 0), record("S2", "F1", .given, at: 0)], deadline: deadline, now: now))
+        #expect(try await store.recordConsent([record("S1", "F1", .given, at: 60)], deadline: deadline, now: now.addingTimeInterval(60)))
+        #expect(try await store.recordConsent([record("S1", "F1", .refused, at: 3600)], deadline: deadline, now: deadline) == false)
+        let records = try await store.consents(eventID: "trip")
+        #expect(records.map(\.decision) == [.refused, .given, .given])
+        #expect(records.first?.typedName == "Name F1" && records.first?.answeredAt == now)
+        #expect(ConsentTally.latest(records)["S1"]?.decision == .given)
+        #expect(try await store.consents(eventID: "other").isEmpty)
+    }
+
+    @Test func aFamilysSlipsAreExportedErasedAndExpire() async throws {
+        let store = try SQLiteFormStore.inMemory()
+        let deadline = now.addingTimeInterval(86_400)
+        _ = try await store.recordConsent([record("S1", "F1", .given, at: -100), record("S3", "F2", .given, at: 0)], deadline: deadline, now: now)
+        #expect(try await store.records(familyID: "F1").consents.map(\.studentID) == ["S1"])
+        #expect(try await store.erase(familyID: "F1") == 1)
+        #expect(try await store.consents(eventID: "trip").map(\.familyID) == ["F2"])
+        _ = try await store.recordConsent([record("S4", "F3", .refused, at: -200)], deadline: deadline, now: now)
+        #expect(try await store.applyRetention(before: now.addingTimeInterval(-1)) == 1)
+        #expect(try await store.consents(eventID: "trip").map(\.familyID) == ["F2"])
+    }
+}

@@ -170,3 +170,62 @@ extension SignUpPlan {
         return result
     }
 }
+
+/// One time of a meeting families book, with who booked it (`liaison signup status`, the desk).
+public struct SlotRow: Hashable, Sendable, Encodable {
+    public var slot: String
+    public var group: String
+    public var start: Date
+    public var end: Date
+    public var host: String?
+    public var capacity: Int
+    /// The children concerned of each household booked (given and family name), and its interpreter request.
+    public var booked: [BookedFamily]
+
+    public struct BookedFamily: Hashable, Sendable, Encodable {
+        public var family: String
+        public var children: [String]
+        /// The classes of those children (for staff who see only some classes).
+        public var classes: [String]
+        public var interpreter: String?
+    }
+}
+
+/// A household with a class still to book: the list to phone.
+public struct UnbookedFamily: Hashable, Sendable, Encodable {
+    public var family: String
+    public var name: String
+    public var groups: [String]
+    public var languages: [String]
+    public var contacts: [String]
+}
+
+extension SignUpPlan {
+    /// The slots with their bookings, and the households of `event`'s audience still to book, from `roster`.
+    public func status(of event: Event, roster: Roster, bookings: [SlotBooking]) -> (slots: [SlotRow], unbooked: [UnbookedFamily]) {
+        let recipients = event.audience.recipients(in: roster)
+        var children: [String: [Student]] = [:]
+        for recipient in recipients { children[recipient.guardian.familyID, default: []] += recipient.students }
+        let bySlot = Dictionary(grouping: bookings, by: \.slotID)
+        let rows = slots.map { slot in
+            SlotRow(
+                slot: slot.id, group: slot.group, start: slot.start, end: slot.end, host: slot.host, capacity: slot.capacity,
+                booked: (bySlot[slot.id] ?? []).map { booking in
+                    let concerned = Set(children[booking.familyID] ?? []).filter { slot.group == MeetingSlot.wholeEvent || $0.className == slot.group }
+                        .sorted { $0.id < $1.id }
+                    return SlotRow.BookedFamily(
+                        family: booking.familyID, children: concerned.map(\.displayName), classes: Array(Set(concerned.map(\.className))).sorted(),
+                        interpreter: booking.interpreter)
+                })
+        }
+        let missing = unbooked(recipients, bookings: bookings)
+        let families = missing.keys.sorted().map { family in
+            let guardians = roster.guardians(inFamily: family)
+            return UnbookedFamily(
+                family: family, name: roster.family(family)?.name ?? family, groups: missing[family] ?? [],
+                languages: Array(Set(guardians.map(\.language.rawValue))).sorted(),
+                contacts: guardians.flatMap { [$0.phone, $0.email].compactMap { $0 } })
+        }
+        return (rows, families)
+    }
+}

@@ -77,8 +77,8 @@ public struct StoredSample: Hashable, Sendable, Codable {
     }
 }
 
-/// What the queuer needs to know about a survey's (or a sign-up's) families: the sample drawn and who has answered. Implemented by
-/// the store; the planner never writes answers.
+/// What the queuer needs to know about the families of a survey, a sign-up or a permission slip: the sample drawn and
+/// who has answered or booked. Implemented by the store; the planner never writes answers.
 public protocol SurveyRegistry: Sendable {
     /// The sample kept for a survey, if one was drawn.
     func sample(surveyID: String) async throws -> StoredSample?
@@ -90,6 +90,8 @@ public protocol SurveyRegistry: Sendable {
     func answeredHouseholds(surveyID: String) async throws -> Set<String>
     /// The bookings of a meeting's slots (reminders go to households with a class still to book).
     func bookings(eventID: String) async throws -> [SlotBooking]
+    /// Every signed answer of a permission slip, oldest first (reminders go to households with a child still to answer).
+    func consents(eventID: String) async throws -> [ConsentRecord]
 }
 
 extension SurveySettings {

@@ -1,0 +1,137 @@
+import Foundation
+
+/// A permission slip (`consent:` of an event): every child the event concerns needs a guardian's yes or no, signed
+/// with the guardian's typed name, before the deadline; reminders go only to households with a child still to answer.
+public struct ConsentSettings: Hashable, Sendable {
+    /// Answers are taken, and can be changed, until then (default: the event's start).
+    public var deadline: Date
+    /// What the guardian agrees to, shown above the choice (a catalog key or the school's own words per language).
+    public var statement: FormText?
+
+    public init(deadline: Date, statement: FormText? = nil) {
+        self.deadline = deadline
+        self.statement = statement
+    }
+}
+
+/// A guardian's answer for one child.
+public enum ConsentDecision: String, Hashable, Sendable, Codable, CaseIterable {
+    case given
+    case refused
+}
+
+/// One signed answer, as kept: the latest per child counts, and earlier ones stay as the slip's history.
+public struct ConsentRecord: Hashable, Sendable, Codable {
+    public var eventID: String
+    public var studentID: String
+    public var familyID: String
+    public var guardianID: String
+    public var decision: ConsentDecision
+    /// The guardian's name as they typed it to sign.
+    public var typedName: String
+    public var answeredAt: Date
+
+    public init(
+        eventID: String, studentID: String, familyID: String, guardianID: String, decision: ConsentDecision, typedName: String,
+        answeredAt: Date
+    ) {
+        self.eventID = eventID
+        self.studentID = studentID
+        self.familyID = familyID
+        self.guardianID = guardianID
+        self.decision = decision
+        self.typedName = typedName
+        self.answeredAt = answeredAt
+    }
+}
+
+/// Where a permission slip stands for the event's children: who agreed, who refused, who has not answered.
+public struct ConsentTally: Hashable, Sendable {
+    public struct Child: Hashable, Sendable {
+        public var student: Student
+        /// The households reached about the child (its guardians' families).
+        public var familyIDs: [String]
+        /// The latest answer; nil: outstanding.
+        public var answer: ConsentRecord?
+    }
+
+    /// The children the event concerns, by class then name.
+    public var children: [Child]
+
+    /// The children of `recipients` (the event's audience) with the latest of `records` for each.
+    public init(recipients: [Recipient], records: [ConsentRecord]) {
+        let latest = Self.latest(records)
+        var families: [String: Set<String>] = [:]
+        var students: [String: Student] = [:]
+        for recipient in recipients {
+            for student in recipient.students {
+                students[student.id] = student
+                families[student.id, default: []].insert(recipient.guardian.familyID)
+            }
+        }
+        children = students.values
+            .sorted { ($0.className, $0.familyName, $0.givenName, $0.id) < ($1.className, $1.familyName, $1.givenName, $1.id) }
+            .map { Child(student: $0, familyIDs: (families[$0.id] ?? []).sorted(), answer: latest[$0.id]) }
+    }
+
+    /// The latest record per child: the one answered last (on a tie, the later in `records`).
+    public static func latest(_ records: [ConsentRecord]) -> [String: ConsentRecord] {
+        var latest: [String: ConsentRecord] = [:]
+        for record in records where latest[record.studentID].map({ $0.answeredAt <= record.answeredAt }) ?? true {
+            latest[record.studentID] = record
+        }
+        return latest
+    }
+
+    public var outstanding: [Child] { children.filter { $0.answer == nil } }
+
+    /// The households with a child still to answer: the ones a reminder goes to.
+    public var outstandingHouseholds: Set<String> { Set(outstanding.flatMap(\.familyIDs)) }
+
+    /// Per class: how many children, given, refused, outstanding.
+    public var byClass: [(className: String, children: Int, given: Int, refused: Int, outstanding: Int)] {
+        Dictionary(grouping: children, by: \.student.className).keys.sorted().map { className in
+            let inClass = children.filter { $0.student.className == className }
+            return (
+                className, inClass.count, inClass.filter { $0.answer?.decision == .given }.count,
+                inClass.filter { $0.answer?.decision == .refused }.count, inClass.filter { $0.answer == nil }.count
+            )
+        }
+    }
+}
+
+/// What a posted permission slip comes to: a decision per child of the household (fields `c.<student id>` of
+/// `given` or `refused`; other children's ids are ignored) and the typed name that signs them.
+public struct ConsentAnswer: Hashable, Sendable {
+    public enum Problem: String, Hashable, Sendable {
+        /// No child has a yes or a no.
+        case noChoice
+        /// The name has no letter (after removing spaces and control characters).
+        case noName
+        case nameTooLong
+    }
+
+    public static let maxNameLength = 120
+
+    public var decisions: [String: ConsentDecision]
+    public var typedName: String
+    public var problems: [Problem]
+
+    public static func field(_ studentID: String) -> String { "c.\(studentID)" }
+
+    public init(fields: [String: [String]], children: [Student]) {
+        decisions = [:]
+        for child in children {
+            if let raw = fields[Self.field(child.id)]?.first, let decision = ConsentDecision(rawValue: raw) { decisions[child.id] = decision }
+        }
+        // Control characters and direction controls go, runs of white space become one space (a name is one line).
+        let scalars = (fields["name"]?.first ?? "").precomposedStringWithCanonicalMapping.unicodeScalars
+            .map { $0.properties.generalCategory == .control || $0.properties.isWhitespace || BidiIsolation.isControl($0) ? " " : Character($0) }
+        typedName = String(scalars).split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ")
+        problems = []
+        if decisions.isEmpty { problems.append(.noChoice) }
+        // A name has a letter: invisible characters alone (a zero-width space) sign nothing.
+        if !typedName.unicodeScalars.contains(where: \.properties.isAlphabetic) { problems.append(.noName) }
+        if typedName.count > Self.maxNameLength { problems.append(.nameTooLong) }
+    }
+}
