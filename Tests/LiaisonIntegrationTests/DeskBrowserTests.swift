@@ -54,6 +54,7 @@ import Testing
         let plan: [String: Any] = [
             "base": "http://127.0.0.1:\(daemon.port)", "password": password, "totp_key": totpKey, "student_query": "Amelia Smith",
             "event_title": "Riverside Weekly", "family_query": "Amelia",
+            "form_events": [["year4-museum-trip", "Permission slip"], ["year3-meetings-2026", "Bookings"]],
             "token": daemon.token, "live_student": "S014", "live_name": "Yusuf Haddad",
             "forgery": target,
         ]
@@ -66,8 +67,10 @@ import Testing
             lines.first { $0.hasPrefix("check \(name): ") }.map { String($0.dropFirst("check \(name): ".count)) } ?? "(missing)"
         }
         #expect(run.status == 0, "\(run.output)\(run.errors)")
-        #expect(lines.last?.hasPrefix("29 pages audited, 0 violations") == true, "\(run.output)\(run.errors)")
+        #expect(lines.last?.hasPrefix("31 pages audited, 0 violations") == true, "\(run.output)\(run.errors)")
 
+        #expect(check("form section year4-museum-trip") == "1", "the permission slip's section on its message page")
+        #expect(check("form section year3-meetings-2026") == "1", "the meeting's bookings on its message page")
         #expect(check("signed-out path") == "/desk/login")
         #expect(check("after five wrong passwords").contains("This account is locked"), "\(check("after five wrong passwords"))")
         #expect(check("locked, right password").contains("This account is locked"))

@@ -207,6 +207,12 @@ def main():
         audited(driver, "message page, one class (admin)")
         shot(driver, "message")
 
+        # What families answered on an event's own page: a permission slip by class, a meeting's bookings.
+        for event_id, heading in plan.get("form_events", []):
+            driver.get(base + "/desk/events/" + event_id)
+            check(f"form section {event_id}", [h.text for h in driver.find_elements(By.CSS_SELECTOR, "h2")].count(heading))
+            audited(driver, f"message page with {event_id} (admin)")
+
         # Families: search, then a card (the audit log records it).
         driver.get(base + "/desk/families")
         driver.find_element(By.ID, "q").send_keys(plan["family_query"])

@@ -53,4 +53,35 @@ enum DeskChart {
         }
         return svg + "</svg>"
     }
+
+    /// One bar of a bar chart: its label, its count and the count as the reader reads it (`12 (40 %)`).
+    struct Bar {
+        let label: String
+        let count: Int
+        let value: String
+    }
+
+    /// Horizontal bars, one per answer, scaled to the largest count; labels on the left, figures on the right.
+    static func bars(_ bars: [Bar], id: String, title: String, description: String) -> String {
+        let row = 26.0
+        let labelWidth = 220.0
+        let valueWidth = 110.0
+        let height = row * Double(max(bars.count, 1)) + 8
+        let most = max(bars.map(\.count).max() ?? 0, 1)
+        func number(_ value: Double) -> String { String(format: "%.1f", value) }
+        var svg = "<svg viewBox=\"0 0 \(Int(width)) \(Int(height))\" width=\"100%\" role=\"img\" aria-labelledby=\"\(id)-title \(id)-desc\" "
+            + "style=\"max-width:\(Int(width))px;height:auto\" xmlns=\"http://www.w3.org/2000/svg\">"
+            + "<title id=\"\(id)-title\">\(HTML.escape(title))</title><desc id=\"\(id)-desc\">\(HTML.escape(description))</desc>"
+            + "<g font-size=\"12\" fill=\"#1a1a1a\" font-family=\"sans-serif\">"
+        for (index, bar) in bars.enumerated() {
+            let y = 4 + row * Double(index)
+            let length = (width - labelWidth - valueWidth) * Double(bar.count) / Double(most)
+            // A label too long for its column is cut; the table under the chart has it whole.
+            let label = bar.label.count > 32 ? String(bar.label.prefix(31)) + "…" : bar.label
+            svg += "<text x=\"\(number(labelWidth - 8))\" y=\"\(number(y + row / 2))\" text-anchor=\"end\" dominant-baseline=\"middle\">\(HTML.escape(label))</text>"
+                + "<rect x=\"\(number(labelWidth))\" y=\"\(number(y + 3))\" width=\"\(number(max(length, bar.count > 0 ? 2 : 0)))\" height=\"\(number(row - 6))\" fill=\"#1e3a5f\"/>"
+                + "<text x=\"\(number(labelWidth + length + 6))\" y=\"\(number(y + row / 2))\" dominant-baseline=\"middle\">\(HTML.escape(bar.value))</text>"
+        }
+        return svg + "</g></svg>"
+    }
 }

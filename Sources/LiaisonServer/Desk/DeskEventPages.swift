@@ -112,6 +112,7 @@ extension DeskPages {
             }
         }
         body += "<h2>\(text.html("desk.events.deliveries"))</h2>\n" + DeskLayout.live("live-deliveries", deliveryTable(tallies, text: text) + languageTable(tallies, text: text))
+        body += try await DeskFormSections.html(event, site: site, access: user.access, text: text, now: now)
 
         // Delivered and answered over time.
         let delivered = mine.filter { $0.state == .sent }.map(\.updatedAt)
