@@ -211,6 +211,16 @@ public struct Table: Sendable {
 
 /// One line of CSV (RFC 4180): a cell holding a comma, a quote or a line break of any kind is quoted, its quotes doubled.
 public enum CSVLine {
+    /// A cell starting with = + - @ or a tab or carriage return becomes text in a spreadsheet, not a formula (text a
+    /// family typed, such as a name signing a permission slip, could otherwise run as one).
+    public static func safe(_ cell: String) -> String {
+        guard let first = cell.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first) else { return cell }
+        return "'" + cell
+    }
+
+    /// `join` of cells made safe for spreadsheets (``safe(_:)``).
+    public static func safeJoin(_ cells: [String]) -> String { join(cells.map(safe)) }
+
     public static func join(_ cells: [String]) -> String {
         cells.map { cell in
             cell.contains(where: { $0 == "," || $0 == "\"" || $0.isNewline })

@@ -102,8 +102,20 @@ struct Scheduler: Sendable {
             let unsentGuardians = Set(unsent.map(\.key.guardianID))
             let occurrence = Occurrence(
                 id: entry.occurrence, eventID: event.id, kind: Occurrence.kind(of: entry.occurrence), dueAt: entry.dueAt)
+            // A reminder of a survey, a meeting families book or a permission slip reaches only those still to answer:
+            // one queued before a family answered is withdrawn, the others rendered for the children still to answer.
+            var reached = recipients
+            if event.dependsOnAnswers {
+                reached = try await queuing.queuer.recipients(of: Queuer.Request(
+                    occurrence: occurrence, event: event, recipients: recipients, school: school.school, planner: planner, now: now))
+                let still = Set(reached.map(\.guardian.id))
+                for guardianID in unsentGuardians.subtracting(still).intersection(audience).sorted() {
+                    gone += try await store.cancel(
+                        matching: DeliveryQuery(guardianID: guardianID, occurrence: entry.occurrence), reason: "answered meanwhile", now: now)
+                }
+            }
             let revised = try await queuing.revise(Queuer.Request(
-                occurrence: occurrence, event: event, recipients: recipients.filter { unsentGuardians.contains($0.guardian.id) },
+                occurrence: occurrence, event: event, recipients: reached.filter { unsentGuardians.contains($0.guardian.id) },
                 school: school.school, planner: planner, now: now))
             // Guardians new to the audience, when the event has not started yet.
             let added = now < event.start

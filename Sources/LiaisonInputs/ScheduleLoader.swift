@@ -617,8 +617,9 @@ public enum ScheduleLoader {
                 guard let wanted = flag(raw.trimmingCharacters(in: .whitespaces), name: "consent", node: node, path: path), wanted else { return nil }
             }
             switch kind {
-            case .alert?, .survey?:
-                fail("schedule.invalid-value", "consent: is for events families agree to (a trip, an activity), not a \(kind?.rawValue ?? "")", keys["consent"]?.key, path)
+            case .alert?, .survey?, .newsletter?, .progressLetter?:
+                // A newsletter goes only to families that did not unsubscribe: a slip must reach every child's home.
+                fail("schedule.invalid-value", "consent: is for an announcement or a meeting families agree to (a trip, an activity), not a \(kind?.rawValue ?? "")", keys["consent"]?.key, path)
                 return nil
             default: break
             }
@@ -640,7 +641,8 @@ public enum ScheduleLoader {
                     return nil
                 }
                 if let deadline = reader.date("deadline", node: reader.value("deadline"), path: reader.field("deadline"), zone: zone) {
-                    settings.deadline = deadline.date
+                    // A date alone is the whole of that day (families told "by 11 December" answer on the 11th).
+                    settings.deadline = deadline.allDay ? Self.endOfDay(deadline.date, in: zone) : deadline.date
                 }
                 if reader.keys["key"] != nil || reader.keys["text"] != nil { settings.statement = reader.formText(what: "consent statement") }
                 report = reader.report
@@ -659,10 +661,18 @@ public enum ScheduleLoader {
                 // Such a send would ask households still to answer for a slip no longer taken.
                 report.warning(
                     "schedule.consent-after-deadline",
-                    "\(late.count) planned send(s) fall at or after the consent deadline: they go only to households still to answer, who can no longer sign; send reminders before it",
+                    "\(late.count) planned send(s) fall at or after the consent deadline: they reach nobody, as answers are closed by then; plan them before the deadline",
                     keys["notify"]?.key ?? keys["consent"]?.key, field("notify"))
             }
             return settings
+        }
+
+        /// The last minute of the day `date` starts, in `zone` (23:59).
+        static func endOfDay(_ date: Date, in zone: TimeZone) -> Date {
+            var calendar = Calendar(identifier: .gregorian)
+            calendar.timeZone = zone
+            let next = calendar.date(byAdding: .day, value: 1, to: calendar.startOfDay(for: date)) ?? date.addingTimeInterval(86_400)
+            return next.addingTimeInterval(-60)
         }
 
         // MARK: RSVP

@@ -112,6 +112,8 @@ public struct AuditEntry: Sendable, Hashable, Codable {
         public static let staffLockedOut = Action(rawValue: "staff.locked-out")
         /// What of an event was still queued was withdrawn.
         public static let withdrawn = Action(rawValue: "send.withdrawn")
+        /// The office recorded a permission slip's answer a guardian gave by phone or on paper.
+        public static let consentRecorded = Action(rawValue: "consent.recorded")
         /// Someone opened a family's card with its contacts.
         public static let familyViewed = Action(rawValue: "family.viewed")
     }

@@ -13,8 +13,10 @@ public struct SurveyInvitations: Sendable {
 
     /// `recipients` (the event's audience) narrowed for `occurrence` of `event`; other events: unchanged.
     public func recipients(_ recipients: [Recipient], event: Event, occurrence: Occurrence, now: Date) async throws -> [Recipient] {
-        if event.consent != nil {
-            // A permission slip: reminders only to households with a child still to answer, about those children.
+        if let consent = event.consent {
+            // A permission slip: nothing once answers are closed; reminders only to households with a child still to
+            // answer, about those children.
+            guard occurrence.dueAt < consent.deadline else { return [] }
             guard Self.isReminder(occurrence, of: event) else { return recipients }
             let tally = ConsentTally(recipients: recipients, records: try await registry.consents(eventID: event.id))
             let outstanding = Set(tally.outstanding.map(\.student.id))

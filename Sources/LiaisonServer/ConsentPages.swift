@@ -22,16 +22,27 @@ struct ConsentPages: Sendable {
         var store: any FormStore
     }
 
-    /// The household's children the event concerns (every guardian of the family reached counts).
+    /// The guardian's own children the event concerns: a guardian signs for their children, not a partner's.
     private func children(_ visit: Visit) -> [Student] {
-        let family = visit.guardian.familyID
-        let reached = visit.text.site.recipients(of: visit.event).filter { $0.guardian.familyID == family }.flatMap(\.students)
-        return Array(Set(reached)).sorted { ($0.givenName, $0.id) < ($1.givenName, $1.id) }
+        let reached = visit.text.site.recipients(of: visit.event).first { $0.guardian.id == visit.guardian.id }?.students ?? []
+        return reached.sorted { ($0.givenName, $0.id) < ($1.givenName, $1.id) }
+    }
+
+    /// Each child's answers: this household's latest (shown with its typed name), and the one that counts when
+    /// another household of the child answered (shown without the other household's name).
+    struct Answers {
+        var ours: [String: ConsentRecord]
+        var counting: [String: ConsentRecord]
+
+        init(_ records: [ConsentRecord], familyID: String) {
+            ours = ConsentTally.latestPerHousehold(records).compactMapValues { $0[familyID] }
+            counting = ConsentTally.current(records)
+        }
     }
 
     func show(_ visit: Visit) async throws -> Response {
         let records = try await visit.store.consents(eventID: visit.event.id)
-        return page(visit, body(visit, latest: ConsentTally.latest(records), answer: nil), status: .ok)
+        return page(visit, body(visit, answers: Answers(records, familyID: visit.guardian.familyID), answer: nil), status: .ok)
     }
 
     func post(_ visit: Visit, _ request: Request) async throws -> Response {
@@ -44,12 +55,13 @@ struct ConsentPages: Sendable {
         let children = children(visit)
         let answer = ConsentAnswer(fields: fields, children: children)
         let now = server.now()
-        var latest = ConsentTally.latest(try await visit.store.consents(eventID: visit.event.id))
+        let before = Answers(try await visit.store.consents(eventID: visit.event.id), familyID: visit.guardian.familyID)
         guard now < visit.consent.deadline else {
-            return page(visit, body(visit, latest: latest, answer: nil), status: .conflict)
+            return page(visit, body(visit, answers: before, answer: nil), status: .conflict)
         }
+        guard !children.isEmpty else { return page(visit, body(visit, answers: before, answer: nil), status: .conflict) }
         guard answer.problems.isEmpty else {
-            return page(visit, body(visit, latest: latest, answer: answer), status: .unprocessableContent)
+            return page(visit, body(visit, answers: before, answer: answer), status: .unprocessableContent)
         }
         let records = children.compactMap { child in
             answer.decisions[child.id].map {
@@ -59,15 +71,24 @@ struct ConsentPages: Sendable {
             }
         }
         guard try await visit.store.recordConsent(records, deadline: visit.consent.deadline, now: now) else {
-            return page(visit, body(visit, latest: latest, answer: nil), status: .conflict)
+            return page(visit, body(visit, answers: before, answer: nil), status: .conflict)
         }
-        // Answering the slip is reading the letter: the event's acknowledgements count this household as reached.
-        _ = try await text.site.ledger.acknowledge(
-            eventID: visit.event.id, guardianID: visit.guardian.id, answer: Acknowledgement.read, via: "page", occurrence: visit.link.occurrence,
-            at: now, changeUntil: visit.consent.deadline)
-        for record in records { latest[record.studentID] = record }
+        let all = try await visit.store.consents(eventID: visit.event.id)
+        let after = Answers(all, familyID: visit.guardian.familyID)
+        // Guardians of the household with every child of theirs answered: the letter has done its work (the desk
+        // counts them as reached), and reminders queued for them before the answer are withdrawn.
+        let answered = Set(ConsentTally.latestPerHousehold(all).filter { $0.value[visit.guardian.familyID] != nil }.keys)
+        let done = text.site.recipients(of: visit.event).filter { recipient in
+            recipient.guardian.familyID == visit.guardian.familyID && recipient.students.allSatisfy { answered.contains($0.id) }
+        }.map(\.guardian.id)
+        if done.contains(visit.guardian.id) {
+            _ = try await text.site.ledger.acknowledge(
+                eventID: visit.event.id, guardianID: visit.guardian.id, answer: Acknowledgement.read, via: "page", occurrence: visit.link.occurrence,
+                at: now, changeUntil: visit.consent.deadline)
+        }
+        _ = try await AnsweredReminders(outbox: server.outbox).withdraw(event: visit.event, guardianIDs: done, now: now)
         let thanks = "<p class=\"answer\" role=\"status\">\(HTML.escape(text("consent.page.recorded")))</p>\n"
-        return page(visit, thanks + body(visit, latest: latest, answer: nil), status: .ok)
+        return page(visit, thanks + body(visit, answers: after, answer: nil), status: .ok)
     }
 
     // MARK: - Pieces
@@ -89,16 +110,26 @@ struct ConsentPages: Sendable {
         return .html(status, HTML.page(lang: text.language.rawValue, rtl: text.isRightToLeft, title: title, body: body + content))
     }
 
-    /// The answer on record for a child, as a sentence.
-    private func current(_ record: ConsentRecord?, _ text: PageText) -> String {
-        guard let record else { return text("consent.page.none") }
-        let arguments: [String: MessageArgument] = ["guardian": .string(Self.isolated(record.typedName)), "signed_at": .date(record.answeredAt)]
-        return text(record.decision == .given ? "consent.page.given" : "consent.page.refused", arguments)
+    /// The answer on record for a child, as a sentence: this household's with its typed name; another household's
+    /// (the child's other home) without it.
+    private func current(_ child: Student, _ answers: Answers, _ text: PageText) -> String {
+        let ours = answers.ours[child.id]
+        var sentence = text("consent.page.none")
+        if let ours {
+            let arguments: [String: MessageArgument] = ["guardian": .string(Self.isolated(ours.typedName)), "signed_at": .date(ours.answeredAt)]
+            sentence = text(ours.decision == .given ? "consent.page.given" : "consent.page.refused", arguments)
+        }
+        if let counting = answers.counting[child.id], counting.familyID != ours?.familyID, counting.decision != ours?.decision {
+            let arguments: [String: MessageArgument] = ["child": .string(Self.isolated(child.givenName)), "signed_at": .date(counting.answeredAt)]
+            let other = text(counting.decision == .given ? "consent.page.other_given" : "consent.page.other_refused", arguments)
+            sentence = ours == nil ? other : sentence + " " + other
+        }
+        return sentence
     }
 
     /// The slip: each child with the answer on record and, before the deadline, the choice; then the name to sign.
     /// `answer` is a refused post, shown again with its problems.
-    private func body(_ visit: Visit, latest: [String: ConsentRecord], answer: ConsentAnswer?) -> String {
+    private func body(_ visit: Visit, answers: Answers, answer: ConsentAnswer?) -> String {
         let text = visit.text
         let children = children(visit)
         let open = server.now() < visit.consent.deadline
@@ -115,20 +146,24 @@ struct ConsentPages: Sendable {
         guard open else {
             html += paragraph(text("consent.page.closed", deadline(visit).merging(["phone": .string(text.officeContact)]) { first, _ in first }))
             for child in children {
-                html += "<p><strong dir=\"auto\">\(HTML.escape(child.givenName))</strong>: \(HTML.escape(current(latest[child.id], text)))</p>\n"
+                html += "<p><strong dir=\"auto\">\(HTML.escape(child.givenName))</strong>: \(HTML.escape(current(child, answers, text)))</p>\n"
             }
             return html
+        }
+        guard !children.isEmpty else {
+            // The roster changed since the letter: no child of this guardian is concerned any more.
+            return html + paragraph(text("consent.page.nothing", ["phone": .string(text.officeContact)]))
         }
         html += paragraph(text("consent.page.intro", deadline(visit)))
         html += "<form method=\"post\">\n"
         for (index, child) in children.enumerated() {
             let id = "child-\(index)"
-            let chosen = answer?.decisions[child.id] ?? latest[child.id]?.decision
+            let chosen = answer?.decisions[child.id] ?? answers.ours[child.id]?.decision
             let arguments: [String: MessageArgument] = ["child": .string(Self.isolated(child.givenName)), "class": .string(child.className)]
             let invalid = answer?.problems.contains(.noChoice) == true ? " aria-invalid=\"true\"" : ""
             html += "<fieldset class=\"question\" id=\"\(id)\" aria-describedby=\"\(id)-current\">\n"
                 + "<legend>\(HTML.escape(text("consent.page.for_child", arguments)))</legend>\n"
-                + "<p class=\"note\" id=\"\(id)-current\">\(HTML.escape(current(latest[child.id], text)))</p>\n"
+                + "<p class=\"note\" id=\"\(id)-current\">\(HTML.escape(current(child, answers, text)))</p>\n"
             for decision in ConsentDecision.allCases {
                 let key = decision == .given ? "consent.page.give" : "consent.page.refuse"
                 let checked = chosen == decision ? " checked" : ""

@@ -71,6 +71,12 @@ struct FormPages: Sendable {
         case .alreadyAnswered:
             return page(visit, "<p class=\"answer\" role=\"status\">\(HTML.escape(visit.text("form.page.sent_anonymous")))</p>\n", title: .sent, status: .conflict)
         case .submitted:
+            // A confidential survey's reminders queued for the household are withdrawn now; an anonymous one's wait
+            // for the next reload's check (a cancellation's time would say when the household answered).
+            if form.privacy == .confidential {
+                let household = visit.text.site.recipients(of: visit.event).filter { $0.guardian.familyID == visit.guardian.familyID }.map(\.guardian.id)
+                _ = try await AnsweredReminders(outbox: server.outbox).withdraw(event: visit.event, guardianIDs: household, now: server.now())
+            }
             if form.privacy == .anonymous {
                 return page(visit, "<p class=\"answer\" role=\"status\">\(HTML.escape(visit.text("form.page.sent_anonymous")))</p>\n", title: .sent)
             }

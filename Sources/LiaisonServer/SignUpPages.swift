@@ -63,6 +63,12 @@ struct SignUpPages: Sendable {
             bookUntil: visit.plan.bookUntil, now: now)
         switch outcome {
         case .booked, .moved, .unchanged:
+            // Every class booked: the household's reminders queued before are withdrawn.
+            let household = visit.text.site.recipients(of: visit.event).filter { $0.guardian.familyID == visit.guardian.familyID }
+            let bookings = try await visit.store.bookings(eventID: visit.event.id)
+            if visit.plan.unbooked(household, bookings: bookings).isEmpty {
+                _ = try await AnsweredReminders(outbox: server.outbox).withdraw(event: visit.event, guardianIDs: household.map(\.guardian.id), now: now)
+            }
             return try await show(visit, notice: status(text("signup.page.booked")))
         case .full:
             return try await show(visit, notice: alert(text("signup.page.taken")), status: .conflict)

@@ -54,16 +54,16 @@ struct SignUpStatus: AsyncParsableCommand {
         case .json:
             try printJSON(Report(event: event.id, bookUntil: plan.bookUntil, slots: slots, unbooked: unbooked))
         case .csv:
-            print(CSVLine.join(["kind", "group", "time", "host", "family", "children", "interpreter", "languages", "contacts"]))
+            print(CSVLine.safeJoin(["kind", "group", "time", "host", "family", "children", "interpreter", "languages", "contacts"]))
             for slot in slots {
                 let time = "\(formatter.time(slot.start))-\(formatter.time(slot.end))"
-                if slot.booked.isEmpty { print(CSVLine.join(["free", slot.group, time, slot.host ?? "", "", "", "", "", ""])) }
+                if slot.booked.isEmpty { print(CSVLine.safeJoin(["free", slot.group, time, slot.host ?? "", "", "", "", "", ""])) }
                 for family in slot.booked {
-                    print(CSVLine.join(["booked", slot.group, time, slot.host ?? "", family.family, family.children.joined(separator: "; "), family.interpreter ?? "", "", ""]))
+                    print(CSVLine.safeJoin(["booked", slot.group, time, slot.host ?? "", family.family, family.children.joined(separator: "; "), family.interpreter ?? "", "", ""]))
                 }
             }
             for family in unbooked {
-                print(CSVLine.join(["not-booked", family.groups.joined(separator: " "), "", "", family.family, family.name, "", family.languages.joined(separator: " "), family.contacts.joined(separator: " ")]))
+                print(CSVLine.safeJoin(["not-booked", family.groups.joined(separator: " "), "", "", family.family, family.name, "", family.languages.joined(separator: " "), family.contacts.joined(separator: " ")]))
             }
         case .table:
             let booked = slots.reduce(0) { $0 + $1.booked.count }

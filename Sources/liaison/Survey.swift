@@ -273,7 +273,7 @@ enum SurveyCSV {
 
     static func text(_ results: SurveyResults) -> String {
         var lines = [CSVLine.join(header)]
-        func row(_ cells: [String]) { lines.append(CSVLine.join(cells.map(safe))) }
+        func row(_ cells: [String]) { lines.append(CSVLine.safeJoin(cells)) }
         for rate in results.rates {
             row(["response-rate", "", rate.group, "", "", "", "\(rate.answered)", rate.target.map(String.init) ?? "", "\(rate.sampled)"])
         }
@@ -294,9 +294,4 @@ enum SurveyCSV {
         return "\u{FEFF}" + lines.joined(separator: "\r\n") + "\r\n"
     }
 
-    /// A cell starting with = + - @ or a tab or carriage return becomes text in a spreadsheet, not a formula.
-    static func safe(_ cell: String) -> String {
-        guard let first = cell.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first) else { return cell }
-        return "'" + cell
-    }
 }

@@ -26,13 +26,15 @@ struct DaemonFixture {
         return snapshot!
     }()
 
-    init(school: SchoolSnapshot = Self.school) throws {
+    init(school: SchoolSnapshot = Self.school, forms: SQLiteFormStore? = nil) throws {
         outbox = try SQLiteOutboxStore.inMemory()
         ledger = try SQLiteAckLedger.inMemory()
         journal = try SQLiteDaemonJournal.inMemory()
         state = SchoolState(LoadedSchool(snapshot: school, generation: 1, loadedAt: Date()), ledger: ledger)
+        var queuer = Queuer(outbox: outbox, links: Links(ledger: ledger, school: Self.school.school))
+        queuer.surveys = forms.map { SurveyInvitations(registry: $0) }
         queuing = DaemonQueuing(
-            queuer: Queuer(outbox: outbox, links: Links(ledger: ledger, school: Self.school.school)),
+            queuer: queuer,
             leases: LeaseKeeper(store: outbox, duration: .seconds(60)), handoff: handoff, dispatch: Wakeup(), gate: UrgentGate())
     }
 
@@ -241,5 +243,39 @@ struct DaemonFixture {
         #expect(!short.isClear, "the wait gave up while the urgent work still ran")
         end.value = true
         await long
+    }
+}
+
+/// A permission slip's reminder queued before a household answered (held by quiet hours, say) is withdrawn at the
+/// next reload's check, and the rest are rendered again for the children still to answer.
+@Suite struct AnsweredMeanwhileTests {
+    @Test func aReminderQueuedBeforeTheAnswerIsWithdrawnAtTheNextCheck() async throws {
+        let forms = try SQLiteFormStore.inMemory()
+        let fixture = try DaemonFixture(forms: forms)
+        let trip = try #require(DaemonFixture.school.event("year4-museum-trip"))
+        let consent = try #require(trip.consent)
+        let reminder = SendSchedule.sends(for: trip)[1]
+        _ = try await fixture.scheduler().pass(now: reminder.at, reconcile: false)
+        let queued = try await fixture.outbox.deliveries(matching: DeliveryQuery(occurrence: reminder.occurrence))
+        #expect(!queued.isEmpty)
+        // One guardian's household answers for every child of theirs after the reminder was queued.
+        let recipients = trip.audience.recipients(in: DaemonFixture.school.roster)
+        let answering = try #require(recipients.first)
+        let records = answering.students.map {
+            ConsentRecord(
+                eventID: trip.id, studentID: $0.id, familyID: answering.guardian.familyID, guardianID: answering.guardian.id,
+                decision: .given, typedName: "A Parent", answeredAt: reminder.at)
+        }
+        #expect(try await forms.recordConsent(records, deadline: consent.deadline, now: reminder.at))
+        _ = try await fixture.scheduler().pass(now: reminder.at.addingTimeInterval(60), reconcile: true)
+        let after = try await fixture.outbox.deliveries(matching: DeliveryQuery(occurrence: reminder.occurrence))
+        let householdGuardians = Set(recipients.filter { recipient in
+            recipient.guardian.familyID == answering.guardian.familyID && recipient.students.allSatisfy { child in records.contains { $0.studentID == child.id } }
+        }.map(\.guardian.id))
+        #expect(!householdGuardians.isEmpty)
+        for delivery in after where householdGuardians.contains(delivery.key.guardianID) {
+            #expect(delivery.state == .cancelled, "\(delivery.key)")
+        }
+        #expect(after.contains { !householdGuardians.contains($0.key.guardianID) && $0.state == .queued })
     }
 }

@@ -74,4 +74,27 @@ struct ConsentScheduleTests {
         #expect(errors.map(\.location?.line) == [8, 15, 23])
         #expect(diagnostics.contains { $0.code == "schedule.unknown-key" && $0.location?.field == "events[2].consent.colour" })
     }
+
+    @Test func aDateAloneIsTheWholeDayAndANewsletterCannotBeASlip() throws {
+        let (events, diagnostics) = load("""
+              - id: trip
+                kind: announcement
+                title: Zoo
+                start: 2027-06-12T09:00
+                audience: everyone
+                template: permission
+                consent: {deadline: 2027-06-08}
+              - id: letter
+                kind: newsletter
+                title: News
+                start: 2027-06-12
+                audience: everyone
+                template: newsletter
+                consent: yes
+            """)
+        #expect(events.map(\.id) == ["trip"])
+        // 23:59 in London (summer time) on the 8th.
+        #expect(events.first?.consent?.deadline == ISO8601DateFormatter().date(from: "2027-06-08T22:59:00Z"))
+        #expect(diagnostics.filter { $0.severity == .error }.map(\.location?.line) == [15])
+    }
 }

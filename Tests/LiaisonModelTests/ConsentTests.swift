@@ -32,8 +32,8 @@ struct ConsentTests {
             ConsentRecord(eventID: "trip", studentID: student, familyID: family, guardianID: "G", decision: decision, typedName: "N", answeredAt: at + seconds)
         }
         let records = [record("S2", "F1", .refused, 0), record("S1", "F1", .given, 10), record("S2", "F1", .given, 20)]
-        #expect(ConsentTally.latest(records)["S2"]?.decision == .given)
-        #expect(ConsentTally.latest(records.reversed())["S2"]?.decision == .given, "by time, not by order")
+        #expect(ConsentTally.current(records)["S2"]?.decision == .given)
+        #expect(ConsentTally.current(records.reversed())["S2"]?.decision == .given, "by time, not by order")
         let layla = Guardian(id: "G1", familyID: "F1", givenName: "Layla", familyName: "Haddad", language: "ar")
         let omar = Guardian(id: "G9", familyID: "F9", givenName: "Omar", familyName: "Haddad", language: "ar")
         let anna = Guardian(id: "G2", familyID: "F2", givenName: "Anna", familyName: "Smith", language: "en")
@@ -43,6 +43,11 @@ struct ConsentTests {
             Recipient(guardian: anna, students: [tom]),
         ]
         let tally = ConsentTally(recipients: recipients, records: records)
+        // Mariam's other home refuses later: the refusal counts, and the two homes disagree.
+        let refused = ConsentTally(recipients: recipients, records: records + [record("S2", "F9", .refused, 30)])
+        #expect(refused.children[1].answer?.decision == .refused && refused.children[1].conflict)
+        let agreed = ConsentTally(recipients: recipients, records: records + [record("S2", "F9", .refused, 30), record("S2", "F9", .given, 40)])
+        #expect(agreed.children[1].answer?.decision == .given && !agreed.children[1].conflict)
         #expect(tally.children.map(\.student.id) == ["S1", "S2", "S3"])
         #expect(tally.children[1].familyIDs == ["F1", "F9"])
         #expect(tally.outstanding.map(\.student.id) == ["S3"])

@@ -170,4 +170,12 @@ struct ConsentInvitationsTests {
             }
         }
     }
+
+    @Test func nothingGoesOnceAnswersAreClosed() async throws {
+        let forms = try SQLiteFormStore.inMemory()
+        let consent = try #require(trip.consent)
+        let late = Occurrence(id: "\(trip.id)@late", eventID: trip.id, kind: .manual, dueAt: consent.deadline)
+        let recipients = trip.audience.recipients(in: demoSchool.roster)
+        #expect(try await SurveyInvitations(registry: forms).recipients(recipients, event: trip, occurrence: late, now: consent.deadline).isEmpty)
+    }
 }

@@ -26,10 +26,25 @@ struct ConsentPageTests {
         return roster
     }
 
+    /// The roster with a second home for Mariam (her father, Omar, family F9) and Layla's partner Sami (F1), guardian
+    /// of Yusuf only.
+    static func blendedRoster() -> Roster {
+        let base = roster()
+        return Roster(
+            families: base.families + [Family(id: "F9", name: "Haddad (father)")],
+            guardians: base.guardians + [
+                Guardian(id: "G9", familyID: "F9", givenName: "Omar", familyName: "Haddad", language: "en"),
+                Guardian(id: "G6", familyID: "F1", givenName: "Sami", familyName: "Nasser", language: "en"),
+            ],
+            students: base.students,
+            guardianships: base.guardianships + [Guardianship(guardianID: "G9", studentID: "S2"), Guardianship(guardianID: "G6", studentID: "S1")])
+    }
+
     static func trip(deadline: TimeInterval = 3 * day, statement: FormText? = .key("consent.statement.outing")) -> Event {
         var event = Event(
             id: "trip", kind: .announcement, title: LocalizedText("Museum visit", translations: ["ar": "زيارة المتحف"]),
-            start: now.addingTimeInterval(5 * day), timeZone: london, audience: Audience(grades: ["3", "4"]), template: "permission")
+            start: now.addingTimeInterval(5 * day), timeZone: london, audience: Audience(grades: ["3", "4"]), template: "permission",
+            plan: NotificationPlan(sendAt: [now.addingTimeInterval(-2 * day), now.addingTimeInterval(day)]))
         event.consent = ConsentSettings(deadline: now.addingTimeInterval(deadline), statement: statement)
         return event
     }
@@ -109,7 +124,7 @@ struct ConsentPageTests {
         }
         let records = try await forms.consents(eventID: "trip")
         #expect(records.map(\.decision) == [.refused, .given])
-        #expect(ConsentTally.latest(records)["S2"]?.decision == .given)
+        #expect(ConsentTally.current(records)["S2"]?.decision == .given)
 
         let closed = try Fixture(roster: Self.roster(), extraEvents: [Self.trip(deadline: -day)], forms: forms)
         let closedToken = try await closed.token("trip", "G1")
@@ -139,5 +154,63 @@ struct ConsentPageTests {
                 #expect(response.text.contains("lang=\"en\""), "English on an Arabic page is labelled with its language")
             }
         }
+    }
+
+    @Test("A guardian answers for their own children only; another household's answer shows without its name, and its refusal counts")
+    func twoHomes() async throws {
+        let forms = try SQLiteFormStore.inMemory()
+        let refusal = ConsentRecord(
+            eventID: "trip", studentID: "S2", familyID: "F9", guardianID: "G9", decision: .refused, typedName: "Omar Haddad", answeredAt: now.addingTimeInterval(-60))
+        _ = try await forms.recordConsent([refusal], deadline: now.addingTimeInterval(day), now: now.addingTimeInterval(-60))
+        let fixture = try Fixture(roster: Self.blendedRoster(), extraEvents: [Self.trip()], forms: forms)
+        let sami = try await fixture.token("trip", "G6")
+        let layla = try await fixture.token("trip", "G1")
+        try await fixture.test { client in
+            try await client.execute(uri: "/a/\(sami)", method: .get) { response in
+                #expect(response.text.contains("c.S1") && !response.text.contains("c.S2"), "Sami is not Mariam's guardian")
+            }
+            try await client.execute(uri: "/a/\(layla)", method: .get) { response in
+                #expect(!response.text.contains("Omar Haddad"), "the other household's typed name is not shown")
+                #expect(response.text.contains("name=\"c.S2\" value=\"given\">"), "Layla's own answer is not pre-filled from Omar's")
+            }
+            let (headers, body) = form("c.S2=given&name=Layla%20Haddad")
+            try await client.execute(uri: "/a/\(layla)", method: .post, headers: headers, body: body) { response in
+                #expect(response.status == .ok)
+            }
+        }
+        let records = try await forms.consents(eventID: "trip")
+        #expect(ConsentTally.current(records)["S2"]?.decision == .refused, "a refusal from either home counts")
+        #expect(ConsentTally.conflicts(records) == ["S2"])
+    }
+
+    @Test("Once every child of a guardian is answered, the reminders queued for them are withdrawn and the desk counts them as reached")
+    func remindersWithdrawn() async throws {
+        let forms = try SQLiteFormStore.inMemory()
+        let trip = Self.trip()
+        let reminder = SendSchedule.sends(for: trip)[1].occurrence
+        let fixture = try Fixture(roster: Self.roster(), extraEvents: [trip], forms: forms)
+        _ = try await fixture.outbox.enqueue([
+            Delivery(
+                key: DeliveryKey(occurrence: reminder, guardianID: "G1", channel: .email), eventID: "trip", address: "g1@example.org",
+                recipientName: "Layla", notBefore: now.addingTimeInterval(day), createdAt: now, message: OutboundMessage(subject: "s", text: "t", language: "ar")),
+            Delivery(
+                key: DeliveryKey(occurrence: reminder, guardianID: "G2", channel: .email), eventID: "trip", address: "g2@example.org",
+                recipientName: "Anna", notBefore: now.addingTimeInterval(day), createdAt: now, message: OutboundMessage(subject: "s", text: "t", language: "en")),
+        ])
+        let token = try await fixture.token("trip", "G1")
+        try await fixture.test { client in
+            let (headers, body) = form("c.S1=given&name=Layla")
+            try await client.execute(uri: "/a/\(token)", method: .post, headers: headers, body: body) { response in #expect(response.status == .ok) }
+        }
+        // Mariam still has no answer: nothing withdrawn, no acknowledgement yet.
+        #expect(try await fixture.outbox.deliveries(matching: DeliveryQuery(guardianID: "G1")).map(\.state) == [.queued])
+        #expect(try await fixture.ledger.acknowledgement(eventID: "trip", guardianID: "G1") == nil)
+        try await fixture.test { client in
+            let (headers, body) = form("c.S2=refused&name=Layla")
+            try await client.execute(uri: "/a/\(token)", method: .post, headers: headers, body: body) { response in #expect(response.status == .ok) }
+        }
+        #expect(try await fixture.outbox.deliveries(matching: DeliveryQuery(guardianID: "G1")).map(\.state) == [.cancelled])
+        #expect(try await fixture.outbox.deliveries(matching: DeliveryQuery(guardianID: "G2")).map(\.state) == [.queued])
+        #expect(try await fixture.ledger.acknowledgement(eventID: "trip", guardianID: "G1")?.answer == "read")
     }
 }

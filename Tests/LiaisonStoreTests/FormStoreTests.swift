@@ -179,7 +179,7 @@ struct ConsentStoreTests {
         let records = try await store.consents(eventID: "trip")
         #expect(records.map(\.decision) == [.refused, .given, .given])
         #expect(records.first?.typedName == "Name F1" && records.first?.answeredAt == now)
-        #expect(ConsentTally.latest(records)["S1"]?.decision == .given)
+        #expect(ConsentTally.current(records)["S1"]?.decision == .given)
         #expect(try await store.consents(eventID: "other").isEmpty)
     }
 

@@ -51,16 +51,19 @@ public struct ConsentTally: Hashable, Sendable {
         public var student: Student
         /// The households reached about the child (its guardians' families).
         public var familyIDs: [String]
-        /// The latest answer; nil: outstanding.
+        /// The answer that counts (see ``current(_:)``); nil: outstanding.
         public var answer: ConsentRecord?
+        /// Households reached about the child answered differently (the refusal counts; the office should call).
+        public var conflict = false
     }
 
     /// The children the event concerns, by class then name.
     public var children: [Child]
 
-    /// The children of `recipients` (the event's audience) with the latest of `records` for each.
+    /// The children of `recipients` (the event's audience) with the answer that counts for each.
     public init(recipients: [Recipient], records: [ConsentRecord]) {
-        let latest = Self.latest(records)
+        let latest = Self.current(records)
+        let conflicts = Self.conflicts(records)
         var families: [String: Set<String>] = [:]
         var students: [String: Student] = [:]
         for recipient in recipients {
@@ -71,16 +74,31 @@ public struct ConsentTally: Hashable, Sendable {
         }
         children = students.values
             .sorted { ($0.className, $0.familyName, $0.givenName, $0.id) < ($1.className, $1.familyName, $1.givenName, $1.id) }
-            .map { Child(student: $0, familyIDs: (families[$0.id] ?? []).sorted(), answer: latest[$0.id]) }
+            .map { Child(student: $0, familyIDs: (families[$0.id] ?? []).sorted(), answer: latest[$0.id], conflict: conflicts.contains($0.id)) }
     }
 
-    /// The latest record per child: the one answered last (on a tie, the later in `records`).
-    public static func latest(_ records: [ConsentRecord]) -> [String: ConsentRecord] {
-        var latest: [String: ConsentRecord] = [:]
-        for record in records where latest[record.studentID].map({ $0.answeredAt <= record.answeredAt }) ?? true {
-            latest[record.studentID] = record
+    /// The latest record per child and household: a household's later answer replaces its earlier one (on a tie,
+    /// the later in `records`). Keyed by student id, then family id.
+    public static func latestPerHousehold(_ records: [ConsentRecord]) -> [String: [String: ConsentRecord]] {
+        var latest: [String: [String: ConsentRecord]] = [:]
+        for record in records where latest[record.studentID]?[record.familyID].map({ $0.answeredAt <= record.answeredAt }) ?? true {
+            latest[record.studentID, default: [:]][record.familyID] = record
         }
         return latest
+    }
+
+    /// The answer that counts per child: each household's latest, and where a child's households disagree, the
+    /// refusal (one guardian's yes does not override another's no; the office settles it with the family).
+    public static func current(_ records: [ConsentRecord]) -> [String: ConsentRecord] {
+        latestPerHousehold(records).mapValues { answers in
+            let ordered = answers.values.sorted { ($0.answeredAt, $0.familyID) < ($1.answeredAt, $1.familyID) }
+            return ordered.last { $0.decision == .refused } ?? ordered.last!
+        }
+    }
+
+    /// Children whose households' latest answers differ.
+    public static func conflicts(_ records: [ConsentRecord]) -> Set<String> {
+        Set(latestPerHousehold(records).filter { Set($0.value.values.map(\.decision)).count > 1 }.keys)
     }
 
     public var outstanding: [Child] { children.filter { $0.answer == nil } }

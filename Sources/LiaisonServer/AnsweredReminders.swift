@@ -1,0 +1,28 @@
+import Foundation
+import LiaisonModel
+import LiaisonStore
+
+/// Reminders a family no longer needs, withdrawn as soon as it has answered on its page (a survey sent, every class
+/// booked, every child's permission slip answered): queued before the answer, for instance held by quiet hours, they
+/// would otherwise still go. An answer stops the reminders as an acknowledgement stops an escalation.
+public struct AnsweredReminders: Sendable {
+    let outbox: (any OutboxStore)?
+
+    public init(outbox: (any OutboxStore)?) { self.outbox = outbox }
+
+    public static let reason = "answered on the family page"
+
+    /// Cancels the queued reminders of `event` (its planned sends after the first) for `guardianIDs`; returns how
+    /// many. Rows being sent are left alone (the outbox never cancels those).
+    public func withdraw(event: Event, guardianIDs: [String], now: Date) async throws -> Int {
+        guard let outbox, !guardianIDs.isEmpty else { return 0 }
+        var cancelled = 0
+        for occurrence in SendSchedule.sends(for: event).dropFirst().map(\.occurrence) {
+            for guardianID in Set(guardianIDs).sorted() {
+                cancelled += try await outbox.cancel(
+                    matching: DeliveryQuery(guardianID: guardianID, occurrence: occurrence), reason: Self.reason, now: now)
+            }
+        }
+        return cancelled
+    }
+}
