@@ -197,6 +197,7 @@ public enum ScheduleLoader {
             let data = readData()
             let survey = readSurvey(kind: kind, start: start?.date, zone: zone)
             let slotRules = readSlots(kind: kind, start: start?.date, end: end?.date, zone: zone)
+            let discussion = slotRules == nil ? nil : readDiscussion(start: start?.date, zone: zone)
             let consent = readConsent(kind: kind, start: start?.date, zone: zone, plan: plan, rsvp: rsvp, hasSlots: slotRules != nil)
 
             guard ok, let id, let kind, let title, let start, let audience, let template else { return nil }
@@ -207,6 +208,7 @@ public enum ScheduleLoader {
             event.isCancelled = cancelled
             event.survey = survey
             event.slotRules = slotRules
+            event.discussion = discussion
             event.consent = consent
             return event
         }
@@ -439,8 +441,10 @@ public enum ScheduleLoader {
         mutating func readSurvey(kind: EventKind?, start: Date?, zone: TimeZone) -> SurveySettings? {
             let formPath = text("form")
             guard let formPath else {
+                // A meeting with slots and a sample is a discussion (readDiscussion).
+                if kind == .meeting, keys["slots"] != nil { return nil }
                 for key in ["sample", "semester"] where keys[key] != nil {
-                    fail("schedule.missing-key", "\(key) belongs to a survey with a form: give the event form: forms/<name>.yaml", keys[key]?.key, field(key))
+                    fail("schedule.missing-key", "\(key) belongs to a survey with a form (form: forms/<name>.yaml) or a meeting with slots (a discussion)", keys[key]?.key, field(key))
                 }
                 return nil
             }
@@ -602,6 +606,20 @@ public enum ScheduleLoader {
                 return nil
             }
             return rules
+        }
+
+        /// `sample:` (and `semester:`) of a meeting with slots: the discussion variant of a semester's survey, where
+        /// the households drawn are invited to book a place.
+        mutating func readDiscussion(start: Date?, zone: TimeZone) -> DiscussionSettings? {
+            guard keys["sample"] != nil else {
+                if keys["semester"] != nil {
+                    fail("schedule.missing-key", "semester belongs to a sample: give the meeting sample: (such as 30%) to invite a random share of households", keys["semester"]?.key, field("semester"))
+                }
+                return nil
+            }
+            guard let sampling = readSample() else { return nil }
+            let semester = text("semester") ?? start.map { SurveySettings.semester(of: $0, in: zone) } ?? ""
+            return DiscussionSettings(sampling: sampling, semester: semester)
         }
 
         // MARK: Permission slips

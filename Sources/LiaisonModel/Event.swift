@@ -60,6 +60,8 @@ public struct Event: Hashable, Sendable, Identifiable {
     public var slotRules: SlotRules?
     /// Its slots, capacity and deadline, made from ``slotRules`` with the roster's classes and the staff's teachers.
     public var signUp: SignUpPlan?
+    /// A meeting with slots whose invitation goes to a random sample (`sample:`): a semester's discussion with parents.
+    public var discussion: DiscussionSettings?
     /// A permission slip (`consent:`): each child's guardian signs yes or no before the deadline.
     public var consent: ConsentSettings?
 

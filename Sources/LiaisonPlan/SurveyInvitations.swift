@@ -3,7 +3,7 @@ import LiaisonModel
 
 /// Whom a survey's send reaches: the households of its sample (drawn at the first send and kept, so reminders and
 /// restarts use the same one), and for a reminder only those that have not answered; a meeting's reminders reach
-/// only households with a class still to book, a permission slip's only those with a child still to answer (about
+/// only households with a class still to book (a discussion's: of its sample), a permission slip's only those with a child still to answer (about
 /// those children). The queuer asks it for every
 /// survey occurrence, so the scheduler, `liaison send` and a reload all narrow the same way.
 public struct SurveyInvitations: Sendable {
@@ -26,18 +26,19 @@ public struct SurveyInvitations: Sendable {
                 return recipient.students.isEmpty ? nil : recipient
             }
         }
-        if let plan = event.signUp {
-            // A meeting families book: reminders only to households with a class still to book.
-            guard Self.isReminder(occurrence, of: event) else { return recipients }
-            let unbooked = plan.unbooked(recipients, bookings: try await registry.bookings(eventID: event.id))
-            return recipients.filter { unbooked[$0.guardian.familyID] != nil }
-        }
-        guard let survey = event.survey else { return recipients }
+        // A survey's or a discussion's sample: drawn at the first send, kept for the rest.
         var chosen = recipients
-        if let sampling = survey.sampling {
-            let households = Set(try await sample(event: event, survey: survey, sampling: sampling, audience: recipients, now: now).draw.households)
+        if let (sampling, semester) = event.sampled {
+            let households = Set(try await sample(event: event, semester: semester, sampling: sampling, audience: recipients, now: now).draw.households)
             chosen = recipients.filter { households.contains($0.guardian.familyID) }
         }
+        if let plan = event.signUp {
+            // A meeting families book: reminders only to households with a class still to book.
+            guard Self.isReminder(occurrence, of: event) else { return chosen }
+            let unbooked = plan.unbooked(chosen, bookings: try await registry.bookings(eventID: event.id))
+            return chosen.filter { unbooked[$0.guardian.familyID] != nil }
+        }
+        guard event.survey != nil else { return recipients }
         if Self.isReminder(occurrence, of: event) {
             let answered = try await registry.answeredHouseholds(surveyID: event.id)
             chosen.removeAll { answered.contains($0.guardian.familyID) }
@@ -45,21 +46,22 @@ public struct SurveyInvitations: Sendable {
         return chosen
     }
 
-    /// The sample kept for the survey, or a new draw over `audience`, kept (the first one kept wins a race).
+    /// The sample kept for the survey (or discussion), or a new draw over `audience`, kept (the first one kept wins a race).
     public func sample(
-        event: Event, survey: SurveySettings, sampling: SamplingSettings, audience: [Recipient], now: Date
+        event: Event, semester: String, sampling: SamplingSettings, audience: [Recipient], now: Date
     ) async throws -> StoredSample {
         if let kept = try await registry.sample(surveyID: event.id) { return kept }
-        let draw = try await Self.draw(event: event, survey: survey, sampling: sampling, audience: audience, registry: registry)
-        return try await registry.keepSample(StoredSample(surveyID: event.id, semester: survey.semester, draw: draw, drawnAt: now))
+        let draw = try await Self.draw(event: event, semester: semester, sampling: sampling, audience: audience, registry: registry)
+        return try await registry.keepSample(StoredSample(surveyID: event.id, semester: semester, draw: draw, drawnAt: now))
     }
 
-    /// The draw the survey would make now (what `liaison survey sample --explain` shows before the invitation).
+    /// The draw the survey (or discussion) would make now (what `liaison survey sample --explain` shows before the
+    /// invitation).
     public static func draw(
-        event: Event, survey: SurveySettings, sampling: SamplingSettings, audience: [Recipient], registry: any SurveyRegistry
+        event: Event, semester: String, sampling: SamplingSettings, audience: [Recipient], registry: any SurveyRegistry
     ) async throws -> SurveySampling.Draw {
         let kept = try await registry.samples().filter { $0.surveyID != event.id }
-        let recent = survey.recentlySampled(in: kept, count: sampling.excludeRecentSemesters)
+        let recent = SurveySettings.recentlySampled(before: semester, in: kept, count: sampling.excludeRecentSemesters)
         return SurveySampling.draw(audience, sampling.request(for: event.id, recentlySampled: recent))
     }
 
@@ -74,7 +76,7 @@ public struct SurveyInvitations: Sendable {
         }
         if event.signUp != nil {
             var event = event
-            event.data["signup"] = .map(["reminder": .bool(isReminder(occurrence, of: event))])
+            event.data["signup"] = .map(["reminder": .bool(isReminder(occurrence, of: event)), "discussion": .bool(event.discussion != nil)])
             return event
         }
         guard let survey = event.survey else { return event }

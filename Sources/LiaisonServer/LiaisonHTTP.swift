@@ -115,6 +115,9 @@ public struct LiaisonHTTP: Sendable {
             router.post("/desk/compose/{id}/cancel") { request, context in try await pages.cancelComposition(request, context: context) }
             router.get("/desk/staff") { request, context in try await pages.staffPage(request, context: context) }
             router.post("/desk/staff/{id}/{action}") { request, context in try await pages.staffAction(request, context: context) }
+            router.get("/desk/meetings") { request, context in try await pages.meetings(request, context: context) }
+            router.post("/desk/meetings/feed") { request, context in try await pages.newMeetingFeed(request, context: context) }
+            router.get("/feeds/meetings/{token}") { request, context in try await pages.meetingFeed(request, context: context) }
             router.get("/desk/health") { request, context in try await pages.health(request, context: context) }
             router.post("/desk/health/retry") { request, context in try await pages.retry(request, context: context) }
         }

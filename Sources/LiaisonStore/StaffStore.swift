@@ -57,7 +57,8 @@ public protocol StaffStore: Sendable {
     func accounts() async throws -> [StaffAccount]
     /// Adds an account; false when the staff member already has one.
     func create(_ account: StaffAccount) async throws -> Bool
-    /// A new password (and TOTP secret: `.some(nil)` removes it, nil keeps it); clears the lockout and ends every session.
+    /// A new password (and TOTP secret: `.some(nil)` removes it, nil keeps it); clears the lockout and ends every
+    /// session and the calendar address.
     func resetPassword(staffID: String, hash: String, totpSecret: [UInt8]??, now: Date) async throws -> Bool
     /// Disables or enables an account; disabling ends every session. False when there is no such account.
     func setDisabled(staffID: String, _ disabled: Bool) async throws -> Bool
@@ -78,6 +79,13 @@ public protocol StaffStore: Sendable {
     /// Removes sessions that ended before `now` (idle too long included); returns how many.
     func purgeSessions(now: Date, lifetime: SessionLifetime) async throws -> Int
     func liveSessions(now: Date) async throws -> Int
+
+    /// Keeps a new calendar address for a member of staff (its token, hashed); their earlier address stops working.
+    func replaceFeedToken(staffID: String, token: String, now: Date) async throws
+    /// Whose calendar address `token` is, when their account is still enabled.
+    func feedOwner(token: String) async throws -> String?
+    /// When the member of staff's current calendar address was made, if they have one.
+    func feedMade(staffID: String) async throws -> Date?
 }
 
 /// ``StaffStore`` in Liaison's SQLite file.
@@ -122,10 +130,52 @@ public final class SQLiteStaffStore: StaffStore {
                     CREATE INDEX staff_sessions_staff ON staff_sessions (staff_id);
                     """)
         }
+        migrator.registerMigration("staff-v2-feeds") { db in
+            // A calendar address a phone subscribes to (no cookie there): one per member of staff, its token hashed.
+            try db.execute(
+                sql: """
+                    CREATE TABLE staff_feeds (
+                        staff_id TEXT PRIMARY KEY REFERENCES staff_accounts (staff_id) ON DELETE CASCADE,
+                        token_hash BLOB NOT NULL UNIQUE,
+                        created_at REAL NOT NULL
+                    );
+                    """)
+        }
         return migrator
     }
 
     static func tokenHash(_ token: String) -> Data { Data(SHA256.hash(data: Array("liaison-desk-session:\(token)".utf8))) }
+    static func feedHash(_ token: String) -> Data { Data(SHA256.hash(data: Array("liaison-staff-feed:\(token)".utf8))) }
+
+    public func replaceFeedToken(staffID: String, token: String, now: Date) async throws {
+        try await writer.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO staff_feeds (staff_id, token_hash, created_at) VALUES (?, ?, ?)
+                    ON CONFLICT (staff_id) DO UPDATE SET token_hash = excluded.token_hash, created_at = excluded.created_at
+                    """,
+                arguments: [staffID, Self.feedHash(token), now.timeIntervalSince1970])
+        }
+    }
+
+    public func feedOwner(token: String) async throws -> String? {
+        try await writer.read { db in
+            try String.fetchOne(
+                db,
+                sql: """
+                    SELECT f.staff_id FROM staff_feeds f JOIN staff_accounts a ON a.staff_id = f.staff_id
+                    WHERE f.token_hash = ? AND a.disabled = 0
+                    """,
+                arguments: [Self.feedHash(token)])
+        }
+    }
+
+    public func feedMade(staffID: String) async throws -> Date? {
+        try await writer.read { db in
+            try Double.fetchOne(db, sql: "SELECT created_at FROM staff_feeds WHERE staff_id = ?", arguments: [staffID])
+                .map(Date.init(timeIntervalSince1970:))
+        }
+    }
 
     static func account(_ row: Row) -> StaffAccount {
         var account = StaffAccount(
@@ -176,7 +226,9 @@ public final class SQLiteStaffStore: StaffStore {
             _ = arguments.append(contentsOf: [staffID])
             try db.execute(sql: sql + " WHERE staff_id = ?", arguments: arguments)
             guard db.changesCount == 1 else { return false }
+            // A reset is for an account that may be in other hands: its sessions and calendar address end with it.
             try db.execute(sql: "DELETE FROM staff_sessions WHERE staff_id = ?", arguments: [staffID])
+            try db.execute(sql: "DELETE FROM staff_feeds WHERE staff_id = ?", arguments: [staffID])
             return true
         }
     }

@@ -106,25 +106,13 @@ struct SignUpCalendar: AsyncParsableCommand {
         let member = try staffMember(staff, in: snapshot)
         let store = try SQLiteFormStore(path: snapshot.configuration.delivery.sqlitePath)
         let (slots, _) = plan.status(of: event, roster: snapshot.roster, bookings: try await store.bookings(eventID: event.id))
-        let document = teacherCalendar(event: event, slots: slots, classes: member.role == .teacher ? Set(member.classes) : nil, school: snapshot.school.name, now: Date())
+        let items = StaffMeetingCalendar.items(
+            event: event, slots: slots, classes: member.role == .teacher ? Set(member.classes) : nil, language: member.language ?? snapshot.school.defaultLocale)
+        let document = StaffMeetingCalendar.document(items, school: snapshot.school.name, name: event.title.base, now: Date())
         if let output {
             try writePrivateFile(document, to: output)
         } else {
             print(document, terminator: "")
         }
     }
-}
-
-/// A teacher's booked times as iCalendar (`classes` nil: every class, for the office).
-func teacherCalendar(event: Event, slots: [SlotRow], classes: Set<String>?, school: String, now: Date) -> String {
-    let items = slots.filter { !$0.booked.isEmpty && (classes?.contains($0.group) ?? true) }.map { slot in
-        let families = slot.booked.map { family in
-            family.children.joined(separator: ", ") + (family.interpreter.map { " (interpreter: \(LanguageDisplayName.name(of: LanguageTag($0) ?? "en", in: "en")))" } ?? "")
-        }
-        return ICalendarWriter.Item(
-            uid: "\(event.id)-\(slot.slot)@liaison", start: slot.start, end: slot.end,
-            summary: families.joined(separator: "; ") + " (\(slot.group))", location: event.location?.base,
-            description: "\(event.title.base)\n\(families.joined(separator: "\n"))")
-    }
-    return ICalendarWriter(productName: school).document(items, stamp: now, name: "\(event.title.base)")
 }

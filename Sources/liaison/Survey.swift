@@ -52,6 +52,16 @@ struct SurveyList: AsyncParsableCommand {
         let store = try SQLiteFormStore(path: snapshot.configuration.delivery.sqlitePath)
         var rows: [[String]] = []
         for event in snapshot.events {
+            if let discussion = event.discussion {
+                // A discussion: the semester's sample invited to book a place (its "answered" is who booked).
+                let sample = try await store.sample(surveyID: event.id)
+                let booked = Set(try await store.bookings(eventID: event.id).map(\.familyID)).count
+                rows.append([
+                    event.id, discussion.semester, "discussion", "\(Int((discussion.sampling.fraction * 100).rounded()))% by \(discussion.sampling.stratum.rawValue)",
+                    sample.map { "\($0.draw.households.count) households" } ?? "not drawn yet", "\(booked) booked",
+                ])
+                continue
+            }
             guard let survey = event.survey else { continue }
             let sample = try await store.sample(surveyID: event.id)
             let answered = try await store.answeredHouseholds(surveyID: event.id).count
@@ -109,8 +119,12 @@ struct SurveySample: AsyncParsableCommand {
 
     func run() async throws {
         let snapshot = try loadSchool(options, crossCheck: false)
-        let (event, survey) = try requireSurvey(self.survey, in: snapshot)
-        guard let sampling = survey.sampling else {
+        let event = try snapshot.requireEvent(self.survey)
+        guard event.survey != nil || event.discussion != nil else {
+            _ = try requireSurvey(self.survey, in: snapshot)
+            return
+        }
+        guard let (sampling, semester) = event.sampled else {
             print("\(event.id) has no sample: it invites every household of its audience (\(event.audience)).")
             return
         }
@@ -119,11 +133,12 @@ struct SurveySample: AsyncParsableCommand {
         let kept = try await store.sample(surveyID: event.id)
         let draw: SurveySampling.Draw
         if let kept { draw = kept.draw } else {
-            draw = try await SurveyInvitations.draw(event: event, survey: survey, sampling: sampling, audience: audience, registry: store)
+            draw = try await SurveyInvitations.draw(event: event, semester: semester, sampling: sampling, audience: audience, registry: store)
         }
-        let recent = survey.recentlySampled(in: try await store.samples().filter { $0.surveyID != event.id }, count: sampling.excludeRecentSemesters)
+        let recent = SurveySettings.recentlySampled(
+            before: semester, in: try await store.samples().filter { $0.surveyID != event.id }, count: sampling.excludeRecentSemesters)
         let explained = Explained(
-            survey: event.id, semester: survey.semester, kept: kept != nil, drawnAt: kept?.drawnAt, fraction: sampling.fraction,
+            survey: event.id, semester: semester, kept: kept != nil, drawnAt: kept?.drawnAt, fraction: sampling.fraction,
             stratum: sampling.stratum.rawValue, expectedResponse: sampling.expectedResponse,
             excludeRecentSemesters: sampling.excludeRecentSemesters, recentlySampled: recent.count, draw: draw)
         if format == .json {
@@ -133,7 +148,7 @@ struct SurveySample: AsyncParsableCommand {
         let total = Set(audience.map(\.guardian.familyID)).count
         let state = kept.map { "kept since \(ISO8601DateFormatter().string(from: $0.drawnAt)) (the invitation's draw)" }
             ?? "not drawn yet: this is the draw the invitation would make now"
-        print("\(event.id) (\(survey.semester)): \(draw.households.count) of \(total) households; \(state)")
+        print("\(event.id) (\(semester)): \(draw.households.count) of \(total) households; \(state)")
         if explain {
             let percent = { (share: Double) in "\(Int((share * 100).rounded()))%" }
             print("Request: at least \(percent(sampling.fraction)) of the households of every \(sampling.stratum.rawValue)"
@@ -142,7 +157,7 @@ struct SurveySample: AsyncParsableCommand {
                     : ""))
             print("Reproduce: algorithm \(draw.algorithm), seed \(draw.seed)\(sampling.seed == nil ? " (from the survey's id)" : ""), roster digest \(draw.rosterDigest)")
             if sampling.excludeRecentSemesters > 0 {
-                print("Left out while others suffice: \(recent.count) household(s) sampled in the \(sampling.excludeRecentSemesters) semester(s) before \(survey.semester)")
+                print("Left out while others suffice: \(recent.count) household(s) sampled in the \(sampling.excludeRecentSemesters) semester(s) before \(semester)")
             }
             print("Strata are drawn in name order; a household already drawn counts towards each of its strata.")
             let rows = draw.strata.map { stratum in

@@ -43,6 +43,19 @@ import Testing
         #expect(listed.output.contains("haddad,Layla Haddad,nurse,,active,yes,"), "\(listed.output)")
         #expect(listed.output.contains("patel,Ravi Patel,office,,none,no,"), "\(listed.output)")
 
+        // A family of a 3A child has booked a time at Year 3's meetings, with a Somali interpreter (the teacher's calendar).
+        func csv(_ file: String) throws -> [[String]] {
+            try String(contentsOf: demo.folder.appendingPathComponent("roster/\(file)"), encoding: .utf8).split(separator: "\n").dropFirst()
+                .map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        }
+        let child = try #require(try csv("students.csv").first { $0.count > 4 && $0[4] == "3A" })
+        let parent = try #require(try csv("guardianships.csv").first { $0.count > 1 && $0[1] == child[0] }?[0])
+        let family = try #require(try csv("guardians.csv").first { $0[0] == parent }?[1])
+        let forms = try SQLiteFormStore(path: demo.folder.appendingPathComponent(".liaison/liaison.sqlite").path)
+        _ = try await forms.book(
+            MeetingSlot(id: "3A-1540", group: "3A", start: Date(), end: Date(), capacity: 1), eventID: "year3-meetings-2026", familyID: family,
+            guardianID: parent, interpreter: "so", bookUntil: .distantFuture, now: Date())
+
         let daemon = try DaemonProcess(config: config, clockStart: "2026-12-06T10:00:00Z")
         defer { daemon.stop() }
         // The newsletter to everyone, sent by hand beside the daemon: the teacher's Not reached list has families.
@@ -67,7 +80,7 @@ import Testing
             lines.first { $0.hasPrefix("check \(name): ") }.map { String($0.dropFirst("check \(name): ".count)) } ?? "(missing)"
         }
         #expect(run.status == 0, "\(run.output)\(run.errors)")
-        #expect(lines.last?.hasPrefix("31 pages audited, 0 violations") == true, "\(run.output)\(run.errors)")
+        #expect(lines.last?.hasPrefix("32 pages audited, 0 violations") == true, "\(run.output)\(run.errors)")
 
         #expect(check("form section year4-museum-trip") == "1", "the permission slip's section on its message page")
         #expect(check("form section year3-meetings-2026") == "1", "the meeting's bookings on its message page")
@@ -85,7 +98,12 @@ import Testing
         #expect(check("forged post, same site") == "Request refused – Office desk")
         #expect(check("forged post, cross site") == "Sign in – Office desk")
         #expect(check("signed out") == "/desk/login")
-        #expect(check("teacher nav") == "Today | Messages | Compose | Not reached | Families")
+        #expect(check("teacher nav") == "Today | Messages | My meetings | Compose | Not reached | Families")
+        #expect(check("my meetings").contains("\(child[1]) \(child[2])") && check("my meetings").contains("Somali"), "\(check("my meetings"))")
+        // Never cached (it names children); one booked time, the child and the interpreter asked for.
+        #expect(check("feed").hasPrefix("200 ") && check("feed").contains("no-store"), "\(check("feed"))")
+        #expect(check("feed").hasSuffix(" 1 \(child[1]) \(child[2]) (interpreter: Somali) (3A)"), "\(check("feed"))")
+        #expect(check("old feed") == "404")
         #expect(check("teacher event classes") == "any | 3A | 3B", "\(check("teacher event classes"))")
         #expect(check("event title").hasPrefix("Riverside Weekly"), "\(check("event title"))")
         #expect(check("event chart") == "Delivered and answered over time")
@@ -94,7 +112,7 @@ import Testing
         #expect(check("health sections").hasPrefix("Outbox | Channels | "), "\(check("health sections"))")
         #expect(check("teacher alerts") == "Not available to you – Office desk")
         #expect(check("teacher composes to another class") == "You can write only to your classes and their students.")
-        #expect(check("admin nav") == "Today | Messages | Compose | Alerts | Not reached | Families | Health | Staff")
+        #expect(check("admin nav") == "Today | Messages | My meetings | Compose | Alerts | Not reached | Families | Health | Staff")
         #expect(check("staff account made").hasPrefix("The new password for Ravi Patel, shown only now"), "\(check("staff account made"))")
         #expect(check("staff new password").count == 15)
 

@@ -21,6 +21,7 @@ import struct
 import sys
 import threading
 import time
+import urllib.error
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -305,6 +306,28 @@ def main():
         press(driver, driver.find_element(By.CSS_SELECTOR, "button[value=preview]"))
         check("teacher composes to another class", text_of(driver, "[role=alert]"))
         audited(driver, "compose refused (teacher)")
+        # My meetings: the booked times, and a calendar address (made twice: the first stops working), read by an
+        # iCalendar parser as a phone's calendar would, without the desk's cookie.
+        driver.get(base + "/desk/meetings")
+        check("my meetings", text_of(driver, "main table tbody tr"))
+        feed_form = "form[action='/desk/meetings/feed'] button"
+        press(driver, driver.find_element(By.CSS_SELECTOR, feed_form))
+        first = driver.find_element(By.CSS_SELECTOR, "code.secret").text
+        press(driver, driver.find_element(By.CSS_SELECTOR, feed_form))
+        second = driver.find_element(By.CSS_SELECTOR, "code.secret").text
+        audited(driver, "my meetings with a new calendar address (teacher)")
+        import icalendar
+        def fetch(address):
+            path = "/feeds/" + address.split("/feeds/", 1)[1]
+            try:
+                with urllib.request.urlopen(base + path) as response:
+                    return response.status, response.headers.get("Cache-Control"), response.read()
+            except urllib.error.HTTPError as error:
+                return error.code, None, b""
+        status, cache, body = fetch(second)
+        events = list(icalendar.Calendar.from_ical(body).walk("VEVENT")) if status == 200 else []
+        check("feed", f"{status} {cache} {len(events)} " + " | ".join(str(event["SUMMARY"]) for event in events))
+        check("old feed", fetch(first)[0])
         sign_out(driver)
 
         # The nurse reads the desk in Arabic and signs in with a code from her app.

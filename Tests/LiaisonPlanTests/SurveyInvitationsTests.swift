@@ -179,3 +179,41 @@ struct ConsentInvitationsTests {
         #expect(try await SurveyInvitations(registry: forms).recipients(recipients, event: trip, occurrence: late, now: consent.deadline).isEmpty)
     }
 }
+
+/// The demo's discussion, the survey's other form: a random 30 % of every class's households invited to book a
+/// place with the school's leadership, the draw kept like a survey's; the reminder only to drawn households still to book.
+struct DiscussionInvitationsTests {
+    let discussion = demoSchool.events.first { $0.id == "families-discussion-2026" }!
+
+    @Test func theSampleIsInvitedToBookAndRemindedUntilItHas() async throws {
+        let settings = try #require(discussion.discussion)
+        #expect(settings.semester == "2026-autumn" && settings.sampling.fraction == 0.3 && settings.sampling.stratum == .class)
+        let plan = try #require(discussion.signUp)
+        #expect(plan.groups == [MeetingSlot.wholeEvent] && plan.slots.count == 3 && plan.slots.allSatisfy { $0.capacity == 6 })
+
+        let fixture = try QueuerFixture()
+        let forms = try SQLiteFormStore.inMemory()
+        var queuer = fixture.queuer
+        queuer.surveys = SurveyInvitations(registry: forms)
+        let sends = SendSchedule.sends(for: discussion)
+        let invitation = Occurrence.scheduled(sends[0])
+        let invited = try await queuer.queue(fixture.request(invitation, discussion, now: sends[0].at))
+        let sample = try #require(try await forms.sample(surveyID: discussion.id))
+        #expect(sample.semester == "2026-autumn")
+        let families = Set(invited.queued.map { demoSchool.roster.guardian($0.guardianID)!.familyID })
+        #expect(families.isSubset(of: Set(sample.draw.households)) && !families.isEmpty)
+        #expect(families.count < Set(demoSchool.roster.guardians.map(\.familyID)).count)
+        // Every class reaches its share.
+        for stratum in sample.draw.strata { #expect(stratum.sampled >= stratum.target, "\(stratum.name)") }
+        let letter = try #require(try await fixture.outbox.deliveries(matching: DeliveryQuery(occurrence: invitation.id)).first { $0.message.language.hasPrefix("en") })
+        #expect(letter.message.html?.contains("chosen by chance") == true)
+
+        // One drawn household books; the reminder goes to the rest of the sample.
+        let booker = try #require(families.sorted().first)
+        _ = try await forms.book(plan.slots[0], eventID: discussion.id, familyID: booker, guardianID: "x", interpreter: nil, bookUntil: plan.bookUntil, now: sends[0].at)
+        let reminder = Occurrence.scheduled(sends[1])
+        let reminded = try await queuer.queue(fixture.request(reminder, discussion, now: sends[1].at))
+        let remindedFamilies = Set(reminded.queued.map { demoSchool.roster.guardian($0.guardianID)!.familyID })
+        #expect(remindedFamilies == families.subtracting([booker]))
+    }
+}

@@ -119,4 +119,28 @@ struct StaffStoreTests {
         }
         #expect(try await store.session(token: token, now: start.addingTimeInterval(61 * 60), lifetime: lifetime, touch: false) == nil)
     }
+
+    /// A calendar address: kept only as a hash, one per member of staff (a new one ends the old), ended by a
+    /// disabled account or a password reset.
+    @Test func aCalendarAddressIsAHashOneAtATimeAndEndsWithTheAccount() async throws {
+        let store = try SQLiteStaffStore.inMemory()
+        #expect(try await store.create(StaffAccount(staffID: "okafor", passwordHash: "$2b$12$x", createdAt: start)))
+        let first = "first-token-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+        let second = "second-token-bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+        try await store.replaceFeedToken(staffID: "okafor", token: first, now: start)
+        #expect(try await store.feedOwner(token: first) == "okafor")
+        #expect(try await store.feedMade(staffID: "okafor") == start)
+        let kept = try await store.writer.read { db in try Data.fetchAll(db, sql: "SELECT token_hash FROM staff_feeds") }
+        #expect(kept.count == 1 && !kept.contains(Data(first.utf8)))
+        try await store.replaceFeedToken(staffID: "okafor", token: second, now: start.addingTimeInterval(60))
+        #expect(try await store.feedOwner(token: first) == nil)
+        #expect(try await store.feedOwner(token: second) == "okafor")
+        #expect(try await store.setDisabled(staffID: "okafor", true))
+        #expect(try await store.feedOwner(token: second) == nil)
+        #expect(try await store.setDisabled(staffID: "okafor", false))
+        #expect(try await store.feedOwner(token: second) == "okafor")
+        #expect(try await store.resetPassword(staffID: "okafor", hash: "$2b$12$z", totpSecret: nil, now: start.addingTimeInterval(120)))
+        #expect(try await store.feedOwner(token: second) == nil)
+        #expect(try await store.feedMade(staffID: "okafor") == nil)
+    }
 }

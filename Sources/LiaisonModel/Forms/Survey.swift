@@ -94,9 +94,36 @@ public protocol SurveyRegistry: Sendable {
     func consents(eventID: String) async throws -> [ConsentRecord]
 }
 
+/// The discussion variant of a semester's survey (`sample:` on a meeting with slots): households drawn at random, as
+/// for a questionnaire, are invited to book a place in a discussion with staff; the draw is kept like a survey's and
+/// counts as that semester's sample.
+public struct DiscussionSettings: Hashable, Sendable {
+    public var sampling: SamplingSettings
+    public var semester: String
+
+    public init(sampling: SamplingSettings, semester: String) {
+        self.sampling = sampling
+        self.semester = semester
+    }
+}
+
+extension Event {
+    /// The sample its invitations go to and the semester it belongs to: a survey's, or a discussion's.
+    public var sampled: (sampling: SamplingSettings, semester: String)? {
+        if let survey, let sampling = survey.sampling { return (sampling, survey.semester) }
+        if let discussion { return (discussion.sampling, discussion.semester) }
+        return nil
+    }
+}
+
 extension SurveySettings {
     /// The households sampled in the `count` semesters before this one, from the samples kept.
     public func recentlySampled(in kept: [StoredSample], count: Int) -> Set<String> {
+        Self.recentlySampled(before: semester, in: kept, count: count)
+    }
+
+    /// The households sampled in the `count` semesters before `semester`, from the samples kept.
+    public static func recentlySampled(before semester: String, in kept: [StoredSample], count: Int) -> Set<String> {
         guard count > 0 else { return [] }
         let order = Self.semesterOrder
         let earlier = Set(kept.map(\.semester).filter { order($0) < order(semester) }).sorted { order($0) < order($1) }.suffix(count)

@@ -15,6 +15,7 @@ enum DeskLayout {
     static let sections = [
         Section(path: "/desk", key: "desk.nav.today", action: nil),
         Section(path: "/desk/events", key: "desk.nav.events", action: .followMessages),
+        Section(path: "/desk/meetings", key: "desk.nav.meetings", action: .followMessages),
         Section(path: "/desk/compose", key: "desk.nav.compose", action: .compose),
         Section(path: "/desk/alerts", key: "desk.nav.alerts", action: .alerts),
         Section(path: "/desk/not-reached", key: "desk.nav.not_reached", action: .recordPhoneCall),
@@ -79,6 +80,7 @@ enum DeskLayout {
         "body{font-family:system-ui,sans-serif;font-size:1rem;line-height:1.5;margin:0;color:#1a1a1a;background:#fff}"
         + "main{padding:0 1rem 2rem;max-width:72rem}main:focus{outline:none}"
         + ".top{background:#1e3a5f;color:#fff;padding:.5rem 1rem}.top a{color:#fff}.school{margin:0;font-weight:bold}"
+        + "code.secret{word-break:break-all;font-size:1.05em}"
         + "nav ul{list-style:none;margin:.3rem 0;padding:0;display:flex;flex-wrap:wrap;gap:.2rem 1rem}"
         + "nav a{display:inline-block;padding:.4rem 0;min-height:24px}nav a[aria-current=page]{font-weight:bold;text-decoration-thickness:3px}"
         + ".signout{margin:.2rem 0}.signout button{background:none;color:#fff;border:1px solid #fff;padding:.2rem .6rem;min-height:32px}"

@@ -11,6 +11,8 @@ enum ThrottledRoutes: String, Sendable {
     case unsubscribe
     /// `/v1/…`: the API.
     case api
+    /// `/feeds/…`: staff's calendar addresses (a guessed token is a failed guess like a link's).
+    case feed
 
     init?(path: String) {
         if path.hasPrefix("/a/") {
@@ -19,14 +21,16 @@ enum ThrottledRoutes: String, Sendable {
             self = .unsubscribe
         } else if path.hasPrefix("/v1/") || path == "/v1" {
             self = .api
+        } else if path.hasPrefix("/feeds/") {
+            self = .feed
         } else {
             return nil
         }
     }
 
-    /// The link's token in a page's path (`/a/{token}`), which the per-link limit counts; nil for the API.
+    /// The link's token in a page's path (`/a/{token}`), which the per-link limit counts; nil for the API and feeds.
     func link(in path: String) -> String? {
-        guard self != .api else { return nil }
+        guard self == .ack || self == .unsubscribe else { return nil }
         let token = path.dropFirst(3)
         guard !token.isEmpty, !token.contains("/"), token.utf8.count <= 128 else { return nil }
         return String(token)
