@@ -257,7 +257,12 @@ struct RetentionService: Service {
             let configuration = state.school.configuration
             let now = clock.now()
             // Anonymous surveys that closed: their unsent drafts are the last link between a household and its answers.
-            let closedAnonymous = Set(state.school.snapshot.events.filter { $0.survey?.form.privacy == .anonymous && $0.start <= now }.map(\.id))
+            // (By the privacy the invitation promised, whatever the form says now.)
+            var closedAnonymous = Set<String>()
+            for event in state.school.snapshot.events where event.survey != nil && event.start <= now {
+                let promised = try await records.forms?.invitation(eventID: event.id)?.privacy
+                if (promised ?? event.survey?.form.privacy) == .anonymous { closedAnonymous.insert(event.id) }
+            }
             let sweep = try await records.applyRetention(configuration.retention, actor: "daemon", now: now, closedAnonymous: closedAnonymous)
             if !sweep.isEmpty {
                 logger.notice(

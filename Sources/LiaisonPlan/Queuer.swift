@@ -84,6 +84,19 @@ public struct Queuer: Sendable {
 
     /// The recipients `request` reaches: its own, narrowed to a survey's sample and, for reminders, to households
     /// that have not answered.
+    /// The event as the letter of `request` sees it: whether it invites or reminds, by the invitation kept when the
+    /// queuer has a store (else by the schedule).
+    func letterEvent(_ request: Request) async throws -> Event {
+        guard let surveys, request.event.dependsOnAnswers else {
+            return SurveyInvitations.letterEvent(request.event, occurrence: request.occurrence)
+        }
+        let reminder = try await surveys.isReminder(request.occurrence, of: request.event, now: request.now)
+        var event = request.event
+        // A survey's letters keep the privacy its invitation promised, even if the form was edited since.
+        if let promised = try await surveys.registry.invitation(eventID: event.id)?.privacy { event.survey?.form.privacy = promised }
+        return SurveyInvitations.letterEvent(event, reminder: reminder)
+    }
+
     public func recipients(of request: Request) async throws -> [Recipient] {
         guard let surveys, request.event.dependsOnAnswers else { return request.recipients }
         return try await surveys.recipients(request.recipients, event: request.event, occurrence: request.occurrence, now: request.now)
@@ -118,8 +131,7 @@ public struct Queuer: Sendable {
         let chunks = Self.chunks(of: fresh, first: firstChunkSize, rest: chunkSize)
         // Staff text its readers would get untranslated is machine translated first, within the translator's time
         // limit (short for an urgent event): labelled, next to the original, never instead of a person's translation.
-        let translated = await translated(
-            SurveyInvitations.letterEvent(request.event, occurrence: request.occurrence), for: fresh, planner: planner, school: request.school)
+        let translated = await translated(try await letterEvent(request), for: fresh, planner: planner, school: request.school)
         let links = links.with(school: request.school)
         let rendered = BatchQueue<(deliveries: [Delivery], problems: [PlanProblem])>(capacity: 1)
         let outbox = outbox
@@ -199,9 +211,7 @@ public struct Queuer: Sendable {
         let occurrence = request.occurrence.id
         let ackURL = request.withAckLinks ? links.ackURL : nil
         let unsubscribeURL = MessageCategory.optional(for: request.event) == nil ? nil : links.unsubscribeURL
-        let event = await translated(
-            SurveyInvitations.letterEvent(request.event, occurrence: request.occurrence), for: request.recipients, planner: request.planner,
-            school: request.school)
+        let event = await translated(try await letterEvent(request), for: request.recipients, planner: request.planner, school: request.school)
         let (deliveries, _) = await request.planner.plan(
             event, recipients: request.recipients, occurrence: occurrence, sendAt: request.renderAt, now: request.now,
             ackURL: { _ in ackURL }, unsubscribeURL: { _ in unsubscribeURL })

@@ -17,7 +17,7 @@ public struct SurveyInvitations: Sendable {
             // A permission slip: nothing once answers are closed; reminders only to households with a child still to
             // answer, about those children.
             guard occurrence.dueAt < consent.deadline else { return [] }
-            guard Self.isReminder(occurrence, of: event) else { return recipients }
+            guard try await isReminder(occurrence, of: event, now: now) else { return recipients }
             let tally = ConsentTally(recipients: recipients, records: try await registry.consents(eventID: event.id))
             let outstanding = Set(tally.outstanding.map(\.student.id))
             return recipients.compactMap { recipient in
@@ -34,12 +34,12 @@ public struct SurveyInvitations: Sendable {
         }
         if let plan = event.signUp {
             // A meeting families book: reminders only to households with a class still to book.
-            guard Self.isReminder(occurrence, of: event) else { return chosen }
+            guard try await isReminder(occurrence, of: event, now: now) else { return chosen }
             let unbooked = plan.unbooked(chosen, bookings: try await registry.bookings(eventID: event.id))
             return chosen.filter { unbooked[$0.guardian.familyID] != nil }
         }
         guard event.survey != nil else { return recipients }
-        if Self.isReminder(occurrence, of: event) {
+        if try await isReminder(occurrence, of: event, now: now) {
             let answered = try await registry.answeredHouseholds(surveyID: event.id)
             chosen.removeAll { answered.contains($0.guardian.familyID) }
         }
@@ -65,30 +65,49 @@ public struct SurveyInvitations: Sendable {
         return SurveySampling.draw(audience, sampling.request(for: event.id, recentlySampled: recent))
     }
 
+    /// Whether `occurrence` reminds rather than invites, by the invitation kept: the first send of the event queued
+    /// invites (and is kept as its invitation), every other send reminds, whatever the schedule says by then (an
+    /// edited `send_at` does not invite again households that answered). A resend is what its original was.
+    public func isReminder(_ occurrence: Occurrence, of event: Event, now: Date) async throws -> Bool {
+        let id: String
+        switch occurrence.kind {
+        case .resend(let original, _): id = original
+        case .alertRound: return false
+        case .scheduled, .manual: id = occurrence.id
+        }
+        let kept = try await registry.keepInvitation(KeptInvitation(eventID: event.id, occurrence: id, privacy: event.survey?.form.privacy, at: now))
+        return kept.occurrence != id
+    }
+
     /// `event` as its letter for `occurrence` sees it: `data.survey.reminder` and `data.survey.anonymous` for the
     /// survey template, `data.signup.reminder` for a meeting families book, `data.consent.reminder` for a
     /// permission slip (other events: unchanged).
     public static func letterEvent(_ event: Event, occurrence: Occurrence) -> Event {
+        letterEvent(event, reminder: isReminder(occurrence, of: event))
+    }
+
+    /// `letterEvent(_:occurrence:)` with whether it reminds already known (from the invitation kept).
+    public static func letterEvent(_ event: Event, reminder: Bool) -> Event {
         if event.consent != nil {
             var event = event
-            event.data["consent"] = .map(["reminder": .bool(isReminder(occurrence, of: event))])
+            event.data["consent"] = .map(["reminder": .bool(reminder)])
             return event
         }
         if event.signUp != nil {
             var event = event
-            event.data["signup"] = .map(["reminder": .bool(isReminder(occurrence, of: event)), "discussion": .bool(event.discussion != nil)])
+            event.data["signup"] = .map(["reminder": .bool(reminder), "discussion": .bool(event.discussion != nil)])
             return event
         }
         guard let survey = event.survey else { return event }
         var event = event
         event.data["survey"] = .map([
-            "reminder": .bool(isReminder(occurrence, of: event)), "anonymous": .bool(survey.form.privacy == .anonymous),
+            "reminder": .bool(reminder), "anonymous": .bool(survey.form.privacy == .anonymous),
         ])
         return event
     }
 
-    /// A planned send after the survey's first is a reminder (so is a resend of one); the first and a send by hand
-    /// of a survey the schedule never sends invite.
+    /// By the schedule alone (a dry run, a queuer without a store): a planned send after the survey's first is a
+    /// reminder (so is a resend of one); the first and a send by hand of a survey the schedule never sends invite.
     public static func isReminder(_ occurrence: Occurrence, of event: Event) -> Bool {
         switch occurrence.kind {
         case .scheduled:

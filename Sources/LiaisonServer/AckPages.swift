@@ -17,7 +17,7 @@ struct AckPages: Sendable {
         guard let site = server.site() else { return unavailable() }
         let token = context.parameters.get("token") ?? ""
         guard let (link, event) = try await find(token, in: site) else { return notFound(site) }
-        if let visit = formVisit(link, event, site) { return try await FormPages(server: server).show(visit) }
+        if let visit = try await formVisit(link, event, site) { return try await FormPages(server: server).show(visit) }
         if let visit = signUpVisit(link, event, site, token) { return try await SignUpPages(server: server).show(visit) }
         if let visit = consentVisit(link, event, site) { return try await ConsentPages(server: server).show(visit) }
         let guardian = site.roster.guardian(link.guardianID)
@@ -56,7 +56,7 @@ struct AckPages: Sendable {
         guard let site = server.site() else { return unavailable() }
         let token = context.parameters.get("token") ?? ""
         guard let (link, event) = try await find(token, in: site) else { return notFound(site) }
-        if let visit = formVisit(link, event, site) { return try await FormPages(server: server).post(visit, request) }
+        if let visit = try await formVisit(link, event, site) { return try await FormPages(server: server).post(visit, request) }
         if let visit = signUpVisit(link, event, site, token) { return try await SignUpPages(server: server).post(visit, request) }
         if let visit = consentVisit(link, event, site) { return try await ConsentPages(server: server).post(visit, request) }
         let guardian = site.roster.guardian(link.guardianID)
@@ -125,8 +125,10 @@ struct AckPages: Sendable {
     }
 
     /// A survey's form page, when the event has a form and the site a store for its answers.
-    private func formVisit(_ link: AckLink, _ event: Event, _ site: AckSite) -> FormPages.Visit? {
-        guard let survey = event.survey, let store = site.forms, let guardian = site.roster.guardian(link.guardianID) else { return nil }
+    private func formVisit(_ link: AckLink, _ event: Event, _ site: AckSite) async throws -> FormPages.Visit? {
+        guard let written = event.survey, let store = site.forms, let guardian = site.roster.guardian(link.guardianID) else { return nil }
+        // The privacy the invitation promised holds, whatever the form says now.
+        let survey = try await SurveyReport.promised(written, eventID: event.id, store: store)
         let text = PageText(site: site, language: guardian.language, timeZone: event.timeZone)
         return FormPages.Visit(link: link, event: event, survey: survey, guardian: guardian, text: text, store: store)
     }

@@ -191,6 +191,17 @@ public final class SQLiteFormStore: FormStore {
                     CREATE INDEX consent_records_family ON consent_records (family_id);
                     """)
         }
+        migrator.registerMigration("forms-v4-invitations") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE form_invitations (
+                        event_id TEXT PRIMARY KEY,
+                        occurrence TEXT NOT NULL,
+                        privacy TEXT,
+                        at REAL NOT NULL
+                    ) WITHOUT ROWID;
+                    """)
+        }
         return migrator
     }
 
@@ -369,6 +380,8 @@ public final class SQLiteFormStore: FormStore {
             removed += db.changesCount
             try db.execute(sql: "DELETE FROM survey_samples WHERE drawn_at < ?", arguments: [time])
             removed += db.changesCount
+            try db.execute(sql: "DELETE FROM form_invitations WHERE at < ?", arguments: [time])
+            removed += db.changesCount
             return removed
         }
     }
@@ -461,6 +474,28 @@ public final class SQLiteFormStore: FormStore {
     }
 
     // MARK: - SurveyRegistry
+
+    public func keepInvitation(_ invitation: KeptInvitation) async throws -> KeptInvitation {
+        try await writer.write { db in
+            try db.execute(
+                sql: "INSERT INTO form_invitations (event_id, occurrence, privacy, at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                arguments: [invitation.eventID, invitation.occurrence, invitation.privacy?.rawValue, invitation.at.timeIntervalSince1970])
+            return try Row.fetchOne(db, sql: "SELECT * FROM form_invitations WHERE event_id = ?", arguments: [invitation.eventID])
+                .map(Self.invitation) ?? invitation
+        }
+    }
+
+    public func invitation(eventID: String) async throws -> KeptInvitation? {
+        try await writer.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM form_invitations WHERE event_id = ?", arguments: [eventID]).map(Self.invitation)
+        }
+    }
+
+    static func invitation(_ row: Row) -> KeptInvitation {
+        KeptInvitation(
+            eventID: row["event_id"], occurrence: row["occurrence"], privacy: (row["privacy"] as String?).flatMap(FormPrivacy.init(rawValue:)),
+            at: Date(timeIntervalSince1970: row["at"]))
+    }
 
     public func sample(surveyID: String) async throws -> StoredSample? {
         try await writer.read { db in

@@ -197,8 +197,9 @@ struct SurveyResultsCommand: AsyncParsableCommand {
 
     func run() async throws {
         let snapshot = try loadSchool(options, crossCheck: false)
-        let (event, survey) = try requireSurvey(self.survey, in: snapshot)
+        let (event, written) = try requireSurvey(self.survey, in: snapshot)
         let store = try SQLiteFormStore(path: snapshot.configuration.delivery.sqlitePath)
+        let survey = try await SurveyReport.promised(written, eventID: event.id, store: store)
         let readable = SurveyReport.answersReadable(event, survey, now: Date())
         if !readable {
             let closes = ISO8601DateFormatter().string(from: event.start)

@@ -254,7 +254,9 @@ struct DaemonFixture {
         let fixture = try DaemonFixture(forms: forms)
         let trip = try #require(DaemonFixture.school.event("year4-museum-trip"))
         let consent = try #require(trip.consent)
+        let invitation = SendSchedule.sends(for: trip)[0]
         let reminder = SendSchedule.sends(for: trip)[1]
+        _ = try await fixture.scheduler().pass(now: invitation.at, reconcile: false)
         _ = try await fixture.scheduler().pass(now: reminder.at, reconcile: false)
         let queued = try await fixture.outbox.deliveries(matching: DeliveryQuery(occurrence: reminder.occurrence))
         #expect(!queued.isEmpty)

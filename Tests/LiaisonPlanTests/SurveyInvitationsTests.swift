@@ -51,6 +51,41 @@ struct SurveyInvitationsTests {
         #expect(second.message.subject.contains("Reminder") || second.message.language != "en")
     }
 
+    /// The invitation is the first send queued, kept: moving `send_at` after it went does not invite again the
+    /// households that answered, and the letters keep the privacy the invitation promised.
+    @Test func anEditedScheduleDoesNotInviteTwice() async throws {
+        let fixture = try QueuerFixture()
+        let forms = try SQLiteFormStore.inMemory()
+        var queuer = fixture.queuer
+        queuer.surveys = SurveyInvitations(registry: forms)
+        let sends = SendSchedule.sends(for: survey)
+        let invitation = Occurrence.scheduled(sends[0])
+        let invited = Set(try await queuer.queue(fixture.request(invitation, survey, now: sends[0].at)).queued.map {
+            demoSchool.roster.guardian($0.guardianID)!.familyID
+        })
+        #expect(try await forms.invitation(eventID: survey.id)?.occurrence == invitation.id)
+        #expect(try await forms.invitation(eventID: survey.id)?.privacy == .anonymous)
+        let answering = Array(invited.sorted().prefix(3))
+        for family in answering {
+            _ = try await forms.save(FormSave(
+                eventID: survey.id, familyID: family, guardianID: "x", language: "en", answers: ["welcome": .choice("4")],
+                privacy: .anonymous, groups: [], submit: true, closesAt: survey.start, now: sends[0].at, timeZone: survey.timeZone))
+        }
+        // The office moves the invitation a day later and makes the form confidential: by the schedule alone, the new
+        // send_at is the "first" send.
+        var edited = survey
+        edited.plan.sendAt = [sends[0].at.addingTimeInterval(86_400)]
+        edited.survey?.form.privacy = .confidential
+        let moved = Occurrence.scheduled(SendSchedule.sends(for: edited)[0])
+        #expect(!SurveyInvitations.isReminder(moved, of: edited))
+        let again = try await queuer.queue(fixture.request(moved, edited, now: moved.dueAt))
+        let reached = Set(again.queued.map { demoSchool.roster.guardian($0.guardianID)!.familyID })
+        #expect(reached == invited.subtracting(answering), "a reminder to those still to answer, not a second invitation")
+        let letter = try #require(try await fixture.outbox.deliveries(matching: DeliveryQuery(occurrence: moved.id)).first { $0.message.language.hasPrefix("en") })
+        #expect(letter.message.subject.contains("Reminder"))
+        #expect(letter.message.html?.contains("anonymous") == true, "the letter still says what the invitation promised")
+    }
+
     @Test func aSurveyWithoutARegistryReachesItsWholeAudience() async throws {
         let fixture = try QueuerFixture()
         let invitation = Occurrence.scheduled(SendSchedule.sends(for: survey)[0])

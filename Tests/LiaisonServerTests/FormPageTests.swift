@@ -105,6 +105,24 @@ struct FormPageTests {
         #expect(responses.count == 1 && responses.first?.familyID == nil)
     }
 
+    @Test("A survey invited as anonymous stays anonymous when its form is edited to confidential afterwards")
+    func promisedPrivacyHolds() async throws {
+        let forms = try SQLiteFormStore.inMemory()
+        _ = try await forms.keepInvitation(KeptInvitation(eventID: "autumn-survey", occurrence: "autumn-survey@1", privacy: .anonymous, at: now))
+        let fixture = try Fixture(extraEvents: [Self.survey(.confidential)], forms: forms)
+        let token = try await fixture.token("autumn-survey", "G3")
+        try await fixture.test { client in
+            let (headers, body) = form("q.welcome=2&action=submit")
+            try await client.execute(uri: "/a/\(token)", method: .post, headers: headers, body: body) { response in
+                #expect(response.status == .ok)
+                #expect(!response.text.contains("<form"), "answers sent anonymously cannot be changed")
+            }
+        }
+        let responses = try await forms.responses(eventID: "autumn-survey")
+        #expect(responses.count == 1 && responses.first?.familyID == nil, "stored with no link to the household")
+        #expect(try await forms.draft(eventID: "autumn-survey", familyID: "F3") == nil)
+    }
+
     @Test("After the close the page says so and records nothing")
     func closed() async throws {
         let forms = try SQLiteFormStore.inMemory()

@@ -92,6 +92,28 @@ public protocol SurveyRegistry: Sendable {
     func bookings(eventID: String) async throws -> [SlotBooking]
     /// Every signed answer of a permission slip, oldest first (reminders go to households with a child still to answer).
     func consents(eventID: String) async throws -> [ConsentRecord]
+    /// Keeps `invitation` as the event's invitation unless one is kept already, and returns the one kept: the first
+    /// send queued invites, later ones remind, whatever the schedule says later (an edited `send_at` does not make a
+    /// second invitation). `privacy` is what the invitation promised (a survey's).
+    func keepInvitation(_ invitation: KeptInvitation) async throws -> KeptInvitation
+    /// The event's invitation, if one was queued.
+    func invitation(eventID: String) async throws -> KeptInvitation?
+}
+
+/// The first send queued for a survey, a meeting families book or a permission slip: what it invited with.
+public struct KeptInvitation: Hashable, Sendable {
+    public var eventID: String
+    public var occurrence: String
+    /// A survey's privacy as the invitation promised it (nil for other events).
+    public var privacy: FormPrivacy?
+    public var at: Date
+
+    public init(eventID: String, occurrence: String, privacy: FormPrivacy?, at: Date) {
+        self.eventID = eventID
+        self.occurrence = occurrence
+        self.privacy = privacy
+        self.at = at
+    }
 }
 
 /// The discussion variant of a semester's survey (`sample:` on a meeting with slots): households drawn at random, as

@@ -30,6 +30,14 @@ public enum SurveyReport {
         return results
     }
 
+    /// `survey` with the privacy its invitation promised (an anonymous survey edited to confidential after the
+    /// invitation went stays anonymous: its answers are stored, shown and read as anonymous).
+    public static func promised(_ survey: SurveySettings, eventID: String, store: any FormStore) async throws -> SurveySettings {
+        var survey = survey
+        if let promised = try await store.invitation(eventID: eventID)?.privacy { survey.form.privacy = promised }
+        return survey
+    }
+
     /// Whether the answers may be read at `now`: a confidential survey's at any time, an anonymous one's once it closed.
     public static func answersReadable(_ event: Event, _ survey: SurveySettings, now: Date) -> Bool {
         survey.form.privacy == .confidential || now >= event.start

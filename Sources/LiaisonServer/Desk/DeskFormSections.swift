@@ -18,7 +18,8 @@ enum DeskFormSections {
         if let plan = event.signUp {
             html += bookingSection(event, plan, bookings: try await forms.bookings(eventID: event.id), site: site, access: access, text: text)
         }
-        if let survey = event.survey, access.may(.manageMessages) {
+        if let written = event.survey, access.may(.manageMessages) {
+            let survey = try await SurveyReport.promised(written, eventID: event.id, store: forms)
             let readable = SurveyReport.answersReadable(event, survey, now: now)
             let results = try await SurveyReport.make(event: event, survey: survey, roster: site.roster, store: forms, answers: readable)
             html += surveySection(event, survey, results: results, readable: readable, site: site, text: text)
