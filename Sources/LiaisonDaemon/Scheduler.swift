@@ -105,7 +105,10 @@ struct Scheduler: Sendable {
             // A reminder of a survey, a meeting families book or a permission slip reaches only those still to answer:
             // one queued before a family answered is withdrawn, the others rendered for the children still to answer.
             var reached = recipients
-            if event.dependsOnAnswers {
+            // Only with messages still waiting, and never a new draw here (a sample is drawn by a send, not a reload).
+            var sampleKept = event.sampled == nil
+            if !sampleKept { sampleKept = try await queuing.queuer.surveys?.registry.sample(surveyID: event.id) != nil }
+            if event.dependsOnAnswers, !unsentGuardians.isEmpty, sampleKept {
                 reached = try await queuing.queuer.recipients(of: Queuer.Request(
                     occurrence: occurrence, event: event, recipients: recipients, school: school.school, planner: planner, now: now))
                 let still = Set(reached.map(\.guardian.id))

@@ -12,16 +12,14 @@ public struct AnsweredReminders: Sendable {
 
     public static let reason = "answered on the family page"
 
-    /// Cancels the queued reminders of `event` (its planned sends after the first) for `guardianIDs`; returns how
-    /// many. Rows being sent are left alone (the outbox never cancels those).
+    /// Cancels what is still queued of `event` for `guardianIDs` (reminders, and resends, held by quiet hours or a
+    /// rate limit: the guardian has answered, so none is needed any more); returns how many. Rows being sent are left
+    /// alone (the outbox never cancels those).
     public func withdraw(event: Event, guardianIDs: [String], now: Date) async throws -> Int {
         guard let outbox, !guardianIDs.isEmpty else { return 0 }
         var cancelled = 0
-        for occurrence in SendSchedule.sends(for: event).dropFirst().map(\.occurrence) {
-            for guardianID in Set(guardianIDs).sorted() {
-                cancelled += try await outbox.cancel(
-                    matching: DeliveryQuery(guardianID: guardianID, occurrence: occurrence), reason: Self.reason, now: now)
-            }
+        for guardianID in Set(guardianIDs).sorted() {
+            cancelled += try await outbox.cancel(matching: DeliveryQuery(eventID: event.id, guardianID: guardianID), reason: Self.reason, now: now)
         }
         return cancelled
     }

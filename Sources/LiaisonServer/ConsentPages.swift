@@ -77,10 +77,7 @@ struct ConsentPages: Sendable {
         let after = Answers(all, familyID: visit.guardian.familyID)
         // Guardians of the household with every child of theirs answered: the letter has done its work (the desk
         // counts them as reached), and reminders queued for them before the answer are withdrawn.
-        let answered = Set(ConsentTally.latestPerHousehold(all).filter { $0.value[visit.guardian.familyID] != nil }.keys)
-        let done = text.site.recipients(of: visit.event).filter { recipient in
-            recipient.guardian.familyID == visit.guardian.familyID && recipient.students.allSatisfy { answered.contains($0.id) }
-        }.map(\.guardian.id)
+        let done = ConsentTally.answeredGuardians(of: visit.guardian.familyID, recipients: text.site.recipients(of: visit.event), records: all)
         if done.contains(visit.guardian.id) {
             _ = try await text.site.ledger.acknowledge(
                 eventID: visit.event.id, guardianID: visit.guardian.id, answer: Acknowledgement.read, via: "page", occurrence: visit.link.occurrence,

@@ -60,7 +60,8 @@ public protocol StaffStore: Sendable {
     /// A new password (and TOTP secret: `.some(nil)` removes it, nil keeps it); clears the lockout and ends every
     /// session and the calendar address.
     func resetPassword(staffID: String, hash: String, totpSecret: [UInt8]??, now: Date) async throws -> Bool
-    /// Disables or enables an account; disabling ends every session. False when there is no such account.
+    /// Disables or enables an account; disabling ends every session and the calendar address. False when there is no
+    /// such account.
     func setDisabled(staffID: String, _ disabled: Bool) async throws -> Bool
     /// Counts a wrong password (or code) under `policy`, in one transaction so two processes count both.
     func recordFailure(staffID: String, policy: AccountLockout, now: Date) async throws -> AccountLockout.State
@@ -237,7 +238,11 @@ public final class SQLiteStaffStore: StaffStore {
         try await writer.write { db in
             try db.execute(sql: "UPDATE staff_accounts SET disabled = ? WHERE staff_id = ?", arguments: [disabled, staffID])
             guard db.changesCount == 1 else { return false }
-            if disabled { try db.execute(sql: "DELETE FROM staff_sessions WHERE staff_id = ?", arguments: [staffID]) }
+            if disabled {
+                // Disabled for a reason (a lost phone, someone leaving): the calendar address ends too, for good.
+                try db.execute(sql: "DELETE FROM staff_sessions WHERE staff_id = ?", arguments: [staffID])
+                try db.execute(sql: "DELETE FROM staff_feeds WHERE staff_id = ?", arguments: [staffID])
+            }
             return true
         }
     }

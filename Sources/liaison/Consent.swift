@@ -182,12 +182,11 @@ struct ConsentRecordCommand: AsyncParsableCommand {
             printError("Too late: answers to \(event.id) closed \(ISO8601DateFormatter().string(from: consent.deadline)); add --late to record it anyway.")
             throw ExitCode(1)
         }
-        // Every child of this guardian answered: the reminders queued for them are withdrawn.
-        let answered = Set(ConsentTally.latestPerHousehold(try await store.consents(eventID: event.id)).filter { $0.value[recipient.guardian.familyID] != nil }.keys)
-        if recipient.students.allSatisfy({ answered.contains($0.id) }) {
-            _ = try await AnsweredReminders(outbox: try SQLiteOutboxStore(path: snapshot.configuration.delivery.sqlitePath))
-                .withdraw(event: event, guardianIDs: [guardian], now: now)
-        }
+        // The household's guardians whose children are all answered: what is still queued for them is withdrawn.
+        let done = ConsentTally.answeredGuardians(
+            of: recipient.guardian.familyID, recipients: event.audience.recipients(in: snapshot.roster), records: try await store.consents(eventID: event.id))
+        _ = try await AnsweredReminders(outbox: try SQLiteOutboxStore(path: snapshot.configuration.delivery.sqlitePath))
+            .withdraw(event: event, guardianIDs: done, now: now)
         try await SQLiteAuditLog(path: snapshot.configuration.delivery.sqlitePath).append(AuditEntry(
             at: now, actor: actor, action: .consentRecorded, subject: event.id, detail: "answer=\(decision.rawValue) via=\(via)\(late ? " late" : "")"))
         print("Recorded: \(decision.rawValue) for \(student), from \(guardian) by \(via).")

@@ -48,7 +48,9 @@ struct SignUpStatus: AsyncParsableCommand {
         let snapshot = try loadSchool(options, crossCheck: false)
         let (event, plan) = try requireSignUp(self.event, in: snapshot)
         let store = try SQLiteFormStore(path: snapshot.configuration.delivery.sqlitePath)
-        let (slots, unbooked) = plan.status(of: event, roster: snapshot.roster, bookings: try await store.bookings(eventID: event.id))
+        // A discussion invites its sample only: the others are not "still to book".
+        let invited = event.discussion == nil ? nil : Set(try await store.sample(surveyID: event.id)?.draw.households ?? [])
+        let (slots, unbooked) = plan.status(of: event, roster: snapshot.roster, bookings: try await store.bookings(eventID: event.id), invited: invited)
         let formatter = LocaleFormatter(locale: snapshot.school.defaultLocale, timeZone: event.timeZone)
         switch format {
         case .json:

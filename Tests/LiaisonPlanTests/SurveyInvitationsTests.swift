@@ -250,5 +250,9 @@ struct DiscussionInvitationsTests {
         let reminded = try await queuer.queue(fixture.request(reminder, discussion, now: sends[1].at))
         let remindedFamilies = Set(reminded.queued.map { demoSchool.roster.guardian($0.guardianID)!.familyID })
         #expect(remindedFamilies == families.subtracting([booker]))
+        // The office's list of households still to book holds the sample only, not the whole school.
+        let status = plan.status(
+            of: discussion, roster: demoSchool.roster, bookings: try await forms.bookings(eventID: discussion.id), invited: Set(sample.draw.households))
+        #expect(Set(status.unbooked.map(\.family)) == Set(sample.draw.households).subtracting([booker]))
     }
 }

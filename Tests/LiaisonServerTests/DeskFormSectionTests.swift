@@ -91,6 +91,17 @@ struct DeskFormSectionTests {
         let teacher = try await DeskFormSections.html(survey, site: site, access: DeskAccess(role: .teacher, classes: ["5A"]), text: text, now: now)
         #expect(teacher.isEmpty)
 
+        // Too few answers for even the whole school's figures: no chart of zeros.
+        let few = try SQLiteFormStore.inMemory()
+        for index in 1...3 {
+            _ = try await few.save(FormSave(
+                eventID: "survey", familyID: "F\(index)", guardianID: "G\(index)", language: "en", answers: ["welcome": .choice("5")],
+                privacy: .confidential, groups: ["5A"], submit: true, closesAt: survey.start, now: now, timeZone: london))
+        }
+        let fewSite = try self.site(roster: roster, events: [survey], forms: few)
+        let hidden = try await DeskFormSections.html(survey, site: fewSite, access: office, text: text, now: now)
+        #expect(!hidden.contains("<svg") && hidden.contains("Fewer than 5 answers: hidden."), "\(hidden)")
+
         // Anonymous and still open: rates only.
         var anonymous = survey
         anonymous.survey?.form.privacy = .anonymous

@@ -103,6 +103,13 @@ public struct ConsentTally: Hashable, Sendable {
 
     public var outstanding: [Child] { children.filter { $0.answer == nil } }
 
+    /// The guardians of household `familyID` among `recipients` whose children the event concerns all have an answer
+    /// from that household: their letter has done its work (the desk counts them reached; their reminders go).
+    public static func answeredGuardians(of familyID: String, recipients: [Recipient], records: [ConsentRecord]) -> [String] {
+        let answered = Set(latestPerHousehold(records).filter { $0.value[familyID] != nil }.keys)
+        return recipients.filter { $0.guardian.familyID == familyID && $0.students.allSatisfy { answered.contains($0.id) } }.map(\.guardian.id)
+    }
+
     /// The households with a child still to answer: the ones a reminder goes to.
     public var outstandingHouseholds: Set<String> { Set(outstanding.flatMap(\.familyIDs)) }
 

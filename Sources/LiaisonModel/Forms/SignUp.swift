@@ -185,7 +185,7 @@ public struct SlotRow: Hashable, Sendable, Encodable {
     public struct BookedFamily: Hashable, Sendable, Encodable {
         public var family: String
         public var children: [String]
-        /// The classes of those children (for staff who see only some classes).
+        /// Each child's class, in the order of `children` (for staff who see only some classes).
         public var classes: [String]
         public var interpreter: String?
     }
@@ -201,9 +201,11 @@ public struct UnbookedFamily: Hashable, Sendable, Encodable {
 }
 
 extension SignUpPlan {
-    /// The slots with their bookings, and the households of `event`'s audience still to book, from `roster`.
-    public func status(of event: Event, roster: Roster, bookings: [SlotBooking]) -> (slots: [SlotRow], unbooked: [UnbookedFamily]) {
-        let recipients = event.audience.recipients(in: roster)
+    /// The slots with their bookings, and the households of `event`'s audience still to book, from `roster`;
+    /// `invited` narrows the audience to the households invited (a discussion's sample; nil: everyone).
+    public func status(of event: Event, roster: Roster, bookings: [SlotBooking], invited: Set<String>? = nil) -> (slots: [SlotRow], unbooked: [UnbookedFamily]) {
+        var recipients = event.audience.recipients(in: roster)
+        if let invited { recipients.removeAll { !invited.contains($0.guardian.familyID) } }
         var children: [String: [Student]] = [:]
         for recipient in recipients { children[recipient.guardian.familyID, default: []] += recipient.students }
         let bySlot = Dictionary(grouping: bookings, by: \.slotID)
@@ -214,7 +216,7 @@ extension SignUpPlan {
                     let concerned = Set(children[booking.familyID] ?? []).filter { slot.group == MeetingSlot.wholeEvent || $0.className == slot.group }
                         .sorted { $0.id < $1.id }
                     return SlotRow.BookedFamily(
-                        family: booking.familyID, children: concerned.map(\.displayName), classes: Array(Set(concerned.map(\.className))).sorted(),
+                        family: booking.familyID, children: concerned.map(\.displayName), classes: concerned.map(\.className),
                         interpreter: booking.interpreter)
                 })
         }

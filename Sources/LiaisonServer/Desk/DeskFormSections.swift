@@ -16,7 +16,9 @@ enum DeskFormSections {
             html += consentSection(event, consent, records: try await forms.consents(eventID: event.id), site: site, access: access, text: text)
         }
         if let plan = event.signUp {
-            html += bookingSection(event, plan, bookings: try await forms.bookings(eventID: event.id), site: site, access: access, text: text)
+            // A discussion invites its sample only: the others are not "still to book".
+            let invited = event.discussion == nil ? nil : Set(try await forms.sample(surveyID: event.id)?.draw.households ?? [])
+            html += bookingSection(event, plan, bookings: try await forms.bookings(eventID: event.id), invited: invited, site: site, access: access, text: text)
         }
         if let written = event.survey, access.may(.manageMessages) {
             let survey = try await SurveyReport.promised(written, eventID: event.id, store: forms)
@@ -42,13 +44,16 @@ enum DeskFormSections {
                 + [row.children, row.given, row.refused, row.outstanding].map { "<td>\(HTML.escape(text.integer($0)))</td>" }.joined() + "</tr>\n"
         }
         html += DeskLayout.scrolling(table + "</tbody></table>", label: text("desk.consent.by_class"))
-        guard !tally.outstanding.isEmpty else { return html }
+        // To call: children without an answer, and children whose two homes answered differently (the refusal counts).
+        let toCall = tally.children.filter { $0.answer == nil || $0.conflict }
+        guard !toCall.isEmpty else { return html }
         var list = "<table><caption>\(text.html("desk.consent.outstanding"))</caption><thead><tr>"
         for key in ["desk.col.child", "desk.col.class", "desk.col.guardian", "desk.col.language", "desk.col.contacts"] { list += "<th scope=\"col\">\(text.html(key))</th>" }
         list += "</tr></thead><tbody>\n"
-        for child in tally.outstanding {
+        for child in toCall {
             let guardians = site.roster.guardians(of: child.student.id)
-            list += "<tr><th scope=\"row\" dir=\"auto\">\(HTML.escape(child.student.displayName))</th><td>\(HTML.escape(child.student.className))</td>"
+            let disagree = child.conflict ? " <span class=\"muted\">(\(text.html("desk.consent.disagree")))</span>" : ""
+            list += "<tr><th scope=\"row\" dir=\"auto\">\(HTML.escape(child.student.displayName))\(disagree)</th><td>\(HTML.escape(child.student.className))</td>"
                 + "<td dir=\"auto\">\(guardians.map { HTML.escape($0.displayName) }.joined(separator: "<br>"))</td>"
                 + "<td>\(guardians.map { HTML.escape(text.languageName($0.language.rawValue)) }.joined(separator: "<br>"))</td>"
                 + "<td>\(guardians.map { HTML.escape([$0.phone, $0.email].compactMap { $0 }.joined(separator: " · ")) }.joined(separator: "<br>"))</td></tr>\n"
@@ -58,20 +63,33 @@ enum DeskFormSections {
 
     // MARK: - Bookings
 
-    static func bookingSection(_ event: Event, _ plan: SignUpPlan, bookings: [SlotBooking], site: AckSite, access: DeskAccess, text: DeskText) -> String {
-        let (allSlots, allUnbooked) = plan.status(of: event, roster: site.roster, bookings: bookings)
-        // A teacher sees their classes' times, and in one set of times for the whole event the families of their classes.
-        let teacher = access.role == .teacher
-        func sees(_ classes: [String]) -> Bool { !teacher || classes.contains { access.sees(className: $0) } }
+    static func bookingSection(
+        _ event: Event, _ plan: SignUpPlan, bookings: [SlotBooking], invited: Set<String>?, site: AckSite, access: DeskAccess, text: DeskText
+    ) -> String {
+        let (allSlots, allUnbooked) = plan.status(of: event, roster: site.roster, bookings: bookings, invited: invited)
+        // A teacher sees their classes' times, and in one set of times for the whole event the children of their
+        // classes only (a family's other children stay unnamed).
         let slots = allSlots.filter { $0.group == MeetingSlot.wholeEvent || access.sees(className: $0.group) }
             .map { slot -> SlotRow in
                 var slot = slot
-                slot.booked.removeAll { !sees($0.classes) }
+                slot.booked = slot.booked.compactMap { family in
+                    var family = family
+                    let seen = zip(family.children, family.classes).filter { access.sees(className: $0.1) }
+                    family.children = seen.map(\.0)
+                    family.classes = seen.map(\.1)
+                    return family.children.isEmpty ? nil : family
+                }
                 return slot
             }
+        // The children the event concerns, per household: a teacher sees a household still to book through them.
+        var concerned: [String: [String]] = [:]
+        for recipient in site.recipients(of: event) { concerned[recipient.guardian.familyID, default: []] += recipient.students.map(\.className) }
         let unbooked = allUnbooked.filter { family in
-            let classes = site.roster.guardians(inFamily: family.family).flatMap { site.roster.students(of: $0.id) }.map(\.className)
-            return family.groups.contains { $0 == MeetingSlot.wholeEvent ? sees(classes) : access.sees(className: $0) }
+            family.groups.contains { $0 == MeetingSlot.wholeEvent ? (concerned[family.family] ?? []).contains { access.sees(className: $0) } : access.sees(className: $0) }
+        }.map { family -> UnbookedFamily in
+            var family = family
+            family.groups = family.groups.filter { $0 == MeetingSlot.wholeEvent || access.sees(className: $0) }
+            return family
         }
         let places = slots.reduce(0) { $0 + $1.capacity }
         let booked = slots.reduce(0) { $0 + $1.booked.count }
@@ -96,7 +114,7 @@ enum DeskFormSections {
         list += "</tr></thead><tbody>\n"
         for family in unbooked {
             list += "<tr><th scope=\"row\" dir=\"auto\"><a href=\"/desk/families/\(DeskPages.pathSegment(family.family))\">\(HTML.escape(family.name))</a></th>"
-                + "<td>\(HTML.escape(family.groups.joined(separator: ", ")))</td>"
+                + "<td>\(HTML.escape(family.groups.map { $0 == MeetingSlot.wholeEvent ? "–" : $0 }.joined(separator: ", ")))</td>"
                 + "<td>\(family.languages.map { HTML.escape(text.languageName($0)) }.joined(separator: ", "))</td>"
                 + "<td>\(family.contacts.map(HTML.escape).joined(separator: "<br>"))</td></tr>\n"
         }
@@ -144,7 +162,11 @@ enum DeskFormSections {
                 default: value
                 }
             }
-            let counts = question.overall.counts ?? [:]
+            // Too few answers to show even the whole school's: no chart of zeros, only the table saying so.
+            guard let counts = question.overall.counts else {
+                html += "<p>\(text.html("desk.survey.hidden", ["min_group": .integer(results.minGroup)]))</p>\n"
+                continue
+            }
             let answered = max(question.overall.answered, 1)
             let bars = zip(question.values, labels).map { value, label in
                 let count = counts[value] ?? 0

@@ -67,7 +67,7 @@ extension DeskPages {
     private func bookedSlots(site: AckSite) async throws -> [(Event, [SlotRow])] {
         guard let forms = site.forms else { return [] }
         var result: [(Event, [SlotRow])] = []
-        for event in site.events.values.sorted(by: { ($0.start, $0.id) < ($1.start, $1.id) }) {
+        for event in site.events.values.sorted(by: { ($0.start, $0.id) < ($1.start, $1.id) }) where !event.isCancelled {
             guard let plan = event.signUp else { continue }
             result.append((event, plan.status(of: event, roster: site.roster, bookings: try await forms.bookings(eventID: event.id)).slots))
         }
@@ -80,7 +80,11 @@ extension DeskPages {
         guard let site = server.site() else { return unavailable() }
         var token = context.parameters.get("token") ?? ""
         if token.hasSuffix(".ics") { token.removeLast(4) }
-        guard !token.isEmpty, token.utf8.count <= 128, let staffID = try await backend.staff.feedOwner(token: token), let staff = site.staff[staffID] else {
+        // The staff file decides, as for a desk session: someone whose role no longer follows messages (a teacher
+        // who became the nurse) or who left the file gets nothing.
+        guard !token.isEmpty, token.utf8.count <= 128, let staffID = try await backend.staff.feedOwner(token: token), let staff = site.staff[staffID],
+              DeskAccess(staff).may(.followMessages)
+        else {
             return .text(.notFound, "No such calendar.\n")
         }
         let classes: Set<String>? = staff.role == .teacher ? Set(staff.classes) : nil
