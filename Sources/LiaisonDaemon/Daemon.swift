@@ -111,7 +111,7 @@ public enum Daemon {
         let escalationWakeup = Wakeup()
         let handoff = Handoff()
         var queuer = Queuer(outbox: store, links: Links(ledger: ledger, school: configuration.school))
-        queuer.surveys = SurveyInvitations(registry: forms)
+        queuer.surveys = Invitations(registry: forms)
         do {
             queuer.translator = try MachineTranslation.make(configuration.translation, sqlitePath: configuration.delivery.sqlitePath) { line in
                 logger.info("\(line)")

@@ -19,7 +19,7 @@ public struct Queuer: Sendable {
     public var translator: MachineTranslator?
     /// Surveys' samples and answered marks: a survey's sends reach its sample, reminders only those yet to answer.
     /// Without it a survey reaches its whole audience.
-    public var surveys: SurveyInvitations?
+    public var surveys: Invitations?
 
     public init(outbox: any OutboxWriter, links: Links, chunkSize: Int = 250, firstChunkSize: Int = 50) {
         self.outbox = outbox
@@ -88,13 +88,13 @@ public struct Queuer: Sendable {
     /// queuer has a store (else by the schedule).
     func letterEvent(_ request: Request) async throws -> Event {
         guard let surveys, request.event.dependsOnAnswers else {
-            return SurveyInvitations.letterEvent(request.event, occurrence: request.occurrence)
+            return Invitations.letterEvent(request.event, occurrence: request.occurrence)
         }
         let reminder = try await surveys.isReminder(request.occurrence, of: request.event, now: request.now)
         var event = request.event
         // A survey's letters keep the privacy its invitation promised, even if the form was edited since.
         if let promised = try await surveys.registry.invitation(eventID: event.id)?.privacy { event.survey?.form.privacy = promised }
-        return SurveyInvitations.letterEvent(event, reminder: reminder)
+        return Invitations.letterEvent(event, reminder: reminder)
     }
 
     public func recipients(of request: Request) async throws -> [Recipient] {

@@ -120,7 +120,7 @@ struct Send: AsyncParsableCommand {
         } catch {
             printError("warning: machine translation is off: \(error)")
         }
-        if !dryRun, event.dependsOnAnswers { configuredQueuer.surveys = SurveyInvitations(registry: try SQLiteFormStore(path: settings.sqlitePath)) }
+        if !dryRun, event.dependsOnAnswers { configuredQueuer.surveys = Invitations(registry: try SQLiteFormStore(path: settings.sqlitePath)) }
         let queuer = configuredQueuer
         // A survey's sample is drawn over its whole audience, even when one guardian is sent to.
         let recipients = try await queuer.recipients(of: Queuer.Request(

@@ -133,7 +133,7 @@ struct SurveySample: AsyncParsableCommand {
         let kept = try await store.sample(surveyID: event.id)
         let draw: SurveySampling.Draw
         if let kept { draw = kept.draw } else {
-            draw = try await SurveyInvitations.draw(event: event, semester: semester, sampling: sampling, audience: audience, registry: store)
+            draw = try await Invitations.draw(event: event, semester: semester, sampling: sampling, audience: audience, registry: store)
         }
         let recent = SurveySettings.recentlySampled(
             before: semester, in: try await store.samples().filter { $0.surveyID != event.id }, count: sampling.excludeRecentSemesters)

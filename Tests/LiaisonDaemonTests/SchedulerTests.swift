@@ -32,7 +32,7 @@ struct DaemonFixture {
         journal = try SQLiteDaemonJournal.inMemory()
         state = SchoolState(LoadedSchool(snapshot: school, generation: 1, loadedAt: Date()), ledger: ledger)
         var queuer = Queuer(outbox: outbox, links: Links(ledger: ledger, school: Self.school.school))
-        queuer.surveys = forms.map { SurveyInvitations(registry: $0) }
+        queuer.surveys = forms.map { Invitations(registry: $0) }
         queuing = DaemonQueuing(
             queuer: queuer,
             leases: LeaseKeeper(store: outbox, duration: .seconds(60)), handoff: handoff, dispatch: Wakeup(), gate: UrgentGate())

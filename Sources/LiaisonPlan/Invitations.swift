@@ -1,12 +1,13 @@
 import Foundation
 import LiaisonModel
 
-/// Whom a survey's send reaches: the households of its sample (drawn at the first send and kept, so reminders and
-/// restarts use the same one), and for a reminder only those that have not answered; a meeting's reminders reach
-/// only households with a class still to book (a discussion's: of its sample), a permission slip's only those with a child still to answer (about
-/// those children). The queuer asks it for every
-/// survey occurrence, so the scheduler, `liaison send` and a reload all narrow the same way.
-public struct SurveyInvitations: Sendable {
+/// Whom the sends of an event families answer reach, and whether each invites or reminds (the first send queued
+/// invites, kept in the store). A survey's reach the households of its sample (drawn at the first send and kept, so
+/// reminders and restarts use the same one), its reminders only those that have not answered; a meeting's reminders
+/// reach households with a class still to book (a discussion's: of its sample); a permission slip's reach guardians
+/// with a child still to answer, about those children. The queuer asks it for every such occurrence, so the
+/// scheduler, `liaison send` and a reload all narrow the same way.
+public struct Invitations: Sendable {
     public let registry: any SurveyRegistry
 
     public init(registry: any SurveyRegistry) { self.registry = registry }

@@ -13,7 +13,7 @@ struct SurveyInvitationsTests {
         let fixture = try QueuerFixture()
         let forms = try SQLiteFormStore.inMemory()
         var queuer = fixture.queuer
-        queuer.surveys = SurveyInvitations(registry: forms)
+        queuer.surveys = Invitations(registry: forms)
         let sends = SendSchedule.sends(for: survey)
         #expect(sends.count == 3)
         let invitation = Occurrence.scheduled(sends[0])
@@ -38,8 +38,8 @@ struct SurveyInvitationsTests {
                 privacy: .anonymous, groups: [], submit: true, closesAt: survey.start, now: sends[0].at, timeZone: survey.timeZone))
         }
         let reminder = Occurrence.scheduled(sends[1])
-        #expect(SurveyInvitations.isReminder(reminder, of: survey))
-        #expect(!SurveyInvitations.isReminder(invitation, of: survey))
+        #expect(Invitations.isReminder(reminder, of: survey))
+        #expect(!Invitations.isReminder(invitation, of: survey))
         let reminded = try await queuer.queue(fixture.request(reminder, survey, now: sends[1].at))
         let remindedFamilies = Set(reminded.queued.map { demoSchool.roster.guardian($0.guardianID)!.familyID })
         #expect(remindedFamilies == invited.subtracting(answering))
@@ -57,7 +57,7 @@ struct SurveyInvitationsTests {
         let fixture = try QueuerFixture()
         let forms = try SQLiteFormStore.inMemory()
         var queuer = fixture.queuer
-        queuer.surveys = SurveyInvitations(registry: forms)
+        queuer.surveys = Invitations(registry: forms)
         let sends = SendSchedule.sends(for: survey)
         let invitation = Occurrence.scheduled(sends[0])
         let invited = Set(try await queuer.queue(fixture.request(invitation, survey, now: sends[0].at)).queued.map {
@@ -77,7 +77,7 @@ struct SurveyInvitationsTests {
         edited.plan.sendAt = [sends[0].at.addingTimeInterval(86_400)]
         edited.survey?.form.privacy = .confidential
         let moved = Occurrence.scheduled(SendSchedule.sends(for: edited)[0])
-        #expect(!SurveyInvitations.isReminder(moved, of: edited))
+        #expect(!Invitations.isReminder(moved, of: edited))
         let again = try await queuer.queue(fixture.request(moved, edited, now: moved.dueAt))
         let reached = Set(again.queued.map { demoSchool.roster.guardian($0.guardianID)!.familyID })
         #expect(reached == invited.subtracting(answering), "a reminder to those still to answer, not a second invitation")
@@ -114,7 +114,7 @@ struct SignUpInvitationsTests {
         let fixture = try QueuerFixture()
         let forms = try SQLiteFormStore.inMemory()
         var queuer = fixture.queuer
-        queuer.surveys = SurveyInvitations(registry: forms)
+        queuer.surveys = Invitations(registry: forms)
         let plan = try #require(meeting.signUp)
         let sends = SendSchedule.sends(for: meeting)
         let invitation = Occurrence.scheduled(sends[0])
@@ -161,7 +161,7 @@ struct ConsentInvitationsTests {
         let fixture = try QueuerFixture()
         let forms = try SQLiteFormStore.inMemory()
         var queuer = fixture.queuer
-        queuer.surveys = SurveyInvitations(registry: forms)
+        queuer.surveys = Invitations(registry: forms)
         let consent = try #require(trip.consent)
         let sends = SendSchedule.sends(for: trip)
         let invitation = Occurrence.scheduled(sends[0])
@@ -211,7 +211,7 @@ struct ConsentInvitationsTests {
         let consent = try #require(trip.consent)
         let late = Occurrence(id: "\(trip.id)@late", eventID: trip.id, kind: .manual, dueAt: consent.deadline)
         let recipients = trip.audience.recipients(in: demoSchool.roster)
-        #expect(try await SurveyInvitations(registry: forms).recipients(recipients, event: trip, occurrence: late, now: consent.deadline).isEmpty)
+        #expect(try await Invitations(registry: forms).recipients(recipients, event: trip, occurrence: late, now: consent.deadline).isEmpty)
     }
 }
 
@@ -229,7 +229,7 @@ struct DiscussionInvitationsTests {
         let fixture = try QueuerFixture()
         let forms = try SQLiteFormStore.inMemory()
         var queuer = fixture.queuer
-        queuer.surveys = SurveyInvitations(registry: forms)
+        queuer.surveys = Invitations(registry: forms)
         let sends = SendSchedule.sends(for: discussion)
         let invitation = Occurrence.scheduled(sends[0])
         let invited = try await queuer.queue(fixture.request(invitation, discussion, now: sends[0].at))
