@@ -61,9 +61,18 @@ public struct Invitations: Sendable {
     public static func draw(
         event: Event, semester: String, sampling: SamplingSettings, audience: [Recipient], registry: any SurveyRegistry
     ) async throws -> SurveySampling.Draw {
-        let kept = try await registry.samples().filter { $0.surveyID != event.id }
-        let recent = SurveySettings.recentlySampled(before: semester, in: kept, count: sampling.excludeRecentSemesters)
+        let recent = recentlySampled(eventID: event.id, semester: semester, sampling: sampling, kept: try await registry.samples())
         return SurveySampling.draw(audience, sampling.request(for: event.id, recentlySampled: recent))
+    }
+
+    /// The households a draw leaves out while others suffice: with `exclude_recent`, those sampled in that many
+    /// previous semesters and those drawn this semester by another survey or discussion (a family asked for a
+    /// questionnaire is not asked to a discussion too, when others can be).
+    public static func recentlySampled(eventID: String, semester: String, sampling: SamplingSettings, kept: [StoredSample]) -> Set<String> {
+        guard sampling.excludeRecentSemesters > 0 else { return [] }
+        let others = kept.filter { $0.surveyID != eventID }
+        return SurveySettings.recentlySampled(before: semester, in: others, count: sampling.excludeRecentSemesters)
+            .union(others.filter { $0.semester == semester }.flatMap(\.draw.households))
     }
 
     /// Whether `occurrence` reminds rather than invites, by the invitation kept: the first send of the event queued

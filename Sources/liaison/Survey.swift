@@ -135,8 +135,7 @@ struct SurveySample: AsyncParsableCommand {
         if let kept { draw = kept.draw } else {
             draw = try await Invitations.draw(event: event, semester: semester, sampling: sampling, audience: audience, registry: store)
         }
-        let recent = SurveySettings.recentlySampled(
-            before: semester, in: try await store.samples().filter { $0.surveyID != event.id }, count: sampling.excludeRecentSemesters)
+        let recent = Invitations.recentlySampled(eventID: event.id, semester: semester, sampling: sampling, kept: try await store.samples())
         let explained = Explained(
             survey: event.id, semester: semester, kept: kept != nil, drawnAt: kept?.drawnAt, fraction: sampling.fraction,
             stratum: sampling.stratum.rawValue, expectedResponse: sampling.expectedResponse,
@@ -157,7 +156,7 @@ struct SurveySample: AsyncParsableCommand {
                     : ""))
             print("Reproduce: algorithm \(draw.algorithm), seed \(draw.seed)\(sampling.seed == nil ? " (from the survey's id)" : ""), roster digest \(draw.rosterDigest)")
             if sampling.excludeRecentSemesters > 0 {
-                print("Left out while others suffice: \(recent.count) household(s) sampled in the \(sampling.excludeRecentSemesters) semester(s) before \(semester)")
+                print("Left out while others suffice: \(recent.count) household(s) sampled in the \(sampling.excludeRecentSemesters) semester(s) before \(semester) or drawn in it by another survey or discussion")
             }
             print("Strata are drawn in name order; a household already drawn counts towards each of its strata.")
             let rows = draw.strata.map { stratum in

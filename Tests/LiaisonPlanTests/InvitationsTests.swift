@@ -255,4 +255,23 @@ struct DiscussionInvitationsTests {
             of: discussion, roster: demoSchool.roster, bookings: try await forms.bookings(eventID: discussion.id), invited: Set(sample.draw.households))
         #expect(Set(status.unbooked.map(\.family)) == Set(sample.draw.households).subtracting([booker]))
     }
+
+    /// With `exclude_recent`, the households the survey drew this semester are left out of the discussion's draw while
+    /// others suffice: fewer families are asked twice, and every class still reaches its share.
+    @Test func aDiscussionSparesTheSurveysHouseholdsWhenTheSchoolAsks() async throws {
+        let forms = try SQLiteFormStore.inMemory()
+        let survey = try #require(demoSchool.events.first { $0.id == "autumn-survey-2026" })
+        let audience = survey.audience.recipients(in: demoSchool.roster)
+        let surveySample = try await Invitations(registry: forms).sample(
+            event: survey, semester: "2026-autumn", sampling: try #require(survey.survey?.sampling), audience: audience, now: Date())
+        var sparing = discussion
+        sparing.discussion?.sampling.excludeRecentSemesters = 1
+        let plain = try await Invitations.draw(
+            event: discussion, semester: "2026-autumn", sampling: try #require(discussion.discussion?.sampling), audience: audience, registry: forms)
+        let spared = try await Invitations.draw(
+            event: sparing, semester: "2026-autumn", sampling: try #require(sparing.discussion?.sampling), audience: audience, registry: forms)
+        let asked = Set(surveySample.draw.households)
+        #expect(Set(spared.households).intersection(asked).count < Set(plain.households).intersection(asked).count)
+        for stratum in spared.strata { #expect(stratum.sampled >= stratum.target, "\(stratum.name)") }
+    }
 }
