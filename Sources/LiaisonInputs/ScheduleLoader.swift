@@ -458,8 +458,11 @@ public enum ScheduleLoader {
                 fail("schedule.invalid-value", "form \"\(formPath)\" must name a file in the forms/ folder beside the schedule (form: forms/autumn-survey.yaml)", keys["form"]?.value, field("form"))
                 return nil
             }
-            let resolved = ScheduleLoader.formsFolder(ofSchedule: report.file) + "/" + (name.hasSuffix(".yaml") || name.hasSuffix(".yml") ? name : name + ".yaml")
-            let (form, problems) = FormLoader.load(path: resolved, school: school)
+            let known = name.hasSuffix(".yaml") || name.hasSuffix(".yml") || XLSFormLoader.isXLSForm(name)
+            let resolved = ScheduleLoader.formsFolder(ofSchedule: report.file) + "/" + (known ? name : name + ".yaml")
+            // A form in YAML, or an XLSForm saved as CSV (one file per sheet).
+            let (form, problems) = XLSFormLoader.isXLSForm(resolved)
+                ? XLSFormLoader.load(path: resolved, school: school) : FormLoader.load(path: resolved, school: school)
             report.diagnostics += problems
             guard let form else {
                 fail("schedule.invalid-form", "the form \(formPath) could not be read (see the problems in it); this survey is left out", keys["form"]?.value, field("form"))
