@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import LiaisonCheck
+import LiaisonDaemon
+import LiaisonLocalization
 import LiaisonModel
 import LiaisonPlan
 import LiaisonServer
@@ -194,6 +196,9 @@ struct SurveyResultsCommand: AsyncParsableCommand {
     @Option(help: "Write to this file (made 0600) instead of standard output.")
     var output: String?
 
+    @Option(help: "Machine translate the listed free-text answers into this language for staff (e.g. en), with the engine liaison.yaml's translation: names; each answer is kept as written beside its translation.")
+    var translateTo: String?
+
     func run() async throws {
         let snapshot = try loadSchool(options, crossCheck: false)
         let (event, written) = try requireSurvey(self.survey, in: snapshot)
@@ -231,7 +236,25 @@ struct SurveyResultsCommand: AsyncParsableCommand {
             printError("Wrote \(responses.count) response(s) to \(output).")
             return
         }
-        let results = try await SurveyReport.make(event: event, survey: survey, roster: snapshot.roster, store: store, answers: readable)
+        var results = try await SurveyReport.make(event: event, survey: survey, roster: snapshot.roster, store: store, answers: readable)
+        if let translateTo {
+            guard let target = LanguageTag(translateTo) else { throw ValidationError("--translate-to takes a language tag such as en, not \(translateTo).") }
+            let translator: MachineTranslator?
+            do {
+                // No translation memory kept: answers are family data, and stay out of the cache of letters' text.
+                translator = try MachineTranslation.make(snapshot.configuration.translation, sqlitePath: nil) { printError($0) }
+            } catch {
+                printError("Cannot translate: \(error)")
+                throw ExitCode(1)
+            }
+            guard let translator else {
+                printError("Cannot translate: liaison.yaml names no translation engine (translation: engine: apertium or libretranslate).")
+                throw ExitCode(1)
+            }
+            let (translated, count) = await SurveyReport.translate(results, with: translator.translator, to: target, timeout: translator.timeout)
+            results = translated
+            printError("Translated \(count) answer(s) into \(target) (answers whose language is not known, as in an anonymous survey, stay as written).")
+        }
         var text = ""
         switch format {
         case .json, .sav: text = try jsonText(results) + "\n"
@@ -263,7 +286,12 @@ struct SurveyResultsCommand: AsyncParsableCommand {
                     print("  not listed: fewer than \(results.minGroupText) answers")
                     continue
                 }
-                for text in texts { print("  [\(text.language)] \(text.text.replacingOccurrences(of: "\n", with: " "))") }
+                for text in texts {
+                    print("  [\(text.language)] \(text.text.replacingOccurrences(of: "\n", with: " "))")
+                    if let translation = text.translation {
+                        print("      → \(translation.replacingOccurrences(of: "\n", with: " ")) (machine translated: \(text.translatedBy ?? "engine"))")
+                    }
+                }
                 continue
             }
             print("\(question.id) (\(question.kind))")

@@ -99,6 +99,17 @@ public struct SurveyResults: Hashable, Sendable, Codable {
     public struct TextAnswer: Hashable, Sendable, Codable {
         public var language: String
         public var text: String
+        /// For staff: the answer machine translated into their language, when its language is known and an engine has
+        /// the pair (`liaison survey results --translate`); labelled with the engine, never in place of the answer.
+        public var translation: String?
+        public var translatedBy: String?
+
+        public init(language: String, text: String, translation: String? = nil, translatedBy: String? = nil) {
+            self.language = language
+            self.text = text
+            self.translation = translation
+            self.translatedBy = translatedBy
+        }
     }
 
     public struct Question: Hashable, Sendable, Codable {

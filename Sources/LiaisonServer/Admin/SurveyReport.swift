@@ -1,4 +1,5 @@
 import Foundation
+import LiaisonLocalization
 import LiaisonModel
 import LiaisonStore
 
@@ -36,6 +37,30 @@ public enum SurveyReport {
         var survey = survey
         if let promised = try await store.invitation(eventID: eventID)?.privacy { survey.form.privacy = promised }
         return survey
+    }
+
+    /// The listed free-text answers of `results` with a machine translation into `target` for staff, where the
+    /// answer's language is named (anonymous answers keep none) and differs from `target`, and `translator` has the
+    /// pair; an answer the engine fails on is left untranslated. Returns the results and how many were translated.
+    public static func translate(
+        _ results: SurveyResults, with translator: any Translator, to target: LanguageTag, timeout: Duration = .seconds(20)
+    ) async -> (SurveyResults, Int) {
+        var results = results
+        var count = 0
+        for index in results.questions.indices {
+            guard var texts = results.questions[index].texts else { continue }
+            for textIndex in texts.indices {
+                guard let source = LanguageTag(texts[textIndex].language), source.language != target.language,
+                      let engine = translator.engine(from: source, to: target),
+                      let translation = try? await translator.translate(texts[textIndex].text, from: source, to: target, timeout: timeout)
+                else { continue }
+                texts[textIndex].translation = translation
+                texts[textIndex].translatedBy = engine
+                count += 1
+            }
+            results.questions[index].texts = texts
+        }
+        return (results, count)
     }
 
     /// Whether the answers may be read at `now`: a confidential survey's at any time, an anonymous one's once it closed.
