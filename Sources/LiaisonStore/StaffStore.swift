@@ -87,6 +87,8 @@ public protocol StaffStore: Sendable {
     func feedOwner(token: String) async throws -> String?
     /// When the member of staff's current calendar address was made, if they have one.
     func feedMade(staffID: String) async throws -> Date?
+    /// Ends the member of staff's calendar address, if they have one.
+    func removeFeed(staffID: String) async throws
 }
 
 /// ``StaffStore`` in Liaison's SQLite file.
@@ -169,6 +171,10 @@ public final class SQLiteStaffStore: StaffStore {
                     """,
                 arguments: [Self.feedHash(token)])
         }
+    }
+
+    public func removeFeed(staffID: String) async throws {
+        try await writer.write { db in try db.execute(sql: "DELETE FROM staff_feeds WHERE staff_id = ?", arguments: [staffID]) }
     }
 
     public func feedMade(staffID: String) async throws -> Date? {

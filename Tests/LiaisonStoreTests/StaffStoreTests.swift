@@ -143,5 +143,9 @@ struct StaffStoreTests {
         #expect(try await store.setDisabled(staffID: "okafor", true))
         #expect(try await store.setDisabled(staffID: "okafor", false))
         #expect(try await store.feedOwner(token: first) == nil)
+        try await store.replaceFeedToken(staffID: "okafor", token: second, now: start.addingTimeInterval(240))
+        try await store.removeFeed(staffID: "okafor")
+        #expect(try await store.feedOwner(token: second) == nil)
+        #expect(try await store.feedMade(staffID: "okafor") == nil)
     }
 }

@@ -80,11 +80,14 @@ extension DeskPages {
         guard let site = server.site() else { return unavailable() }
         var token = context.parameters.get("token") ?? ""
         if token.hasSuffix(".ics") { token.removeLast(4) }
-        // The staff file decides, as for a desk session: someone whose role no longer follows messages (a teacher
-        // who became the nurse) or who left the file gets nothing.
-        guard !token.isEmpty, token.utf8.count <= 128, let staffID = try await backend.staff.feedOwner(token: token), let staff = site.staff[staffID],
-              DeskAccess(staff).may(.followMessages)
-        else {
+        guard !token.isEmpty, token.utf8.count <= 128, let staffID = try await backend.staff.feedOwner(token: token) else {
+            return .text(.notFound, "No such calendar.\n")
+        }
+        // The staff file decides, as for a desk session: someone who left the file, or whose role no longer follows
+        // messages (a teacher who became the nurse), gets nothing, and their address ends for good (coming back to
+        // the file with the same id does not bring it back).
+        guard let staff = site.staff[staffID], DeskAccess(staff).may(.followMessages) else {
+            try await backend.staff.removeFeed(staffID: staffID)
             return .text(.notFound, "No such calendar.\n")
         }
         let classes: Set<String>? = staff.role == .teacher ? Set(staff.classes) : nil
