@@ -7,8 +7,9 @@ import LiaisonModel
 // liaison.yaml and events.yaml: YAML composed with positions (Yams), then the configuration reader (every
 // section, calendar rules included) and the schedule reader (events, audiences, times in zones, reminders).
 //
-// Input: a configuration, a schedule and a survey's form (forms/fuzz.yaml, which a schedule names with
-// `form: fuzz`) separated by `%%` lines. An input without separator is read as all three.
+// Input: a configuration, a schedule, a survey's form (forms/fuzz.yaml, which a schedule names with `form: fuzz`)
+// and, optionally, an XLSForm's survey and choices sheets (CSV), separated by `%%` lines. An input without separator
+// is read as the first three. The form's lines are also posted as a permission slip.
 // The schedule is read for the school the configuration names when it loads, else for a fixed one.
 
 let fallbackSchool = School(name: "Fuzz Primary", defaultLocale: "en-GB", timeZone: FuzzClock.london)
@@ -40,6 +41,26 @@ public func fuzzConfig(_ data: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
         let (answers, _) = form.read(fields, submitting: true)
         _ = form.missing(in: answers)
     }
+
+    // An XLSForm saved one CSV per sheet: the fourth part is the survey sheet, the fifth its choices.
+    if input.parts.count > 3 {
+        let xlsPath = Scratch.save(input.parts[3], to: "config/forms/xls.csv")
+        _ = Scratch.save(input.parts.count > 4 ? input.parts[4] : input.parts[3], to: "config/forms/xls.choices.csv")
+        let (xlsForm, xlsDiagnostics) = XLSFormLoader.load(path: xlsPath, school: configuration?.school ?? fallbackSchool)
+        for diagnostic in xlsDiagnostics { _ = diagnostic.description }
+        FuzzLog.show("xlsform: \(xlsForm?.questions.count ?? 0) questions", xlsDiagnostics.map(\.description))
+        if let xlsForm {
+            let values = String(decoding: input.parts[3], as: UTF8.self).split(separator: ",").prefix(8).map(String.init)
+            _ = xlsForm.read(Dictionary(uniqueKeysWithValues: xlsForm.questions.map { ($0.field, values) }), submitting: true)
+        }
+    }
+
+    // A permission slip as posted: the form text's lines as the children's answers and the signing name.
+    let lines = String(decoding: formText, as: UTF8.self).split(separator: "\n").prefix(6).map(String.init)
+    let children = lines.indices.map { Student(id: "S\($0)", givenName: "C", familyName: "F", grade: "4", className: "4A") }
+    var slip = Dictionary(uniqueKeysWithValues: children.enumerated().map { (ConsentAnswer.field($0.element.id), [lines[$0.offset]]) })
+    slip["name"] = [lines.first ?? ""]
+    _ = ConsentAnswer(fields: slip, children: children)
 
     let schedulePath = Scratch.save(scheduleText, to: "config/events.yaml")
     let (events, scheduleDiagnostics) = ScheduleLoader.load(path: schedulePath, school: configuration?.school ?? fallbackSchool)
