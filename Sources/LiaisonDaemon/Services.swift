@@ -259,9 +259,10 @@ struct RetentionService: Service {
             // Anonymous surveys that closed: their unsent drafts are the last link between a household and its answers.
             // (By the privacy the invitation promised, whatever the form says now.)
             var closedAnonymous = Set<String>()
-            for event in state.school.snapshot.events where event.survey != nil && event.start <= now {
-                let promised = try await records.forms?.invitation(eventID: event.id)?.privacy
-                if (promised ?? event.survey?.form.privacy) == .anonymous { closedAnonymous.insert(event.id) }
+            for event in state.school.snapshot.events where event.start <= now {
+                guard let written = event.survey else { continue }
+                let survey = try await records.forms?.promised(written, eventID: event.id) ?? written
+                if survey.form.privacy == .anonymous { closedAnonymous.insert(event.id) }
             }
             let sweep = try await records.applyRetention(configuration.retention, actor: "daemon", now: now, closedAnonymous: closedAnonymous)
             if !sweep.isEmpty {

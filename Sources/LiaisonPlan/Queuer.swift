@@ -93,7 +93,7 @@ public struct Queuer: Sendable {
         let reminder = try await surveys.isReminder(request.occurrence, of: request.event, now: request.now)
         var event = request.event
         // A survey's letters keep the privacy its invitation promised, even if the form was edited since.
-        if let promised = try await surveys.registry.invitation(eventID: event.id)?.privacy { event.survey?.form.privacy = promised }
+        if let survey = event.survey { event.survey = try await surveys.registry.promised(survey, eventID: event.id) }
         return Invitations.letterEvent(event, reminder: reminder)
     }
 

@@ -128,7 +128,7 @@ struct AckPages: Sendable {
     private func formVisit(_ link: AckLink, _ event: Event, _ site: AckSite) async throws -> FormPages.Visit? {
         guard let written = event.survey, let store = site.forms, let guardian = site.roster.guardian(link.guardianID) else { return nil }
         // The privacy the invitation promised holds, whatever the form says now.
-        let survey = try await SurveyReport.promised(written, eventID: event.id, store: store)
+        let survey = try await store.promised(written, eventID: event.id)
         let text = PageText(site: site, language: guardian.language, timeZone: event.timeZone)
         return FormPages.Visit(link: link, event: event, survey: survey, guardian: guardian, text: text, store: store)
     }

@@ -55,7 +55,8 @@ struct ConsentPages: Sendable {
         let children = children(visit)
         let answer = ConsentAnswer(fields: fields, children: children)
         let now = server.now()
-        let before = Answers(try await visit.store.consents(eventID: visit.event.id), familyID: visit.guardian.familyID)
+        let kept = try await visit.store.consents(eventID: visit.event.id)
+        let before = Answers(kept, familyID: visit.guardian.familyID)
         guard now < visit.consent.deadline else {
             return page(visit, body(visit, answers: before, answer: nil), status: .conflict)
         }
@@ -73,7 +74,8 @@ struct ConsentPages: Sendable {
         guard try await visit.store.recordConsent(records, deadline: visit.consent.deadline, now: now) else {
             return page(visit, body(visit, answers: before, answer: nil), status: .conflict)
         }
-        let all = try await visit.store.consents(eventID: visit.event.id)
+        // What was kept, and this post's answers after it (another post meanwhile shows on the next visit).
+        let all = kept + records
         let after = Answers(all, familyID: visit.guardian.familyID)
         // Guardians of the household with every child of theirs answered: the letter has done its work (the desk
         // counts them as reached), and reminders queued for them before the answer are withdrawn.

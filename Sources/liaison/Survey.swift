@@ -203,7 +203,7 @@ struct SurveyResultsCommand: AsyncParsableCommand {
         let snapshot = try loadSchool(options, crossCheck: false)
         let (event, written) = try requireSurvey(self.survey, in: snapshot)
         let store = try SQLiteFormStore(path: snapshot.configuration.delivery.sqlitePath)
-        let survey = try await SurveyReport.promised(written, eventID: event.id, store: store)
+        let survey = try await store.promised(written, eventID: event.id)
         let readable = SurveyReport.answersReadable(event, survey, now: Date())
         if !readable {
             let closes = ISO8601DateFormatter().string(from: event.start)

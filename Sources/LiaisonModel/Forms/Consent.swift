@@ -62,8 +62,9 @@ public struct ConsentTally: Hashable, Sendable {
 
     /// The children of `recipients` (the event's audience) with the answer that counts for each.
     public init(recipients: [Recipient], records: [ConsentRecord]) {
-        let latest = Self.current(records)
-        let conflicts = Self.conflicts(records)
+        let perHousehold = Self.latestPerHousehold(records)
+        let latest = Self.current(perHousehold)
+        let conflicts = Self.conflicts(perHousehold)
         var families: [String: Set<String>] = [:]
         var students: [String: Student] = [:]
         for recipient in recipients {
@@ -89,16 +90,20 @@ public struct ConsentTally: Hashable, Sendable {
 
     /// The answer that counts per child: each household's latest, and where a child's households disagree, the
     /// refusal (one guardian's yes does not override another's no; the office settles it with the family).
-    public static func current(_ records: [ConsentRecord]) -> [String: ConsentRecord] {
-        latestPerHousehold(records).mapValues { answers in
+    public static func current(_ records: [ConsentRecord]) -> [String: ConsentRecord] { current(latestPerHousehold(records)) }
+
+    static func current(_ perHousehold: [String: [String: ConsentRecord]]) -> [String: ConsentRecord] {
+        perHousehold.mapValues { answers in
             let ordered = answers.values.sorted { ($0.answeredAt, $0.familyID) < ($1.answeredAt, $1.familyID) }
             return ordered.last { $0.decision == .refused } ?? ordered.last!
         }
     }
 
     /// Children whose households' latest answers differ.
-    public static func conflicts(_ records: [ConsentRecord]) -> Set<String> {
-        Set(latestPerHousehold(records).filter { Set($0.value.values.map(\.decision)).count > 1 }.keys)
+    public static func conflicts(_ records: [ConsentRecord]) -> Set<String> { conflicts(latestPerHousehold(records)) }
+
+    static func conflicts(_ perHousehold: [String: [String: ConsentRecord]]) -> Set<String> {
+        Set(perHousehold.filter { Set($0.value.values.map(\.decision)).count > 1 }.keys)
     }
 
     public var outstanding: [Child] { children.filter { $0.answer == nil } }

@@ -100,6 +100,16 @@ public protocol SurveyRegistry: Sendable {
     func invitation(eventID: String) async throws -> KeptInvitation?
 }
 
+extension SurveyRegistry {
+    /// `survey` with the privacy its invitation promised (an anonymous survey edited to confidential after the
+    /// invitation went stays anonymous: its answers are stored, shown and read as anonymous).
+    public func promised(_ survey: SurveySettings, eventID: String) async throws -> SurveySettings {
+        var survey = survey
+        if let promised = try await invitation(eventID: eventID)?.privacy { survey.form.privacy = promised }
+        return survey
+    }
+}
+
 /// The first send queued for a survey, a meeting families book or a permission slip: what it invited with.
 public struct KeptInvitation: Hashable, Sendable {
     public var eventID: String

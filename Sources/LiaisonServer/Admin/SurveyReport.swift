@@ -31,14 +31,6 @@ public enum SurveyReport {
         return results
     }
 
-    /// `survey` with the privacy its invitation promised (an anonymous survey edited to confidential after the
-    /// invitation went stays anonymous: its answers are stored, shown and read as anonymous).
-    public static func promised(_ survey: SurveySettings, eventID: String, store: any FormStore) async throws -> SurveySettings {
-        var survey = survey
-        if let promised = try await store.invitation(eventID: eventID)?.privacy { survey.form.privacy = promised }
-        return survey
-    }
-
     /// The listed free-text answers of `results` with a machine translation into `target` for staff, where the
     /// answer's language is named (anonymous answers keep none) and differs from `target`, and `translator` has the
     /// pair; an answer the engine fails on is left untranslated. Returns the results and how many were translated.

@@ -21,7 +21,7 @@ enum DeskFormSections {
             html += bookingSection(event, plan, bookings: try await forms.bookings(eventID: event.id), invited: invited, site: site, access: access, text: text)
         }
         if let written = event.survey, access.may(.manageMessages) {
-            let survey = try await SurveyReport.promised(written, eventID: event.id, store: forms)
+            let survey = try await forms.promised(written, eventID: event.id)
             let readable = SurveyReport.answersReadable(event, survey, now: now)
             let results = try await SurveyReport.make(event: event, survey: survey, roster: site.roster, store: forms, answers: readable)
             html += surveySection(event, survey, results: results, readable: readable, site: site, text: text)
