@@ -138,6 +138,12 @@ struct CrossChecker {
                     "Event \(event.id) uses template \"\(event.template)\", which is not a folder under the templates (known: \(known)).",
                     at: location(of: event, field: "template")))
             }
+            if event.slotRules != nil, snapshot.templates.template(named: BookingConfirmation.template) == nil {
+                diagnostics.append(.error(
+                    "schedule.no-booking-template",
+                    "Event \(event.id) lets families book times, but the templates have no \(BookingConfirmation.template) folder to confirm their bookings with.",
+                    at: location(of: event, field: "slots")))
+            }
             let unknown = event.audience.unknownMembers(in: snapshot.roster)
             for (kind, names) in [("grade", unknown.grades), ("class", unknown.classes), ("student", unknown.students), ("family", unknown.families)] {
                 for name in names {
@@ -223,7 +229,9 @@ struct CrossChecker {
         }
         guard let source = catalogs.sourceCatalog else { return }
         // Keys Liaison itself writes into letters: the notes on text in another language or machine translated.
-        let used = snapshot.templates.allMessageKeys.union([MessageRenderer.otherLanguageKey, MessageRenderer.machineTranslatedKey])
+        let used = snapshot.templates.allMessageKeys.union([
+            MessageRenderer.otherLanguageKey, MessageRenderer.machineTranslatedKey, MessageRenderer.bookingInterpreterKey,
+        ])
         // rsvp.* label the answers schedules offer; ack.*, unsubscribe.*, page.* and form.* are the pages' own wording;
         // survey.q.* are ready-made questions a form may name; signup.page.* and consent.page.* word the booking and
         // permission slip pages, consent.statement.* are statements a permission slip may name.
@@ -276,6 +284,19 @@ struct CrossChecker {
                 let request = RenderRequest(event: event, recipient: recipient, progress: progress, ackURL: "https://example.invalid/a/check", now: now)
                 do {
                     _ = try renderer.render(request)
+                    // A meeting families book: its confirmation too, with the household's first time booked.
+                    if let plan = event.signUp, let slot = plan.slots.first(where: { slot in
+                        plan.groups(for: recipient.students).contains(slot.group)
+                    }), snapshot.templates.template(named: BookingConfirmation.template) != nil {
+                        let time = BookingConfirmation.Time(
+                            group: slot.group, start: slot.start, end: slot.end, host: slot.host, interpreter: recipient.guardian.language, sequence: 1)
+                        let booking = BookingConfirmation(
+                            familyID: recipient.guardian.familyID, times: [time], released: [], changeUntil: plan.bookUntil, changedAt: now)
+                        var confirmation = request
+                        confirmation.event = event.confirming(booking)
+                        confirmation.includeShort = true
+                        _ = try renderer.render(confirmation)
+                    }
                 } catch {
                     diagnostics.append(.error(
                         "render.failed",

@@ -155,7 +155,8 @@ public enum Daemon {
             site: { state.ackSite }, apiTokens: tokens, outbox: store, admin: admin,
             metrics: ServerMetrics(registry: options.registry), now: { clock.now() },
             throttle: RequestThrottle(limits: configuration.server.rateLimits, trustedProxies: configuration.server.trustedProxies),
-            desk: DeskBackend(service: admin, staff: staffStore, settings: deskSettings))
+            desk: DeskBackend(service: admin, staff: staffStore, settings: deskSettings),
+            confirmations: BookingConfirmations(state: state, queuing: queuing, channels: kinds, logger: logger))
         let host = options.host ?? configuration.server.host
         let port = options.port ?? configuration.server.port
         var httpLogger = logger

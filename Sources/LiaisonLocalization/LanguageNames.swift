@@ -26,6 +26,17 @@ public enum LanguageDisplayName {
         return name
     }
 
+    /// The name of the language an interpreter speaks for `language`, in `reader`'s language: the language alone,
+    /// without the script ``name(of:in:)`` adds for the reader's own language ("Soomaali", not "Soomaali (Laatiin)").
+    public static func spokenName(of language: LanguageTag, in reader: LanguageTag) -> String {
+        for locale in [reader.rawValue, "en"] {
+            if let name = Locale(identifier: locale).localizedString(forLanguageCode: language.language), !name.isEmpty, name != language.language {
+                return name
+            }
+        }
+        return language.rawValue
+    }
+
     /// Whether text in `a` can be read as text in `b`: the same language in the same (likely) script.
     public static func sameWriting(_ a: LanguageTag, _ b: LanguageTag) -> Bool {
         if a == b { return true }

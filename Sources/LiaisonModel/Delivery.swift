@@ -50,11 +50,14 @@ public struct OutboundMessage: Sendable, Codable, Hashable {
     public var messageClass: Class
     public var ackURL: String?
     public var unsubscribeURL: String?
+    /// An iCalendar object sent with the email as an attachment (a booking confirmation's times), else nil.
+    public var calendar: String?
 
     public init(
         subject: String, text: String, html: String? = nil, language: String, messageClass: Class = .normal,
-        ackURL: String? = nil, unsubscribeURL: String? = nil
+        ackURL: String? = nil, unsubscribeURL: String? = nil, calendar: String? = nil
     ) {
+        self.calendar = calendar
         self.subject = subject
         self.text = text
         self.html = html

@@ -64,6 +64,8 @@ public struct Event: Hashable, Sendable, Identifiable {
     public var discussion: DiscussionSettings?
     /// A permission slip (`consent:`): each child's guardian signs yes or no before the deadline.
     public var consent: ConsentSettings?
+    /// Set only on the letter confirming a household's meeting booking (``confirming(_:)``): its times now.
+    public var booking: BookingConfirmation?
 
     /// Whether whom its sends reach depends on what families answered (a survey's sample and answers, a meeting's
     /// bookings, a permission slip's signatures): the queuer then asks the form store.

@@ -82,7 +82,7 @@ public struct Invitations: Sendable {
         let id: String
         switch occurrence.kind {
         case .resend(let original, _): id = original
-        case .alertRound: return false
+        case .alertRound, .bookingConfirmation: return false
         case .scheduled, .manual: id = occurrence.id
         }
         let kept = try await registry.keepInvitation(KeptInvitation(eventID: event.id, occurrence: id, privacy: event.survey?.form.privacy, at: now))
@@ -126,7 +126,7 @@ public struct Invitations: Sendable {
             return first.occurrence != occurrence.id
         case .resend(let original, _):
             return isReminder(Occurrence(id: original, eventID: event.id, kind: Occurrence.kind(of: original), dueAt: occurrence.dueAt), of: event)
-        case .manual, .alertRound:
+        case .manual, .alertRound, .bookingConfirmation:
             return false
         }
     }

@@ -126,7 +126,8 @@ public struct Planner: Sendable {
             let message = OutboundMessage(
                 subject: rendered.subject, text: Self.text(of: rendered, for: channel), html: channel == .email ? rendered.html : nil,
                 language: rendered.language.rawValue, messageClass: messageClass, ackURL: ackURL(guardian),
-                unsubscribeURL: messageClass == .newsletter ? unsubscribeURL(guardian) : nil)
+                unsubscribeURL: messageClass == .newsletter ? unsubscribeURL(guardian) : nil,
+                calendar: channel == .email ? rendered.calendar : nil)
             return Delivery(
                 key: DeliveryKey(occurrence: occurrence, guardianID: guardian.id, channel: channel),
                 eventID: event.id, address: guardian.address(for: channel)!, recipientName: guardian.displayName,

@@ -10,9 +10,18 @@ public struct ICalendarWriter: Sendable {
         public var summary: String
         public var location: String?
         public var description: String?
+        /// Grows with each change of the entry (RFC 5545 `SEQUENCE`), so a calendar keeps the newest version.
+        public var sequence: Int?
+        /// A cancelled entry (`STATUS:CANCELLED`): a calendar that has it under the same UID drops or strikes it.
+        public var cancelled: Bool
 
-        public init(uid: String, start: Date, end: Date, summary: String, location: String? = nil, description: String? = nil) {
+        public init(
+            uid: String, start: Date, end: Date, summary: String, location: String? = nil, description: String? = nil, sequence: Int? = nil,
+            cancelled: Bool = false
+        ) {
             self.uid = uid
+            self.sequence = sequence
+            self.cancelled = cancelled
             self.start = start
             self.end = end
             self.summary = summary
@@ -36,6 +45,8 @@ public struct ICalendarWriter: Sendable {
             ]
             if let location = item.location { lines.append("LOCATION:\(Self.escape(location))") }
             if let description = item.description { lines.append("DESCRIPTION:\(Self.escape(description))") }
+            if let sequence = item.sequence { lines.append("SEQUENCE:\(max(0, sequence))") }
+            lines.append(item.cancelled ? "STATUS:CANCELLED" : "STATUS:CONFIRMED")
             lines.append("END:VEVENT")
         }
         lines.append("END:VCALENDAR")

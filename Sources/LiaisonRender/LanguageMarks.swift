@@ -245,8 +245,13 @@ enum HTMLEscape {
 
 /// Short forms (SMS, voice) as sent: each line trimmed, runs of blank lines one blank line, none at either end.
 enum ShortText {
+    /// No-break and thin spaces (ICU puts U+202F before "PM"): outside the SMS alphabet, one of them would turn a whole
+    /// message into UCS-2 and cut each part from 160 characters to 70.
+    static let spaces: Set<Character> = ["\u{00A0}", "\u{202F}", "\u{2009}", "\u{2007}"]
+
     static func tidy(_ text: String) -> String {
         var lines: [Substring] = []
+        let text = text.contains(where: spaces.contains) ? String(text.map { spaces.contains($0) ? " " : $0 }) : text
         for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
             let trimmed = line.drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" || $0 == "\r" }.reversed()
             let kept = Substring(String(trimmed))

@@ -21,6 +21,8 @@ public struct RenderedMessage: Sendable, Hashable {
     public var fallbacks: [MessageFallback]
     /// Parts written by a translator as a whole letter (`templates/<name>/<locale>/…`).
     public var translatedParts: [TemplatePart]
+    /// The calendar file an email carries (a booking confirmation's times), when the HTML letter was asked for.
+    public var calendar: String? = nil
 }
 
 /// A catalog message that came from another language than the letter's.
@@ -88,6 +90,8 @@ public struct MessageRenderer: Sendable {
     public static let otherLanguageKey = "common.other_language"
     /// The label of a machine translation: "(translated automatically from {language}; the original follows)".
     public static let machineTranslatedKey = "common.machine_translated"
+    /// The line under a booked time saying an interpreter was asked for (a booking confirmation and its calendar file).
+    public static let bookingInterpreterKey = "booking.interpreter"
     /// The arguments of ``otherLanguageKey``: the languages' names in the reader's language, and the office's phone.
     public static let otherLanguageArguments: Set<String> = ["language", "contact"]
 
@@ -187,6 +191,14 @@ public struct MessageRenderer: Sendable {
             }
             context.append(("consent", .map(statement.map { [("statement", .string($0))] } ?? [("any", .bool(true))])))
         }
+        var calendar: String?
+        if let booking = event.booking {
+            let part = try bookingContext(
+                booking, event: event, recipient: request.recipient, chain: chain, messages: &messages, arguments: arguments,
+                formatter: localeFormatter, marking: marking, includeCalendar: request.includeHTML)
+            context.append(("booking", part.context))
+            calendar = part.calendar
+        }
         if let ackURL = request.ackURL { context.append(("ack_url", .string(ackURL))) }
         var students: [TemplateValue] = []
         for student in request.recipient.students {
@@ -270,7 +282,48 @@ public struct MessageRenderer: Sendable {
             subject: subject, html: request.includeHTML ? labels.html(html ?? "") : "", text: labels.text(text), sms: sms, voice: voice,
             language: language, direction: direction, chain: chain,
             fallbacks: messages.fallbacks.sorted { $0.key < $1.key },
-            translatedParts: TemplatePart.allCases.filter { sources[$0]?.locale != nil })
+            translatedParts: TemplatePart.allCases.filter { sources[$0]?.locale != nil }, calendar: calendar)
+    }
+
+    /// `booking` of a booking confirmation: each time booked (heading, date, times, host and interpreter lines in the
+    /// reader's language), whether any is left; and, for an email, the calendar file of those times.
+    private func bookingContext(
+        _ booking: BookingConfirmation, event: Event, recipient: Recipient, chain: LocaleChain, messages: inout MessageBag,
+        arguments: [String: MessageArgument], formatter: LocaleFormatter, marking: LanguageMarking, includeCalendar: Bool
+    ) throws(RenderError) -> (context: TemplateValue, calendar: String?) {
+        var hostLines: [String: String] = [:]
+        var interpreterLines: [LanguageTag: String] = [:]
+        for time in booking.times + booking.released {
+            if let host = time.host, hostLines[host] == nil {
+                hostLines[host] = try messages.text(for: "signup.page.with_host", arguments: ["host": .string(host)])
+            }
+            if let language = time.interpreter, interpreterLines[language] == nil {
+                interpreterLines[language] = try messages.text(
+                    for: Self.bookingInterpreterKey, arguments: ["language": .string(LanguageDisplayName.spokenName(of: language, in: formatter.languageTag))])
+            }
+        }
+        var times: [TemplateValue] = []
+        for time in booking.times {
+            let children = recipient.students.filter { time.group == MeetingSlot.wholeEvent || $0.className == time.group }.map(\.givenName)
+            let names = caches.list(children, formatter: formatter)
+            let heading = time.group == MeetingSlot.wholeEvent
+                ? names
+                : try messages.text(for: "signup.page.for_class", arguments: ["class": .string(time.group), "children": .string(names)])
+            var entry: [(key: String, value: TemplateValue)] = [
+                ("heading", .string(heading)), ("date", .string(formatter.date(time.start))),
+                ("from", .string(formatter.time(time.start))), ("to", .string(formatter.time(time.end))),
+            ]
+            if let host = time.host, let line = hostLines[host] { entry.append(("host", .string(line))) }
+            if let language = time.interpreter, let line = interpreterLines[language] { entry.append(("interpreter", .string(line))) }
+            times.append(.map(entry))
+        }
+        let context = TemplateValue.map([("times", .list(times)), ("any", .bool(!times.isEmpty)), ("none", .bool(times.isEmpty))])
+        guard includeCalendar, !(booking.times.isEmpty && booking.released.isEmpty) else { return (context, nil) }
+        let file = FamilyBookingCalendar(
+            title: LanguageRun.removingMarks(marking.staff(event.title, chain: chain)),
+            location: event.location.map { LanguageRun.removingMarks(marking.staff($0, chain: chain)) }, school: school.name,
+            hostLine: { LanguageRun.removingMarks(hostLines[$0] ?? $0) }, interpreterLine: { LanguageRun.removingMarks(interpreterLines[$0] ?? $0.rawValue) })
+        return (context, file.document(eventID: event.id, familyID: booking.familyID, times: booking.times, released: booking.released, stamp: booking.changedAt))
     }
 
     /// The locale a letter is labelled and formatted in (see ``LocaleChain/formattingLocale(requested:letter:schoolDefault:)``).
@@ -344,6 +397,10 @@ public struct MessageRenderer: Sendable {
         arguments["phone"] = .string(school.contact.phone ?? "")
         arguments["email"] = .string(school.contact.email ?? "")
         if let consent = event.consent { arguments["deadline"] = .date(consent.deadline) }
+        if let booking = event.booking {
+            arguments["closes"] = .date(booking.changeUntil)
+            arguments["count"] = .integer(booking.times.count)
+        }
         return arguments
     }
 

@@ -19,7 +19,13 @@ public struct AnsweredReminders: Sendable {
         guard let outbox, !guardianIDs.isEmpty else { return 0 }
         var cancelled = 0
         for guardianID in Set(guardianIDs).sorted() {
-            cancelled += try await outbox.cancel(matching: DeliveryQuery(eventID: event.id, guardianID: guardianID), reason: Self.reason, now: now)
+            // Not the letters confirming the household's bookings: those answer the answer.
+            let waiting = try await outbox.deliveries(matching: DeliveryQuery(states: [.queued, .retry], eventID: event.id, guardianID: guardianID))
+            let occurrences = Set(waiting.map(\.key.occurrence)).filter { !$0.contains(BookingConfirmation.occurrenceMarker) }
+            for occurrence in occurrences.sorted() {
+                cancelled += try await outbox.cancel(
+                    matching: DeliveryQuery(eventID: event.id, guardianID: guardianID, occurrence: occurrence), reason: Self.reason, now: now)
+            }
         }
         return cancelled
     }

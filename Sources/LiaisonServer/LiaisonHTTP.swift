@@ -37,6 +37,8 @@ public struct LiaisonHTTP: Sendable {
     let admin: (any AdminService)?
     /// The office desk (`/desk/…`), when the daemon serves it.
     let desk: DeskBackend?
+    /// Queues the letters confirming a household's booking (the daemon's queuer); without it none is sent.
+    let confirmations: (any BookingConfirmer)?
     public let metrics: ServerMetrics
     let now: @Sendable () -> Date
     /// The rate limits' state, shared by every router this value makes.
@@ -53,9 +55,10 @@ public struct LiaisonHTTP: Sendable {
     public init(
         site: @escaping @Sendable () -> AckSite?, apiTokens: [String], outbox: (any OutboxStore)? = nil,
         admin: (any AdminService)? = nil, metrics: ServerMetrics = ServerMetrics(), now: @escaping @Sendable () -> Date = { Date() },
-        throttle: RequestThrottle = RequestThrottle(), desk: DeskBackend? = nil
+        throttle: RequestThrottle = RequestThrottle(), desk: DeskBackend? = nil, confirmations: (any BookingConfirmer)? = nil
     ) {
         self.desk = desk
+        self.confirmations = confirmations
         self.site = site
         self.apiTokens = apiTokens.filter { !$0.isEmpty }
         self.outbox = outbox

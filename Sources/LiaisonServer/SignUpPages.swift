@@ -9,6 +9,7 @@ import LiaisonStore
 /// household's children, the free times with the places left, the household's booking, an interpreter request
 /// ticked beforehand for a family reading another language than the school's, and a calendar file of its bookings
 /// (`/a/{token}/meetings.ics`). First come, first served: the store refuses a slot that has filled meanwhile.
+/// Every change of a household's bookings is confirmed by a letter to its guardians (with the calendar file by email).
 struct SignUpPages: Sendable {
     let server: LiaisonHTTP
 
@@ -49,9 +50,11 @@ struct SignUpPages: Sendable {
             return try await show(visit, notice: paragraph(text("ack.page.invalid_answer")), status: .badRequest)
         }
         if now >= visit.plan.bookUntil { return try await show(visit, status: .conflict) }
+        let before = try await visit.store.bookings(eventID: visit.event.id)
         if fields["action"] == "cancel" {
             let cancelled = try await visit.store.cancelBooking(
                 eventID: visit.event.id, group: group, familyID: visit.guardian.familyID, bookUntil: visit.plan.bookUntil, now: now)
+            if cancelled == true { await confirm(visit, before: before, now: now) }
             return try await show(visit, notice: cancelled == true ? status(text("signup.page.cancelled")) : "")
         }
         guard let slotID = fields["slot"], let slot = visit.plan.slot(slotID), slot.group == group else {
@@ -69,6 +72,7 @@ struct SignUpPages: Sendable {
             if visit.plan.unbooked(household, bookings: bookings).isEmpty {
                 _ = try await AnsweredReminders(outbox: server.outbox).withdraw(event: visit.event, guardianIDs: household.map(\.guardian.id), now: now)
             }
+            await confirm(visit, before: before, after: bookings, now: now)
             return try await show(visit, notice: status(text("signup.page.booked")))
         case .full:
             return try await show(visit, notice: alert(text("signup.page.taken")), status: .conflict)
@@ -79,24 +83,34 @@ struct SignUpPages: Sendable {
         }
     }
 
-    /// `GET /a/{token}/meetings.ics`: the household's booked meetings.
+    /// Has the household's guardians told of a change of its bookings (none when nothing changed: a second click).
+    /// The booking stands whatever happens to the letter; the confirmer logs a failure.
+    private func confirm(_ visit: Visit, before: [SlotBooking], after: [SlotBooking]? = nil, now: Date) async {
+        guard let confirmations = server.confirmations else { return }
+        var after = after
+        if after == nil { after = try? await visit.store.bookings(eventID: visit.event.id) }
+        guard let after, let confirmation = visit.plan.confirmation(familyID: visit.guardian.familyID, before: before, after: after, at: now) else { return }
+        _ = await confirmations.confirm(confirmation, event: visit.event)
+    }
+
+    /// `GET /a/{token}/meetings.ics`: the household's booked meetings (the file its confirmations carry).
     func calendar(_ visit: Visit) async throws -> Response {
-        let text = visit.text
-        let bookings = try await visit.store.bookings(eventID: visit.event.id).filter { $0.familyID == visit.guardian.familyID }
-        let school = text.site.school
-        let items = bookings.compactMap { booking -> ICalendarWriter.Item? in
-            guard let slot = visit.plan.slot(booking.slotID) else { return nil }
-            return ICalendarWriter.Item(
-                uid: "\(visit.event.id)-\(booking.group)-\(booking.familyID)@liaison", start: slot.start, end: slot.end,
-                summary: LanguageRun.removingMarks(text.resolve(visit.event.title)) + (slot.group == MeetingSlot.wholeEvent ? "" : " (\(slot.group))"),
-                location: visit.event.location.map { LanguageRun.removingMarks(text.resolve($0)) },
-                description: [slot.host.map { LanguageRun.removingMarks(text("signup.page.with_host", ["host": .string($0)])) }, school.name]
-                    .compactMap { $0 }.joined(separator: "\n"))
-        }
-        let document = ICalendarWriter(productName: school.name).document(items, stamp: server.now(), name: school.name)
+        let bookings = try await visit.store.bookings(eventID: visit.event.id)
+        let document = Self.calendarFile(visit.text, event: visit.event).document(
+            eventID: visit.event.id, familyID: visit.guardian.familyID, times: visit.plan.times(of: visit.guardian.familyID, in: bookings),
+            stamp: server.now())
         var response = Response.text(.ok, document, contentType: "text/calendar; charset=utf-8")
         response.headers[.contentDisposition] = "attachment; filename=\"meetings.ics\""
         return response
+    }
+
+    /// The calendar file of a household's times, worded in the page's language.
+    static func calendarFile(_ text: PageText, event: Event) -> FamilyBookingCalendar {
+        FamilyBookingCalendar(
+            title: LanguageRun.removingMarks(text.resolve(event.title)), location: event.location.map { LanguageRun.removingMarks(text.resolve($0)) },
+            school: text.site.school.name,
+            hostLine: { LanguageRun.removingMarks(text("signup.page.with_host", ["host": .string($0)])) },
+            interpreterLine: { LanguageRun.removingMarks(text(MessageRenderer.bookingInterpreterKey, ["language": .string(LanguageDisplayName.spokenName(of: $0, in: text.language))])) })
     }
 
     // MARK: - Pieces
@@ -162,7 +176,7 @@ struct SignUpPages: Sendable {
                 // Ticked beforehand for a family that reads another language than the school's, as booked otherwise.
                 let school = text.site.school.defaultLocale
                 let wanted = booked.map { $0.interpreter != nil } ?? (visit.guardian.language.language != school.language)
-                let language = LanguageDisplayName.name(of: visit.guardian.language, in: text.language)
+                let language = LanguageDisplayName.spokenName(of: visit.guardian.language, in: text.language)
                 html += "<div class=\"choice\"><input type=\"checkbox\" id=\"i-\(HTML.escape(group))\" name=\"interpreter\" value=\"yes\"\(wanted ? " checked" : "")>"
                     + "<label for=\"i-\(HTML.escape(group))\">\(HTML.escape(text("signup.page.interpreter", ["language": .string(language)])))</label></div>\n"
             }

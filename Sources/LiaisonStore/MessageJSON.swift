@@ -29,6 +29,7 @@ enum MessageJSON {
         field("messageClass", message.messageClass.rawValue, &out)
         if let url = message.ackURL { field("ackURL", url, &out) }
         if let url = message.unsubscribeURL { field("unsubscribeURL", url, &out) }
+        if let calendar = message.calendar { field("calendar", calendar, &out) }
         out[out.count - 1] = 0x7D  // the last comma
         return (String(decoding: out, as: UTF8.self), delta)
     }
@@ -126,11 +127,11 @@ enum MessageJSON {
             else { return nil }
             return OutboundMessage(
                 subject: subject, text: text, html: values["html"], language: language, messageClass: messageClass,
-                ackURL: values["ackURL"], unsubscribeURL: values["unsubscribeURL"])
+                ackURL: values["ackURL"], unsubscribeURL: values["unsubscribeURL"], calendar: values["calendar"])
         }
     }
 
-    private static let known: Set<String> = ["subject", "text", "html", "language", "messageClass", "ackURL", "unsubscribeURL"]
+    private static let known: Set<String> = ["subject", "text", "html", "language", "messageClass", "ackURL", "unsubscribeURL", "calendar"]
 
     private struct Reader {
         let bytes: UnsafeBufferPointer<UInt8>

@@ -284,7 +284,7 @@ struct Send: AsyncParsableCommand {
             return occurrence.dueAt > now
                 ? "\(event.id): its send planned for \(when), now (the schedule will find it done)"
                 : "\(event.id): its send due at \(when)"
-        case .alertRound:
+        case .alertRound, .bookingConfirmation:
             return occurrence.id
         }
     }

@@ -71,6 +71,36 @@ import LiaisonRender
         try compare(message, name: "demo.sickness-s036-2026-12-01.G048.machine")
     }
 
+    /// The letter confirming a Somali and an Arabic family's booking of a Year 3 meeting (the first time of their
+    /// class, an interpreter asked for), with its calendar file; and the Somali family's after it cancelled.
+    @Test(arguments: ["G073", "G020"])
+    func demoBookingConfirmationMatchesGolden(guardian: String) throws {
+        let school = try Self.demoSchool()
+        let event = try #require(school.event("year3-meetings-2026"))
+        let plan = try #require(event.signUp)
+        let recipient = try #require(event.audience.recipients(in: school.roster).first { $0.guardian.id == guardian })
+        let slot = try #require(plan.slots.first { plan.groups(for: recipient.students).contains($0.group) })
+        let booked = SlotBooking(
+            eventID: event.id, group: slot.group, slotID: slot.id, familyID: recipient.guardian.familyID, guardianID: guardian,
+            interpreter: recipient.guardian.language.rawValue, bookedAt: referenceNow)
+        let booking = try #require(plan.confirmation(familyID: recipient.guardian.familyID, before: [], after: [booked], at: referenceNow))
+        func render(_ booking: BookingConfirmation) throws -> RenderedMessage {
+            try school.renderer.render(RenderRequest(
+                event: event.confirming(booking), recipient: recipient, ackURL: "https://liaison.riverside.example/a/\(guardian)", now: referenceNow,
+                includeShort: true))
+        }
+        let message = try render(booking)
+        #expect(message.calendar?.contains("UID:year3-meetings-2026-\(slot.group)-\(recipient.guardian.familyID)@liaison") == true)
+        #expect(message.calendar?.contains("STATUS:CONFIRMED") == true)
+        #expect(message.sms.map { SMSSegments($0).parts <= 3 } == true, "\(message.sms ?? "")")
+        try compare(message, name: "demo.booking.\(guardian)")
+        let cancelled = try #require(plan.confirmation(familyID: recipient.guardian.familyID, before: [booked], after: [], at: referenceNow + 60))
+        let letter = try render(cancelled)
+        #expect(letter.calendar?.contains("STATUS:CANCELLED") == true)
+        #expect(letter.subject != message.subject && !letter.text.contains(message.text.components(separatedBy: "\n")[4]))
+        if guardian == "G073" { try compare(letter, name: "demo.booking-cancelled.\(guardian)") }
+    }
+
     static let cases: [(event: String, guardian: String)] = ["family-fun-run-2026", "autumn-reports-2026"].flatMap { event in
         ["G001", "G002", "G003", "G004", "G005"].map { (event, $0) }
     }
@@ -98,6 +128,7 @@ import LiaisonRender
     private func compare(_ message: RenderedMessage, name: String) throws {
         let rendered = "Subject: \(message.subject)\nLanguage: \(message.language) (\(message.direction.rawValue)), chain \(message.chain)\n\n"
             + message.text + "\n----- HTML -----\n" + message.html
+            + (message.calendar.map { "\n----- CALENDAR -----\n" + $0.replacingOccurrences(of: "\r\n", with: "\n") } ?? "")
         let file = Self.goldenFolder.appendingPathComponent("\(name).\(message.language).txt")
         if ProcessInfo.processInfo.environment["LIAISON_UPDATE_GOLDEN"] == "1" {
             try rendered.write(to: file, atomically: true, encoding: .utf8)

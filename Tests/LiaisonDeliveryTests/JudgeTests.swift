@@ -19,6 +19,8 @@ struct JudgeCase: Encodable {
     var `class`: String
     var unsubscribe: String?
     var extra: [[String]]
+    /// The calendar file attached (`meetings.ics`), if any.
+    var calendar: String?
 }
 
 /// Python's view of a body: LF line ends, a final line end on non-empty text.
@@ -36,7 +38,14 @@ struct Sample {
     var text: String
     var html: String?
     var messageClass: MessageClass = .normal
+    var calendar: String? = nil
 }
+
+/// A booking's calendar file, with a folded non-ASCII line, as a confirmation attaches it.
+let sampleCalendar = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Liaison//Lincoln//EN\r\nMETHOD:PUBLISH\r\nBEGIN:VEVENT\r\n"
+    + "UID:meetings-3A-F1@liaison\r\nDTSTAMP:20261207T100000Z\r\nDTSTART:20261210T160000Z\r\nDTEND:20261210T161000Z\r\n"
+    + "SUMMARY:Kulanka waalidiinta iyo macallimiinta – fasalka 3A (Khamiista)\r\n ee dugsiga\r\nSEQUENCE:1796632800\r\nSTATUS:CONFIRMED\r\n"
+    + "END:VEVENT\r\nEND:VCALENDAR\r\n"
 
 let samples: [Sample] = [
     Sample(
@@ -114,6 +123,15 @@ let samples: [Sample] = [
         fromName: "Nguyễn Bỉnh Khiêm".decomposedStringWithCanonicalMapping, toName: "Lê Văn Tám",
         text: "Tiếng Việt (NFD): Ngày hội thể thao".decomposedStringWithCanonicalMapping + "\n", html: nil
     ),
+    Sample(
+        tag: "so", subject: "Kulan waa la ballansaday: Kulanka waalidiinta", fromName: "Dugsiga Hoose ee Lincoln", toName: "Faadumo Cali",
+        text: "Waalidka qaaliga ah Faadumo,\nKulankaaga waa la ballansaday: Khamiista, 16:00–16:10.\n",
+        html: "<p>Waalidka qaaliga ah Faadumo,</p><p>Kulankaaga waa la ballansaday.</p>", calendar: sampleCalendar
+    ),
+    Sample(
+        tag: "ar", subject: "تم حجز الموعد", fromName: "مدرسة لينكولن", toName: "ليلى حداد",
+        text: "عزيزتي ليلى،\nتم حجز موعدكم.\n", html: nil, calendar: sampleCalendar
+    ),
 ]
 
 @Suite("Python email judge")
@@ -134,7 +152,7 @@ struct JudgeTests {
                 MailAddress("second.guardian\(index)@example.com"),
             ]
             let extra = [("X-Liaison-Delivery", key), ("X-Liaison-Note", sample.subject)]
-            let message = MailMessage(
+            var message = MailMessage(
                 from: MailAddress("office@lincoln.example.org", name: sample.fromName),
                 to: to,
                 replyTo: index % 2 == 0 ? MailAddress("teacher\(index)@lincoln.example.org", name: sample.toName) : nil,
@@ -147,6 +165,9 @@ struct JudgeTests {
                 messageClass: sample.messageClass,
                 extraHeaders: extra
             )
+            if let calendar = sample.calendar {
+                message.attachments = [MailAttachment(filename: MailComposer.calendarFilename, contentType: MailComposer.calendarContentType, data: Array(calendar.utf8))]
+            }
             let domain = "liaison.lincoln.example.org"
             let eml = try MIMEBuilder.build(message, messageIDDomain: domain)
             let file = "\(index)-\(sample.tag.rawValue).eml"
@@ -170,7 +191,8 @@ struct JudgeTests {
                 html: sample.html.map(expectedBody),
                 class: className,
                 unsubscribe: url,
-                extra: extra.map { [$0.0, $0.1] }
+                extra: extra.map { [$0.0, $0.1] },
+                calendar: sample.calendar
             ))
         }
         try JSONEncoder().encode(cases).write(to: directory.appendingPathComponent("cases.json"))

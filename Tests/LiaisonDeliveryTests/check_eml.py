@@ -124,14 +124,36 @@ def check_message(case, data, problems):
         expect(f"count of {field}", len(msg.get_all(field, [])), 1)
 
     html = case.get("html")
+    calendar = case.get("calendar")
+    letter = msg
+    if calendar is not None:
+        # The letter first, then the calendar file as an attachment (RFC 2046 multipart/mixed).
+        expect("Content-Type", msg.get_content_type(), "multipart/mixed")
+        parts = list(msg.iter_parts())
+        expect("count of parts", len(parts), 2)
+        letter = parts[0]
+        attachment = parts[-1]
+        expect("attachment type", attachment.get_content_type(), "text/calendar")
+        expect("attachment method", attachment.get_param("method"), "PUBLISH")
+        expect("attachment disposition", attachment.get_content_disposition(), "attachment")
+        expect("attachment name", attachment.get_filename(), "meetings.ics")
+        expect("attachment content", attachment.get_payload(decode=True), calendar.encode("utf-8"))
+        try:
+            import icalendar
+            parsed = icalendar.Calendar.from_ical(attachment.get_payload(decode=True))
+            events = [component for component in parsed.walk("VEVENT")]
+            expect("calendar events", len(events), 1)
+            expect("calendar summary", str(events[0]["SUMMARY"]), "Kulanka waalidiinta iyo macallimiinta – fasalka 3A (Khamiista)ee dugsiga")
+        except ImportError:
+            problems.append(f"{name}: the icalendar package is missing (pip install icalendar)")
     if html is None:
-        expect("Content-Type", msg.get_content_type(), "text/plain")
-        expect("multipart", msg.is_multipart(), False)
+        expect("Content-Type", letter.get_content_type(), "text/plain")
+        expect("multipart", letter.is_multipart(), False)
     else:
-        expect("Content-Type", msg.get_content_type(), "multipart/alternative")
-        expect("parts", [p.get_content_type() for p in msg.iter_parts()], ["text/plain", "text/html"])
+        expect("Content-Type", letter.get_content_type(), "multipart/alternative")
+        expect("parts", [p.get_content_type() for p in letter.iter_parts()], ["text/plain", "text/html"])
     for part in msg.walk():
-        if part.get_content_maintype() == "text":
+        if part.get_content_maintype() == "text" and part.get_content_type() != "text/calendar":
             expect(f"charset of {part.get_content_type()}", part.get_content_charset(), "utf-8")
             expect(
                 f"encoding of {part.get_content_type()}",

@@ -130,5 +130,26 @@ import Testing
         let slips = try await SQLiteFormStore(path: folder.appendingPathComponent(".liaison/liaison.sqlite").path).consents(eventID: "year4-museum-trip")
         #expect(slips.map(\.typedName) == ["\(signer[2]) \(signer[3])"] && slips.first?.decision == .given, "\(slips)")
         #expect(page("meeting booking, booked then 1").contains("lang=\(bookerLanguage.split(separator: "-").first!)"), "\(page("meeting booking, booked then 1"))")
+
+        // The booking is confirmed by email in the family's language, with the time as a calendar file: read by
+        // Python's email package and icalendar from what the daemon's file channel wrote.
+        let judge = LocalServer.repositoryRoot.appendingPathComponent("Tests/LiaisonIntegrationTests/survey_judge.py").path
+        let files = folder.appendingPathComponent(".liaison/outbox-files").path
+        var confirmations: [[String: Any]] = []
+        #expect(waitUntil(30) {
+            let found = (try? runProgram("python3", [judge, "calendar", files, "year3-meetings-2026_booking-"]))?.output ?? ""
+            confirmations = found.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+            return !confirmations.isEmpty
+        }, "no booking confirmation was written")
+        let family = try #require(rows.first { $0.first == booker[0] }?[1])
+        let confirmation = try #require(confirmations.first)
+        #expect(confirmation["language"] as? String == bookerLanguage)
+        #expect(confirmation["type"] as? String == "multipart/mixed")
+        let entries = confirmation["events"] as? [[String: Any]] ?? []
+        #expect(entries.count == 1, "\(confirmation)")
+        #expect(entries.first?["uid"] as? String == "year3-meetings-2026-\(bookerClass)-\(family)@liaison")
+        #expect(entries.first?["status"] as? String == "CONFIRMED" && entries.first?["filename"] as? String == "meetings.ics")
+        #expect((entries.first?["start"] as? String)?.hasPrefix("2026-12-10T") == true, "\(entries)")
+        #expect((confirmation["text"] as? String)?.contains("/a/") == true, "the letter links to the booking page")
     }
 }

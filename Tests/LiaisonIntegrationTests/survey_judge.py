@@ -2,6 +2,9 @@
 
 links FOLDER: the acknowledgement tokens in the messages the file channel wrote (e-mails parsed with Python's
 email package, webhook records as JSON), one JSON object per line: {"token", "language", "file"} (the file named by the delivery key).
+calendar FOLDER PREFIX: each e-mail the file channel wrote whose file name starts with PREFIX (a booking's
+confirmations), parsed with Python's email package and its attached calendar file with icalendar, one JSON object per
+line: {"file", "language", "type", "parts", "text", "events": [{"uid", "start", "status", "sequence", "summary"}]}.
 sav FILE: what pyreadstat reads from an SPSS file: rows, columns, variable labels and value labels, as JSON.
 """
 import email
@@ -30,6 +33,32 @@ def links(folder):
             print(json.dumps({"token": found.group(1), "language": record.get("language", ""), "file": path.name}))
 
 
+def calendar(folder, prefix):
+    import icalendar
+
+    for path in sorted(pathlib.Path(folder).glob("new/*.eml")):
+        if not path.name.startswith(prefix):
+            continue
+        message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        events = []
+        for part in message.walk():
+            if part.get_content_type() != "text/calendar":
+                continue
+            parsed = icalendar.Calendar.from_ical(part.get_payload(decode=True))
+            for event in parsed.walk("VEVENT"):
+                events.append({
+                    "uid": str(event["UID"]), "start": event.decoded("DTSTART").isoformat(), "status": str(event.get("STATUS", "")),
+                    "sequence": int(event.get("SEQUENCE", 0)), "summary": str(event["SUMMARY"]),
+                    "filename": part.get_filename(),
+                })
+        body = message.get_body(preferencelist=("plain",))
+        print(json.dumps({
+            "file": path.name, "language": message.get("Content-Language", ""), "type": message.get_content_type(),
+            "parts": [part.get_content_type() for part in message.walk()], "text": body.get_content() if body else "",
+            "events": events,
+        }, ensure_ascii=False))
+
+
 def sav(path):
     import pyreadstat
 
@@ -56,4 +85,7 @@ def sav(path):
 
 
 if __name__ == "__main__":
-    {"links": links, "sav": sav}[sys.argv[1]](sys.argv[2])
+    if sys.argv[1] == "calendar":
+        calendar(sys.argv[2], sys.argv[3])
+    else:
+        {"links": links, "sav": sav}[sys.argv[1]](sys.argv[2])

@@ -63,3 +63,15 @@ import Testing
         #expect(SchedulePlan.withdrawal(of: concert.id, event: cancelled) == "the event was cancelled")
     }
 }
+
+/// A booking confirmation's occurrence: one per change, its household read back from the id.
+struct BookingOccurrenceTests {
+    @Test func eachChangeHasItsOwnOccurrenceAndTheHouseholdReadsBack() {
+        let at = Date(timeIntervalSince1970: 1_800_000_000.25)
+        let first = Occurrence.bookingConfirmation(eventID: "year3-meetings", familyID: "F-07", at: at)
+        #expect(first.id == "year3-meetings#booking-F-07-20270115T080000.250Z")
+        #expect(Occurrence.kind(of: first.id) == .bookingConfirmation(familyID: "F-07"))
+        #expect(!first.isScheduled)
+        #expect(Occurrence.bookingConfirmation(eventID: "year3-meetings", familyID: "F-07", at: at + 0.001).id != first.id)
+    }
+}

@@ -55,6 +55,45 @@ struct SignUpPageTests {
         #expect(booking.familyID == "F1" && booking.interpreter == "ar")
     }
 
+    /// What the page handed on to be confirmed (the daemon's queuer sits behind this seam; the integration test
+    /// follows the letter to the mail server).
+    actor Confirmations: BookingConfirmer {
+        var received: [BookingConfirmation] = []
+        func confirm(_ confirmation: BookingConfirmation, event: Event) async -> Int {
+            received.append(confirmation)
+            return 1
+        }
+    }
+
+    @Test("Each change of a household's bookings is handed on to be confirmed once: a second click is not")
+    func confirmations() async throws {
+        let forms = try SQLiteFormStore.inMemory()
+        let confirmations = Confirmations()
+        let fixture = try Fixture(extraEvents: [Self.meeting()], forms: forms, confirmations: confirmations)
+        let token = try await fixture.token("meetings", "G1")
+        let slots = Self.meeting().signUp!.slots(of: "3A")
+        try await fixture.test { client in
+            for (text, status) in [
+                ("group=3A&slot=\(slots[0].id)&interpreter=yes&action=book", HTTPResponse.Status.ok),
+                ("group=3A&slot=\(slots[0].id)&interpreter=yes&action=book", .ok),
+                ("group=3A&slot=\(slots[2].id)&interpreter=yes&action=book", .ok),
+                ("group=3A&action=cancel", .ok),
+                ("group=3A&action=cancel", .ok),
+            ] {
+                let (headers, body) = form(text)
+                try await client.execute(uri: "/a/\(token)", method: .post, headers: headers, body: body) { response in
+                    #expect(response.status == status)
+                }
+            }
+        }
+        let received = await confirmations.received
+        #expect(received.count == 3, "booked, moved, cancelled; the repeated click and the second cancel change nothing")
+        #expect(received.map(\.familyID) == ["F1", "F1", "F1"])
+        #expect(received[0].times.map(\.start) == [slots[0].start] && received[0].times.first?.interpreter == LanguageTag("ar"))
+        #expect(received[1].times.map(\.start) == [slots[2].start] && received[1].released.isEmpty)
+        #expect(received[2].times.isEmpty && received[2].released.map(\.start) == [slots[2].start])
+    }
+
     @Test("A time taken by another family meanwhile is refused, and a class that is not the family's is refused")
     func taken() async throws {
         let forms = try SQLiteFormStore.inMemory()

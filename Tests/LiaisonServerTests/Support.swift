@@ -65,7 +65,7 @@ struct Fixture {
     init(
         title: LocalizedText? = nil, loaded: Bool = true, links: LinkLifetime = LinkLifetime(), roster: Roster = makeRoster(),
         admin: (any AdminService)? = nil, throttle: RequestThrottle = RequestThrottle(), extraEvents: [Event] = [],
-        forms: (any FormStore)? = nil
+        forms: (any FormStore)? = nil, confirmations: (any BookingConfirmer)? = nil
     ) throws {
         let ledger = try SQLiteAckLedger.inMemory()
         let outbox = try SQLiteOutboxStore.inMemory()
@@ -78,7 +78,8 @@ struct Fixture {
         self.ledger = ledger
         self.outbox = outbox
         http = LiaisonHTTP(
-            site: { loaded ? loadedSite : nil }, apiTokens: [apiToken], outbox: outbox, admin: admin, now: { now }, throttle: throttle)
+            site: { loaded ? loadedSite : nil }, apiTokens: [apiToken], outbox: outbox, admin: admin, now: { now }, throttle: throttle,
+            confirmations: confirmations)
     }
 
     func token(_ event: String, _ guardian: String) async throws -> String {

@@ -58,6 +58,8 @@ public enum MIMEBuilder {
         }
 
         var body: [UInt8] = []
+        // With attachments the letter is the first part of a multipart/mixed: its own header lines open that part.
+        var letterFields: [String] = []
         let text = BodyEncoding.encodeBytes(message.textBody)
         if let html = message.htmlBody {
             let htmlPart = BodyEncoding.encodeBytes(html)
@@ -65,7 +67,7 @@ public enum MIMEBuilder {
             var contentType = HeaderFieldWriter(name: "Content-Type")
             contentType.append("multipart/alternative;")
             contentType.append("boundary=\"\(boundary)\"")
-            fields.append(contentType.text)
+            letterFields.append(contentType.text)
             body.reserveCapacity(text.body.count + htmlPart.body.count + 4 * boundary.utf8.count + 256)
             for (subtype, part) in [("plain", text), ("html", htmlPart)] {
                 body += "--\(boundary)\r\n".utf8
@@ -78,9 +80,29 @@ public enum MIMEBuilder {
             }
             body += "--\(boundary)--\r\n".utf8
         } else {
-            fields.append("Content-Type: text/plain; charset=utf-8")
-            fields.append("Content-Transfer-Encoding: \(text.encoding.rawValue)")
+            letterFields.append("Content-Type: text/plain; charset=utf-8")
+            letterFields.append("Content-Transfer-Encoding: \(text.encoding.rawValue)")
             body = text.body
+        }
+        if message.attachments.isEmpty {
+            fields += letterFields
+        } else {
+            let mixed = self.boundary(for: message) + "_mixed"
+            var contentType = HeaderFieldWriter(name: "Content-Type")
+            contentType.append("multipart/mixed;")
+            contentType.append("boundary=\"\(mixed)\"")
+            fields.append(contentType.text)
+            var parts: [UInt8] = Array("--\(mixed)\r\n".utf8)
+            parts += (letterFields.joined(separator: "\r\n") + "\r\n\r\n").utf8
+            parts += body
+            if parts.last != 0x0A { parts += [0x0D, 0x0A] }
+            for attachment in message.attachments {
+                parts += "\r\n--\(mixed)\r\n".utf8
+                parts += try attachmentHeader(attachment).utf8
+                parts += Base64.encodeLinesBytes(attachment.data)
+            }
+            parts += "\r\n--\(mixed)--\r\n".utf8
+            body = parts
         }
 
         let header = fields.joined(separator: "\r\n") + "\r\n"
@@ -167,6 +189,30 @@ public enum MIMEBuilder {
     }
 
     // MARK: - Helpers
+
+    /// The header lines of an attachment's part, up to and including the blank line.
+    private static func attachmentHeader(_ attachment: MailAttachment) throws(MIMEError) -> String {
+        let name = attachment.filename
+        guard !name.isEmpty, name.utf8.count <= 60, name.utf8.allSatisfy({ byte in
+            (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte) || byte == 0x2E || byte == 0x2D || byte == 0x5F
+        }) else {
+            throw MIMEError(.invalidValue, "the attachment name \"\(name.prefix(40))\" must be 1 to 60 ASCII letters, digits, dots, dashes or underscores")
+        }
+        try refuseLineBreaks(attachment.contentType, "the attachment's Content-Type")
+        guard attachment.contentType.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }), attachment.contentType.contains("/") else {
+            throw MIMEError(.invalidValue, "the attachment's Content-Type \"\(attachment.contentType.prefix(40))\" is not a printable ASCII media type")
+        }
+        var contentType = HeaderFieldWriter(name: "Content-Type")
+        for piece in attachment.contentType.split(separator: ";") {
+            let trimmed = piece.trimmingCharacters(in: .whitespaces)
+            contentType.append(trimmed + ";")
+        }
+        contentType.append("name=\"\(name)\"")
+        var disposition = HeaderFieldWriter(name: "Content-Disposition")
+        disposition.append("attachment;")
+        disposition.append("filename=\"\(name)\"")
+        return contentType.text + "\r\n" + disposition.text + "\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+    }
 
     /// The first CRLF-separated line of `header` longer than 998 octets, if any (a byte scan, no splitting).
     private static func longLine(_ header: String) -> Substring? {

@@ -32,6 +32,10 @@ public struct MailComposer: Sendable {
         return "liaison.invalid"
     }
 
+    /// The name and type of a booking's calendar file: the same as the family page's download.
+    public static let calendarFilename = "meetings.ics"
+    public static let calendarContentType = "text/calendar; charset=utf-8; method=PUBLISH"
+
     /// The message as it goes over the wire (CRLF line ends, 7-bit); the Message-ID derives from the delivery key.
     public func mime(for delivery: Delivery, date: Date) throws(MIMEError) -> String {
         String(decoding: try mimeBytes(for: delivery, date: date), as: UTF8.self)
@@ -46,10 +50,13 @@ public struct MailComposer: Sendable {
         case .newsletter: messageClass = message.unsubscribeURL.map { .newsletter(unsubscribeURL: $0) } ?? .normal
         case .normal: messageClass = .normal
         }
-        let mail = MailMessage(
+        var mail = MailMessage(
             from: from, to: [MailAddress(delivery.address, name: delivery.recipientName)], replyTo: replyTo,
             subject: message.subject, date: date, idempotencyKey: delivery.key.rawValue,
             language: LanguageTag(message.language), textBody: message.text, htmlBody: message.html, messageClass: messageClass)
+        if let calendar = message.calendar {
+            mail.attachments = [MailAttachment(filename: Self.calendarFilename, contentType: Self.calendarContentType, data: Array(calendar.utf8))]
+        }
         return try MIMEBuilder.buildBytes(mail, messageIDDomain: messageIDDomain)
     }
 }

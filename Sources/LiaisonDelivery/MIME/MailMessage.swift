@@ -26,6 +26,21 @@ public enum MessageClass: Sendable, Hashable {
     case alert
 }
 
+/// A file sent with an email (a booking's calendar file): base64 in a part of its own after the letter.
+public struct MailAttachment: Sendable, Hashable {
+    /// The name a mail reader offers to save it as: ASCII letters, digits, `.`, `-` and `_` only.
+    public var filename: String
+    /// The Content-Type, e.g. `text/calendar; charset=utf-8; method=PUBLISH`.
+    public var contentType: String
+    public var data: [UInt8]
+
+    public init(filename: String, contentType: String, data: [UInt8]) {
+        self.filename = filename
+        self.contentType = contentType
+        self.data = data
+    }
+}
+
 /// One email to be rendered as an RFC 5322 / MIME message by ``MIMEBuilder``.
 public struct MailMessage: Sendable {
     public var from: MailAddress
@@ -46,6 +61,8 @@ public struct MailMessage: Sendable {
     /// Further header fields, in order, after the standard ones. Names must be RFC 5322 field names and may not
     /// be one the builder writes (nor any `Content-*`); values are unstructured text (non-ASCII words become encoded words).
     public var extraHeaders: [(name: String, value: String)]
+    /// Files sent after the letter (the message is then multipart/mixed).
+    public var attachments: [MailAttachment] = []
 
     public init(
         from: MailAddress,
