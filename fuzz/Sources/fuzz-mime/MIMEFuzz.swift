@@ -9,7 +9,8 @@ import LiaisonModel
 //
 // Input, split at `%%` lines: 0 subject, 1 From display name, 2 From address, 3 To address, 4 To display name,
 // 5 extra header name, 6 extra header value, 7 text body, 8 HTML body, 9 Message-ID domain, 10 idempotency key,
-// 11 List-Unsubscribe URL (makes the message a newsletter). Missing parts take plain, valid values.
+// 11 List-Unsubscribe URL (makes the message a newsletter), 12 attachment data (a booking's calendar file; makes
+// the message multipart/mixed), 13 its file name, 14 its Content-Type. Missing parts take plain, valid values.
 //
 // Besides crashes, the target checks what MIMEBuilder promises of a message it builds: 7-bit bytes only, CRLF
 // line ends only, no line over 998 octets. A broken promise stops the fuzzer like a crash ("MIME contract").
@@ -24,13 +25,18 @@ public func fuzzMIME(_ data: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
     let extra: [(name: String, value: String)] = input.part(5) == nil && input.part(6) == nil
         ? [] : [(input.text(5, or: "X-Liaison-Event"), input.text(6, or: "sports-day"))]
     let messageClass: MessageClass = input.part(11).map { .newsletter(unsubscribeURL: String(decoding: $0, as: UTF8.self)) } ?? .normal
-    let message = MailMessage(
+    var message = MailMessage(
         from: from, to: [to], replyTo: MailAddress("office@riverside.example"),
         subject: input.text(0, or: "Sports day"), date: FuzzClock.now,
         idempotencyKey: input.text(10, or: "sports-day/G1/email"), language: "en",
         textBody: input.text(7, or: "Dear Layla,\nSports day is on Friday.\n"),
         htmlBody: input.part(8).map { String(decoding: $0, as: UTF8.self) },
         messageClass: messageClass, extraHeaders: extra)
+    if let data = input.part(12) {
+        message.attachments = [MailAttachment(
+            filename: input.text(13, or: "meetings.ics"), contentType: input.text(14, or: "text/calendar; charset=utf-8; method=PUBLISH"),
+            data: Array(data))]
+    }
     let domain = input.text(9, or: "riverside.example")
 
     _ = MIMEBuilder.messageID(for: message.idempotencyKey, domain: domain)
