@@ -41,6 +41,8 @@ STANDARD_ARGUMENTS = {
 DATA_ARGUMENTS = {"items", "issue", "note"}
 # The families' pages' own messages (MessageRenderer.pageArguments) and the note about another language.
 PAGE_ARGUMENTS = {"seconds", "closes", "min_group", "count", "max", "host", "signed_at", "language", "contact"}
+# A booking confirmation's: how many times the change gave up (MessageRenderer.bookingArguments).
+BOOKING_ARGUMENTS = {"released"}
 NAMESPACES = ("urn:oasis:names:tc:xliff:document:2.0", "urn:oasis:names:tc:xliff:document:1.2")
 
 PT = icu.UMessagePatternPartType
@@ -393,7 +395,7 @@ def main():
         print("no catalog files found", file=sys.stderr)
         return 2
 
-    known = STANDARD_ARGUMENTS | DATA_ARGUMENTS | PAGE_ARGUMENTS | {a.strip() for a in options.known_args.split(",") if a.strip()}
+    known = STANDARD_ARGUMENTS | DATA_ARGUMENTS | PAGE_ARGUMENTS | BOOKING_ARGUMENTS | {a.strip() for a in options.known_args.split(",") if a.strip()}
     report = Report()
     source_lang = None
     catalogs = {}  # tag -> {key: (text, unit)}

@@ -139,7 +139,7 @@ struct CrossChecker {
                     at: location(of: event, field: "template")))
             }
             if event.slotRules != nil, snapshot.templates.template(named: BookingConfirmation.template) == nil {
-                diagnostics.append(.error(
+                diagnostics.append(.warning(
                     "schedule.no-booking-template",
                     "Event \(event.id) lets families book times, but the templates have no \(BookingConfirmation.template) folder to confirm their bookings with.",
                     at: location(of: event, field: "slots")))
@@ -214,7 +214,7 @@ struct CrossChecker {
     /// Argument names messages may use: the standard ones and every top-level key of the events' data.
     private var knownArguments: Set<String> {
         MessageRenderer.standardArguments.union(MessageRenderer.otherLanguageArguments).union(MessageRenderer.pageArguments)
-            .union(snapshot.events.flatMap { $0.data.keys })
+            .union(MessageRenderer.bookingArguments).union(snapshot.events.flatMap { $0.data.keys })
     }
 
     private mutating func checkCatalogs() {
@@ -291,7 +291,7 @@ struct CrossChecker {
                         let time = BookingConfirmation.Time(
                             group: slot.group, start: slot.start, end: slot.end, host: slot.host, interpreter: recipient.guardian.language, sequence: 1)
                         let booking = BookingConfirmation(
-                            familyID: recipient.guardian.familyID, times: [time], released: [], changeUntil: plan.bookUntil, changedAt: now)
+                            familyID: recipient.guardian.familyID, times: [time], released: [time], changeUntil: plan.bookUntil, changedAt: now)
                         var confirmation = request
                         confirmation.event = event.confirming(booking)
                         confirmation.includeShort = true

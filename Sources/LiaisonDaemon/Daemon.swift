@@ -128,8 +128,11 @@ public enum Daemon {
             state: state, journal: journal, queuing: queuing, store: store, ledger: ledger, channels: kinds, clock: clock, logger: logger)
         try await desk.restore()
         let records = try FamilyRecords(delivery: configuration.delivery)
-        let scheduler = Scheduler(
+        let confirmations = BookingConfirmations(
+            state: state, forms: forms, queuing: queuing, outbox: store, channels: kinds, wakeup: schedulerWakeup, logger: logger)
+        var scheduler = Scheduler(
             state: state, journal: journal, queuing: queuing, store: store, channels: kinds, logger: logger, audit: records.audit)
+        scheduler.confirmations = confirmations
         var admin = DaemonAdmin(
             state: state, journal: journal, store: store, ledger: ledger, desk: desk, clock: clock, audit: records.audit, logger: logger)
         admin.channels = channels
@@ -156,7 +159,7 @@ public enum Daemon {
             metrics: ServerMetrics(registry: options.registry), now: { clock.now() },
             throttle: RequestThrottle(limits: configuration.server.rateLimits, trustedProxies: configuration.server.trustedProxies),
             desk: DeskBackend(service: admin, staff: staffStore, settings: deskSettings),
-            confirmations: BookingConfirmations(state: state, queuing: queuing, channels: kinds, logger: logger))
+            confirmations: confirmations)
         let host = options.host ?? configuration.server.host
         let port = options.port ?? configuration.server.port
         var httpLogger = logger

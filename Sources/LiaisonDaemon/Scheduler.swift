@@ -20,6 +20,8 @@ struct Scheduler: Sendable {
     let logger: Logger
     /// Where each scheduled send is recorded as an administrative action (actor `schedule`).
     var audit: (any AuditLog)? = nil
+    /// Households' booking changes to confirm, each pass (the pages ring this scheduler's wakeup).
+    var confirmations: BookingConfirmations? = nil
 
     /// One pass: queues what is due at `now`, records what was skipped, and returns when the next send is due.
     /// With `reconcile`, first brings what is still queued in line with the current schedule and roster.
@@ -62,6 +64,12 @@ struct Scheduler: Sendable {
                         "already_queued": "\(outcome.alreadyQueued)",
                         "guardians": "\(recipients.count)", "problems": "\(outcome.problems.count)",
                     ])
+            }
+        }
+        if let confirmations {
+            // A failure here stops no scheduled send; what is pending stays pending for the next pass.
+            do { try await confirmations.pass(now: now) } catch {
+                logger.error("could not queue booking confirmations", metadata: ["error": "\(type(of: error))"])
             }
         }
         return next

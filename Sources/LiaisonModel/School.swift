@@ -34,3 +34,13 @@ public struct School: Hashable, Sendable {
         }
     }
 }
+
+extension School {
+    /// The host name that makes the school's calendar entries' UIDs its own: its public address's host, else its
+    /// office's mail domain.
+    public var calendarDomain: String {
+        if let host = baseURL?.host, !host.isEmpty { return host }
+        if let email = contact.email, let at = email.lastIndex(of: "@") { return String(email[email.index(after: at)...]) }
+        return "liaison.invalid"
+    }
+}

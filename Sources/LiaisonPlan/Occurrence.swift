@@ -11,7 +11,7 @@ import LiaisonModel
 /// | a send by hand of an event the schedule never sends | `open-day` |
 /// | a deliberate resend | `winter-concert@2026-12-02T16:00:00Z#resend-1` |
 /// | a round of an alert's escalation | `alert-S014-20261202T101500Z#step-1` |
-/// | the confirmation of a household's booking | `year3-meetings#booking-F007-20261207T103012.250Z` |
+/// | the confirmation of a household's bookings | `year3-meetings#booking-F007-r3` |
 public struct Occurrence: Sendable, Hashable, CustomStringConvertible {
     public enum Kind: Sendable, Hashable {
         /// A `send_at` or reminder of the event's plan.
@@ -49,17 +49,11 @@ public struct Occurrence: Sendable, Hashable, CustomStringConvertible {
         Occurrence(id: alert.occurrence(round: round), eventID: alert.id, kind: .alertRound(round), dueAt: at)
     }
 
-    /// The confirmation of a change `familyID` made to its booking of `event` at `at`: a new occurrence per change
-    /// (to the millisecond), so a family that moves its time back and forth is told each time, and once each time.
-    public static func bookingConfirmation(eventID: String, familyID: String, at: Date) -> Occurrence {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        // `20261207T103012.250Z`: no "-" in it, so the household's id is everything before its last "-".
-        let stamp = formatter.string(from: at).filter { $0 != "-" && $0 != ":" }
-        return Occurrence(
-            id: "\(eventID)\(bookingMarker)\(familyID)-\(stamp)", eventID: eventID,
-            kind: .bookingConfirmation(familyID: familyID), dueAt: at)
+    /// The confirmation of a household's bookings of an event at its `revision` (the store's count of its changes):
+    /// one per revision, so a confirmation queued again (after a crash, by a second process) is the same one.
+    public static func bookingConfirmation(eventID: String, familyID: String, revision: Int, at: Date) -> Occurrence {
+        Occurrence(
+            id: "\(eventID)\(bookingMarker)\(familyID)-r\(revision)", eventID: eventID, kind: .bookingConfirmation(familyID: familyID), dueAt: at)
     }
 
     static var bookingMarker: String { BookingConfirmation.occurrenceMarker }
@@ -86,7 +80,7 @@ public struct Occurrence: Sendable, Hashable, CustomStringConvertible {
             return .resend(of: String(id[..<range.lowerBound]), number: number)
         }
         if let range = id.range(of: bookingMarker) {
-            // The household's id, then the change's time (which has no "-" after its own first one).
+            // The household's id, then its revision (`-r3`).
             let rest = id[range.upperBound...]
             let family = rest.lastIndex(of: "-").map { String(rest[..<$0]) } ?? String(rest)
             return .bookingConfirmation(familyID: family)

@@ -8,14 +8,14 @@ public struct FamilyBookingCalendar {
     /// The meeting's title in the family's language, without direction marks.
     public var title: String
     public var location: String?
-    public var school: String
+    public var school: School
     /// "With {host}" in the family's language.
     public var hostLine: (String) -> String
     /// "You asked for an interpreter ({language})" in the family's language.
     public var interpreterLine: (LanguageTag) -> String
 
     public init(
-        title: String, location: String?, school: String, hostLine: @escaping (String) -> String,
+        title: String, location: String?, school: School, hostLine: @escaping (String) -> String,
         interpreterLine: @escaping (LanguageTag) -> String
     ) {
         self.title = title
@@ -27,9 +27,9 @@ public struct FamilyBookingCalendar {
 
     public func items(eventID: String, familyID: String, times: [BookingConfirmation.Time], released: [BookingConfirmation.Time] = []) -> [ICalendarWriter.Item] {
         func item(_ time: BookingConfirmation.Time, cancelled: Bool) -> ICalendarWriter.Item {
-            let description = [time.host.map(hostLine), time.interpreter.map(interpreterLine), school].compactMap { $0 }.joined(separator: "\n")
+            let description = [time.host.map(hostLine), time.interpreter.map(interpreterLine), school.name].compactMap { $0 }.joined(separator: "\n")
             return ICalendarWriter.Item(
-                uid: BookingConfirmation.calendarUID(eventID: eventID, group: time.group, familyID: familyID), start: time.start, end: time.end,
+                uid: BookingConfirmation.calendarUID(eventID: eventID, group: time.group, familyID: familyID, school: school), start: time.start, end: time.end,
                 summary: title + (time.group == MeetingSlot.wholeEvent ? "" : " (\(time.group))"), location: location,
                 description: description, sequence: time.sequence, cancelled: cancelled)
         }
@@ -37,6 +37,7 @@ public struct FamilyBookingCalendar {
     }
 
     public func document(eventID: String, familyID: String, times: [BookingConfirmation.Time], released: [BookingConfirmation.Time] = [], stamp: Date) -> String {
-        ICalendarWriter(productName: school).document(items(eventID: eventID, familyID: familyID, times: times, released: released), stamp: stamp, name: school)
+        ICalendarWriter(productName: school.name, organizer: school.contact.email.map { (school.name, $0) })
+            .document(items(eventID: eventID, familyID: familyID, times: times, released: released), stamp: stamp, name: school.name)
     }
 }

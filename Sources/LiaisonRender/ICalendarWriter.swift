@@ -1,4 +1,5 @@
 import Foundation
+import LiaisonModel
 
 /// An iCalendar file (RFC 5545) of a few events: a family's booked meetings, a teacher's day. Times in UTC, text
 /// escaped, lines folded at 75 octets without splitting a character, CRLF line ends.
@@ -32,8 +33,14 @@ public struct ICalendarWriter: Sendable {
 
     /// `PRODID` names the school, so a calendar shows where the entries came from.
     public var productName: String
+    /// Who publishes the entries (`ORGANIZER`, which RFC 5546 asks of an entry sent with METHOD:PUBLISH): the school's
+    /// name and address.
+    public var organizer: (name: String, address: String)?
 
-    public init(productName: String) { self.productName = productName }
+    public init(productName: String, organizer: (name: String, address: String)? = nil) {
+        self.productName = productName
+        self.organizer = organizer
+    }
 
     public func document(_ items: [Item], stamp: Date, name: String? = nil) -> String {
         var lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Liaison//\(Self.escape(productName))//EN", "CALSCALE:GREGORIAN", "METHOD:PUBLISH"]
@@ -43,6 +50,11 @@ public struct ICalendarWriter: Sendable {
                 "BEGIN:VEVENT", "UID:\(Self.escape(item.uid))", "DTSTAMP:\(Self.utc(stamp))", "DTSTART:\(Self.utc(item.start))",
                 "DTEND:\(Self.utc(item.end))", "SUMMARY:\(Self.escape(item.summary))",
             ]
+            if let organizer, EmailAddress.problem(with: organizer.address) == nil {
+                // A parameter value is quoted and may not hold a quote (RFC 5545 3.2).
+                let name = Self.escape(organizer.name).filter { $0 != "\"" }.replacingOccurrences(of: "\\", with: "")
+                lines.append("ORGANIZER;CN=\"\(name)\":mailto:\(organizer.address)")
+            }
             if let location = item.location { lines.append("LOCATION:\(Self.escape(location))") }
             if let description = item.description { lines.append("DESCRIPTION:\(Self.escape(description))") }
             if let sequence = item.sequence { lines.append("SEQUENCE:\(max(0, sequence))") }

@@ -90,6 +90,8 @@ public struct MessageRenderer: Sendable {
     public static let otherLanguageKey = "common.other_language"
     /// The label of a machine translation: "(translated automatically from {language}; the original follows)".
     public static let machineTranslatedKey = "common.machine_translated"
+    /// The arguments of a booking confirmation's own messages (how many times it gives up).
+    public static let bookingArguments: Set<String> = ["released"]
     /// The line under a booked time saying an interpreter was asked for (a booking confirmation and its calendar file).
     public static let bookingInterpreterKey = "booking.interpreter"
     /// The arguments of ``otherLanguageKey``: the languages' names in the reader's language, and the office's phone.
@@ -303,7 +305,8 @@ public struct MessageRenderer: Sendable {
             }
         }
         var times: [TemplateValue] = []
-        for time in booking.times {
+        var released: [TemplateValue] = []
+        for (isReleased, time) in booking.times.map({ (false, $0) }) + booking.released.map({ (true, $0) }) {
             let children = recipient.students.filter { time.group == MeetingSlot.wholeEvent || $0.className == time.group }.map(\.givenName)
             let names = caches.list(children, formatter: formatter)
             let heading = time.group == MeetingSlot.wholeEvent
@@ -313,15 +316,22 @@ public struct MessageRenderer: Sendable {
                 ("heading", .string(heading)), ("date", .string(formatter.date(time.start))),
                 ("from", .string(formatter.time(time.start))), ("to", .string(formatter.time(time.end))),
             ]
+            if isReleased {
+                released.append(.map(entry))
+                continue
+            }
             if let host = time.host, let line = hostLines[host] { entry.append(("host", .string(line))) }
             if let language = time.interpreter, let line = interpreterLines[language] { entry.append(("interpreter", .string(line))) }
             times.append(.map(entry))
         }
-        let context = TemplateValue.map([("times", .list(times)), ("any", .bool(!times.isEmpty)), ("none", .bool(times.isEmpty))])
+        let context = TemplateValue.map([
+            ("times", .list(times)), ("any", .bool(!times.isEmpty)), ("none", .bool(times.isEmpty)),
+            ("released", .list(released)), ("released_any", .bool(!released.isEmpty)),
+        ])
         guard includeCalendar, !(booking.times.isEmpty && booking.released.isEmpty) else { return (context, nil) }
         let file = FamilyBookingCalendar(
             title: LanguageRun.removingMarks(marking.staff(event.title, chain: chain)),
-            location: event.location.map { LanguageRun.removingMarks(marking.staff($0, chain: chain)) }, school: school.name,
+            location: event.location.map { LanguageRun.removingMarks(marking.staff($0, chain: chain)) }, school: school,
             hostLine: { LanguageRun.removingMarks(hostLines[$0] ?? $0) }, interpreterLine: { LanguageRun.removingMarks(interpreterLines[$0] ?? $0.rawValue) })
         return (context, file.document(eventID: event.id, familyID: booking.familyID, times: booking.times, released: booking.released, stamp: booking.changedAt))
     }
@@ -400,6 +410,7 @@ public struct MessageRenderer: Sendable {
         if let booking = event.booking {
             arguments["closes"] = .date(booking.changeUntil)
             arguments["count"] = .integer(booking.times.count)
+            arguments["released"] = .integer(booking.released.count)
         }
         return arguments
     }

@@ -1,9 +1,9 @@
 import LiaisonModel
 
-/// Queues the letter confirming a change of a household's meeting booking, through the daemon's one queuer: the
-/// family pages write bookings and hand the confirmation on; they queue nothing themselves.
+/// Where the family pages say that a household's bookings changed: the change itself is counted in the store, in
+/// the transaction that made it, and the daemon queues the confirmation from there through its one queuer. The pages
+/// queue nothing and never wait for a letter.
 public protocol BookingConfirmer: Sendable {
-    /// Queues the confirmation to the guardians of its household in `event`'s audience; returns how many deliveries
-    /// were queued (a failure is logged by the confirmer and counts none: the booking stands).
-    func confirm(_ confirmation: BookingConfirmation, event: Event) async -> Int
+    /// A household's bookings changed (the store has counted it): confirm what is pending soon. Never blocks.
+    func bookingChanged()
 }

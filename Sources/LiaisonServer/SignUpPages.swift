@@ -50,11 +50,10 @@ struct SignUpPages: Sendable {
             return try await show(visit, notice: paragraph(text("ack.page.invalid_answer")), status: .badRequest)
         }
         if now >= visit.plan.bookUntil { return try await show(visit, status: .conflict) }
-        let before = try await visit.store.bookings(eventID: visit.event.id)
         if fields["action"] == "cancel" {
             let cancelled = try await visit.store.cancelBooking(
                 eventID: visit.event.id, group: group, familyID: visit.guardian.familyID, bookUntil: visit.plan.bookUntil, now: now)
-            if cancelled == true { await confirm(visit, before: before, now: now) }
+            if cancelled == true { server.confirmations?.bookingChanged() }
             return try await show(visit, notice: cancelled == true ? status(text("signup.page.cancelled")) : "")
         }
         guard let slotID = fields["slot"], let slot = visit.plan.slot(slotID), slot.group == group else {
@@ -66,13 +65,14 @@ struct SignUpPages: Sendable {
             bookUntil: visit.plan.bookUntil, now: now)
         switch outcome {
         case .booked, .moved, .unchanged:
+            // The store counted the change (if any) with the booking; the daemon confirms it.
+            server.confirmations?.bookingChanged()
             // Every class booked: the household's reminders queued before are withdrawn.
             let household = visit.text.site.recipients(of: visit.event).filter { $0.guardian.familyID == visit.guardian.familyID }
             let bookings = try await visit.store.bookings(eventID: visit.event.id)
             if visit.plan.unbooked(household, bookings: bookings).isEmpty {
                 _ = try await AnsweredReminders(outbox: server.outbox).withdraw(event: visit.event, guardianIDs: household.map(\.guardian.id), now: now)
             }
-            await confirm(visit, before: before, after: bookings, now: now)
             return try await show(visit, notice: status(text("signup.page.booked")))
         case .full:
             return try await show(visit, notice: alert(text("signup.page.taken")), status: .conflict)
@@ -83,22 +83,13 @@ struct SignUpPages: Sendable {
         }
     }
 
-    /// Has the household's guardians told of a change of its bookings (none when nothing changed: a second click).
-    /// The booking stands whatever happens to the letter; the confirmer logs a failure.
-    private func confirm(_ visit: Visit, before: [SlotBooking], after: [SlotBooking]? = nil, now: Date) async {
-        guard let confirmations = server.confirmations else { return }
-        var after = after
-        if after == nil { after = try? await visit.store.bookings(eventID: visit.event.id) }
-        guard let after, let confirmation = visit.plan.confirmation(familyID: visit.guardian.familyID, before: before, after: after, at: now) else { return }
-        _ = await confirmations.confirm(confirmation, event: visit.event)
-    }
-
     /// `GET /a/{token}/meetings.ics`: the household's booked meetings (the file its confirmations carry).
     func calendar(_ visit: Visit) async throws -> Response {
         let bookings = try await visit.store.bookings(eventID: visit.event.id)
+        let revision = try await visit.store.bookingRevision(eventID: visit.event.id, familyID: visit.guardian.familyID)
         let document = Self.calendarFile(visit.text, event: visit.event).document(
-            eventID: visit.event.id, familyID: visit.guardian.familyID, times: visit.plan.times(of: visit.guardian.familyID, in: bookings),
-            stamp: server.now())
+            eventID: visit.event.id, familyID: visit.guardian.familyID,
+            times: visit.plan.times(of: visit.guardian.familyID, in: bookings, revision: revision), stamp: server.now())
         var response = Response.text(.ok, document, contentType: "text/calendar; charset=utf-8")
         response.headers[.contentDisposition] = "attachment; filename=\"meetings.ics\""
         return response
@@ -108,7 +99,7 @@ struct SignUpPages: Sendable {
     static func calendarFile(_ text: PageText, event: Event) -> FamilyBookingCalendar {
         FamilyBookingCalendar(
             title: LanguageRun.removingMarks(text.resolve(event.title)), location: event.location.map { LanguageRun.removingMarks(text.resolve($0)) },
-            school: text.site.school.name,
+            school: text.site.school,
             hostLine: { LanguageRun.removingMarks(text("signup.page.with_host", ["host": .string($0)])) },
             interpreterLine: { LanguageRun.removingMarks(text(MessageRenderer.bookingInterpreterKey, ["language": .string(LanguageDisplayName.spokenName(of: $0, in: text.language))])) })
     }

@@ -99,6 +99,14 @@ public protocol FormStore: SurveyRegistry {
     /// Cancels a household's booking in `group`; nil after the deadline, else whether there was one.
     func cancelBooking(eventID: String, group: String, familyID: String, bookUntil: Date, now: Date) async throws -> Bool?
     func bookings(eventID: String) async throws -> [SlotBooking]
+    /// The number of changes made to a household's bookings of an event (0: none), counted in the transactions that
+    /// make them: the sequence of its calendar entries, the key of its confirmations.
+    func bookingRevision(eventID: String, familyID: String) async throws -> Int
+    /// Households whose bookings changed since their last confirmation was queued, oldest change first.
+    func pendingBookingChanges(limit: Int) async throws -> [BookingChange]
+    /// Records that the confirmation of `change` was queued, describing `described` (the household's bookings then):
+    /// the next confirmation says what changed since.
+    func markConfirmed(_ change: BookingChange, described: [SlotBooking]) async throws
 
     /// Keeps a household's signed answers of a permission slip (one per child), in one transaction; false (nothing
     /// kept) once `deadline` has passed.
@@ -200,6 +208,25 @@ public final class SQLiteFormStore: FormStore {
                         privacy TEXT,
                         at REAL NOT NULL
                     ) WITHOUT ROWID;
+                    """)
+        }
+        migrator.registerMigration("forms-v5-booking-changes") { db in
+            // Each change of a household's bookings counts a revision in the transaction that makes it; a revision
+            // newer than the one last confirmed is a confirmation still to queue (restart-safe: the daemon queues it
+            // from here, keyed by the revision, so it is queued once whoever runs it and however often).
+            try db.execute(
+                sql: """
+                    CREATE TABLE booking_changes (
+                        event_id TEXT NOT NULL,
+                        family_id TEXT NOT NULL,
+                        revision INTEGER NOT NULL,
+                        changed_at REAL NOT NULL,
+                        confirmed_revision INTEGER NOT NULL DEFAULT 0,
+                        -- the household's bookings the last confirmation described (JSON)
+                        confirmed_json TEXT NOT NULL DEFAULT '[]',
+                        PRIMARY KEY (event_id, family_id)
+                    ) WITHOUT ROWID;
+                    CREATE INDEX booking_changes_pending ON booking_changes (changed_at) WHERE revision > confirmed_revision;
                     """)
         }
         return migrator
@@ -334,7 +361,7 @@ public final class SQLiteFormStore: FormStore {
         try await writer.write { db in
             try db.execute(sql: "PRAGMA secure_delete = ON")
             var removed = 0
-            for table in ["form_drafts", "form_answered", "slot_bookings", "consent_records"] {
+            for table in ["form_drafts", "form_answered", "slot_bookings", "consent_records", "booking_changes"] {
                 try db.execute(sql: "DELETE FROM \(table) WHERE family_id = ?", arguments: [familyID])
                 removed += db.changesCount
             }
@@ -373,6 +400,8 @@ public final class SQLiteFormStore: FormStore {
             removed += db.changesCount
             try db.execute(sql: "DELETE FROM slot_bookings WHERE booked_at < ?", arguments: [time])
             removed += db.changesCount
+            try db.execute(sql: "DELETE FROM booking_changes WHERE changed_at < ?", arguments: [time])
+            removed += db.changesCount
             try db.execute(sql: "DELETE FROM consent_records WHERE answered_at < ?", arguments: [time])
             removed += db.changesCount
             try db.execute(
@@ -393,13 +422,17 @@ public final class SQLiteFormStore: FormStore {
     ) async throws -> BookingOutcome {
         guard now < bookUntil else { return .closed }
         return try await writer.write { db in
-            let current = try String.fetchOne(
-                db, sql: "SELECT slot_id FROM slot_bookings WHERE event_id = ? AND grp = ? AND family_id = ?",
+            let row = try Row.fetchOne(
+                db, sql: "SELECT slot_id, interpreter FROM slot_bookings WHERE event_id = ? AND grp = ? AND family_id = ?",
                 arguments: [eventID, slot.group, familyID])
+            let current: String? = row?["slot_id"]
             if current == slot.id {
+                let asked: String? = row?["interpreter"]
                 try db.execute(
                     sql: "UPDATE slot_bookings SET interpreter = ?, guardian_id = ? WHERE event_id = ? AND grp = ? AND family_id = ?",
                     arguments: [interpreter, guardianID, eventID, slot.group, familyID])
+                // The same time again (a second click): a change only if the interpreter request changed.
+                if asked != interpreter { try Self.countChange(db, eventID: eventID, familyID: familyID, now: now) }
                 return .unchanged
             }
             let taken = try Int.fetchOne(
@@ -412,6 +445,7 @@ public final class SQLiteFormStore: FormStore {
                         interpreter = excluded.interpreter, booked_at = excluded.booked_at
                     """,
                 arguments: [eventID, slot.group, familyID, slot.id, guardianID, interpreter, now.timeIntervalSince1970])
+            try Self.countChange(db, eventID: eventID, familyID: familyID, now: now)
             return current.map { .moved(from: $0) } ?? .booked
         }
     }
@@ -421,7 +455,49 @@ public final class SQLiteFormStore: FormStore {
         return try await writer.write { db in
             try db.execute(
                 sql: "DELETE FROM slot_bookings WHERE event_id = ? AND grp = ? AND family_id = ?", arguments: [eventID, group, familyID])
-            return db.changesCount > 0
+            guard db.changesCount > 0 else { return false }
+            try Self.countChange(db, eventID: eventID, familyID: familyID, now: now)
+            return true
+        }
+    }
+
+    /// Counts a change of a household's bookings, in the transaction that makes it.
+    private static func countChange(_ db: Database, eventID: String, familyID: String, now: Date) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO booking_changes (event_id, family_id, revision, changed_at) VALUES (?, ?, 1, ?)
+                ON CONFLICT (event_id, family_id) DO UPDATE SET revision = revision + 1, changed_at = excluded.changed_at
+                """,
+            arguments: [eventID, familyID, now.timeIntervalSince1970])
+    }
+
+    public func bookingRevision(eventID: String, familyID: String) async throws -> Int {
+        try await writer.read { db in
+            try Int.fetchOne(db, sql: "SELECT revision FROM booking_changes WHERE event_id = ? AND family_id = ?", arguments: [eventID, familyID]) ?? 0
+        }
+    }
+
+    public func pendingBookingChanges(limit: Int) async throws -> [BookingChange] {
+        try await writer.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM booking_changes WHERE revision > confirmed_revision ORDER BY changed_at LIMIT ?", arguments: [max(1, limit)]
+            ).map { row in
+                BookingChange(
+                    eventID: row["event_id"], familyID: row["family_id"], revision: row["revision"],
+                    changedAt: Date(timeIntervalSince1970: row["changed_at"]),
+                    confirmed: Self.decode([SlotBooking].self, row["confirmed_json"]) ?? [])
+            }
+        }
+    }
+
+    public func markConfirmed(_ change: BookingChange, described: [SlotBooking]) async throws {
+        try await writer.write { db in
+            try db.execute(
+                sql: """
+                    UPDATE booking_changes SET confirmed_revision = ?, confirmed_json = ?
+                    WHERE event_id = ? AND family_id = ? AND confirmed_revision < ?
+                    """,
+                arguments: [change.revision, Self.json(described), change.eventID, change.familyID, change.revision])
         }
     }
 

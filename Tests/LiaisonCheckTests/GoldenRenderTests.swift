@@ -83,18 +83,18 @@ import LiaisonRender
         let booked = SlotBooking(
             eventID: event.id, group: slot.group, slotID: slot.id, familyID: recipient.guardian.familyID, guardianID: guardian,
             interpreter: recipient.guardian.language.rawValue, bookedAt: referenceNow)
-        let booking = try #require(plan.confirmation(familyID: recipient.guardian.familyID, before: [], after: [booked], at: referenceNow))
+        let booking = try #require(plan.confirmation(familyID: recipient.guardian.familyID, before: [], after: [booked], revision: 1, at: referenceNow))
         func render(_ booking: BookingConfirmation) throws -> RenderedMessage {
             try school.renderer.render(RenderRequest(
                 event: event.confirming(booking), recipient: recipient, ackURL: "https://liaison.riverside.example/a/\(guardian)", now: referenceNow,
                 includeShort: true))
         }
         let message = try render(booking)
-        #expect(message.calendar?.contains("UID:year3-meetings-2026-\(slot.group)-\(recipient.guardian.familyID)@liaison") == true)
+        #expect(message.calendar?.contains("UID:year3-meetings-2026/\(slot.group)/\(recipient.guardian.familyID)@") == true)
         #expect(message.calendar?.contains("STATUS:CONFIRMED") == true)
         #expect(message.sms.map { SMSSegments($0).parts <= 3 } == true, "\(message.sms ?? "")")
         try compare(message, name: "demo.booking.\(guardian)")
-        let cancelled = try #require(plan.confirmation(familyID: recipient.guardian.familyID, before: [booked], after: [], at: referenceNow + 60))
+        let cancelled = try #require(plan.confirmation(familyID: recipient.guardian.familyID, before: [booked], after: [], revision: 2, at: referenceNow + 60))
         let letter = try render(cancelled)
         #expect(letter.calendar?.contains("STATUS:CANCELLED") == true)
         #expect(letter.subject != message.subject && !letter.text.contains(message.text.components(separatedBy: "\n")[4]))

@@ -64,14 +64,15 @@ import Testing
     }
 }
 
-/// A booking confirmation's occurrence: one per change, its household read back from the id.
+/// A booking confirmation's occurrence: one per revision of the household's bookings, its household read back.
 struct BookingOccurrenceTests {
-    @Test func eachChangeHasItsOwnOccurrenceAndTheHouseholdReadsBack() {
-        let at = Date(timeIntervalSince1970: 1_800_000_000.25)
-        let first = Occurrence.bookingConfirmation(eventID: "year3-meetings", familyID: "F-07", at: at)
-        #expect(first.id == "year3-meetings#booking-F-07-20270115T080000.250Z")
+    @Test func eachRevisionHasItsOwnOccurrenceAndTheHouseholdReadsBack() {
+        let at = Date(timeIntervalSince1970: 1_800_000_000)
+        let first = Occurrence.bookingConfirmation(eventID: "year3-meetings", familyID: "F-07", revision: 3, at: at)
+        #expect(first.id == "year3-meetings#booking-F-07-r3")
         #expect(Occurrence.kind(of: first.id) == .bookingConfirmation(familyID: "F-07"))
         #expect(!first.isScheduled)
-        #expect(Occurrence.bookingConfirmation(eventID: "year3-meetings", familyID: "F-07", at: at + 0.001).id != first.id)
+        #expect(Occurrence.bookingConfirmation(eventID: "year3-meetings", familyID: "F-07", revision: 3, at: at + 5).id == first.id, "queued again: the same")
+        #expect(Occurrence.bookingConfirmation(eventID: "year3-meetings", familyID: "F-07", revision: 4, at: at).id != first.id)
     }
 }

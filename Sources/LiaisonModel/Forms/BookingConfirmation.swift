@@ -12,7 +12,7 @@ public struct BookingConfirmation: Hashable, Sendable {
         public var host: String?
         /// The language an interpreter was asked for.
         public var interpreter: LanguageTag?
-        /// Grows with every change of the booking (seconds since 1970 of the change), so a calendar takes the newest.
+        /// Grows with every change of the household's bookings (its revision), so a calendar keeps the newest.
         public var sequence: Int
 
         public init(group: String, start: Date, end: Date, host: String? = nil, interpreter: LanguageTag? = nil, sequence: Int) {
@@ -49,28 +49,49 @@ public struct BookingConfirmation: Hashable, Sendable {
     public static let template = "booking"
 
     /// The calendar entry of a household's booking in a group: one per (event, group, household), so a move updates
-    /// the entry a phone already has instead of adding a second.
-    public static func calendarUID(eventID: String, group: String, familyID: String) -> String {
-        "\(eventID)-\(group)-\(familyID)@liaison"
+    /// the entry a phone already has instead of adding a second; the school's host keeps it apart from another
+    /// school's (RFC 5545 asks a UID to be globally unique).
+    public static func calendarUID(eventID: String, group: String, familyID: String, school: School) -> String {
+        "\(eventID)/\(group)/\(familyID)@\(school.calendarDomain)"
+    }
+}
+
+/// A household whose bookings changed since its last confirmation was queued (kept by the form store).
+public struct BookingChange: Hashable, Sendable {
+    public var eventID: String
+    public var familyID: String
+    /// The changes counted so far; the confirmation of this one is keyed by it.
+    public var revision: Int
+    public var changedAt: Date
+    /// The household's bookings the last confirmation described (none before the first).
+    public var confirmed: [SlotBooking]
+
+    public init(eventID: String, familyID: String, revision: Int, changedAt: Date, confirmed: [SlotBooking]) {
+        self.eventID = eventID
+        self.familyID = familyID
+        self.revision = revision
+        self.changedAt = changedAt
+        self.confirmed = confirmed
     }
 }
 
 extension SignUpPlan {
-    /// The household's booked times in `bookings` (of one event), in time order, as its calendar shows them.
-    public func times(of familyID: String, in bookings: [SlotBooking]) -> [BookingConfirmation.Time] {
+    /// The household's booked times in `bookings` (of one event), in time order, as its calendar shows them at
+    /// `revision` (the household's count of changes: the entries' sequence).
+    public func times(of familyID: String, in bookings: [SlotBooking], revision: Int) -> [BookingConfirmation.Time] {
         bookings.filter { $0.familyID == familyID }.compactMap { booking -> BookingConfirmation.Time? in
             guard let slot = slot(booking.slotID) else { return nil }
             return BookingConfirmation.Time(
                 group: booking.group, start: slot.start, end: slot.end, host: slot.host, interpreter: booking.interpreter.flatMap { LanguageTag($0) },
-                sequence: Int(booking.bookedAt.timeIntervalSince1970.rounded(.down)))
+                sequence: revision)
         }
         .sorted { ($0.start, $0.group) < ($1.start, $1.group) }
     }
 
-    /// What to tell `familyID` after a change on its page took its bookings from `before` to `after` (each the
-    /// event's bookings, or only the household's), or nil when nothing it booked changed (a second click, a slot
-    /// taken meanwhile).
-    public func confirmation(familyID: String, before: [SlotBooking], after: [SlotBooking], at now: Date) -> BookingConfirmation? {
+    /// What to tell `familyID` once its bookings went from `before` (what its last confirmation described) to
+    /// `after` (each the event's bookings, or only the household's), at `revision`; nil when, all told, nothing it
+    /// booked changed (a time booked and cancelled again before the letter went).
+    public func confirmation(familyID: String, before: [SlotBooking], after: [SlotBooking], revision: Int, at changedAt: Date) -> BookingConfirmation? {
         func state(_ bookings: [SlotBooking]) -> [String: SlotBooking] {
             Dictionary(bookings.filter { $0.familyID == familyID }.map { ($0.group, $0) }, uniquingKeysWith: { first, _ in first })
         }
@@ -80,13 +101,10 @@ extension SignUpPlan {
             old[group]?.slotID != new[group]?.slotID || old[group]?.interpreter != new[group]?.interpreter
         }
         guard changed else { return nil }
-        let stamp = Int(now.timeIntervalSince1970.rounded(.down))
-        let released = times(of: familyID, in: Array(old.values.filter { new[$0.group] == nil })).map { time -> BookingConfirmation.Time in
-            var time = time
-            time.sequence = max(stamp, time.sequence + 1)
-            return time
-        }
-        return BookingConfirmation(familyID: familyID, times: times(of: familyID, in: Array(new.values)), released: released, changeUntil: bookUntil, changedAt: now)
+        return BookingConfirmation(
+            familyID: familyID, times: times(of: familyID, in: Array(new.values), revision: revision),
+            released: times(of: familyID, in: Array(old.values.filter { new[$0.group] == nil }), revision: revision),
+            changeUntil: bookUntil, changedAt: changedAt)
     }
 }
 
@@ -96,6 +114,9 @@ extension Event {
     public func confirming(_ booking: BookingConfirmation) -> Event {
         var event = self
         event.template = BookingConfirmation.template
+        // A plain letter whatever the meeting was: never an alert's channels and hours, never a newsletter's opt-out.
+        event.priority = .normal
+        event.kind = .meeting
         event.rsvp = []
         event.plan = NotificationPlan()
         event.survey = nil
