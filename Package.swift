@@ -29,6 +29,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         // bcrypt for staff passwords (HummingbirdBcrypt alone: its C bcrypt, no other dependency).
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
+        // Reading XLSForm workbooks (.xlsx is a ZIP of XML parts): its unzip, with zlib.
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         // C shims
@@ -52,7 +54,9 @@ let package = Package(
         .target(name: "LiaisonCrypto", dependencies: ["CCrypto"]),
         .target(
             name: "LiaisonInputs",
-            dependencies: ["LiaisonModel", "LiaisonCurl", .product(name: "Yams", package: "Yams")]
+            dependencies: [
+                "LiaisonModel", "LiaisonCurl", .product(name: "Yams", package: "Yams"), .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ]
         ),
         .target(
             name: "LiaisonLocalization",

@@ -460,7 +460,7 @@ public enum ScheduleLoader {
             }
             let known = name.hasSuffix(".yaml") || name.hasSuffix(".yml") || XLSFormLoader.isXLSForm(name)
             let resolved = ScheduleLoader.formsFolder(ofSchedule: report.file) + "/" + (known ? name : name + ".yaml")
-            // A form in YAML, or an XLSForm saved as CSV (one file per sheet).
+            // A form in YAML, or an XLSForm: the workbook (.xlsx) or its sheets saved as CSV (one file per sheet).
             let (form, problems) = XLSFormLoader.isXLSForm(resolved)
                 ? XLSFormLoader.load(path: resolved, school: school) : FormLoader.load(path: resolved, school: school)
             report.diagnostics += problems

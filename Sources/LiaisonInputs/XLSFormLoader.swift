@@ -1,7 +1,8 @@
 import Foundation
 import LiaisonModel
 
-/// Reads a form written as an XLSForm (the spreadsheet format of ODK, KoboToolbox and SurveyCTO), saved one CSV per
+/// Reads a form written as an XLSForm (the spreadsheet format of ODK, KoboToolbox and SurveyCTO): the workbook
+/// itself, `forms/<name>.xlsx` (sheets `survey`, `choices` and, optionally, `settings`), or saved one CSV per
 /// sheet: `forms/<name>.csv` (the `survey` sheet), `forms/<name>.choices.csv` and, optionally,
 /// `forms/<name>.settings.csv`. Labels come per language from `label::Somali (so)` columns (a plain `label` is the
 /// school's language); problems carry `form.*` codes with the file, line and column.
@@ -16,28 +17,59 @@ import LiaisonModel
 ///
 /// `required` is `yes`/`true`. The settings sheet may give `privacy`, `min_group` and `min_group_text`.
 public enum XLSFormLoader {
-    public static func isXLSForm(_ path: String) -> Bool { path.lowercased().hasSuffix(".csv") }
+    public static func isXLSForm(_ path: String) -> Bool { path.lowercased().hasSuffix(".csv") || XLSXReader.isWorkbook(path) }
 
     public static func load(path: String, school: School, limits: InputLimits = .standard) -> (FormDefinition?, [Diagnostic]) {
+        XLSXReader.isWorkbook(path) ? loadWorkbook(path: path, school: school, limits: limits) : loadCSV(path: path, school: school, limits: limits)
+    }
+
+    /// The sheets saved as CSV files beside each other.
+    static func loadCSV(path: String, school: School, limits: InputLimits) -> (FormDefinition?, [Diagnostic]) {
         var diagnostics: [Diagnostic] = []
         let (survey, problems) = CSVReader.read(contentsOf: path, limits: limits)
         diagnostics += problems
         guard let survey else { return (nil, diagnostics) }
         let base = String(path.dropLast(".csv".count))
+        func sheet(_ suffix: String) -> CSVTable? {
+            guard FileManager.default.fileExists(atPath: base + suffix) else { return nil }
+            let (table, problems) = CSVReader.read(contentsOf: base + suffix, limits: limits)
+            diagnostics += problems
+            return table
+        }
+        let choices = sheet(".choices.csv")
+        let settings = sheet(".settings.csv")
+        let (form, found) = load(path: path, survey: survey, choices: choices, choicesName: base + ".choices.csv", settings: settings, school: school)
+        return (form, diagnostics + found)
+    }
+
+    /// The workbook: sheets named survey, choices and settings (in any case).
+    static func loadWorkbook(path: String, school: School, limits: InputLimits) -> (FormDefinition?, [Diagnostic]) {
+        switch XLSXReader.sheets(path: path, limits: limits) {
+        case .failure(let error):
+            return (nil, [.error("form.unreadable", "\(URL(fileURLWithPath: path).lastPathComponent) cannot be read: \(error.description); save it again as an .xlsx workbook, or each sheet as CSV", at: SourceLocation(file: path))])
+        case .success(let sheets):
+            let named = Dictionary(sheets.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { first, _ in first })
+            guard let survey = named["survey"] else {
+                let found = sheets.keys.sorted().joined(separator: ", ")
+                return (nil, [.error("form.missing-sheet", "the workbook has no sheet named survey (it has \(found.isEmpty ? "none" : found))", at: SourceLocation(file: path))])
+            }
+            return load(path: path, survey: survey, choices: named["choices"], choicesName: "the choices sheet", settings: named["settings"], school: school)
+        }
+    }
+
+    /// The form from its sheets read as tables (from CSV files or a workbook alike).
+    static func load(
+        path: String, survey: CSVTable, choices choicesSheet: CSVTable?, choicesName: String, settings: CSVTable?, school: School
+    ) -> (FormDefinition?, [Diagnostic]) {
+        var diagnostics: [Diagnostic] = []
         var choices: [String: [FormChoice]] = [:]
         var choiceLines: [String: Int] = [:]
-        if FileManager.default.fileExists(atPath: base + ".choices.csv") {
-            let (table, problems) = CSVReader.read(contentsOf: base + ".choices.csv", limits: limits)
-            diagnostics += problems
-            if let table { (choices, choiceLines) = readChoices(table, school: school, diagnostics: &diagnostics) }
-        }
+        if let table = choicesSheet { (choices, choiceLines) = readChoices(table, school: school, diagnostics: &diagnostics) }
         var privacy = FormPrivacy.confidential
         var minGroup = 5
         var minGroupText = 10
-        if FileManager.default.fileExists(atPath: base + ".settings.csv") {
-            let (table, problems) = CSVReader.read(contentsOf: base + ".settings.csv", limits: limits)
-            diagnostics += problems
-            if let table, let record = table.records.first {
+        do {
+            if let table = settings, let record = table.records.first {
                 if let raw = table.nonEmpty("privacy", in: record) {
                     if let value = FormPrivacy(rawValue: raw.lowercased()) { privacy = value } else {
                         diagnostics.append(.error("form.invalid-value", "privacy \"\(raw)\" is not confidential or anonymous", at: table.location(of: "privacy", in: record)))
@@ -110,7 +142,7 @@ public enum XLSFormLoader {
             if let list {
                 usedLists.insert(list)
                 guard let listed = choices[list], !listed.isEmpty else {
-                    diagnostics.append(.error("form.unknown-list", "no choices named \"\(list)\" in \(base).choices.csv", at: survey.location(of: "type", in: record)))
+                    diagnostics.append(.error("form.unknown-list", "no choices named \"\(list)\" in \(choicesName)", at: survey.location(of: "type", in: record)))
                     continue
                 }
                 questionChoices = listed
@@ -119,7 +151,7 @@ public enum XLSFormLoader {
             questions.append(FormQuestion(id: id, kind: kind, text: .inline(text), required: required, choices: questionChoices))
         }
         for list in choices.keys.sorted() where !usedLists.contains(list) {
-            diagnostics.append(.warning("form.unused-list", "the list of choices \"\(list)\" is used by no question", at: SourceLocation(file: base + ".choices.csv", line: choiceLines[list], field: "list_name")))
+            diagnostics.append(.warning("form.unused-list", "the list of choices \"\(list)\" is used by no question", at: SourceLocation(file: choicesSheet?.file ?? choicesName, line: choiceLines[list], field: "list_name")))
         }
         if questions.isEmpty, !diagnostics.contains(where: { $0.severity == .error }) {
             diagnostics.append(.error("form.missing-key", "the form has no questions", at: SourceLocation(file: path, line: survey.headerLine, field: "type")))

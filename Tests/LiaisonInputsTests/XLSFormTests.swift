@@ -1,12 +1,54 @@
 import Foundation
-import LiaisonInputs
+@testable import LiaisonInputs
 import LiaisonModel
 import Testing
 
-/// A form written as an XLSForm (ODK, KoboToolbox), saved one CSV per sheet: the questions Liaison asks, labels per
-/// language from `label::Language (code)` columns, and what it cannot ask refused at its line and column.
+/// A form written as an XLSForm (ODK, KoboToolbox), as a workbook or saved one CSV per sheet: the questions Liaison
+/// asks, labels per language from `label::Language (code)` columns, and what it cannot ask refused at its line and column.
 struct XLSFormTests {
     let school = School(name: "Riverside", defaultLocale: "en", timeZone: TimeZone(identifier: "Europe/London")!)
+    /// Workbooks written by openpyxl and XlsxWriter (Fixtures/xlsform/make_fixtures.py).
+    static let workbooks = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/xlsform").path
+
+    @Test(arguments: ["spring.xlsx", "spring-xlsxwriter.xlsx"])
+    func aWorkbookIsReadAsItsSheets(file: String) throws {
+        let (form, diagnostics) = XLSFormLoader.load(path: Self.workbooks + "/" + file, school: school)
+        #expect(diagnostics.isEmpty, "\(diagnostics)")
+        let read = try #require(form)
+        #expect(read.id == file.replacingOccurrences(of: ".xlsx", with: ""))
+        #expect(read.privacy == .anonymous && read.minGroup == 6, "the settings sheet (named Settings) and its number cell")
+        #expect(read.questions.map(\.id) == ["welcome", "recommend", "informed", "contact", "better"])
+        #expect(read.questions.map(\.kind) == [.scale5, .rating10, .single, .multiple, .longText])
+        #expect(read.questions.map(\.required) == [true, false, true, false, false], "a TRUE cell and a yes")
+        guard case .inline(let welcome) = read.questions[0].text else { Issue.record("no inline label"); return }
+        #expect(welcome.base == "My child is made welcome")
+        #expect(welcome.translations["so"] == "Ilmahayga waa la soo dhoweeyaa" && welcome.translations["ar"] == "يُرحَّب بطفلي")
+        #expect(read.questions[3].choices.map(\.id) == ["email", "sms"])
+        #expect(read.origin?.file.hasSuffix(file) == true)
+    }
+
+    @Test func aWorkbookThatCannotBeReadSaysWhy() {
+        let (none, missing) = XLSFormLoader.load(path: Self.workbooks + "/no-survey.xlsx", school: school)
+        #expect(none == nil && missing.contains { $0.code == "form.missing-sheet" && $0.message.contains("questions") }, "\(missing)")
+        let (big, oversized) = XLSFormLoader.load(path: Self.workbooks + "/oversized.xlsx", school: school)
+        #expect(big == nil && oversized.contains { $0.code == "form.unreadable" && $0.message.contains("16 MB") }, "\(oversized)")
+        let (laughs, entities) = XLSFormLoader.load(path: Self.workbooks + "/entities.xlsx", school: school)
+        #expect(laughs == nil && entities.contains { $0.code == "form.unreadable" && $0.message.contains("document type") }, "\(entities)")
+        let fixture = Fixture()
+        let text = fixture.write("forms/typed.xlsx", "type,name,label\ntext,ok,Fine?\n")
+        let (notZip, unreadable) = XLSFormLoader.load(path: text, school: school)
+        #expect(notZip == nil && unreadable.contains { $0.code == "form.unreadable" && $0.location?.file == text }, "\(unreadable)")
+    }
+
+    @Test func aProblemInAWorkbookIsReportedAtItsSheetRowAndColumn() throws {
+        // Rows keep the sheet's numbers, blank rows and all: the table a workbook's sheet becomes.
+        let table = XLSXReader.table(
+            [(1, [1: "type", 2: "name", 3: "label"]), (3, [1: "range", 2: "size", 3: "How big?", 4: "ignored"]), (4, [:])],
+            file: "forms/x.xlsx#survey", limits: .standard)
+        #expect(table.header == ["type", "name", "label"] && table.records.map(\.line) == [3])
+        #expect(table.location(of: "label", in: table.records[0]).description.contains("forms/x.xlsx#survey:3"))
+        #expect(XLSXReader.column(of: "AA12") == 27 && XLSXReader.column(of: "C5") == 3 && XLSXReader.column(of: "12") == nil)
+    }
 
     @Test func aSurveySheetWithChoicesAndSettingsIsAForm() throws {
         let fixture = Fixture()

@@ -8,7 +8,8 @@ import LiaisonModel
 // section, calendar rules included) and the schedule reader (events, audiences, times in zones, reminders).
 //
 // Input: a configuration, a schedule, a survey's form (forms/fuzz.yaml, which a schedule names with `form: fuzz`)
-// and, optionally, an XLSForm's survey and choices sheets (CSV), separated by `%%` lines. An input without separator
+// and, optionally, an XLSForm's survey and choices sheets (CSV) and an XLSForm workbook (.xlsx bytes), separated by
+// `%%` lines. An input without separator
 // is read as the first three. The form's lines are also posted as a permission slip.
 // The schedule is read for the school the configuration names when it loads, else for a fixed one.
 
@@ -53,6 +54,13 @@ public func fuzzConfig(_ data: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
             let values = String(decoding: input.parts[3], as: UTF8.self).split(separator: ",").prefix(8).map(String.init)
             _ = xlsForm.read(Dictionary(uniqueKeysWithValues: xlsForm.questions.map { ($0.field, values) }), submitting: true)
         }
+    }
+
+    // An XLSForm workbook: the sixth part, as the bytes of forms/xls.xlsx (a ZIP of XML parts).
+    if input.parts.count > 5 {
+        let workbook = Scratch.save(input.parts[5], to: "config/forms/xls.xlsx")
+        let (xlsx, problems) = XLSFormLoader.load(path: workbook, school: configuration?.school ?? fallbackSchool)
+        FuzzLog.show("xlsx: \(xlsx?.questions.count ?? 0) questions", problems.map(\.description))
     }
 
     // A permission slip as posted: the form text's lines as the children's answers and the signing name.
