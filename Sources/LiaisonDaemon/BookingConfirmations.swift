@@ -25,25 +25,63 @@ struct BookingConfirmations: BookingConfirmer {
 
     func bookingChanged() { wakeup.ring() }
 
-    /// Queues the confirmations still to queue; returns how many letters were queued.
+    /// Queues the confirmations still to queue; returns how many letters were queued. A household whose letter fails
+    /// is logged and left pending for the next pass; the others go on.
     @discardableResult
     func pass(now: Date) async throws -> Int {
         var letters = 0
-        while true {
-            let changes = try await forms.pendingBookingChanges(limit: 100)
-            guard !changes.isEmpty else { return letters }
-            for change in changes { letters += try await confirm(change, now: now) }
+        var failed = Set<String>()
+        // At most 1,000 households a pass: a burst of bookings never holds the scheduler for long.
+        for _ in 0..<10 {
+            let changes = try await forms.pendingBookingChanges(limit: 100 + failed.count).filter { !failed.contains($0.eventID + "\u{1F}" + $0.familyID) }
+            guard !changes.isEmpty else { break }
+            for change in changes {
+                do {
+                    letters += try await confirm(change, now: now)
+                } catch {
+                    failed.insert(change.eventID + "\u{1F}" + change.familyID)
+                    logger.error("could not queue a booking confirmation", metadata: ["event": "\(change.eventID)", "error": "\(type(of: error))"])
+                }
+            }
         }
+        return letters
+    }
+
+    /// Withdraws the confirmations of `eventID` still waiting (the meeting was cancelled or is gone); returns how many.
+    func withdraw(eventID: String, reason: String, now: Date) async throws -> Int {
+        let waiting = try await outbox.deliveries(matching: DeliveryQuery(states: [.queued, .retry], eventID: eventID))
+        var cancelled = 0
+        for occurrence in Set(waiting.map(\.key.occurrence)).filter({ $0.contains(BookingConfirmation.occurrenceMarker) }).sorted() {
+            cancelled += try await outbox.cancel(matching: DeliveryQuery(occurrence: occurrence), reason: reason, now: now)
+        }
+        return cancelled
+    }
+
+    /// The revision a confirmation's occurrence id ends with (`…-r3`).
+    static func revision(of occurrence: String) -> Int? {
+        guard let dash = occurrence.range(of: "-r", options: .backwards) else { return nil }
+        return Int(occurrence[dash.upperBound...])
     }
 
     private func confirm(_ change: BookingChange, now: Date) async throws -> Int {
         let school = state.school
         let events = state.scheduleEvents(of: school)
-        // A meeting gone from the schedule or cancelled: nothing to confirm (its cancellation is told otherwise).
+        let letters = { (guardians: Set<String>) async throws -> [String] in
+            var waiting: [Delivery] = []
+            for guardian in guardians.sorted() {
+                waiting += try await outbox.deliveries(matching: DeliveryQuery(states: [.queued, .retry], eventID: change.eventID, guardianID: guardian))
+            }
+            return Set(waiting.map(\.key.occurrence)).filter { Occurrence.kind(of: $0) == .bookingConfirmation(familyID: change.familyID) }.sorted()
+        }
+        // A meeting gone from the schedule or cancelled: nothing to confirm, and a letter still waiting is withdrawn.
         guard let event = events.first(where: { $0.id == change.eventID }), !event.isCancelled, let plan = event.signUp else {
+            _ = try await withdraw(eventID: change.eventID, reason: "the meeting was cancelled", now: now)
             try await forms.markConfirmed(change, described: change.confirmed)
             return 0
         }
+        // Another process confirmed this change, or a later one came: that one is told (by it, or by the next pass).
+        let stored = try await forms.bookingState(eventID: event.id, familyID: change.familyID)
+        guard stored.revision == change.revision, stored.confirmed < change.revision else { return 0 }
         let bookings = try await forms.bookings(eventID: event.id).filter { $0.familyID == change.familyID }
         guard let confirmation = plan.confirmation(
             familyID: change.familyID, before: change.confirmed, after: bookings, revision: change.revision, at: change.changedAt)
@@ -54,15 +92,8 @@ struct BookingConfirmations: BookingConfirmer {
         }
         let recipients = event.audience.recipients(in: school.roster).filter { $0.guardian.familyID == change.familyID }
         let occurrence = Occurrence.bookingConfirmation(eventID: event.id, familyID: change.familyID, revision: change.revision, at: change.changedAt)
-        // A letter of an older revision still waiting says less than this one: withdrawn.
-        var waiting: [Delivery] = []
-        for guardian in Set(recipients.map(\.guardian.id)).sorted() {
-            waiting += try await outbox.deliveries(matching: DeliveryQuery(states: [.queued, .retry], eventID: event.id, guardianID: guardian))
-        }
-        let stale = Set(waiting.map(\.key.occurrence)).filter {
-            Occurrence.kind(of: $0) == .bookingConfirmation(familyID: change.familyID) && $0 != occurrence.id
-        }
-        for old in stale.sorted() {
+        // A letter of an older revision still waiting says less than this one: withdrawn (never a newer one).
+        for old in try await letters(Set(recipients.map(\.guardian.id))) where (Self.revision(of: old) ?? 0) < change.revision {
             _ = try await outbox.cancel(matching: DeliveryQuery(occurrence: old), reason: "replaced by a later confirmation", now: now)
         }
         var queued = 0
@@ -77,7 +108,11 @@ struct BookingConfirmations: BookingConfirmer {
                     metadata: ["event": "\(event.id)", "problems": "\(outcome.problems.count)"])
             }
         }
-        try await forms.markConfirmed(change, described: bookings)
+        if try await !forms.markConfirmed(change, described: bookings) {
+            // A later revision was confirmed meanwhile (another process): this letter says less; withdrawn if still waiting.
+            _ = try await outbox.cancel(matching: DeliveryQuery(occurrence: occurrence.id), reason: "replaced by a later confirmation", now: now)
+            return 0
+        }
         return queued > 0 ? 1 : 0
     }
 }

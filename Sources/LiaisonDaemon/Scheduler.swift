@@ -92,6 +92,10 @@ struct Scheduler: Sendable {
                 withdrawn.recordedAt = now
                 try await journal.record(withdrawn)
                 entries[entry.occurrence] = withdrawn
+                if event == nil || event?.isCancelled == true, let confirmations {
+                    // Its booking confirmations still waiting go with it.
+                    _ = try await confirmations.withdraw(eventID: entry.eventID, reason: withdrawReason, now: now)
+                }
                 logger.notice(
                     "withdrew queued messages",
                     metadata: ["event": "\(entry.eventID)", "occurrence": "\(entry.occurrence)", "cancelled": "\(cancelled)", "reason": "\(withdrawReason)"])

@@ -52,7 +52,7 @@ public struct ICalendarWriter: Sendable {
             ]
             if let organizer, EmailAddress.problem(with: organizer.address) == nil {
                 // A parameter value is quoted and may not hold a quote (RFC 5545 3.2).
-                let name = Self.escape(organizer.name).filter { $0 != "\"" }.replacingOccurrences(of: "\\", with: "")
+                let name = String(organizer.name.unicodeScalars.filter { $0 != "\"" && $0.properties.generalCategory != .control }.map(Character.init))
                 lines.append("ORGANIZER;CN=\"\(name)\":mailto:\(organizer.address)")
             }
             if let location = item.location { lines.append("LOCATION:\(Self.escape(location))") }

@@ -105,8 +105,12 @@ public protocol FormStore: SurveyRegistry {
     /// Households whose bookings changed since their last confirmation was queued, oldest change first.
     func pendingBookingChanges(limit: Int) async throws -> [BookingChange]
     /// Records that the confirmation of `change` was queued, describing `described` (the household's bookings then):
-    /// the next confirmation says what changed since.
-    func markConfirmed(_ change: BookingChange, described: [SlotBooking]) async throws
+    /// the next confirmation says what changed since. False when a later revision was confirmed meanwhile (another
+    /// process), and nothing changed.
+    @discardableResult
+    func markConfirmed(_ change: BookingChange, described: [SlotBooking]) async throws -> Bool
+    /// The household's revision now and the last one confirmed.
+    func bookingState(eventID: String, familyID: String) async throws -> (revision: Int, confirmed: Int)
 
     /// Keeps a household's signed answers of a permission slip (one per child), in one transaction; false (nothing
     /// kept) once `deadline` has passed.
@@ -228,6 +232,13 @@ public final class SQLiteFormStore: FormStore {
                     ) WITHOUT ROWID;
                     CREATE INDEX booking_changes_pending ON booking_changes (changed_at) WHERE revision > confirmed_revision;
                     """)
+            // Bookings made before: counted once and taken as told, so a later change is told against them.
+            let existing = try Row.fetchAll(db, sql: "SELECT * FROM slot_bookings").map(Self.booking)
+            for (key, bookings) in Dictionary(grouping: existing, by: { [$0.eventID, $0.familyID] }) {
+                try db.execute(
+                    sql: "INSERT INTO booking_changes (event_id, family_id, revision, changed_at, confirmed_revision, confirmed_json) VALUES (?, ?, 1, ?, 1, ?)",
+                    arguments: [key[0], key[1], bookings.map(\.bookedAt.timeIntervalSince1970).max() ?? 0, Self.json(bookings)])
+            }
         }
         return migrator
     }
@@ -400,7 +411,11 @@ public final class SQLiteFormStore: FormStore {
             removed += db.changesCount
             try db.execute(sql: "DELETE FROM slot_bookings WHERE booked_at < ?", arguments: [time])
             removed += db.changesCount
-            try db.execute(sql: "DELETE FROM booking_changes WHERE changed_at < ?", arguments: [time])
+            // Kept as a count alone (what the last letter described goes): a later change keeps counting up, so its
+            // letter's key and its calendar entries' sequence never fall back to one the outbox or a phone has.
+            try db.execute(
+                sql: "UPDATE booking_changes SET confirmed_json = '[]', confirmed_revision = revision WHERE changed_at < ? AND confirmed_json <> '[]'",
+                arguments: [time])
             removed += db.changesCount
             try db.execute(sql: "DELETE FROM consent_records WHERE answered_at < ?", arguments: [time])
             removed += db.changesCount
@@ -490,14 +505,24 @@ public final class SQLiteFormStore: FormStore {
         }
     }
 
-    public func markConfirmed(_ change: BookingChange, described: [SlotBooking]) async throws {
+    @discardableResult
+    public func markConfirmed(_ change: BookingChange, described: [SlotBooking]) async throws -> Bool {
         try await writer.write { db in
             try db.execute(
                 sql: """
                     UPDATE booking_changes SET confirmed_revision = ?, confirmed_json = ?
-                    WHERE event_id = ? AND family_id = ? AND confirmed_revision < ?
+                    WHERE event_id = ? AND family_id = ? AND confirmed_revision < ? AND revision >= ?
                     """,
-                arguments: [change.revision, Self.json(described), change.eventID, change.familyID, change.revision])
+                arguments: [change.revision, Self.json(described), change.eventID, change.familyID, change.revision, change.revision])
+            return db.changesCount > 0
+        }
+    }
+
+    public func bookingState(eventID: String, familyID: String) async throws -> (revision: Int, confirmed: Int) {
+        try await writer.read { db in
+            let row = try Row.fetchOne(
+                db, sql: "SELECT revision, confirmed_revision FROM booking_changes WHERE event_id = ? AND family_id = ?", arguments: [eventID, familyID])
+            return (row?["revision"] ?? 0, row?["confirmed_revision"] ?? 0)
         }
     }
 

@@ -113,6 +113,28 @@ struct SlotBookingTests {
         MeetingSlot(id: id, group: "3A", start: now.addingTimeInterval(2 * 86_400), end: now.addingTimeInterval(2 * 86_400 + 600), capacity: capacity)
     }
 
+    /// Each change is counted with it; the retention pass keeps the count alone, so the next change counts on (its
+    /// letter's key and its calendar entries' sequence never go back).
+    @Test func changesAreCountedAndTheCountOutlivesRetention() async throws {
+        let store = try SQLiteFormStore.inMemory()
+        let a = slot("3A-1500", capacity: 1)
+        _ = try await store.book(a, eventID: "m", familyID: "F1", guardianID: "G1", interpreter: nil, bookUntil: deadline, now: now)
+        _ = try await store.book(a, eventID: "m", familyID: "F1", guardianID: "G2", interpreter: nil, bookUntil: deadline, now: now)
+        _ = try await store.book(a, eventID: "m", familyID: "F1", guardianID: "G2", interpreter: "so", bookUntil: deadline, now: now)
+        #expect(try await store.bookingState(eventID: "m", familyID: "F1") == (2, 0), "the same time again is no change; an interpreter asked for is")
+        let pending = try #require(try await store.pendingBookingChanges(limit: 5).first)
+        #expect(try await store.markConfirmed(pending, described: try await store.bookings(eventID: "m")))
+        #expect(try await store.markConfirmed(pending, described: []) == false, "once")
+        _ = try await store.applyRetention(before: now.addingTimeInterval(10))
+        #expect(try await store.bookingState(eventID: "m", familyID: "F1") == (2, 2))
+        #expect(try await store.bookings(eventID: "m").isEmpty, "the booking went with retention")
+        _ = try await store.book(a, eventID: "m", familyID: "F1", guardianID: "G1", interpreter: nil, bookUntil: deadline, now: now.addingTimeInterval(20))
+        #expect(try await store.bookingState(eventID: "m", familyID: "F1") == (3, 2))
+        #expect(try await store.pendingBookingChanges(limit: 5).first?.confirmed == [], "what the last letter said went with retention")
+        #expect(try await store.erase(familyID: "F1") >= 1)
+        #expect(try await store.bookingState(eventID: "m", familyID: "F1") == (0, 0))
+    }
+
     /// 200 households ask at once for the 20 places of five slots of four (each its own first choice, then the
     /// next): exactly 20 are booked, no slot over its capacity.
     @Test func twoHundredConcurrentBookingsFillTwentyPlacesExactly() async throws {
