@@ -29,8 +29,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         // bcrypt for staff passwords (HummingbirdBcrypt alone: its C bcrypt, no other dependency).
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
-        // Reading XLSForm workbooks (.xlsx is a ZIP of XML parts): its unzip, with zlib.
-        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         // C shims
@@ -40,6 +38,8 @@ let package = Package(
             linkerSettings: [.linkedLibrary("icui18n"), .linkedLibrary("icuuc"), .linkedLibrary("icudata"), .linkedLibrary("_FoundationICU")]
         ),
         .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
+        // zlib, to unpack XLSForm workbooks (.xlsx is a ZIP of XML parts).
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "CXMLShim", dependencies: ["CLibXML2"]),
         // SHA-256, HMAC and random bytes from the system's OpenSSL libcrypto, which libcurl already links: swift-crypto
         // would build BoringSSL (~450 files) for the same three functions.
@@ -55,7 +55,7 @@ let package = Package(
         .target(
             name: "LiaisonInputs",
             dependencies: [
-                "LiaisonModel", "LiaisonCurl", .product(name: "Yams", package: "Yams"), .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+                "LiaisonModel", "LiaisonCurl", "CZlib", .product(name: "Yams", package: "Yams"),
             ]
         ),
         .target(

@@ -18,7 +18,7 @@ install_debian_packages() {
 }
 
 # apertium and a language pair: the machine translation engine of the demo school and of the tests.
-install_debian_packages libicu-dev libxml2-dev libcurl4-openssl-dev libssl-dev libsqlite3-dev libreadstat-dev pkg-config python3 openssl apertium apertium-eng-spa
+install_debian_packages libicu-dev libxml2-dev zlib1g-dev libcurl4-openssl-dev libssl-dev libsqlite3-dev libreadstat-dev pkg-config python3 openssl apertium apertium-eng-spa
 if ! command -v swift >/dev/null 2>&1; then
     [ -x /opt/swift/usr/bin/swift ] && export PATH="/opt/swift/usr/bin:$PATH"
 fi

@@ -44,14 +44,14 @@ public enum XLSFormLoader {
 
     /// The workbook: sheets named survey, choices and settings (in any case).
     static func loadWorkbook(path: String, school: School, limits: InputLimits) -> (FormDefinition?, [Diagnostic]) {
-        switch XLSXReader.sheets(path: path, limits: limits) {
+        switch XLSXReader.sheets(path: path, names: ["survey", "choices", "settings"], limits: limits) {
         case .failure(let error):
             return (nil, [.error("form.unreadable", "\(URL(fileURLWithPath: path).lastPathComponent) cannot be read: \(error.description); save it again as an .xlsx workbook, or each sheet as CSV", at: SourceLocation(file: path))])
         case .success(let sheets):
-            let named = Dictionary(sheets.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { first, _ in first })
+            let named = Dictionary(sheets.tables.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { first, _ in first })
             guard let survey = named["survey"] else {
-                let found = sheets.keys.sorted().joined(separator: ", ")
-                return (nil, [.error("form.missing-sheet", "the workbook has no sheet named survey (it has \(found.isEmpty ? "none" : found))", at: SourceLocation(file: path))])
+                let found = sheets.names.prefix(20).joined(separator: ", ")
+                return (nil, [.error("form.missing-sheet", "the workbook has no sheet named survey\(found.isEmpty ? "" : " (it has \(found))")", at: SourceLocation(file: path))])
             }
             return load(path: path, survey: survey, choices: named["choices"], choicesName: "the choices sheet", settings: named["settings"], school: school)
         }

@@ -3,20 +3,25 @@ import Foundation
 import FoundationXML
 #endif
 import LiaisonModel
-import ZIPFoundation
 
-/// Reads the sheets of an Excel workbook (`.xlsx`: Office Open XML, a ZIP of XML parts, as Excel, LibreOffice and
+/// Reads sheets of an Excel workbook (`.xlsx`: Office Open XML, a ZIP of XML parts, as Excel, LibreOffice and
 /// KoboToolbox save an XLSForm) as tables of text, so a form can be read from the file its author saved.
 ///
 /// Every cell is text: shared and inline strings as written, numbers as stored, booleans `TRUE`/`FALSE`, a formula
 /// by its saved value. A table's rows keep the sheet's row numbers as lines and its column numbers, so a problem is
-/// reported at `form.xlsx#survey:12`. Bounded: the file, each part it unpacks and the number of cells have limits
-/// (a ZIP that claims a small size and unpacks to gigabytes is stopped at the limit).
+/// reported at `form.xlsx#survey:12`. Bounded so that a damaged or hostile file fails with a message instead of
+/// hanging or filling memory: the file, each part and all parts together, the cells of a sheet, a cell's text and a
+/// sheet's text (shared strings counted at every use), rows and columns within Excel's own limits; parts must be
+/// UTF-8 without a document type (so no entity is ever expanded).
 public enum XLSXReader {
     /// Unpacked size allowed for one part (a sheet, the shared strings): a form is a few hundred kilobytes.
     public static let partBytes = 16 << 20
-    /// Cells allowed in one sheet.
+    /// Unpacked size allowed for all the parts read from one workbook.
+    public static let workbookBytes = 48 << 20
+    /// Cells (and, in the table, fields: rows × columns) allowed in one sheet.
     public static let sheetCells = 200_000
+    /// Excel's last row.
+    static let maxRow = 1_048_576
 
     public struct ReadError: Error, Sendable, CustomStringConvertible {
         public var description: String
@@ -24,75 +29,68 @@ public enum XLSXReader {
 
     public static func isWorkbook(_ path: String) -> Bool { path.lowercased().hasSuffix(".xlsx") }
 
-    /// The workbook's sheets by name (as written), each with the first row that has a value as its header; or why
-    /// the file cannot be read.
-    public static func sheets(path: String, limits: InputLimits = .standard) -> Result<[String: CSVTable], ReadError> {
+    /// The sheets read, by name as written, and the names of every sheet of the workbook (for a message).
+    public struct Sheets: Sendable {
+        public var tables: [String: CSVTable]
+        public var names: [String]
+    }
+
+    /// The sheets named in `names` (compared without case; a workbook's other sheets are not read), by their name as
+    /// written, each with the first row that has a value as its header; or why the file cannot be read.
+    public static func sheets(path: String, names: Set<String>, limits: InputLimits = .standard) -> Result<Sheets, ReadError> {
+        let bytes: [UInt8]
+        switch Support.readFile(path, limit: limits.fileBytes) {
+        case .problem(let diagnostic): return .failure(ReadError(description: diagnostic.message))
+        case .value(let read): bytes = read
+        }
         do {
-            let attributes = try FileManager.default.attributesOfItem(atPath: path)
-            if let size = attributes[.size] as? Int, size > limits.fileBytes {
-                return .failure(ReadError(description: "the file is larger than \(limits.fileBytes >> 20) MB"))
-            }
-            let archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .read)
-            let workbook = try part("xl/workbook.xml", of: archive)
-            let relations = try part("xl/_rels/workbook.xml.rels", of: archive)
-            let strings = try optionalPart("xl/sharedStrings.xml", of: archive).map(SharedStrings.read) ?? []
-            let targets = Relationships.read(relations)
+            var parts = try Parts(archive: ZipReader(bytes))
+            // The workbook part: where the package's relationships say, else where Excel puts it.
+            let root = try parts.optional("_rels/.rels").map { Relationships.read($0, part: "_rels/.rels") } ?? []
+            let workbookPath = root.first { $0.type.hasSuffix("/officeDocument") }.map { resolve($0.target, from: "") } ?? "xl/workbook.xml"
+            let workbook = try parts.required(workbookPath)
+            let relationsPath = relationships(of: workbookPath)
+            let relations = try parts.optional(relationsPath).map { Relationships.read($0, part: relationsPath) } ?? []
+            let folder = String(workbookPath.prefix(upTo: workbookPath.lastIndex(of: "/").map { workbookPath.index(after: $0) } ?? workbookPath.startIndex))
+            let stringsPath = relations.first { $0.type.hasSuffix("/sharedStrings") }.map { resolve($0.target, from: folder) } ?? folder + "sharedStrings.xml"
+            let strings = try parts.optional(stringsPath).map { try SharedStrings.read($0, part: stringsPath, cellBytes: limits.lineBytes) } ?? []
+            let targets = Dictionary(relations.map { ($0.id, resolve($0.target, from: folder)) }, uniquingKeysWith: { first, _ in first })
+            let wanted = Set(names.map { $0.lowercased() })
             var tables: [String: CSVTable] = [:]
-            for (name, id) in SheetList.read(workbook) {
-                guard let target = targets[id] else { continue }
-                let location = target.hasPrefix("/") ? String(target.dropFirst()) : "xl/" + target
-                let rows = try SheetRows.read(try part(location, of: archive), strings: strings)
-                tables[name] = table(rows, file: "\(path)#\(name)", limits: limits)
+            var read = Set<String>()
+            let listed = try SheetList.read(workbook, part: workbookPath)
+            for (name, id) in listed where wanted.contains(name.lowercased()) {
+                guard tables.keys.allSatisfy({ $0.lowercased() != name.lowercased() }), let target = targets[id], read.insert(target).inserted else { continue }
+                let rows = try SheetRows.read(try parts.required(target), sheet: name, strings: strings, limits: limits)
+                tables[name] = try table(rows, file: "\(path)#\(name)", limits: limits)
             }
-            return .success(tables)
+            return .success(Sheets(tables: tables, names: listed.map(\.0)))
         } catch let error as ReadError {
             return .failure(error)
+        } catch let error as ZipReader.ReadError {
+            return .failure(ReadError(description: error.description))
         } catch {
-            return .failure(ReadError(description: "it is not an Excel workbook (.xlsx) that can be read (\(type(of: error)))"))
+            return .failure(ReadError(description: "it cannot be read (\(type(of: error)))"))
         }
     }
 
     /// Rows (sheet row number, cells by column number) as a table: the first row with a value is the header.
-    static func table(_ rows: [(line: Int, cells: [Int: String])], file: String, limits: InputLimits) -> CSVTable {
+    static func table(_ rows: [(line: Int, cells: [Int: String])], file: String, limits: InputLimits) throws(ReadError) -> CSVTable {
         guard let headerIndex = rows.firstIndex(where: { $0.cells.values.contains { !$0.trimmingCharacters(in: .whitespaces).isEmpty } }) else {
             return CSVTable(file: file, header: [], records: [])
         }
         let headerRow = rows[headerIndex]
-        let width = min(limits.columns, headerRow.cells.keys.max() ?? 0)
-        let header = (1...max(width, 1)).map { (headerRow.cells[$0] ?? "").trimmingCharacters(in: .whitespaces) }
+        let width = max(1, min(limits.columns, headerRow.cells.keys.max() ?? 0))
+        guard (rows.count - headerIndex) * width <= sheetCells else {
+            throw ReadError(description: "the sheet \(file) has more than \(sheetCells) cells under its header")
+        }
+        let header = (1...width).map { (headerRow.cells[$0] ?? "").trimmingCharacters(in: .whitespaces) }
         let records = rows[(headerIndex + 1)...].compactMap { row -> CSVRecord? in
-            let fields = (1...max(width, 1)).map { row.cells[$0] ?? "" }
+            let fields = (1...width).map { row.cells[$0] ?? "" }
             guard fields.contains(where: { !$0.isEmpty }) else { return nil }
-            return CSVRecord(line: row.line, fields: fields, fieldColumns: Array(1...max(width, 1)))
+            return CSVRecord(line: row.line, fields: fields, fieldColumns: Array(1...width))
         }
         return CSVTable(file: file, header: header, records: records, headerLine: headerRow.line)
-    }
-
-    private static func part(_ path: String, of archive: Archive) throws -> Data {
-        guard let data = try optionalPart(path, of: archive) else {
-            throw ReadError(description: "the workbook has no \(path)")
-        }
-        return data
-    }
-
-    /// A part unpacked, refused beyond ``partBytes`` whatever the ZIP directory claims.
-    private static func optionalPart(_ path: String, of archive: Archive) throws -> Data? {
-        guard let entry = archive[path] else { return nil }
-        guard entry.uncompressedSize <= UInt64(partBytes) else {
-            throw ReadError(description: "\(path) unpacks to more than \(partBytes >> 20) MB")
-        }
-        var data = Data()
-        _ = try archive.extract(entry, skipCRC32: false) { chunk in
-            guard data.count + chunk.count <= partBytes else {
-                throw ReadError(description: "\(path) unpacks to more than \(partBytes >> 20) MB")
-            }
-            data.append(chunk)
-        }
-        // A workbook's parts never declare a DTD; one that does is not expanded (entity bombs), only refused.
-        if data.range(of: Data("<!DOCTYPE".utf8)) != nil || data.range(of: Data("<!ENTITY".utf8)) != nil {
-            throw ReadError(description: "\(path) declares a document type, which a workbook never does")
-        }
-        return data
     }
 
     /// Column number of a cell reference (`C12` → 3; `AA1` → 27).
@@ -105,34 +103,102 @@ public enum XLSXReader {
         }
         return column > 0 ? column : nil
     }
+
+    /// A relationship target as a part name: relative to `folder` (or the package root when it starts with `/`),
+    /// with `.` and `..` resolved and percent-encoding undone.
+    static func resolve(_ target: String, from folder: String) -> String {
+        let decoded = target.removingPercentEncoding ?? target
+        let joined = decoded.hasPrefix("/") ? String(decoded.dropFirst()) : folder + decoded
+        var parts: [Substring] = []
+        for piece in joined.split(separator: "/", omittingEmptySubsequences: true) {
+            if piece == "." { continue }
+            if piece == ".." { _ = parts.popLast() } else { parts.append(piece) }
+        }
+        return parts.joined(separator: "/")
+    }
+
+    /// `xl/workbook.xml` → `xl/_rels/workbook.xml.rels`.
+    static func relationships(of part: String) -> String {
+        guard let slash = part.lastIndex(of: "/") else { return "_rels/\(part).rels" }
+        return "\(part[...slash])_rels/\(part[part.index(after: slash)...]).rels"
+    }
+
+    /// The parts read from one archive, within the workbook's byte budget.
+    struct Parts {
+        let archive: ZipReader
+        var spent = 0
+
+        mutating func optional(_ name: String) throws -> Data? {
+            guard archive.contains(name) else { return nil }
+            return try required(name)
+        }
+
+        mutating func required(_ name: String) throws -> Data {
+            guard let bytes = try archive.data(name, limit: min(partBytes, workbookBytes - spent)) else {
+                throw ReadError(description: "the workbook has no \(name)")
+            }
+            spent += bytes.count
+            try checkText(bytes, part: name)
+            return Data(bytes)
+        }
+
+        /// UTF-8, no document type: the parser then never meets an entity it would expand, in any encoding.
+        private func checkText(_ bytes: [UInt8], part: String) throws {
+            if bytes.starts(with: [0xFE, 0xFF]) || bytes.starts(with: [0xFF, 0xFE]) || bytes.contains(0) {
+                throw ReadError(description: "\(part) is not UTF-8, as a workbook's parts are")
+            }
+            let head = String(decoding: bytes.prefix(200), as: UTF8.self).lowercased()
+            if head.hasPrefix("<?xml") || head.hasPrefix("\u{FEFF}<?xml"), let declaration = head.range(of: "?>"),
+               let encoding = head[..<declaration.lowerBound].range(of: "encoding") {
+                let value = head[encoding.upperBound..<declaration.lowerBound].drop { $0 == " " || $0 == "=" || $0 == "\"" || $0 == "'" }
+                guard value.hasPrefix("utf-8") || value.hasPrefix("utf8") else {
+                    throw ReadError(description: "\(part) is not UTF-8, as a workbook's parts are")
+                }
+            }
+            let data = Data(bytes)
+            if data.range(of: Data("<!DOCTYPE".utf8)) != nil || data.range(of: Data("<!ENTITY".utf8)) != nil {
+                throw ReadError(description: "\(part) declares a document type, which a workbook never does")
+            }
+        }
+    }
 }
 
-/// One SAX pass over a part: the element path and the text of the current element.
+/// One SAX pass over a part: the text of the current element, and the first error with its line.
 private class PartReader: NSObject, XMLParserDelegate {
     var text = ""
-    var failed = false
+    var problem: String?
 
-    func run(_ data: Data) {
+    func run(_ data: Data, part: String) throws {
         let parser = XMLParser(data: data)
         parser.shouldResolveExternalEntities = false
         parser.delegate = self
-        if !parser.parse() { failed = true }
+        let parsed = parser.parse()
+        if let problem { throw XLSXReader.ReadError(description: problem) }
+        if !parsed {
+            throw XLSXReader.ReadError(description: "\(part) is not well-formed XML (line \(parser.lineNumber))")
+        }
+    }
+
+    func stop(_ parser: XMLParser, _ message: String) {
+        if problem == nil { problem = message }
+        parser.abortParsing()
     }
 
     func parser(_ parser: XMLParser, foundCharacters string: String) { text += string }
+    func parser(_ parser: XMLParser, foundCDATA block: Data) { text += String(decoding: block, as: UTF8.self) }
 
     // Declared here so the subclasses' versions are the ones the parser calls (the conformance is this class's).
     func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:]) {}
     func parser(_ parser: XMLParser, didEndElement name: String, namespaceURI: String?, qualifiedName: String?) {}
 }
 
-/// `xl/workbook.xml`: the sheets' names and relationship ids, in order.
+/// The workbook part: the sheets' names and relationship ids, in order.
 private final class SheetList: PartReader {
     var sheets: [(String, String)] = []
 
-    static func read(_ data: Data) -> [(String, String)] {
+    static func read(_ data: Data, part: String) throws -> [(String, String)] {
         let reader = SheetList()
-        reader.run(data)
+        try reader.run(data, part: part)
         return reader.sheets
     }
 
@@ -143,31 +209,35 @@ private final class SheetList: PartReader {
     }
 }
 
-/// `xl/_rels/workbook.xml.rels`: where each relationship id points.
+/// A part's relationships: id, type and target.
 private final class Relationships: PartReader {
-    var targets: [String: String] = [:]
+    var relations: [(id: String, type: String, target: String)] = []
 
-    static func read(_ data: Data) -> [String: String] {
+    static func read(_ data: Data, part: String) -> [(id: String, type: String, target: String)] {
         let reader = Relationships()
-        reader.run(data)
-        return reader.targets
+        // Unreadable relationships leave the defaults (Excel's part names) to be tried.
+        try? reader.run(data, part: part)
+        return reader.relations
     }
 
     override func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:]) {
         guard local(name) == "Relationship", let id = attributes["Id"], let target = attributes["Target"] else { return }
-        targets[id] = target
+        relations.append((id, attributes["Type"] ?? "", target))
     }
 }
 
-/// `xl/sharedStrings.xml`: each `<si>`'s text (its runs joined; phonetic guides left out).
+/// The shared strings: each `<si>`'s text (its runs joined; phonetic guides left out).
 private final class SharedStrings: PartReader {
     var strings: [String] = []
     private var current = ""
     private var inPhonetic = false
+    private let cellBytes: Int
 
-    static func read(_ data: Data) -> [String] {
-        let reader = SharedStrings()
-        reader.run(data)
+    init(cellBytes: Int) { self.cellBytes = cellBytes }
+
+    static func read(_ data: Data, part: String, cellBytes: Int) throws -> [String] {
+        let reader = SharedStrings(cellBytes: cellBytes)
+        try reader.run(data, part: part)
         return reader.strings
     }
 
@@ -184,16 +254,21 @@ private final class SharedStrings: PartReader {
         switch local(name) {
         case "t": if !inPhonetic { current += text }
         case "rPh": inPhonetic = false
-        case "si": strings.append(current)
+        case "si":
+            guard current.utf8.count <= cellBytes else { return stop(parser, "a shared string is longer than \(cellBytes >> 10) kB") }
+            strings.append(current)
         default: break
         }
     }
 }
 
-/// A worksheet's rows: each row's number and its cells' text by column number.
+/// A worksheet's rows: each row's number and its cells' text by column number, within the sheet's limits.
 private final class SheetRows: PartReader {
     var rows: [(line: Int, cells: [Int: String])] = []
     private let strings: [String]
+    private let sheet: String
+    private let cellBytes: Int
+    private let textBytes: Int
     private var row = 0
     private var cells: [Int: String] = [:]
     private var cellColumn = 0
@@ -201,34 +276,39 @@ private final class SheetRows: PartReader {
     private var value = ""
     private var inline = ""
     private var count = 0
-    var tooLarge = false
+    private var spent = 0
 
-    init(strings: [String]) { self.strings = strings }
+    init(strings: [String], sheet: String, limits: InputLimits) {
+        self.strings = strings
+        self.sheet = sheet
+        cellBytes = limits.lineBytes
+        textBytes = limits.fileBytes
+    }
 
-    static func read(_ data: Data, strings: [String]) throws -> [(line: Int, cells: [Int: String])] {
-        let reader = SheetRows(strings: strings)
-        reader.run(data)
-        if reader.tooLarge { throw XLSXReader.ReadError(description: "a sheet has more than \(XLSXReader.sheetCells) cells") }
-        if reader.failed { throw XLSXReader.ReadError(description: "a sheet is not well-formed XML") }
+    static func read(_ data: Data, sheet: String, strings: [String], limits: InputLimits) throws -> [(line: Int, cells: [Int: String])] {
+        let reader = SheetRows(strings: strings, sheet: sheet, limits: limits)
+        try reader.run(data, part: "the sheet \(sheet)")
         return reader.rows
     }
 
     override func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:]) {
         switch local(name) {
         case "row":
-            row = attributes["r"].flatMap { Int($0) } ?? row + 1
+            let number = attributes["r"].flatMap { Int($0) } ?? row + 1
+            guard number > row, number <= XLSXReader.maxRow else {
+                return stop(parser, "the sheet \(sheet) has a row numbered \(attributes["r"] ?? "\(number)") after row \(row) (line \(parser.lineNumber))")
+            }
+            row = number
             cells = [:]
             cellColumn = 0
         case "c":
             cellColumn = attributes["r"].flatMap(XLSXReader.column(of:)) ?? cellColumn + 1
+            guard cellColumn <= 16_384 else { return stop(parser, "the sheet \(sheet) has a cell past column XFD (line \(parser.lineNumber))") }
             cellType = attributes["t"] ?? "n"
             value = ""
             inline = ""
             count += 1
-            if count > XLSXReader.sheetCells {
-                tooLarge = true
-                parser.abortParsing()
-            }
+            if count > XLSXReader.sheetCells { stop(parser, "the sheet \(sheet) has more than \(XLSXReader.sheetCells) cells") }
         case "v", "t": text = ""
         default: break
         }
@@ -247,6 +327,10 @@ private final class SheetRows: PartReader {
             case "e": cell = ""
             default: cell = value
             }
+            let size = cell.utf8.count
+            guard size <= cellBytes else { return stop(parser, "a cell of the sheet \(sheet) is longer than \(cellBytes >> 10) kB (row \(row))") }
+            spent += size
+            guard spent <= textBytes else { return stop(parser, "the sheet \(sheet) holds more than \(textBytes >> 20) MB of text") }
             if !cell.isEmpty { cells[cellColumn] = cell }
         case "row":
             if !cells.isEmpty { rows.append((row, cells)) }

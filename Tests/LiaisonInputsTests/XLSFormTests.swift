@@ -34,6 +34,14 @@ struct XLSFormTests {
         #expect(big == nil && oversized.contains { $0.code == "form.unreadable" && $0.message.contains("16 MB") }, "\(oversized)")
         let (laughs, entities) = XLSFormLoader.load(path: Self.workbooks + "/entities.xlsx", school: school)
         #expect(laughs == nil && entities.contains { $0.code == "form.unreadable" && $0.message.contains("document type") }, "\(entities)")
+        // Damaged or hostile workbooks fail with a reason, never a hang, a crash or gigabytes of memory.
+        for (file, reason) in [
+            ("utf16.xlsx", "not UTF-8"), ("row-overflow.xlsx", "row numbered"), ("wide.xlsx", "200000 cells"),
+            ("cut-stream.xlsx", "does not end properly"),
+        ] {
+            let (form, problems) = XLSFormLoader.load(path: Self.workbooks + "/" + file, school: school)
+            #expect(form == nil && problems.contains { $0.code == "form.unreadable" && $0.message.contains(reason) }, "\(file): \(problems)")
+        }
         let fixture = Fixture()
         let text = fixture.write("forms/typed.xlsx", "type,name,label\ntext,ok,Fine?\n")
         let (notZip, unreadable) = XLSFormLoader.load(path: text, school: school)
@@ -42,7 +50,7 @@ struct XLSFormTests {
 
     @Test func aProblemInAWorkbookIsReportedAtItsSheetRowAndColumn() throws {
         // Rows keep the sheet's numbers, blank rows and all: the table a workbook's sheet becomes.
-        let table = XLSXReader.table(
+        let table = try XLSXReader.table(
             [(1, [1: "type", 2: "name", 3: "label"]), (3, [1: "range", 2: "size", 3: "How big?", 4: "ignored"]), (4, [:])],
             file: "forms/x.xlsx#survey", limits: .standard)
         #expect(table.header == ["type", "name", "label"] && table.records.map(\.line) == [3])

@@ -7,10 +7,17 @@
   no-survey.xlsx   a workbook without a survey sheet
   oversized.xlsx   a well-formed workbook whose sheet unpacks to 17 MB (over the reader's 16 MB per part)
   entities.xlsx    a workbook whose sheet declares entities that expand a billion times ("billion laughs")
+  utf16.xlsx       the same declaration in a sheet written in UTF-16
+  row-overflow.xlsx  a row numbered 2^63 - 1 followed by one without a number
+  wide.xlsx        a header cell in column ALL (1,000) above 250 rows: 250,000 fields from a few bytes each
+  cut-stream.xlsx  a sheet whose deflated data stops before its end marker (sizes and CRC as if whole)
 
 Run: pip install --target /tmp/pyxl openpyxl XlsxWriter && PYTHONPATH=/tmp/pyxl python3 make_fixtures.py
 """
+import re
+import struct
 import zipfile
+import zlib
 
 import openpyxl
 import xlsxwriter
@@ -75,6 +82,45 @@ def entities():
     rewritten("entities.xlsx", lambda sheet: laughs + sheet.replace(b"<t>label</t>", b"<t>&j;</t>"))
 
 
+def utf16():
+    laughs = '<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE worksheet [<!ENTITY a "lol">]>'
+    rewritten("utf16.xlsx", lambda sheet: (laughs + sheet.decode("utf-8")).encode("utf-16"))
+
+
+def row_overflow():
+    rewritten("row-overflow.xlsx", lambda sheet: sheet.replace(b'<row r="1">', b'<row r="9223372036854775807"><c t="inlineStr"><is><t>x</t></is></c></row><row>'))
+
+
+def wide():
+    rows = b'<row r="1"><c r="ALL1" t="inlineStr"><is><t>type</t></is></c></row>' + b"".join(
+        b'<row r="%d"><c r="A%d" t="inlineStr"><is><t>x</t></is></c></row>' % (n, n) for n in range(2, 252))
+    rewritten("wide.xlsx", lambda sheet: re.sub(rb"<sheetData>.*</sheetData>", b"<sheetData>" + rows + b"</sheetData>", sheet, flags=re.S))
+
+
+def cut_stream():
+    # A ZIP written by hand: [Content_Types].xml and the workbook as spring.xlsx has them, the sheet's deflate
+    # stream cut in half while its header keeps the whole stream's sizes and CRC.
+    with zipfile.ZipFile("spring.xlsx") as source:
+        parts = {name: source.read(name) for name in source.namelist()}
+    out = bytearray()
+    directory = bytearray()
+    for name, data in parts.items():
+        packer = zlib.compressobj(9, zlib.DEFLATED, -15)
+        packed = packer.compress(data) + packer.flush()
+        if name == "xl/worksheets/sheet1.xml":
+            packed = packed[: len(packed) // 2]
+        crc = zlib.crc32(data)
+        encoded = name.encode()
+        offset = len(out)
+        out += struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, 8, 0, 0, crc, len(packed), len(data), len(encoded), 0) + encoded + packed
+        directory += struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, 8, 0, 0, crc, len(packed), len(data), len(encoded), 0, 0, 0, 0, 0, offset) + encoded
+    start = len(out)
+    out += directory
+    out += struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(parts), len(parts), len(directory), start, 0)
+    with open("cut-stream.xlsx", "wb") as target:
+        target.write(out)
+
+
 def oversized():
     book = openpyxl.Workbook()
     book.active.title = "survey"
@@ -94,3 +140,7 @@ spring()
 no_survey()
 oversized()
 entities()
+utf16()
+row_overflow()
+wide()
+cut_stream()
