@@ -245,13 +245,21 @@ enum HTMLEscape {
 
 /// Short forms (SMS, voice) as sent: each line trimmed, runs of blank lines one blank line, none at either end.
 enum ShortText {
-    /// No-break and thin spaces (ICU puts U+202F before "PM"): outside the SMS alphabet, one of them would turn a whole
-    /// message into UCS-2 and cut each part from 160 characters to 70.
-    static let spaces: Set<Character> = ["\u{00A0}", "\u{202F}", "\u{2009}", "\u{2007}"]
+    /// Typography outside the SMS alphabet (GSM 03.38) and its plain equivalent: one no-break space (ICU puts U+202F
+    /// before "PM") or dash in a title would turn a whole message into UCS-2 and cut each part from 160 characters
+    /// to 70. Replaced only when that makes the whole message GSM-7 (a Chinese or Arabic text keeps its typography).
+    static let plain: [Character: String] = [
+        "\u{00A0}": " ", "\u{202F}": " ", "\u{2009}": " ", "\u{2007}": " ",
+        "\u{2013}": "-", "\u{2014}": "-", "\u{2018}": "'", "\u{2019}": "'", "\u{201C}": "\"", "\u{201D}": "\"", "\u{2026}": "...",
+    ]
 
     static func tidy(_ text: String) -> String {
         var lines: [Substring] = []
-        let text = text.contains(where: spaces.contains) ? String(text.map { spaces.contains($0) ? " " : $0 }) : text
+        var text = text
+        if text.contains(where: { plain[$0] != nil }) {
+            let mapped = text.map { plain[$0] ?? String($0) }.joined()
+            if SMSSegments(mapped).encoding == .gsm7 { text = mapped }
+        }
         for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
             let trimmed = line.drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" || $0 == "\r" }.reversed()
             let kept = Substring(String(trimmed))

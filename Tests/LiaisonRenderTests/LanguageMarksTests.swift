@@ -164,3 +164,15 @@ import Testing
         return pieces
     }
 }
+
+/// Short forms (SMS): typography outside the SMS alphabet becomes plain when that keeps the message GSM-7.
+struct ShortTextTests {
+    @Test func typographyIsPlainWhenThatKeepsAnSMSInGSM7() {
+        let english = ShortText.tidy("Riverside: Year 3 parent\u{2013}teacher meetings\nClass 3A 4:30\u{202F}PM\u{2013}4:40\u{202F}PM \u{201C}Hall\u{201D}\u{2026}")
+        #expect(english == "Riverside: Year 3 parent-teacher meetings\nClass 3A 4:30 PM-4:40 PM \"Hall\"...")
+        #expect(SMSSegments(english).encoding == .gsm7)
+        // Already UCS-2 (Chinese): its typography stays.
+        let chinese = "三年级家长会\u{2013}“面谈”"
+        #expect(ShortText.tidy(chinese) == chinese)
+    }
+}
