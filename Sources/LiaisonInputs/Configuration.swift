@@ -253,8 +253,9 @@ public enum ConfigurationLoader {
             var limits = InputLimits.standard
             for limit in InputLimits.Name.allCases {
                 guard let raw = text("limits.\(limit.rawValue)") else { continue }
-                guard let value = Int(raw.replacingOccurrences(of: "_", with: "")), value > 0 else {
-                    error("config.invalid-value", "limits.\(limit.rawValue) must be a whole number above 0, not \"\(raw)\"", "limits.\(limit.rawValue)")
+                // At most 2^40 (a terabyte, a trillion repeats): a limit is read as a count and added to, never near Int.max.
+                guard let value = Int(raw.replacingOccurrences(of: "_", with: "")), value > 0, value <= 1 << 40 else {
+                    error("config.invalid-value", "limits.\(limit.rawValue) must be a whole number from 1 to 1099511627776, not \"\(raw)\"", "limits.\(limit.rawValue)")
                     continue
                 }
                 limits[limit] = value

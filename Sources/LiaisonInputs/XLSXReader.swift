@@ -18,8 +18,10 @@ public enum XLSXReader {
     public static let partBytes = 16 << 20
     /// Unpacked size allowed for all the parts read from one workbook.
     public static let workbookBytes = 48 << 20
-    /// Cells (and, in the table, fields: rows × columns) allowed in one sheet.
+    /// Cells with a value allowed in one sheet.
     public static let sheetCells = 200_000
+    /// Fields of a sheet's table (rows under the header × the header's columns).
+    public static let sheetFields = 2_000_000
     /// Excel's last row.
     static let maxRow = 1_048_576
 
@@ -60,7 +62,9 @@ public enum XLSXReader {
             var read = Set<String>()
             let listed = try SheetList.read(workbook, part: workbookPath)
             for (name, id) in listed where wanted.contains(name.lowercased()) {
-                guard tables.keys.allSatisfy({ $0.lowercased() != name.lowercased() }), let target = targets[id], read.insert(target).inserted else { continue }
+                guard tables.keys.allSatisfy({ $0.lowercased() != name.lowercased() }) else { continue }
+                guard let target = targets[id] else { throw ReadError(description: "the sheet \(name) has no part in the workbook (relationship \(id) is missing)") }
+                guard read.insert(target.lowercased()).inserted else { continue }
                 let rows = try SheetRows.read(try parts.required(target), sheet: name, strings: strings, limits: limits)
                 tables[name] = try table(rows, file: "\(path)#\(name)", limits: limits)
             }
@@ -81,8 +85,8 @@ public enum XLSXReader {
         }
         let headerRow = rows[headerIndex]
         let width = max(1, min(limits.columns, headerRow.cells.keys.max() ?? 0))
-        guard (rows.count - headerIndex) * width <= sheetCells else {
-            throw ReadError(description: "the sheet \(file) has more than \(sheetCells) cells under its header")
+        guard (rows.count - headerIndex) * width <= sheetFields else {
+            throw ReadError(description: "the sheet \(file) has more than \(sheetFields) cells under its header (rows × the header's columns)")
         }
         let header = (1...width).map { (headerRow.cells[$0] ?? "").trimmingCharacters(in: .whitespaces) }
         let records = rows[(headerIndex + 1)...].compactMap { row -> CSVRecord? in
@@ -117,6 +121,27 @@ public enum XLSXReader {
         return parts.joined(separator: "/")
     }
 
+    /// Text with Excel's `_xHHHH_` escapes (a carriage return is written `_x000D_`) undone; `_x005F_` escapes an
+    /// underscore that would otherwise start one.
+    static func unescaped(_ text: String) -> String {
+        guard text.contains("_x") else { return text }
+        var result = ""
+        var rest = Substring(text)
+        while let start = rest.range(of: "_x") {
+            result += rest[..<start.lowerBound]
+            let after = rest[start.upperBound...]
+            let hex = after.prefix(4)
+            if hex.count == 4, after.dropFirst(4).first == "_", let value = UInt32(hex, radix: 16), let scalar = Unicode.Scalar(value) {
+                result.unicodeScalars.append(scalar)
+                rest = after.dropFirst(5)
+            } else {
+                result += "_x"
+                rest = after
+            }
+        }
+        return result + rest
+    }
+
     /// `xl/workbook.xml` → `xl/_rels/workbook.xml.rels`.
     static func relationships(of part: String) -> String {
         guard let slash = part.lastIndex(of: "/") else { return "_rels/\(part).rels" }
@@ -134,25 +159,30 @@ public enum XLSXReader {
         }
 
         mutating func required(_ name: String) throws -> Data {
-            guard let bytes = try archive.data(name, limit: min(partBytes, workbookBytes - spent)) else {
+            guard let bytes = try archive.data(name, limit: partBytes) else {
                 throw ReadError(description: "the workbook has no \(name)")
             }
             spent += bytes.count
+            guard spent <= workbookBytes else {
+                throw ReadError(description: "the parts of the workbook Liaison reads come to more than \(workbookBytes >> 20) MB together")
+            }
             try checkText(bytes, part: name)
             return Data(bytes)
         }
 
-        /// UTF-8, no document type: the parser then never meets an entity it would expand, in any encoding.
+        /// Valid UTF-8 starting with `<` (after an optional byte-order mark), any declared encoding UTF-8, no document
+        /// type: the parser (which expands entities) then never meets an entity to expand, in any encoding.
         private func checkText(_ bytes: [UInt8], part: String) throws {
-            if bytes.starts(with: [0xFE, 0xFF]) || bytes.starts(with: [0xFF, 0xFE]) || bytes.contains(0) {
-                throw ReadError(description: "\(part) is not UTF-8, as a workbook's parts are")
-            }
-            let head = String(decoding: bytes.prefix(200), as: UTF8.self).lowercased()
-            if head.hasPrefix("<?xml") || head.hasPrefix("\u{FEFF}<?xml"), let declaration = head.range(of: "?>"),
-               let encoding = head[..<declaration.lowerBound].range(of: "encoding") {
-                let value = head[encoding.upperBound..<declaration.lowerBound].drop { $0 == " " || $0 == "=" || $0 == "\"" || $0 == "'" }
-                guard value.hasPrefix("utf-8") || value.hasPrefix("utf8") else {
-                    throw ReadError(description: "\(part) is not UTF-8, as a workbook's parts are")
+            let notUTF8 = ReadError(description: "\(part) is not UTF-8, as a workbook's parts are")
+            let body = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? bytes.dropFirst(3) : bytes[...]
+            guard body.drop(while: { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }).first == 0x3C, !body.contains(0), String(validating: body, as: UTF8.self) != nil else { throw notUTF8 }
+            if body.starts(with: Array("<?xml".utf8)) {
+                // The declaration ends within its first kilobyte, and names UTF-8 if it names an encoding.
+                guard let end = body.prefix(1024).firstRange(of: Array("?>".utf8)) else { throw notUTF8 }
+                let declaration = String(decoding: body[body.startIndex..<end.lowerBound], as: UTF8.self).lowercased()
+                if let encoding = declaration.range(of: "encoding") {
+                    let value = declaration[encoding.upperBound...].drop { $0 == " " || $0 == "=" || $0 == "\"" || $0 == "'" }
+                    guard value.hasPrefix("utf-8") || value.hasPrefix("utf8") else { throw notUTF8 }
                 }
             }
             let data = Data(bytes)
@@ -256,7 +286,7 @@ private final class SharedStrings: PartReader {
         case "rPh": inPhonetic = false
         case "si":
             guard current.utf8.count <= cellBytes else { return stop(parser, "a shared string is longer than \(cellBytes >> 10) kB") }
-            strings.append(current)
+            strings.append(XLSXReader.unescaped(current))
         default: break
         }
     }
@@ -277,6 +307,7 @@ private final class SheetRows: PartReader {
     private var inline = ""
     private var count = 0
     private var spent = 0
+    private var inPhonetic = false
 
     init(strings: [String], sheet: String, limits: InputLimits) {
         self.strings = strings
@@ -294,7 +325,7 @@ private final class SheetRows: PartReader {
     override func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:]) {
         switch local(name) {
         case "row":
-            let number = attributes["r"].flatMap { Int($0) } ?? row + 1
+            let number = attributes["r"].map { Int($0) ?? 0 } ?? row + 1
             guard number > row, number <= XLSXReader.maxRow else {
                 return stop(parser, "the sheet \(sheet) has a row numbered \(attributes["r"] ?? "\(number)") after row \(row) (line \(parser.lineNumber))")
             }
@@ -307,8 +338,8 @@ private final class SheetRows: PartReader {
             cellType = attributes["t"] ?? "n"
             value = ""
             inline = ""
-            count += 1
-            if count > XLSXReader.sheetCells { stop(parser, "the sheet \(sheet) has more than \(XLSXReader.sheetCells) cells") }
+            inPhonetic = false
+        case "rPh": inPhonetic = true
         case "v", "t": text = ""
         default: break
         }
@@ -317,15 +348,20 @@ private final class SheetRows: PartReader {
     override func parser(_ parser: XMLParser, didEndElement name: String, namespaceURI: String?, qualifiedName: String?) {
         switch local(name) {
         case "v": value = text
-        case "t": inline += text
+        case "t": if !inPhonetic { inline += text }
+        case "rPh": inPhonetic = false
         case "c":
             let cell: String
             switch cellType {
             case "s": cell = Int(value).flatMap { $0 >= 0 && $0 < strings.count ? strings[$0] : nil } ?? ""
-            case "inlineStr": cell = inline
-            case "b": cell = value == "1" ? "TRUE" : "FALSE"
+            case "inlineStr": cell = XLSXReader.unescaped(inline)
+            case "b": cell = value == "1" ? "TRUE" : (value == "0" ? "FALSE" : "")
             case "e": cell = ""
             default: cell = value
+            }
+            if !cell.isEmpty {
+                count += 1
+                if count > XLSXReader.sheetCells { return stop(parser, "the sheet \(sheet) has more than \(XLSXReader.sheetCells) cells with a value") }
             }
             let size = cell.utf8.count
             guard size <= cellBytes else { return stop(parser, "a cell of the sheet \(sheet) is longer than \(cellBytes >> 10) kB (row \(row))") }

@@ -31,7 +31,9 @@ struct ZipReader {
         var end = -1
         var index = data.count - 22
         while index >= max(0, data.count - 22 - 65_535) {
-            if data[index] == 0x50, data[index + 1] == 0x4B, data[index + 2] == 0x05, data[index + 3] == 0x06 {
+            // The record's own comment length must reach the end of the file exactly (a comment may hold the signature).
+            if data[index] == 0x50, data[index + 1] == 0x4B, data[index + 2] == 0x05, data[index + 3] == 0x06,
+               index + 22 + Int(Self.u16(data, index + 20)) == data.count {
                 end = index
                 break
             }
@@ -55,6 +57,13 @@ struct ZipReader {
             let commentLength = Int(Self.u16(data, offset + 32))
             guard offset + 46 + nameLength <= end else { throw ReadError(description: "its central directory is damaged") }
             let name = String(decoding: data[(offset + 46)..<(offset + 46 + nameLength)], as: UTF8.self)
+            guard found[name.lowercased()] == nil else {
+                throw ReadError(description: "it names \(name) twice, which makes it ambiguous")
+            }
+            let compressedSize = Self.u32(data, offset + 20), size = Self.u32(data, offset + 24), local = Self.u32(data, offset + 42)
+            guard compressedSize != 0xFFFF_FFFF, size != 0xFFFF_FFFF, local != 0xFFFF_FFFF else {
+                throw ReadError(description: "\(name) is stored as ZIP64, which a workbook never needs")
+            }
             if flags & 0x1 == 0 {
                 found[name.lowercased()] = Entry(
                     method: Self.u16(data, offset + 10), crc: Self.u32(data, offset + 16), compressedSize: Int(Self.u32(data, offset + 20)),
@@ -80,8 +89,10 @@ struct ZipReader {
         let packed = bytes[start..<(start + entry.compressedSize)]
         let unpacked: [UInt8]
         switch entry.method {
-        case 0: unpacked = Array(packed)
-        case 8: unpacked = try Self.inflate(packed, limit: limit, name: name)
+        case 0:
+            guard entry.compressedSize == entry.size else { throw ReadError(description: "\(name) is damaged (its size does not match)") }
+            unpacked = Array(packed)
+        case 8: unpacked = try Self.inflate(packed, size: entry.size, limit: limit, name: name)
         default: throw ReadError(description: "\(name) is compressed with method \(entry.method), which Liaison does not read (only stored and deflated)")
         }
         guard unpacked.count == entry.size else { throw ReadError(description: "\(name) is damaged (its size does not match)") }
@@ -91,15 +102,17 @@ struct ZipReader {
     }
 
     /// Raw deflate with every input byte given at once: each call either makes progress or ends the loop.
-    private static func inflate(_ packed: ArraySlice<UInt8>, limit: Int, name: String) throws(ReadError) -> [UInt8] {
+    private static func inflate(_ packed: ArraySlice<UInt8>, size: Int, limit: Int, name: String) throws(ReadError) -> [UInt8] {
         var stream = z_stream()
         guard czlib_inflate_init_raw(&stream) == Z_OK else { throw ReadError(description: "zlib could not start") }
         defer { inflateEnd(&stream) }
         var output: [UInt8] = []
+        output.reserveCapacity(min(size, limit))
         var chunk = [UInt8](repeating: 0, count: 64 << 10)
-        var input = Array(packed)
-        let result: Int32 = input.withUnsafeMutableBufferPointer { source in
-            stream.next_in = source.baseAddress
+        let tooLarge: Int32 = -1_000
+        let result: Int32 = packed.withUnsafeBufferPointer { source in
+            // zlib never writes through next_in.
+            stream.next_in = UnsafeMutablePointer(mutating: source.baseAddress)
             stream.avail_in = uInt(source.count)
             while true {
                 let status = chunk.withUnsafeMutableBufferPointer { target -> Int32 in
@@ -109,7 +122,7 @@ struct ZipReader {
                 }
                 let produced = chunk.count - Int(stream.avail_out)
                 output += chunk[0..<produced]
-                if output.count > limit { return Z_MEM_ERROR }
+                if output.count > limit { return tooLarge }
                 if status == Z_STREAM_END { return Z_STREAM_END }
                 // No output room left is the only reason to call again; anything else (an error, input used up
                 // before the end marker) ends here.
@@ -118,7 +131,8 @@ struct ZipReader {
         }
         switch result {
         case Z_STREAM_END: return output
-        case Z_MEM_ERROR: throw ReadError(description: "\(name) unpacks to more than \(limit >> 20) MB")
+        case tooLarge: throw ReadError(description: "\(name) unpacks to more than \(limit >> 20) MB")
+        case Z_MEM_ERROR: throw ReadError(description: "there is not enough memory to unpack \(name)")
         default: throw ReadError(description: "\(name) is damaged (its compressed data does not end properly)")
         }
     }

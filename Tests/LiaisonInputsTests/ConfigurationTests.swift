@@ -94,6 +94,13 @@ import Testing
         #expect(missing.first { $0.location?.field == "school.name" }?.location?.line == 1)
     }
 
+    @Test func aLimitNearIntMaxIsRefused() throws {
+        let (_, path) = school(config: Self.goodConfig + "\nlimits:\n  file_bytes: 9223372036854775807\n  line_bytes: 2_000_000\n")
+        let (config, diagnostics) = ConfigurationLoader.load(path: path)
+        #expect(diagnostics.contains { $0.code == "config.invalid-value" && $0.location?.field == "limits.file_bytes" }, "\(diagnostics.listing)")
+        #expect(config?.limits.lineBytes ?? 2_000_000 == 2_000_000)
+    }
+
     @Test func secretsAreRefusedAtAnyDepth() throws {
         var config = Self.goodConfig + "\nsmtp:\n  host: mail.example\n  password: hunter2\n"
         config += "api_key: abc\nwebhooks:\n  - url: https://x.example\n    signing-key: s3cret\n    token_file: /run/secrets/t\n"

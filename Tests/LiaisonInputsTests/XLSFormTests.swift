@@ -36,7 +36,8 @@ struct XLSFormTests {
         #expect(laughs == nil && entities.contains { $0.code == "form.unreadable" && $0.message.contains("document type") }, "\(entities)")
         // Damaged or hostile workbooks fail with a reason, never a hang, a crash or gigabytes of memory.
         for (file, reason) in [
-            ("utf16.xlsx", "not UTF-8"), ("row-overflow.xlsx", "row numbered"), ("wide.xlsx", "200000 cells"),
+            ("utf16.xlsx", "not UTF-8"), ("ebcdic.xlsx", "not UTF-8"), ("utf7.xlsx", "not UTF-8"), ("row-overflow.xlsx", "row numbered"),
+            ("wide.xlsx", "2000000 cells"),
             ("cut-stream.xlsx", "does not end properly"),
         ] {
             let (form, problems) = XLSFormLoader.load(path: Self.workbooks + "/" + file, school: school)
@@ -55,6 +56,7 @@ struct XLSFormTests {
             file: "forms/x.xlsx#survey", limits: .standard)
         #expect(table.header == ["type", "name", "label"] && table.records.map(\.line) == [3])
         #expect(table.location(of: "label", in: table.records[0]).description.contains("forms/x.xlsx#survey:3"))
+        #expect(XLSXReader.unescaped("Line_x000D_two _x005F_x0041_ a_x_b") == "Line\rtwo _x0041_ a_x_b")
         #expect(XLSXReader.column(of: "AA12") == 27 && XLSXReader.column(of: "C5") == 3 && XLSXReader.column(of: "12") == nil)
     }
 

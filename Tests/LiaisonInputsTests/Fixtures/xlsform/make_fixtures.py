@@ -9,8 +9,10 @@
   entities.xlsx    a workbook whose sheet declares entities that expand a billion times ("billion laughs")
   utf16.xlsx       the same declaration in a sheet written in UTF-16
   row-overflow.xlsx  a row numbered 2^63 - 1 followed by one without a number
-  wide.xlsx        a header cell in column ALL (1,000) above 250 rows: 250,000 fields from a few bytes each
+  wide.xlsx        a header cell in column ALL (1,000) above 2,050 rows: 2,050,000 fields from a few bytes each
   cut-stream.xlsx  a sheet whose deflated data stops before its end marker (sizes and CRC as if whole)
+  ebcdic.xlsx      a sheet in EBCDIC declaring entities (libxml2 detects EBCDIC by itself)
+  utf7.xlsx        a sheet whose declaration, padded past 200 bytes, says UTF-7, hiding <!DOCTYPE as +ADw-!DOCTYPE
 
 Run: pip install --target /tmp/pyxl openpyxl XlsxWriter && PYTHONPATH=/tmp/pyxl python3 make_fixtures.py
 """
@@ -87,13 +89,23 @@ def utf16():
     rewritten("utf16.xlsx", lambda sheet: (laughs + sheet.decode("utf-8")).encode("utf-16"))
 
 
+def ebcdic():
+    laughs = '<?xml version="1.0" encoding="IBM037"?><!DOCTYPE worksheet [<!ENTITY a "lol">]>'
+    rewritten("ebcdic.xlsx", lambda sheet: (laughs + sheet.decode("utf-8")).encode("cp037"))
+
+
+def utf7():
+    declaration = '<?xml version="1.0"' + " " * 250 + 'encoding="UTF-7"?>'
+    rewritten("utf7.xlsx", lambda sheet: (declaration + '+ADwAIQ-DOCTYPE worksheet +AFsAPAAh-ENTITY a +ACI-lol+ACIAPgBd-+AD4-').encode() + sheet)
+
+
 def row_overflow():
     rewritten("row-overflow.xlsx", lambda sheet: sheet.replace(b'<row r="1">', b'<row r="9223372036854775807"><c t="inlineStr"><is><t>x</t></is></c></row><row>'))
 
 
 def wide():
     rows = b'<row r="1"><c r="ALL1" t="inlineStr"><is><t>type</t></is></c></row>' + b"".join(
-        b'<row r="%d"><c r="A%d" t="inlineStr"><is><t>x</t></is></c></row>' % (n, n) for n in range(2, 252))
+        b'<row r="%d"><c r="A%d" t="inlineStr"><is><t>x</t></is></c></row>' % (n, n) for n in range(2, 2052))
     rewritten("wide.xlsx", lambda sheet: re.sub(rb"<sheetData>.*</sheetData>", b"<sheetData>" + rows + b"</sheetData>", sheet, flags=re.S))
 
 
@@ -142,5 +154,7 @@ oversized()
 entities()
 utf16()
 row_overflow()
+ebcdic()
+utf7()
 wide()
 cut_stream()
