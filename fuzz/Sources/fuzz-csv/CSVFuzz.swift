@@ -7,8 +7,9 @@ import LiaisonModel
 // cross-referenced) on the input's parts, then the shared-contacts merge on the roster it gives.
 //
 // Input: the whole input is one CSV file for `CSVReader`. Split at `%%` lines it is families.csv,
-// guardians.csv, students.csv, guardianships.csv and progress.csv, in that order; files the input does not give
-// are small valid ones.
+// guardians.csv, students.csv, guardianships.csv, progress.csv, the staff file (staff.csv), and a OneRoster export's
+// orgs.csv, users.csv, classes.csv and enrollments.csv (read as a roster and for its teachers), in that order; files
+// the input does not give are small valid ones.
 
 let defaults: [String] = [
     "family_id,family_name\nF1,Haddad\nF2,Nguyen\n",
@@ -18,8 +19,19 @@ let defaults: [String] = [
     "student_id,given_name,family_name,grade,class\nS1,Omar,Haddad,5,5B\nS2,An,Nguyen,3,3A\n",
     "guardian_id,student_id,relationship,primary\nG1,S1,mother,yes\nG2,S2,father,no\n",
     "student_id,subject,mark,comment,teacher\nS1,Maths,A,Good work,Ms Price\n",
+    "staff_id,name,role,classes,email,language\na.ali,Amina Ali,teacher,5B 3A,a.ali@school.example,ar\noffice,Office,office,,,\n",
+    "sourcedId,status,dateLastModified,name,type,identifier,parentSourcedId\nO1,active,,Riverside,school,RS,\n",
+    "sourcedId,status,dateLastModified,enabledUser,orgSourcedIds,role,username,userIds,givenName,familyName,middleName,identifier,email,sms,phone,agentSourcedIds,grades,password\n"
+        + "U1,active,,true,O1,student,s1,,Omar,Haddad,,S1,,,,P1,05,\n"
+        + "P1,active,,true,O1,parent,layla,,Layla,Haddad,,G1,layla@example.net,+447700900123,,U1,,\n"
+        + "T1,active,,true,O1,teacher,t1,,Amina,Ali,,T-5B,a.ali@school.example,,,,,\n",
+    "sourcedId,status,dateLastModified,title,grades,courseSourcedId,classCode,classType,location,schoolSourcedId,termSourcedIds,subjects,subjectCodes,periods\n"
+        + "C1,active,,Class 5B,05,K1,5B,homeroom,Room 5B,O1,Y1,,,\n",
+    "sourcedId,status,dateLastModified,classSourcedId,schoolSourcedId,userSourcedId,role,primary,beginDate,endDate\n"
+        + "E1,active,,C1,O1,U1,student,false,,\nE2,active,,C1,O1,T1,teacher,true,,\n",
 ]
-let names = ["families.csv", "guardians.csv", "students.csv", "guardianships.csv", "progress.csv"]
+let names = ["families.csv", "guardians.csv", "students.csv", "guardianships.csv", "progress.csv", "staff.csv"]
+let oneRoster = ["orgs.csv", "users.csv", "classes.csv", "enrollments.csv"]
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzCSV(_ data: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
@@ -47,6 +59,10 @@ public func fuzzCSV(_ data: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
     for (index, name) in names.enumerated() {
         paths.append(Scratch.save(input.part(index) ?? Array(defaults[index].utf8), to: "roster/\(name)"))
     }
+    for (offset, name) in oneRoster.enumerated() {
+        let index = names.count + offset
+        _ = Scratch.save(input.part(index) ?? Array(defaults[index].utf8), to: "oneroster/\(name)")
+    }
     let files = RosterFiles(families: paths[0], guardians: paths[1], students: paths[2], guardianships: paths[3])
     let (roster, rosterDiagnostics) = RosterLoader.load(files)
     for diagnostic in rosterDiagnostics { _ = diagnostic.description }
@@ -55,6 +71,18 @@ public func fuzzCSV(_ data: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
     for diagnostic in mergeDiagnostics { _ = diagnostic.description }
     let (_, progressDiagnostics) = ProgressLoader.load(path: paths[4])
     for diagnostic in progressDiagnostics { _ = diagnostic.description }
+
+    // The staff file, against the roster's classes; a OneRoster export as a roster and for its teachers.
+    let (staff, staffDiagnostics) = StaffLoader.load(path: paths[5], knownClasses: Set(roster.students.map(\.className)))
+    for diagnostic in staffDiagnostics { _ = diagnostic.description }
+    FuzzLog.show("staff: \(staff.count)", staffDiagnostics.map(\.description))
+    let source = OneRosterSource(folder: Scratch.path("oneroster"))
+    let (exported, exportDiagnostics) = OneRosterLoader.load(source, defaultLocale: "en-GB")
+    for diagnostic in exportDiagnostics { _ = diagnostic.description }
+    FuzzLog.show("oneroster: \(exported.guardians.count) guardians", exportDiagnostics.map(\.description))
+    let (teachers, teacherDiagnostics) = OneRosterTeachers.load(source)
+    for diagnostic in teacherDiagnostics { _ = diagnostic.description }
+    _ = OneRosterTeachers.merge(file: staff, teachers: teachers)
     return 0
 }
 
