@@ -34,7 +34,10 @@ enum HTML {
         return LanguageLabels(letter: tag, direction: rtl ? .rtl : .ltr).html(document)
     }
 
-    private static func document(lang: String, rtl: Bool, title: String, body: String) -> String {
+    /// A page's opening up to its `<head>`'s end, shared by the family pages and the desk: language and direction,
+    /// a phone's viewport, no referrer (links carry tokens), the title (escaped here) and the style; `extraHead` is
+    /// one more line of the head when given.
+    static func opening(lang: String, rtl: Bool, title: String, style: String, extraHead: String? = nil) -> String {
         """
         <!DOCTYPE html>
         <html lang="\(escape(lang))" dir="\(rtl ? "rtl" : "ltr")">
@@ -44,7 +47,13 @@ enum HTML {
         <meta name="referrer" content="no-referrer">
         <title>\(escape(title))</title>
         <style>\(style)</style>
-        </head>
+        \(extraHead.map { $0 + "\n" } ?? "")</head>
+        """
+    }
+
+    private static func document(lang: String, rtl: Bool, title: String, body: String) -> String {
+        """
+        \(opening(lang: lang, rtl: rtl, title: title, style: style))
         <body>
         <main>
         \(body)

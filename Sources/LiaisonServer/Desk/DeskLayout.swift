@@ -41,17 +41,11 @@ enum DeskLayout {
                 + "<button type=\"submit\">\(text.html("desk.sign_out"))</button></form>\n"
         }
         header += "</header>\n"
+        let opening = HTML.opening(
+            lang: text.language.rawValue, rtl: text.isRightToLeft, title: "\(title) – \(text("desk.name"))", style: style,
+            extraHead: user == nil ? "" : "<script src=\"\(DeskScript.path)\" defer></script>")
         return """
-            <!DOCTYPE html>
-            <html lang="\(HTML.escape(text.language.rawValue))" dir="\(text.isRightToLeft ? "rtl" : "ltr")">
-            <head>
-            <meta charset="utf-8">
-            <meta name="viewport" content="width=device-width, initial-scale=1">
-            <meta name="referrer" content="no-referrer">
-            <title>\(HTML.escape(title)) – \(text.html("desk.name"))</title>
-            <style>\(style)</style>
-            \(user == nil ? "" : "<script src=\"\(DeskScript.path)\" defer></script>")
-            </head>
+            \(opening)
             <body data-live-pause="\(text.html("desk.live.pause"))" data-live-resume="\(text.html("desk.live.resume"))">
             <a class="skip" href="#main">\(text.html("desk.skip_to_content"))</a>
             \(header)<main id="main" tabindex="-1">
