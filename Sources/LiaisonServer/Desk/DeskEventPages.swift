@@ -210,20 +210,10 @@ extension DeskPages {
     }
 
     private func languageTable(_ tallies: [DeliveryTally], text: DeskText) -> String {
-        let languages = Array(Set(tallies.map(\.language))).sorted()
-        guard !languages.isEmpty else { return "" }
-        var table = "<table><caption>\(text.html("desk.events.by_language"))</caption><thead><tr><th scope=\"col\">\(text.html("desk.col.language"))</th>"
-        let states: [DeliveryState] = [.sent, .failed, .queued, .retry, .cancelled]
-        for state in states { table += "<th scope=\"col\">\(text.html("desk.state.\(state.rawValue)"))</th>" }
-        table += "</tr></thead><tbody>\n"
-        for language in languages {
-            table += "<tr><th scope=\"row\">\(HTML.escape(language.isEmpty ? "–" : text.languageName(language)))</th>"
-            for state in states {
-                table += "<td>\(HTML.escape(text.integer(tallies.filter { $0.language == language && $0.state == state }.reduce(0) { $0 + $1.count })))</td>"
-            }
-            table += "</tr>\n"
-        }
-        return DeskLayout.scrolling(table + "</tbody></table>", label: text("desk.events.by_language"))
+        guard !tallies.isEmpty else { return "" }
+        return DeskLayout.tallyTable(
+            tallies, row: \.language, rowName: { $0.isEmpty ? "–" : text.languageName($0) }, states: [.sent, .failed, .queued, .retry, .cancelled],
+            caption: "desk.events.by_language", rowHeader: "desk.col.language", text: text)
     }
 
     private func guardianFilterForm(_ filter: GuardianFilter, event: Event, recipients: [Recipient], user: DeskUser, text: DeskText) -> String {

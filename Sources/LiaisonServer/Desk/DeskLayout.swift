@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import LiaisonModel
+import LiaisonStore
 
 /// The desk's page frame: a skip link, the school's name, the sections the member of staff may open, who is signed
 /// in with a sign-out button, then the page. No script and no external resource; one inline stylesheet with a
@@ -55,6 +56,25 @@ enum DeskLayout {
             </body>
             </html>
             """
+    }
+
+    /// Delivery counts as a table: a row per value of `row` among `tallies` (in order, named by `rowName`), a column
+    /// per state; captioned by the catalog message `caption`, the rows' column headed by `rowHeader`.
+    static func tallyTable(
+        _ tallies: [DeliveryTally], row: (DeliveryTally) -> String, rowName: (String) -> String, states: [DeliveryState],
+        caption: String, rowHeader: String, text: DeskText
+    ) -> String {
+        var html = "<table><caption>\(text.html(caption))</caption><thead><tr><th scope=\"col\">\(text.html(rowHeader))</th>"
+        for state in states { html += "<th scope=\"col\">\(text.html("desk.state.\(state.rawValue)"))</th>" }
+        html += "</tr></thead><tbody>\n"
+        for value in Array(Set(tallies.map(row))).sorted() {
+            html += "<tr><th scope=\"row\">\(HTML.escape(rowName(value)))</th>"
+            for state in states {
+                html += "<td>\(HTML.escape(text.integer(tallies.filter { row($0) == value && $0.state == state }.reduce(0) { $0 + $1.count })))</td>"
+            }
+            html += "</tr>\n"
+        }
+        return scrolling(html + "</tbody></table>", label: text(caption))
     }
 
     /// A part of a page the desk's script refreshes in place (`id` must be unique on the page).

@@ -264,21 +264,10 @@ struct DeskPages: Sendable {
     }
 
     func deliveryTable(_ tallies: [DeliveryTally], text: DeskText) -> String {
-        let channels = Array(Set(tallies.map(\.channel))).sorted()
-        let states: [DeliveryState] = [.queued, .sending, .retry, .sent, .failed, .cancelled]
-        guard !channels.isEmpty else { return "<p>\(text.html("desk.today.no_deliveries"))</p>\n" }
-        var html = "<table><caption>\(text.html("desk.today.deliveries_caption"))</caption><thead><tr><th scope=\"col\">\(text.html("desk.col.channel"))</th>"
-        for state in states { html += "<th scope=\"col\">\(text.html("desk.state.\(state.rawValue)"))</th>" }
-        html += "</tr></thead><tbody>\n"
-        for channel in channels {
-            html += "<tr><th scope=\"row\">\(HTML.escape(text.named("desk.channel", channel.rawValue)))</th>"
-            for state in states {
-                let count = tallies.filter { $0.channel == channel && $0.state == state }.reduce(0) { $0 + $1.count }
-                html += "<td>\(HTML.escape(text.integer(count)))</td>"
-            }
-            html += "</tr>\n"
-        }
-        return DeskLayout.scrolling(html + "</tbody></table>", label: text("desk.today.deliveries_caption"))
+        guard !tallies.isEmpty else { return "<p>\(text.html("desk.today.no_deliveries"))</p>\n" }
+        return DeskLayout.tallyTable(
+            tallies, row: \.channel.rawValue, rowName: { text.named("desk.channel", $0) }, states: [.queued, .sending, .retry, .sent, .failed, .cancelled],
+            caption: "desk.today.deliveries_caption", rowHeader: "desk.col.channel", text: text)
     }
 
     private func alertTable(_ alerts: [Alert], label: String, site: AckSite, text: DeskText) async throws -> String {
