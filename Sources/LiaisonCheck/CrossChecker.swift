@@ -284,14 +284,10 @@ struct CrossChecker {
                 let request = RenderRequest(event: event, recipient: recipient, progress: progress, ackURL: "https://example.invalid/a/check", now: now)
                 do {
                     _ = try renderer.render(request)
-                    // A meeting families book: its confirmation too, with the household's first time booked.
-                    if let plan = event.signUp, let slot = plan.slots.first(where: { slot in
-                        plan.groups(for: recipient.students).contains(slot.group)
-                    }), snapshot.templates.template(named: BookingConfirmation.template) != nil {
-                        let time = BookingConfirmation.Time(
-                            group: slot.group, start: slot.start, end: slot.end, host: slot.host, interpreter: recipient.guardian.language, sequence: 1)
-                        let booking = BookingConfirmation(
-                            familyID: recipient.guardian.familyID, times: [time], released: [time], changeUntil: plan.bookUntil, changedAt: now)
+                    // A meeting families book: its confirmation too (times booked and given up, so every message is used).
+                    if var booking = event.signUp?.exampleConfirmation(for: recipient, at: now),
+                       snapshot.templates.template(named: BookingConfirmation.template) != nil {
+                        booking.released = booking.times
                         var confirmation = request
                         confirmation.event = event.confirming(booking)
                         confirmation.includeShort = true

@@ -23,44 +23,38 @@ enum ShortFormReport {
         let ackURL = "\(base.hasSuffix("/") ? String(base.dropLast()) : base)/a/\(LinkPlaceholder.ack)"
         var sizes: [ShortFormSize] = []
         for event in snapshot.events where !event.isCancelled && (event.end ?? event.start) >= now {
-            sizes += measure(event, name: event.id, snapshot: snapshot, ackURL: ackURL, now: now) { _ in event }
-            // A meeting families book: its confirmation too, for a household that booked every class it can, with an
-            // interpreter (the longest letter).
+            sizes += measure(event, template: event.template, name: event.id, snapshot: snapshot, ackURL: ackURL, now: now) { _ in event }
+            // A meeting families book: its confirmation too, the longest a household could get.
             if let plan = event.signUp {
-                sizes += measure(event.confirming(BookingConfirmation(familyID: "", times: [], released: [], changeUntil: plan.bookUntil, changedAt: now)),
-                                 name: "\(event.id) (booking confirmation)", snapshot: snapshot, ackURL: ackURL, now: now) { recipient in
-                    let times = plan.groups(for: recipient.students).compactMap { group in
-                        plan.slots(of: group).first.map {
-                            BookingConfirmation.Time(group: group, start: $0.start, end: $0.end, host: $0.host, interpreter: recipient.guardian.language, sequence: 1)
-                        }
-                    }
-                    return event.confirming(BookingConfirmation(
-                        familyID: recipient.guardian.familyID, times: times, released: [], changeUntil: plan.bookUntil, changedAt: now))
+                sizes += measure(event, template: BookingConfirmation.template, name: "\(event.id) (booking confirmation)", snapshot: snapshot, ackURL: ackURL, now: now) {
+                    plan.exampleConfirmation(for: $0, at: now).map(event.confirming)
                 }
             }
         }
         return sizes
     }
 
-    /// The worst SMS per catalog language of `letter`'s template, one guardian per language and number of children
-    /// standing for the others; `event` gives each one's letter.
+    /// The worst SMS per catalog language of `template` for `event`'s audience, one guardian per language and
+    /// number of children standing for the others; `letter` gives each one's letter (nil: none).
     private static func measure(
-        _ letter: Event, name: String, snapshot: SchoolSnapshot, ackURL: String, now: Date, event: (Recipient) -> Event
+        _ event: Event, template name: String, name report: String, snapshot: SchoolSnapshot, ackURL: String, now: Date,
+        letter: (Recipient) -> Event?
     ) -> [ShortFormSize] {
-        guard let template = snapshot.templates.template(named: letter.template), template.has(.sms) else { return [] }
+        guard let template = snapshot.templates.template(named: name), template.has(.sms) else { return [] }
         var seen = Set<String>()
         var worst: [LanguageTag: ShortFormSize] = [:]
-        for recipient in letter.audience.recipients(in: snapshot.roster) {
-            guard seen.insert("\(recipient.guardian.language.rawValue) \(min(recipient.students.count, 9))").inserted else { continue }
+        for recipient in event.audience.recipients(in: snapshot.roster) {
+            guard seen.insert("\(recipient.guardian.language.rawValue) \(min(recipient.students.count, 9))").inserted,
+                  let letter = letter(recipient) else { continue }
             let request = RenderRequest(
-                event: event(recipient), recipient: recipient, progress: snapshot.progressByStudent, ackURL: ackURL, now: now,
+                event: letter, recipient: recipient, progress: snapshot.progressByStudent, ackURL: ackURL, now: now,
                 includeHTML: false, includeShort: true)
             guard let rendered = try? snapshot.renderer.render(request), let sms = rendered.sms else { continue }
             let segments = SMSSegments(sms)
             let catalog = rendered.chain.resolved
             if let known = worst[catalog], known.parts >= segments.parts, known.characters >= sms.count { continue }
             worst[catalog] = ShortFormSize(
-                event: name, template: letter.template, language: catalog.rawValue, characters: sms.count,
+                event: report, template: name, language: catalog.rawValue, characters: sms.count,
                 encoding: segments.encoding.rawValue, parts: segments.parts, limit: template.smsPartLimit)
         }
         return worst.values.sorted { $0.language < $1.language }

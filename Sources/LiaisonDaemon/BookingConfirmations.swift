@@ -57,12 +57,6 @@ struct BookingConfirmations: BookingConfirmer {
         return cancelled
     }
 
-    /// The revision a confirmation's occurrence id ends with (`…-r3`).
-    static func revision(of occurrence: String) -> Int? {
-        guard let dash = occurrence.range(of: "-r", options: .backwards) else { return nil }
-        return Int(occurrence[dash.upperBound...])
-    }
-
     private func confirm(_ change: BookingChange, now: Date) async throws -> Int {
         let school = state.school
         let events = state.scheduleEvents(of: school)
@@ -93,7 +87,7 @@ struct BookingConfirmations: BookingConfirmer {
         let recipients = event.audience.recipients(in: school.roster).filter { $0.guardian.familyID == change.familyID }
         let occurrence = Occurrence.bookingConfirmation(eventID: event.id, familyID: change.familyID, revision: change.revision, at: change.changedAt)
         // A letter of an older revision still waiting says less than this one: withdrawn (never a newer one).
-        for old in try await letters(Set(recipients.map(\.guardian.id))) where (Self.revision(of: old) ?? 0) < change.revision {
+        for old in try await letters(Set(recipients.map(\.guardian.id))) where (Occurrence.bookingRevision(of: old) ?? 0) < change.revision {
             _ = try await outbox.cancel(matching: DeliveryQuery(occurrence: old), reason: "replaced by a later confirmation", now: now)
         }
         var queued = 0

@@ -53,10 +53,14 @@ public struct Occurrence: Sendable, Hashable, CustomStringConvertible {
     /// one per revision, so a confirmation queued again (after a crash, by a second process) is the same one.
     public static func bookingConfirmation(eventID: String, familyID: String, revision: Int, at: Date) -> Occurrence {
         Occurrence(
-            id: "\(eventID)\(bookingMarker)\(familyID)-r\(revision)", eventID: eventID, kind: .bookingConfirmation(familyID: familyID), dueAt: at)
+            id: "\(eventID)\(BookingConfirmation.occurrenceMarker)\(familyID)-r\(revision)", eventID: eventID, kind: .bookingConfirmation(familyID: familyID), dueAt: at)
     }
 
-    static var bookingMarker: String { BookingConfirmation.occurrenceMarker }
+    /// The revision a booking confirmation's id ends with (`…#booking-F007-r3` → 3); nil for other ids.
+    public static func bookingRevision(of id: String) -> Int? {
+        guard id.contains(BookingConfirmation.occurrenceMarker), let dash = id.range(of: "-r", options: .backwards) else { return nil }
+        return Int(id[dash.upperBound...])
+    }
 
     /// A resend of `original`, numbered `number` (the caller counts those recorded before).
     public static func resend(of original: Occurrence, number: Int, at: Date) -> Occurrence {
@@ -79,7 +83,7 @@ public struct Occurrence: Sendable, Hashable, CustomStringConvertible {
         if let range = id.range(of: "#resend-", options: .backwards), let number = Int(id[range.upperBound...]) {
             return .resend(of: String(id[..<range.lowerBound]), number: number)
         }
-        if let range = id.range(of: bookingMarker) {
+        if let range = id.range(of: BookingConfirmation.occurrenceMarker) {
             // The household's id, then its revision (`-r3`).
             let rest = id[range.upperBound...]
             let family = rest.lastIndex(of: "-").map { String(rest[..<$0]) } ?? String(rest)

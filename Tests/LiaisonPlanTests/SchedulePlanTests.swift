@@ -72,6 +72,7 @@ struct BookingOccurrenceTests {
         #expect(first.id == "year3-meetings#booking-F-07-r3")
         #expect(Occurrence.kind(of: first.id) == .bookingConfirmation(familyID: "F-07"))
         #expect(!first.isScheduled)
+        #expect(Occurrence.bookingRevision(of: first.id) == 3 && Occurrence.bookingRevision(of: "year3-meetings@2026-12-03T16:00:00Z") == nil)
         #expect(Occurrence.bookingConfirmation(eventID: "year3-meetings", familyID: "F-07", revision: 3, at: at + 5).id == first.id, "queued again: the same")
         #expect(Occurrence.bookingConfirmation(eventID: "year3-meetings", familyID: "F-07", revision: 4, at: at).id != first.id)
     }

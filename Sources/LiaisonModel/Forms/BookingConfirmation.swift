@@ -88,6 +88,19 @@ extension SignUpPlan {
         .sorted { ($0.start, $0.group) < ($1.start, $1.group) }
     }
 
+    /// The longest confirmation `recipient`'s household could get (every class it books, at its first time, with an
+    /// interpreter in the guardian's language), for `check` to render and size before any family books; nil when
+    /// the household books nothing.
+    public func exampleConfirmation(for recipient: Recipient, at now: Date) -> BookingConfirmation? {
+        let times = groups(for: recipient.students).compactMap { group in
+            slots(of: group).first.map {
+                BookingConfirmation.Time(group: group, start: $0.start, end: $0.end, host: $0.host, interpreter: recipient.guardian.language, sequence: 1)
+            }
+        }
+        guard !times.isEmpty else { return nil }
+        return BookingConfirmation(familyID: recipient.guardian.familyID, times: times, released: [], changeUntil: bookUntil, changedAt: now)
+    }
+
     /// What to tell `familyID` once its bookings went from `before` (what its last confirmation described) to
     /// `after` (each the event's bookings, or only the household's), at `revision`; nil when, all told, nothing it
     /// booked changed (a time booked and cancelled again before the letter went).
